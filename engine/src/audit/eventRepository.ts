@@ -1,0 +1,155 @@
+import type { Knex } from 'knex';
+import { canonicalize } from '../canonicalJson.ts';
+import { isUniqueViolation } from '../db/database.ts';
+import { ConflictError } from '../errors.ts';
+import type { AuditEvent, SubjectType } from './types.ts';
+
+interface EventRow {
+  id: number;
+  record_id: string;
+  record_type: SubjectType;
+  seq: number;
+  type: string;
+  actor_id: string | null;
+  actor_name: string;
+  at: Date;
+  payload: Record<string, unknown>;
+  reason: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS =
+  'id, record_id, record_type, seq, type, actor_id, actor_name, at, payload, reason, prev_hash, hash';
+
+export function toEvent(row: EventRow): AuditEvent {
+  return {
+    id: row.id,
+    recordId: row.record_id,
+    recordType: row.record_type,
+    seq: row.seq,
+    type: row.type,
+    actorId: row.actor_id,
+    actorName: row.actor_name,
+    at: row.at.toISOString(),
+    payload: row.payload,
+    reason: row.reason,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export interface EventFilter {
+  recordId?: string;
+  actorId?: string;
+  from?: Date;
+  to?: Date;
+  /** Only events touching a field path that starts with this JSON pointer. */
+  field?: string;
+  limit?: number;
+}
+
+export const eventRepository = {
+  async head(
+    db: Knex | Knex.Transaction,
+    recordId: string,
+  ): Promise<{ seq: number; hash: string } | undefined> {
+    const { rows } = await db.raw<{ rows: { seq: number; hash: string }[] }>(
+      'SELECT seq, hash FROM events WHERE record_id = ? ORDER BY seq DESC LIMIT 1',
+      [recordId],
+    );
+    return rows[0];
+  },
+
+  async insert(db: Knex | Knex.Transaction, events: Omit<AuditEvent, 'id'>[]): Promise<number[]> {
+    try {
+      const rows = await db('events')
+        .insert(
+          events.map((e) => ({
+            record_id: e.recordId,
+            record_type: e.recordType,
+            seq: e.seq,
+            type: e.type,
+            actor_id: e.actorId,
+            actor_name: e.actorName,
+            at: e.at,
+            payload: canonicalize(e.payload),
+            reason: e.reason,
+            prev_hash: e.prevHash,
+            hash: e.hash,
+          })),
+        )
+        .returning('id');
+      return rows.map((r: { id: number }) => Number(r.id));
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new ConflictError(
+          `Record ${events[0]?.recordId} was changed by someone else at the same time; reload it and try again`,
+        );
+      }
+      throw error;
+    }
+  },
+
+  async list(db: Knex | Knex.Transaction, filter: EventFilter): Promise<AuditEvent[]> {
+    const q = db<EventRow>('events').select(db.raw(COLUMNS));
+    if (filter.recordId) q.where('record_id', filter.recordId);
+    if (filter.actorId) q.where('actor_id', filter.actorId);
+    if (filter.from) q.where('at', '>=', filter.from);
+    if (filter.to) q.where('at', '<', filter.to);
+    if (filter.field) {
+      q.whereRaw(
+        `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(payload->'changes') = 'array' THEN payload->'changes' ELSE '[]'::jsonb END) c WHERE c->>'path' = ? OR starts_with(c->>'path', ?))`,
+        [filter.field, `${filter.field}/`],
+      );
+    }
+    q.orderBy(filter.recordId ? 'seq' : 'id').limit(filter.limit ?? 1000);
+    return ((await q) as unknown as EventRow[]).map(toEvent);
+  },
+
+  /** One page of events in chain order, after (recordId, seq): keyset pagination for verification. */
+  async page(db: Knex, after: { recordId: string; seq: number } | null, size: number): Promise<AuditEvent[]> {
+    const { rows } = after
+      ? await db.raw<{ rows: EventRow[] }>(
+          `SELECT ${COLUMNS} FROM events WHERE (record_id, seq) > (?, ?) ORDER BY record_id, seq LIMIT ?`,
+          [after.recordId, after.seq, size],
+        )
+      : await db.raw<{ rows: EventRow[] }>(`SELECT ${COLUMNS} FROM events ORDER BY record_id, seq LIMIT ?`, [
+          size,
+        ]);
+    return rows.map(toEvent);
+  },
+
+  async headsChangedSince(
+    db: Knex | Knex.Transaction,
+    since: Date,
+  ): Promise<{ recordId: string; seq: number; hash: string }[]> {
+    const { rows } = await db.raw<{ rows: { record_id: string; seq: number; hash: string }[] }>(
+      `SELECT DISTINCT ON (e.record_id) e.record_id, e.seq, e.hash FROM events e
+        WHERE e.record_id IN (SELECT record_id FROM events WHERE at >= ? AND record_type <> 'ledger')
+        ORDER BY e.record_id, e.seq DESC`,
+      [since],
+    );
+    return rows.map((r) => ({ recordId: r.record_id, seq: r.seq, hash: r.hash }));
+  },
+
+  async lastOfType(
+    db: Knex | Knex.Transaction,
+    recordId: string,
+    type: string,
+  ): Promise<AuditEvent | undefined> {
+    const { rows } = await db.raw<{ rows: EventRow[] }>(
+      `SELECT ${COLUMNS} FROM events WHERE record_id = ? AND type = ? ORDER BY seq DESC LIMIT 1`,
+      [recordId, type],
+    );
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  },
+
+  async find(db: Knex | Knex.Transaction, recordId: string, seq: number): Promise<AuditEvent | undefined> {
+    const { rows } = await db.raw<{ rows: EventRow[] }>(
+      `SELECT ${COLUMNS} FROM events WHERE record_id = ? AND seq = ?`,
+      [recordId, seq],
+    );
+    return rows[0] ? toEvent(rows[0]) : undefined;
+  },
+};

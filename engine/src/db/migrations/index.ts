@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import * as foundation from './20261124080000_foundation.ts';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/** Migrations in order; listed in code so they run the same from source, a bundle or a test. */
+const migrations: Record<string, Migration> = {
+  '20261124080000_foundation': foundation,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(migrations),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => migrations[name] as Migration,
+};

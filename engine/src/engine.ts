@@ -1,0 +1,42 @@
+import { createAuditService } from './audit/auditService.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
+import { createIdentityService } from './identity/identityService.ts';
+import { createRecordService } from './records/recordService.ts';
+import { resolveSettings, type DeepPartial, type Settings } from './settings.ts';
+import { createSignatureService } from './signatures/signatureService.ts';
+import { verifyDatabase } from './verify.ts';
+
+export interface EngineOptions {
+  database: Database;
+  settings?: DeepPartial<Settings>;
+  clock?: Clock;
+}
+
+/** Wires the engine's services around one database; everything the runtime calls goes through it. */
+export function createEngine(options: EngineOptions) {
+  const { knex } = options.database;
+  const clock = options.clock ?? systemClock;
+  const settings = resolveSettings(options.settings);
+  const identity = createIdentityService({ knex, clock, settings });
+  return {
+    database: options.database,
+    settings,
+    clock,
+    identity,
+    signatures: createSignatureService({ knex, clock, identity }),
+    records: createRecordService({ knex, clock }),
+    audit: createAuditService({ knex, clock }),
+    verify: (opts?: { pageSize?: number }) => verifyDatabase(knex, opts),
+    close: () => options.database.close(),
+  };
+}
+
+export type Engine = ReturnType<typeof createEngine>;
+
+export async function openEngine(
+  db: DatabaseOptions,
+  rest: Omit<EngineOptions, 'database'> = {},
+): Promise<Engine> {
+  return createEngine({ ...rest, database: await openDatabase(db) });
+}

@@ -1,0 +1,631 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { appendEvents } from '../audit/auditTrail.ts';
+import { SECURITY_SUBJECT, SYSTEM_ACTOR, type EventActor, type Subject } from '../audit/types.ts';
+import type { Clock } from '../clock.ts';
+import {
+  AccountLockedError,
+  AuthenticationError,
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  PasswordChangeRequiredError,
+} from '../errors.ts';
+import type { Settings } from '../settings.ts';
+import { writeSignature } from '../signatures/signatureWriter.ts';
+import { checkPassword } from './passwordPolicy.ts';
+import { dummyPasswordHash, generateOneTimePassword, hashPassword, verifyPassword } from './passwords.ts';
+import {
+  BUILT_IN_ROLES,
+  eventActor,
+  isPermission,
+  requirePermission,
+  type Principal,
+  type RoleDefinition,
+} from './permissions.ts';
+import { toUser, userRepository, type User, type UserRow } from './userRepository.ts';
+
+export interface IdentityDeps {
+  knex: Knex;
+  clock: Clock;
+  settings: Settings;
+}
+
+export interface LoginResult {
+  sessionId: string;
+  user: User;
+  /** The password is a one-time password or has aged: nothing but a change is allowed. */
+  mustChangePassword: boolean;
+}
+
+export interface NewUser {
+  username: string;
+  printedName: string;
+  email?: string | null;
+  roles: string[];
+  language?: string;
+}
+
+/** A password typed again to sign an act (B1), and why, where a reason is required. */
+export interface SignatureInput {
+  password: string;
+  reason?: string | null;
+}
+
+const userSubject = (id: string): Subject => ({ id, type: 'user' });
+const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
+
+export type IdentityService = ReturnType<typeof createIdentityService>;
+
+export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
+  const tx = <T>(fn: (trx: Knex.Transaction) => Promise<T>) => knex.transaction(fn);
+
+  const passwordExpired = (row: UserRow) =>
+    settings.passwordPolicy.maxAgeDays > 0 &&
+    clock.now().getTime() - row.password_changed_at.getTime() >
+      settings.passwordPolicy.maxAgeDays * 86_400_000;
+
+  async function loadUser(db: Knex | Knex.Transaction, id: string): Promise<User> {
+    const row = await userRepository.findById(db, id);
+    if (!row) throw new NotFoundError(`There is no user ${id}`);
+    return toUser(row, await userRepository.rolesOf(db, id));
+  }
+
+  /**
+   * Counts a wrong password against the account and locks it at the threshold, recording both as
+   * security events (A4, C4). Committed on its own, whatever the caller does next.
+   */
+  async function recordFailure(row: UserRow, what: 'login' | 'signature'): Promise<void> {
+    await tx(async (trx) => {
+      const failures = await userRepository.countFailure(trx, row.id);
+      const drafts = [
+        { type: `auth.${what}_failed`, payload: { username: row.username, failedAttempts: failures } },
+      ];
+      const lock = failures >= settings.lockoutThreshold && row.locked_at === null;
+      if (lock) {
+        const now = clock.now();
+        await trx('users').where({ id: row.id }).update({ locked_at: now });
+        await userRepository.endSessionsOf(trx, row.id, now, 'locked');
+        drafts.push({
+          type: 'auth.locked',
+          payload: { username: row.username, failedAttempts: failures },
+        });
+      }
+      await appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, drafts);
+    });
+  }
+
+  /**
+   * Re-authentication for a signature or another sensitive act (B1): the person signing types
+   * their password again. A wrong one counts towards lockout like a failed login.
+   */
+  async function reauthenticate(principal: Principal, password: unknown): Promise<UserRow> {
+    if (typeof password !== 'string' || password.length === 0) {
+      throw new InputError('The password is required to sign', [
+        { pointer: '/password', keyword: 'required', message: 'is required to sign' },
+      ]);
+    }
+    const row = await userRepository.findById(knex, principal.userId);
+    if (!row || !row.active) throw new AuthenticationError('The account is no longer active');
+    if (row.locked_at) throw new AccountLockedError();
+    if (!(await verifyPassword(row.password_hash, password))) {
+      await recordFailure(row, 'signature');
+      throw new AuthenticationError('The password is wrong; nothing was signed');
+    }
+    if (row.failed_logins > 0) await knex('users').where({ id: row.id }).update({ failed_logins: 0 });
+    return row;
+  }
+
+  async function login(input: {
+    username: string;
+    password: string;
+    client?: string | null;
+  }): Promise<LoginResult> {
+    const username = input.username.trim().toLowerCase();
+    const row = await userRepository.findByUsername(knex, username);
+    if (!row) {
+      await verifyPassword(await dummyPasswordHash(settings), input.password);
+      await tx((trx) =>
+        appendEvents(trx, clock, SECURITY_SUBJECT, SYSTEM_ACTOR, [
+          {
+            type: 'auth.login_failed',
+            payload: { username, client: input.client ?? null, knownUser: false },
+          },
+        ]),
+      );
+      throw new AuthenticationError('Wrong user name or password');
+    }
+    const refuse = async (why: string) =>
+      tx((trx) =>
+        appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
+          { type: 'auth.login_refused', payload: { username, why, client: input.client ?? null } },
+        ]),
+      );
+    if (row.locked_at) {
+      await refuse('locked');
+      throw new AccountLockedError();
+    }
+    if (!row.active) {
+      await refuse('deactivated');
+      throw new AuthenticationError('Wrong user name or password');
+    }
+    if (!(await verifyPassword(row.password_hash, input.password))) {
+      await recordFailure(row, 'login');
+      throw new AuthenticationError('Wrong user name or password');
+    }
+    const sessionId = randomUUID();
+    const mustChange = row.must_change_password || passwordExpired(row);
+    await tx(async (trx) => {
+      const now = clock.now();
+      await trx('users').where({ id: row.id }).update({ failed_logins: 0 });
+      await userRepository.insertSession(trx, {
+        id: sessionId,
+        user_id: row.id,
+        created_at: now,
+        last_seen_at: now,
+        client: input.client ?? null,
+      });
+      await appendEvents(trx, clock, userSubject(row.id), { userId: row.id, printedName: row.printed_name }, [
+        {
+          type: 'auth.login',
+          payload: { sessionId, client: input.client ?? null, mustChangePassword: mustChange },
+        },
+      ]);
+    });
+    return { sessionId, user: await loadUser(knex, row.id), mustChangePassword: mustChange };
+  }
+
+  /**
+   * Turns a session id (from a verified token) into a principal, or refuses: an ended session, a
+   * deactivated or locked user, or inactivity beyond the limit (A5) end it at once.
+   */
+  async function authenticate(
+    sessionId: string,
+    options: { allowPasswordChange?: boolean } = {},
+  ): Promise<Principal> {
+    const session = await userRepository.findSession(knex, sessionId);
+    if (!session || session.ended_at) throw new AuthenticationError('The session has ended; log in again');
+    const row = await userRepository.findById(knex, session.user_id);
+    if (!row) throw new AuthenticationError('The session has ended; log in again');
+    const now = clock.now();
+    const end = async (reason: string, message: string): Promise<never> => {
+      await tx(async (trx) => {
+        await userRepository.endSession(trx, sessionId, now, reason);
+        await appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
+          { type: 'auth.session_ended', payload: { sessionId, why: reason } },
+        ]);
+      });
+      throw new AuthenticationError(message);
+    };
+    if (!row.active) await end('deactivated', 'The account has been deactivated');
+    if (row.locked_at) await end('locked', 'The account is locked');
+    const idleMs = now.getTime() - session.last_seen_at.getTime();
+    if (idleMs > settings.inactivityMinutes * 60_000) {
+      await end(
+        'inactivity',
+        `The session was locked after ${settings.inactivityMinutes} minutes without activity; log in again`,
+      );
+    }
+    if (now.getTime() - session.created_at.getTime() > settings.sessionMaxHours * 3_600_000) {
+      await end('expired', 'The session has expired; log in again');
+    }
+    if ((row.must_change_password || passwordExpired(row)) && !options.allowPasswordChange) {
+      throw new PasswordChangeRequiredError();
+    }
+    await userRepository.touchSession(knex, sessionId, now);
+    const { roles, permissions } = await userRepository.permissionsOf(knex, row.id);
+    return {
+      userId: row.id,
+      username: row.username,
+      printedName: row.printed_name,
+      sessionId,
+      roles,
+      permissions,
+    };
+  }
+
+  async function logout(principal: Principal): Promise<void> {
+    await tx(async (trx) => {
+      await userRepository.endSession(trx, principal.sessionId, clock.now(), 'logout');
+      await appendEvents(trx, clock, userSubject(principal.userId), eventActor(principal), [
+        { type: 'auth.logout', payload: { sessionId: principal.sessionId } },
+      ]);
+    });
+  }
+
+  async function changePassword(
+    principal: Principal,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    const row = await reauthenticate(principal, currentPassword);
+    const errors = checkPassword(newPassword, settings.passwordPolicy, {
+      username: row.username,
+      printedName: row.printed_name,
+    });
+    if (errors.length > 0) throw new InputError('The new password does not meet the password policy', errors);
+    const earlier = [
+      row.password_hash,
+      ...(await userRepository.recentPasswordHashes(knex, row.id, settings.passwordPolicy.historyCount)),
+    ];
+    for (const hash of earlier.slice(0, settings.passwordPolicy.historyCount)) {
+      if (await verifyPassword(hash, newPassword)) {
+        throw new InputError('The new password was used recently', [
+          {
+            pointer: '/newPassword',
+            keyword: 'history',
+            message: `must differ from the last ${settings.passwordPolicy.historyCount} passwords`,
+          },
+        ]);
+      }
+    }
+    const hash = await hashPassword(newPassword, settings);
+    await tx(async (trx) => {
+      const now = clock.now();
+      await userRepository.addPasswordHistory(trx, row.id, row.password_hash, now);
+      if (
+        !(await userRepository.update(trx, row.id, row.version, {
+          password_hash: hash,
+          password_changed_at: now,
+          must_change_password: false,
+        }))
+      ) {
+        throw new ConflictError('The account was changed at the same time; try again');
+      }
+      await appendEvents(trx, clock, userSubject(row.id), eventActor(principal), [
+        { type: 'user.password_changed', payload: { sessionId: principal.sessionId } },
+      ]);
+    });
+  }
+
+  async function checkRoles(roles: unknown): Promise<string[]> {
+    if (!Array.isArray(roles) || roles.some((r) => typeof r !== 'string')) {
+      throw new InputError('Roles must be a list of role names', [
+        { pointer: '/roles', keyword: 'type', message: 'must be a list of role names' },
+      ]);
+    }
+    const wanted = [...new Set(roles as string[])].sort();
+    const known = await userRepository.existingRoles(knex, wanted);
+    const unknown = wanted.filter((r) => !known.includes(r));
+    if (unknown.length > 0) {
+      throw new InputError(`Unknown role: ${unknown.join(', ')}`, [
+        { pointer: '/roles', keyword: 'enum', message: `has unknown roles: ${unknown.join(', ')}` },
+      ]);
+    }
+    return wanted;
+  }
+
+  /** Creates a user with a one-time password; granting roles makes it an e-signed act (A3). */
+  async function createUser(
+    principal: Principal,
+    input: NewUser,
+    signature: SignatureInput,
+  ): Promise<{ user: User; oneTimePassword: string }> {
+    requirePermission(principal, 'users.manage');
+    const username = input.username.trim().toLowerCase();
+    if (!USERNAME.test(username)) {
+      throw new InputError('The user name is not valid', [
+        {
+          pointer: '/username',
+          keyword: 'pattern',
+          message: 'must be 2–63 lower-case letters, digits, dots, dashes or underscores',
+        },
+      ]);
+    }
+    const roles = await checkRoles(input.roles);
+    const admin = await reauthenticate(principal, signature.password);
+    const oneTimePassword = generateOneTimePassword();
+    const hash = await hashPassword(oneTimePassword, settings);
+    const id = randomUUID();
+    await tx(async (trx) => {
+      if (await userRepository.findByUsername(trx, username)) {
+        throw new ConflictError(`The user name ${username} is taken; user names are never reused`);
+      }
+      const now = clock.now();
+      await userRepository.insert(trx, {
+        id,
+        username,
+        printed_name: input.printedName.trim(),
+        email: input.email ?? null,
+        password_hash: hash,
+        password_changed_at: now,
+        must_change_password: true,
+        failed_logins: 0,
+        locked_at: null,
+        active: true,
+        language: input.language ?? 'en',
+        created_at: now,
+        version: 1,
+      });
+      await userRepository.setRoles(trx, id, roles, principal.userId, now);
+      await appendEvents(trx, clock, userSubject(id), eventActor(principal), [
+        {
+          type: 'user.created',
+          payload: {
+            changes: [
+              { path: '/username', old: null, new: username },
+              { path: '/printedName', old: null, new: input.printedName.trim() },
+              { path: '/email', old: null, new: input.email ?? null },
+              { path: '/roles', old: [], new: roles },
+            ],
+          },
+          reason: signature.reason ?? null,
+        },
+      ]);
+      await writeSignature(
+        trx,
+        clock,
+        userSubject(id),
+        { userId: admin.id, username: admin.username, printedName: admin.printed_name },
+        'Approved',
+        signature.reason ?? null,
+      );
+    });
+    return { user: await loadUser(knex, id), oneTimePassword };
+  }
+
+  /** Grants and revokes roles: audited with old and new, and e-signed by the administrator (A3). */
+  async function setUserRoles(
+    principal: Principal,
+    userId: string,
+    roles: string[],
+    signature: SignatureInput,
+  ): Promise<User> {
+    requirePermission(principal, 'roles.manage');
+    if (userId === principal.userId) throw new NotAllowedError('Nobody may change their own roles');
+    const wanted = await checkRoles(roles);
+    const before = await loadUser(knex, userId);
+    const admin = await reauthenticate(principal, signature.password);
+    await tx(async (trx) => {
+      if (!(await userRepository.update(trx, userId, before.version, {}))) {
+        throw new ConflictError('The user was changed at the same time; reload and try again');
+      }
+      await userRepository.setRoles(trx, userId, wanted, principal.userId, clock.now());
+      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
+        {
+          type: 'user.roles_changed',
+          payload: { changes: [{ path: '/roles', old: before.roles, new: wanted }] },
+          reason: signature.reason ?? null,
+        },
+      ]);
+      await writeSignature(
+        trx,
+        clock,
+        userSubject(userId),
+        { userId: admin.id, username: admin.username, printedName: admin.printed_name },
+        'Approved',
+        signature.reason ?? null,
+      );
+    });
+    return loadUser(knex, userId);
+  }
+
+  function requireReason(reason: unknown): string {
+    if (typeof reason !== 'string' || reason.trim().length === 0) {
+      throw new InputError('A reason is required', [
+        { pointer: '/reason', keyword: 'required', message: 'is required' },
+      ]);
+    }
+    return reason.trim();
+  }
+
+  /** Deactivates or reactivates a user; users are never deleted (A1). */
+  async function setActive(
+    principal: Principal,
+    userId: string,
+    active: boolean,
+    reason: string,
+  ): Promise<User> {
+    requirePermission(principal, 'users.manage');
+    const why = requireReason(reason);
+    if (userId === principal.userId)
+      throw new NotAllowedError('Nobody may deactivate or reactivate themselves');
+    const before = await loadUser(knex, userId);
+    if (before.active === active) return before;
+    await tx(async (trx) => {
+      const now = clock.now();
+      if (!(await userRepository.update(trx, userId, before.version, { active }))) {
+        throw new ConflictError('The user was changed at the same time; reload and try again');
+      }
+      if (!active) await userRepository.endSessionsOf(trx, userId, now, 'deactivated');
+      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
+        {
+          type: active ? 'user.reactivated' : 'user.deactivated',
+          payload: { changes: [{ path: '/active', old: before.active, new: active }] },
+          reason: why,
+        },
+      ]);
+    });
+    return loadUser(knex, userId);
+  }
+
+  /**
+   * An administrator's reset (A6): a one-time password that must be changed at the next login,
+   * the lock lifted, every open session of the user ended.
+   */
+  async function resetPassword(
+    principal: Principal,
+    userId: string,
+    reason: string,
+  ): Promise<{ user: User; oneTimePassword: string }> {
+    requirePermission(principal, 'users.manage');
+    const why = requireReason(reason);
+    if (userId === principal.userId)
+      throw new NotAllowedError('Administrators change their own password, they do not reset it');
+    const before = await loadUser(knex, userId);
+    const oneTimePassword = generateOneTimePassword();
+    const hash = await hashPassword(oneTimePassword, settings);
+    await tx(async (trx) => {
+      const now = clock.now();
+      const row = (await userRepository.findById(trx, userId)) as UserRow;
+      await userRepository.addPasswordHistory(trx, userId, row.password_hash, now);
+      if (
+        !(await userRepository.update(trx, userId, before.version, {
+          password_hash: hash,
+          password_changed_at: now,
+          must_change_password: true,
+          failed_logins: 0,
+          locked_at: null,
+        }))
+      ) {
+        throw new ConflictError('The user was changed at the same time; reload and try again');
+      }
+      await userRepository.endSessionsOf(trx, userId, now, 'password-reset');
+      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
+        {
+          type: 'user.password_reset',
+          payload: { changes: [{ path: '/locked', old: before.locked, new: false }] },
+          reason: why,
+        },
+      ]);
+    });
+    return { user: await loadUser(knex, userId), oneTimePassword };
+  }
+
+  async function listUsers(principal: Principal): Promise<User[]> {
+    requirePermission(principal, 'users.manage');
+    const [rows, roles] = await Promise.all([userRepository.list(knex), userRepository.rolesByUser(knex)]);
+    return rows.map((r) => toUser(r, roles.get(r.id) ?? []));
+  }
+
+  async function getUser(principal: Principal, userId: string): Promise<User> {
+    if (userId !== principal.userId) requirePermission(principal, 'users.manage');
+    return loadUser(knex, userId);
+  }
+
+  async function listRoles(principal: Principal) {
+    requirePermission(principal, 'roles.manage');
+    return userRepository.listRoles(knex);
+  }
+
+  /** Defines a new role or changes one: a configuration change, audited and e-signed (A3, C4). */
+  async function defineRole(principal: Principal, role: RoleDefinition, signature: SignatureInput) {
+    requirePermission(principal, 'roles.manage');
+    const unknown = role.permissions.filter((p) => !isPermission(p));
+    if (unknown.length > 0) {
+      throw new InputError(`Unknown permission: ${unknown.join(', ')}`, [
+        {
+          pointer: '/permissions',
+          keyword: 'enum',
+          message: `has unknown permissions: ${unknown.join(', ')}`,
+        },
+      ]);
+    }
+    const admin = await reauthenticate(principal, signature.password);
+    const permissions = [...new Set(role.permissions)].sort();
+    await tx(async (trx) => {
+      const existing = await userRepository.findRole(trx, role.name);
+      const next = { ...role, permissions };
+      const id = existing?.id ?? randomUUID();
+      if (existing) {
+        if (!(await userRepository.updateRole(trx, next, existing.version))) {
+          throw new ConflictError('The role was changed at the same time; reload and try again');
+        }
+      } else {
+        await userRepository.insertRole(trx, id, next);
+      }
+      const changes = (['title', 'description', 'permissions'] as const)
+        .filter((k) => JSON.stringify(existing?.[k] ?? null) !== JSON.stringify(next[k]))
+        .map((k) => ({ path: `/${k}`, old: existing?.[k] ?? null, new: next[k] }));
+      const subject: Subject = { id, type: 'role' };
+      await appendEvents(trx, clock, subject, eventActor(principal), [
+        {
+          type: existing ? 'role.changed' : 'role.created',
+          payload: { name: role.name, changes },
+          reason: signature.reason ?? null,
+        },
+      ]);
+      await writeSignature(
+        trx,
+        clock,
+        subject,
+        { userId: admin.id, username: admin.username, printedName: admin.printed_name },
+        'Approved',
+        signature.reason ?? null,
+      );
+    });
+    return userRepository.findRole(knex, role.name);
+  }
+
+  /**
+   * Creates the built-in roles and a first user directly, at installation, as the system: there
+   * is nobody yet to sign. Used by `seed-demo` and by tests.
+   */
+  async function bootstrapUser(
+    input: NewUser & { password: string; mustChangePassword: boolean },
+  ): Promise<User> {
+    const hash = await hashPassword(input.password, settings);
+    const id = randomUUID();
+    await tx(async (trx) => {
+      const now = clock.now();
+      for (const role of BUILT_IN_ROLES) {
+        if (!(await userRepository.findRole(trx, role.name))) {
+          const roleId = randomUUID();
+          await userRepository.insertRole(trx, roleId, role);
+          await appendEvents(trx, clock, { id: roleId, type: 'role' }, SYSTEM_ACTOR, [
+            {
+              type: 'role.created',
+              payload: {
+                name: role.name,
+                changes: [{ path: '/permissions', old: null, new: role.permissions }],
+              },
+            },
+          ]);
+        }
+      }
+      const username = input.username.toLowerCase();
+      if (await userRepository.findByUsername(trx, username))
+        throw new ConflictError(`The user name ${username} is taken`);
+      const roles = await userRepository.existingRoles(trx, input.roles);
+      await userRepository.insert(trx, {
+        id,
+        username,
+        printed_name: input.printedName,
+        email: input.email ?? null,
+        password_hash: hash,
+        password_changed_at: now,
+        must_change_password: input.mustChangePassword,
+        failed_logins: 0,
+        locked_at: null,
+        active: true,
+        language: input.language ?? 'en',
+        created_at: now,
+        version: 1,
+      });
+      await userRepository.setRoles(trx, id, roles, null, now);
+      const actor: EventActor = SYSTEM_ACTOR;
+      await appendEvents(trx, clock, userSubject(id), actor, [
+        {
+          type: 'user.created',
+          payload: {
+            changes: [
+              { path: '/username', old: null, new: username },
+              { path: '/printedName', old: null, new: input.printedName },
+              { path: '/roles', old: [], new: roles },
+            ],
+          },
+          reason: 'installation',
+        },
+      ]);
+    });
+    return loadUser(knex, id);
+  }
+
+  return {
+    login,
+    authenticate,
+    logout,
+    changePassword,
+    reauthenticate,
+    createUser,
+    setUserRoles,
+    setActive,
+    resetPassword,
+    listUsers,
+    getUser,
+    listRoles,
+    defineRole,
+    bootstrapUser,
+  };
+}

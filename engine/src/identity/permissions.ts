@@ -1,0 +1,90 @@
+import { NotAllowedError } from '../errors.ts';
+
+/** Every act that needs authority (A2). */
+export const PERMISSIONS = {
+  'records.create': 'Start records',
+  'records.edit': 'Enter and correct values in records',
+  'records.perform': 'Sign steps as performed',
+  'records.verify': 'Verify another person’s entries',
+  'records.review': 'Review records',
+  'records.approve': 'Approve or reject records',
+  'records.release': 'Certify and release batches (qualified person)',
+  'records.void': 'Void records',
+  'audit.read': 'Read audit trails',
+  'users.manage': 'Create, deactivate and reset users',
+  'roles.manage': 'Grant and revoke roles, define roles',
+  'templates.manage': 'Author and approve templates',
+  'config.manage': 'Configure plugins and settings',
+  'devices.write': 'Write to devices',
+} as const;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isPermission(value: string): value is Permission {
+  return Object.hasOwn(PERMISSIONS, value);
+}
+
+export interface RoleDefinition {
+  name: string;
+  title: string;
+  description: string;
+  permissions: Permission[];
+}
+
+/** The roles a new installation starts with; administrators define more. */
+export const BUILT_IN_ROLES: RoleDefinition[] = [
+  {
+    name: 'operator',
+    title: 'Operator',
+    description: 'Executes SOP steps on the shop floor',
+    permissions: ['records.create', 'records.edit', 'records.perform', 'records.verify', 'audit.read'],
+  },
+  {
+    name: 'qa',
+    title: 'QA reviewer',
+    description: 'Reviews records by exception, approves or rejects, authors templates',
+    permissions: [
+      'records.create',
+      'records.edit',
+      'records.perform',
+      'records.verify',
+      'records.review',
+      'records.approve',
+      'records.void',
+      'audit.read',
+      'templates.manage',
+    ],
+  },
+  {
+    name: 'qp',
+    title: 'Qualified person',
+    description: 'Certifies and releases batches',
+    permissions: ['records.review', 'records.approve', 'records.release', 'audit.read'],
+  },
+  {
+    name: 'admin',
+    title: 'Administrator',
+    description: 'Manages users, roles and configuration; performs no GMP acts',
+    permissions: ['users.manage', 'roles.manage', 'config.manage', 'audit.read'],
+  },
+];
+
+/** An authenticated person acting through an open session. */
+export interface Principal {
+  userId: string;
+  username: string;
+  printedName: string;
+  sessionId: string;
+  roles: string[];
+  permissions: ReadonlySet<Permission>;
+}
+
+export function requirePermission(principal: Principal, permission: Permission): void {
+  if (!principal.permissions.has(permission)) {
+    throw new NotAllowedError(`${principal.username} may not ${PERMISSIONS[permission].toLowerCase()}`);
+  }
+}
+
+export function eventActor(principal: Principal): { userId: string; printedName: string } {
+  return { userId: principal.userId, printedName: principal.printedName };
+}

@@ -1,0 +1,194 @@
+import type { Knex } from 'knex';
+import { isPermission, type Permission, type RoleDefinition } from './permissions.ts';
+
+type Db = Knex | Knex.Transaction;
+
+export interface UserRow {
+  id: string;
+  username: string;
+  printed_name: string;
+  email: string | null;
+  password_hash: string;
+  password_changed_at: Date;
+  must_change_password: boolean;
+  failed_logins: number;
+  locked_at: Date | null;
+  active: boolean;
+  language: string;
+  created_at: Date;
+  version: number;
+}
+
+/** A user as the rest of Attest sees it: no password hash. */
+export interface User {
+  id: string;
+  username: string;
+  printedName: string;
+  email: string | null;
+  active: boolean;
+  locked: boolean;
+  mustChangePassword: boolean;
+  passwordChangedAt: string;
+  language: string;
+  createdAt: string;
+  roles: string[];
+  version: number;
+}
+
+export function toUser(row: UserRow, roles: string[]): User {
+  return {
+    id: row.id,
+    username: row.username,
+    printedName: row.printed_name,
+    email: row.email,
+    active: row.active,
+    locked: row.locked_at !== null,
+    mustChangePassword: row.must_change_password,
+    passwordChangedAt: row.password_changed_at.toISOString(),
+    language: row.language,
+    createdAt: row.created_at.toISOString(),
+    roles,
+    version: row.version,
+  };
+}
+
+export interface SessionRow {
+  id: string;
+  user_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  ended_at: Date | null;
+  end_reason: string | null;
+}
+
+export const userRepository = {
+  findByUsername: (db: Db, username: string) =>
+    db<UserRow>('users').where({ username }).first() as Promise<UserRow | undefined>,
+
+  findById: (db: Db, id: string) =>
+    db<UserRow>('users').where({ id }).first() as Promise<UserRow | undefined>,
+
+  async list(db: Db): Promise<UserRow[]> {
+    return db<UserRow>('users').orderBy('username');
+  },
+
+  async insert(db: Db, row: UserRow): Promise<void> {
+    await db('users').insert(row);
+  },
+
+  /** Updates a user and bumps its version; false when someone else changed it first. */
+  async update(db: Db, id: string, version: number, patch: Partial<UserRow>): Promise<boolean> {
+    const n = await db('users')
+      .where({ id, version })
+      .update({ ...patch, version: version + 1 });
+    return n === 1;
+  },
+
+  async countFailure(db: Db, id: string): Promise<number> {
+    const [row] = await db('users').where({ id }).increment('failed_logins', 1).returning('failed_logins');
+    return (row as { failed_logins: number }).failed_logins;
+  },
+
+  async rolesOf(db: Db, userId: string): Promise<string[]> {
+    const rows = await db('user_roles').where({ user_id: userId }).orderBy('role').select('role');
+    return rows.map((r: { role: string }) => r.role);
+  },
+
+  async rolesByUser(db: Db): Promise<Map<string, string[]>> {
+    const rows: { user_id: string; role: string }[] = await db('user_roles')
+      .orderBy('role')
+      .select('user_id', 'role');
+    const map = new Map<string, string[]>();
+    for (const r of rows) map.set(r.user_id, [...(map.get(r.user_id) ?? []), r.role]);
+    return map;
+  },
+
+  async setRoles(db: Db, userId: string, roles: string[], grantedBy: string | null, at: Date): Promise<void> {
+    await db('user_roles').where({ user_id: userId }).whereNotIn('role', roles).delete();
+    if (roles.length > 0) {
+      await db('user_roles')
+        .insert(roles.map((role) => ({ user_id: userId, role, granted_at: at, granted_by: grantedBy })))
+        .onConflict(['user_id', 'role'])
+        .ignore();
+    }
+  },
+
+  async permissionsOf(db: Db, userId: string): Promise<{ roles: string[]; permissions: Set<Permission> }> {
+    const rows: { name: string; permissions: string[] }[] = await db('roles')
+      .join('user_roles', 'user_roles.role', 'roles.name')
+      .where('user_roles.user_id', userId)
+      .orderBy('roles.name')
+      .select('roles.name', 'roles.permissions');
+    return {
+      roles: rows.map((r) => r.name),
+      permissions: new Set(rows.flatMap((r) => r.permissions).filter(isPermission)),
+    };
+  },
+
+  async recentPasswordHashes(db: Db, userId: string, count: number): Promise<string[]> {
+    const rows = await db('password_history')
+      .where({ user_id: userId })
+      .orderBy('created_at', 'desc')
+      .limit(count)
+      .select('password_hash');
+    return rows.map((r: { password_hash: string }) => r.password_hash);
+  },
+
+  async addPasswordHistory(db: Db, userId: string, passwordHash: string, at: Date): Promise<void> {
+    await db('password_history').insert({ user_id: userId, password_hash: passwordHash, created_at: at });
+  },
+
+  async listRoles(db: Db): Promise<(RoleDefinition & { id: string; version: number })[]> {
+    return db('roles').orderBy('name').select('id', 'name', 'title', 'description', 'permissions', 'version');
+  },
+
+  async findRole(
+    db: Db,
+    name: string,
+  ): Promise<(RoleDefinition & { id: string; version: number }) | undefined> {
+    return db('roles').where({ name }).first('id', 'name', 'title', 'description', 'permissions', 'version');
+  },
+
+  async existingRoles(db: Db, names: string[]): Promise<string[]> {
+    const rows = await db('roles').whereIn('name', names).select('name');
+    return rows.map((r: { name: string }) => r.name);
+  },
+
+  async insertRole(db: Db, id: string, role: RoleDefinition): Promise<void> {
+    await db('roles').insert({ id, ...role, version: 1 });
+  },
+
+  async updateRole(db: Db, role: RoleDefinition, version: number): Promise<boolean> {
+    const n = await db('roles')
+      .where({ name: role.name, version })
+      .update({
+        title: role.title,
+        description: role.description,
+        permissions: role.permissions,
+        version: version + 1,
+      });
+    return n === 1;
+  },
+
+  async insertSession(db: Db, row: Omit<SessionRow, 'ended_at' | 'end_reason'> & { client: string | null }) {
+    await db('sessions').insert(row);
+  },
+
+  findSession: (db: Db, id: string) =>
+    db<SessionRow>('sessions').where({ id }).first() as Promise<SessionRow | undefined>,
+
+  async touchSession(db: Db, id: string, at: Date): Promise<void> {
+    await db('sessions').where({ id }).whereNull('ended_at').update({ last_seen_at: at });
+  },
+
+  async endSession(db: Db, id: string, at: Date, reason: string): Promise<void> {
+    await db('sessions').where({ id }).whereNull('ended_at').update({ ended_at: at, end_reason: reason });
+  },
+
+  async endSessionsOf(db: Db, userId: string, at: Date, reason: string): Promise<number> {
+    return db('sessions')
+      .where({ user_id: userId })
+      .whereNull('ended_at')
+      .update({ ended_at: at, end_reason: reason });
+  },
+};

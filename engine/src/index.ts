@@ -1,0 +1,28 @@
+export * from './errors.ts';
+export * from './canonicalJson.ts';
+export * from './clock.ts';
+export * from './settings.ts';
+export {
+  openDatabase,
+  migrateOwner,
+  RUNTIME_ROLE,
+  type Database,
+  type DatabaseOptions,
+} from './db/database.ts';
+export * from './audit/types.ts';
+export { eventHash, GENESIS_HASH } from './audit/eventHash.ts';
+export type { EventFilter } from './audit/eventRepository.ts';
+export type { ChainBreak } from './audit/verify.ts';
+export * from './identity/permissions.ts';
+export { checkPassword } from './identity/passwordPolicy.ts';
+export { segregation } from './identity/segregation.ts';
+export type { User } from './identity/userRepository.ts';
+export type { LoginResult, NewUser, SignatureInput, IdentityService } from './identity/identityService.ts';
+export * from './signatures/types.ts';
+export type { SignInput, SignatureService } from './signatures/signatureService.ts';
+export type { GmpRecord } from './records/recordRepository.ts';
+export type { ValueChange, RecordService } from './records/recordService.ts';
+export type { VerifyReport } from './verify.ts';
+export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
+export { DEMO_USERS, seedDemoUsers } from './demo.ts';
+export { appendEvents } from './audit/auditTrail.ts';

@@ -1,0 +1,206 @@
+import type { Knex } from 'knex';
+import { appendEvents } from '../audit/auditTrail.ts';
+import type { Subject } from '../audit/types.ts';
+import { contentHash } from '../canonicalJson.ts';
+import type { Clock } from '../clock.ts';
+import { InputError, NotAllowedError, NotFoundError } from '../errors.ts';
+import type { IdentityService } from '../identity/identityService.ts';
+import { eventActor, requirePermission, type Permission, type Principal } from '../identity/permissions.ts';
+import { segregation } from '../identity/segregation.ts';
+import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
+import { writeSignature } from './signatureWriter.ts';
+import { loadSignedContent } from './subjectContent.ts';
+import { isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
+
+/** The authority each meaning needs (A2, B6). */
+const AUTHORITY: Record<Meaning, Permission> = {
+  Performed: 'records.perform',
+  Verified: 'records.verify',
+  Reviewed: 'records.review',
+  Approved: 'records.approve',
+  Released: 'records.release',
+  Rejected: 'records.approve',
+};
+
+export interface SignInput {
+  meaning: string;
+  password: string;
+  reason?: string | null;
+  /** Signing to override a rule (a limit, the step order): a reason is then required (B3). */
+  override?: boolean;
+}
+
+function formatManifestationTime(at: Date): string {
+  return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+export function toSignature(row: SignatureRow, currentHash: string | null): Signature {
+  const signedAt = row.signed_at.toISOString();
+  return {
+    id: row.id,
+    recordId: row.record_id,
+    recordType: row.record_type,
+    eventSeq: row.event_seq,
+    signerId: row.signer_id,
+    meaning: row.meaning,
+    reason: row.reason,
+    signedAt,
+    contentHash: row.content_hash,
+    recordVersion: row.record_version,
+    manifestation: {
+      printedName: row.signer_name,
+      userId: row.signer_username,
+      signedAt,
+      meaning: row.meaning,
+      text: `${row.meaning} by ${row.signer_name} (${row.signer_username}) on ${formatManifestationTime(row.signed_at)}`,
+    },
+    contentChanged: currentHash !== null && currentHash !== row.content_hash,
+    withdrawn: row.withdrawn_at
+      ? {
+          at: row.withdrawn_at.toISOString(),
+          by: row.withdrawn_by as string,
+          reason: row.withdrawal_reason as string,
+        }
+      : null,
+  };
+}
+
+export type SignatureService = ReturnType<typeof createSignatureService>;
+
+export function createSignatureService(deps: { knex: Knex; clock: Clock; identity: IdentityService }) {
+  const { knex, clock, identity } = deps;
+
+  /** Segregation of duties for the record being signed (B5). */
+  function checkSegregation(
+    meaning: Meaning,
+    principal: Principal,
+    authorId: string | null,
+    existing: SignatureRow[],
+  ) {
+    const active = existing.filter((s) => s.withdrawn_at === null);
+    if (meaning === 'Verified') {
+      for (const s of active.filter((s) => s.meaning === 'Performed'))
+        segregation.verifierIsNotPerformer(s.signer_id, principal.userId);
+    }
+    if (
+      meaning === 'Reviewed' ||
+      meaning === 'Approved' ||
+      meaning === 'Released' ||
+      meaning === 'Rejected'
+    ) {
+      if (authorId) segregation.reviewerIsNotAuthor(authorId, principal.userId);
+      for (const s of active.filter((s) => s.meaning === 'Performed'))
+        segregation.approverIsNotAuthor(s.signer_id, principal.userId);
+    }
+  }
+
+  /**
+   * Signs a record (B1–B5): the signer re-enters the password, the meaning is one of the six, a
+   * rejection or override carries a reason, the signer holds the authority for the meaning and is
+   * not the author where a second person is required; the hash of the record's canonical content
+   * is stored and the signature is an event in the record's own chain.
+   */
+  async function sign(principal: Principal, recordId: string, input: SignInput): Promise<Signature> {
+    if (!isMeaning(input.meaning)) {
+      throw new InputError(`Unknown meaning ${JSON.stringify(input.meaning)}`, [
+        { pointer: '/meaning', keyword: 'enum', message: `must be one of ${MEANINGS.join(', ')}` },
+      ]);
+    }
+    const meaning = input.meaning;
+    const reason =
+      typeof input.reason === 'string' && input.reason.trim() !== '' ? input.reason.trim() : null;
+    if ((meaning === 'Rejected' || input.override) && !reason) {
+      throw new InputError(`A reason is required to sign ${input.override ? 'an override' : 'a rejection'}`, [
+        { pointer: '/reason', keyword: 'required', message: 'is required for rejections and overrides' },
+      ]);
+    }
+    requirePermission(principal, AUTHORITY[meaning]);
+    const subject: Subject = { id: recordId, type: 'record' };
+    const signed = await loadSignedContent(knex, subject);
+    checkSegregation(
+      meaning,
+      principal,
+      signed.authorId,
+      await signatureRepository.forRecord(knex, recordId),
+    );
+    const signer = await identity.reauthenticate(principal, input.password);
+    const row = await knex.transaction(async (trx) => {
+      // Checked again inside the transaction: another signature may have landed meanwhile.
+      checkSegregation(
+        meaning,
+        principal,
+        signed.authorId,
+        await signatureRepository.forRecord(trx, recordId),
+      );
+      return writeSignature(
+        trx,
+        clock,
+        subject,
+        { userId: signer.id, username: signer.username, printedName: signer.printed_name },
+        meaning,
+        reason,
+      );
+    });
+    return toSignature(row, row.content_hash);
+  }
+
+  /** Withdraws one's own signature: a new signed event; the signature itself stays (B7). */
+  async function withdraw(
+    principal: Principal,
+    signatureId: string,
+    input: { password: string; reason: string },
+  ): Promise<Signature> {
+    const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
+    if (!reason) {
+      throw new InputError('A reason is required to withdraw a signature', [
+        { pointer: '/reason', keyword: 'required', message: 'is required to withdraw a signature' },
+      ]);
+    }
+    const row = await signatureRepository.find(knex, signatureId);
+    if (!row) throw new NotFoundError(`There is no signature ${signatureId}`);
+    if (row.signer_id !== principal.userId)
+      throw new NotAllowedError('Only the signer may withdraw a signature');
+    if (row.withdrawn_at) throw new InputError('The signature was withdrawn already');
+    await identity.reauthenticate(principal, input.password);
+    await knex.transaction(async (trx) => {
+      const [event] = await appendEvents(
+        trx,
+        clock,
+        { id: row.record_id, type: row.record_type as Subject['type'] },
+        eventActor(principal),
+        [{ type: 'signature.withdrawn', payload: { signatureId, meaning: row.meaning }, reason }],
+      );
+      await signatureRepository.withdraw(trx, signatureId, new Date(event!.at), principal.userId, reason);
+    });
+    return (await list(principal, row.record_id, row.record_type as Subject['type'])).find(
+      (s) => s.id === signatureId,
+    ) as Signature;
+  }
+
+  /** Signatures of a record with their manifestation and whether the content changed since (B2, B4). */
+  async function list(
+    principal: Principal,
+    recordId: string,
+    type: Subject['type'] = 'record',
+  ): Promise<Signature[]> {
+    requirePermission(principal, 'audit.read');
+    const rows = await signatureRepository.forRecord(knex, recordId);
+    if (
+      rows.length === 0 &&
+      type === 'record' &&
+      !(await knex('records').where({ id: recordId }).first('id'))
+    ) {
+      throw new NotFoundError(`There is no record ${recordId}`);
+    }
+    const hashes = new Map<string, string>();
+    for (const t of new Set(rows.map((r) => r.record_type))) {
+      hashes.set(
+        t,
+        contentHash((await loadSignedContent(knex, { id: recordId, type: t as Subject['type'] })).content),
+      );
+    }
+    return rows.map((r) => toSignature(r, hashes.get(r.record_type) ?? null));
+  }
+
+  return { sign, withdraw, list };
+}

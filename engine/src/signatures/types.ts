@@ -1,0 +1,35 @@
+/** What a signature means (B2). */
+export const MEANINGS = ['Performed', 'Verified', 'Reviewed', 'Approved', 'Released', 'Rejected'] as const;
+export type Meaning = (typeof MEANINGS)[number];
+
+export function isMeaning(value: string): value is Meaning {
+  return (MEANINGS as readonly string[]).includes(value);
+}
+
+/** How a signature shows itself to a person: on screen, in exports and in the PDF (B2). */
+export interface Manifestation {
+  printedName: string;
+  userId: string;
+  /** Date and time with zone, e.g. 2026-11-24T08:12:03.512Z (UTC). */
+  signedAt: string;
+  meaning: Meaning;
+  /** One line a person reads: "Approved by Anna Li (anna.li) on 2026-11-24 08:12:03 UTC". */
+  text: string;
+}
+
+export interface Signature {
+  id: string;
+  recordId: string;
+  recordType: string;
+  eventSeq: number;
+  signerId: string;
+  meaning: Meaning;
+  reason: string | null;
+  signedAt: string;
+  contentHash: string;
+  recordVersion: number;
+  manifestation: Manifestation;
+  /** True when the content signed no longer matches the record as it is now (B4). */
+  contentChanged: boolean;
+  withdrawn: null | { at: string; by: string; reason: string };
+}

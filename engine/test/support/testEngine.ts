@@ -1,0 +1,109 @@
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+import {
+  createEngine,
+  openDatabase,
+  type Clock,
+  type DatabaseOptions,
+  type DeepPartial,
+  type Engine,
+  type Settings,
+} from '../../src/index.ts';
+import { DEMO_USERS, seedDemoUsers } from '../../src/demo.ts';
+
+/** Cheap argon2 in tests: the cost is a setting, and the tests are about behaviour, not cost. */
+export const TEST_SETTINGS: DeepPartial<Settings> = {
+  argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+};
+
+export const onServer = (): boolean => Boolean(process.env.DATABASE_URL);
+
+/**
+ * A fresh database of its own for one test file: a new database on the PostgreSQL server when
+ * DATABASE_URL is set (dropped afterwards), otherwise an in-memory embedded one.
+ */
+export async function createTestDatabase(): Promise<{ options: DatabaseOptions; drop: () => Promise<void> }> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) return { options: { dataDir: 'memory://' }, drop: async () => {} };
+  const name = `attest_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    options: { url: url.toString() },
+    drop: async () => {
+      const c = new pg.Client({ connectionString: serverUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export class TestClock implements Clock {
+  private offsetMs = 0;
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+  advance(minutes: number): void {
+    this.offsetMs += minutes * 60_000;
+  }
+}
+
+export interface TestContext {
+  engine: Engine;
+  clock: TestClock;
+  options: DatabaseOptions;
+  /** Runs statements as the schema owner (a database superuser), bypassing the runtime role. */
+  asOwner<T>(fn: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startTestEngine(
+  settings: DeepPartial<Settings> = {},
+  options: { seed?: boolean } = {},
+): Promise<TestContext> {
+  const { options: dbOptions, drop } = await createTestDatabase();
+  const database = await openDatabase(dbOptions);
+  const clock = new TestClock();
+  const engine = createEngine({ database, clock, settings: { ...TEST_SETTINGS, ...settings } });
+  if (options.seed !== false) await seedDemoUsers(engine.identity, { demo: true });
+  const asOwner = async <T>(fn: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> => {
+    if (!dbOptions.url) {
+      return database.knex.transaction(async (trx) => {
+        await trx.raw('SET LOCAL ROLE postgres');
+        return fn(trx);
+      });
+    }
+    const owner = knexFactory({ client: 'pg', connection: dbOptions.url, pool: { min: 0, max: 1 } });
+    try {
+      return await fn(owner);
+    } finally {
+      await owner.destroy();
+    }
+  };
+  return {
+    engine,
+    clock,
+    options: dbOptions,
+    asOwner,
+    close: async () => {
+      await engine.close();
+      await drop();
+    },
+  };
+}
+
+export function demoPassword(username: (typeof DEMO_USERS)[number]['username']): string {
+  return DEMO_USERS.find((u) => u.username === username)!.password;
+}
+
+/** Logs a demo user in and returns the principal of the session. */
+export async function loginAs(engine: Engine, username: (typeof DEMO_USERS)[number]['username']) {
+  const { sessionId } = await engine.identity.login({ username, password: demoPassword(username) });
+  return engine.identity.authenticate(sessionId);
+}
