@@ -15,6 +15,7 @@ export type { EventFilter } from './audit/eventRepository.ts';
 export type { ChainBreak } from './audit/verify.ts';
 export * from './identity/permissions.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
+export { generateOneTimePassword } from './identity/passwords.ts';
 export { segregation } from './identity/segregation.ts';
 export type { User } from './identity/userRepository.ts';
 export type { LoginResult, NewUser, SignatureInput, IdentityService } from './identity/identityService.ts';

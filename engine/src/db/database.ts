@@ -1,6 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { migrationSource } from './migrations/index.ts';
 
 /** The role every runtime connection assumes: no UPDATE, DELETE or TRUNCATE on the audit trail. */
@@ -66,7 +67,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
     import('knex-pglite'),
   ]);
   const dataDir = options.dataDir ?? './data';
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const unlock = dataDir.startsWith('memory://') ? () => {} : lockDataDir(dataDir);
   const pglite = new PGlite(dataDir);
   const knex = knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
@@ -78,9 +79,40 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'embedded',
     knex,
-    // Destroying knex-pglite's pool closes the PGlite instance too.
-    close: () => knex.destroy(),
+    close: async () => {
+      // Destroying knex-pglite's pool closes the PGlite instance too.
+      await knex.destroy();
+      unlock();
+    },
   };
+}
+
+/**
+ * The embedded database serves one process: a second one opening the same folder would corrupt
+ * it, so the folder is locked with the owner's pid (a lock left by a dead process is taken over).
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'attest.lock');
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+  } catch {
+    const pid = Number(readFileSync(file, 'utf8'));
+    if (pid && pid !== process.pid && processIsAlive(pid)) {
+      throw new Error(`The embedded database in ${dataDir} is in use by process ${pid}; stop that process first`);
+    }
+    writeFileSync(file, String(process.pid));
+  }
+  return () => rmSync(file, { force: true });
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
 }
 
 /** Rolls the schema back and forth as the owner; used by `attest migrate` and the migration test. */

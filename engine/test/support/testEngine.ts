@@ -107,3 +107,25 @@ export async function loginAs(engine: Engine, username: (typeof DEMO_USERS)[numb
   const { sessionId } = await engine.identity.login({ username, password: demoPassword(username) });
   return engine.identity.authenticate(sessionId);
 }
+
+/**
+ * Creates a user as the demo administrator and completes the forced first password change, as a
+ * new colleague would; returns the user, an open session's principal and the chosen password.
+ */
+export async function createColleague(
+  ctx: TestContext,
+  username: string,
+  roles: string[],
+  password = 'Quartz-Lamp-4829',
+) {
+  const adrian = await loginAs(ctx.engine, 'adrian');
+  const { user, oneTimePassword } = await ctx.engine.identity.createUser(
+    adrian,
+    { username, printedName: `Test ${username}`, roles },
+    { password: demoPassword('adrian'), reason: 'New starter' },
+  );
+  const first = await ctx.engine.identity.login({ username, password: oneTimePassword });
+  const limited = await ctx.engine.identity.authenticate(first.sessionId, { allowPasswordChange: true });
+  await ctx.engine.identity.changePassword(limited, oneTimePassword, password);
+  return { user, principal: await ctx.engine.identity.authenticate(first.sessionId), password };
+}

@@ -1,0 +1,208 @@
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import {
+  DEMO_USERS,
+  createEngine,
+  generateOneTimePassword,
+  migrateOwner,
+  openDatabase,
+  seedDemoUsers,
+  type Engine,
+  type VerifyReport,
+} from '@attest/engine';
+import { ConfigError, loadConfig, type RuntimeConfig } from './config.ts';
+
+const USAGE = `Usage: attest <command> [options]
+
+Commands:
+  start [--demo] [--port N]   migrate, then serve the API (with --demo: seed the demo users)
+  migrate                     bring the database schema up to date
+  seed-demo [--demo]          create the built-in roles and the demo users
+  create-admin --username U --name "Printed Name"
+                              create a first administrator with a one-time password
+  verify                      recompute every audit-trail hash chain and check the state against it
+
+The database is the PostgreSQL server at DATABASE_URL, or the embedded one in ATTEST_DATA_DIR (./data).`;
+
+class UsageError extends Error {}
+
+async function openEngine(config: RuntimeConfig, migrate = true): Promise<Engine> {
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate });
+  return createEngine({ database, settings: config.settings });
+}
+
+function where(config: RuntimeConfig): string {
+  return config.databaseUrl
+    ? `PostgreSQL server ${new URL(config.databaseUrl).host}`
+    : `embedded, in ${config.dataDir}`;
+}
+
+function printLogins(demo: boolean): void {
+  console.log(
+    demo
+      ? 'Demo logins (demo mode: the printed passwords need not be changed):'
+      : 'Demo logins (each password must be changed at the first login):',
+  );
+  for (const u of DEMO_USERS) {
+    console.log(
+      `  ${u.username.padEnd(8)} ${u.password.padEnd(19)} ${u.roles.join(', ').padEnd(10)} ${u.printedName}`,
+    );
+  }
+}
+
+async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
+  const logger = pino({ level: config.logLevel });
+  const { startServer } = await import('./server.ts');
+  const engine = await openEngine(config);
+  if (demo) await seedDemoUsers(engine.identity, { demo: true });
+  const server = await startServer({
+    engine,
+    port: config.port,
+    host: config.host,
+    jwtSecret: config.jwtSecret,
+    logger,
+  });
+  console.log(`Attest is running at ${server.url}  (health: ${server.url}/api/health)`);
+  console.log(`Database: ${where(config)}`);
+  if (config.jwtSecretSource === 'generated for this process') {
+    console.log('ATTEST_JWT_SECRET is not set: tokens are valid for this process only.');
+  }
+  if (demo) printLogins(true);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: no new requests, finishing the ones in flight');
+    await server.close();
+    await engine.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+function printReport(report: VerifyReport): void {
+  const rate = `${report.eventsPerSecond.toLocaleString('en')} events/s`;
+  console.log(
+    `Checked ${report.events} events in ${report.records} chains in ${report.seconds.toFixed(2)} s (${rate}).`,
+  );
+  if (report.ok) {
+    console.log('OK: every hash chain is intact and the current state matches the audit trail.');
+    return;
+  }
+  const first = report.breaks[0];
+  if (first)
+    console.log(`BROKEN: ${first.recordType} ${first.recordId} at seq ${first.seq}: ${first.problem}`);
+  for (const b of report.breaks.slice(1))
+    console.log(`  also: ${b.recordType} ${b.recordId} at seq ${b.seq}: ${b.problem}`);
+  for (const m of report.mismatches) console.log(`MISMATCH: ${m.table} ${m.id}: ${m.problem}`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      demo: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      username: { type: 'string' },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new UsageError(`--port must be a whole number from 0 to 65535, not "${values.port}"`);
+  }
+  const config = loadConfig(process.env, port === undefined ? {} : { port });
+
+  switch (command) {
+    case 'start':
+      await start(config, values.demo);
+      return -1;
+    case 'migrate': {
+      const db = await openDatabase({
+        url: config.databaseUrl,
+        dataDir: config.dataDir,
+        owner: true,
+        migrate: false,
+      });
+      try {
+        const applied = await migrateOwner(db.knex, 'latest');
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The schema is up to date.');
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case 'seed-demo': {
+      const engine = await openEngine(config);
+      try {
+        const created = await seedDemoUsers(engine.identity, { demo: values.demo });
+        console.log(
+          created.length ? `Created ${created.length} demo users.` : 'The demo users exist already.',
+        );
+        printLogins(values.demo);
+      } finally {
+        await engine.close();
+      }
+      return 0;
+    }
+    case 'create-admin': {
+      if (!values.username || !values.name) throw new UsageError('create-admin needs --username and --name');
+      const engine = await openEngine(config);
+      try {
+        const password = generateOneTimePassword();
+        const user = await engine.identity.bootstrapUser({
+          username: values.username,
+          printedName: values.name,
+          roles: ['admin'],
+          password,
+          mustChangePassword: true,
+        });
+        console.log(
+          `Created administrator ${user.username}; one-time password: ${password} (must be changed at first login)`,
+        );
+      } finally {
+        await engine.close();
+      }
+      return 0;
+    }
+    case 'verify': {
+      const engine = await openEngine(config, false);
+      try {
+        const report = await engine.verify();
+        printReport(report);
+        return report.ok ? 0 : 1;
+      } finally {
+        await engine.close();
+      }
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+function oneLine(error: unknown): string {
+  if (error instanceof UsageError) return `${error.message} (see attest --help)`;
+  if (error instanceof ConfigError) return error.message;
+  const e = error as { code?: string; message?: string };
+  if (e.code === '42P01') return 'the database has no Attest schema yet; run "attest migrate" first';
+  if (e.code === 'ECONNREFUSED') return `cannot reach the database server (${e.message})`;
+  if (e.code === '3D000') return `the database does not exist (${e.message})`;
+  return (e.message ?? String(error)).split('\n')[0] as string;
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (error) {
+  console.error(`attest: ${oneLine(error)}`);
+  process.exit(1);
+}
