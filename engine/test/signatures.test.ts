@@ -88,10 +88,7 @@ describe('Feature: electronic signatures', () => {
     );
     const [listed] = await ctx.engine.signatures.list(olivia, record.id);
     assert.deepEqual(listed!.manifestation, sig.manifestation);
-    await assert.rejects(
-      sign(quinn, record.id, 'Blessed'),
-      /Unknown meaning "Blessed"/,
-    );
+    await assert.rejects(sign(quinn, record.id, 'Blessed'), /Unknown meaning "Blessed"/);
   });
 
   it('B3: rejection, override, void and a correction after first entry need a reason', async () => {

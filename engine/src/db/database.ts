@@ -99,7 +99,9 @@ function lockDataDir(dataDir: string): () => void {
   } catch {
     const pid = Number(readFileSync(file, 'utf8'));
     if (pid && pid !== process.pid && processIsAlive(pid)) {
-      throw new Error(`The embedded database in ${dataDir} is in use by process ${pid}; stop that process first`);
+      throw new Error(
+        `The embedded database in ${dataDir} is in use by process ${pid}; stop that process first`,
+      );
     }
     writeFileSync(file, String(process.pid));
   }

@@ -85,7 +85,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       const lock = failures >= settings.lockoutThreshold && row.locked_at === null;
       if (lock) {
         const now = clock.now();
-        await trx('users').where({ id: row.id }).update({ locked_at: now });
+        await userRepository.lock(trx, row.id, now);
         await userRepository.endSessionsOf(trx, row.id, now, 'locked');
         drafts.push({
           type: 'auth.locked',
@@ -113,7 +113,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       await recordFailure(row, 'signature');
       throw new AuthenticationError('The password is wrong; nothing was signed');
     }
-    if (row.failed_logins > 0) await knex('users').where({ id: row.id }).update({ failed_logins: 0 });
+    if (row.failed_logins > 0) await userRepository.clearFailures(knex, row.id);
     return row;
   }
 
@@ -158,7 +158,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     const mustChange = row.must_change_password || passwordExpired(row);
     await tx(async (trx) => {
       const now = clock.now();
-      await trx('users').where({ id: row.id }).update({ failed_logins: 0 });
+      await userRepository.clearFailures(trx, row.id);
       await userRepository.insertSession(trx, {
         id: sessionId,
         user_id: row.id,

@@ -89,6 +89,21 @@ export const userRepository = {
     return (row as { failed_logins: number }).failed_logins;
   },
 
+  async lock(db: Db, id: string, at: Date): Promise<void> {
+    await db('users').where({ id }).update({ locked_at: at });
+  },
+
+  async clearFailures(db: Db, id: string): Promise<void> {
+    await db('users').where({ id }).where('failed_logins', '>', 0).update({ failed_logins: 0 });
+  },
+
+  async findRoleById(
+    db: Db,
+    id: string,
+  ): Promise<(RoleDefinition & { id: string; version: number }) | undefined> {
+    return db('roles').where({ id }).first('id', 'name', 'title', 'description', 'permissions', 'version');
+  },
+
   async rolesOf(db: Db, userId: string): Promise<string[]> {
     const rows = await db('user_roles').where({ user_id: userId }).orderBy('role').select('role');
     return rows.map((r: { role: string }) => r.role);

@@ -7,6 +7,7 @@ import { InputError, NotAllowedError, NotFoundError } from '../errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Permission, type Principal } from '../identity/permissions.ts';
 import { segregation } from '../identity/segregation.ts';
+import { recordRepository } from '../records/recordRepository.ts';
 import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
 import { writeSignature } from './signatureWriter.ts';
 import { loadSignedContent } from './subjectContent.ts';
@@ -185,11 +186,7 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
   ): Promise<Signature[]> {
     requirePermission(principal, 'audit.read');
     const rows = await signatureRepository.forRecord(knex, recordId);
-    if (
-      rows.length === 0 &&
-      type === 'record' &&
-      !(await knex('records').where({ id: recordId }).first('id'))
-    ) {
+    if (rows.length === 0 && type === 'record' && !(await recordRepository.find(knex, recordId))) {
       throw new NotFoundError(`There is no record ${recordId}`);
     }
     const hashes = new Map<string, string>();

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { Subject } from '../audit/types.ts';
 import { NotFoundError } from '../errors.ts';
+import { userRepository } from '../identity/userRepository.ts';
+import { recordRepository } from '../records/recordRepository.ts';
 
 export interface SignedContent {
   /** The canonical content a signature's hash is computed over. */
@@ -19,55 +21,28 @@ export async function loadSignedContent(
   db: Knex | Knex.Transaction,
   subject: Subject,
 ): Promise<SignedContent> {
-  switch (subject.type) {
-    case 'record': {
-      const row = await db('records').where({ id: subject.id }).first();
-      if (!row) break;
-      return {
-        content: {
-          id: row.id,
-          number: row.number,
-          kind: row.kind,
-          title: row.title,
-          status: row.status,
-          content: row.content,
-        },
-        version: row.version,
-        authorId: row.created_by,
-      };
+  if (subject.type === 'record') {
+    const r = await recordRepository.find(db, subject.id);
+    if (r) {
+      const { id, number, kind, title, status, content, version, createdBy } = r;
+      return { content: { id, number, kind, title, status, content }, version, authorId: createdBy };
     }
-    case 'user': {
-      const row = await db('users').where({ id: subject.id }).first();
-      if (!row) break;
-      const roles = await db('user_roles').where({ user_id: subject.id }).orderBy('role').pluck('role');
+  } else if (subject.type === 'user') {
+    const u = await userRepository.findById(db, subject.id);
+    if (u) {
+      const roles = await userRepository.rolesOf(db, subject.id);
       return {
-        content: {
-          id: row.id,
-          username: row.username,
-          printedName: row.printed_name,
-          active: row.active,
-          roles,
-        },
-        version: row.version,
+        content: { id: u.id, username: u.username, printedName: u.printed_name, active: u.active, roles },
+        version: u.version,
         authorId: null,
       };
     }
-    case 'role': {
-      const row = await db('roles').where({ id: subject.id }).first();
-      if (!row) break;
-      return {
-        content: {
-          name: row.name,
-          title: row.title,
-          description: row.description,
-          permissions: row.permissions,
-        },
-        version: row.version,
-        authorId: null,
-      };
+  } else if (subject.type === 'role') {
+    const r = await userRepository.findRoleById(db, subject.id);
+    if (r) {
+      const { name, title, description, permissions } = r;
+      return { content: { name, title, description, permissions }, version: r.version, authorId: null };
     }
-    default:
-      break;
   }
   throw new NotFoundError(`There is no ${subject.type} ${subject.id} to sign`);
 }
