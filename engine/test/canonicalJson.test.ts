@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { canonicalize, contentHash } from '../src/canonicalJson.ts';
+import { canonicalize, contentHash, sha256Hex } from '../src/canonicalJson.ts';
+import { canonicalEventParts, eventHash, GENESIS_HASH } from '../src/audit/eventHash.ts';
 
 describe('Feature: RFC 8785 canonical JSON', () => {
   it('sorts members by UTF-16 code units and drops whitespace', () => {
@@ -36,5 +37,26 @@ describe('Feature: RFC 8785 canonical JSON', () => {
 
   it('gives the same hash whatever the member order', () => {
     assert.equal(contentHash({ a: 1, b: { c: 2, d: 3 } }), contentHash({ b: { d: 3, c: 2 }, a: 1 }));
+  });
+});
+
+describe('Feature: event hashes computed by the database', () => {
+  it('the text split around seq is exactly the canonical JSON of the whole event', () => {
+    const event = {
+      recordId: '2f0c7a4e-8a57-4d4f-9a3c-6f1f0f0e9b11',
+      recordType: 'record' as const,
+      type: 'record.updated',
+      actorId: null,
+      actorName: 'Zoë "Z" Ørsted',
+      at: '2026-11-24T08:00:00.000Z',
+      payload: { changes: [{ path: '/weight', old: 1e21, new: 0.1 }], seq: 0, type: 'x' },
+      reason: 'line\nbreak',
+    };
+    const { before, after } = canonicalEventParts(event);
+    assert.equal(`${before}42${after}`, canonicalize({ ...event, seq: 42 }));
+    assert.equal(
+      eventHash({ ...event, seq: 42, prevHash: GENESIS_HASH }),
+      sha256Hex(canonicalize({ ...event, seq: 42 }) + GENESIS_HASH),
+    );
   });
 });

@@ -3,21 +3,27 @@ import type { AuditEvent } from './types.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
+type HashedFields = Omit<AuditEvent, 'id' | 'hash' | 'seq' | 'prevHash'>;
+
 /**
- * The hash of an event: SHA-256 over the RFC 8785 canonical JSON of everything the event says,
- * followed by the previous event's hash. Changing any field, or the order, breaks the chain.
+ * The canonical JSON (RFC 8785) of an event, split around its sequence number. The members sort
+ * as actorId, actorName, at, payload, reason, recordId, recordType, seq, type, so the text is
+ * `before + seq + after`: the database can number and hash an event in the same statement that
+ * inserts it, over exactly the bytes verification recomputes here.
+ */
+export function canonicalEventParts(e: HashedFields): { before: string; after: string } {
+  const before =
+    `{"actorId":${canonicalize(e.actorId)},"actorName":${canonicalize(e.actorName)},"at":${canonicalize(e.at)},` +
+    `"payload":${canonicalize(e.payload)},"reason":${canonicalize(e.reason)},"recordId":${canonicalize(e.recordId)},` +
+    `"recordType":${canonicalize(e.recordType)},"seq":`;
+  return { before, after: `,"type":${canonicalize(e.type)}}` };
+}
+
+/**
+ * The hash of an event: SHA-256 over the canonical JSON of everything the event says, followed by
+ * the previous event's hash. Changing any field, or the order, breaks the chain.
  */
 export function eventHash(event: Omit<AuditEvent, 'id' | 'hash'>): string {
-  const body = canonicalize({
-    recordId: event.recordId,
-    recordType: event.recordType,
-    seq: event.seq,
-    type: event.type,
-    actorId: event.actorId,
-    actorName: event.actorName,
-    at: event.at,
-    payload: event.payload,
-    reason: event.reason,
-  });
-  return sha256Hex(body + event.prevHash);
+  const { before, after } = canonicalEventParts(event);
+  return sha256Hex(`${before}${event.seq}${after}${event.prevHash}`);
 }

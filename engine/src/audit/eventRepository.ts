@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { canonicalize } from '../canonicalJson.ts';
-import { isUniqueViolation } from '../db/database.ts';
+import { isUniqueViolation, preparedQuery } from '../db/database.ts';
+import { GENESIS_HASH } from './eventHash.ts';
 import { ConflictError } from '../errors.ts';
 import type { AuditEvent, SubjectType } from './types.ts';
 
@@ -49,6 +50,15 @@ export interface EventFilter {
   limit?: number;
 }
 
+const APPEND_SQL = `
+  INSERT INTO events (record_id, record_type, seq, type, actor_id, actor_name, at, payload, reason, prev_hash, hash)
+  SELECT $1, $2, h.seq + 1, $3, $4, $5, $6, $7::jsonb, $8, h.hash,
+         encode(sha256(convert_to($9 || (h.seq + 1)::text || $10 || h.hash, 'UTF8')), 'hex')
+    FROM (SELECT COALESCE(last.seq, 0) AS seq, COALESCE(last.hash, $11) AS hash
+            FROM (SELECT 1) one
+            LEFT JOIN LATERAL (SELECT seq, hash FROM events WHERE record_id = $1 ORDER BY seq DESC LIMIT 1) last ON true) h
+  RETURNING id, seq, prev_hash, hash`;
+
 export const eventRepository = {
   async head(
     db: Knex | Knex.Transaction,
@@ -61,30 +71,41 @@ export const eventRepository = {
     return rows[0];
   },
 
-  async insert(db: Knex | Knex.Transaction, events: Omit<AuditEvent, 'id'>[]): Promise<number[]> {
+  /**
+   * Appends one event in a single statement: reads the record's head, numbers the event after it
+   * and hashes it with the database's sha256 over the canonical text the caller split around seq.
+   * Two writers reading the same head collide on the unique (record_id, seq) key: one conflict.
+   */
+  async append(
+    db: Knex | Knex.Transaction,
+    e: Omit<AuditEvent, 'id' | 'seq' | 'prevHash' | 'hash'>,
+    canonical: { before: string; after: string },
+  ): Promise<AuditEvent> {
     try {
-      const rows = await db('events')
-        .insert(
-          events.map((e) => ({
-            record_id: e.recordId,
-            record_type: e.recordType,
-            seq: e.seq,
-            type: e.type,
-            actor_id: e.actorId,
-            actor_name: e.actorName,
-            at: e.at,
-            payload: canonicalize(e.payload),
-            reason: e.reason,
-            prev_hash: e.prevHash,
-            hash: e.hash,
-          })),
-        )
-        .returning('id');
-      return rows.map((r: { id: number }) => Number(r.id));
+      const rows = await preparedQuery<{ id: number; seq: number; prev_hash: string; hash: string }>(
+        db,
+        'attest_append_event',
+        APPEND_SQL,
+        [
+          e.recordId,
+          e.recordType,
+          e.type,
+          e.actorId,
+          e.actorName,
+          e.at,
+          canonicalize(e.payload),
+          e.reason,
+          canonical.before,
+          canonical.after,
+          GENESIS_HASH,
+        ],
+      );
+      const row = rows[0]!;
+      return { ...e, id: Number(row.id), seq: row.seq, prevHash: row.prev_hash, hash: row.hash };
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError(
-          `Record ${events[0]?.recordId} was changed by someone else at the same time; reload it and try again`,
+          `Record ${e.recordId} was changed by someone else at the same time; reload it and try again`,
         );
       }
       throw error;

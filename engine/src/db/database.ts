@@ -127,6 +127,41 @@ export async function migrateOwner(knex: Knex, direction: 'latest' | 'rollback-a
   return names;
 }
 
+interface RawConnection {
+  query(
+    config: { name: string; text: string; values: unknown[] } | string,
+    values?: unknown[],
+  ): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs a statement on the connection knex holds (the transaction's own, or one from the pool) as a
+ * named prepared statement, so the server parses and plans it once per connection. For the
+ * statements on the hottest paths only; everything else goes through knex.
+ */
+export async function preparedQuery<Row>(
+  db: Knex | Knex.Transaction,
+  name: string,
+  text: string,
+  values: unknown[],
+): Promise<Row[]> {
+  const client = db.client as {
+    acquireConnection(): Promise<RawConnection>;
+    releaseConnection(c: RawConnection): Promise<void>;
+  };
+  const connection = await client.acquireConnection();
+  try {
+    // PGlite is the connection itself and prepares per call; node-postgres caches by name.
+    const result =
+      'waitReady' in connection
+        ? await connection.query(text, values)
+        : await connection.query({ name, text, values });
+    return result.rows as Row[];
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: string } | null)?.code === '23505';
 }
