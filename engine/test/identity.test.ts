@@ -79,6 +79,33 @@ describe('Feature: identity and access', () => {
     assert.deepEqual(deactivation!.payload.changes, [{ path: '/active', old: true, new: false }]);
   });
 
+  it('refuses blank, over-long and unstorable text whoever calls, changing nothing', async () => {
+    const before = (await ctx.engine.identity.listUsers(adrian)).length;
+    for (const [input, pointer] of [
+      [{ username: 'blank', printedName: '   ' }, '/printedName'],
+      [{ username: 'long', printedName: 'x'.repeat(201) }, '/printedName'],
+      [{ username: 'nul', printedName: 'Null\u0000Byte' }, '/printedName'],
+      [{ username: 'surrogate', printedName: 'Half \ud800' }, '/printedName'],
+    ] as const) {
+      await assert.rejects(
+        ctx.engine.identity.createUser(adrian, { ...input, roles: [] }, adminSignature()),
+        (e: InputError) => {
+          assert.equal(e.errors[0]!.pointer, pointer);
+          return true;
+        },
+      );
+    }
+    await assert.rejects(
+      ctx.engine.identity.defineRole(
+        adrian,
+        { name: 'Bad Name', title: 'x', description: '', permissions: [] },
+        adminSignature(),
+      ),
+      /role name is not valid/,
+    );
+    assert.equal((await ctx.engine.identity.listUsers(adrian)).length, before);
+  });
+
   it('A2: every command checks authority', async () => {
     const olivia = await loginAs(ctx.engine, 'olivia');
     const petra = await loginAs(ctx.engine, 'petra');
@@ -164,7 +191,7 @@ describe('Feature: identity and access', () => {
     await assert.rejects(
       ctx.engine.identity.defineRole(
         adrian,
-        { name: 'x', title: 'X', description: '', permissions: ['everything' as never] },
+        { name: 'auditor', title: 'Auditor', description: '', permissions: ['everything' as never] },
         adminSignature(),
       ),
       /Unknown permission: everything/,

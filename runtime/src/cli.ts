@@ -61,6 +61,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     host: config.host,
     jwtSecret: config.jwtSecret,
     logger,
+    trustProxy: config.trustProxy,
   });
   console.log(`Attest is running at ${server.url}  (health: ${server.url}/api/health)`);
   console.log(`Database: ${where(config)}`);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DeepPartial, Settings } from '@attest/engine';
+import type { TrustProxy } from './http/app.ts';
 
 /** Everything the runtime reads from its environment, checked once at start. */
 export interface RuntimeConfig {
@@ -14,6 +15,7 @@ export interface RuntimeConfig {
   jwtSecretSource: 'environment' | 'data directory' | 'generated for this process';
   settings: DeepPartial<Settings>;
   logLevel: string;
+  trustProxy: TrustProxy | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -25,6 +27,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, min: number, max: number)
   if (!Number.isInteger(n) || n < min || n > max)
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not "${raw}"`);
   return n;
+}
+
+/** `true`, a number of hops, or addresses and subnets (`loopback, 10.0.0.0/8`). */
+function trustProxy(raw: string | undefined): TrustProxy | undefined {
+  if (!raw) return undefined;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
 }
 
 /**
@@ -79,5 +88,6 @@ export function loadConfig(
       },
     },
     logLevel: env.LOG_LEVEL || 'info',
+    trustProxy: trustProxy(env.ATTEST_TRUST_PROXY),
   };
 }

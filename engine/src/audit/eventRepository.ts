@@ -124,7 +124,8 @@ export const eventRepository = {
         [filter.field, `${filter.field}/`],
       );
     }
-    q.orderBy(filter.recordId ? 'seq' : 'id').limit(filter.limit ?? 1000);
+    q.orderBy(filter.recordId ? 'seq' : 'id');
+    if (filter.limit !== undefined) q.limit(filter.limit);
     return ((await q) as unknown as EventRow[]).map(toEvent);
   },
 

@@ -27,6 +27,8 @@ export interface Database {
   readonly kind: 'postgres' | 'embedded';
   /** Connections acting as the runtime role. */
   readonly knex: Knex;
+  /** Answers whether the database takes queries now. */
+  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -58,7 +60,7 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
       },
     },
   });
-  return { kind: 'postgres', knex, close: () => knex.destroy() };
+  return { kind: 'postgres', knex, ping: () => ping(knex), close: () => knex.destroy() };
 }
 
 async function openEmbedded(options: DatabaseOptions): Promise<Database> {
@@ -79,6 +81,7 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'embedded',
     knex,
+    ping: () => ping(knex),
     close: async () => {
       // Destroying knex-pglite's pool closes the PGlite instance too.
       await knex.destroy();
@@ -159,6 +162,15 @@ export async function preparedQuery<Row>(
     return result.rows as Row[];
   } finally {
     await client.releaseConnection(connection);
+  }
+}
+
+async function ping(knex: Knex): Promise<boolean> {
+  try {
+    await knex.raw('SELECT 1');
+    return true;
+  } catch {
+    return false;
   }
 }
 

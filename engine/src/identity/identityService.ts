@@ -13,6 +13,7 @@ import {
   PasswordChangeRequiredError,
 } from '../errors.ts';
 import type { Settings } from '../settings.ts';
+import { optionalText, requireText } from '../textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { checkPassword } from './passwordPolicy.ts';
 import { dummyPasswordHash, generateOneTimePassword, hashPassword, verifyPassword } from './passwords.ts';
@@ -55,6 +56,7 @@ export interface SignatureInput {
 
 const userSubject = (id: string): Subject => ({ id, type: 'user' });
 const USERNAME = /^[a-z0-9][a-z0-9._-]{1,62}$/;
+const ROLE_NAME = /^[a-z][a-z0-9_-]{1,39}$/;
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
 
@@ -210,9 +212,8 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     if (now.getTime() - session.created_at.getTime() > settings.sessionMaxHours * 3_600_000) {
       await end('expired', 'The session has expired; log in again');
     }
-    if ((row.must_change_password || passwordExpired(row)) && !options.allowPasswordChange) {
-      throw new PasswordChangeRequiredError();
-    }
+    const mustChangePassword = row.must_change_password || passwordExpired(row);
+    if (mustChangePassword && !options.allowPasswordChange) throw new PasswordChangeRequiredError();
     await userRepository.touchSession(knex, sessionId, now);
     const { roles, permissions } = await userRepository.permissionsOf(knex, row.id);
     return {
@@ -222,6 +223,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       sessionId,
       roles,
       permissions,
+      mustChangePassword,
     };
   }
 
@@ -303,7 +305,9 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     signature: SignatureInput,
   ): Promise<{ user: User; oneTimePassword: string }> {
     requirePermission(principal, 'users.manage');
-    const username = input.username.trim().toLowerCase();
+    const username = requireText(input.username, '/username', 63).toLowerCase();
+    const printedName = requireText(input.printedName, '/printedName', 200);
+    const email = optionalText(input.email, '/email', 254);
     if (!USERNAME.test(username)) {
       throw new InputError('The user name is not valid', [
         {
@@ -326,8 +330,8 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       await userRepository.insert(trx, {
         id,
         username,
-        printed_name: input.printedName.trim(),
-        email: input.email ?? null,
+        printed_name: printedName,
+        email,
         password_hash: hash,
         password_changed_at: now,
         must_change_password: true,
@@ -345,8 +349,8 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
           payload: {
             changes: [
               { path: '/username', old: null, new: username },
-              { path: '/printedName', old: null, new: input.printedName.trim() },
-              { path: '/email', old: null, new: input.email ?? null },
+              { path: '/printedName', old: null, new: printedName },
+              { path: '/email', old: null, new: email },
               { path: '/roles', old: [], new: roles },
             ],
           },
@@ -401,14 +405,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     return loadUser(knex, userId);
   }
 
-  function requireReason(reason: unknown): string {
-    if (typeof reason !== 'string' || reason.trim().length === 0) {
-      throw new InputError('A reason is required', [
-        { pointer: '/reason', keyword: 'required', message: 'is required' },
-      ]);
-    }
-    return reason.trim();
-  }
+  const requireReason = (reason: unknown): string => requireText(reason, '/reason', 1000);
 
   /** Deactivates or reactivates a user; users are never deleted (A1). */
   async function setActive(
@@ -502,6 +499,21 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
   /** Defines a new role or changes one: a configuration change, audited and e-signed (A3, C4). */
   async function defineRole(principal: Principal, role: RoleDefinition, signature: SignatureInput) {
     requirePermission(principal, 'roles.manage');
+    if (!ROLE_NAME.test(role.name)) {
+      throw new InputError('The role name is not valid', [
+        {
+          pointer: '/name',
+          keyword: 'pattern',
+          message: 'must be 2–40 lower-case letters, digits, dashes or underscores',
+        },
+      ]);
+    }
+    role = {
+      name: role.name,
+      title: requireText(role.title, '/title', 100),
+      description: optionalText(role.description, '/description', 1000) ?? '',
+      permissions: role.permissions,
+    };
     const unknown = role.permissions.filter((p) => !isPermission(p));
     if (unknown.length > 0) {
       throw new InputError(`Unknown permission: ${unknown.join(', ')}`, [

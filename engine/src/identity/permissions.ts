@@ -77,6 +77,8 @@ export interface Principal {
   sessionId: string;
   roles: string[];
   permissions: ReadonlySet<Permission>;
+  /** The password is a one-time password or has aged: only changing it is allowed. */
+  mustChangePassword: boolean;
 }
 
 export function requirePermission(principal: Principal, permission: Permission): void {

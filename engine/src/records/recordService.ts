@@ -4,6 +4,7 @@ import { appendEvents } from '../audit/auditTrail.ts';
 import type { FieldChange, Subject } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../errors.ts';
+import { optionalText, requireText } from '../textInput.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { recordRepository, type GmpRecord } from './recordRepository.ts';
 
@@ -69,16 +70,18 @@ export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock 
     input: { kind: string; title: string; number?: string; content?: Record<string, unknown> },
   ): Promise<GmpRecord> {
     requirePermission(principal, 'records.create');
+    const kind = requireText(input.kind, '/kind', 60);
+    const title = requireText(input.title, '/title', 200);
     const id = randomUUID();
     const content = input.content ?? {};
     await knex.transaction(async (trx) => {
       const now = clock.now();
-      const number = input.number ?? (await recordRepository.nextNumber(trx, input.kind, now));
+      const number = input.number ?? (await recordRepository.nextNumber(trx, kind, now));
       await recordRepository.insert(trx, {
         id,
         number,
-        kind: input.kind,
-        title: input.title,
+        kind,
+        title,
         status: 'open',
         content,
         version: 1,
@@ -89,7 +92,7 @@ export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock 
       await appendEvents(trx, clock, subject(id), eventActor(principal), [
         {
           type: 'record.created',
-          payload: { number, kind: input.kind, title: input.title, status: 'open', content },
+          payload: { number, kind, title, status: 'open', content },
         },
       ]);
     });
@@ -109,7 +112,7 @@ export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock 
     input: { version: number; changes: ValueChange[]; reason?: string | null },
   ): Promise<GmpRecord> {
     requirePermission(principal, 'records.edit');
-    const reason = input.reason?.trim() || null;
+    const reason = optionalText(input.reason, '/reason', 1000);
     return knex.transaction(async (trx) => {
       const record = await recordRepository.find(trx, id);
       if (!record) throw new NotFoundError(`There is no record ${id}`);
@@ -153,6 +156,7 @@ export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock 
       throw new InputError('A reason is required to void a record', [
         { pointer: '/reason', keyword: 'required', message: 'is required' },
       ]);
+    const why = requireText(reason, '/reason', 1000);
     return knex.transaction(async (trx) => {
       const record = await recordRepository.find(trx, id);
       if (!record) throw new NotFoundError(`There is no record ${id}`);
@@ -169,7 +173,7 @@ export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock 
         {
           type: 'record.voided',
           payload: { changes: [{ path: '/status', old: record.status, new: 'voided' }] },
-          reason: reason.trim(),
+          reason: why,
         },
       ]);
       return (await recordRepository.find(trx, id)) as GmpRecord;

@@ -3,7 +3,8 @@ import { appendEvents } from '../audit/auditTrail.ts';
 import type { Subject } from '../audit/types.ts';
 import { contentHash } from '../canonicalJson.ts';
 import type { Clock } from '../clock.ts';
-import { InputError, NotAllowedError, NotFoundError } from '../errors.ts';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../errors.ts';
+import { optionalText, requireText } from '../textInput.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Permission, type Principal } from '../identity/permissions.ts';
 import { segregation } from '../identity/segregation.ts';
@@ -108,8 +109,7 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
       ]);
     }
     const meaning = input.meaning;
-    const reason =
-      typeof input.reason === 'string' && input.reason.trim() !== '' ? input.reason.trim() : null;
+    const reason = optionalText(input.reason, '/reason', 1000);
     if ((meaning === 'Rejected' || input.override) && !reason) {
       throw new InputError(`A reason is required to sign ${input.override ? 'an override' : 'a rejection'}`, [
         { pointer: '/reason', keyword: 'required', message: 'is required for rejections and overrides' },
@@ -151,17 +151,17 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
     signatureId: string,
     input: { password: string; reason: string },
   ): Promise<Signature> {
-    const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
-    if (!reason) {
+    if (typeof input.reason !== 'string' || !input.reason.trim()) {
       throw new InputError('A reason is required to withdraw a signature', [
         { pointer: '/reason', keyword: 'required', message: 'is required to withdraw a signature' },
       ]);
     }
+    const reason = requireText(input.reason, '/reason', 1000);
     const row = await signatureRepository.find(knex, signatureId);
     if (!row) throw new NotFoundError(`There is no signature ${signatureId}`);
     if (row.signer_id !== principal.userId)
       throw new NotAllowedError('Only the signer may withdraw a signature');
-    if (row.withdrawn_at) throw new InputError('The signature was withdrawn already');
+    if (row.withdrawn_at) throw new ConflictError('The signature was withdrawn already');
     await identity.reauthenticate(principal, input.password);
     await knex.transaction(async (trx) => {
       const [event] = await appendEvents(

@@ -1,0 +1,64 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { Engine } from '@attest/engine';
+import runtimePackage from '../../package.json' with { type: 'json' };
+import { authenticator } from './auth.ts';
+import { loginRateLimiter, type LoginRateLimit } from './loginRateLimit.ts';
+import { openApiDocument } from './openapi.ts';
+import { problemResponder, unknownRoute } from './problem.ts';
+import { requestLogger } from './requestLogger.ts';
+import { operationRouter } from './router.ts';
+import { authOperations } from './routes/auth.ts';
+import { platformOperations } from './routes/platform.ts';
+import { recordOperations } from './routes/records.ts';
+import { roleOperations } from './routes/roles.ts';
+import { userOperations } from './routes/users.ts';
+import { securityHeaders } from './securityHeaders.ts';
+import { createTokens } from './tokens.ts';
+
+export interface AppOptions {
+  engine: Engine;
+  /** HMAC key of the bearer tokens, at least 32 characters; shared by every process of one installation. */
+  jwtSecret: string;
+  logger: Logger;
+  /** Failed logins allowed per client address and window (default 20 per 5 minutes). */
+  loginRateLimit?: LoginRateLimit;
+  /**
+   * Which proxies to believe about the client's address (hop count, addresses or `true`): behind a
+   * load balancer the login rate limit and the audit trail then see the real client.
+   */
+  trustProxy?: TrustProxy;
+}
+
+export type TrustProxy = boolean | number | string;
+
+/** The HTTP API as an express app; it does not listen, so tests run it in-process. */
+export function createApp({ engine, jwtSecret, logger, loginRateLimit, trustProxy }: AppOptions): Express {
+  const tokens = createTokens(jwtSecret, engine.clock);
+  const operations = [
+    ...platformOperations(engine, runtimePackage.version, () => document),
+    ...authOperations(engine, tokens),
+    ...userOperations(engine),
+    ...roleOperations(engine),
+    ...recordOperations(engine),
+  ];
+  const document = openApiDocument(operations, runtimePackage.version);
+
+  const app = express();
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
+  app.use(requestLogger(logger));
+  app.use(securityHeaders);
+  app.use('/api', (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(
+    operationRouter(operations, {
+      authenticate: authenticator(engine, tokens),
+      loginLimiter: loginRateLimiter(loginRateLimit),
+    }),
+  );
+  app.use(unknownRoute);
+  app.use(problemResponder);
+  return app;
+}

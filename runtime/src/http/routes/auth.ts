@@ -1,0 +1,113 @@
+import type { Request } from 'express';
+import type { Engine, Principal } from '@attest/engine';
+import { ref } from '../components.ts';
+import { json, noContent, ok, operation } from '../operation.ts';
+import { LIMITS, object, password, requiredText } from '../schema.ts';
+import type { Tokens } from '../tokens.ts';
+
+const credentials = object({ username: requiredText(LIMITS.name, 'Login name'), password: password() }, [
+  'username',
+  'password',
+]);
+
+const passwordChange = object(
+  {
+    currentPassword: password('The password in use now, typed again'),
+    newPassword: password('Must meet the password policy and differ from recent ones'),
+  },
+  ['currentPassword', 'newPassword'],
+);
+
+/** The client's address and user agent, recorded with the login (C4). */
+const clientOf = (req: Request) =>
+  [req.ip, req.get('user-agent')?.slice(0, 200)].filter(Boolean).join(' ') || null;
+
+export function authOperations(engine: Engine, tokens: Tokens) {
+  const session = async (principal: Principal, mustChangePassword: boolean) => ({
+    ...tokens.issue(principal),
+    mustChangePassword,
+    user: await engine.identity.getUser(principal, principal.userId),
+  });
+
+  return [
+    operation({
+      id: 'login',
+      method: 'post',
+      path: '/api/auth/login',
+      tag: 'auth',
+      summary: 'Log in',
+      description:
+        'Opens a session. After 5 wrong passwords the account is locked (423) until an administrator ' +
+        'resets it; failed attempts from one address are also rate-limited (429).',
+      access: 'public',
+      rateLimited: true,
+      body: credentials,
+      responses: { 200: json('The session and its token', ref('Session')) },
+      problems: [401, 423],
+      handle: async ({ body, req }) => {
+        const result = await engine.identity.login({ ...body, client: clientOf(req) });
+        return ok({
+          ...tokens.issue({ userId: result.user.id, sessionId: result.sessionId }),
+          mustChangePassword: result.mustChangePassword,
+          user: result.user,
+        });
+      },
+    }),
+    operation({
+      id: 'logout',
+      method: 'post',
+      path: '/api/auth/logout',
+      tag: 'auth',
+      summary: 'Log out: the session ends at once, whatever its token says',
+      access: 'password-change',
+      responses: { 204: { description: 'The session has ended' } },
+      handle: async ({ principal }) => {
+        await engine.identity.logout(principal);
+        return noContent();
+      },
+    }),
+    operation({
+      id: 'changePassword',
+      method: 'post',
+      path: '/api/auth/password',
+      tag: 'auth',
+      summary: 'Change one’s own password',
+      description:
+        'Also the way out of a one-time password (A6). A wrong current password counts towards lockout.',
+      access: 'password-change',
+      body: passwordChange,
+      responses: { 204: { description: 'The password has been changed' } },
+      problems: [409, 423],
+      handle: async ({ principal, body }) => {
+        await engine.identity.changePassword(principal, body.currentPassword, body.newPassword);
+        return noContent();
+      },
+    }),
+    operation({
+      id: 'refresh',
+      method: 'post',
+      path: '/api/auth/refresh',
+      tag: 'auth',
+      summary: 'A new token for the session, which must still be open',
+      access: 'password-change',
+      responses: { 200: json('The session and its new token', ref('Session')) },
+      handle: async ({ principal, mustChangePassword }) => ok(await session(principal, mustChangePassword)),
+    }),
+    operation({
+      id: 'me',
+      method: 'get',
+      path: '/api/auth/me',
+      tag: 'auth',
+      summary: 'Who is logged in, with roles and permissions',
+      access: 'password-change',
+      responses: { 200: json('The person behind the token', ref('Me')) },
+      handle: async ({ principal, mustChangePassword }) =>
+        ok({
+          user: await engine.identity.getUser(principal, principal.userId),
+          roles: principal.roles,
+          permissions: [...principal.permissions].sort(),
+          mustChangePassword,
+        }),
+    }),
+  ];
+}

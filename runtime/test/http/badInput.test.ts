@@ -1,0 +1,412 @@
+import assert from 'node:assert/strict';
+import jwt from 'jsonwebtoken';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { SECURITY_SUBJECT, type Principal } from '@attest/engine';
+import { createColleague, demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
+import { assertProblem, startTestApi, type ApiResponse, type TestApi } from './support/api.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- schemas and bodies are walked generically */
+
+interface Endpoint {
+  id: string;
+  method: string;
+  template: string;
+  operation: any;
+  body: any | undefined;
+}
+
+/** A valid body for every operation that takes one: each test breaks exactly one thing in it. */
+const VALID_BODIES: Record<string, object> = {
+  login: { username: 'olivia', password: 'a password' },
+  changePassword: { currentPassword: 'a password', newPassword: 'another password' },
+  createUser: {
+    username: 'valid.name',
+    printedName: 'Valid Name',
+    email: 'valid@example.com',
+    roles: ['operator'],
+    signature: { password: 'a password', reason: 'New starter' },
+  },
+  setUserRoles: { roles: ['operator'], signature: { password: 'a password', reason: 'Promotion' } },
+  deactivateUser: { reason: 'Left' },
+  reactivateUser: { reason: 'Back' },
+  resetPassword: { reason: 'Forgot it' },
+  defineRole: {
+    title: 'Auditor',
+    description: 'Reads',
+    permissions: ['audit.read'],
+    signature: { password: 'a password' },
+  },
+  signRecord: { meaning: 'Performed', password: 'a password', reason: 'Done', override: false },
+  withdrawSignature: { password: 'a password', reason: 'Wrong step' },
+};
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+const getAt = (target: any, pointer: string): any =>
+  pointer
+    .split('/')
+    .slice(1)
+    .reduce((node, key) => node?.[key], target);
+
+function setAt(target: any, pointer: string, value: unknown): any {
+  const copy = clone(target);
+  const keys = pointer.split('/').slice(1);
+  let node = copy;
+  for (const key of keys.slice(0, -1)) node = node[key];
+  if (value === undefined) delete node[keys.at(-1)!];
+  else node[keys.at(-1)!] = value;
+  return copy;
+}
+
+/** Every property of a body schema, nested objects included, with its JSON pointer. */
+function properties(schema: any, pointer = ''): { pointer: string; schema: any; required: boolean }[] {
+  return Object.entries(schema.properties ?? {}).flatMap(([key, sub]: [string, any]) => [
+    { pointer: `${pointer}/${key}`, schema: sub, required: (schema.required ?? []).includes(key) },
+    ...(sub.type === 'object' ? properties(sub, `${pointer}/${key}`) : []),
+  ]);
+}
+
+const WRONG_TYPE: Record<string, unknown> = { string: 12345, boolean: 'yes', array: 'operator', object: 'x' };
+
+describe('Feature: bad input gets a clear problem and changes nothing', () => {
+  let api: TestApi;
+  let adrian: Principal;
+  let admin: string;
+  let endpoints: Endpoint[];
+  const ids = { user: '', record: '', signature: '' };
+
+  before(async () => {
+    api = await startTestApi();
+    const { engine } = api.ctx;
+    adrian = await loginAs(engine, 'adrian');
+    const olivia = await loginAs(engine, 'olivia');
+    const record = await engine.records.create(olivia, { kind: 'batch', title: 'Granulation', content: {} });
+    const signature = await engine.signatures.sign(olivia, record.id, {
+      meaning: 'Performed',
+      password: demoPassword('olivia'),
+    });
+    ids.user = (await engine.identity.listUsers(adrian)).find((u) => u.username === 'oscar')!.id;
+    ids.record = record.id;
+    ids.signature = signature.id;
+    admin = await api.login('adrian');
+    endpoints = Object.entries(api.document.paths).flatMap(([template, item]) =>
+      Object.entries(item as Record<string, any>)
+        .filter(([, operation]) => Object.keys(operation.responses).some((s) => s.startsWith('2')))
+        .map(([method, operation]) => ({
+          id: operation.operationId,
+          method: method.toUpperCase(),
+          template,
+          operation,
+          body: operation.requestBody?.content['application/json'].schema,
+        })),
+    );
+  });
+  after(() => api.close());
+
+  const pathOf = (e: Endpoint) =>
+    e.template
+      .replace('{name}', 'operator')
+      .replace(
+        '{id}',
+        e.template.startsWith('/api/users')
+          ? ids.user
+          : e.template.startsWith('/api/records')
+            ? ids.record
+            : ids.signature,
+      );
+  const tokenFor = (e: Endpoint) => (e.operation.security?.length === 0 ? undefined : admin);
+  const withBody = () => endpoints.filter((e) => e.body);
+  const withFields = () => endpoints.filter((e) => e.body?.required?.length > 0);
+
+  const snapshot = async () => {
+    const { identity, audit, signatures } = api.ctx.engine;
+    return {
+      users: await identity.listUsers(adrian),
+      roles: await identity.listRoles(adrian),
+      signatures: await signatures.list(adrian, ids.record),
+      events: await audit.trail(adrian, { limit: 1_000_000 }),
+    };
+  };
+
+  /** Runs the requests, each of which must be refused, and checks that nothing changed at all. */
+  async function changesNothing(requests: () => Promise<void>) {
+    const before = await snapshot();
+    await requests();
+    assert.deepEqual(await snapshot(), before);
+  }
+
+  /** A 400 input problem that points at the field, for the given reason when one is named. */
+  const expectInput = (response: ApiResponse, what: string, pointer: string, keyword?: string) => {
+    const problem = assertProblem(response, 400, 'input');
+    assert.ok(
+      problem.errors?.some((e) => e.pointer === pointer && (keyword === undefined || e.keyword === keyword)),
+      `${what}: expected ${keyword ?? 'an error'} at ${pointer}, got ${JSON.stringify(problem.errors)}`,
+    );
+  };
+
+  it('has a valid example body for every operation that takes one', () => {
+    const ajv = new Ajv2020({ strict: false });
+    addFormats.default(ajv);
+    assert.deepEqual(
+      withFields()
+        .map((e) => e.id)
+        .sort(),
+      Object.keys(VALID_BODIES).sort(),
+    );
+    for (const e of withFields()) {
+      assert.ok(ajv.validate(e.body, VALID_BODIES[e.id]), `${e.id}: ${ajv.errorsText(ajv.errors)}`);
+    }
+  });
+
+  it('refuses malformed JSON (400), other content types (415) and bodies over 100 kB (413) everywhere', async () => {
+    await changesNothing(async () => {
+      for (const e of withBody()) {
+        const send = (raw: string, headers?: Record<string, string>) =>
+          api.request(e.method, pathOf(e), { token: tokenFor(e), raw, ...(headers && { headers }) });
+        for (const raw of ['{"username": ', '{"a":1}}', "{'a': 1}", '"just a string"', 'NaN']) {
+          assertProblem(await send(raw), 400, 'malformed-json');
+        }
+        assertProblem(
+          await send('username=olivia', { 'content-type': 'text/plain' }),
+          415,
+          'unsupported-media-type',
+        );
+        assertProblem(
+          await send('<a>1</a>', { 'content-type': 'application/xml' }),
+          415,
+          'unsupported-media-type',
+        );
+        const large = JSON.stringify({ ...VALID_BODIES[e.id], filler: 'x'.repeat(101 * 1024) });
+        assertProblem(await send(large), 413, 'payload-too-large');
+        expectInput(await send('[]'), e.id, '', 'type');
+      }
+    });
+  });
+
+  it('refuses unknown fields everywhere, nested ones and __proto__ included', async () => {
+    await changesNothing(async () => {
+      for (const e of withBody()) {
+        const base = VALID_BODIES[e.id] ?? {};
+        const send = (body: unknown) => api.request(e.method, pathOf(e), { token: tokenFor(e), body });
+        expectInput(await send({ ...base, isAdmin: true }), e.id, '/isAdmin', 'additionalProperties');
+        for (const nested of properties(e.body).filter((p) => p.schema.type === 'object')) {
+          const body = setAt(base, `${nested.pointer}/extra`, 1);
+          expectInput(await send(body), e.id, `${nested.pointer}/extra`, 'additionalProperties');
+        }
+        const raw = JSON.stringify(base).replace(
+          /^\{/,
+          '{"__proto__":{"admin":true}' + (Object.keys(base).length ? ',' : ''),
+        );
+        const polluted = await api.request(e.method, pathOf(e), { token: tokenFor(e), raw });
+        expectInput(polluted, e.id, '/__proto__', 'additionalProperties');
+      }
+    });
+  });
+
+  it('refuses wrong types and missing fields everywhere, each with a pointer to the field', async () => {
+    await changesNothing(async () => {
+      for (const e of withFields()) {
+        const base = VALID_BODIES[e.id]!;
+        for (const field of properties(e.body)) {
+          const send = (body: unknown) => api.request(e.method, pathOf(e), { token: tokenFor(e), body });
+          const wrong = setAt(base, field.pointer, WRONG_TYPE[field.schema.type]);
+          expectInput(await send(wrong), `${e.id} ${field.pointer}`, field.pointer, 'type');
+          expectInput(
+            await send(setAt(base, field.pointer, null)),
+            `${e.id} ${field.pointer}`,
+            field.pointer,
+            'type',
+          );
+          if (field.required) {
+            expectInput(await send(setAt(base, field.pointer, undefined)), e.id, field.pointer, 'required');
+          }
+        }
+      }
+    });
+  });
+
+  it('refuses over-long strings everywhere', async () => {
+    await changesNothing(async () => {
+      for (const e of withFields()) {
+        const base = VALID_BODIES[e.id]!;
+        for (const field of properties(e.body)) {
+          const send = (body: unknown) => api.request(e.method, pathOf(e), { token: tokenFor(e), body });
+          const { schema } = field;
+          if (schema.type === 'string' && schema.maxLength) {
+            const long = setAt(base, field.pointer, 'x'.repeat(schema.maxLength + 1));
+            expectInput(await send(long), `${e.id} ${field.pointer}`, field.pointer, 'maxLength');
+          }
+          if (schema.type === 'array' && schema.items.maxLength) {
+            const long = setAt(base, field.pointer, ['x'.repeat(schema.items.maxLength + 1)]);
+            expectInput(await send(long), e.id, `${field.pointer}/0`, 'maxLength');
+          }
+          if (schema.type === 'array') {
+            const many = setAt(
+              base,
+              field.pointer,
+              Array(schema.maxItems + 1).fill(getAt(base, field.pointer)[0]),
+            );
+            expectInput(await send(many), e.id, field.pointer, 'maxItems');
+          }
+        }
+      }
+    });
+  });
+
+  it('refuses text that PostgreSQL cannot store (NUL, lone surrogates) rather than failing on it', async () => {
+    await changesNothing(async () => {
+      for (const value of ['oli\u0000via', 'oli\ud800via']) {
+        const login = await api.request('POST', '/api/auth/login', {
+          body: { username: value, password: 'x' },
+        });
+        expectInput(login, 'login', '/username', 'pattern');
+      }
+      const reason = await api.request('POST', `/api/users/${ids.user}/deactivate`, {
+        token: admin,
+        body: { reason: 'Left\u0000' },
+      });
+      expectInput(reason, 'deactivate', '/reason', 'pattern');
+      const field = await api.request('GET', `/api/records/${ids.record}/audit?field=/a%00b`, {
+        token: admin,
+      });
+      expectInput(field, 'audit', '/field', 'pattern');
+    });
+  });
+
+  it('refuses ids in paths that are not UUIDs with 400, before any database sees them', async () => {
+    await changesNothing(async () => {
+      for (const e of endpoints.filter((x) => x.template.includes('{'))) {
+        const param = e.template.includes('{name}') ? 'name' : 'id';
+        const bad =
+          param === 'id'
+            ? [
+                'not-a-uuid',
+                '1',
+                `urn:uuid:${ids.record}`,
+                `${ids.record}'--`,
+                "1' OR '1'='1",
+                '%00',
+                `${ids.record}x`,
+              ]
+            : ['X', "x' OR '1'='1", 'a'.repeat(64), '1role', '%00'];
+        for (const value of bad) {
+          const path = e.template.replace(`{${param}}`, encodeURIComponent(value).replace('%2500', '%00'));
+          const response = await api.request(e.method, path, {
+            token: tokenFor(e),
+            body: VALID_BODIES[e.id],
+          });
+          expectInput(response, `${e.id} ${value}`, `/${param}`);
+        }
+        const undecodable = e.template.replace(`{${param}}`, '%E0%A4%A');
+        const response = await api.request(e.method, undecodable, {
+          token: tokenFor(e),
+          body: VALID_BODIES[e.id],
+        });
+        assertProblem(response, 400, 'bad-request');
+      }
+    });
+  });
+
+  it('refuses unknown query parameters everywhere, and bad audit filters', async () => {
+    await changesNothing(async () => {
+      for (const e of endpoints) {
+        const response = await api.request(e.method, `${pathOf(e)}?debug=1`, {
+          token: tokenFor(e),
+          body: VALID_BODIES[e.id],
+        });
+        expectInput(response, e.id, '/debug', 'additionalProperties');
+      }
+      const audits = endpoints.filter((e) => e.template.endsWith('/audit'));
+      assert.equal(audits.length, 2);
+      const cases: [string, string, string][] = [
+        ['actor=olivia', '/actor', 'format'],
+        [`actor=${ids.user}&actor=${ids.user}`, '/actor', 'type'],
+        ["actor=' OR 1=1 --", '/actor', 'format'],
+        ['from=yesterday', '/from', 'format'],
+        ['to=2026-13-45T00:00:00Z', '/to', 'format'],
+        ['from=2026-01-01', '/from', 'format'],
+        ['from=2016-12-31T23:59:60Z', '/from', 'format'],
+        ['field=temperature', '/field', 'format'],
+        [`field=/${'x'.repeat(500)}`, '/field', 'maxLength'],
+        ['format=xml', '/format', 'enum'],
+      ];
+      for (const e of audits) {
+        for (const [query, pointer, keyword] of cases) {
+          const response = await api.request('GET', `${pathOf(e)}?${query}`, { token: admin });
+          expectInput(response, `${e.id} ${query}`, pointer, keyword);
+        }
+      }
+    });
+  });
+
+  it('treats SQL metacharacters as plain data', async () => {
+    const injection = "x' OR '1'='1";
+    await changesNothing(async () => {
+      const created = await api.request('POST', '/api/users', {
+        token: admin,
+        body: { ...VALID_BODIES.createUser, username: injection },
+      });
+      expectInput(created, 'createUser', '/username', 'pattern');
+      const role = await api.request('PUT', `/api/roles/${encodeURIComponent(injection)}`, {
+        token: admin,
+        body: VALID_BODIES.defineRole,
+      });
+      expectInput(role, 'defineRole', '/name', 'pattern');
+      const field = await api.request(
+        'GET',
+        `/api/records/${ids.record}/audit?field=${encodeURIComponent(`/a${injection}`)}`,
+        {
+          token: admin,
+        },
+      );
+      assert.deepEqual(field.body.events, []);
+    });
+
+    const before = await snapshot();
+    const login = await api.request('POST', '/api/auth/login', {
+      body: { username: injection, password: injection },
+    });
+    assertProblem(login, 401, 'unauthenticated');
+    const after = await snapshot();
+    assert.deepEqual(after.users, before.users);
+    const added = after.events.slice(before.events.length);
+    assert.deepEqual(
+      added.map((e) => [e.recordId, e.type, e.payload.username]),
+      [[SECURITY_SUBJECT.id, 'auth.login_failed', injection.toLowerCase()]],
+    );
+  });
+
+  it('refuses every protected operation without a good token: none, expired, forged, alg none, deactivated user', async () => {
+    const { user: dora } = await createColleague(api.ctx, 'dora', ['operator']);
+    const doraToken = await api.login('dora', 'Quartz-Lamp-4829');
+    await api.ctx.engine.identity.setActive(adrian, dora.id, false, 'Left the company');
+    const claims = jwt.decode(admin) as { sub: string; sid: string };
+    const now = Math.floor(api.ctx.clock.now().getTime() / 1000);
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const bad: Record<string, string | undefined> = {
+      none: undefined,
+      expired: jwt.sign({ sid: claims.sid, iat: now - 1000, exp: now - 1 }, api.jwtSecret, {
+        subject: claims.sub,
+      }),
+      'wrong secret': jwt.sign({ sid: claims.sid }, 'x'.repeat(64), { subject: claims.sub, expiresIn: 600 }),
+      'alg none': `${part({ alg: 'none', typ: 'JWT' })}.${part({ ...claims, exp: now + 600 })}.`,
+      garbage: 'a.b.c',
+      'deactivated user': doraToken,
+    };
+    const protectedEndpoints = endpoints.filter((e) => tokenFor(e));
+    assert.ok(protectedEndpoints.length >= 18);
+    await changesNothing(async () => {
+      for (const e of protectedEndpoints) {
+        for (const [what, token] of Object.entries(bad)) {
+          const response = await api.request(e.method, pathOf(e), {
+            ...(token !== undefined && { token }),
+            body: VALID_BODIES[e.id],
+          });
+          assert.equal(response.status, 401, `${e.id} with ${what} token: ${response.text}`);
+          assertProblem(response, 401, 'unauthenticated');
+        }
+      }
+    });
+  });
+});
