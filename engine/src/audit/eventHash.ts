@@ -11,12 +11,13 @@ type HashedFields = Omit<AuditEvent, 'id' | 'hash' | 'seq' | 'prevHash'>;
  * `before + seq + after`: the database can number and hash an event in the same statement that
  * inserts it, over exactly the bytes verification recomputes here.
  */
-export function canonicalEventParts(e: HashedFields): { before: string; after: string } {
+export function canonicalEventParts(e: HashedFields): { before: string; after: string; payload: string } {
+  const payload = canonicalize(e.payload);
   const before =
     `{"actorId":${canonicalize(e.actorId)},"actorName":${canonicalize(e.actorName)},"at":${canonicalize(e.at)},` +
-    `"payload":${canonicalize(e.payload)},"reason":${canonicalize(e.reason)},"recordId":${canonicalize(e.recordId)},` +
+    `"payload":${payload},"reason":${canonicalize(e.reason)},"recordId":${canonicalize(e.recordId)},` +
     `"recordType":${canonicalize(e.recordType)},"seq":`;
-  return { before, after: `,"type":${canonicalize(e.type)}}` };
+  return { before, after: `,"type":${canonicalize(e.type)}}`, payload };
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Knex } from 'knex';
-import { canonicalize } from '../canonicalJson.ts';
 import { isUniqueViolation, preparedQuery } from '../db/database.ts';
 import { GENESIS_HASH } from './eventHash.ts';
 import { ConflictError } from '../errors.ts';
@@ -79,7 +78,7 @@ export const eventRepository = {
   async append(
     db: Knex | Knex.Transaction,
     e: Omit<AuditEvent, 'id' | 'seq' | 'prevHash' | 'hash'>,
-    canonical: { before: string; after: string },
+    canonical: { before: string; after: string; payload: string },
   ): Promise<AuditEvent> {
     try {
       const rows = await preparedQuery<{ id: number; seq: number; prev_hash: string; hash: string }>(
@@ -93,7 +92,7 @@ export const eventRepository = {
           e.actorId,
           e.actorName,
           e.at,
-          canonicalize(e.payload),
+          canonical.payload,
           e.reason,
           canonical.before,
           canonical.after,
