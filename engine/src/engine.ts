@@ -1,4 +1,5 @@
 import { createAuditService } from './audit/auditService.ts';
+import { createProcessService } from './bpmn/processService.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
 import { createIdentityService } from './identity/identityService.ts';
@@ -19,6 +20,7 @@ export function createEngine(options: EngineOptions) {
   const clock = options.clock ?? systemClock;
   const settings = resolveSettings(options.settings);
   const identity = createIdentityService({ knex, clock, settings });
+  const { tasks, incidents, ...processes } = createProcessService({ knex, clock });
   return {
     database: options.database,
     settings,
@@ -27,6 +29,9 @@ export function createEngine(options: EngineOptions) {
     signatures: createSignatureService({ knex, clock, identity }),
     records: createRecordService({ knex, clock }),
     audit: createAuditService({ knex, clock }),
+    processes,
+    tasks,
+    incidents,
     verify: (opts?: { pageSize?: number }) => verifyDatabase(knex, opts),
     close: () => options.database.close(),
   };

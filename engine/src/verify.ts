@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { eventRepository } from './audit/eventRepository.ts';
+import { processRepository } from './bpmn/processRepository.ts';
 import type { AuditEvent, FieldChange } from './audit/types.ts';
 import { verifyChains, type ChainBreak } from './audit/verify.ts';
 import { canonicalize } from './canonicalJson.ts';
@@ -22,7 +23,7 @@ export interface VerifyReport {
 /**
  * `attest verify`: every hash chain recomputed, then the current state checked against the log it
  * follows from: each signature against its signature event, each record against a replay of its
- * events.
+ * events, each process instance against the head of its chain.
  */
 export async function verifyDatabase(knex: Knex, options: { pageSize?: number } = {}): Promise<VerifyReport> {
   const started = process.hrtime.bigint();
@@ -66,6 +67,14 @@ export async function verifyDatabase(knex: Knex, options: { pageSize?: number } 
         problem: `${r.number} differs from the replay of its audit trail`,
       });
     }
+  }
+
+  for (const i of await processRepository.instancesOutOfStep(knex)) {
+    mismatches.push({
+      table: 'process_instances',
+      id: i.id,
+      problem: `is at version ${i.version} but its audit trail ends at ${i.seq ?? 'nothing'}`,
+    });
   }
 
   return {

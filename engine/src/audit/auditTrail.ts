@@ -1,8 +1,22 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../clock.ts';
-import { canonicalEventParts } from './eventHash.ts';
+import { canonicalEventParts, eventHash } from './eventHash.ts';
 import { eventRepository } from './eventRepository.ts';
 import type { AuditEvent, EventActor, EventDraft, Subject } from './types.ts';
+
+/** What a draft says once it is known who did it, to what and when; numbering and hashing follow. */
+function unchained(subject: Subject, actor: EventActor, at: string, draft: EventDraft) {
+  return {
+    recordId: subject.id,
+    recordType: subject.type,
+    type: draft.type,
+    actorId: actor.userId,
+    actorName: actor.printedName,
+    at,
+    payload: draft.payload ?? {},
+    reason: draft.reason ?? null,
+  };
+}
 
 /**
  * Appends events to a subject's hash chain. Inside a caller's transaction the audit trail and the
@@ -23,17 +37,28 @@ export async function appendEvents(
   const at = clock.now().toISOString();
   const appended: AuditEvent[] = [];
   for (const draft of drafts) {
-    const event = {
-      recordId: subject.id,
-      recordType: subject.type,
-      type: draft.type,
-      actorId: actor.userId,
-      actorName: actor.printedName,
-      at,
-      payload: draft.payload ?? {},
-      reason: draft.reason ?? null,
-    };
+    const event = unchained(subject, actor, at, draft);
     appended.push(await eventRepository.append(db, event, canonicalEventParts(event)));
   }
   return appended;
+}
+
+/**
+ * Chains drafts after a head the caller already holds (a subject that keeps its own head, such as
+ * a process instance at version n): the events are numbered and hashed here and written by the
+ * caller in the same statement as the state they explain.
+ */
+export function chainEvents(
+  subject: Subject,
+  head: { seq: number; hash: string },
+  actor: EventActor,
+  at: string,
+  drafts: EventDraft[],
+): Omit<AuditEvent, 'id'>[] {
+  let { seq, hash } = head;
+  return drafts.map((draft) => {
+    const event = { ...unchained(subject, actor, at, draft), seq: ++seq, prevHash: hash };
+    hash = eventHash(event);
+    return { ...event, hash };
+  });
 }

@@ -6,8 +6,11 @@ export interface EventActor {
 
 export const SYSTEM_ACTOR: EventActor = { userId: null, printedName: 'Attest (system)' };
 
-/** What the audit trail is kept for: a GMP record, a user account, a role, the security log, the ledger. */
-export type SubjectType = 'record' | 'user' | 'role' | 'security' | 'ledger';
+/**
+ * What the audit trail is kept for: a GMP record, a user account, a role, the security log, the
+ * ledger, a deployed process definition, a process instance.
+ */
+export type SubjectType = 'record' | 'user' | 'role' | 'security' | 'ledger' | 'definition' | 'instance';
 
 export interface Subject {
   id: string;

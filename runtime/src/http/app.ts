@@ -10,8 +10,10 @@ import { requestLogger } from './requestLogger.ts';
 import { operationRouter } from './router.ts';
 import { authOperations } from './routes/auth.ts';
 import { platformOperations } from './routes/platform.ts';
+import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
 import { roleOperations } from './routes/roles.ts';
+import { taskOperations } from './routes/tasks.ts';
 import { userOperations } from './routes/users.ts';
 import { securityHeaders } from './securityHeaders.ts';
 import { createTokens } from './tokens.ts';
@@ -41,6 +43,8 @@ export function createApp({ engine, jwtSecret, logger, loginRateLimit, trustProx
     ...userOperations(engine),
     ...roleOperations(engine),
     ...recordOperations(engine),
+    ...processOperations(engine),
+    ...taskOperations(engine),
   ];
   const document = openApiDocument(operations, runtimePackage.version);
 

@@ -1,4 +1,4 @@
-import { MEANINGS, PERMISSIONS } from '@attest/engine';
+import { MEANINGS, PERMISSIONS, type InstanceView, type SubjectType, type TaskView } from '@attest/engine';
 import type { Schema } from './schema.ts';
 
 /**
@@ -26,6 +26,36 @@ const boolean = { type: 'boolean' } as const;
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const permission = { type: 'string', enum: Object.keys(PERMISSIONS) } as const;
 const meaning = { type: 'string', enum: MEANINGS } as const;
+
+/** Keyed by the engine's own types, so a new subject or status fails to compile until described here. */
+const SUBJECTS: Record<SubjectType, string> = {
+  record: 'a GMP record',
+  user: 'a user account',
+  role: 'a role',
+  security: 'the security log',
+  ledger: 'the ledger of sealed heads',
+  definition: 'a deployed process definition',
+  instance: 'a process instance',
+};
+const INSTANCE_STATUSES: Record<InstanceView['status'], string> = {
+  active: 'waits for people or is moving',
+  incident: 'stuck at an element until an incident is retried',
+  completed: 'reached its end',
+  terminated: 'ended by a terminate end event',
+};
+const TASK_STATUSES: Record<TaskView['status'], string> = {
+  open: 'waits for a person',
+  completed: 'done',
+  cancelled: 'withdrawn by the process, e.g. when it was terminated',
+};
+const enumOf = (descriptions: Record<string, string>, what: string): Schema => ({
+  type: 'string',
+  enum: Object.keys(descriptions),
+  description: `${what}: ${Object.entries(descriptions)
+    .map(([value, says]) => `${value} (${says})`)
+    .join(', ')}`,
+});
+const nullableInstant = { type: ['string', 'null'], format: 'date-time' } as const;
 
 export const COMPONENTS = {
   Problem: closed(
@@ -162,7 +192,7 @@ export const COMPONENTS = {
     {
       id: integer,
       recordId: id,
-      recordType: { type: 'string', enum: ['record', 'user', 'role', 'security', 'ledger'] },
+      recordType: enumOf(SUBJECTS, 'What the trail is kept for'),
       seq: integer,
       type: string,
       actorId: { oneOf: [{ type: 'null' }, id] },
@@ -174,6 +204,75 @@ export const COMPONENTS = {
       hash: sha256,
     },
     'One entry of an audit trail (C1)',
+  ),
+  ProcessDefinition: closed(
+    {
+      id,
+      key: { type: 'string', description: 'The process id in the XML; every version shares it' },
+      version: { type: 'integer', minimum: 1 },
+      name: nullableString,
+      contentHash: { ...sha256, description: 'SHA-256 of the BPMN XML as deployed' },
+      deployedAt: instant,
+      created: {
+        type: 'boolean',
+        description: 'Deployed by this request; false when the same XML was deployed before, and in lists',
+      },
+    },
+    'A deployed version of a BPMN process; a version never changes, a change is a new version',
+  ),
+  ProcessInstance: closed(
+    {
+      id,
+      definitionId: id,
+      key: string,
+      version: { type: 'integer', description: 'The definition version the instance keeps for life' },
+      status: enumOf(INSTANCE_STATUSES, 'Where the instance is'),
+      businessKey: nullableString,
+      variables: { type: 'object', description: 'The process variables' },
+      startedAt: instant,
+      endedAt: nullableInstant,
+      openTasks: {
+        type: 'array',
+        items: closed(
+          { id, elementId: string, name: nullableString, status: { const: 'open' } },
+          'A user task the instance waits on',
+        ),
+      },
+      incidents: {
+        type: 'array',
+        items: closed({ id, elementId: string }, 'An open incident that holds the instance'),
+      },
+    },
+    'A running or finished process instance',
+  ),
+  Task: closed(
+    {
+      id,
+      instanceId: id,
+      elementId: { type: 'string', description: 'The user task’s id in the model' },
+      name: nullableString,
+      status: enumOf(TASK_STATUSES, 'Where the task is'),
+      candidateRoles: {
+        type: 'array',
+        items: string,
+        description: 'Roles that may claim and complete it; empty: anyone who performs',
+      },
+      formKey: nullableString,
+      assignee: { oneOf: [{ type: 'null' }, id], description: 'Who claimed it' },
+      createdAt: instant,
+      dueAt: nullableInstant,
+    },
+    'A user task: work waiting for a person',
+  ),
+  Incident: closed(
+    {
+      id,
+      instanceId: id,
+      elementId: { type: 'string', description: 'Where the instance is stuck' },
+      message: string,
+      createdAt: instant,
+    },
+    'Where an instance cannot go on by itself, e.g. no outgoing flow matches; retried by a person',
   ),
   Health: closed(
     {

@@ -3,6 +3,7 @@ import type { Operation, ResponseSpec } from './operation.ts';
 import { PROBLEMS } from './problem.ts';
 import type { Schema } from './schema.ts';
 import { NOTHING } from './validation.ts';
+import { DEFAULT_BODY_LIMIT_KB } from './jsonBody.ts';
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'The input is not valid: malformed JSON, or `errors` lists each field that is wrong',
@@ -11,15 +12,17 @@ const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   404: 'Nothing exists under this id',
   405: 'The method is not allowed on this resource',
   409: 'Changed by someone else at the same time, or taken already',
-  413: 'The request body is larger than 100 kB',
   415: 'The request body is not application/json',
   423: 'The account is locked; an administrator must reset its password',
   429: 'Too many failed attempts from this address',
   500: 'Unexpected error; the request id identifies it in the log',
 };
 
-const problemResponse = (status: number) => ({
-  description: PROBLEM_DESCRIPTIONS[status] ?? PROBLEMS.internal.title,
+const problemResponse = (status: number, op: Operation) => ({
+  description:
+    status === 413
+      ? `The request body is larger than ${op.bodyLimitKb ?? DEFAULT_BODY_LIMIT_KB} kB`
+      : (PROBLEM_DESCRIPTIONS[status] ?? PROBLEMS.internal.title),
   content: { 'application/problem+json': { schema: ref('Problem') } },
 });
 
@@ -43,7 +46,7 @@ function responses(op: Operation) {
       }),
     };
   }
-  for (const status of problemStatuses(op)) out[status] = problemResponse(status);
+  for (const status of problemStatuses(op)) out[status] = problemResponse(status, op);
   return out;
 }
 
@@ -91,7 +94,7 @@ export function openApiDocument(operations: Operation[], version: string) {
         description: refusal.reason,
         security: [],
         parameters: parameters('path', op.params),
-        responses: { 405: problemResponse(405), 500: problemResponse(500) },
+        responses: { 405: problemResponse(405, op), 500: problemResponse(500, op) },
       };
     }
   }
@@ -114,6 +117,8 @@ export function openApiDocument(operations: Operation[], version: string) {
       { name: 'roles', description: 'Roles and their permissions (A2, A3)' },
       { name: 'records', description: 'GMP records and their audit trails (C1–C5)' },
       { name: 'signatures', description: 'Electronic signatures (B1–B7)' },
+      { name: 'processes', description: 'BPMN process definitions, their versions and instances' },
+      { name: 'tasks', description: 'User tasks and incidents of process instances' },
       { name: 'platform', description: 'Health and this document' },
     ],
     security: [{ bearer: [] }],

@@ -65,7 +65,7 @@ export function operationRouter(operations: Operation[], deps: RouterDeps): Rout
     const chain: RequestHandler[] = [];
     if (op.rateLimited) chain.push(deps.loginLimiter);
     if (op.access !== 'public') chain.push(deps.authenticate(op.access));
-    if (op.method !== 'get') chain.push(jsonBody);
+    if (op.method !== 'get') chain.push(jsonBody(op.bodyLimitKb));
     chain.push(requestValidator(op), handler(op));
     router[op.method](expressPath(op.path), ...chain);
 

@@ -76,11 +76,16 @@ describe('Feature: the platform around the API', () => {
       'DELETE /api/users/{id}',
       'GET /api/auth/me',
       'GET /api/health',
+      'GET /api/incidents',
+      'GET /api/instances/{id}',
+      'GET /api/instances/{id}/history',
       'GET /api/openapi.json',
+      'GET /api/processes',
       'GET /api/records/{id}',
       'GET /api/records/{id}/audit',
       'GET /api/records/{id}/signatures',
       'GET /api/roles',
+      'GET /api/tasks',
       'GET /api/users',
       'GET /api/users/{id}',
       'GET /api/users/{id}/audit',
@@ -88,8 +93,13 @@ describe('Feature: the platform around the API', () => {
       'POST /api/auth/logout',
       'POST /api/auth/password',
       'POST /api/auth/refresh',
+      'POST /api/incidents/{id}/retry',
+      'POST /api/processes',
+      'POST /api/processes/{key}/instances',
       'POST /api/records/{id}/signatures',
       'POST /api/signatures/{id}/withdraw',
+      'POST /api/tasks/{id}/claim',
+      'POST /api/tasks/{id}/complete',
       'POST /api/users',
       'POST /api/users/{id}/deactivate',
       'POST /api/users/{id}/reactivate',
@@ -107,7 +117,10 @@ describe('Feature: the platform around the API', () => {
     const schemas = requestSchemas(api.document);
     assert.ok(schemas.length > 50);
     for (const { where, schema } of schemas) {
-      if (schema.type === 'object') assert.equal(schema.additionalProperties, false, where);
+      // Process variables are named by the model, so their object is open: it is bounded instead.
+      if (schema.type === 'object' && where.endsWith('body/variables'))
+        assert.ok(schema.maxProperties > 0, where);
+      else if (schema.type === 'object') assert.equal(schema.additionalProperties, false, where);
       if (schema.type === 'string')
         assert.ok(schema.maxLength > 0 || schema.enum, `${where} has no maxLength`);
     }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261124080000_foundation.ts';
+import * as processes from './20261124090000_processes.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -9,6 +10,7 @@ interface Migration {
 /** Migrations in order; listed in code so they run the same from source, a bundle or a test. */
 const migrations: Record<string, Migration> = {
   '20261124080000_foundation': foundation,
+  '20261124090000_processes': processes,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

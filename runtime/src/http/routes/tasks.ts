@@ -1,0 +1,79 @@
+import type { Engine } from '@attest/engine';
+import { listOf, ref } from '../components.ts';
+import { json, ok, operation } from '../operation.ts';
+import { object, uuid } from '../schema.ts';
+import { variables, variablesOf } from './processes.ts';
+
+const byInstance = (what: string) => object({ instanceId: uuid(`Only the ${what} of this instance`) }, []);
+const taskId = object({ id: uuid('Task id') }, ['id']);
+const withVariables = (description: string) => object({ variables: { ...variables, description } }, []);
+const instance = (description: string) => json(description, ref('ProcessInstance'));
+
+export function taskOperations(engine: Engine) {
+  return [
+    operation({
+      id: 'listTasks',
+      method: 'get',
+      path: '/api/tasks',
+      tag: 'tasks',
+      summary: 'Open user tasks the caller’s roles may work on, oldest first',
+      access: 'session',
+      query: byInstance('tasks'),
+      responses: { 200: json('The tasks', listOf('tasks', 'Task', 'User tasks')) },
+      handle: async ({ principal, query }) =>
+        ok({ tasks: await engine.tasks.list(principal, { instanceId: query.instanceId }) }),
+    }),
+    operation({
+      id: 'claimTask',
+      method: 'post',
+      path: '/api/tasks/{id}/claim',
+      tag: 'tasks',
+      summary: 'Claim a task: from then on only the claimant works on it (A2)',
+      access: 'session',
+      params: taskId,
+      responses: { 200: json('The task, claimed', ref('Task')) },
+      problems: [409],
+      handle: async ({ principal, params }) => ok(await engine.tasks.claim(principal, params.id)),
+    }),
+    operation({
+      id: 'completeTask',
+      method: 'post',
+      path: '/api/tasks/{id}/complete',
+      tag: 'tasks',
+      summary: 'Complete a task with its output variables; the instance moves on (A2)',
+      access: 'session',
+      params: taskId,
+      body: withVariables('Variables the task sets, e.g. the outcome of a review'),
+      responses: { 200: instance('The instance, waiting where it next stopped') },
+      problems: [409],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.tasks.complete(principal, params.id, { variables: variablesOf(body) })),
+    }),
+    operation({
+      id: 'listIncidents',
+      method: 'get',
+      path: '/api/incidents',
+      tag: 'tasks',
+      summary: 'Open incidents: where instances cannot go on by themselves, oldest first',
+      access: 'session',
+      query: byInstance('incidents'),
+      responses: { 200: json('The incidents', listOf('incidents', 'Incident', 'Open incidents')) },
+      handle: async ({ principal, query }) =>
+        ok({ incidents: await engine.incidents.list(principal, query.instanceId) }),
+    }),
+    operation({
+      id: 'retryIncident',
+      method: 'post',
+      path: '/api/incidents/{id}/retry',
+      tag: 'tasks',
+      summary: 'Retry the element an incident holds, after correcting variables if need be',
+      access: 'session',
+      params: object({ id: uuid('Incident id') }, ['id']),
+      body: withVariables('Corrected variables, set before the element runs again'),
+      responses: { 200: instance('The instance, waiting where it next stopped') },
+      problems: [409],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.incidents.retry(principal, params.id, { variables: variablesOf(body) })),
+    }),
+  ];
+}
