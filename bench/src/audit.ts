@@ -16,6 +16,7 @@ import {
   type Subject,
 } from '@attest/engine';
 import { execute, serverVersion, withBenchDatabase } from './benchDatabase.ts';
+import { positiveInteger, round } from './figures.ts';
 import { pgbench } from './pgbench.ts';
 
 /**
@@ -250,18 +251,4 @@ async function loadChains(url: string, total: number): Promise<void> {
   } finally {
     await client.end();
   }
-}
-
-function positiveInteger(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0)
-    throw new Error(`${name} must be a positive integer, not "${raw}"`);
-  return value;
-}
-
-function round(value: number, digits: number): number {
-  const factor = 10 ** digits;
-  return Math.round(value * factor) / factor;
 }

@@ -6,6 +6,7 @@ type Benchmark = () => Promise<Record<string, unknown>>;
 
 const benchmarks = new Map<string, () => Promise<Benchmark>>([
   ['audit', async () => (await import('./audit.ts')).runAuditBenchmark],
+  ['engine', async () => (await import('./engine.ts')).runEngineBenchmark],
 ]);
 
 const name = process.argv[2] ?? '';

@@ -20,7 +20,7 @@ export function createEngine(options: EngineOptions) {
   const clock = options.clock ?? systemClock;
   const settings = resolveSettings(options.settings);
   const identity = createIdentityService({ knex, clock, settings });
-  const { tasks, incidents, ...processes } = createProcessService({ knex, clock });
+  const { tasks, incidents, jobs, ...processes } = createProcessService({ knex, clock });
   return {
     database: options.database,
     settings,
@@ -32,6 +32,7 @@ export function createEngine(options: EngineOptions) {
     processes,
     tasks,
     incidents,
+    jobs,
     verify: (opts?: { pageSize?: number }) => verifyDatabase(knex, opts),
     close: () => options.database.close(),
   };

@@ -14,11 +14,13 @@ export interface ServerOptions {
   trustProxy?: TrustProxy;
   /** How often the heads of changed audit trails are sealed into the ledger (default 5 minutes). */
   sealIntervalMs?: number;
+  /** How often due timers are looked for (default every second). */
+  jobIntervalMs?: number;
 }
 
 export interface RunningServer {
   url: string;
-  /** Stops taking connections, lets requests in flight finish, stops sealing; the engine stays open. */
+  /** Stops taking connections, lets requests in flight finish, stops sealing and the job worker; the engine stays open. */
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function startServer({
   logger,
   trustProxy,
   sealIntervalMs = 5 * 60_000,
+  jobIntervalMs = 1000,
 }: ServerOptions): Promise<RunningServer> {
   const server = createServer(createApp({ engine, jwtSecret, logger, trustProxy }));
   const inFlight = new Set<ServerResponse>();
@@ -45,37 +48,57 @@ export async function startServer({
     });
   });
 
-  // One seal at a time; close() waits for a running one, since the engine is closed right after.
-  let sealing: Promise<void> | null = null;
-  const seal = () => {
-    sealing ??= engine.audit
-      .seal()
-      .then(
-        (event) => {
-          if (event) logger.info({ seq: event.seq }, 'audit ledger sealed');
-        },
-        (error: unknown) => logger.error({ err: error }, 'sealing the audit ledger failed'),
-      )
-      .finally(() => {
-        sealing = null;
-      });
-  };
-  const timer = setInterval(seal, sealIntervalMs);
-  timer.unref();
+  const sealing = periodically(
+    sealIntervalMs,
+    async () => {
+      const event = await engine.audit.seal();
+      if (event) logger.info({ seq: event.seq }, 'audit ledger sealed');
+    },
+    (error) => logger.error({ err: error }, 'sealing the audit ledger failed'),
+  );
+  const jobs = periodically(
+    jobIntervalMs,
+    async () => {
+      const fired = await engine.jobs.runDue();
+      if (fired > 0) logger.info({ fired }, 'timers fired');
+    },
+    (error) => logger.error({ err: error }, 'running due jobs failed'),
+  );
 
   const { port: actualPort } = server.address() as AddressInfo;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${hostInUrl}:${actualPort}`,
     async close() {
-      clearInterval(timer);
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();
         // Kept-alive connections of requests in flight close once their response is sent.
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       });
-      await sealing;
+      await Promise.all([sealing.stop(), jobs.stop()]);
+    },
+  };
+}
+
+/**
+ * Runs `work` every `ms`, never two at once; `stop()` ends the timer and waits for a round in
+ * flight, since the engine is closed right after.
+ */
+function periodically(ms: number, work: () => Promise<void>, onError: (error: unknown) => void) {
+  let running: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    running ??= work()
+      .catch(onError)
+      .finally(() => {
+        running = null;
+      });
+  }, ms);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
     },
   };
 }

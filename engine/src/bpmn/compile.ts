@@ -17,6 +17,10 @@ const EXECUTED: Readonly<Record<string, { kind: NodeKind; eventDefinitions?: rea
   'bpmn:StartEvent': { kind: 'startEvent' },
   'bpmn:EndEvent': { kind: 'endEvent', eventDefinitions: ['bpmn:TerminateEventDefinition'] },
   'bpmn:IntermediateThrowEvent': { kind: 'intermediateThrowEvent' },
+  'bpmn:IntermediateCatchEvent': {
+    kind: 'intermediateCatchEvent',
+    eventDefinitions: ['bpmn:TimerEventDefinition'],
+  },
   'bpmn:Task': { kind: 'task' },
   'bpmn:ManualTask': { kind: 'manualTask' },
   'bpmn:UserTask': { kind: 'userTask' },
@@ -32,6 +36,8 @@ const LOOPS: Readonly<Record<string, string>> = {
   'bpmn:MultiInstanceLoopCharacteristics': 'multi-instance activities are not supported by the engine',
   'bpmn:StandardLoopCharacteristics': 'loop activities are not supported by the engine',
 };
+
+const ISO_DURATION = /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?$/;
 
 const SIGNATURE_MEANINGS = ['Performed', 'Verified', 'Reviewed', 'Approved', 'Released', 'Rejected'];
 
@@ -241,7 +247,47 @@ class ProcessCompiler {
       terminate: definitions.some((d) => d.$type === 'bpmn:TerminateEventDefinition'),
       userTask: kind === 'userTask' ? this.userTask(element) : null,
       script: kind === 'scriptTask' ? this.script(element) : null,
+      timer: kind === 'intermediateCatchEvent' ? this.timer(element, definition) : null,
     };
+  }
+
+  /**
+   * A timer's time: an ISO 8601 duration or date and time as written (`PT8H`, `2026-12-01T08:00Z`),
+   * or FEEL after a leading `=`. Cycles repeat, which a catch event cannot: refused.
+   */
+  private timer(
+    element: ModdleElement,
+    definition: ModdleElement | undefined,
+  ): { expression: string } | null {
+    if (!definition) {
+      this.report(element, 'structure', 'a catch event needs a timer definition');
+      return null;
+    }
+    // Other event definitions are refused where the node is read.
+    if (definition.$type !== 'bpmn:TimerEventDefinition') return null;
+    const duration = reference(definition, 'timeDuration');
+    const date = reference(definition, 'timeDate');
+    if (reference(definition, 'timeCycle') || (duration && date) || (!duration && !date)) {
+      this.report(element, 'structure', 'a timer catch event needs exactly one timeDuration or timeDate');
+      return null;
+    }
+    const body = trimmed((duration ?? date)!, 'body') ?? '';
+    if (body.startsWith('=')) {
+      const expression = feelText(body);
+      this.checkFeel(element, 'its timer', expression);
+      return { expression };
+    }
+    const literal = duration
+      ? ISO_DURATION.test(body)
+      : !Number.isNaN(Date.parse(body)) && /\d{4}-\d\d-\d\dT/.test(body);
+    if (!literal) {
+      this.report(
+        element,
+        'value',
+        `its timer "${body}" is not an ISO 8601 ${duration ? 'duration' : 'date and time'}`,
+      );
+    }
+    return { expression: JSON.stringify(body) };
   }
 
   /** What any activity may carry that changes how tokens pass it. */

@@ -8,9 +8,10 @@ export interface Token {
   node: string;
   /** The flow it arrived by: a parallel join counts arrivals per incoming flow. */
   via: string | null;
-  wait: 'task' | 'join' | 'incident';
+  wait: 'task' | 'join' | 'incident' | 'timer';
   taskId?: string;
   incidentId?: string;
+  jobId?: string;
 }
 
 export type InstanceStatus = 'active' | 'incident' | 'completed' | 'terminated';
@@ -23,6 +24,14 @@ export interface NewTask {
   candidateRoles: string[];
   formKey: string | null;
   dueAt: Date | null;
+}
+
+/** A timer (or later, other asynchronous work) for the job workers: a row, so it survives restarts. */
+export interface NewJob {
+  id: string;
+  tokenId: string;
+  elementId: string;
+  dueAt: Date;
 }
 
 export interface NewIncident {
@@ -39,6 +48,8 @@ export interface Step {
   status: InstanceStatus;
   newTasks: NewTask[];
   cancelledTasks: string[];
+  newJobs: NewJob[];
+  cancelledJobs: string[];
   incidents: NewIncident[];
   events: EventDraft[];
 }
@@ -70,6 +81,8 @@ export class Execution {
   private readonly step: Omit<Step, 'tokens' | 'variables' | 'status'> = {
     newTasks: [],
     cancelledTasks: [],
+    newJobs: [],
+    cancelledJobs: [],
     incidents: [],
     events: [],
   };
@@ -159,6 +172,9 @@ export class Execution {
         case 'userTask':
           this.userTask(node, via);
           break;
+        case 'intermediateCatchEvent':
+          this.timer(node, via);
+          break;
         case 'exclusiveGateway':
           this.exclusive(node, via, queue);
           break;
@@ -216,6 +232,25 @@ export class Execution {
     });
   }
 
+  /** The token waits for its time; the job that will move it on is written with this move. */
+  private timer(node: FlowNode, via: string | null): void {
+    let dueAt: Date;
+    try {
+      dueAt = dueDateFrom(node.timer!.expression, this.variables, this.now);
+    } catch (error) {
+      if (!(error instanceof ExpressionError)) throw error;
+      this.incident(node, via, error.message);
+      return;
+    }
+    const job: NewJob = { id: this.newId(), tokenId: this.newId(), elementId: node.id, dueAt };
+    this.tokens.push({ id: job.tokenId, node: node.id, via, wait: 'timer', jobId: job.id });
+    this.step.newJobs.push(job);
+    this.step.events.push({
+      type: 'timer.scheduled',
+      payload: { jobId: job.id, elementId: node.id, dueAt: dueAt.toISOString() },
+    });
+  }
+
   /** The first outgoing flow whose condition is true, else the default; no match is an incident. */
   private exclusive(node: FlowNode, via: string | null, queue: { node: string; via: string | null }[]): void {
     const candidates = node.outgoing.filter((id) => id !== node.defaultFlow);
@@ -259,7 +294,10 @@ export class Execution {
 
   private terminate(node: FlowNode): void {
     this.terminated = true;
-    for (const t of this.tokens) if (t.taskId) this.step.cancelledTasks.push(t.taskId);
+    for (const t of this.tokens) {
+      if (t.taskId) this.step.cancelledTasks.push(t.taskId);
+      if (t.jobId) this.step.cancelledJobs.push(t.jobId);
+    }
     this.tokens.length = 0;
     this.step.events.push({ type: 'process.terminated', payload: { elementId: node.id } });
   }

@@ -8,6 +8,7 @@ export type NodeKind =
   | 'startEvent'
   | 'endEvent'
   | 'intermediateThrowEvent'
+  | 'intermediateCatchEvent'
   | 'task'
   | 'manualTask'
   | 'userTask'
@@ -44,6 +45,8 @@ export interface FlowNode {
   userTask: UserTaskSpec | null;
   /** Script task: a FEEL expression and the variable that receives its value. */
   script: { expression: string; resultVariable: string | null } | null;
+  /** Timer catch event: FEEL giving a duration from when the token arrives, or a date and time. */
+  timer: { expression: string } | null;
 }
 
 export interface SequenceFlow {

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
 import { isUniqueViolation, preparedQuery } from '../db/database.ts';
 import { ConflictError } from '../errors.ts';
-import type { InstanceStatus, NewIncident, NewTask, Token } from './executor.ts';
+import type { InstanceStatus, NewIncident, NewJob, NewTask, Token } from './executor.ts';
 import type { ProcessGraph } from './graph.ts';
 
 type Db = Knex | Knex.Transaction;
@@ -48,6 +48,14 @@ export interface TaskRow {
   completed_by: string | null;
 }
 
+export interface JobRow {
+  id: string;
+  instance_id: string;
+  token_id: string;
+  element_id: string;
+  attempts: number;
+}
+
 export interface IncidentRow {
   id: string;
   instance_id: string;
@@ -69,6 +77,8 @@ export interface Writes {
     assignee: string | null;
   }[];
   newTasks: NewTask[];
+  newJobs: NewJob[];
+  jobUpdates: { id: string; status: 'done' | 'cancelled' }[];
   incidents: NewIncident[];
   resolvedIncidents: string[];
   resolvedBy: string | null;
@@ -113,6 +123,17 @@ const WRITES = `
       FROM jsonb_to_recordset($14::jsonb) AS e(seq int, type text, actor_id uuid, actor_name text, at timestamptz,
                                                 payload jsonb, reason text, prev_hash text, hash text)
      WHERE EXISTS (SELECT 1 FROM inst)
+  ),
+  jobs_created AS (
+    INSERT INTO jobs (id, instance_id, token_id, element_id, kind, due_at, status, created_at)
+    SELECT j.id, $1, j.token_id, j.element_id, 'timer', j.due_at, 'scheduled', $8
+      FROM jsonb_to_recordset($15::jsonb) AS j(id uuid, token_id text, element_id text, due_at timestamptz)
+     WHERE EXISTS (SELECT 1 FROM inst)
+  ),
+  jobs_closed AS (
+    UPDATE jobs SET status = c.status, done_at = $8
+      FROM jsonb_to_recordset($16::jsonb) AS c(id uuid, status text)
+     WHERE jobs.id = c.id AND jobs.status = 'scheduled' AND EXISTS (SELECT 1 FROM inst)
   )
   SELECT count(*)::int AS n FROM inst`;
 
@@ -120,7 +141,7 @@ const START_SQL = `
   WITH inst AS (
     INSERT INTO process_instances (id, status, tokens, variables, version, head_hash, ended_at,
                                    definition_id, key, business_key, started_at, started_by)
-    VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $15, $16, $17, $8, $18)
+    VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $17, $18, $19, $8, $20)
     RETURNING id
   ),${WRITES}`;
 
@@ -128,7 +149,7 @@ const MOVE_SQL = `
   WITH inst AS (
     UPDATE process_instances SET status = $2, tokens = $3::jsonb, variables = $4::jsonb, version = $5,
                                  head_hash = $6, ended_at = $7
-     WHERE id = $1 AND version = $15
+     WHERE id = $1 AND version = $17
     RETURNING id
   ),${WRITES}`;
 
@@ -188,6 +209,10 @@ function writeValues(
         hash: e.hash,
       })),
     ),
+    JSON.stringify(
+      w.newJobs.map((j) => ({ id: j.id, token_id: j.tokenId, element_id: j.elementId, due_at: j.dueAt })),
+    ),
+    JSON.stringify(w.jobUpdates),
   ];
 }
 
@@ -289,6 +314,39 @@ export const processRepository = {
     const q = db<IncidentRow>('incidents').whereNull('resolved_at').orderBy('created_at');
     if (instanceId) q.where({ instance_id: instanceId });
     return (await q) as IncidentRow[];
+  },
+
+  /**
+   * Takes the next due timer, locked for this transaction; other workers skip it rather than wait
+   * (SKIP LOCKED), so any number of runtime processes share the work without doing it twice.
+   */
+  async lockDueJob(trx: Knex.Transaction, now: Date): Promise<JobRow | undefined> {
+    const rows = await preparedQuery<JobRow>(
+      trx,
+      'attest_lock_due_job',
+      `SELECT id, instance_id, token_id, element_id, attempts FROM jobs
+        WHERE status = 'scheduled' AND due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      [now],
+    );
+    return rows[0];
+  },
+
+  /** A failed attempt: tried again after `retryAt`, or given up for good. */
+  async failJob(db: Db, id: string, error: string, retryAt: Date | null, now: Date): Promise<void> {
+    await db('jobs')
+      .where({ id })
+      .increment('attempts', 1)
+      .update(
+        retryAt
+          ? { last_error: error, due_at: retryAt }
+          : { last_error: error, status: 'failed', done_at: now },
+      );
+  },
+
+  async failedJobs(db: Db, instanceId?: string): Promise<(JobRow & { last_error: string; done_at: Date })[]> {
+    const q = db('jobs').where({ status: 'failed' }).orderBy('done_at');
+    if (instanceId) q.where({ instance_id: instanceId });
+    return q.select('id', 'instance_id', 'token_id', 'element_id', 'attempts', 'last_error', 'done_at');
   },
 
   /** Instances whose recorded head is not the head of their audit chain: state out of step with the log. */

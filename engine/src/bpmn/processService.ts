@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents, chainEvents } from '../audit/auditTrail.ts';
 import { eventRepository } from '../audit/eventRepository.ts';
-import type { AuditEvent, EventDraft, Subject } from '../audit/types.ts';
+import {
+  SYSTEM_ACTOR,
+  type AuditEvent,
+  type EventActor,
+  type EventDraft,
+  type Subject,
+} from '../audit/types.ts';
 import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldError } from '../errors.ts';
@@ -121,10 +127,14 @@ export type ProcessService = ReturnType<typeof createProcessService>;
 export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock }) {
   const graphs = new Map<string, { graph: ProcessGraph; version: number }>();
 
-  async function definition(id: string): Promise<{ graph: ProcessGraph; version: number }> {
+  /** The compiled graph of a definition, read once and kept: definitions never change. */
+  async function definition(
+    id: string,
+    db: Knex | Knex.Transaction = knex,
+  ): Promise<{ graph: ProcessGraph; version: number }> {
     let found = graphs.get(id);
     if (!found) {
-      found = await processRepository.definitionGraph(knex, id);
+      found = await processRepository.definitionGraph(db, id);
       if (!found) throw new NotFoundError(`There is no process definition ${id}`);
       graphs.set(id, found);
     }
@@ -221,7 +231,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
 
   function writesOf(
     step: Step,
-    principal: Principal,
+    actor: EventActor,
     instance: Subject,
     head: { seq: number; hash: string },
     extra: EventDraft[],
@@ -236,13 +246,12 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
         assignee: null,
       })),
       newTasks: step.newTasks,
+      newJobs: step.newJobs,
+      jobUpdates: step.cancelledJobs.map((id) => ({ id, status: 'cancelled' as const })),
       incidents: step.incidents,
       resolvedIncidents: [],
       resolvedBy: null,
-      events: chainEvents(instance, head, eventActor(principal), at.toISOString(), [
-        ...extra,
-        ...step.events,
-      ]),
+      events: chainEvents(instance, head, actor, at.toISOString(), [...extra, ...step.events]),
     };
   }
 
@@ -268,7 +277,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     };
     const writes = writesOf(
       step,
-      principal,
+      eventActor(principal),
       { id, type: 'instance' },
       { seq: 0, hash: '0'.repeat(64) },
       [started],
@@ -311,19 +320,20 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
    * repository writes it only if the instance is still at n. Otherwise: a clean conflict.
    */
   async function move(
-    principal: Principal,
+    actor: EventActor,
     instance: InstanceRow,
     change: (execution: Execution) => EventDraft[],
-    extraWrites: Partial<Pick<Writes, 'taskUpdates' | 'resolvedIncidents'>> = {},
+    extraWrites: Partial<Pick<Writes, 'taskUpdates' | 'resolvedIncidents' | 'jobUpdates'>> = {},
+    db: Knex | Knex.Transaction = knex,
   ): Promise<InstanceView> {
-    const { graph, version } = await definition(instance.definition_id);
+    const { graph, version } = await definition(instance.definition_id, db);
     const at = clock.now();
     const execution = new Execution(graph, instance.tokens, instance.variables, at, randomUUID);
     const drafts = change(execution);
     const step = execution.result();
     const writes = writesOf(
       step,
-      principal,
+      actor,
       { id: instance.id, type: 'instance' },
       { seq: instance.version, hash: instance.head_hash },
       drafts,
@@ -331,7 +341,8 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     );
     writes.taskUpdates.unshift(...(extraWrites.taskUpdates ?? []));
     writes.resolvedIncidents = extraWrites.resolvedIncidents ?? [];
-    writes.resolvedBy = writes.resolvedIncidents.length > 0 ? principal.userId : null;
+    writes.jobUpdates.unshift(...(extraWrites.jobUpdates ?? []));
+    writes.resolvedBy = writes.resolvedIncidents.length > 0 ? actor.userId : null;
     const next = {
       id: instance.id,
       status: step.status,
@@ -339,7 +350,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
       variables: step.variables,
       ended_at: step.status === 'completed' || step.status === 'terminated' ? at : null,
     };
-    if (!(await processRepository.move(knex, next, instance.version, writes))) {
+    if (!(await processRepository.move(db, next, instance.version, writes))) {
       throw new ConflictError(
         'The process instance was changed by someone else at the same time; reload and try again',
       );
@@ -380,7 +391,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     const { task, instance } = await openTask(principal, taskId);
     if (task.assignee === principal.userId) return toTaskView(task);
     await move(
-      principal,
+      eventActor(principal),
       instance,
       () => [{ type: 'task.claimed', payload: { taskId, elementId: task.element_id } }],
       {
@@ -400,7 +411,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     const { task, instance } = await openTask(principal, taskId);
     const token = tokenOf(instance, task);
     return move(
-      principal,
+      eventActor(principal),
       instance,
       (execution) => {
         const changes = execution.setVariables(variables);
@@ -437,7 +448,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     const token = instance.tokens.find((t) => t.incidentId === incidentId);
     if (!token) throw new ConflictError('The incident no longer holds a token; reload the instance');
     return move(
-      principal,
+      eventActor(principal),
       instance,
       (execution) => {
         const changes = execution.setVariables(variables);
@@ -450,6 +461,57 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     );
   }
 
+  /** Back-off after a failed attempt: 10 s, 40 s, 90 s ...; then the job gives up and shows as failed. */
+  const MAX_ATTEMPTS = 5;
+  const retryDelayMs = (attempt: number) => 10_000 * attempt * attempt;
+
+  /**
+   * Runs the timers that are due, one transaction each: the job row is locked (SKIP LOCKED, so
+   * other runtime processes take other jobs), its token moves on as a system act, and the job is
+   * closed in the same write. A conflict (someone moved the instance meanwhile) leaves the job due
+   * for the next round; any other failure is retried with back-off. Returns how many fired.
+   */
+  async function runDueJobs(limit = 50): Promise<number> {
+    type Outcome =
+      | { kind: 'none' | 'fired' | 'conflict' }
+      | { kind: 'failed'; id: string; attempts: number; error: string };
+    let fired = 0;
+    for (let i = 0; i < limit; i++) {
+      const outcome = await knex.transaction(async (trx): Promise<Outcome> => {
+        const job = await processRepository.lockDueJob(trx, clock.now());
+        if (!job) return { kind: 'none' };
+        try {
+          const instance = (await processRepository.findInstance(trx, job.instance_id))!;
+          const token = instance.tokens.find((t) => t.jobId === job.id);
+          if (!token) throw new Error(`job ${job.id} has no waiting token in instance ${instance.id}`);
+          await move(
+            SYSTEM_ACTOR,
+            instance,
+            (execution) => {
+              execution.leave(token.id);
+              return [{ type: 'timer.fired', payload: { jobId: job.id, elementId: job.element_id } }];
+            },
+            { jobUpdates: [{ id: job.id, status: 'done' }] },
+            trx,
+          );
+          return { kind: 'fired' };
+        } catch (error) {
+          if (error instanceof ConflictError) return { kind: 'conflict' };
+          return { kind: 'failed', id: job.id, attempts: job.attempts + 1, error: (error as Error).message };
+        }
+      });
+      if (outcome.kind === 'none') break;
+      if (outcome.kind === 'fired') fired += 1;
+      if (outcome.kind === 'failed') {
+        const now = clock.now();
+        const retryAt =
+          outcome.attempts < MAX_ATTEMPTS ? new Date(now.getTime() + retryDelayMs(outcome.attempts)) : null;
+        await processRepository.failJob(knex, outcome.id, outcome.error, retryAt, now);
+      }
+    }
+    return fired;
+  }
+
   return {
     deploy,
     listDefinitions,
@@ -458,6 +520,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     history,
     tasks: { list: listTasks, claim, complete },
     incidents: { list: listIncidents, retry: retryIncident },
+    jobs: { runDue: runDueJobs },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as foundation from './20261124080000_foundation.ts';
 import * as processes from './20261124090000_processes.ts';
+import * as jobs from './20261124100000_jobs.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const migrations: Record<string, Migration> = {
   '20261124080000_foundation': foundation,
   '20261124090000_processes': processes,
+  '20261124100000_jobs': jobs,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
