@@ -223,11 +223,16 @@ export const processRepository = {
       .first('id', 'key', 'version', 'name', 'content_hash', 'deployed_at', 'deployed_by');
   },
 
+  /** Read on every start, so a prepared statement. */
   async latestDefinition(db: Db, key: string): Promise<DefinitionRow | undefined> {
-    return db('process_definitions')
-      .where({ key })
-      .orderBy('version', 'desc')
-      .first('id', 'key', 'version', 'name', 'content_hash', 'deployed_at', 'deployed_by');
+    const rows = await preparedQuery<DefinitionRow>(
+      db,
+      'attest_latest_definition',
+      `SELECT id, key, version, name, content_hash, deployed_at, deployed_by FROM process_definitions
+        WHERE key = $1 ORDER BY version DESC LIMIT 1`,
+      [key],
+    );
+    return rows[0];
   },
 
   async definitionGraph(db: Db, id: string): Promise<{ graph: ProcessGraph; version: number } | undefined> {
