@@ -88,116 +88,138 @@ export interface Writes {
 const INSTANCE_COLUMNS =
   'id, definition_id, key, business_key, status, tokens, variables, version, head_hash, started_at, started_by, ended_at';
 
-// Everything a move writes besides the instance row, each part guarded by the instance write: a
-// stale version writes nothing at all.
+/**
+ * Everything moves write besides the instance rows, for any number of instances in one statement.
+ * Each part only lands for an instance whose own row was written (`inst`): a stale version writes
+ * nothing at all for that instance, and the others are not affected.
+ */
 const WRITES = `
   tasks_updated AS (
     UPDATE tasks SET status = u.status,
                      assignee = COALESCE(u.assignee, tasks.assignee),
-                     completed_at = CASE WHEN u.status = 'open' THEN NULL ELSE $8::timestamptz END,
+                     completed_at = CASE WHEN u.status = 'open' THEN NULL ELSE u.at END,
                      completed_by = u.completed_by
-      FROM jsonb_to_recordset($9::jsonb) AS u(id uuid, status text, completed_by uuid, assignee uuid)
-     WHERE tasks.id = u.id AND tasks.status = 'open' AND EXISTS (SELECT 1 FROM inst)
+      FROM jsonb_to_recordset($2::jsonb) AS u(instance_id uuid, id uuid, status text, completed_by uuid,
+                                               assignee uuid, at timestamptz)
+     WHERE tasks.id = u.id AND tasks.status = 'open' AND u.instance_id IN (SELECT id FROM inst)
   ),
   tasks_created AS (
     INSERT INTO tasks (id, instance_id, token_id, element_id, name, status, candidate_roles, form_key, created_at, due_at)
-    SELECT n.id, $1, n.token_id, n.element_id, n.name, 'open',
-           ARRAY(SELECT jsonb_array_elements_text(n.candidate_roles)), n.form_key, $8, n.due_at
-      FROM jsonb_to_recordset($10::jsonb) AS n(id uuid, token_id text, element_id text, name text,
-                                                candidate_roles jsonb, form_key text, due_at timestamptz)
-     WHERE EXISTS (SELECT 1 FROM inst)
+    SELECT n.id, n.instance_id, n.token_id, n.element_id, n.name, 'open',
+           ARRAY(SELECT jsonb_array_elements_text(n.candidate_roles)), n.form_key, n.created_at, n.due_at
+      FROM jsonb_to_recordset($3::jsonb) AS n(instance_id uuid, id uuid, token_id text, element_id text, name text,
+                                               candidate_roles jsonb, form_key text, created_at timestamptz,
+                                               due_at timestamptz)
+     WHERE n.instance_id IN (SELECT id FROM inst)
   ),
   incidents_raised AS (
     INSERT INTO incidents (id, instance_id, token_id, element_id, message, created_at)
-    SELECT i.id, $1, i.token_id, i.element_id, i.message, $8
-      FROM jsonb_to_recordset($11::jsonb) AS i(id uuid, token_id text, element_id text, message text)
-     WHERE EXISTS (SELECT 1 FROM inst)
+    SELECT i.id, i.instance_id, i.token_id, i.element_id, i.message, i.created_at
+      FROM jsonb_to_recordset($4::jsonb) AS i(instance_id uuid, id uuid, token_id text, element_id text, message text,
+                                               created_at timestamptz)
+     WHERE i.instance_id IN (SELECT id FROM inst)
   ),
   incidents_resolved AS (
-    UPDATE incidents SET resolved_at = $8, resolved_by = $12
-     WHERE id = ANY($13::uuid[]) AND resolved_at IS NULL AND EXISTS (SELECT 1 FROM inst)
+    UPDATE incidents SET resolved_at = r.at, resolved_by = r.resolved_by
+      FROM jsonb_to_recordset($5::jsonb) AS r(instance_id uuid, id uuid, at timestamptz, resolved_by uuid)
+     WHERE incidents.id = r.id AND incidents.resolved_at IS NULL AND r.instance_id IN (SELECT id FROM inst)
   ),
   events_appended AS (
     INSERT INTO events (record_id, record_type, seq, type, actor_id, actor_name, at, payload, reason, prev_hash, hash)
-    SELECT $1, 'instance', e.seq, e.type, e.actor_id, e.actor_name, e.at, e.payload, e.reason, e.prev_hash, e.hash
-      FROM jsonb_to_recordset($14::jsonb) AS e(seq int, type text, actor_id uuid, actor_name text, at timestamptz,
-                                                payload jsonb, reason text, prev_hash text, hash text)
-     WHERE EXISTS (SELECT 1 FROM inst)
+    SELECT e.record_id, 'instance', e.seq, e.type, e.actor_id, e.actor_name, e.at, e.payload, e.reason, e.prev_hash, e.hash
+      FROM jsonb_to_recordset($6::jsonb) AS e(record_id uuid, seq int, type text, actor_id uuid, actor_name text,
+                                               at timestamptz, payload jsonb, reason text, prev_hash text, hash text)
+     WHERE e.record_id IN (SELECT id FROM inst)
   ),
   jobs_created AS (
     INSERT INTO jobs (id, instance_id, token_id, element_id, kind, due_at, status, created_at)
-    SELECT j.id, $1, j.token_id, j.element_id, 'timer', j.due_at, 'scheduled', $8
-      FROM jsonb_to_recordset($15::jsonb) AS j(id uuid, token_id text, element_id text, due_at timestamptz)
-     WHERE EXISTS (SELECT 1 FROM inst)
+    SELECT j.id, j.instance_id, j.token_id, j.element_id, 'timer', j.due_at, 'scheduled', j.created_at
+      FROM jsonb_to_recordset($7::jsonb) AS j(instance_id uuid, id uuid, token_id text, element_id text,
+                                               due_at timestamptz, created_at timestamptz)
+     WHERE j.instance_id IN (SELECT id FROM inst)
   ),
   jobs_closed AS (
-    UPDATE jobs SET status = c.status, done_at = $8
-      FROM jsonb_to_recordset($16::jsonb) AS c(id uuid, status text)
-     WHERE jobs.id = c.id AND jobs.status = 'scheduled' AND EXISTS (SELECT 1 FROM inst)
+    UPDATE jobs SET status = c.status, done_at = c.at
+      FROM jsonb_to_recordset($8::jsonb) AS c(instance_id uuid, id uuid, status text, at timestamptz)
+     WHERE jobs.id = c.id AND jobs.status = 'scheduled' AND c.instance_id IN (SELECT id FROM inst)
   )
-  SELECT count(*)::int AS n FROM inst`;
+  SELECT id FROM inst`;
 
 const START_SQL = `
   WITH inst AS (
     INSERT INTO process_instances (id, status, tokens, variables, version, head_hash, ended_at,
                                    definition_id, key, business_key, started_at, started_by)
-    VALUES ($1, $2, $3::jsonb, $4::jsonb, $5, $6, $7, $17, $18, $19, $8, $20)
+    SELECT x.id, x.status, x.tokens, x.variables, x.version, x.head_hash, x.ended_at,
+           x.definition_id, x.key, x.business_key, x.started_at, x.started_by
+      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, tokens jsonb, variables jsonb, version int,
+                                               head_hash text, ended_at timestamptz, definition_id uuid, key text,
+                                               business_key text, started_at timestamptz, started_by uuid)
     RETURNING id
   ),${WRITES}`;
 
 const MOVE_SQL = `
   WITH inst AS (
-    UPDATE process_instances SET status = $2, tokens = $3::jsonb, variables = $4::jsonb, version = $5,
-                                 head_hash = $6, ended_at = $7
-     WHERE id = $1 AND version = $17
-    RETURNING id
+    UPDATE process_instances p
+       SET status = x.status, tokens = x.tokens, variables = x.variables, version = x.version,
+           head_hash = x.head_hash, ended_at = x.ended_at
+      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, old_version int, status text, tokens jsonb, variables jsonb,
+                                               version int, head_hash text, ended_at timestamptz)
+     WHERE p.id = x.id AND p.version = x.old_version
+    RETURNING p.id
   ),${WRITES}`;
 
-function writeValues(
-  instance: Pick<InstanceRow, 'id' | 'status' | 'tokens' | 'variables' | 'ended_at'>,
-  w: Writes,
-) {
-  const head = w.events[w.events.length - 1];
+/** One move of one instance: its next row and what else it writes. */
+export interface InstanceWrite {
+  instance: Pick<InstanceRow, 'id' | 'status' | 'tokens' | 'variables' | 'ended_at'>;
+  /** The version the move was computed from; the write lands only if the row is still at it. */
+  oldVersion: number;
+  writes: Writes;
+}
+
+/** The parameters $2–$8 shared by starts and moves: each row names its instance. */
+function writeParameters(items: { instance: { id: string }; writes: Writes }[]): string[] {
+  const rows = <T>(pick: (w: Writes, id: string, at: Date) => T[]) =>
+    JSON.stringify(items.flatMap(({ instance, writes }) => pick(writes, instance.id, writes.at)));
   return [
-    instance.id,
-    instance.status,
-    JSON.stringify(instance.tokens),
-    JSON.stringify(instance.variables),
-    head?.seq,
-    head?.hash,
-    instance.ended_at,
-    w.at,
-    JSON.stringify(
+    rows((w, instance_id, at) =>
       w.taskUpdates.map((u) => ({
+        instance_id,
         id: u.id,
         status: u.status,
         completed_by: u.completedBy,
         assignee: u.assignee,
+        at,
       })),
     ),
-    JSON.stringify(
+    rows((w, instance_id, created_at) =>
       w.newTasks.map((t) => ({
+        instance_id,
         id: t.id,
         token_id: t.tokenId,
         element_id: t.elementId,
         name: t.name,
         candidate_roles: t.candidateRoles,
         form_key: t.formKey,
+        created_at,
         due_at: t.dueAt,
       })),
     ),
-    JSON.stringify(
+    rows((w, instance_id, created_at) =>
       w.incidents.map((i) => ({
+        instance_id,
         id: i.id,
         token_id: i.tokenId,
         element_id: i.elementId,
         message: i.message,
+        created_at,
       })),
     ),
-    w.resolvedBy,
-    w.resolvedIncidents,
-    JSON.stringify(
+    rows((w, instance_id, at) =>
+      w.resolvedIncidents.map((id) => ({ instance_id, id, at, resolved_by: w.resolvedBy })),
+    ),
+    rows((w) =>
       w.events.map((e) => ({
+        record_id: e.recordId,
         seq: e.seq,
         type: e.type,
         actor_id: e.actorId,
@@ -209,12 +231,21 @@ function writeValues(
         hash: e.hash,
       })),
     ),
-    JSON.stringify(
-      w.newJobs.map((j) => ({ id: j.id, token_id: j.tokenId, element_id: j.elementId, due_at: j.dueAt })),
+    rows((w, instance_id, created_at) =>
+      w.newJobs.map((j) => ({
+        instance_id,
+        id: j.id,
+        token_id: j.tokenId,
+        element_id: j.elementId,
+        due_at: j.dueAt,
+        created_at,
+      })),
     ),
-    JSON.stringify(w.jobUpdates),
+    rows((w, instance_id, at) => w.jobUpdates.map((u) => ({ instance_id, id: u.id, status: u.status, at }))),
   ];
 }
+
+const head = (w: Writes) => w.events[w.events.length - 1]!;
 
 export const processRepository = {
   async findDefinitionByHash(db: Db, key: string, contentHash: string): Promise<DefinitionRow | undefined> {
@@ -364,36 +395,47 @@ export const processRepository = {
     return rows;
   },
 
-  /** Writes a new instance and everything its first move did, in one statement. */
-  async start(db: Db, instance: InstanceRow, writes: Writes): Promise<void> {
-    await preparedQuery(db, 'attest_start_instance', START_SQL, [
-      ...writeValues(instance, writes),
-      instance.definition_id,
-      instance.key,
-      instance.business_key,
-      instance.started_by,
+  /** Writes new instances and everything their first moves did, in one statement. */
+  async start(db: Db, items: { instance: InstanceRow; writes: Writes }[]): Promise<void> {
+    const instances = items.map(({ instance: i, writes }) => ({
+      id: i.id,
+      status: i.status,
+      tokens: i.tokens,
+      variables: i.variables,
+      version: head(writes).seq,
+      head_hash: head(writes).hash,
+      ended_at: i.ended_at,
+      definition_id: i.definition_id,
+      key: i.key,
+      business_key: i.business_key,
+      started_at: i.started_at,
+      started_by: i.started_by,
+    }));
+    await preparedQuery(db, 'attest_start_instances', START_SQL, [
+      JSON.stringify(instances),
+      ...writeParameters(items),
     ]);
   },
 
   /**
-   * Writes one move of an instance read at `version`, in one statement; false when someone else
-   * moved it first (then nothing was written).
+   * Writes moves of several instances (at most one each) in one statement. Returns the ids whose
+   * move landed; an instance someone else moved first is left out and nothing of its move is written.
    */
-  async move(
-    db: Db,
-    instance: Pick<InstanceRow, 'id' | 'status' | 'tokens' | 'variables' | 'ended_at'>,
-    version: number,
-    writes: Writes,
-  ): Promise<boolean> {
-    try {
-      const rows = await preparedQuery<{ n: number }>(db, 'attest_move_instance', MOVE_SQL, [
-        ...writeValues(instance, writes),
-        version,
-      ]);
-      return rows[0]?.n === 1;
-    } catch (error) {
-      if (isUniqueViolation(error)) return false;
-      throw error;
-    }
+  async move(db: Db, items: InstanceWrite[]): Promise<Set<string>> {
+    const instances = items.map(({ instance: i, oldVersion, writes }) => ({
+      id: i.id,
+      old_version: oldVersion,
+      status: i.status,
+      tokens: i.tokens,
+      variables: i.variables,
+      version: head(writes).seq,
+      head_hash: head(writes).hash,
+      ended_at: i.ended_at,
+    }));
+    const rows = await preparedQuery<{ id: string }>(db, 'attest_move_instances', MOVE_SQL, [
+      JSON.stringify(instances),
+      ...writeParameters(items),
+    ]);
+    return new Set(rows.map((r) => r.id));
   },
 };

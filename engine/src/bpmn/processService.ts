@@ -16,13 +16,16 @@ import { eventActor, requirePermission, type Principal } from '../identity/permi
 import { compileBpmn } from './compile.ts';
 import { Execution, type InstanceStatus, type Step, type Token } from './executor.ts';
 import type { ProcessGraph } from './graph.ts';
+import { isUniqueViolation } from '../db/database.ts';
 import {
   processRepository,
   type DefinitionRow,
   type InstanceRow,
+  type InstanceWrite,
   type TaskRow,
   type Writes,
 } from './processRepository.ts';
+import { WriteBatcher } from './writeBatcher.ts';
 
 export interface DeployedDefinition {
   id: string;
@@ -126,6 +129,21 @@ export type ProcessService = ReturnType<typeof createProcessService>;
 
 export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock }) {
   const graphs = new Map<string, { graph: ProcessGraph; version: number }>();
+  // Concurrent starts and moves share statements and commits; each instance stays version-guarded.
+  const starts = new WriteBatcher<{ instance: InstanceRow; writes: Writes }, void>(
+    async (items) => {
+      await processRepository.start(knex, items);
+      return items.map(() => undefined);
+    },
+    (item) => item.instance.id,
+  );
+  const moves = new WriteBatcher<InstanceWrite, boolean>(
+    async (items) => {
+      const written = await processRepository.move(knex, items);
+      return items.map((item) => written.has(item.instance.id));
+    },
+    (item) => item.instance.id,
+  );
 
   /** The compiled graph of a definition, read once and kept: definitions never change. */
   async function definition(
@@ -298,7 +316,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
       started_by: principal.userId,
       ended_at: step.status === 'completed' || step.status === 'terminated' ? at : null,
     };
-    await processRepository.start(knex, instance, writes);
+    await starts.submit({ instance, writes });
     return view(instance, graph, version);
   }
 
@@ -350,7 +368,16 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
       variables: step.variables,
       ended_at: step.status === 'completed' || step.status === 'terminated' ? at : null,
     };
-    if (!(await processRepository.move(db, next, instance.version, writes))) {
+    const item: InstanceWrite = { instance: next, oldVersion: instance.version, writes };
+    let written: boolean;
+    try {
+      written =
+        db === knex ? await moves.submit(item) : (await processRepository.move(db, [item])).has(instance.id);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      written = false;
+    }
+    if (!written) {
       throw new ConflictError(
         'The process instance was changed by someone else at the same time; reload and try again',
       );
