@@ -21,6 +21,7 @@ const EXECUTED: Readonly<Record<string, { kind: NodeKind; eventDefinitions?: rea
     kind: 'intermediateCatchEvent',
     eventDefinitions: ['bpmn:TimerEventDefinition'],
   },
+  'bpmn:BoundaryEvent': { kind: 'boundaryEvent', eventDefinitions: ['bpmn:TimerEventDefinition'] },
   'bpmn:Task': { kind: 'task' },
   'bpmn:ManualTask': { kind: 'manualTask' },
   'bpmn:UserTask': { kind: 'userTask' },
@@ -177,6 +178,10 @@ class ProcessCompiler {
       );
     }
     this.checkReachable(scope);
+    // Each activity learns which boundary events wait on it.
+    for (const boundary of nodes.filter((n) => n.kind === 'boundaryEvent')) {
+      nodes.find((n) => n.id === boundary.attachedTo)?.boundaries.push(boundary.id);
+    }
     return {
       key: idOf(this.process),
       name: text(this.process, 'name'),
@@ -247,8 +252,32 @@ class ProcessCompiler {
       terminate: definitions.some((d) => d.$type === 'bpmn:TerminateEventDefinition'),
       userTask: kind === 'userTask' ? this.userTask(element) : null,
       script: kind === 'scriptTask' ? this.script(element) : null,
-      timer: kind === 'intermediateCatchEvent' ? this.timer(element, definition) : null,
+      timer:
+        kind === 'intermediateCatchEvent' || kind === 'boundaryEvent'
+          ? this.timer(element, definition)
+          : null,
+      attachedTo: kind === 'boundaryEvent' ? this.host(element, definition) : null,
+      interrupting: kind === 'boundaryEvent' && element.cancelActivity !== false,
+      boundaries: [],
     };
+  }
+
+  /** The activity a boundary event waits on: a user task, the only activity that waits today. */
+  private host(element: ModdleElement, definition: ModdleElement | undefined): string | null {
+    const host = reference(element, 'attachedToRef');
+    if (!host) {
+      this.report(element, 'reference', 'a boundary event must be attached to an activity');
+      return null;
+    }
+    // Other kinds of boundary event are refused for what they are; only timers get this far.
+    if (definition?.$type === 'bpmn:TimerEventDefinition' && host.$type !== 'bpmn:UserTask') {
+      this.report(
+        element,
+        'unsupported',
+        `boundary events are supported on user tasks only, not on ${host.$type}`,
+      );
+    }
+    return idOf(host);
   }
 
   /**
@@ -260,7 +289,7 @@ class ProcessCompiler {
     definition: ModdleElement | undefined,
   ): { expression: string } | null {
     if (!definition) {
-      this.report(element, 'structure', 'a catch event needs a timer definition');
+      this.report(element, 'structure', 'a timer event needs a timer definition');
       return null;
     }
     // Other event definitions are refused where the node is read.
@@ -268,7 +297,7 @@ class ProcessCompiler {
     const duration = reference(definition, 'timeDuration');
     const date = reference(definition, 'timeDate');
     if (reference(definition, 'timeCycle') || (duration && date) || (!duration && !date)) {
-      this.report(element, 'structure', 'a timer catch event needs exactly one timeDuration or timeDate');
+      this.report(element, 'structure', 'a timer event needs exactly one timeDuration or timeDate');
       return null;
     }
     const body = trimmed((duration ?? date)!, 'body') ?? '';

@@ -12,6 +12,8 @@ export interface Token {
   taskId?: string;
   incidentId?: string;
   jobId?: string;
+  /** A boundary event's token: the token of the activity it is attached to. */
+  hostTokenId?: string;
 }
 
 export type InstanceStatus = 'active' | 'incident' | 'completed' | 'terminated';
@@ -112,10 +114,35 @@ export class Execution {
     return changes;
   }
 
-  /** The token waiting at a completed task (or a resolved incident) goes on from its element. */
+  /**
+   * The token waiting at a completed task, a fired timer or a resolved incident goes on from its
+   * element. Leaving an activity ends the boundary timers waiting on it; an interrupting boundary
+   * event that fires ends its activity (the task is cancelled) and the activity's other timers.
+   */
   leave(tokenId: string): void {
     const token = this.take(tokenId);
-    this.run(this.outgoing(this.graph.nodes[token.node] as FlowNode));
+    const node = this.graph.nodes[token.node] as FlowNode;
+    if (node.kind === 'boundaryEvent') {
+      if (node.interrupting) this.interrupt(token.hostTokenId!);
+    } else {
+      this.endBoundaries(token.id);
+    }
+    this.run(this.outgoing(node));
+  }
+
+  private interrupt(hostTokenId: string): void {
+    const host = this.tokens.find((t) => t.id === hostTokenId);
+    if (!host) return;
+    this.take(host.id);
+    if (host.taskId) this.step.cancelledTasks.push(host.taskId);
+    this.endBoundaries(host.id);
+  }
+
+  private endBoundaries(hostTokenId: string): void {
+    for (const t of this.tokens.filter((t) => t.hostTokenId === hostTokenId)) {
+      this.take(t.id);
+      if (t.jobId) this.step.cancelledJobs.push(t.jobId);
+    }
   }
 
   /** The token of an incident enters its element again, e.g. after its variables were corrected. */
@@ -230,10 +257,14 @@ export class Execution {
       type: 'task.created',
       payload: { taskId: task.id, elementId: node.id, name: node.name, candidateRoles: spec.candidateRoles },
     });
+    for (const id of node.boundaries) this.timer(this.graph.nodes[id] as FlowNode, null, task.tokenId);
   }
 
-  /** The token waits for its time; the job that will move it on is written with this move. */
-  private timer(node: FlowNode, via: string | null): void {
+  /**
+   * The token waits for its time; the job that will move it on is written with this move. A
+   * boundary timer's token also names the activity's token it waits on.
+   */
+  private timer(node: FlowNode, via: string | null, hostTokenId?: string): void {
     let dueAt: Date;
     try {
       dueAt = dueDateFrom(node.timer!.expression, this.variables, this.now);
@@ -243,7 +274,14 @@ export class Execution {
       return;
     }
     const job: NewJob = { id: this.newId(), tokenId: this.newId(), elementId: node.id, dueAt };
-    this.tokens.push({ id: job.tokenId, node: node.id, via, wait: 'timer', jobId: job.id });
+    this.tokens.push({
+      id: job.tokenId,
+      node: node.id,
+      via,
+      wait: 'timer',
+      jobId: job.id,
+      ...(hostTokenId && { hostTokenId }),
+    });
     this.step.newJobs.push(job);
     this.step.events.push({
       type: 'timer.scheduled',

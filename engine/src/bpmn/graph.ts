@@ -9,6 +9,7 @@ export type NodeKind =
   | 'endEvent'
   | 'intermediateThrowEvent'
   | 'intermediateCatchEvent'
+  | 'boundaryEvent'
   | 'task'
   | 'manualTask'
   | 'userTask'
@@ -45,8 +46,13 @@ export interface FlowNode {
   userTask: UserTaskSpec | null;
   /** Script task: a FEEL expression and the variable that receives its value. */
   script: { expression: string; resultVariable: string | null } | null;
-  /** Timer catch event: FEEL giving a duration from when the token arrives, or a date and time. */
+  /** Timer catch or boundary event: FEEL giving a duration from when it starts, or a date and time. */
   timer: { expression: string } | null;
+  /** Boundary event: the activity it is attached to, and whether firing cancels that activity. */
+  attachedTo: string | null;
+  interrupting: boolean;
+  /** Activity: the boundary events attached to it, in document order. */
+  boundaries: string[];
 }
 
 export interface SequenceFlow {
