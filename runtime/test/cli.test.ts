@@ -86,6 +86,7 @@ describe('Feature: the attest command', () => {
       [['frobnicate'], /^attest: unknown command "frobnicate" \(see attest --help\)\n$/],
       [['start', '--port', 'abc'], /^attest: --port must be a whole number from 0 to 65535, not "abc"/],
       [['create-admin'], /^attest: create-admin needs --username and --name/],
+      [['create-admin', '--username', 'ada', '--name', '   '], /^attest: printedName must not be empty\n$/],
     ] as const) {
       const r = await attest([...args], env);
       assert.notEqual(r.code, 0);

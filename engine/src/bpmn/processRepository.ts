@@ -338,10 +338,6 @@ export const processRepository = {
     return (await q) as TaskRow[];
   },
 
-  async tasksOf(db: Db, instanceId: string): Promise<TaskRow[]> {
-    return (await db<TaskRow>('tasks').where({ instance_id: instanceId }).orderBy('created_at')) as TaskRow[];
-  },
-
   async findIncident(db: Db, id: string): Promise<IncidentRow | undefined> {
     return db<IncidentRow>('incidents').where({ id }).first() as Promise<IncidentRow | undefined>;
   },
@@ -377,12 +373,6 @@ export const processRepository = {
           ? { last_error: error, due_at: retryAt }
           : { last_error: error, status: 'failed', done_at: now },
       );
-  },
-
-  async failedJobs(db: Db, instanceId?: string): Promise<(JobRow & { last_error: string; done_at: Date })[]> {
-    const q = db('jobs').where({ status: 'failed' }).orderBy('done_at');
-    if (instanceId) q.where({ instance_id: instanceId });
-    return q.select('id', 'instance_id', 'token_id', 'element_id', 'attempts', 'last_error', 'done_at');
   },
 
   /** Instances whose recorded head is not the head of their audit chain: state out of step with the log. */

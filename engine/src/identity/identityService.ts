@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
-import { SECURITY_SUBJECT, SYSTEM_ACTOR, type EventActor, type Subject } from '../audit/types.ts';
+import { SECURITY_SUBJECT, SYSTEM_ACTOR, type Subject } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import {
   AccountLockedError,
@@ -298,16 +298,9 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     return wanted;
   }
 
-  /** Creates a user with a one-time password; granting roles makes it an e-signed act (A3). */
-  async function createUser(
-    principal: Principal,
-    input: NewUser,
-    signature: SignatureInput,
-  ): Promise<{ user: User; oneTimePassword: string }> {
-    requirePermission(principal, 'users.manage');
+  /** The name fields of a new user, checked whoever creates it (API, CLI, installation). */
+  function checkNewUser(input: NewUser): { username: string; printedName: string; email: string | null } {
     const username = requireText(input.username, '/username', 63).toLowerCase();
-    const printedName = requireText(input.printedName, '/printedName', 200);
-    const email = optionalText(input.email, '/email', 254);
     if (!USERNAME.test(username)) {
       throw new InputError('The user name is not valid', [
         {
@@ -317,46 +310,91 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         },
       ]);
     }
+    return {
+      username,
+      printedName: requireText(input.printedName, '/printedName', 200),
+      email: optionalText(input.email, '/email', 254),
+    };
+  }
+
+  /** Writes a new user with its roles and the audited creation, in the caller's transaction. */
+  async function insertUser(
+    trx: Knex.Transaction,
+    user: {
+      id: string;
+      username: string;
+      printedName: string;
+      email: string | null;
+      hash: string;
+      mustChangePassword: boolean;
+      language: string | undefined;
+      roles: string[];
+      /** The administrator granting the roles; null at installation, when the system does. */
+      grantedBy: Principal | null;
+      reason: string | null;
+    },
+  ): Promise<void> {
+    if (await userRepository.findByUsername(trx, user.username)) {
+      throw new ConflictError(`The user name ${user.username} is taken; user names are never reused`);
+    }
+    const now = clock.now();
+    await userRepository.insert(trx, {
+      id: user.id,
+      username: user.username,
+      printed_name: user.printedName,
+      email: user.email,
+      password_hash: user.hash,
+      password_changed_at: now,
+      must_change_password: user.mustChangePassword,
+      failed_logins: 0,
+      locked_at: null,
+      active: true,
+      language: user.language ?? 'en',
+      created_at: now,
+      version: 1,
+    });
+    await userRepository.setRoles(trx, user.id, user.roles, user.grantedBy?.userId ?? null, now);
+    const actor = user.grantedBy ? eventActor(user.grantedBy) : SYSTEM_ACTOR;
+    await appendEvents(trx, clock, userSubject(user.id), actor, [
+      {
+        type: 'user.created',
+        payload: {
+          changes: [
+            { path: '/username', old: null, new: user.username },
+            { path: '/printedName', old: null, new: user.printedName },
+            { path: '/email', old: null, new: user.email },
+            { path: '/roles', old: [], new: user.roles },
+          ],
+        },
+        reason: user.reason,
+      },
+    ]);
+  }
+
+  /** Creates a user with a one-time password; granting roles makes it an e-signed act (A3). */
+  async function createUser(
+    principal: Principal,
+    input: NewUser,
+    signature: SignatureInput,
+  ): Promise<{ user: User; oneTimePassword: string }> {
+    requirePermission(principal, 'users.manage');
+    const person = checkNewUser(input);
     const roles = await checkRoles(input.roles);
     const admin = await reauthenticate(principal, signature.password);
     const oneTimePassword = generateOneTimePassword();
     const hash = await hashPassword(oneTimePassword, settings);
     const id = randomUUID();
     await tx(async (trx) => {
-      if (await userRepository.findByUsername(trx, username)) {
-        throw new ConflictError(`The user name ${username} is taken; user names are never reused`);
-      }
-      const now = clock.now();
-      await userRepository.insert(trx, {
+      await insertUser(trx, {
         id,
-        username,
-        printed_name: printedName,
-        email,
-        password_hash: hash,
-        password_changed_at: now,
-        must_change_password: true,
-        failed_logins: 0,
-        locked_at: null,
-        active: true,
-        language: input.language ?? 'en',
-        created_at: now,
-        version: 1,
+        ...person,
+        hash,
+        mustChangePassword: true,
+        language: input.language,
+        roles,
+        grantedBy: principal,
+        reason: signature.reason ?? null,
       });
-      await userRepository.setRoles(trx, id, roles, principal.userId, now);
-      await appendEvents(trx, clock, userSubject(id), eventActor(principal), [
-        {
-          type: 'user.created',
-          payload: {
-            changes: [
-              { path: '/username', old: null, new: username },
-              { path: '/printedName', old: null, new: printedName },
-              { path: '/email', old: null, new: email },
-              { path: '/roles', old: [], new: roles },
-            ],
-          },
-          reason: signature.reason ?? null,
-        },
-      ]);
       await writeSignature(
         trx,
         clock,
@@ -567,10 +605,10 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
   async function bootstrapUser(
     input: NewUser & { password: string; mustChangePassword: boolean },
   ): Promise<User> {
+    const person = checkNewUser(input);
     const hash = await hashPassword(input.password, settings);
     const id = randomUUID();
     await tx(async (trx) => {
-      const now = clock.now();
       for (const role of BUILT_IN_ROLES) {
         if (!(await userRepository.findRole(trx, role.name))) {
           const roleId = randomUUID();
@@ -586,40 +624,16 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
           ]);
         }
       }
-      const username = input.username.toLowerCase();
-      if (await userRepository.findByUsername(trx, username))
-        throw new ConflictError(`The user name ${username} is taken`);
-      const roles = await userRepository.existingRoles(trx, input.roles);
-      await userRepository.insert(trx, {
+      await insertUser(trx, {
         id,
-        username,
-        printed_name: input.printedName,
-        email: input.email ?? null,
-        password_hash: hash,
-        password_changed_at: now,
-        must_change_password: input.mustChangePassword,
-        failed_logins: 0,
-        locked_at: null,
-        active: true,
-        language: input.language ?? 'en',
-        created_at: now,
-        version: 1,
+        ...person,
+        hash,
+        mustChangePassword: input.mustChangePassword,
+        language: input.language,
+        roles: await userRepository.existingRoles(trx, input.roles),
+        grantedBy: null,
+        reason: 'installation',
       });
-      await userRepository.setRoles(trx, id, roles, null, now);
-      const actor: EventActor = SYSTEM_ACTOR;
-      await appendEvents(trx, clock, userSubject(id), actor, [
-        {
-          type: 'user.created',
-          payload: {
-            changes: [
-              { path: '/username', old: null, new: username },
-              { path: '/printedName', old: null, new: input.printedName },
-              { path: '/roles', old: [], new: roles },
-            ],
-          },
-          reason: 'installation',
-        },
-      ]);
     });
     return loadUser(knex, id);
   }

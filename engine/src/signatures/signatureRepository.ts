@@ -36,8 +36,18 @@ export const signatureRepository = {
       .orderBy('event_seq');
   },
 
-  async all(db: Db): Promise<SignatureRow[]> {
-    return db<SignatureRow>('signatures').orderBy('record_id').orderBy('event_seq');
+  /** Signatures that do not match the signature event they name: moved, copied or edited rows. */
+  async outOfStep(db: Db): Promise<{ id: string; record_id: string; event_seq: number }[]> {
+    const { rows } = await db.raw(
+      `SELECT s.id, s.record_id, s.event_seq FROM signatures s
+         LEFT JOIN events e ON e.record_id = s.record_id AND e.seq = s.event_seq
+        WHERE e.id IS NULL OR e.type <> 'signature.applied'
+           OR e.payload->>'signatureId' IS DISTINCT FROM s.id::text
+           OR e.payload->>'meaning' IS DISTINCT FROM s.meaning
+           OR e.payload->>'contentHash' IS DISTINCT FROM s.content_hash
+           OR e.actor_id IS DISTINCT FROM s.signer_id OR e.at <> s.signed_at`,
+    );
+    return rows;
   },
 
   async withdraw(db: Db, id: string, at: Date, by: string, reason: string): Promise<boolean> {
