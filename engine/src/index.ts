@@ -24,7 +24,17 @@ export type { SignInput, SignatureService } from './signatures/signatureService.
 export type { GmpRecord } from './records/recordRepository.ts';
 export type { ValueChange, RecordService } from './records/recordService.ts';
 export type { VerifyReport } from './verify.ts';
-export type { ProcessGraph, FlowNode, SequenceFlow, ModelProblem, UserTaskSpec } from './bpmn/graph.ts';
+export type {
+  ProcessGraph,
+  FlowNode,
+  SequenceFlow,
+  ModelProblem,
+  UserTaskSpec,
+  EventTrigger,
+  MultiInstanceSpec,
+  Mapping,
+  TimerSpec,
+} from './bpmn/graph.ts';
 export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/compile.ts';
 export { ModelError } from './bpmn/modelError.ts';
 export type {
@@ -33,7 +43,12 @@ export type {
   TaskView,
   IncidentView,
   ProcessService,
+  ServiceContext,
+  ServiceHandler,
+  ServiceResult,
 } from './bpmn/processService.ts';
+export { BpmnError } from './bpmn/processService.ts';
+export type { Wait } from './bpmn/executor.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';
 export { appendEvents } from './audit/auditTrail.ts';

@@ -14,8 +14,37 @@ export type NodeKind =
   | 'manualTask'
   | 'userTask'
   | 'scriptTask'
+  | 'serviceTask'
+  | 'sendTask'
+  | 'receiveTask'
+  | 'businessRuleTask'
+  | 'subProcess'
+  | 'callActivity'
   | 'exclusiveGateway'
-  | 'parallelGateway';
+  | 'parallelGateway'
+  | 'inclusiveGateway'
+  | 'eventBasedGateway';
+
+/**
+ * When a timer is due. `expression` is FEEL: for a literal in the model (`PT8H`) it is that text
+ * quoted. A duration counts from when the timer starts; a cycle (`R3/PT1H`, `R/P1D`) repeats.
+ */
+export interface TimerSpec {
+  type: 'duration' | 'date' | 'cycle';
+  expression: string;
+}
+
+/** What an event waits for or throws; null on a FlowNode means a none event. */
+export type EventTrigger =
+  | { type: 'timer'; timer: TimerSpec }
+  /** `correlationKey`: FEEL over the variables, from `attest:correlationKey` on the bpmn:Message. */
+  | { type: 'message'; name: string; correlationKey: string | null }
+  | { type: 'signal'; name: string }
+  /** Code null: a catch event that catches every error (or escalation). Throw events always name one. */
+  | { type: 'error'; code: string | null }
+  | { type: 'escalation'; code: string | null }
+  | { type: 'link'; name: string }
+  | { type: 'terminate' };
 
 /** GMP attributes of a user task (the `attest:` extension). */
 export interface UserTaskSpec {
@@ -32,24 +61,63 @@ export interface UserTaskSpec {
   dueDate: string | null;
 }
 
+/** One variable mapping: `target` receives the value of the FEEL `source`. */
+export interface Mapping {
+  source: string;
+  target: string;
+}
+
+/**
+ * Multi-instance: the activity runs once per item of a FEEL collection (or `cardinality` times),
+ * one after the other or all at once, until all are done or the completion condition holds.
+ */
+export interface MultiInstanceSpec {
+  sequential: boolean;
+  /** FEEL giving a list; each inner instance gets one item in `elementVariable`. */
+  collection: string | null;
+  /** FEEL giving a count; used when there is no collection. */
+  cardinality: string | null;
+  elementVariable: string | null;
+  /** FEEL over the variables and nrOfInstances, nrOfCompletedInstances, nrOfActiveInstances. */
+  completionCondition: string | null;
+  /** Variable receiving the list of each inner instance's `outputElement`, in item order. */
+  outputCollection: string | null;
+  /** FEEL evaluated in each inner instance when it completes. */
+  outputElement: string | null;
+}
+
 export interface FlowNode {
   id: string;
   kind: NodeKind;
   name: string | null;
+  /** The sub-process the node is in; null for a node directly in the process. */
+  parent: string | null;
   /** Ids of incoming and outgoing sequence flows, in document order. */
   incoming: string[];
   outgoing: string[];
-  /** Default flow of a gateway or activity. */
+  /** Default flow of an exclusive or inclusive gateway. */
   defaultFlow: string | null;
-  /** End event: terminate the whole instance. */
-  terminate: boolean;
+  /** The event definition of an event (or a receive or send task's message); null for none. */
+  event: EventTrigger | null;
   userTask: UserTaskSpec | null;
-  /** Script task: a FEEL expression and the variable that receives its value. */
+  /**
+   * Script task, or business-rule task decided in FEEL: a FEEL expression and the variable that
+   * receives its value.
+   */
   script: { expression: string; resultVariable: string | null } | null;
-  /** Timer catch or boundary event: FEEL giving a duration from when it starts, or a date and time. */
-  timer: { expression: string } | null;
-  /** Boundary event: the activity it is attached to, and whether firing cancels that activity. */
+  /** Service, send or business-rule task done by a handler registered under `type` (`attest:type`). */
+  service: { type: string; retries: number } | null;
+  /** Call activity: the key of the process it starts (`calledElement`). */
+  calledElement: string | null;
+  /** Sub-process: its none start event, and its event sub-processes. */
+  subProcess: { start: string | null; triggeredByEvent: boolean; eventSubProcesses: string[] } | null;
+  /** Activity: runs once per item (multi-instance). */
+  multiInstance: MultiInstanceSpec | null;
+  /** Activity: variables mapped in when it starts and out when it completes (`attest:ioMapping`). */
+  io: { inputs: Mapping[]; outputs: Mapping[] } | null;
+  /** Boundary event: the activity it is attached to. */
   attachedTo: string | null;
+  /** Boundary event or event sub-process start: whether firing cancels what it interrupts. */
   interrupting: boolean;
   /** Activity: the boundary events attached to it, in document order. */
   boundaries: string[];
@@ -70,8 +138,12 @@ export interface ProcessGraph {
   name: string | null;
   nodes: Readonly<Record<string, FlowNode>>;
   flows: Readonly<Record<string, SequenceFlow>>;
-  /** The none start events of the process. */
+  /** The none start event of the process, if it has one (at most one). */
   startNodes: string[];
+  /** Start events of the process with a trigger: timer, message or signal. */
+  triggeredStarts: string[];
+  /** Event sub-processes directly in the process. */
+  eventSubProcesses: string[];
 }
 
 /** One thing wrong with a model, naming the element so a designer can highlight it. */

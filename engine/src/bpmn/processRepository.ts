@@ -2,7 +2,16 @@ import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
 import { isUniqueViolation, preparedQuery } from '../db/database.ts';
 import { ConflictError } from '../errors.ts';
-import type { InstanceStatus, NewIncident, NewJob, NewTask, Token } from './executor.ts';
+import type {
+  InstanceStatus,
+  JobKind,
+  NewIncident,
+  NewJob,
+  NewSubscription,
+  NewTask,
+  Scope,
+  Token,
+} from './executor.ts';
 import type { ProcessGraph } from './graph.ts';
 
 type Db = Knex | Knex.Transaction;
@@ -24,12 +33,16 @@ export interface InstanceRow {
   business_key: string | null;
   status: InstanceStatus;
   tokens: Token[];
+  scopes: Scope[];
   variables: Record<string, unknown>;
   version: number;
   head_hash: string;
   started_at: Date;
-  started_by: string;
+  started_by: string | null;
   ended_at: Date | null;
+  parent_instance_id: string | null;
+  parent_token_id: string | null;
+  parent_element_id: string | null;
 }
 
 export interface TaskRow {
@@ -50,10 +63,22 @@ export interface TaskRow {
 
 export interface JobRow {
   id: string;
+  instance_id: string | null;
+  definition_id: string | null;
+  token_id: string;
+  element_id: string;
+  kind: JobKind;
+  payload: Record<string, unknown> | null;
+  attempts: number;
+}
+
+export interface SubscriptionRow {
   instance_id: string;
   token_id: string;
   element_id: string;
-  attempts: number;
+  kind: 'message' | 'signal';
+  name: string;
+  correlation_key: string | null;
 }
 
 export interface IncidentRow {
@@ -78,7 +103,10 @@ export interface Writes {
   }[];
   newTasks: NewTask[];
   newJobs: NewJob[];
-  jobUpdates: { id: string; status: 'done' | 'cancelled' }[];
+  /** `scheduled`: a failed job taken up again (its incident was retried). */
+  jobUpdates: { id: string; status: 'done' | 'cancelled' | 'scheduled' }[];
+  newSubscriptions: NewSubscription[];
+  closedSubscriptions: string[];
   incidents: NewIncident[];
   resolvedIncidents: string[];
   resolvedBy: string | null;
@@ -86,7 +114,7 @@ export interface Writes {
 }
 
 const INSTANCE_COLUMNS =
-  'id, definition_id, key, business_key, status, tokens, variables, version, head_hash, started_at, started_by, ended_at';
+  'id, definition_id, key, business_key, status, tokens, scopes, variables, version, head_hash, started_at, started_by, ended_at, parent_instance_id, parent_token_id, parent_element_id';
 
 /**
  * Everything moves write besides the instance rows, for any number of instances in one statement.
@@ -132,51 +160,73 @@ const WRITES = `
      WHERE e.record_id IN (SELECT id FROM inst)
   ),
   jobs_created AS (
-    INSERT INTO jobs (id, instance_id, token_id, element_id, kind, due_at, status, created_at)
-    SELECT j.id, j.instance_id, j.token_id, j.element_id, 'timer', j.due_at, 'scheduled', j.created_at
-      FROM jsonb_to_recordset($7::jsonb) AS j(instance_id uuid, id uuid, token_id text, element_id text,
-                                               due_at timestamptz, created_at timestamptz)
-     WHERE j.instance_id IN (SELECT id FROM inst)
+    INSERT INTO jobs (id, instance_id, token_id, element_id, kind, payload, due_at, status, created_at)
+    SELECT j.id, j.instance_id, j.token_id, j.element_id, j.kind, j.payload, j.due_at, 'scheduled', j.created_at
+      FROM jsonb_to_recordset($7::jsonb) AS j(owner_id uuid, instance_id uuid, id uuid, token_id text,
+                                               element_id text, kind text, payload jsonb, due_at timestamptz,
+                                               created_at timestamptz)
+     WHERE j.owner_id IN (SELECT id FROM inst)
   ),
   jobs_closed AS (
-    UPDATE jobs SET status = c.status, done_at = c.at
+    UPDATE jobs SET status = c.status,
+                    done_at = CASE WHEN c.status = 'scheduled' THEN NULL ELSE c.at END,
+                    due_at = CASE WHEN c.status = 'scheduled' THEN c.at ELSE jobs.due_at END,
+                    attempts = CASE WHEN c.status = 'scheduled' THEN 0 ELSE jobs.attempts END
       FROM jsonb_to_recordset($8::jsonb) AS c(instance_id uuid, id uuid, status text, at timestamptz)
-     WHERE jobs.id = c.id AND jobs.status = 'scheduled' AND c.instance_id IN (SELECT id FROM inst)
+     WHERE jobs.id = c.id AND c.instance_id IN (SELECT id FROM inst)
+       AND (jobs.status = 'scheduled' OR (c.status = 'scheduled' AND jobs.status = 'failed'))
+  ),
+  subscriptions_opened AS (
+    INSERT INTO subscriptions (instance_id, token_id, element_id, kind, name, correlation_key, created_at)
+    SELECT s.instance_id, s.token_id, s.element_id, s.kind, s.name, s.correlation_key, s.created_at
+      FROM jsonb_to_recordset($9::jsonb) AS s(instance_id uuid, token_id text, element_id text, kind text,
+                                               name text, correlation_key text, created_at timestamptz)
+     WHERE s.instance_id IN (SELECT id FROM inst)
+  ),
+  subscriptions_closed AS (
+    UPDATE subscriptions SET closed_at = c.at
+      FROM jsonb_to_recordset($10::jsonb) AS c(instance_id uuid, token_id text, at timestamptz)
+     WHERE subscriptions.instance_id = c.instance_id AND subscriptions.token_id = c.token_id
+       AND subscriptions.closed_at IS NULL AND c.instance_id IN (SELECT id FROM inst)
   )
   SELECT id FROM inst`;
 
 const START_SQL = `
   WITH inst AS (
-    INSERT INTO process_instances (id, status, tokens, variables, version, head_hash, ended_at,
-                                   definition_id, key, business_key, started_at, started_by)
-    SELECT x.id, x.status, x.tokens, x.variables, x.version, x.head_hash, x.ended_at,
-           x.definition_id, x.key, x.business_key, x.started_at, x.started_by
-      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, tokens jsonb, variables jsonb, version int,
-                                               head_hash text, ended_at timestamptz, definition_id uuid, key text,
-                                               business_key text, started_at timestamptz, started_by uuid)
+    INSERT INTO process_instances (id, status, tokens, scopes, variables, version, head_hash, ended_at,
+                                   definition_id, key, business_key, started_at, started_by,
+                                   parent_instance_id, parent_token_id, parent_element_id)
+    SELECT x.id, x.status, x.tokens, x.scopes, x.variables, x.version, x.head_hash, x.ended_at,
+           x.definition_id, x.key, x.business_key, x.started_at, x.started_by,
+           x.parent_instance_id, x.parent_token_id, x.parent_element_id
+      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, status text, tokens jsonb, scopes jsonb, variables jsonb,
+                                               version int, head_hash text, ended_at timestamptz, definition_id uuid,
+                                               key text, business_key text, started_at timestamptz, started_by uuid,
+                                               parent_instance_id uuid, parent_token_id text,
+                                               parent_element_id text)
     RETURNING id
   ),${WRITES}`;
 
 const MOVE_SQL = `
   WITH inst AS (
     UPDATE process_instances p
-       SET status = x.status, tokens = x.tokens, variables = x.variables, version = x.version,
-           head_hash = x.head_hash, ended_at = x.ended_at
-      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, old_version int, status text, tokens jsonb, variables jsonb,
-                                               version int, head_hash text, ended_at timestamptz)
+       SET status = x.status, tokens = x.tokens, scopes = x.scopes, variables = x.variables,
+           version = x.version, head_hash = x.head_hash, ended_at = x.ended_at
+      FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, old_version int, status text, tokens jsonb, scopes jsonb,
+                                               variables jsonb, version int, head_hash text, ended_at timestamptz)
      WHERE p.id = x.id AND p.version = x.old_version
     RETURNING p.id
   ),${WRITES}`;
 
 /** One move of one instance: its next row and what else it writes. */
 export interface InstanceWrite {
-  instance: Pick<InstanceRow, 'id' | 'status' | 'tokens' | 'variables' | 'ended_at'>;
+  instance: Pick<InstanceRow, 'id' | 'status' | 'tokens' | 'scopes' | 'variables' | 'ended_at'>;
   /** The version the move was computed from; the write lands only if the row is still at it. */
   oldVersion: number;
   writes: Writes;
 }
 
-/** The parameters $2–$8 shared by starts and moves: each row names its instance. */
+/** The parameters $2–$10 shared by starts and moves: each row names its instance. */
 function writeParameters(items: { instance: { id: string }; writes: Writes }[]): string[] {
   const rows = <T>(pick: (w: Writes, id: string, at: Date) => T[]) =>
     JSON.stringify(items.flatMap(({ instance, writes }) => pick(writes, instance.id, writes.at)));
@@ -231,17 +281,32 @@ function writeParameters(items: { instance: { id: string }; writes: Writes }[]):
         hash: e.hash,
       })),
     ),
-    rows((w, instance_id, created_at) =>
+    rows((w, owner_id, created_at) =>
       w.newJobs.map((j) => ({
-        instance_id,
+        owner_id,
+        instance_id: j.instanceId ?? owner_id,
         id: j.id,
         token_id: j.tokenId,
         element_id: j.elementId,
+        kind: j.kind,
+        payload: j.payload,
         due_at: j.dueAt,
         created_at,
       })),
     ),
     rows((w, instance_id, at) => w.jobUpdates.map((u) => ({ instance_id, id: u.id, status: u.status, at }))),
+    rows((w, instance_id, created_at) =>
+      w.newSubscriptions.map((s) => ({
+        instance_id,
+        token_id: s.tokenId,
+        element_id: s.elementId,
+        kind: s.kind,
+        name: s.name,
+        correlation_key: s.correlationKey,
+        created_at,
+      })),
+    ),
+    rows((w, instance_id, at) => w.closedSubscriptions.map((token_id) => ({ instance_id, token_id, at }))),
   ];
 }
 
@@ -264,6 +329,21 @@ export const processRepository = {
       [key],
     );
     return rows[0];
+  },
+
+  async findDefinition(db: Db, id: string): Promise<DefinitionRow | undefined> {
+    return db('process_definitions')
+      .where({ id })
+      .first('id', 'key', 'version', 'name', 'content_hash', 'deployed_at', 'deployed_by');
+  },
+
+  /** The latest version of every process key. */
+  async latestDefinitions(db: Db): Promise<DefinitionRow[]> {
+    const { rows } = await db.raw(
+      `SELECT DISTINCT ON (key) id, key, version, name, content_hash, deployed_at, deployed_by
+         FROM process_definitions ORDER BY key, version DESC`,
+    );
+    return rows as DefinitionRow[];
   },
 
   async definitionGraph(db: Db, id: string): Promise<{ graph: ProcessGraph; version: number } | undefined> {
@@ -356,7 +436,7 @@ export const processRepository = {
     const rows = await preparedQuery<JobRow>(
       trx,
       'attest_lock_due_job',
-      `SELECT id, instance_id, token_id, element_id, attempts FROM jobs
+      `SELECT id, instance_id, definition_id, token_id, element_id, kind, payload, attempts FROM jobs
         WHERE status = 'scheduled' AND due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
       [now],
     );
@@ -375,6 +455,94 @@ export const processRepository = {
       );
   },
 
+  /** Open subscriptions for a message or signal, oldest first; a message needs its correlation key to match. */
+  async openSubscriptions(
+    db: Db,
+    kind: 'message' | 'signal',
+    name: string,
+    correlationKey?: string | null,
+  ): Promise<SubscriptionRow[]> {
+    const q = db<SubscriptionRow>('subscriptions')
+      .whereNull('closed_at')
+      .where({ kind, name })
+      .orderBy('created_at')
+      .select('instance_id', 'token_id', 'element_id', 'kind', 'name', 'correlation_key');
+    // A token waiting without a key takes any message of its name; one with a key only that key.
+    if (correlationKey !== undefined) {
+      if (correlationKey === null) q.whereNull('correlation_key');
+      else q.where((w) => w.where({ correlation_key: correlationKey }).orWhereNull('correlation_key'));
+    }
+    return (await q) as SubscriptionRow[];
+  },
+
+  /** Schedules jobs that belong to no instance: timer start events of a definition. */
+  async insertStartJobs(
+    db: Db,
+    jobs: {
+      id: string;
+      definitionId: string;
+      elementId: string;
+      dueAt: Date;
+      payload: Record<string, unknown>;
+    }[],
+    at: Date,
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    await db('jobs').insert(
+      jobs.map((j) => ({
+        id: j.id,
+        instance_id: null,
+        definition_id: j.definitionId,
+        token_id: j.elementId,
+        element_id: j.elementId,
+        kind: 'start',
+        payload: JSON.stringify(j.payload),
+        due_at: j.dueAt,
+        status: 'scheduled',
+        created_at: at,
+      })),
+    );
+  },
+
+  /** Ends the scheduled timer start jobs of earlier versions of a process: only the latest starts instances. */
+  async cancelStartJobs(db: Db, key: string, except: string, at: Date): Promise<void> {
+    await db('jobs')
+      .where({ kind: 'start', status: 'scheduled' })
+      .whereIn(
+        'definition_id',
+        db('process_definitions').select('id').where({ key }).whereNot({ id: except }),
+      )
+      .update({ status: 'cancelled', done_at: at });
+  },
+
+  async closeJob(db: Db, id: string, status: 'done' | 'cancelled', at: Date): Promise<void> {
+    await db('jobs').where({ id }).update({ status, done_at: at });
+  },
+
+  /** Failed jobs that gave up and hold no incident (a thrown message nobody received). */
+  async failedJobs(
+    db: Db,
+    instanceId?: string,
+  ): Promise<(JobRow & { last_error: string | null; done_at: Date })[]> {
+    const q = db('jobs')
+      .where({ status: 'failed' })
+      .orderBy('done_at')
+      .select(
+        'id',
+        'instance_id',
+        'definition_id',
+        'token_id',
+        'element_id',
+        'kind',
+        'payload',
+        'attempts',
+        'last_error',
+        'done_at',
+      );
+    if (instanceId) q.where({ instance_id: instanceId });
+    return q;
+  },
+
   /** Instances whose recorded head is not the head of their audit chain: state out of step with the log. */
   async instancesOutOfStep(db: Db): Promise<{ id: string; version: number; seq: number | null }[]> {
     const { rows } = await db.raw(
@@ -391,6 +559,7 @@ export const processRepository = {
       id: i.id,
       status: i.status,
       tokens: i.tokens,
+      scopes: i.scopes,
       variables: i.variables,
       version: head(writes).seq,
       head_hash: head(writes).hash,
@@ -400,6 +569,9 @@ export const processRepository = {
       business_key: i.business_key,
       started_at: i.started_at,
       started_by: i.started_by,
+      parent_instance_id: i.parent_instance_id,
+      parent_token_id: i.parent_token_id,
+      parent_element_id: i.parent_element_id,
     }));
     await preparedQuery(db, 'attest_start_instances', START_SQL, [
       JSON.stringify(instances),
@@ -417,6 +589,7 @@ export const processRepository = {
       old_version: oldVersion,
       status: i.status,
       tokens: i.tokens,
+      scopes: i.scopes,
       variables: i.variables,
       version: head(writes).seq,
       head_hash: head(writes).hash,

@@ -7,14 +7,22 @@ import {
   type AuditEvent,
   type EventActor,
   type EventDraft,
-  type Subject,
 } from '../audit/types.ts';
 import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldError } from '../errors.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { compileBpmn } from './compile.ts';
-import { Execution, type InstanceStatus, type Step, type Token } from './executor.ts';
+import { addDuration, ExpressionError } from './feel.ts';
+import {
+  Execution,
+  scheduleTimer,
+  type InstanceStatus,
+  type NewJob,
+  type Step,
+  type Token,
+  type Wait,
+} from './executor.ts';
 import type { ProcessGraph } from './graph.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import {
@@ -22,6 +30,7 @@ import {
   type DefinitionRow,
   type InstanceRow,
   type InstanceWrite,
+  type JobRow,
   type TaskRow,
   type Writes,
 } from './processRepository.ts';
@@ -64,6 +73,41 @@ export interface InstanceView {
   endedAt: string | null;
   openTasks: { id: string; elementId: string; name: string | null; status: 'open' }[];
   incidents: { id: string; elementId: string }[];
+  /** Where its tokens are and what each waits for. */
+  activeElements: { elementId: string; waitsFor: Wait }[];
+  /** The instance whose call activity started this one, if any. */
+  parentInstanceId: string | null;
+}
+
+/** What a service handler is given: the variables its task sees, and where it runs. */
+export interface ServiceContext {
+  instanceId: string;
+  businessKey: string | null;
+  elementId: string;
+  variables: Record<string, unknown>;
+  /** 1 on the first attempt, 2 on the first retry ... */
+  attempt: number;
+}
+
+/**
+ * A handler for service, send and business-rule tasks with `attest:type`: it returns the variables
+ * to set, or a BPMN error for a boundary event to catch. Throwing anything else is a failure: the
+ * job is retried with back-off and, when its retries are spent, becomes an incident.
+ */
+export type ServiceHandler = (
+  context: ServiceContext,
+) => Promise<ServiceResult | void> | ServiceResult | void;
+export type ServiceResult =
+  { variables?: Record<string, unknown> } | { error: { code: string; message?: string } };
+
+/** Thrown by a service handler: a BPMN error with a code, caught in the model. */
+export class BpmnError extends Error {
+  constructor(
+    readonly code: string,
+    message = `BPMN error ${code}`,
+  ) {
+    super(message);
+  }
 }
 
 export interface IncidentView {
@@ -127,8 +171,28 @@ function checkVariables(variables: unknown, pointer = '/variables'): Record<stri
 
 export type ProcessService = ReturnType<typeof createProcessService>;
 
+type Db = Knex | Knex.Transaction;
+
+/** How an instance comes to be: its definition, who or what started it, and from where. */
+interface StartOptions {
+  variables: Record<string, unknown>;
+  businessKey: string | null;
+  /** A start event with a trigger (message, signal, timer); the none start when absent. */
+  startNode?: string;
+  parent?: { instanceId: string; tokenId: string; elementId: string };
+  /** Recorded with the start: the message or signal that started it, the timer that fired. */
+  cause?: Record<string, unknown>;
+}
+
+/** Back-off after a failed attempt: 10 s, 40 s, 90 s ...; then the job gives up. */
+const DEFAULT_ATTEMPTS = 5;
+const retryDelayMs = (attempt: number) => 10_000 * attempt * attempt;
+/** How often a correlation or broadcast is tried again when an instance moved under it. */
+const CONFLICT_RETRIES = 5;
+
 export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock }) {
   const graphs = new Map<string, { graph: ProcessGraph; version: number }>();
+  const handlers = new Map<string, ServiceHandler>();
   // Concurrent starts and moves share statements and commits; each instance stays version-guarded.
   const starts = new WriteBatcher<{ instance: InstanceRow; writes: Writes }, void>(
     async (items) => {
@@ -146,10 +210,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
   );
 
   /** The compiled graph of a definition, read once and kept: definitions never change. */
-  async function definition(
-    id: string,
-    db: Knex | Knex.Transaction = knex,
-  ): Promise<{ graph: ProcessGraph; version: number }> {
+  async function definition(id: string, db: Db = knex): Promise<{ graph: ProcessGraph; version: number }> {
     let found = graphs.get(id);
     if (!found) {
       found = await processRepository.definitionGraph(db, id);
@@ -172,7 +233,8 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
   /**
    * Deploys every executable process of a BPMN file: version n+1 of its key, unless the same
    * content was deployed before. Compilation refuses the whole file on any problem (nothing is
-   * deployed), and deployment is an audited configuration change (C4).
+   * deployed), and deployment is an audited configuration change (C4). Timer start events of the
+   * new version are scheduled; those of earlier versions end.
    */
   async function deploy(principal: Principal, xml: string): Promise<{ definitions: DeployedDefinition[] }> {
     requirePermission(principal, 'templates.manage');
@@ -189,9 +251,11 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
         problems,
       );
     const contentHash = sha256Hex(xml);
+    const at = clock.now();
+    const startJobs = processes.map((graph) => timerStarts(graph, at));
     return knex.transaction(async (trx) => {
       const definitions: DeployedDefinition[] = [];
-      for (const graph of processes) {
+      for (const [index, graph] of processes.entries()) {
         const existing = await processRepository.findDefinitionByHash(trx, graph.key, contentHash);
         if (existing) {
           definitions.push(toDeployed(existing, false));
@@ -204,10 +268,16 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
           version: (latest?.version ?? 0) + 1,
           name: graph.name,
           content_hash: contentHash,
-          deployed_at: clock.now(),
+          deployed_at: at,
           deployed_by: principal.userId,
         };
         await processRepository.insertDefinition(trx, { ...row, xml, graph });
+        await processRepository.cancelStartJobs(trx, graph.key, row.id, at);
+        await processRepository.insertStartJobs(
+          trx,
+          startJobs[index]!.map((j) => ({ ...j, definitionId: row.id })),
+          at,
+        );
         await appendEvents(trx, clock, { id: row.id, type: 'definition' }, eventActor(principal), [
           { type: 'definition.deployed', payload: { key: row.key, version: row.version, contentHash } },
         ]);
@@ -215,6 +285,25 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
       }
       return { definitions };
     });
+  }
+
+  /** The first jobs of a process's timer start events; a timer that cannot be scheduled refuses the model. */
+  function timerStarts(graph: ProcessGraph, at: Date) {
+    const jobs: { id: string; elementId: string; dueAt: Date; payload: Record<string, unknown> }[] = [];
+    for (const id of graph.triggeredStarts) {
+      const event = graph.nodes[id]!.event;
+      if (event?.type !== 'timer') continue;
+      try {
+        const { dueAt, cycle } = scheduleTimer(event.timer, {}, at);
+        jobs.push({ id: randomUUID(), elementId: id, dueAt, payload: { cycle: cycle ?? null } });
+      } catch (error) {
+        if (!(error instanceof ExpressionError)) throw error;
+        throw new InputError(`The timer of start event ${id} cannot be scheduled: ${error.message}`, [
+          { pointer: `/elements/${id}`, keyword: 'value', message: error.message },
+        ]);
+      }
+    }
+    return jobs;
   }
 
   async function listDefinitions(principal: Principal): Promise<DeployedDefinition[]> {
@@ -244,17 +333,39 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
       incidents: instance.tokens
         .filter((t) => t.incidentId)
         .map((t) => ({ id: t.incidentId!, elementId: t.node })),
+      activeElements: instance.tokens.map((t) => ({ elementId: t.node, waitsFor: t.wait })),
+      parentInstanceId: instance.parent_instance_id,
     };
   }
 
+  /**
+   * What a move writes besides the instance row. A called instance that ends hands its result
+   * (its variables, or the error nothing in it caught) to its caller as a job, in the same write.
+   */
   function writesOf(
     step: Step,
     actor: EventActor,
-    instance: Subject,
+    instance: InstanceRow,
     head: { seq: number; hash: string },
     extra: EventDraft[],
     at: Date,
   ): Writes {
+    const newJobs: NewJob[] = [...step.newJobs];
+    const ended = step.status === 'completed' || step.status === 'terminated';
+    const cancelled = step.events.some((e) => e.type === 'process.cancelled');
+    if (ended && !cancelled && instance.parent_instance_id && instance.status !== step.status) {
+      newJobs.push({
+        id: randomUUID(),
+        tokenId: instance.parent_token_id!,
+        elementId: instance.parent_element_id!,
+        instanceId: instance.parent_instance_id,
+        dueAt: at,
+        kind: 'resume',
+        payload: step.uncaughtError
+          ? { childInstanceId: instance.id, error: step.uncaughtError }
+          : { childInstanceId: instance.id, variables: step.variables },
+      });
+    }
     return {
       at,
       taskUpdates: step.cancelledTasks.map((id) => ({
@@ -264,12 +375,20 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
         assignee: null,
       })),
       newTasks: step.newTasks,
-      newJobs: step.newJobs,
-      jobUpdates: step.cancelledJobs.map((id) => ({ id, status: 'cancelled' as const })),
+      newJobs,
+      jobUpdates: [
+        ...step.cancelledJobs.map((id) => ({ id, status: 'cancelled' as const })),
+        ...step.rescheduledJobs.map((id) => ({ id, status: 'scheduled' as const })),
+      ],
+      newSubscriptions: step.newSubscriptions,
+      closedSubscriptions: step.closedSubscriptions,
       incidents: step.incidents,
-      resolvedIncidents: [],
+      resolvedIncidents: step.cancelledIncidents,
       resolvedBy: null,
-      events: chainEvents(instance, head, actor, at.toISOString(), [...extra, ...step.events]),
+      events: chainEvents({ id: instance.id, type: 'instance' }, head, actor, at.toISOString(), [
+        ...extra,
+        ...step.events,
+      ]),
     };
   }
 
@@ -283,40 +402,71 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     const variables = checkVariables(input.variables);
     const latest = await processRepository.latestDefinition(knex, key);
     if (!latest) throw new NotFoundError(`No process with key ${key} is deployed`);
-    const { graph, version } = await definition(latest.id);
+    const graph = (await definition(latest.id)).graph;
+    if (graph.startNodes.length === 0) {
+      throw new ConflictError(`Process ${key} starts only by a message, a signal or a timer`);
+    }
+    return startOn(latest, eventActor(principal), principal.userId, {
+      variables,
+      businessKey: input.businessKey ?? null,
+    });
+  }
+
+  async function startOn(
+    latest: DefinitionRow,
+    actor: EventActor,
+    startedBy: string | null,
+    options: StartOptions,
+    db: Db = knex,
+  ): Promise<InstanceView> {
+    const { graph, version } = await definition(latest.id, db);
     const at = clock.now();
-    const execution = new Execution(graph, [], variables, at, randomUUID);
-    execution.start();
+    const execution = new Execution(graph, [], options.variables, at, randomUUID, {
+      called: options.parent !== undefined,
+    });
+    execution.start(options.startNode);
     const step = execution.result();
     const id = randomUUID();
     const started: EventDraft = {
       type: 'process.started',
-      payload: { key, version, definitionId: latest.id, businessKey: input.businessKey ?? null, variables },
+      payload: {
+        key: latest.key,
+        version,
+        definitionId: latest.id,
+        businessKey: options.businessKey,
+        variables: options.variables,
+        ...(options.parent && { calledBy: options.parent }),
+        ...options.cause,
+      },
     };
-    const writes = writesOf(
-      step,
-      eventActor(principal),
-      { id, type: 'instance' },
-      { seq: 0, hash: '0'.repeat(64) },
-      [started],
-      at,
-    );
-    const head = writes.events[writes.events.length - 1]!;
     const instance: InstanceRow = {
       id,
       definition_id: latest.id,
-      key,
-      business_key: input.businessKey ?? null,
-      status: step.status,
+      key: latest.key,
+      business_key: options.businessKey,
+      status: 'active',
       tokens: step.tokens,
+      scopes: step.scopes,
       variables: step.variables,
+      version: 0,
+      head_hash: '0'.repeat(64),
+      started_at: at,
+      started_by: startedBy,
+      ended_at: null,
+      parent_instance_id: options.parent?.instanceId ?? null,
+      parent_token_id: options.parent?.tokenId ?? null,
+      parent_element_id: options.parent?.elementId ?? null,
+    };
+    const writes = writesOf(step, actor, instance, { seq: 0, hash: '0'.repeat(64) }, [started], at);
+    const head = writes.events[writes.events.length - 1]!;
+    Object.assign(instance, {
+      status: step.status,
       version: head.seq,
       head_hash: head.hash,
-      started_at: at,
-      started_by: principal.userId,
       ended_at: step.status === 'completed' || step.status === 'terminated' ? at : null,
-    };
-    await starts.submit({ instance, writes });
+    });
+    if (db === knex) await starts.submit({ instance, writes });
+    else await processRepository.start(db, [{ instance, writes }]);
     return view(instance, graph, version);
   }
 
@@ -342,29 +492,33 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     instance: InstanceRow,
     change: (execution: Execution) => EventDraft[],
     extraWrites: Partial<Pick<Writes, 'taskUpdates' | 'resolvedIncidents' | 'jobUpdates'>> = {},
-    db: Knex | Knex.Transaction = knex,
+    db: Db = knex,
   ): Promise<InstanceView> {
     const { graph, version } = await definition(instance.definition_id, db);
     const at = clock.now();
-    const execution = new Execution(graph, instance.tokens, instance.variables, at, randomUUID);
+    const execution = new Execution(graph, instance.tokens, instance.variables, at, randomUUID, {
+      scopes: instance.scopes,
+      called: instance.parent_instance_id !== null,
+    });
     const drafts = change(execution);
     const step = execution.result();
     const writes = writesOf(
       step,
       actor,
-      { id: instance.id, type: 'instance' },
+      instance,
       { seq: instance.version, hash: instance.head_hash },
       drafts,
       at,
     );
     writes.taskUpdates.unshift(...(extraWrites.taskUpdates ?? []));
-    writes.resolvedIncidents = extraWrites.resolvedIncidents ?? [];
+    writes.resolvedIncidents.unshift(...(extraWrites.resolvedIncidents ?? []));
     writes.jobUpdates.unshift(...(extraWrites.jobUpdates ?? []));
-    writes.resolvedBy = writes.resolvedIncidents.length > 0 ? actor.userId : null;
+    writes.resolvedBy = (extraWrites.resolvedIncidents ?? []).length > 0 ? actor.userId : null;
     const next = {
       id: instance.id,
       status: step.status,
       tokens: step.tokens,
+      scopes: step.scopes,
       variables: step.variables,
       ended_at: step.status === 'completed' || step.status === 'terminated' ? at : null,
     };
@@ -428,6 +582,18 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     return toTaskView({ ...task, assignee: principal.userId });
   }
 
+  /** An expression the model evaluates on a person's input failed: the input is refused, nothing changes. */
+  function refused<T>(what: string, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (!(error instanceof ExpressionError)) throw error;
+      throw new InputError(`${what}: ${error.message}`, [
+        { pointer: '/variables', keyword: 'feel', message: error.message },
+      ]);
+    }
+  }
+
   /** Completes a user task with its output variables; the instance moves on to its next wait states. */
   async function complete(
     principal: Principal,
@@ -441,8 +607,9 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
       eventActor(principal),
       instance,
       (execution) => {
-        const changes = execution.setVariables(variables);
-        execution.leave(token.id);
+        const changes = refused('The task cannot be completed with these values', () =>
+          execution.complete(token.id, variables),
+        );
         return [{ type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } }];
       },
       { taskUpdates: [{ id: taskId, status: 'completed', completedBy: principal.userId, assignee: null }] },
@@ -488,55 +655,504 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     );
   }
 
-  /** Back-off after a failed attempt: 10 s, 40 s, 90 s ...; then the job gives up and shows as failed. */
-  const MAX_ATTEMPTS = 5;
-  const retryDelayMs = (attempt: number) => 10_000 * attempt * attempt;
+  // ---------------------------------------------------------------- messages and signals
+
+  /** The latest definitions with a start event triggered by this message or signal. */
+  async function triggeredStarts(db: Db, type: 'message' | 'signal', name: string) {
+    const found: { definition: DefinitionRow; startNode: string }[] = [];
+    for (const latest of await processRepository.latestDefinitions(db)) {
+      const { graph } = await definition(latest.id, db);
+      const startNode = graph.triggeredStarts.find((id) => {
+        const event = graph.nodes[id]!.event;
+        return event?.type === type && event.name === name;
+      });
+      if (startNode) found.push({ definition: latest, startNode });
+    }
+    return found;
+  }
+
+  /** Moves one instance, reading it again when someone else moved it first. */
+  async function moveFresh(
+    db: Db,
+    instanceId: string,
+    attempt: (instance: InstanceRow) => Promise<InstanceView | null>,
+  ): Promise<InstanceView | null> {
+    for (let i = 0; ; i++) {
+      const instance = await processRepository.findInstance(db, instanceId);
+      if (!instance) return null;
+      try {
+        return await attempt(instance);
+      } catch (error) {
+        if (!(error instanceof ConflictError) || i >= CONFLICT_RETRIES || db !== knex) throw error;
+      }
+    }
+  }
 
   /**
-   * Runs the timers that are due, one transaction each: the job row is locked (SKIP LOCKED, so
+   * Delivers a message to the one token waiting for its name and correlation key (the longest
+   * waiting first), or else starts the process whose start event it triggers. Nothing waiting for
+   * it is an error: a message is never dropped silently.
+   */
+  async function correlate(
+    actor: EventActor,
+    startedBy: string | null,
+    input: { name: string; correlationKey: string | null; variables: Record<string, unknown> },
+    db: Db = knex,
+  ): Promise<{ instance: InstanceView; started: boolean }> {
+    const { name, correlationKey, variables } = input;
+    for (let i = 0; i <= CONFLICT_RETRIES; i++) {
+      const [subscription] = await processRepository.openSubscriptions(db, 'message', name, correlationKey);
+      if (!subscription) break;
+      try {
+        const moved = await moveFresh(db, subscription.instance_id, (instance) => {
+          const token = instance.tokens.find((t) => t.id === subscription.token_id);
+          if (!token) throw new ConflictError('The subscription ended meanwhile');
+          return move(
+            actor,
+            instance,
+            (execution) => {
+              const changes = refused('The message cannot be delivered', () =>
+                execution.fire(token.id, variables),
+              );
+              return [
+                {
+                  type: 'message.correlated',
+                  payload: { name, correlationKey, elementId: token.node, changes },
+                },
+              ];
+            },
+            {},
+            db,
+          );
+        });
+        if (moved) return { instance: moved, started: false };
+      } catch (error) {
+        if (!(error instanceof ConflictError) || db !== knex) throw error;
+      }
+    }
+    const [target] = await triggeredStarts(db, 'message', name);
+    if (!target) {
+      const key = correlationKey === null ? '' : ` with correlation key "${correlationKey}"`;
+      throw new NotFoundError(`Nothing waits for message "${name}"${key}`);
+    }
+    const instance = await startOn(
+      target.definition,
+      actor,
+      startedBy,
+      {
+        variables,
+        businessKey: correlationKey,
+        startNode: target.startNode,
+        cause: { message: name },
+      },
+      db,
+    );
+    return { instance, started: true };
+  }
+
+  /**
+   * Broadcasts a signal: every token waiting for it fires, each instance in its own move, and
+   * every process with a start event for it starts.
+   */
+  async function broadcast(
+    actor: EventActor,
+    startedBy: string | null,
+    input: { name: string; variables: Record<string, unknown> },
+    db: Db = knex,
+  ): Promise<{ triggered: number; started: number }> {
+    const { name, variables } = input;
+    const subscriptions = await processRepository.openSubscriptions(db, 'signal', name);
+    const instances = [...new Set(subscriptions.map((s) => s.instance_id))];
+    let triggered = 0;
+    for (const instanceId of instances) {
+      const moved = await moveFresh(db, instanceId, async (instance) => {
+        const waiting = subscriptions.filter((s) => s.instance_id === instanceId).map((s) => s.token_id);
+        if (!instance.tokens.some((t) => waiting.includes(t.id))) return null;
+        return move(
+          actor,
+          instance,
+          (execution) => {
+            const fired: string[] = [];
+            for (const tokenId of waiting) {
+              // An earlier firing may have ended this one (an interrupting event sub-process).
+              if (!execution.result().tokens.some((t) => t.id === tokenId)) continue;
+              execution.fire(tokenId, variables);
+              fired.push(tokenId);
+            }
+            return [{ type: 'signal.received', payload: { name, tokens: fired.length } }];
+          },
+          {},
+          db,
+        );
+      });
+      if (moved) triggered += 1;
+    }
+    let started = 0;
+    for (const target of await triggeredStarts(db, 'signal', name)) {
+      await startOn(
+        target.definition,
+        actor,
+        startedBy,
+        { variables, businessKey: null, startNode: target.startNode, cause: { signal: name } },
+        db,
+      );
+      started += 1;
+    }
+    return { triggered, started };
+  }
+
+  async function correlateMessage(
+    principal: Principal,
+    input: { name: string; correlationKey?: string | null; variables?: Record<string, unknown> },
+  ): Promise<{ instance: InstanceView; started: boolean }> {
+    requirePermission(principal, 'records.edit');
+    const name = eventName(input.name, '/name');
+    const variables = checkVariables(input.variables);
+    return correlate(eventActor(principal), principal.userId, {
+      name,
+      correlationKey: input.correlationKey ?? null,
+      variables,
+    });
+  }
+
+  async function broadcastSignal(
+    principal: Principal,
+    input: { name: string; variables?: Record<string, unknown> },
+  ): Promise<{ triggered: number; started: number }> {
+    requirePermission(principal, 'records.edit');
+    const name = eventName(input.name, '/name');
+    return broadcast(eventActor(principal), principal.userId, {
+      name,
+      variables: checkVariables(input.variables),
+    });
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  function registerHandler(type: string, handler: ServiceHandler): void {
+    if (handlers.has(type)) throw new Error(`A handler for ${type} is registered already`);
+    handlers.set(type, handler);
+  }
+
+  /** The job's token, if it still waits for this job; a job whose token moved on is stale. */
+  function waitingToken(instance: InstanceRow, job: JobRow): Token | undefined {
+    const token = instance.tokens.find((t) => t.id === job.token_id);
+    if (!token) return undefined;
+    if (job.kind === 'resume') {
+      const child = (job.payload as { childInstanceId: string }).childInstanceId;
+      return token.wait === 'call' && token.childInstanceId === child && !token.incidentId
+        ? token
+        : undefined;
+    }
+    return token.jobId === job.id ? token : undefined;
+  }
+
+  /** Runs one job inside its transaction: whatever it does to instances lands with the job closed, or not at all. */
+  async function runJob(trx: Knex.Transaction, job: JobRow): Promise<void> {
+    const done = { jobUpdates: [{ id: job.id, status: 'done' as const }] };
+    const close = () => processRepository.closeJob(trx, job.id, 'done', clock.now());
+    if (job.kind === 'start') {
+      const row = await processRepository.findDefinition(trx, job.definition_id!);
+      await startOn(
+        row!,
+        SYSTEM_ACTOR,
+        null,
+        {
+          variables: {},
+          businessKey: null,
+          startNode: job.element_id,
+          cause: { timer: job.element_id },
+        },
+        trx,
+      );
+      const cycle = (job.payload as { cycle: Token['cycle'] | null }).cycle;
+      if (cycle && cycle.remaining !== 0) {
+        const next = { remaining: cycle.remaining === null ? null : cycle.remaining - 1, every: cycle.every };
+        await processRepository.insertStartJobs(
+          trx,
+          [
+            {
+              id: randomUUID(),
+              definitionId: job.definition_id!,
+              elementId: job.element_id,
+              dueAt: addDuration(clock.now(), cycle.every),
+              payload: { cycle: next },
+            },
+          ],
+          clock.now(),
+        );
+      }
+      await close();
+      return;
+    }
+    if (job.kind === 'throw') {
+      const payload = job.payload as {
+        signal?: string;
+        message?: string;
+        correlationKey?: string | null;
+        variables?: Record<string, unknown>;
+      };
+      if (payload.signal !== undefined) {
+        await broadcast(SYSTEM_ACTOR, null, { name: payload.signal, variables: {} }, trx);
+      } else {
+        await correlate(
+          SYSTEM_ACTOR,
+          null,
+          {
+            name: payload.message!,
+            correlationKey: payload.correlationKey ?? null,
+            variables: payload.variables ?? {},
+          },
+          trx,
+        );
+      }
+      await close();
+      return;
+    }
+    const instance = (await processRepository.findInstance(trx, job.instance_id!))!;
+    if (job.kind === 'cancel') {
+      if (instance.status === 'completed' || instance.status === 'terminated') await close();
+      else {
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.cancel('The calling instance ended its call activity');
+            return [];
+          },
+          done,
+          trx,
+        );
+      }
+      return;
+    }
+    const token = waitingToken(instance, job);
+    if (!token) {
+      await processRepository.closeJob(trx, job.id, 'cancelled', clock.now());
+      return;
+    }
+    switch (job.kind) {
+      case 'timer':
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.fire(token.id);
+            return [{ type: 'timer.fired', payload: { jobId: job.id, elementId: job.element_id } }];
+          },
+          done,
+          trx,
+        );
+        return;
+      case 'service':
+        await runService(trx, job, instance, token);
+        return;
+      case 'call': {
+        const { processKey, variables } = job.payload as {
+          processKey: string;
+          variables: Record<string, unknown>;
+        };
+        const latest = await processRepository.latestDefinition(trx, processKey);
+        if (!latest) throw new Error(`No process with key ${processKey} is deployed to be called`);
+        const child = await startOn(
+          latest,
+          SYSTEM_ACTOR,
+          instance.started_by,
+          {
+            variables,
+            businessKey: instance.business_key,
+            parent: { instanceId: instance.id, tokenId: token.id, elementId: token.node },
+          },
+          trx,
+        );
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.callStarted(token.id, child.id);
+            return [
+              {
+                type: 'call.started',
+                payload: {
+                  elementId: token.node,
+                  childInstanceId: child.id,
+                  key: child.key,
+                  version: child.version,
+                },
+              },
+            ];
+          },
+          done,
+          trx,
+        );
+        return;
+      }
+      case 'resume': {
+        const { childInstanceId, variables, error } = job.payload as {
+          childInstanceId: string;
+          variables?: Record<string, unknown>;
+          error?: { code: string; message: string };
+        };
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            if (error) {
+              execution.throwError(token.id, error.code, error.message);
+              return [
+                {
+                  type: 'call.failed',
+                  payload: { elementId: token.node, childInstanceId, code: error.code },
+                },
+              ];
+            }
+            const changes = execution.complete(token.id, variables ?? {});
+            return [{ type: 'call.completed', payload: { elementId: token.node, childInstanceId, changes } }];
+          },
+          done,
+          trx,
+        );
+        return;
+      }
+    }
+  }
+
+  async function runService(
+    trx: Knex.Transaction,
+    job: JobRow,
+    instance: InstanceRow,
+    token: Token,
+  ): Promise<void> {
+    const { type } = job.payload as { type: string };
+    const handler = handlers.get(type);
+    if (!handler) throw new Error(`No handler is registered for attest:type "${type}"`);
+    const { graph } = await definition(instance.definition_id, trx);
+    const variables = new Execution(graph, instance.tokens, instance.variables, clock.now(), randomUUID, {
+      scopes: instance.scopes,
+    }).visibleVariables(token.id);
+    let result: ServiceResult | void;
+    try {
+      result = await handler({
+        instanceId: instance.id,
+        businessKey: instance.business_key,
+        elementId: token.node,
+        variables,
+        attempt: job.attempts + 1,
+      });
+    } catch (error) {
+      if (!(error instanceof BpmnError)) throw error;
+      result = { error: { code: error.code, message: error.message } };
+    }
+    const outcome = result ?? {};
+    if ('error' in outcome) {
+      const { code, message } = outcome.error;
+      await move(
+        SYSTEM_ACTOR,
+        instance,
+        (execution) => {
+          execution.throwError(token.id, code, message ?? `BPMN error ${code}`);
+          return [{ type: 'service.failed', payload: { jobId: job.id, elementId: token.node, type, code } }];
+        },
+        { jobUpdates: [{ id: job.id, status: 'done' }] },
+        trx,
+      );
+      return;
+    }
+    const output = checkVariables(outcome.variables, '/variables');
+    await move(
+      SYSTEM_ACTOR,
+      instance,
+      (execution) => {
+        const changes = execution.complete(token.id, output);
+        return [
+          { type: 'service.completed', payload: { jobId: job.id, elementId: token.node, type, changes } },
+        ];
+      },
+      { jobUpdates: [{ id: job.id, status: 'done' }] },
+      trx,
+    );
+  }
+
+  /**
+   * A job that gave up: marked failed, and its token (a service task or call activity) becomes an
+   * incident, visible in the API; retrying the incident takes the same job up again.
+   */
+  async function giveUp(job: JobRow, error: string): Promise<void> {
+    const now = clock.now();
+    await processRepository.failJob(knex, job.id, error, null, now);
+    if (!job.instance_id || !['service', 'call', 'resume'].includes(job.kind)) return;
+    await moveFresh(knex, job.instance_id, async (instance) => {
+      const token = waitingToken(instance, job);
+      if (!token || (token.wait !== 'job' && token.wait !== 'call')) return null;
+      return move(SYSTEM_ACTOR, instance, (execution) => {
+        execution.jobFailed(token.id, `${job.kind} job failed ${job.attempts + 1} times: ${error}`, job.id);
+        return [{ type: 'job.failed', payload: { jobId: job.id, elementId: job.element_id, error } }];
+      });
+    });
+  }
+
+  /**
+   * Runs the jobs that are due, one transaction each: the job row is locked (SKIP LOCKED, so
    * other runtime processes take other jobs), its token moves on as a system act, and the job is
    * closed in the same write. A conflict (someone moved the instance meanwhile) leaves the job due
-   * for the next round; any other failure is retried with back-off. Returns how many fired.
+   * for the next round; any other failure is retried with back-off, and when the retries are spent
+   * the job fails and its token becomes an incident. Returns how many jobs ran.
    */
   async function runDueJobs(limit = 50): Promise<number> {
-    type Outcome =
-      | { kind: 'none' | 'fired' | 'conflict' }
-      | { kind: 'failed'; id: string; attempts: number; error: string };
-    let fired = 0;
+    type Outcome = { kind: 'none' | 'ran' | 'conflict' } | { kind: 'failed'; job: JobRow; error: string };
+    let ran = 0;
     for (let i = 0; i < limit; i++) {
       const outcome = await knex.transaction(async (trx): Promise<Outcome> => {
         const job = await processRepository.lockDueJob(trx, clock.now());
         if (!job) return { kind: 'none' };
         try {
-          const instance = (await processRepository.findInstance(trx, job.instance_id))!;
-          const token = instance.tokens.find((t) => t.jobId === job.id);
-          if (!token) throw new Error(`job ${job.id} has no waiting token in instance ${instance.id}`);
-          await move(
-            SYSTEM_ACTOR,
-            instance,
-            (execution) => {
-              execution.leave(token.id);
-              return [{ type: 'timer.fired', payload: { jobId: job.id, elementId: job.element_id } }];
-            },
-            { jobUpdates: [{ id: job.id, status: 'done' }] },
-            trx,
-          );
-          return { kind: 'fired' };
+          await trx.raw('SAVEPOINT attest_job');
+          await runJob(trx, job);
+          return { kind: 'ran' };
         } catch (error) {
+          await trx.raw('ROLLBACK TO SAVEPOINT attest_job');
           if (error instanceof ConflictError) return { kind: 'conflict' };
-          return { kind: 'failed', id: job.id, attempts: job.attempts + 1, error: (error as Error).message };
+          return { kind: 'failed', job, error: (error as Error).message };
         }
       });
       if (outcome.kind === 'none') break;
-      if (outcome.kind === 'fired') fired += 1;
+      if (outcome.kind === 'ran') ran += 1;
       if (outcome.kind === 'failed') {
-        const now = clock.now();
-        const retryAt =
-          outcome.attempts < MAX_ATTEMPTS ? new Date(now.getTime() + retryDelayMs(outcome.attempts)) : null;
-        await processRepository.failJob(knex, outcome.id, outcome.error, retryAt, now);
+        const { job, error } = outcome;
+        const attempts = job.attempts + 1;
+        const allowed =
+          job.kind === 'service'
+            ? ((job.payload as { retries?: number }).retries ?? 3) + 1
+            : DEFAULT_ATTEMPTS;
+        if (attempts < allowed) {
+          const now = clock.now();
+          await processRepository.failJob(
+            knex,
+            job.id,
+            error,
+            new Date(now.getTime() + retryDelayMs(attempts)),
+            now,
+          );
+        } else {
+          await giveUp(job, error);
+        }
       }
     }
-    return fired;
+    return ran;
+  }
+
+  /** Jobs that gave up without an incident to show for it (a thrown message nobody received). */
+  async function failedJobs(principal: Principal, instanceId?: string) {
+    requirePermission(principal, 'audit.read');
+    return (await processRepository.failedJobs(knex, instanceId)).map((j) => ({
+      id: j.id,
+      instanceId: j.instance_id,
+      elementId: j.element_id,
+      kind: j.kind,
+      attempts: j.attempts,
+      error: j.last_error,
+      failedAt: j.done_at.toISOString(),
+    }));
   }
 
   return {
@@ -545,10 +1161,23 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     start,
     get,
     history,
+    messages: { correlate: correlateMessage },
+    signals: { broadcast: broadcastSignal },
+    handlers: { register: registerHandler },
     tasks: { list: listTasks, claim, complete },
     incidents: { list: listIncidents, retry: retryIncident },
-    jobs: { runDue: runDueJobs },
+    jobs: { runDue: runDueJobs, failed: failedJobs },
   };
+}
+
+/** A message or signal name: required text. */
+function eventName(value: unknown, pointer: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new InputError('A name is required', [
+      { pointer, keyword: 'required', message: 'must be a non-empty name' },
+    ]);
+  }
+  return value.trim();
 }
 
 function toTaskView(t: TaskRow): TaskView {

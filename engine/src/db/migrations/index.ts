@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as foundation from './20261124080000_foundation.ts';
 import * as processes from './20261124090000_processes.ts';
 import * as jobs from './20261124100000_jobs.ts';
+import * as events from './20261124110000_events.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '20261124080000_foundation': foundation,
   '20261124090000_processes': processes,
   '20261124100000_jobs': jobs,
+  '20261124110000_events': events,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -74,7 +74,7 @@ describe('Feature: timers', () => {
       .replace('holdTime', 'cycleHold');
     await assert.rejects(
       ctx.engine.processes.deploy(quinn, cycle),
-      /needs exactly one timeDuration or timeDate/,
+      /a repeating timer \(timeCycle\) is only allowed on timer start events/,
     );
   });
 });
