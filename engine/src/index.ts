@@ -48,7 +48,7 @@ export type {
   ServiceResult,
 } from './bpmn/processService.ts';
 export { BpmnError } from './bpmn/processService.ts';
-export type { Wait } from './bpmn/executor.ts';
+export type { Wait, JobKind } from './bpmn/executor.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';
 export { appendEvents } from './audit/auditTrail.ts';

@@ -103,15 +103,20 @@ const DEFAULT_RETRIES = 3;
 
 const DURATION = 'P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+(\\.\\d+)?S)?)?';
 const ISO_DURATION = new RegExp(`^${DURATION}$`);
-/** `R3/PT1H`: three times an hour apart; `R/P1D`: every day, without end. */
-const ISO_CYCLE = new RegExp(`^R([1-9]\\d*)?/${DURATION}$`);
+/**
+ * `R3/PT1H`: three times an hour apart; `R/P1D`: every day, without end; `R/2026-01-05T08:00:00Z/P1D`:
+ * every day at 08:00 UTC from that day on.
+ */
+const ISO_CYCLE = new RegExp(
+  `^R([1-9]\\d*)?/(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?(Z|[+-]\\d\\d:\\d\\d)/)?${DURATION}$`,
+);
 
 const TIMES = { timeDuration: 'duration', timeDate: 'date', timeCycle: 'cycle' } as const;
 
 const TIMER_LITERALS: Readonly<Record<TimerSpec['type'], string>> = {
   duration: 'an ISO 8601 duration',
   date: 'an ISO 8601 date and time',
-  cycle: 'an ISO 8601 repetition such as R3/PT1H or R/P1D',
+  cycle: 'an ISO 8601 repetition such as R3/PT1H, R/P1D or R/2026-01-05T08:00:00Z/P1D',
 };
 
 const SIGNATURE_MEANINGS = ['Performed', 'Verified', 'Reviewed', 'Approved', 'Released', 'Rejected'];

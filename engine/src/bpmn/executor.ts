@@ -41,7 +41,7 @@ export interface Token {
   /** Wait `message` or `signal`: what it is subscribed to. */
   subscription?: { name: string; correlationKey: string | null };
   /** A repeating timer: how many times it fires after this one (null: for ever) and how often. */
-  cycle?: { remaining: number | null; every: string };
+  cycle?: { remaining: number | null; every: string; dueAt: string };
   /** The start event of an event sub-process, waiting in the scope the sub-process belongs to. */
   eventSubProcess?: true;
   /** Wait `call`: the called instance, once started. */
@@ -77,7 +77,7 @@ export interface NewTask {
   dueAt: Date | null;
 }
 
-export type JobKind = 'timer' | 'service' | 'call' | 'throw' | 'cancel' | 'resume' | 'start';
+export type JobKind = 'timer' | 'service' | 'call' | 'throw' | 'cancel' | 'resume' | 'escalate' | 'start';
 
 /** Work for the job workers (a timer, a handler, a called process): a row, so it survives restarts. */
 export interface NewJob {
@@ -127,13 +127,15 @@ export interface Step {
   closedSubscriptions: string[];
   /** A called instance ended by an error nothing in it caught: the caller's call activity gets it. */
   uncaughtError: { code: string; message: string } | null;
+  /** Escalations a called instance did not catch: for its caller's call activity. */
+  uncaughtEscalations: string[];
   events: EventDraft[];
 }
 
 /** More elements passed in one move than any sensible model needs: a loop without a wait state. */
 const MAX_ELEMENTS_PER_MOVE = 10_000;
 
-const CYCLE = /^R(\d*)\/(P\S+)$/;
+const CYCLE = /^R(\d*)\/(?:([^/]+)\/)?(P\S+)$/;
 
 const ACTIVITIES = new Set<FlowNode['kind']>([
   'task',
@@ -219,6 +221,7 @@ export class Execution {
     newSubscriptions: [],
     closedSubscriptions: [],
     uncaughtError: null,
+    uncaughtEscalations: [],
     events: [],
   };
   private readonly queue: Item[] = [];
@@ -332,6 +335,13 @@ export class Execution {
     delete token.jobId;
     delete token.childInstanceId;
     this.raise('error', code, message, { node: this.node(token.node), scope: token.scope ?? null, token });
+    this.drain();
+  }
+
+  /** The called instance of a call activity escalated: the call activity's boundary or an event sub-process may catch it. */
+  escalate(tokenId: string, code: string): void {
+    const token = this.token(tokenId);
+    this.raise('escalation', code, '', { node: this.node(token.node), scope: token.scope ?? null, token });
     this.drain();
   }
 
@@ -910,7 +920,7 @@ export class Execution {
   private arm(node: FlowNode, via: string | null, scope: string | null, timer: TimerSpec): Token {
     const { dueAt, cycle } = scheduleTimer(timer, this.context(scope), this.now);
     const token = this.addToken({ node: node.id, via, scope, wait: 'timer' });
-    if (cycle) token.cycle = cycle;
+    if (cycle) token.cycle = { ...cycle, dueAt: dueAt.toISOString() };
     token.jobId = this.addJob(token, node, 'timer', dueAt, null).id;
     this.step.events.push({
       type: 'timer.scheduled',
@@ -924,8 +934,13 @@ export class Execution {
     if (token.wait !== 'timer') return; // message and signal subscriptions keep listening
     const cycle = token.cycle;
     if (cycle && cycle.remaining !== 0) {
-      const dueAt = addDuration(this.now, cycle.every);
-      token.cycle = { remaining: cycle.remaining === null ? null : cycle.remaining - 1, every: cycle.every };
+      // The next time counts from when this one was due, not from when it ran: no drift after downtime.
+      const dueAt = addDuration(new Date(cycle.dueAt), cycle.every);
+      token.cycle = {
+        remaining: cycle.remaining === null ? null : cycle.remaining - 1,
+        every: cycle.every,
+        dueAt: dueAt.toISOString(),
+      };
       token.jobId = this.addJob(token, node, 'timer', dueAt, null).id;
       this.step.events.push({
         type: 'timer.scheduled',
@@ -959,7 +974,10 @@ export class Execution {
         this.throwMessage(node, scope);
         break;
       case 'signal':
-        this.addJob({ id: this.newId() }, node, 'throw', this.now, { signal: trigger.name });
+        this.addJob({ id: this.newId() }, node, 'throw', this.now, {
+          signal: trigger.name,
+          thrownAt: this.now.toISOString(),
+        });
         this.step.events.push({ type: 'signal.thrown', payload: { elementId: node.id, name: trigger.name } });
         break;
       case 'link': {
@@ -977,16 +995,23 @@ export class Execution {
     if (goOn) this.queue.push(...this.outgoing(node, scope));
   }
 
+  /**
+   * A message thrown to whoever waits for it. It carries only what the sender maps into it: a send
+   * task's input mappings; a throw event carries no variables. Nothing of the sender's state leaks
+   * into (or overwrites) the receiver's unless the model says so.
+   */
   private throwMessage(node: FlowNode, scope: string | null): void {
     const trigger = node.event;
     if (trigger?.type !== 'message') return;
     const correlationKey = trigger.correlationKey
       ? correlationText(evaluateFeel(trigger.correlationKey, this.context(scope)), trigger.correlationKey)
       : null;
+    const local = scope === null ? undefined : this.scopes.get(scope);
+    const variables = local && local.node === node.id && local.kind === 'local' ? { ...local.variables } : {};
     this.addJob({ id: this.newId() }, node, 'throw', this.now, {
       message: trigger.name,
       correlationKey,
-      variables: this.context(scope),
+      variables,
     });
     this.step.events.push({
       type: 'message.thrown',
@@ -1049,7 +1074,11 @@ export class Execution {
       node = this.node(token.node);
       scope = holder.parent;
     }
-    if (kind === 'escalation') return false;
+    if (kind === 'escalation') {
+      // A called instance hands it to its caller's call activity; the called instance goes on.
+      if (this.called) this.step.uncaughtEscalations.push(code);
+      return false;
+    }
     if (this.called) {
       this.step.uncaughtError = { code, message };
       for (const t of [...this.tokens]) this.dispose(t);
@@ -1325,8 +1354,10 @@ export class Execution {
 }
 
 /**
- * When a timer is first due, and for a cycle (`R3/PT1H`, `R/P1D`) how often and how many more times
- * it fires after that.
+ * When a timer is first due, and for a cycle how often and how many more times it fires after that:
+ * `R3/PT1H` (three times, the first an hour from now), `R/P1D` (every day, without end),
+ * `R/2026-01-05T08:00:00Z/P1D` (every day at 08:00 UTC from that day; repetitions already past are
+ * skipped).
  */
 export function scheduleTimer(
   timer: TimerSpec,
@@ -1336,12 +1367,26 @@ export function scheduleTimer(
   if (timer.type !== 'cycle') return { dueAt: dueDateFrom(timer.expression, variables, now) };
   const text = evaluateFeel(timer.expression, variables);
   const match = typeof text === 'string' ? CYCLE.exec(text) : null;
-  if (!match) throw new ExpressionError(`The cycle ${JSON.stringify(text)} is not R<n>/<ISO 8601 duration>`);
-  const every = match[2]!;
-  return {
-    dueAt: addDuration(now, every),
-    cycle: { remaining: match[1] === '' ? null : Math.max(Number(match[1]) - 1, 0), every },
-  };
+  if (!match) {
+    throw new ExpressionError(
+      `The cycle ${JSON.stringify(text)} is not R<n>/<ISO 8601 duration> or R<n>/<start>/<duration>`,
+    );
+  }
+  const [, count, start, every] = match as unknown as [string, string, string | undefined, string];
+  let remaining = count === '' ? null : Number(count) - 1;
+  if (start === undefined) return { dueAt: addDuration(now, every), cycle: { remaining, every } };
+  let dueAt = new Date(start);
+  if (Number.isNaN(dueAt.getTime()))
+    throw new ExpressionError(`The cycle start "${start}" is not a date and time`);
+  // Skip the repetitions already past; a cycle that ended in the past is never due.
+  for (let i = 0; dueAt < now && i < 1_000_000; i++) {
+    if (remaining === 0) throw new ExpressionError(`The cycle ${JSON.stringify(text)} ended before now`);
+    if (remaining !== null) remaining -= 1;
+    const next = addDuration(dueAt, every);
+    if (next <= dueAt) throw new ExpressionError(`The cycle ${JSON.stringify(text)} does not advance`);
+    dueAt = next;
+  }
+  return { dueAt, cycle: { remaining, every } };
 }
 
 /** The catch event for a thrown code: one naming the code, else one catching every code. */

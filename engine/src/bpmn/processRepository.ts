@@ -70,6 +70,7 @@ export interface JobRow {
   kind: JobKind;
   payload: Record<string, unknown> | null;
   attempts: number;
+  due_at: Date;
 }
 
 export interface SubscriptionRow {
@@ -79,6 +80,7 @@ export interface SubscriptionRow {
   kind: 'message' | 'signal';
   name: string;
   correlation_key: string | null;
+  created_at: Date;
 }
 
 export interface IncidentRow {
@@ -436,7 +438,7 @@ export const processRepository = {
     const rows = await preparedQuery<JobRow>(
       trx,
       'attest_lock_due_job',
-      `SELECT id, instance_id, definition_id, token_id, element_id, kind, payload, attempts FROM jobs
+      `SELECT id, instance_id, definition_id, token_id, element_id, kind, payload, attempts, due_at FROM jobs
         WHERE status = 'scheduled' AND due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
       [now],
     );
@@ -466,7 +468,7 @@ export const processRepository = {
       .whereNull('closed_at')
       .where({ kind, name })
       .orderBy('created_at')
-      .select('instance_id', 'token_id', 'element_id', 'kind', 'name', 'correlation_key');
+      .select('instance_id', 'token_id', 'element_id', 'kind', 'name', 'correlation_key', 'created_at');
     // A token waiting without a key takes any message of its name; one with a key only that key.
     if (correlationKey !== undefined) {
       if (correlationKey === null) q.whereNull('correlation_key');
@@ -536,6 +538,7 @@ export const processRepository = {
         'kind',
         'payload',
         'attempts',
+        'due_at',
         'last_error',
         'done_at',
       );

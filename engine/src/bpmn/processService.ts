@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents, chainEvents } from '../audit/auditTrail.ts';
 import { eventRepository } from '../audit/eventRepository.ts';
-import {
-  SYSTEM_ACTOR,
-  type AuditEvent,
-  type EventActor,
-  type EventDraft,
-} from '../audit/types.ts';
+import { SYSTEM_ACTOR, type AuditEvent, type EventActor, type EventDraft } from '../audit/types.ts';
 import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldError } from '../errors.ts';
@@ -34,6 +29,7 @@ import {
   type TaskRow,
   type Writes,
 } from './processRepository.ts';
+import { createMigration } from './migration.ts';
 import { WriteBatcher } from './writeBatcher.ts';
 
 export interface DeployedDefinition {
@@ -353,6 +349,24 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     const newJobs: NewJob[] = [...step.newJobs];
     const ended = step.status === 'completed' || step.status === 'terminated';
     const cancelled = step.events.some((e) => e.type === 'process.cancelled');
+    const caller = instance.parent_instance_id
+      ? {
+          tokenId: instance.parent_token_id!,
+          elementId: instance.parent_element_id!,
+          instanceId: instance.parent_instance_id,
+          dueAt: at,
+        }
+      : null;
+    if (caller) {
+      for (const code of step.uncaughtEscalations) {
+        newJobs.push({
+          ...caller,
+          id: randomUUID(),
+          kind: 'escalate',
+          payload: { childInstanceId: instance.id, code },
+        });
+      }
+    }
     if (ended && !cancelled && instance.parent_instance_id && instance.status !== step.status) {
       newJobs.push({
         id: randomUUID(),
@@ -757,11 +771,13 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
   async function broadcast(
     actor: EventActor,
     startedBy: string | null,
-    input: { name: string; variables: Record<string, unknown> },
+    input: { name: string; variables: Record<string, unknown>; waitingSince?: Date },
     db: Db = knex,
   ): Promise<{ triggered: number; started: number }> {
-    const { name, variables } = input;
-    const subscriptions = await processRepository.openSubscriptions(db, 'signal', name);
+    const { name, variables, waitingSince } = input;
+    const subscriptions = (await processRepository.openSubscriptions(db, 'signal', name)).filter(
+      (s) => !waitingSince || s.created_at <= waitingSince,
+    );
     const instances = [...new Set(subscriptions.map((s) => s.instance_id))];
     let triggered = 0;
     for (const instanceId of instances) {
@@ -838,7 +854,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
   function waitingToken(instance: InstanceRow, job: JobRow): Token | undefined {
     const token = instance.tokens.find((t) => t.id === job.token_id);
     if (!token) return undefined;
-    if (job.kind === 'resume') {
+    if (job.kind === 'resume' || job.kind === 'escalate') {
       const child = (job.payload as { childInstanceId: string }).childInstanceId;
       return token.wait === 'call' && token.childInstanceId === child && !token.incidentId
         ? token
@@ -875,7 +891,8 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
               id: randomUUID(),
               definitionId: job.definition_id!,
               elementId: job.element_id,
-              dueAt: addDuration(clock.now(), cycle.every),
+              // From when this one was due, not when it ran: no drift after downtime.
+              dueAt: addDuration(job.due_at, cycle.every),
               payload: { cycle: next },
             },
           ],
@@ -893,7 +910,14 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
         variables?: Record<string, unknown>;
       };
       if (payload.signal !== undefined) {
-        await broadcast(SYSTEM_ACTOR, null, { name: payload.signal, variables: {} }, trx);
+        // Only those that waited when it was thrown: the job runs a little later.
+        const thrownAt = new Date((payload as { thrownAt: string }).thrownAt);
+        await broadcast(
+          SYSTEM_ACTOR,
+          null,
+          { name: payload.signal, variables: {}, waitingSince: thrownAt },
+          trx,
+        );
       } else {
         await correlate(
           SYSTEM_ACTOR,
@@ -987,6 +1011,20 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
         );
         return;
       }
+      case 'escalate': {
+        const { childInstanceId, code } = job.payload as { childInstanceId: string; code: string };
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.escalate(token.id, code);
+            return [{ type: 'call.escalated', payload: { elementId: token.node, childInstanceId, code } }];
+          },
+          done,
+          trx,
+        );
+        return;
+      }
       case 'resume': {
         const { childInstanceId, variables, error } = job.payload as {
           childInstanceId: string;
@@ -1074,69 +1112,79 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
   }
 
   /**
-   * A job that gave up: marked failed, and its token (a service task or call activity) becomes an
-   * incident, visible in the API; retrying the incident takes the same job up again.
+   * Records a failed attempt in the job's own transaction, while its row is still locked, so no
+   * other worker takes it in between: tried again after a back-off, or, when its attempts are spent,
+   * marked failed with its token (a service task or call activity) turned into an incident, visible
+   * in the API; retrying the incident takes the same job up again. Should the instance move under
+   * it, the job is tried once more shortly rather than fail without an incident to show for it.
    */
-  async function giveUp(job: JobRow, error: string): Promise<void> {
+  async function recordFailure(trx: Knex.Transaction, job: JobRow, error: string): Promise<void> {
     const now = clock.now();
-    await processRepository.failJob(knex, job.id, error, null, now);
-    if (!job.instance_id || !['service', 'call', 'resume'].includes(job.kind)) return;
-    await moveFresh(knex, job.instance_id, async (instance) => {
-      const token = waitingToken(instance, job);
-      if (!token || (token.wait !== 'job' && token.wait !== 'call')) return null;
-      return move(SYSTEM_ACTOR, instance, (execution) => {
-        execution.jobFailed(token.id, `${job.kind} job failed ${job.attempts + 1} times: ${error}`, job.id);
-        return [{ type: 'job.failed', payload: { jobId: job.id, elementId: job.element_id, error } }];
-      });
-    });
+    const attempts = job.attempts + 1;
+    const allowed =
+      job.kind === 'service' ? ((job.payload as { retries?: number }).retries ?? 3) + 1 : DEFAULT_ATTEMPTS;
+    if (attempts < allowed) {
+      await processRepository.failJob(
+        trx,
+        job.id,
+        error,
+        new Date(now.getTime() + retryDelayMs(attempts)),
+        now,
+      );
+      return;
+    }
+    const instance = job.instance_id ? await processRepository.findInstance(trx, job.instance_id) : undefined;
+    const token =
+      instance && ['service', 'call', 'resume'].includes(job.kind) ? waitingToken(instance, job) : undefined;
+    await trx.raw('SAVEPOINT attest_give_up');
+    try {
+      await processRepository.failJob(trx, job.id, error, null, now);
+      if (instance && token && (token.wait === 'job' || token.wait === 'call')) {
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.jobFailed(token.id, `${job.kind} job failed ${attempts} times: ${error}`, job.id);
+            return [{ type: 'job.failed', payload: { jobId: job.id, elementId: job.element_id, error } }];
+          },
+          {},
+          trx,
+        );
+      }
+    } catch (failure) {
+      if (!(failure instanceof ConflictError)) throw failure;
+      await trx.raw('ROLLBACK TO SAVEPOINT attest_give_up');
+      await processRepository.failJob(trx, job.id, error, new Date(now.getTime() + 1000), now);
+    }
   }
 
   /**
    * Runs the jobs that are due, one transaction each: the job row is locked (SKIP LOCKED, so
    * other runtime processes take other jobs), its token moves on as a system act, and the job is
    * closed in the same write. A conflict (someone moved the instance meanwhile) leaves the job due
-   * for the next round; any other failure is retried with back-off, and when the retries are spent
-   * the job fails and its token becomes an incident. Returns how many jobs ran.
+   * for the next round; any other failure is undone and recorded in the same transaction (see
+   * recordFailure). Returns how many jobs ran. Handlers run while the job is locked: they should be
+   * quick, and must not call the engine themselves.
    */
   async function runDueJobs(limit = 50): Promise<number> {
-    type Outcome = { kind: 'none' | 'ran' | 'conflict' } | { kind: 'failed'; job: JobRow; error: string };
     let ran = 0;
     for (let i = 0; i < limit; i++) {
-      const outcome = await knex.transaction(async (trx): Promise<Outcome> => {
+      const outcome = await knex.transaction(async (trx): Promise<'none' | 'ran' | 'conflict' | 'failed'> => {
         const job = await processRepository.lockDueJob(trx, clock.now());
-        if (!job) return { kind: 'none' };
+        if (!job) return 'none';
+        await trx.raw('SAVEPOINT attest_job');
         try {
-          await trx.raw('SAVEPOINT attest_job');
           await runJob(trx, job);
-          return { kind: 'ran' };
+          return 'ran';
         } catch (error) {
           await trx.raw('ROLLBACK TO SAVEPOINT attest_job');
-          if (error instanceof ConflictError) return { kind: 'conflict' };
-          return { kind: 'failed', job, error: (error as Error).message };
+          if (error instanceof ConflictError) return 'conflict';
+          await recordFailure(trx, job, (error as Error).message);
+          return 'failed';
         }
       });
-      if (outcome.kind === 'none') break;
-      if (outcome.kind === 'ran') ran += 1;
-      if (outcome.kind === 'failed') {
-        const { job, error } = outcome;
-        const attempts = job.attempts + 1;
-        const allowed =
-          job.kind === 'service'
-            ? ((job.payload as { retries?: number }).retries ?? 3) + 1
-            : DEFAULT_ATTEMPTS;
-        if (attempts < allowed) {
-          const now = clock.now();
-          await processRepository.failJob(
-            knex,
-            job.id,
-            error,
-            new Date(now.getTime() + retryDelayMs(attempts)),
-            now,
-          );
-        } else {
-          await giveUp(job, error);
-        }
-      }
+      if (outcome === 'none') break;
+      if (outcome === 'ran') ran += 1;
     }
     return ran;
   }
@@ -1167,6 +1215,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     tasks: { list: listTasks, claim, complete },
     incidents: { list: listIncidents, retry: retryIncident },
     jobs: { runDue: runDueJobs, failed: failedJobs },
+    migrate: createMigration({ knex, clock, view }).migrate,
   };
 }
 

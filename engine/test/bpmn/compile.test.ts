@@ -477,7 +477,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         'unsignalled bpmn:IntermediateThrowEvent: a signal event needs a signalRef naming its bpmn:Signal',
         'soft bpmn:BoundaryEvent: an error boundary event always interrupts; remove cancelActivity="false"',
         'hourly bpmn:BoundaryEvent: a repeating timer (timeCycle) is only allowed on timer start events of a process, on non-interrupting boundary events and on start events of non-interrupting event sub-processes',
-        'badCycle bpmn:BoundaryEvent: its timer "R3/1H" is not an ISO 8601 repetition such as R3/PT1H or R/P1D',
+        'badCycle bpmn:BoundaryEvent: its timer "R3/1H" is not an ISO 8601 repetition such as R3/PT1H, R/P1D or R/2026-01-05T08:00:00Z/P1D',
         'fail bpmn:EndEvent: its error codeless needs an errorCode: catching events match errors by it',
         'up bpmn:EndEvent: a throwing escalation event needs an escalationRef naming its bpmn:Escalation',
         'jump bpmn:IntermediateThrowEvent: a link throw event needs exactly one link catch event named "nowhere" beside it; there are none',
