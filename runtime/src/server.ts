@@ -59,8 +59,8 @@ export async function startServer({
   const jobs = periodically(
     jobIntervalMs,
     async () => {
-      const fired = await engine.jobs.runDue();
-      if (fired > 0) logger.info({ fired }, 'timers fired');
+      const ran = await engine.jobs.runDue();
+      if (ran > 0) logger.info({ ran }, 'jobs ran');
     },
     (error) => logger.error({ err: error }, 'running due jobs failed'),
   );

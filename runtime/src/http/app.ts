@@ -9,6 +9,7 @@ import { problemResponder, unknownRoute } from './problem.ts';
 import { requestLogger } from './requestLogger.ts';
 import { operationRouter } from './router.ts';
 import { authOperations } from './routes/auth.ts';
+import { eventOperations } from './routes/events.ts';
 import { platformOperations } from './routes/platform.ts';
 import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
@@ -45,6 +46,7 @@ export function createApp({ engine, jwtSecret, logger, loginRateLimit, trustProx
     ...recordOperations(engine),
     ...processOperations(engine),
     ...taskOperations(engine),
+    ...eventOperations(engine),
   ];
   const document = openApiDocument(operations, runtimePackage.version);
 

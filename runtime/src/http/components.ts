@@ -1,4 +1,12 @@
-import { MEANINGS, PERMISSIONS, type InstanceView, type SubjectType, type TaskView } from '@attest/engine';
+import {
+  MEANINGS,
+  PERMISSIONS,
+  type Engine,
+  type InstanceView,
+  type SubjectType,
+  type TaskView,
+  type Wait,
+} from '@attest/engine';
 import type { Schema } from './schema.ts';
 
 /**
@@ -47,6 +55,28 @@ const TASK_STATUSES: Record<TaskView['status'], string> = {
   open: 'waits for a person',
   completed: 'done',
   cancelled: 'withdrawn by the process, e.g. when it was terminated',
+};
+const WAITS: Record<Wait, string> = {
+  task: 'a user task',
+  join: 'the other branches of a joining gateway',
+  incident: 'an incident to be retried',
+  timer: 'a timer',
+  message: 'a message',
+  signal: 'a signal',
+  job: 'a service handler',
+  call: 'the instance a call activity started',
+  scope: 'what runs inside a sub-process or multi-instance activity',
+};
+type JobKind = Awaited<ReturnType<Engine['jobs']['failed']>>[number]['kind'];
+const JOB_KINDS: Record<JobKind, string> = {
+  timer: 'a timer',
+  service: 'a service handler',
+  call: 'starting a called process',
+  throw: 'delivering a thrown message or signal',
+  cancel: 'cancelling a called instance',
+  resume: 'handing a called instance’s result back',
+  escalate: 'handing a called instance’s escalation to its call activity',
+  start: 'a timer start event',
 };
 const enumOf = (descriptions: Record<string, string>, what: string): Schema => ({
   type: 'string',
@@ -242,8 +272,70 @@ export const COMPONENTS = {
         type: 'array',
         items: closed({ id, elementId: string }, 'An open incident that holds the instance'),
       },
+      activeElements: {
+        type: 'array',
+        description: 'Where the instance’s tokens are, one entry per token',
+        items: closed(
+          { elementId: string, waitsFor: enumOf(WAITS, 'What the token waits for') },
+          'An element a token of the instance waits at',
+        ),
+      },
+      parentInstanceId: {
+        oneOf: [{ type: 'null' }, id],
+        description: 'The instance whose call activity started this one',
+      },
     },
     'A running or finished process instance',
+  ),
+  CorrelatedMessage: closed(
+    {
+      instance: { $ref: '#/components/schemas/ProcessInstance' },
+      started: { type: 'boolean', description: 'The message started a new instance rather than moving one' },
+    },
+    'The instance a message was delivered to, or the one it started',
+  ),
+  BroadcastSignal: closed(
+    {
+      triggered: { type: 'integer', minimum: 0, description: 'Running instances the signal moved on' },
+      started: { type: 'integer', minimum: 0, description: 'Instances the signal started' },
+    },
+    'What a signal did',
+  ),
+  FailedJob: closed(
+    {
+      id,
+      instanceId: { oneOf: [{ type: 'null' }, id], description: 'None for a timer start event' },
+      elementId: string,
+      kind: enumOf(JOB_KINDS, 'What the job did'),
+      attempts: integer,
+      error: nullableString,
+      failedAt: instant,
+    },
+    'Work for the job workers that gave up after its retries',
+  ),
+  Migration: closed(
+    {
+      instanceId: id,
+      fromDefinitionId: id,
+      toDefinitionId: id,
+      fromVersion: integer,
+      toVersion: integer,
+      mappable: { type: 'boolean', description: 'Nothing stands in the way of the migration' },
+      moves: {
+        type: 'array',
+        items: closed({ from: string, to: string }, 'Where the tokens at an element go'),
+      },
+      problems: {
+        type: 'array',
+        items: closed({ elementId: string, problem: string }, 'Why an element cannot be migrated'),
+      },
+      instance: {
+        $ref: '#/components/schemas/ProcessInstance',
+        description: 'The instance on its new version; absent from a dry run',
+      },
+    },
+    'A migration of a process instance to another version of its process, or a dry run of one',
+    ['instance'],
   ),
   Task: closed(
     {

@@ -19,6 +19,10 @@ export const LIMITS = { name: 200, reason: 1000, password: 256, email: 254, poin
 export const text = (maxLength: number, description?: string) =>
   ({ type: 'string', maxLength, pattern: STORABLE, ...described(description) }) as const;
 
+/** Free text or null, possibly empty. */
+export const nullableText = (maxLength: number, description?: string) =>
+  ({ type: ['string', 'null'], maxLength, pattern: STORABLE, ...described(description) }) as const;
+
 /** Text a person must fill in: not empty, not only spaces. */
 export const requiredText = (maxLength: number, description?: string) =>
   ({
@@ -89,12 +93,14 @@ export type Infer<S> = S extends { readonly enum: readonly (infer E)[] }
   ? E
   : S extends { readonly type: 'string' }
     ? string
-    : S extends { readonly type: 'integer' | 'number' }
-      ? number
-      : S extends { readonly type: 'boolean' }
-        ? boolean
-        : S extends { readonly type: 'array'; readonly items: infer I }
-          ? Infer<I>[]
-          : S extends { readonly type: 'object'; readonly properties: infer P }
-            ? InferObject<P, RequiredKeys<S>>
-            : unknown;
+    : S extends { readonly type: readonly ['string', 'null'] }
+      ? string | null
+      : S extends { readonly type: 'integer' | 'number' }
+        ? number
+        : S extends { readonly type: 'boolean' }
+          ? boolean
+          : S extends { readonly type: 'array'; readonly items: infer I }
+            ? Infer<I>[]
+            : S extends { readonly type: 'object'; readonly properties: infer P }
+              ? InferObject<P, RequiredKeys<S>>
+              : unknown;

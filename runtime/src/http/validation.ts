@@ -27,6 +27,12 @@ function toFieldError(e: ErrorObject): FieldError {
         keyword: 'additionalProperties',
         message: 'is not a known field',
       };
+    case 'propertyNames':
+      return {
+        pointer: `${e.instancePath}/${escapePointer(String(e.params.propertyName))}`,
+        keyword: 'propertyNames',
+        message: 'is not a valid name here',
+      };
     case 'enum':
       return {
         pointer: e.instancePath,

@@ -1,7 +1,7 @@
 import type { Engine } from '@attest/engine';
 import { listOf, ref } from '../components.ts';
 import { created, json, ok, operation } from '../operation.ts';
-import { LIMITS, object, requiredText, uuid, type Schema } from '../schema.ts';
+import { boolean, LIMITS, object, requiredText, uuid, type Schema } from '../schema.ts';
 
 /** The largest BPMN file deployed in one request, in characters of XML. */
 const MOST_XML = 2_000_000;
@@ -51,6 +51,26 @@ const start = object(
     businessKey: requiredText(LIMITS.name, 'The caller’s key for the instance, e.g. a batch number'),
   },
   [],
+);
+
+/** Element ids of a model: what a migration maps. */
+const elementId = requiredText(LIMITS.name, 'An element id in a BPMN model');
+
+const migration = object(
+  {
+    targetDefinitionId: uuid('Another version of the instance’s process'),
+    mapping: {
+      type: 'object',
+      maxProperties: 500,
+      propertyNames: elementId,
+      additionalProperties: elementId,
+      description:
+        'Element id in the running version → element id in the target; an element left out keeps its id if ' +
+        'the target has it',
+    },
+    dryRun: boolean('Only report where each element would go and what stands in the way; change nothing'),
+  },
+  ['targetDefinitionId'],
 );
 
 const definitions = listOf('definitions', 'ProcessDefinition', 'Process definitions');
@@ -132,6 +152,31 @@ export function processOperations(engine: Engine) {
       },
       handle: async ({ principal, params }) =>
         ok({ events: await engine.processes.history(principal, params.id) }),
+    }),
+    operation({
+      id: 'migrateInstance',
+      method: 'post',
+      path: '/api/instances/{id}/migrate',
+      tag: 'processes',
+      summary: 'Move a running instance to another version of its process, or try it in a dry run',
+      description:
+        'Each token moves to the element its element is mapped to, or to the element of the same id. ' +
+        'What cannot be carried over is listed in `problems`; without `dryRun` the migration is then ' +
+        'refused with one error per element at `/mapping/<id>`, and nothing changes. A migration is ' +
+        'recorded in the instance’s audit trail. Needs the authority to manage templates.',
+      access: 'session',
+      params: instanceId,
+      body: migration,
+      responses: { 200: json('What the migration did, or would do in a dry run', ref('Migration')) },
+      problems: [409],
+      handle: async ({ principal, params, body }) =>
+        ok(
+          await engine.processes.migrate(principal, params.id, {
+            targetDefinitionId: body.targetDefinitionId,
+            mapping: body.mapping as Record<string, string> | undefined,
+            dryRun: body.dryRun,
+          }),
+        ),
     }),
   ];
 }
