@@ -34,7 +34,10 @@ describe('Feature: the hard cases of token semantics', () => {
       // When the weighing is done before the timer
       const done = await ctx.engine.tasks.complete(olivia, taskAt(started, 'weigh'));
       // Then the join does not wait for the recheck that can no longer come
-      assert.deepEqual(done.openTasks.map((t) => t.elementId), ['review']);
+      assert.deepEqual(
+        done.openTasks.map((t) => t.elementId),
+        ['review'],
+      );
       ctx.clock.advance(120);
       assert.equal(await ctx.engine.jobs.runDue(), 0, 'the timer ended with its activity');
     });
@@ -47,11 +50,17 @@ describe('Feature: the hard cases of token semantics', () => {
       assert.deepEqual(await open(started.id), ['recheck', 'weigh']);
       // When the weighing is done, then the join still waits for the recheck
       const afterWeigh = await ctx.engine.tasks.complete(olivia, taskAt(started, 'weigh'));
-      assert.deepEqual(afterWeigh.openTasks.map((t) => t.elementId), ['recheck']);
+      assert.deepEqual(
+        afterWeigh.openTasks.map((t) => t.elementId),
+        ['recheck'],
+      );
       assert.deepEqual(afterWeigh.activeElements.map((e) => e.elementId).sort(), ['join', 'recheck']);
       // When the recheck is done, then review opens exactly once
       const afterRecheck = await ctx.engine.tasks.complete(olivia, taskAt(afterWeigh, 'recheck'));
-      assert.deepEqual(afterRecheck.openTasks.map((t) => t.elementId), ['review']);
+      assert.deepEqual(
+        afterRecheck.openTasks.map((t) => t.elementId),
+        ['review'],
+      );
       const done = await ctx.engine.tasks.complete(quinn, taskAt(afterRecheck, 'review'));
       assert.equal(done.status, 'completed');
     });
@@ -104,7 +113,10 @@ describe('Feature: the hard cases of token semantics', () => {
       await ctx.engine.tasks.complete(olivia, tasks[2]!.id, { variables: { assay: 99.1 } });
       const after = await ctx.engine.tasks.complete(olivia, tasks[0]!.id, { variables: { assay: 98.7 } });
       // Then the condition holds: the second is cancelled and the results are in item order
-      assert.deepEqual(after.openTasks.map((t) => t.elementId), ['review']);
+      assert.deepEqual(
+        after.openTasks.map((t) => t.elementId),
+        ['review'],
+      );
       assert.deepEqual(after.variables.results, [98.7, null, 99.1]);
       assert.equal(after.variables.container, undefined, 'the item variable stays in its inner instance');
       await assert.rejects(ctx.engine.tasks.complete(olivia, tasks[1]!.id), /cancelled already/);
@@ -113,18 +125,28 @@ describe('Feature: the hard cases of token semantics', () => {
     });
 
     it('Scenario: an empty collection passes the activity at once with no results', async () => {
-      const started = await ctx.engine.processes.start(olivia, 'samplingMi', { variables: { containers: [] } });
-      assert.deepEqual(started.openTasks.map((t) => t.elementId), ['review']);
+      const started = await ctx.engine.processes.start(olivia, 'samplingMi', {
+        variables: { containers: [] },
+      });
+      assert.deepEqual(
+        started.openTasks.map((t) => t.elementId),
+        ['review'],
+      );
       assert.deepEqual(started.variables.results, []);
     });
 
     it('Scenario: a collection that is not a list is an incident, retried after correction', async () => {
-      const started = await ctx.engine.processes.start(olivia, 'samplingMi', { variables: { containers: 'C1' } });
+      const started = await ctx.engine.processes.start(olivia, 'samplingMi', {
+        variables: { containers: 'C1' },
+      });
       assert.equal(started.status, 'incident');
       const retried = await ctx.engine.incidents.retry(quinn, started.incidents[0]!.id, {
         variables: { containers: ['C1'] },
       });
-      assert.deepEqual(retried.openTasks.map((t) => t.elementId), ['sample']);
+      assert.deepEqual(
+        retried.openTasks.map((t) => t.elementId),
+        ['sample'],
+      );
     });
   });
 
@@ -140,28 +162,42 @@ describe('Feature: the hard cases of token semantics', () => {
     };
 
     it('Scenario: the lab check passes; its variables come back and the caller goes on', async () => {
-      const started = await ctx.engine.processes.start(olivia, 'releaseWithLabCheck', { businessKey: 'B-100' });
+      const started = await ctx.engine.processes.start(olivia, 'releaseWithLabCheck', {
+        businessKey: 'B-100',
+      });
       const child = await called(started.id);
       assert.equal(child.key, 'labCheck');
       assert.equal(child.businessKey, 'B-100');
       assert.equal(child.parentInstanceId, started.id);
-      const done = await ctx.engine.tasks.complete(olivia, taskAt(child, 'measure'), { variables: { assay: 99.5 } });
+      const done = await ctx.engine.tasks.complete(olivia, taskAt(child, 'measure'), {
+        variables: { assay: 99.5 },
+      });
       assert.equal(done.status, 'completed');
       await ctx.engine.jobs.runDue();
       const parent = await ctx.engine.processes.get(quinn, started.id);
-      assert.deepEqual(parent.openTasks.map((t) => t.elementId), ['release']);
+      assert.deepEqual(
+        parent.openTasks.map((t) => t.elementId),
+        ['release'],
+      );
       assert.equal(parent.variables.assay, 99.5);
       await ctx.engine.tasks.complete(petra, taskAt(parent, 'release'));
     });
 
     it('Scenario: the lab check ends with OOS; the caller catches the error on the call activity', async () => {
-      const started = await ctx.engine.processes.start(olivia, 'releaseWithLabCheck', { businessKey: 'B-101' });
+      const started = await ctx.engine.processes.start(olivia, 'releaseWithLabCheck', {
+        businessKey: 'B-101',
+      });
       const child = await called(started.id);
-      const ended = await ctx.engine.tasks.complete(olivia, taskAt(child, 'measure'), { variables: { assay: 90 } });
+      const ended = await ctx.engine.tasks.complete(olivia, taskAt(child, 'measure'), {
+        variables: { assay: 90 },
+      });
       assert.equal(ended.status, 'terminated');
       await ctx.engine.jobs.runDue();
       const parent = await ctx.engine.processes.get(quinn, started.id);
-      assert.deepEqual(parent.openTasks.map((t) => t.elementId), ['investigate']);
+      assert.deepEqual(
+        parent.openTasks.map((t) => t.elementId),
+        ['investigate'],
+      );
       const types = (await ctx.engine.processes.history(quinn, started.id)).map((e) => e.type);
       assert.ok(types.includes('call.failed') && types.includes('error.caught'));
       assert.equal((await ctx.engine.verify()).ok, true);

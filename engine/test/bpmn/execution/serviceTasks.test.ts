@@ -26,7 +26,9 @@ describe('Feature: service and business-rule tasks done by handlers as jobs', ()
 
   it('Scenario: the handler reads the scale; a FEEL decision judges the weight', async () => {
     scale = 10.05;
-    const started = await ctx.engine.processes.start(olivia, 'scaleWeighing', { variables: { material: 'API-1' } });
+    const started = await ctx.engine.processes.start(olivia, 'scaleWeighing', {
+      variables: { material: 'API-1' },
+    });
     assert.deepEqual(started.activeElements, [{ elementId: 'read', waitsFor: 'job' }]);
     assert.equal(await ctx.engine.jobs.runDue(), 1);
     const done = await ctx.engine.processes.get(quinn, started.id);
@@ -43,8 +45,13 @@ describe('Feature: service and business-rule tasks done by handlers as jobs', ()
     const started = await ctx.engine.processes.start(olivia, 'scaleWeighing');
     await ctx.engine.jobs.runDue();
     const instance = await ctx.engine.processes.get(quinn, started.id);
-    assert.deepEqual(instance.openTasks.map((t) => t.elementId), ['manual']);
-    const done = await ctx.engine.tasks.complete(olivia, taskAt(instance, 'manual'), { variables: { weight: 12 } });
+    assert.deepEqual(
+      instance.openTasks.map((t) => t.elementId),
+      ['manual'],
+    );
+    const done = await ctx.engine.tasks.complete(olivia, taskAt(instance, 'manual'), {
+      variables: { weight: 12 },
+    });
     assert.equal(done.status, 'completed');
     assert.equal(done.variables.inTolerance, false);
   });
