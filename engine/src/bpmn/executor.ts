@@ -188,6 +188,21 @@ function upstreamOf(graph: ProcessGraph, join: string): Set<string> {
     queue.push(...node.incoming.map((f) => graph.flows[f]!.source));
     // A boundary event's token comes from its activity; an event-gateway target's from the gateway.
     if (node.attachedTo) queue.push(node.attachedTo);
+    // A link catch event is reached from the link throw events of its name beside it.
+    const link =
+      node.event?.type === 'link' && node.kind === 'intermediateCatchEvent' ? node.event.name : null;
+    if (link !== null) {
+      for (const thrower of Object.values(graph.nodes)) {
+        if (
+          thrower.kind === 'intermediateThrowEvent' &&
+          thrower.parent === node.parent &&
+          thrower.event?.type === 'link' &&
+          thrower.event.name === link
+        ) {
+          queue.push(thrower.id);
+        }
+      }
+    }
   }
   perGraph.set(join, found);
   return found;
@@ -576,14 +591,10 @@ export class Execution {
   }
 
   private scheduleWork(node: FlowNode, token: Token): void {
-    const scope = token.scope ?? null;
     const payload: Record<string, unknown> =
       token.wait === 'call'
-        ? {
-            processKey: node.calledElement,
-            // Without mappings the called process gets every variable the caller sees.
-            variables: this.context(scope),
-          }
+        ? // The called process gets the variables the caller sees when the job runs (a retry included).
+          { processKey: node.calledElement }
         : { type: node.service!.type, retries: node.service!.retries };
     const job = this.addJob(token, node, token.wait === 'call' ? 'call' : 'service', this.now, payload);
     token.jobId = job.id;
@@ -739,7 +750,8 @@ export class Execution {
           true);
     end();
     // Results stay in the iteration when the body collects outputs; otherwise they go up as usual.
-    const changes = spec.outputElement ? [] : this.assign(body.parent, result);
+    // From the inner instance: what it holds (its item, its counter) stays there and ends with it.
+    const changes = this.assign(iteration.id, result);
     mi.outputs[iteration.index!] = output;
     mi.completed += 1;
     Object.assign(body.variables, counters);
@@ -1327,12 +1339,23 @@ export class Execution {
           break;
         }
       }
+      // A new variable goes to the process, except inside an inner instance whose activity collects
+      // an output element: there it stays local, so parallel inner instances do not share it.
+      holder ??= this.isolatingIteration(scope);
       const bag = holder ? holder.variables : this.variables;
       const prefix = holder ? `/${pointer(holder.node)}[${holder.id}]` : '';
       changes.push(...variableChanges(bag, { [key]: value }, prefix));
       bag[key] = value;
     }
     return changes;
+  }
+
+  private isolatingIteration(scope: string | null): Scope | null {
+    for (let s = scope; s !== null; s = this.scopes.get(s)!.parent) {
+      const sc = this.scopes.get(s)!;
+      if (sc.kind === 'iteration' && this.node(sc.node).multiInstance?.outputElement) return sc;
+    }
+    return null;
   }
 
   private markIncident(token: Token, message: string, retry: NonNullable<Token['retry']>): void {

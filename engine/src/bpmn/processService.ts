@@ -972,10 +972,12 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
         await runService(trx, job, instance, token);
         return;
       case 'call': {
-        const { processKey, variables } = job.payload as {
-          processKey: string;
-          variables: Record<string, unknown>;
-        };
+        const { processKey } = job.payload as { processKey: string };
+        const { graph } = await definition(instance.definition_id, trx);
+        // What the caller sees now, not when the call was scheduled: a retry passes corrections on.
+        const variables = new Execution(graph, instance.tokens, instance.variables, clock.now(), randomUUID, {
+          scopes: instance.scopes,
+        }).visibleVariables(token.id);
         const latest = await processRepository.latestDefinition(trx, processKey);
         if (!latest) throw new Error(`No process with key ${processKey} is deployed to be called`);
         const child = await startOn(
