@@ -18,6 +18,7 @@ describe('Feature: message events', () => {
       'messages-complaint-start.bpmn',
       'messages-sample-handover.bpmn',
       'messages-deviation-race.bpmn',
+      'messages-batch-ready.bpmn',
     ]) {
       await deploy(ctx.engine, quinn, model);
     }
@@ -254,6 +255,31 @@ describe('Feature: message events', () => {
 
     it('Scenario: a process that starts only by a message cannot be started by hand', async () => {
       await assert.rejects(ctx.engine.processes.start(olivia, 'complaintIntake'), ConflictError);
+    });
+  });
+
+  describe('Message intermediate throw event', () => {
+    it('Scenario: production tells QA its batch is ready; the message carries the key and no variables', async () => {
+      // Given QA waits for batch B-7 and batch B-8
+      const waits = await ctx.engine.processes.start(quinn, 'awaitBatch', { variables: { batch: 'B-7' } });
+      const other = await ctx.engine.processes.start(quinn, 'awaitBatch', { variables: { batch: 'B-8' } });
+      // When production finishes B-7, whose throw event goes out through the job worker
+      const production = await ctx.engine.processes.start(olivia, 'finishBatch', {
+        variables: { batch: 'B-7', operatorNote: 'line 2' },
+      });
+      assert.equal(production.status, 'completed');
+      assert.equal(await ctx.engine.jobs.runDue(), 1);
+      // Then only B-7's review opens, and nothing of the sender's variables came along
+      const reviewed = await get(waits.id);
+      assert.deepEqual(
+        reviewed.openTasks.map((t) => t.elementId),
+        ['review'],
+      );
+      assert.equal(reviewed.variables.operatorNote, undefined);
+      assert.deepEqual((await get(other.id)).activeElements, [
+        { elementId: 'batchReady', waitsFor: 'message' },
+      ]);
+      assert.ok((await types(production.id)).includes('message.thrown'));
     });
   });
 
