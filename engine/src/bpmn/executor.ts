@@ -297,13 +297,6 @@ export class Execution {
     return changes;
   }
 
-  /** Old name kept for the task and timer paths: a token leaves its element. */
-  leave(tokenId: string): void {
-    const token = this.token(tokenId);
-    if (token.wait === 'timer' || token.wait === 'message' || token.wait === 'signal') this.fire(tokenId);
-    else this.complete(tokenId);
-  }
-
   /**
    * What a catch event waited for happened (its timer is due, its message or signal came), with
    * the variables the message or signal carries.

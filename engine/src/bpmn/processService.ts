@@ -484,6 +484,19 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     return view(instance, graph, version);
   }
 
+  /** The executor over an instance as it was read. */
+  const executionOf = (instance: InstanceRow, graph: ProcessGraph, at: Date) =>
+    new Execution(graph, instance.tokens, instance.variables, at, randomUUID, {
+      scopes: instance.scopes,
+      called: instance.parent_instance_id !== null,
+    });
+
+  /** What a waiting token sees: for a handler, or for the process a call activity starts. */
+  async function visibleVariables(db: Db, instance: InstanceRow, token: Token) {
+    const { graph } = await definition(instance.definition_id, db);
+    return executionOf(instance, graph, clock.now()).visibleVariables(token.id);
+  }
+
   async function get(principal: Principal, id: string): Promise<InstanceView> {
     requirePermission(principal, 'audit.read');
     const instance = await processRepository.findInstance(knex, id);
@@ -510,10 +523,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
   ): Promise<InstanceView> {
     const { graph, version } = await definition(instance.definition_id, db);
     const at = clock.now();
-    const execution = new Execution(graph, instance.tokens, instance.variables, at, randomUUID, {
-      scopes: instance.scopes,
-      called: instance.parent_instance_id !== null,
-    });
+    const execution = executionOf(instance, graph, at);
     const drafts = change(execution);
     const step = execution.result();
     const writes = writesOf(
@@ -973,11 +983,8 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
         return;
       case 'call': {
         const { processKey } = job.payload as { processKey: string };
-        const { graph } = await definition(instance.definition_id, trx);
         // What the caller sees now, not when the call was scheduled: a retry passes corrections on.
-        const variables = new Execution(graph, instance.tokens, instance.variables, clock.now(), randomUUID, {
-          scopes: instance.scopes,
-        }).visibleVariables(token.id);
+        const variables = await visibleVariables(trx, instance, token);
         const latest = await processRepository.latestDefinition(trx, processKey);
         if (!latest) throw new Error(`No process with key ${processKey} is deployed to be called`);
         const child = await startOn(
@@ -1066,10 +1073,7 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     const { type } = job.payload as { type: string };
     const handler = handlers.get(type);
     if (!handler) throw new Error(`No handler is registered for attest:type "${type}"`);
-    const { graph } = await definition(instance.definition_id, trx);
-    const variables = new Execution(graph, instance.tokens, instance.variables, clock.now(), randomUUID, {
-      scopes: instance.scopes,
-    }).visibleVariables(token.id);
+    const variables = await visibleVariables(trx, instance, token);
     let result: ServiceResult | void;
     try {
       result = await handler({
