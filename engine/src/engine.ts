@@ -1,5 +1,6 @@
 import { createAuditService } from './audit/auditService.ts';
 import { createProcessService } from './bpmn/processService.ts';
+import { createFormService } from './forms/formService.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
 import { createIdentityService } from './identity/identityService.ts';
@@ -20,7 +21,8 @@ export function createEngine(options: EngineOptions) {
   const clock = options.clock ?? systemClock;
   const settings = resolveSettings(options.settings);
   const identity = createIdentityService({ knex, clock, settings });
-  const { tasks, incidents, jobs, ...processes } = createProcessService({ knex, clock });
+  const forms = createFormService({ knex, clock });
+  const { tasks, incidents, jobs, ...processes } = createProcessService({ knex, clock, forms, identity });
   return {
     database: options.database,
     settings,
@@ -29,6 +31,7 @@ export function createEngine(options: EngineOptions) {
     signatures: createSignatureService({ knex, clock, identity }),
     records: createRecordService({ knex, clock }),
     audit: createAuditService({ knex, clock }),
+    forms: { save: forms.save, list: forms.list, get: forms.get },
     processes,
     tasks,
     incidents,

@@ -48,8 +48,11 @@ export type EventTrigger =
 
 /** GMP attributes of a user task (the `attest:` extension). */
 export interface UserTaskSpec {
-  /** Form key and version, e.g. `dispensing@2`; null for a task without a form. */
+  /** Form key and version, e.g. `dispensing@2` (or `dispensing`: the latest); null for a task without a form. */
   formKey: string | null;
+  /** The form version the deployment pinned (set at deployment, not by the compiler). */
+  formId?: string;
+  formVersion?: number;
   candidateRoles: string[];
   /** SOP ids whose current qualification the performer needs (A8). */
   qualifications: string[];

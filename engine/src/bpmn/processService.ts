@@ -30,6 +30,10 @@ import {
   type Writes,
 } from './processRepository.ts';
 import { createMigration } from './migration.ts';
+import type { FormService } from '../forms/formService.ts';
+import { createTaskForms } from '../forms/taskForms.ts';
+import type { Submission } from '../forms/taskValues.ts';
+import type { IdentityService } from '../identity/identityService.ts';
 import { WriteBatcher } from './writeBatcher.ts';
 
 export interface DeployedDefinition {
@@ -119,7 +123,6 @@ export interface IncidentView {
  * a model that asks for a qualification check must get one.
  */
 const NOT_YET_ENFORCED: [keyof NonNullable<ProcessGraph['nodes'][string]['userTask']>, string][] = [
-  ['formKey', 'forms'],
   ['qualifications', 'qualification checks'],
   ['signatureMeaning', 'signing a task'],
   ['secondPersonVerification', 'second-person verification'],
@@ -186,7 +189,17 @@ const retryDelayMs = (attempt: number) => 10_000 * attempt * attempt;
 /** How often a correlation or broadcast is tried again when an instance moved under it. */
 const CONFLICT_RETRIES = 5;
 
-export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock }) {
+export function createProcessService({
+  knex,
+  clock,
+  forms,
+  identity,
+}: {
+  knex: Knex;
+  clock: Clock;
+  forms: FormService;
+  identity: IdentityService;
+}) {
   const graphs = new Map<string, { graph: ProcessGraph; version: number }>();
   const handlers = new Map<string, ServiceHandler>();
   // Concurrent starts and moves share statements and commits; each instance stays version-guarded.
@@ -239,17 +252,20 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
         { pointer: '/xml', keyword: 'required', message: 'is required' },
       ]);
     }
-    const { processes } = await compileBpmn(xml);
+    // Compiled graphs are frozen; deployment pins forms into its own copies.
+    const processes = (await compileBpmn(xml)).processes.map((g) => structuredClone(g));
     const problems = processes.flatMap((graph) => unenforced(graph));
     if (problems.length > 0)
       throw new InputError(
         `The model cannot be deployed: ${problems.map((p) => p.message).join('; ')}`,
         problems,
       );
-    const contentHash = sha256Hex(xml);
     const at = clock.now();
     const startJobs = processes.map((graph) => timerStarts(graph, at));
     return knex.transaction(async (trx) => {
+      const pins = await pinForms(trx, principal, processes);
+      // The same XML pinned to other form versions is other content.
+      const contentHash = sha256Hex(pins.length === 0 ? xml : `${xml}\n${canonicalize(pins)}`);
       const definitions: DeployedDefinition[] = [];
       for (const [index, graph] of processes.entries()) {
         const existing = await processRepository.findDefinitionByHash(trx, graph.key, contentHash);
@@ -281,6 +297,36 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
       }
       return { definitions };
     });
+  }
+
+  /**
+   * Pins the form of every user task to one version (`key@n`, or the latest of `key`) and freezes
+   * that version: a deployed process always shows the form it was deployed with. An unknown form
+   * refuses the deployment, naming the task.
+   */
+  async function pinForms(trx: Knex.Transaction, principal: Principal, processes: ProcessGraph[]) {
+    const pins: { elementId: string; formId: string }[] = [];
+    const problems: FieldError[] = [];
+    for (const graph of processes) {
+      for (const node of Object.values(graph.nodes)) {
+        const reference = node.userTask?.formKey;
+        if (!reference) continue;
+        const pinned = await forms.pin(trx, principal, reference);
+        if (typeof pinned === 'string') {
+          problems.push({ pointer: `/elements/${node.id}`, keyword: 'reference', message: pinned });
+          continue;
+        }
+        node.userTask!.formId = pinned.id;
+        node.userTask!.formVersion = pinned.version;
+        pins.push({ elementId: `${graph.key}/${node.id}`, formId: pinned.id });
+      }
+    }
+    if (problems.length > 0)
+      throw new InputError(
+        `The model cannot be deployed: ${problems.map((p) => p.message).join('; ')}`,
+        problems,
+      );
+    return pins;
   }
 
   /** The first jobs of a process's timer start events; a timer that cannot be scheduled refuses the model. */
@@ -618,14 +664,31 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     }
   }
 
-  /** Completes a user task with its output variables; the instance moves on to its next wait states. */
+  /**
+   * Completes a user task: a task with a form through the submission pipeline (values, provenance,
+   * exceptions in the same transaction), one without with its output variables. The instance moves
+   * on to its next wait states.
+   */
   async function complete(
     principal: Principal,
     taskId: string,
-    input: { variables?: Record<string, unknown> } = {},
+    input: { variables?: Record<string, unknown> } & Submission = {},
   ): Promise<InstanceView> {
     const variables = checkVariables(input.variables);
     const { task, instance } = await openTask(principal, taskId);
+    if (await taskForms.hasForm(task, instance)) {
+      if (input.variables !== undefined) {
+        throw new InputError('A task with a form is completed with its form data, not variables', [
+          { pointer: '/variables', keyword: 'form', message: 'send the form data in data instead' },
+        ]);
+      }
+      return taskForms.complete<InstanceView>(principal, taskId, input);
+    }
+    if (input.data !== undefined) {
+      throw new InputError('This task has no form; complete it with variables', [
+        { pointer: '/data', keyword: 'form', message: 'the task has no form' },
+      ]);
+    }
     const token = tokenOf(instance, task);
     return move(
       eventActor(principal),
@@ -639,6 +702,22 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
       { taskUpdates: [{ id: taskId, status: 'completed', completedBy: principal.userId, assignee: null }] },
     );
   }
+
+  const taskForms = createTaskForms({
+    knex,
+    clock,
+    forms,
+    identity,
+    process: {
+      openTask,
+      findTask: (taskId) => processRepository.findTaskWithInstance(knex, taskId),
+      tokenOf,
+      graphOf: async (instance, db) => (await definition(instance.definition_id, db)).graph,
+      visibleVariables,
+      move: (actor, instance, change, extra, db) =>
+        move(actor, instance, change, extra, db) as Promise<never>,
+    },
+  });
 
   async function listIncidents(principal: Principal, instanceId?: string): Promise<IncidentView[]> {
     requirePermission(principal, 'audit.read');
@@ -1218,7 +1297,14 @@ export function createProcessService({ knex, clock }: { knex: Knex; clock: Clock
     messages: { correlate: correlateMessage },
     signals: { broadcast: broadcastSignal },
     handlers: { register: registerHandler },
-    tasks: { list: listTasks, claim, complete },
+    tasks: {
+      list: listTasks,
+      claim,
+      complete,
+      form: taskForms.form,
+      saveValues: taskForms.save,
+      verify: taskForms.verify,
+    },
     incidents: { list: listIncidents, retry: retryIncident },
     jobs: { runDue: runDueJobs, failed: failedJobs },
     migrate: createMigration({ knex, clock, view }).migrate,

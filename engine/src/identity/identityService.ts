@@ -22,6 +22,7 @@ import {
   eventActor,
   isPermission,
   requirePermission,
+  type Permission,
   type Principal,
   type RoleDefinition,
 } from './permissions.ts';
@@ -117,6 +118,42 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     }
     if (row.failed_logins > 0) await userRepository.clearFailures(knex, row.id);
     return row;
+  }
+
+  /**
+   * A second person signing at someone else's device (a verifier at the operator's tablet, A7):
+   * they give their own user id and password, checked like a signature (B1). A wrong password
+   * counts towards their lockout. Returns who they are and what they may do.
+   */
+  async function signerByCredentials(
+    username: unknown,
+    password: unknown,
+  ): Promise<{ user: UserRow; roles: string[]; permissions: ReadonlySet<Permission> }> {
+    const missing = [
+      ...(typeof username !== 'string' || !username.trim() ? ['/username'] : []),
+      ...(typeof password !== 'string' || password === '' ? ['/password'] : []),
+    ];
+    if (missing.length > 0) {
+      throw new InputError(
+        'The user id and password of the person signing are required',
+        missing.map((pointer) => ({ pointer, keyword: 'required', message: 'is required to sign' })),
+      );
+    }
+    const row = await userRepository.findByUsername(knex, (username as string).trim().toLowerCase());
+    if (!row) {
+      await verifyPassword(await dummyPasswordHash(settings), password as string);
+      throw new AuthenticationError('Wrong user name or password; nothing was signed');
+    }
+    if (row.locked_at) throw new AccountLockedError();
+    if (!row.active) throw new AuthenticationError('Wrong user name or password; nothing was signed');
+    if (!(await verifyPassword(row.password_hash, password as string))) {
+      await recordFailure(row, 'signature');
+      throw new AuthenticationError('Wrong user name or password; nothing was signed');
+    }
+    if (row.must_change_password || passwordExpired(row)) throw new PasswordChangeRequiredError();
+    if (row.failed_logins > 0) await userRepository.clearFailures(knex, row.id);
+    const { roles, permissions } = await userRepository.permissionsOf(knex, row.id);
+    return { user: row, roles, permissions };
   }
 
   async function login(input: {
@@ -644,6 +681,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     logout,
     changePassword,
     reauthenticate,
+    signerByCredentials,
     createUser,
     setUserRoles,
     setActive,

@@ -19,11 +19,14 @@ export interface SignatureRow {
   withdrawn_at: Date | null;
   withdrawn_by: string | null;
   withdrawal_reason: string | null;
+  /** For a signature over values of one task (a verification): the task and the values. */
+  task_id?: string | null;
+  pointers?: string[] | null;
 }
 
 export const signatureRepository = {
   async insert(db: Db, row: SignatureRow): Promise<void> {
-    await db('signatures').insert(row);
+    await db('signatures').insert({ ...row, pointers: row.pointers ? JSON.stringify(row.pointers) : null });
   },
 
   find: (db: Db, id: string) =>

@@ -12,6 +12,7 @@ import { recordRepository } from '../records/recordRepository.ts';
 import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
 import { writeSignature } from './signatureWriter.ts';
 import { loadSignedContent } from './subjectContent.ts';
+import { taskSignedContent } from '../forms/taskValues.ts';
 import { isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
 
 /** The authority each meaning needs (A2, B6). */
@@ -57,6 +58,7 @@ export function toSignature(row: SignatureRow, currentHash: string | null): Sign
       text: `${row.meaning} by ${row.signer_name} (${row.signer_username}) on ${formatManifestationTime(row.signed_at)}`,
     },
     contentChanged: currentHash !== null && currentHash !== row.content_hash,
+    covers: row.task_id ? { taskId: row.task_id, pointers: row.pointers ?? [] } : null,
     withdrawn: row.withdrawn_at
       ? {
           at: row.withdrawn_at.toISOString(),
@@ -190,13 +192,17 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
       throw new NotFoundError(`There is no record ${recordId}`);
     }
     const hashes = new Map<string, string>();
-    for (const t of new Set(rows.map((r) => r.record_type))) {
+    for (const t of new Set(rows.filter((r) => !r.task_id).map((r) => r.record_type))) {
       hashes.set(
         t,
         contentHash((await loadSignedContent(knex, { id: recordId, type: t as Subject['type'] })).content),
       );
     }
-    return rows.map((r) => toSignature(r, hashes.get(r.record_type) ?? null));
+    // A signature over values of one task is checked against those values as they are now.
+    for (const r of rows.filter((r) => r.task_id)) {
+      hashes.set(r.id, contentHash(await taskSignedContent(knex, r.task_id!, r.pointers ?? [])));
+    }
+    return rows.map((r) => toSignature(r, hashes.get(r.task_id ? r.id : r.record_type) ?? null));
   }
 
   return { sign, withdraw, list };

@@ -31,5 +31,7 @@ export interface Signature {
   manifestation: Manifestation;
   /** True when the content signed no longer matches the record as it is now (B4). */
   contentChanged: boolean;
+  /** A signature over values of one task (a verification): the task and the values it covers. */
+  covers: { taskId: string; pointers: string[] } | null;
   withdrawn: null | { at: string; by: string; reason: string };
 }

@@ -15,6 +15,7 @@ import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
 import { roleOperations } from './routes/roles.ts';
 import { taskOperations } from './routes/tasks.ts';
+import { formOperations } from './routes/forms.ts';
 import { userOperations } from './routes/users.ts';
 import { securityHeaders } from './securityHeaders.ts';
 import { createTokens } from './tokens.ts';
@@ -46,6 +47,7 @@ export function createApp({ engine, jwtSecret, logger, loginRateLimit, trustProx
     ...recordOperations(engine),
     ...processOperations(engine),
     ...taskOperations(engine),
+    ...formOperations(engine),
     ...eventOperations(engine),
   ];
   const document = openApiDocument(operations, runtimePackage.version);

@@ -44,6 +44,7 @@ const SUBJECTS: Record<SubjectType, string> = {
   ledger: 'the ledger of sealed heads',
   definition: 'a deployed process definition',
   instance: 'a process instance',
+  form: 'a form version',
 };
 const INSTANCE_STATUSES: Record<InstanceView['status'], string> = {
   active: 'waits for people or is moving',
@@ -86,6 +87,20 @@ const enumOf = (descriptions: Record<string, string>, what: string): Schema => (
     .join(', ')}`,
 });
 const nullableInstant = { type: ['string', 'null'], format: 'date-time' } as const;
+
+const FORM_VERSION = {
+  id,
+  key: string,
+  version: integer,
+  title: nullableString,
+  contentHash: sha256,
+  createdAt: instant,
+  updatedAt: instant,
+  lockedAt: {
+    ...nullableInstant,
+    description: 'When a deployed process first used it; from then on it never changes (D3)',
+  },
+};
 
 export const COMPONENTS = {
   Problem: closed(
@@ -209,6 +224,15 @@ export const COMPONENTS = {
       recordVersion: integer,
       manifestation: { $ref: '#/components/schemas/Manifestation' },
       contentChanged: { type: 'boolean', description: 'The record changed after it was signed (B4)' },
+      covers: {
+        oneOf: [
+          { type: 'null' },
+          closed(
+            { taskId: id, pointers: { type: 'array', items: string } },
+            'A verification: the task and the values it covers',
+          ),
+        ],
+      },
       withdrawn: {
         oneOf: [
           { type: 'null' },
@@ -336,6 +360,147 @@ export const COMPONENTS = {
     },
     'A migration of a process instance to another version of its process, or a dry run of one',
     ['instance'],
+  ),
+  FormVersion: closed(FORM_VERSION, 'A version of a form'),
+  ImportedForm: closed(
+    {
+      ...FORM_VERSION,
+      created: { type: 'boolean', description: 'A new version was created' },
+      revised: { type: 'boolean', description: 'The latest version, not yet used, was changed' },
+    },
+    'The form version an import created, revised or found unchanged',
+  ),
+  FormDetail: closed(
+    {
+      ...FORM_VERSION,
+      definition: { type: 'object', description: 'The Form.io definition as imported' },
+      schema: {
+        type: 'object',
+        description: 'JSON Schema 2020-12 with x-attest keywords every submission meets',
+      },
+      render: {
+        type: 'object',
+        description: 'The definition for formio.js: instructions sanitized, GMP types as inputs',
+      },
+    },
+    'A form version with its definition and the schema it compiles to',
+  ),
+  TaskForm: closed(
+    {
+      taskId: id,
+      status: enumOf(TASK_STATUSES, 'Where the task is'),
+      form: closed(
+        { id, key: string, version: integer, title: nullableString, components: { type: 'array' } },
+        'The form version the task is pinned to, ready for formio.js',
+      ),
+      data: { type: 'object', description: 'Current values as form data, calculated values worked out' },
+      values: {
+        type: 'array',
+        items: closed(
+          {
+            pointer: string,
+            value: {},
+            source: { type: 'string', enum: ['manual', 'device', 'calculated'] },
+            device: {
+              oneOf: [
+                { type: 'null' },
+                closed(
+                  { deviceId: string, channel: nullableString, raw: string },
+                  'Device, channel and raw reading (E3)',
+                ),
+              ],
+            },
+            naReason: nullableString,
+            entered: {
+              type: ['number', 'null'],
+              description: 'The number as entered, when rounding changed it',
+            },
+            enteredBy: id,
+            enteredAt: instant,
+            changedAfterEntry: { type: 'boolean', description: 'Changed after its original entry (D5)' },
+            originalValue: {},
+            changedBy: { oneOf: [{ type: 'null' }, id] },
+            changedAt: nullableInstant,
+            changeReason: nullableString,
+            verifiedBy: { oneOf: [{ type: 'null' }, id] },
+            verifiedAt: nullableInstant,
+            verificationId: { oneOf: [{ type: 'null' }, id] },
+            needsVerification: {
+              type: 'boolean',
+              description: 'Needs a second person before completion (E5)',
+            },
+          },
+          'A value with its provenance and history',
+        ),
+      },
+      fields: {
+        type: 'array',
+        items: closed(
+          {
+            pointer: string,
+            key: string,
+            label: string,
+            type: string,
+            unit: nullableString,
+            decimals: { type: ['integer', 'null'] },
+            required: boolean,
+            critical: boolean,
+            naAllowed: boolean,
+            capture: { type: 'string', enum: ['manual', 'device', 'either'] },
+            calculated: boolean,
+            limits: {
+              oneOf: [
+                { type: 'null' },
+                closed(
+                  {
+                    alert: {
+                      oneOf: [
+                        { type: 'null' },
+                        closed(
+                          { min: { type: ['number', 'null'] }, max: { type: ['number', 'null'] } },
+                          'A band',
+                        ),
+                      ],
+                    },
+                    action: {
+                      oneOf: [
+                        { type: 'null' },
+                        closed(
+                          { min: { type: ['number', 'null'] }, max: { type: ['number', 'null'] } },
+                          'A band',
+                        ),
+                      ],
+                    },
+                    reject: boolean,
+                  },
+                  'Limits as they apply now',
+                ),
+              ],
+            },
+            locked: { type: 'boolean', description: 'Not editable here: calculated, or the task is closed' },
+          },
+          'A field of the form with its GMP properties',
+        ),
+      },
+      exceptions: {
+        type: 'array',
+        items: closed(
+          {
+            id,
+            pointer: nullableString,
+            type: string,
+            severity: { type: 'string', enum: ['low', 'medium', 'high'] },
+            blocking: boolean,
+            message: string,
+            raisedAt: instant,
+          },
+          'An exception the values raised',
+        ),
+      },
+      signatureId: { ...id, description: 'After a verification: the signature (meaning Verified) it made' },
+    },
+    'The renderer contract: a task’s form with its values, limits, locks and exceptions',
+    ['signatureId'],
   ),
   Task: closed(
     {

@@ -118,7 +118,11 @@ export function openApiDocument(operations: Operation[], version: string) {
       { name: 'records', description: 'GMP records and their audit trails (C1–C5)' },
       { name: 'signatures', description: 'Electronic signatures (B1–B7)' },
       { name: 'processes', description: 'BPMN process definitions, their versions and instances' },
-      { name: 'tasks', description: 'User tasks and incidents of process instances' },
+      {
+        name: 'tasks',
+        description: 'User tasks, their forms and values, and incidents of process instances',
+      },
+      { name: 'forms', description: 'Form versions: Form.io definitions compiled to JSON Schema (E4, F4)' },
       { name: 'platform', description: 'Health and this document' },
     ],
     security: [{ bearer: [] }],

@@ -42,6 +42,8 @@ const VALID_BODIES: Record<string, object> = {
   deployProcess: { xml: '<definitions />' },
   correlateMessage: { name: 'Lab result', correlationKey: 'S-1', variables: { result: 'pass' } },
   broadcastSignal: { name: 'Line stop', variables: { line: 3 } },
+  importForm: { key: 'dispensing', definition: { components: [] } },
+  verifyTaskValues: { username: 'oscar', password: 'a password', pointers: ['/lot'] },
   migrateInstance: {
     targetDefinitionId: '00000000-0000-4000-8000-00000000beef',
     mapping: { review: 'qaReview' },
@@ -50,7 +52,12 @@ const VALID_BODIES: Record<string, object> = {
 };
 
 /** Request bodies larger than the default are allowed where a whole file is sent. */
-const BODY_LIMITS_KB: Record<string, number> = { deployProcess: 3907 };
+const BODY_LIMITS_KB: Record<string, number> = {
+  deployProcess: 3907,
+  importForm: 4096,
+  saveTaskValues: 1024,
+  completeTask: 1024,
+};
 
 const clone = <T>(value: T): T => structuredClone(value);
 

@@ -75,6 +75,8 @@ describe('Feature: the platform around the API', () => {
     assert.deepEqual(operations.sort(), [
       'DELETE /api/users/{id}',
       'GET /api/auth/me',
+      'GET /api/forms',
+      'GET /api/forms/{key}',
       'GET /api/health',
       'GET /api/incidents',
       'GET /api/instances/{id}',
@@ -87,6 +89,7 @@ describe('Feature: the platform around the API', () => {
       'GET /api/records/{id}/signatures',
       'GET /api/roles',
       'GET /api/tasks',
+      'GET /api/tasks/{id}/form',
       'GET /api/users',
       'GET /api/users/{id}',
       'GET /api/users/{id}/audit',
@@ -94,6 +97,7 @@ describe('Feature: the platform around the API', () => {
       'POST /api/auth/logout',
       'POST /api/auth/password',
       'POST /api/auth/refresh',
+      'POST /api/forms',
       'POST /api/incidents/{id}/retry',
       'POST /api/instances/{id}/migrate',
       'POST /api/messages',
@@ -104,11 +108,13 @@ describe('Feature: the platform around the API', () => {
       'POST /api/signatures/{id}/withdraw',
       'POST /api/tasks/{id}/claim',
       'POST /api/tasks/{id}/complete',
+      'POST /api/tasks/{id}/verification',
       'POST /api/users',
       'POST /api/users/{id}/deactivate',
       'POST /api/users/{id}/reactivate',
       'POST /api/users/{id}/reset-password',
       'PUT /api/roles/{name}',
+      'PUT /api/tasks/{id}/values',
       'PUT /api/users/{id}/roles',
     ]);
     const raw = document as any;
@@ -123,9 +129,13 @@ describe('Feature: the platform around the API', () => {
     for (const { where, schema } of schemas) {
       // Process variables and a migration's element ids are named by the model, so their objects
       // are open: they are bounded instead, a mapping's names and values too.
-      if (schema.type === 'object' && where.endsWith('body/variables'))
+      // Form data and Form.io definitions are named by the form's author: bounded, checked by the engine.
+      if (schema.type === 'object' && /body\/(variables|data|definition)$/.test(where))
         assert.ok(schema.maxProperties > 0, where);
-      else if (schema.type === 'object' && where.endsWith('body/mapping')) {
+      else if (schema.type === 'object' && /body\/(sources|na)$/.test(where)) {
+        assert.ok(schema.maxProperties > 0, where);
+        assert.ok(schema.propertyNames.maxLength > 0, where);
+      } else if (schema.type === 'object' && where.endsWith('body/mapping')) {
         assert.ok(schema.maxProperties > 0, where);
         assert.ok(schema.propertyNames.maxLength > 0 && schema.additionalProperties.maxLength > 0, where);
       } else if (schema.type === 'object') assert.equal(schema.additionalProperties, false, where);

@@ -130,11 +130,16 @@ describe('Feature: BPMN processes, user tasks and incidents over HTTP', () => {
         );
         assert.deepEqual([complex.body.detail, complex.body.errors], [refusal.message, refusal.errors]);
         const attest = 'xmlns:attest="http://attest.dev/schema/bpmn/1.0"';
+        const qualified = await deploy(
+          'quinn',
+          model('<userTask id="cg" attest:qualifications="SOP-QA-001" />', attest),
+        );
+        expectInput(qualified, '/elements/cg', 'unsupported');
         const withForm = await deploy(
           'quinn',
           model('<userTask id="cg" attest:formKey="batch@1" />', attest),
         );
-        expectInput(withForm, '/elements/cg', 'unsupported');
+        expectInput(withForm, '/elements/cg', 'reference');
         const notXml = await deploy('quinn', '<definitions><process id="x"');
         assert.ok(assertProblem(notXml, 400, 'input').errors?.length);
       });

@@ -3,6 +3,7 @@ import * as foundation from './20261124080000_foundation.ts';
 import * as processes from './20261124090000_processes.ts';
 import * as jobs from './20261124100000_jobs.ts';
 import * as events from './20261124110000_events.ts';
+import * as forms from './20261124120000_forms.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '20261124090000_processes': processes,
   '20261124100000_jobs': jobs,
   '20261124110000_events': events,
+  '20261124120000_forms': forms,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,10 +3,18 @@ import { listOf, ref } from '../components.ts';
 import { json, ok, operation } from '../operation.ts';
 import { object, uuid } from '../schema.ts';
 import { variables, variablesOf } from './processes.ts';
+import { submission, submissionOf } from './forms.ts';
 
 const byInstance = (what: string) => object({ instanceId: uuid(`Only the ${what} of this instance`) }, []);
 const taskId = object({ id: uuid('Task id') }, ['id']);
 const withVariables = (description: string) => object({ variables: { ...variables, description } }, []);
+const completion = object(
+  {
+    variables: { ...variables, description: 'For a task without a form: the variables it sets' },
+    ...submission,
+  },
+  [],
+);
 const instance = (description: string) => json(description, ref('ProcessInstance'));
 
 export function taskOperations(engine: Engine) {
@@ -40,14 +48,25 @@ export function taskOperations(engine: Engine) {
       method: 'post',
       path: '/api/tasks/{id}/complete',
       tag: 'tasks',
-      summary: 'Complete a task with its output variables; the instance moves on (A2)',
+      summary: 'Complete a task: its form data through the submission pipeline, or its output variables (A2)',
+      description:
+        'For a task with a form: the data is normalized, calculated values are worked out by the server, ' +
+        'hidden values cleared, everything validated (all errors at once, in plain language at their ' +
+        'pointers), limits checked; values, provenance, exceptions and the audit trail are written with ' +
+        'the completion in one transaction. Critical values entered by hand must have been verified.',
       access: 'session',
       params: taskId,
-      body: withVariables('Variables the task sets, e.g. the outcome of a review'),
+      body: completion,
+      bodyLimitKb: 1024,
       responses: { 200: instance('The instance, waiting where it next stopped') },
       problems: [409],
       handle: async ({ principal, params, body }) =>
-        ok(await engine.tasks.complete(principal, params.id, { variables: variablesOf(body) })),
+        ok(
+          await engine.tasks.complete(principal, params.id, {
+            variables: variablesOf(body),
+            ...(body.data !== undefined || body.sources || body.na || body.reason ? submissionOf(body) : {}),
+          }),
+        ),
     }),
     operation({
       id: 'listIncidents',

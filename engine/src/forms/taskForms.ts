@@ -1,0 +1,350 @@
+import type { Knex } from 'knex';
+import type { EventActor, EventDraft } from '../audit/types.ts';
+import type { Clock } from '../clock.ts';
+import { InputError, NotAllowedError, NotFoundError } from '../errors.ts';
+import type { IdentityService } from '../identity/identityService.ts';
+import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import type { Execution, Token } from '../bpmn/executor.ts';
+import type { InstanceRow, TaskRow } from '../bpmn/processRepository.ts';
+import type { ProcessGraph } from '../bpmn/graph.ts';
+import type { FormService } from './formService.ts';
+import { formRepository, type ValueRow } from './formRepository.ts';
+import { recordSubmission, recordVerification, type Submission, type TaskContext } from './taskValues.ts';
+import { evaluateFeel } from '../bpmn/feel.ts';
+
+/** What the process service lends the task forms: reading tasks and moving instances. */
+export interface ProcessAccess {
+  openTask(principal: Principal, taskId: string): Promise<{ task: TaskRow; instance: InstanceRow }>;
+  findTask(taskId: string): Promise<{ task: TaskRow; instance: InstanceRow } | undefined>;
+  tokenOf(instance: InstanceRow, task: TaskRow): Token;
+  graphOf(instance: InstanceRow, db: Knex | Knex.Transaction): Promise<ProcessGraph>;
+  visibleVariables(
+    db: Knex | Knex.Transaction,
+    instance: InstanceRow,
+    token: Token,
+  ): Promise<Record<string, unknown>>;
+  move<T>(
+    actor: EventActor,
+    instance: InstanceRow,
+    change: (execution: Execution) => EventDraft[],
+    extra: {
+      taskUpdates?: {
+        id: string;
+        status: 'open' | 'completed';
+        completedBy: string | null;
+        assignee: string | null;
+      }[];
+    },
+    db: Knex.Transaction,
+  ): Promise<T>;
+}
+
+export interface FieldState {
+  pointer: string;
+  key: string;
+  label: string;
+  type: string;
+  unit: string | null;
+  decimals: number | null;
+  required: boolean;
+  critical: boolean;
+  naAllowed: boolean;
+  capture: string;
+  calculated: boolean;
+  /** Limits as they apply now (FEEL worked out over the current values); null where the field has none. */
+  limits: {
+    alert: { min: number | null; max: number | null } | null;
+    action: { min: number | null; max: number | null } | null;
+    reject: boolean;
+  } | null;
+  /** The operator cannot change it here: computed by the server, or the task is no longer open. */
+  locked: boolean;
+}
+
+export interface ValueState {
+  pointer: string;
+  value: unknown;
+  source: string;
+  device: ValueRow['device'];
+  naReason: string | null;
+  entered: number | null;
+  enteredBy: string;
+  enteredAt: string;
+  /** Changed after its first entry (D5): the original, who changed it last, when and why. */
+  changedAfterEntry: boolean;
+  originalValue: unknown;
+  changedBy: string | null;
+  changedAt: string | null;
+  changeReason: string | null;
+  verifiedBy: string | null;
+  verifiedAt: string | null;
+  verificationId: string | null;
+  /** Critical, entered by hand, not verified: needs a second person before completion (E5). */
+  needsVerification: boolean;
+}
+
+export interface TaskForm {
+  taskId: string;
+  status: TaskRow['status'];
+  form: { id: string; key: string; version: number; title: string | null; components: unknown[] };
+  /** The current values as form data, for formio.js. */
+  data: Record<string, unknown>;
+  values: ValueState[];
+  fields: FieldState[];
+  exceptions: {
+    id: string;
+    pointer: string | null;
+    type: string;
+    severity: string;
+    blocking: boolean;
+    message: string;
+    raisedAt: string;
+  }[];
+}
+
+/**
+ * The forms of user tasks: the renderer contract, saving values before completion, second-person
+ * verification, and completion through the submission pipeline, each one transaction with the
+ * instance's move and its audit trail.
+ */
+export function createTaskForms(deps: {
+  knex: Knex;
+  clock: Clock;
+  forms: FormService;
+  identity: IdentityService;
+  process: ProcessAccess;
+}) {
+  const { knex, clock, forms, identity, process } = deps;
+
+  async function contextOf(
+    db: Knex | Knex.Transaction,
+    task: TaskRow,
+    instance: InstanceRow,
+  ): Promise<TaskContext | null> {
+    const graph = await process.graphOf(instance, db);
+    const formId = graph.nodes[task.element_id]?.userTask?.formId;
+    if (!formId) return null;
+    const { runtime } = await forms.runtime(db, formId);
+    const token = process.tokenOf(instance, task);
+    return {
+      taskId: task.id,
+      elementId: task.element_id,
+      instanceId: instance.id,
+      instanceVersion: instance.version,
+      formId,
+      runtime,
+      variables: await process.visibleVariables(db, instance, token),
+    };
+  }
+
+  const noForm = () =>
+    new InputError('This task has no form; complete it with variables', [
+      { pointer: '/data', keyword: 'form', message: 'the task has no form' },
+    ]);
+
+  /** Whether a task has a form: completion then goes through the pipeline. */
+  async function hasForm(task: TaskRow, instance: InstanceRow): Promise<boolean> {
+    const graph = await process.graphOf(instance, knex);
+    return Boolean(graph.nodes[task.element_id]?.userTask?.formId);
+  }
+
+  async function complete<T>(principal: Principal, taskId: string, input: Submission): Promise<T> {
+    // Read before the transaction; the move writes only if the instance is still at this version.
+    const { task, instance } = await process.openTask(principal, taskId);
+    return knex.transaction(async (trx) => {
+      const ctx = await contextOf(trx, task, instance);
+      if (!ctx) throw noForm();
+      const token = process.tokenOf(instance, task);
+      const { data, drafts } = await recordSubmission(trx, ctx, principal, input, 'complete', clock.now());
+      return process.move<T>(
+        eventActor(principal),
+        instance,
+        (execution) => {
+          const changes = execution.complete(token.id, data);
+          return [
+            ...drafts,
+            { type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } },
+          ];
+        },
+        { taskUpdates: [{ id: taskId, status: 'completed', completedBy: principal.userId, assignee: null }] },
+        trx,
+      );
+    });
+  }
+
+  /** Saves values before completion: each is entered (time, person, source) when saved (E1, E2). */
+  async function save(principal: Principal, taskId: string, input: Submission): Promise<TaskForm> {
+    const { task, instance } = await process.openTask(principal, taskId);
+    await knex.transaction(async (trx) => {
+      const ctx = await contextOf(trx, task, instance);
+      if (!ctx) throw noForm();
+      const { drafts } = await recordSubmission(trx, ctx, principal, input, 'save', clock.now());
+      if (drafts.length > 0) await process.move(eventActor(principal), instance, () => drafts, {}, trx);
+    });
+    return form(principal, taskId);
+  }
+
+  /**
+   * A second person verifies the critical values entered by hand, at the performer's device: they
+   * give their own user id and password (A7, B1), hold the authority to verify, and entered none
+   * of the values (B5).
+   */
+  async function verify(
+    principal: Principal,
+    taskId: string,
+    input: { username?: unknown; password?: unknown; pointers?: unknown },
+  ): Promise<TaskForm & { signatureId: string }> {
+    const pointers = input.pointers;
+    if (pointers !== undefined && (!Array.isArray(pointers) || pointers.some((p) => typeof p !== 'string'))) {
+      throw new InputError('The values to verify must be a list of pointers', [
+        { pointer: '/pointers', keyword: 'type', message: 'must be a list of JSON pointers' },
+      ]);
+    }
+    const { task, instance } = await process.openTask(principal, taskId);
+    const signer = await identity.signerByCredentials(input.username, input.password);
+    if (!signer.permissions.has('records.verify'))
+      throw new NotAllowedError(`${signer.user.username} may not verify another person’s entries`);
+    const verifier = {
+      userId: signer.user.id,
+      username: signer.user.username,
+      printedName: signer.user.printed_name,
+    };
+    const signatureId = await knex.transaction(async (trx) => {
+      const ctx = await contextOf(trx, task, instance);
+      if (!ctx) throw noForm();
+      const { drafts, afterMove } = await recordVerification(
+        trx,
+        ctx,
+        verifier,
+        pointers as string[] | undefined,
+        clock.now(),
+      );
+      await process.move(verifier, instance, () => drafts, {}, trx);
+      return afterMove(trx);
+    });
+    return { ...(await form(principal, taskId)), signatureId };
+  }
+
+  /** The renderer contract: the form of a task with its values, limits, locks and exceptions. */
+  async function form(principal: Principal, taskId: string): Promise<TaskForm> {
+    requirePermission(principal, 'audit.read');
+    const found = await process.findTask(taskId);
+    if (!found) throw new NotFoundError(`There is no task ${taskId}`);
+    const { task, instance } = found;
+    const graph = await process.graphOf(instance, knex);
+    const formId = graph.nodes[task.element_id]?.userTask?.formId;
+    if (!formId) throw noForm();
+    const { row, runtime } = await forms.runtime(knex, formId);
+    const values = await formRepository.values(knex, taskId);
+    const token = instance.tokens.find((t) => t.taskId === task.id);
+    const variables = token ? await process.visibleVariables(knex, instance, token) : instance.variables;
+    const saved: Record<string, unknown> = {};
+    for (const v of values) if (v.value !== null) setAt(saved, v.pointer, v.value);
+    // Calculated values as the server works them out now, so limits built on them show too.
+    const data =
+      task.status === 'open' ? runtime.process({ data: saved }, variables, { partial: true }).data : saved;
+    const context = { ...variables, ...data };
+    const open = task.status === 'open';
+    const limitOf = (band: { min?: number | string; max?: number | string } | undefined) => {
+      if (!band) return null;
+      const end = (x: number | string | undefined) => {
+        if (x === undefined) return null;
+        if (typeof x === 'number') return x;
+        try {
+          const r = evaluateFeel(x, context);
+          return typeof r === 'number' ? Number(r.toPrecision(12)) : null;
+        } catch {
+          return null;
+        }
+      };
+      return { min: end(band.min), max: end(band.max) };
+    };
+    const exceptions = await formRepository.exceptions(knex, { taskId });
+    return {
+      taskId,
+      status: task.status,
+      form: {
+        id: row.id,
+        key: row.key,
+        version: row.version,
+        title: row.title,
+        components: runtime.compiled.render.components,
+      },
+      data,
+      values: values.map((v) => {
+        const field = runtime.fieldAt(v.pointer);
+        return {
+          pointer: v.pointer,
+          value: v.value,
+          source: v.source,
+          device: v.device,
+          naReason: v.na_reason,
+          entered: v.entered,
+          enteredBy: v.entered_by,
+          enteredAt: v.entered_at.toISOString(),
+          changedAfterEntry: v.corrections > 0,
+          originalValue: v.original_value,
+          changedBy: v.changed_by,
+          changedAt: v.changed_at?.toISOString() ?? null,
+          changeReason: v.change_reason,
+          verifiedBy: v.verified_by,
+          verifiedAt: v.verified_at?.toISOString() ?? null,
+          verificationId: v.verification_id,
+          needsVerification: Boolean(
+            field?.critical && v.source === 'manual' && v.value !== null && !v.verified_by,
+          ),
+        };
+      }),
+      fields: runtime.compiled.fields.map((f) => ({
+        pointer: f.pointer,
+        key: f.key,
+        label: f.label,
+        type: f.type,
+        unit: f.unit,
+        decimals: f.decimals,
+        required: f.required,
+        critical: f.critical,
+        naAllowed: f.naAllowed,
+        capture: f.capture,
+        calculated: f.calculate !== null,
+        limits: f.limits
+          ? {
+              alert: limitOf(f.limits.alert),
+              action: limitOf(f.limits.action),
+              reject: f.limits.reject === true,
+            }
+          : null,
+        locked: !open || f.calculate !== null,
+      })),
+      exceptions: exceptions.map((e) => ({
+        id: e.id,
+        pointer: e.pointer,
+        type: e.type,
+        severity: e.severity,
+        blocking: e.blocking,
+        message: e.message,
+        raisedAt: e.raised_at.toISOString(),
+      })),
+    };
+  }
+
+  return { hasForm, complete, save, verify, form };
+}
+
+function setAt(data: Record<string, unknown>, pointer: string, value: unknown): void {
+  const segments = pointer.slice(1).split('/');
+  let node: Record<string, unknown> | unknown[] = data;
+  segments.forEach((s, i) => {
+    const last = i === segments.length - 1;
+    const key = Array.isArray(node) ? Number(s) : s;
+    if (last) {
+      (node as Record<string | number, unknown>)[key] = value;
+      return;
+    }
+    const nextIsIndex = /^\d+$/.test(segments[i + 1]!);
+    const existing = (node as Record<string | number, unknown>)[key];
+    if (existing === undefined || existing === null || typeof existing !== 'object')
+      (node as Record<string | number, unknown>)[key] = nextIsIndex ? [] : {};
+    node = (node as Record<string | number, Record<string, unknown> | unknown[]>)[key]!;
+  });
+}

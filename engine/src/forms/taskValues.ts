@@ -1,0 +1,354 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { EventDraft } from '../audit/types.ts';
+import { canonicalize, contentHash } from '../canonicalJson.ts';
+import { ConflictError, InputError, type FieldError } from '../errors.ts';
+import { segregation } from '../identity/segregation.ts';
+import { signatureRepository } from '../signatures/signatureRepository.ts';
+import { formRepository, type ExceptionRow, type ValueRow } from './formRepository.ts';
+import type { FormRuntime, ProcessedValue, SubmissionInput } from './pipeline.ts';
+
+/** The task a submission or verification is for, as the process service hands it over. */
+export interface TaskContext {
+  taskId: string;
+  elementId: string;
+  instanceId: string;
+  /** The instance's version as read: the first event written is version + 1. */
+  instanceVersion: number;
+  formId: string;
+  runtime: FormRuntime;
+  /** Variables the task sees, for calculations and limits. */
+  variables: Record<string, unknown>;
+}
+
+export interface Submission extends SubmissionInput {
+  /** Why values entered before are changed (B3). */
+  reason?: string | null;
+}
+
+const same = (a: unknown, b: unknown) => canonicalize(a ?? null) === canonicalize(b ?? null);
+
+/** A value as the audit trail and the renderer show it. */
+function provenance(v: ValueRow) {
+  return {
+    source: v.source,
+    ...(v.device && { device: v.device }),
+    ...(v.na_reason !== null && { naReason: v.na_reason }),
+    ...(v.entered !== null && { entered: v.entered }),
+  };
+}
+
+/**
+ * Writes a submission of a task's form inside the caller's transaction, before the instance moves:
+ * new values with their provenance (E1–E3), corrections with old value, new value and reason (B3,
+ * C1), and, on completion, the check that every critical hand-entered value was verified by
+ * someone else (E5, B5) and the exceptions the values raise (E7, F4). Returns the events to chain
+ * into the instance's move and the data the process goes on with.
+ */
+export async function recordSubmission(
+  trx: Knex.Transaction,
+  task: TaskContext,
+  performer: { userId: string },
+  input: Submission,
+  mode: 'save' | 'complete',
+  at: Date,
+): Promise<{ data: Record<string, unknown>; drafts: EventDraft[] }> {
+  const processed = task.runtime.process(input, task.variables, { partial: mode === 'save' });
+  if (processed.errors.length > 0) {
+    throw new InputError(
+      `The values are not valid: ${processed.errors
+        .slice(0, 5)
+        .map((e) => e.message)
+        .join('; ')}${processed.errors.length > 5 ? ` and ${processed.errors.length - 5} more` : ''}`,
+      processed.errors,
+    );
+  }
+  const reason = typeof input.reason === 'string' && input.reason.trim() ? input.reason.trim() : null;
+  if (reason && reason.length > 1000) {
+    throw new InputError('The reason is too long', [
+      { pointer: '/reason', keyword: 'maxLength', message: 'must have at most 1000 characters' },
+    ]);
+  }
+  const existing = new Map((await formRepository.values(trx, task.taskId)).map((v) => [v.pointer, v]));
+  const now = new Map(processed.values.map((v) => [v.pointer, v]));
+  const fresh: ValueRow[] = [];
+  const changed: { row: ValueRow; before: ValueRow }[] = [];
+  const needReason: string[] = [];
+
+  const apply = (before: ValueRow, v: ProcessedValue | null): ValueRow => ({
+    ...before,
+    value: v ? v.value : null,
+    source: v ? v.source : before.source,
+    device: v ? v.device : null,
+    na_reason: v ? v.naReason : null,
+    entered: v ? v.entered : null,
+    changed_at: at,
+    changed_by: performer.userId,
+    change_reason: reason,
+    corrections: before.corrections + 1,
+    // A verification covers the value it saw; a changed value needs verifying again.
+    verified_by: null,
+    verified_at: null,
+    verification_id: null,
+  });
+
+  for (const v of processed.values) {
+    const before = existing.get(v.pointer);
+    if (!before) {
+      fresh.push({
+        task_id: task.taskId,
+        pointer: v.pointer,
+        instance_id: task.instanceId,
+        form_id: task.formId,
+        value: v.value,
+        source: v.source,
+        device: v.device,
+        na_reason: v.naReason,
+        entered: v.entered,
+        original_value: v.value,
+        entered_at: at,
+        entered_by: performer.userId,
+        changed_at: null,
+        changed_by: null,
+        change_reason: null,
+        corrections: 0,
+        verified_by: null,
+        verified_at: null,
+        verification_id: null,
+      });
+      continue;
+    }
+    if (same(before.value, v.value) && before.na_reason === v.naReason && same(before.device, v.device))
+      continue;
+    const row = apply(before, v);
+    if (v.source !== 'calculated') needReason.push(v.pointer);
+    changed.push({ row, before });
+  }
+  for (const before of existing.values()) {
+    if (now.has(before.pointer) || (before.value === null && before.na_reason === null)) continue;
+    changed.push({ row: apply(before, null), before });
+    if (before.source !== 'calculated') needReason.push(before.pointer);
+  }
+  if (needReason.length > 0 && !reason) {
+    const names = needReason.map((p) => {
+      const field = task.runtime.fieldAt(p);
+      return field ? task.runtime.nameOf(field, p) : p;
+    });
+    throw new InputError(`A reason is required to change ${names.join(', ')} after the first entry`, [
+      {
+        pointer: '/reason',
+        keyword: 'required',
+        message: `is required to change ${names.join(', ')} after the first entry`,
+      },
+      ...needReason.map((p) => ({ pointer: p, keyword: 'reason', message: 'changed after its first entry' })),
+    ]);
+  }
+
+  const exceptions: ExceptionRow[] = [];
+  if (mode === 'complete') {
+    const rows = new Map(existing);
+    for (const r of [...fresh, ...changed.map((c) => c.row)]) rows.set(r.pointer, r);
+    const unverified: FieldError[] = [];
+    for (const v of processed.values) {
+      const row = rows.get(v.pointer)!;
+      if (!v.field.critical || v.source !== 'manual' || v.value === null) continue;
+      const name = task.runtime.nameOf(v.field, v.pointer);
+      if (!row.verified_by) {
+        unverified.push({
+          pointer: v.pointer,
+          keyword: 'verification',
+          message: `${name} was entered by hand and needs verification by a second person`,
+        });
+      } else {
+        segregation.verifierIsNotPerformer(performer.userId, row.verified_by);
+      }
+    }
+    if (unverified.length > 0) {
+      throw new InputError(
+        `The task cannot be completed before a second person verifies: ${unverified.map((u) => u.message.split(' was ')[0]).join(', ')}`,
+        unverified,
+      );
+    }
+    for (const e of processed.exceptions) {
+      exceptions.push({
+        id: randomUUID(),
+        instance_id: task.instanceId,
+        task_id: task.taskId,
+        element_id: task.elementId,
+        pointer: e.pointer,
+        type: e.type,
+        severity: e.severity,
+        blocking: e.blocking,
+        message: e.message,
+        details: e.details,
+        status: 'open',
+        raised_at: at,
+        raised_by: performer.userId,
+      });
+    }
+  }
+
+  await formRepository.insertValues(trx, fresh);
+  for (const c of changed) await formRepository.updateValue(trx, c.row);
+  await formRepository.insertExceptions(trx, exceptions);
+
+  const drafts: EventDraft[] = [];
+  if (fresh.length > 0) {
+    drafts.push({
+      type: 'form.values_entered',
+      payload: {
+        taskId: task.taskId,
+        formId: task.formId,
+        changes: fresh.map((r) => ({ path: r.pointer, old: null, new: r.value, ...provenance(r) })),
+      },
+    });
+  }
+  if (changed.length > 0) {
+    drafts.push({
+      type: 'form.values_corrected',
+      payload: {
+        taskId: task.taskId,
+        formId: task.formId,
+        changes: changed.map(({ row, before }) => ({
+          path: row.pointer,
+          old: before.value,
+          new: row.value,
+          ...provenance(row),
+          ...(before.verified_by && { verificationVoided: before.verification_id }),
+        })),
+      },
+      reason,
+    });
+  }
+  for (const e of exceptions) {
+    drafts.push({
+      type: 'exception.raised',
+      payload: {
+        exceptionId: e.id,
+        taskId: task.taskId,
+        pointer: e.pointer,
+        exceptionType: e.type,
+        severity: e.severity,
+        blocking: e.blocking,
+        message: e.message,
+        details: e.details,
+      },
+    });
+  }
+  return { data: processed.data, drafts };
+}
+
+export interface Verifier {
+  userId: string;
+  username: string;
+  printedName: string;
+}
+
+/**
+ * Second-person verification of hand-entered critical values (E5): the verifier signs with the
+ * meaning Verified; they must not have entered or changed any value they verify (B5). The
+ * signature covers exactly those values of that task; its row is written by `afterMove` once the
+ * signature event has its place in the instance's chain.
+ */
+export async function recordVerification(
+  trx: Knex.Transaction,
+  task: TaskContext,
+  verifier: Verifier,
+  pointers: string[] | undefined,
+  at: Date,
+): Promise<{ drafts: EventDraft[]; afterMove: (trx: Knex.Transaction) => Promise<string> }> {
+  const values = await formRepository.values(trx, task.taskId);
+  const waiting = values.filter((v) => {
+    const field = task.runtime.fieldAt(v.pointer);
+    return field?.critical && v.source === 'manual' && v.value !== null && !v.verified_by;
+  });
+  const chosen = pointers ? waiting.filter((v) => pointers.includes(v.pointer)) : waiting;
+  const unknown = (pointers ?? []).filter((p) => !waiting.some((v) => v.pointer === p));
+  if (unknown.length > 0) {
+    throw new InputError(
+      'Only critical values entered by hand and not yet verified can be verified',
+      unknown.map((p) => ({
+        pointer: p,
+        keyword: 'verification',
+        message: 'does not wait for verification',
+      })),
+    );
+  }
+  if (chosen.length === 0) throw new ConflictError('No value of this task waits for verification');
+  for (const v of chosen) {
+    segregation.verifierIsNotPerformer(v.entered_by, verifier.userId);
+    if (v.changed_by) segregation.verifierIsNotPerformer(v.changed_by, verifier.userId);
+  }
+  const signatureId = randomUUID();
+  const covered = chosen.map((v) => ({ pointer: v.pointer, value: v.value, source: v.source }));
+  const hash = contentHash({ taskId: task.taskId, values: covered });
+  for (const v of chosen) {
+    await formRepository.updateValue(trx, {
+      ...v,
+      verified_by: verifier.userId,
+      verified_at: at,
+      verification_id: signatureId,
+    });
+  }
+  const seq = task.instanceVersion + 1;
+  const drafts: EventDraft[] = [
+    {
+      type: 'signature.applied',
+      payload: {
+        signatureId,
+        meaning: 'Verified',
+        contentHash: hash,
+        recordVersion: task.instanceVersion,
+        signer: verifier.username,
+        taskId: task.taskId,
+        pointers: chosen.map((v) => v.pointer),
+      },
+    },
+    {
+      type: 'form.values_verified',
+      payload: { taskId: task.taskId, signatureId, values: covered },
+    },
+  ];
+  const afterMove = async (db: Knex.Transaction) => {
+    const event = await db('events').where({ record_id: task.instanceId, seq }).first('at');
+    await signatureRepository.insert(db, {
+      id: signatureId,
+      record_id: task.instanceId,
+      record_type: 'instance',
+      event_seq: seq,
+      signer_id: verifier.userId,
+      signer_username: verifier.username,
+      signer_name: verifier.printedName,
+      meaning: 'Verified',
+      reason: null,
+      signed_at: new Date(event.at),
+      content_hash: hash,
+      record_version: task.instanceVersion,
+      withdrawn_at: null,
+      withdrawn_by: null,
+      withdrawal_reason: null,
+      task_id: task.taskId,
+      pointers: chosen.map((v) => v.pointer),
+    });
+    return signatureId;
+  };
+  return { drafts, afterMove };
+}
+
+/** The content a task signature covers, as it is now: for checking a signature against changes (B4). */
+export async function taskSignedContent(
+  db: Knex | Knex.Transaction,
+  taskId: string,
+  pointers: string[],
+): Promise<Record<string, unknown>> {
+  const values = (await formRepository.values(db, taskId)).filter((v) => pointers.includes(v.pointer));
+  const byPointer = new Map(values.map((v) => [v.pointer, v]));
+  return {
+    taskId,
+    values: pointers.map((p) => ({
+      pointer: p,
+      value: byPointer.get(p)?.value ?? null,
+      source: byPointer.get(p)?.source ?? null,
+    })),
+  };
+}

@@ -1,0 +1,117 @@
+/** A Form.io component as QA's builder writes it; only what the compiler reads is typed. */
+export interface FormioComponent {
+  type?: unknown;
+  key?: unknown;
+  label?: unknown;
+  input?: unknown;
+  components?: unknown;
+  columns?: unknown;
+  validate?: Record<string, unknown>;
+  conditional?: Record<string, unknown>;
+  attest?: Record<string, unknown>;
+  [property: string]: unknown;
+}
+
+export interface FormioDefinition {
+  title?: unknown;
+  display?: unknown;
+  components: FormioComponent[];
+  [property: string]: unknown;
+}
+
+/** Numeric limits: a number, or FEEL over the task's variables and the form's values. */
+export type LimitValue = number | string;
+
+export interface LimitBand {
+  min?: LimitValue;
+  max?: LimitValue;
+}
+
+export interface Limits {
+  /** Outside it: an exception of low severity, nothing blocks. */
+  alert?: LimitBand;
+  /** Outside it: an exception of high severity that blocks release, or a refusal when `reject`. */
+  action?: LimitBand;
+  /** A value outside the action limits is refused instead of raising an exception (F4). */
+  reject?: boolean;
+}
+
+export type Rounding = 'halfUp' | 'halfEven' | 'refuse';
+
+/** Where a value came from (E2). */
+export type ValueSource = 'manual' | 'device' | 'calculated';
+
+export type Capture = 'manual' | 'device' | 'either';
+
+/** One condition of a simple conditional: the field it looks at, how, and the value compared. */
+export interface Condition {
+  /** Data path of the field looked at, segments from the root ("*" for a grid row). */
+  path: string[];
+  operator:
+    | 'isEqual'
+    | 'isNotEqual'
+    | 'isEmpty'
+    | 'isNotEmpty'
+    | 'lessThan'
+    | 'lessThanOrEqual'
+    | 'greaterThan'
+    | 'greaterThanOrEqual';
+  value?: unknown;
+}
+
+/** A show/hide rule; a field is visible when every rule of it and of its parents holds. */
+export interface Visibility {
+  show: boolean;
+  conjunction: 'all' | 'any';
+  conditions: Condition[];
+}
+
+export type ValueType = 'string' | 'number' | 'boolean' | 'object' | 'array';
+
+/** What the submission pipeline knows about one input field. */
+export interface FieldSpec {
+  key: string;
+  /** Data path from the root; "*" stands for the rows of a data grid. */
+  path: string[];
+  /** The path as a pointer template, e.g. `/samples/*\/weight`. */
+  pointer: string;
+  label: string;
+  /** The Form.io or Attest component type. */
+  type: string;
+  valueType: ValueType;
+  required: boolean;
+  /** Grid path this field repeats in, or null. */
+  grid: string[] | null;
+  /** Rules that hide it (its own and its parents'), all of which must show it. */
+  visibility: Visibility[];
+  unit: string | null;
+  decimals: number | null;
+  significantDigits: number | null;
+  rounding: Rounding;
+  limits: Limits | null;
+  /** FEEL computing the value on the server; a client value is ignored. */
+  calculate: string | null;
+  capture: Capture;
+  /** Needs second-person verification when entered by hand (E5). */
+  critical: boolean;
+  /** May be answered N/A with a reason (E7). */
+  naAllowed: boolean;
+  /** What the value identifies, for the material and equipment gates of later steps. */
+  identifies: 'materialLot' | 'equipment' | null;
+  /** Static choices, for plain-language messages. */
+  choices: { label: string; value: unknown }[] | null;
+  /** A grid or file list: rows/items. */
+  items: boolean;
+}
+
+export type JsonSchema = Record<string, unknown>;
+
+/** A form as the engine enforces it: the schema every submission is validated against, and its fields. */
+export interface CompiledForm {
+  schema: JsonSchema;
+  fields: FieldSpec[];
+  /** The definition with instructions sanitized and GMP components as plain Form.io types, for formio.js. */
+  render: FormioDefinition;
+  /** Keys of components that only carry data for layout (buttons) and are dropped from submissions. */
+  ignoredKeys: string[];
+}

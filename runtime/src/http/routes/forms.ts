@@ -1,0 +1,201 @@
+import type { Engine } from '@attest/engine';
+import { listOf, ref } from '../components.ts';
+import { created, json, ok, operation } from '../operation.ts';
+import {
+  LIMITS,
+  list,
+  nullableText,
+  object,
+  password,
+  requiredText,
+  text,
+  uuid,
+  type Schema,
+} from '../schema.ts';
+
+/** A Form.io definition: the builder's JSON; the engine's compiler checks every component. */
+const definition = {
+  type: 'object',
+  required: ['components'],
+  maxProperties: 200,
+  properties: { components: { type: 'array', maxItems: 2000 } },
+  description: 'A Form.io form definition (its components); JavaScript logic is refused',
+} as const satisfies Schema;
+
+const formImport = object(
+  {
+    key: {
+      type: 'string',
+      pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,79}$',
+      maxLength: 80,
+      description: 'Form key, as user tasks name it in attest:formKey',
+    },
+    definition,
+  },
+  ['key', 'definition'],
+);
+
+const formKey = object(
+  { key: { type: 'string', maxLength: 80, pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,79}$' } },
+  ['key'],
+);
+const formVersion = object(
+  {
+    version: {
+      type: 'string',
+      pattern: '^[1-9][0-9]{0,5}$',
+      maxLength: 6,
+      description: 'A version; the latest when absent',
+    },
+  },
+  [],
+);
+const taskId = object({ id: uuid('Task id') }, ['id']);
+const pointerKey = { type: 'string', pattern: '^(/[A-Za-z0-9_-]+)+$', maxLength: LIMITS.pointer } as const;
+
+/** What a person submits in a task's form: the data, where values came from, N/A answers, why values changed. */
+export const submission = {
+  data: { type: 'object', maxProperties: 2000, description: 'The form data, as formio.js submits it' },
+  sources: {
+    type: 'object',
+    maxProperties: 2000,
+    propertyNames: pointerKey,
+    additionalProperties: object(
+      {
+        source: { type: 'string', enum: ['manual', 'device'] },
+        deviceId: requiredText(100, 'Device that gave the value'),
+        channel: requiredText(100, 'Channel of the device'),
+        raw: requiredText(2000, 'The raw reading, e.g. "S S     100.00 g" (E3)'),
+      },
+      ['source'],
+    ),
+    description: 'Provenance by value pointer; a value without one was entered by hand (E2)',
+  },
+  na: {
+    type: 'object',
+    maxProperties: 2000,
+    propertyNames: pointerKey,
+    additionalProperties: text(LIMITS.reason),
+    description: 'Values answered N/A, by pointer, with the reason (E7)',
+  },
+  reason: nullableText(LIMITS.reason, 'Why values entered before are changed (B3)'),
+} as const;
+
+type SubmissionBody = { data?: unknown; sources?: unknown; na?: unknown; reason?: string | null };
+/** The submission of a body, for the engine; the schema has admitted only these shapes. */
+export const submissionOf = (body: SubmissionBody) => ({
+  data: body.data,
+  sources: body.sources as Record<string, { source: 'manual' | 'device' }> | undefined,
+  na: body.na as Record<string, string> | undefined,
+  reason: body.reason,
+});
+
+export function formOperations(engine: Engine) {
+  return [
+    operation({
+      id: 'importForm',
+      method: 'post',
+      path: '/api/forms',
+      tag: 'forms',
+      summary: 'Import a Form.io form: a new version of its key, or a revision of a version not yet used',
+      description:
+        'The definition is compiled to JSON Schema; a component the engine cannot enforce (JavaScript ' +
+        'validation, conditionals, calculations or defaults, logic, url or resource data) refuses the ' +
+        'whole form with one error per component naming the feature. Importing the same content again ' +
+        'changes nothing. Needs the authority to manage templates.',
+      access: 'session',
+      body: formImport,
+      bodyLimitKb: 4096,
+      responses: {
+        201: json('A new version', ref('ImportedForm')),
+        200: json(
+          'The same content as an existing version, or a revision of a version not yet used',
+          ref('ImportedForm'),
+        ),
+      },
+      problems: [409],
+      handle: async ({ principal, body }) => {
+        const saved = await engine.forms.save(principal, { key: body.key, definition: body.definition });
+        return saved.created ? created(saved, `/api/forms/${saved.key}?version=${saved.version}`) : ok(saved);
+      },
+    }),
+    operation({
+      id: 'listForms',
+      method: 'get',
+      path: '/api/forms',
+      tag: 'forms',
+      summary: 'Every version of every form, newest first per key',
+      access: 'session',
+      responses: { 200: json('The form versions', listOf('forms', 'FormVersion', 'Form versions')) },
+      handle: async ({ principal }) => ok({ forms: await engine.forms.list(principal) }),
+    }),
+    operation({
+      id: 'getForm',
+      method: 'get',
+      path: '/api/forms/{key}',
+      tag: 'forms',
+      summary: 'A form version with its definition, its compiled schema and the definition for formio.js',
+      access: 'session',
+      params: formKey,
+      query: formVersion,
+      responses: { 200: json('The form version', ref('FormDetail')) },
+      handle: async ({ principal, params, query }) =>
+        ok(await engine.forms.get(principal, params.key, query.version ? Number(query.version) : undefined)),
+    }),
+    operation({
+      id: 'getTaskForm',
+      method: 'get',
+      path: '/api/tasks/{id}/form',
+      tag: 'tasks',
+      summary: 'The form of a task with its current values, limits, locked fields and exceptions',
+      description: 'The renderer contract: what the operator UI needs to render the form with formio.js.',
+      access: 'session',
+      params: taskId,
+      responses: { 200: json('The task’s form', ref('TaskForm')) },
+      handle: async ({ principal, params }) => ok(await engine.tasks.form(principal, params.id)),
+    }),
+    operation({
+      id: 'saveTaskValues',
+      method: 'put',
+      path: '/api/tasks/{id}/values',
+      tag: 'tasks',
+      summary: 'Save the values of a task before completing it: each is entered when saved (E1, E2)',
+      description:
+        'Values are validated as at completion, except that fields may still be blank. Changing a value ' +
+        'saved before needs a reason (B3); the audit trail keeps old and new.',
+      access: 'session',
+      params: taskId,
+      body: object(submission, []),
+      bodyLimitKb: 1024,
+      responses: { 200: json('The task’s form with the values saved', ref('TaskForm')) },
+      problems: [409],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.tasks.saveValues(principal, params.id, submissionOf(body))),
+    }),
+    operation({
+      id: 'verifyTaskValues',
+      method: 'post',
+      path: '/api/tasks/{id}/verification',
+      tag: 'tasks',
+      summary: 'A second person verifies the critical values entered by hand, signing with their own id (E5)',
+      description:
+        'The verifier types their own user id and password at the performer’s device (A7, B1); they must ' +
+        'hold the authority to verify and must not have entered the values (B5). The signature has the ' +
+        'meaning Verified and covers exactly those values.',
+      access: 'session',
+      params: taskId,
+      body: object(
+        {
+          username: requiredText(LIMITS.name, 'The verifier’s user id'),
+          password: password('The verifier’s password'),
+          pointers: list(pointerKey, 2000, 'The values to verify; all that wait when absent'),
+        },
+        ['username', 'password'],
+      ),
+      responses: { 200: json('The task’s form, the values verified', ref('TaskForm')) },
+      problems: [409, 423],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.tasks.verify(principal, params.id, body)),
+    }),
+  ];
+}
