@@ -7,6 +7,7 @@ type Benchmark = () => Promise<Record<string, unknown>>;
 const benchmarks = new Map<string, () => Promise<Benchmark>>([
   ['audit', async () => (await import('./audit.ts')).runAuditBenchmark],
   ['engine', async () => (await import('./engine.ts')).runEngineBenchmark],
+  ['forms', async () => (await import('./forms.ts')).runFormsBenchmark],
 ]);
 
 const name = process.argv[2] ?? '';

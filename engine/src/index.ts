@@ -52,3 +52,8 @@ export type { Wait, JobKind } from './bpmn/executor.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';
 export { appendEvents } from './audit/auditTrail.ts';
+export { compileForm, FormError } from './forms/compiler.ts';
+export { FormRuntime, type SubmissionInput, type Processed } from './forms/pipeline.ts';
+export type * from './forms/types.ts';
+export type { FormVersion, FormDetail } from './forms/formService.ts';
+export type { TaskForm } from './forms/taskForms.ts';

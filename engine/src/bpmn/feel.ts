@@ -1,12 +1,41 @@
 import { evaluate, isFunction, isRange } from 'feelin';
+import { compileFast, Fallback, type Compiled } from './feelFast.ts';
 
 /** An expression that failed at run time: becomes an incident on the instance, never a crash. */
 export class ExpressionError extends Error {}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Evaluates FEEL over the instance's variables and returns what FEEL returned (feelin values). */
+/** Expressions compiled by the fast path (null: feelin evaluates them), kept per expression text. */
+const compiled = new Map<string, Compiled | null>();
+
+function fastPath(expression: string): Compiled | null {
+  let fast = compiled.get(expression);
+  if (fast === undefined) {
+    try {
+      fast = compileFast(expression);
+    } catch {
+      fast = null;
+    }
+    if (compiled.size >= 10_000) compiled.clear();
+    compiled.set(expression, fast);
+  }
+  return fast;
+}
+
+/**
+ * Evaluates FEEL over the instance's variables and returns what FEEL returned (feelin values).
+ * Everyday expressions over numbers, strings and booleans run compiled; feelin decides the rest.
+ */
 export function evaluateFeelRaw(expression: string, variables: Record<string, unknown>): unknown {
+  const fast = fastPath(expression);
+  if (fast) {
+    try {
+      return fast(variables);
+    } catch (error) {
+      if (!(error instanceof Fallback)) throw error;
+    }
+  }
   try {
     return evaluate(expression, variables).value;
   } catch (error) {

@@ -345,7 +345,12 @@ class Compiler {
       if (c.inputType === 'radio')
         this.refuse(at, name, 'a checkbox acting as a radio button is not supported; use radio');
       valueType = 'boolean';
-      schema = field.required ? { type: 'boolean', const: true } : { type: 'boolean' };
+      // A required checkbox must be ticked; one that may be N/A takes null for it too.
+      schema = field.required
+        ? field.naAllowed
+          ? { enum: [true] }
+          : { type: 'boolean', const: true }
+        : { type: 'boolean' };
     } else if (CHOICES.has(type)) {
       const values = type === 'select' ? (isObject(c.data) ? c.data.values : undefined) : c.values;
       const choices = this.choices(values, at, name);
@@ -822,13 +827,16 @@ class Compiler {
 function atPath(path: string[], leaf: JsonSchema): JsonSchema {
   let schema = leaf;
   for (let i = path.length - 1; i >= 0; i--) {
-    schema = { properties: { [path[i]!]: schema }, required: [path[i]!] };
+    // The outermost level is the holder (an object already); nested levels say so for strict ajv.
+    const typed = i > 0 ? { type: 'object' } : {};
+    schema = { ...typed, properties: { [path[i]!]: schema }, required: [path[i]!] };
   }
   return schema;
 }
 
 function requiredAt(path: string[]): JsonSchema {
-  return atPath(path.slice(0, -1), { required: [path[path.length - 1]!] });
+  const leaf = { ...(path.length > 1 && { type: 'object' }), required: [path[path.length - 1]!] };
+  return atPath(path.slice(0, -1), leaf);
 }
 
 function conditionSchema(path: string[], c: Condition, target: FieldSpec | undefined): JsonSchema {
@@ -851,7 +859,7 @@ function conditionSchema(path: string[], c: Condition, target: FieldSpec | undef
         target?.type === 'selectboxes'
           ? atPath([...path, String(c.value)], { const: true })
           : target?.valueType === 'array'
-            ? atPath(path, { contains: { const: c.value } })
+            ? atPath(path, { type: 'array', contains: { const: c.value } })
             : atPath(path, { const: c.value });
       return c.operator === 'isEqual' ? equal : { not: equal };
     }

@@ -20,7 +20,10 @@ export function decimalsForSignificant(value: number, digits: number): number {
  */
 export function roundTo(value: number, decimals: number, rounding: Exclude<Rounding, 'refuse'>): number {
   const sign = value < 0 ? -1 : 1;
-  const text = Math.abs(value).toFixed(Math.min(100, decimals + 12));
+  // The shortest text that reads back as the number is the decimal a person wrote (67.475, not
+  // 67.474999999999994...); only tiny or huge numbers need the fixed form.
+  const shortest = String(Math.abs(value));
+  const text = shortest.includes('e') ? Math.abs(value).toFixed(Math.min(100, decimals + 12)) : shortest;
   const [whole, fraction = ''] = text.split('.') as [string, string?];
   const kept = fraction.slice(0, decimals);
   const rest = fraction.slice(decimals);
@@ -31,7 +34,8 @@ export function roundTo(value: number, decimals: number, rounding: Exclude<Round
   if (rounding === 'halfEven' && exactlyHalf) up = digits % 2n === 1n;
   const rounded = (digits + (up ? 1n : 0n)).toString().padStart(decimals + 1, '0');
   const result = decimals === 0 ? rounded : `${rounded.slice(0, -decimals)}.${rounded.slice(-decimals)}`;
-  return sign * Number(result);
+  const rounded_ = Number(result);
+  return rounded_ === 0 ? 0 : sign * rounded_;
 }
 
 /** A number as a person reads it in a message: with the field's decimals when it has them. */

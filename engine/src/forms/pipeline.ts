@@ -64,6 +64,8 @@ export interface Processed {
 interface Node {
   field: FieldSpec;
   children: Node[];
+  /** Its children by key, for looking up submitted keys. */
+  byKey: Map<string, Node>;
 }
 
 const isObject = (v: unknown): v is Data => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -80,6 +82,7 @@ export class FormRuntime {
   readonly validate: ValidateFunction;
   readonly byPointer = new Map<string, FieldSpec>();
   private readonly roots: Node[];
+  private readonly rootKeys: Map<string, Node>;
   private readonly calculated: FieldSpec[];
   private readonly conditional: FieldSpec[];
   private readonly limited: FieldSpec[];
@@ -91,7 +94,7 @@ export class FormRuntime {
     const nodes = new Map<string, Node>();
     for (const f of compiled.fields) {
       this.byPointer.set(f.pointer, f);
-      nodes.set(f.pointer, { field: f, children: [] });
+      nodes.set(f.pointer, { field: f, children: [], byKey: new Map() });
     }
     this.roots = [];
     // Fields are listed children first; arrange them under their container or grid, in document order.
@@ -105,9 +108,13 @@ export class FormRuntime {
     const byPosition = (a: Node, b: Node) => position.get(a.field.pointer)! - position.get(b.field.pointer)!;
     const sortAll = (list: Node[]) => {
       list.sort(byPosition);
-      for (const n of list) sortAll(n.children);
+      for (const n of list) {
+        sortAll(n.children);
+        for (const child of n.children) n.byKey.set(child.field.key, child);
+      }
     };
     sortAll(this.roots);
+    this.rootKeys = new Map(this.roots.map((n) => [n.field.key, n]));
     const inOrder = (list: Node[]): FieldSpec[] => list.flatMap((n) => [n.field, ...inOrder(n.children)]);
     const all = inOrder(this.roots);
     this.calculated = all.filter((f) => f.calculate);
@@ -142,7 +149,7 @@ export class FormRuntime {
     if (input.data !== undefined && !isObject(input.data))
       errors.push({ pointer: '/data', keyword: 'type', message: 'The data must be an object' });
     const data: Data = {};
-    this.normalize(this.roots, source, data, '', errors, entered);
+    this.normalize(this.roots, this.rootKeys, source, data, '', errors, entered);
     this.calculate(data, variables, errors);
     const hidden = this.clearHidden(data);
     const naReasons = this.applyNa(input.na, data, hidden, errors);
@@ -151,6 +158,8 @@ export class FormRuntime {
     if (!this.validate(data)) {
       for (const e of this.validate.errors ?? []) {
         if (options.partial && PARTIAL_KEYWORDS.has(e.keyword)) continue;
+        // Inside an anyOf, each branch's failure is noise: the anyOf error says it.
+        if (e.schemaPath.includes('/anyOf/')) continue;
         const mapped = this.message(e);
         if (mapped) errors.push(mapped);
       }
@@ -234,6 +243,7 @@ export class FormRuntime {
 
   private normalize(
     nodes: Node[],
+    known: Map<string, Node>,
     from: Data,
     to: Data,
     prefix: string,
@@ -242,7 +252,7 @@ export class FormRuntime {
   ): void {
     for (const key of Object.keys(from)) {
       if (this.ignored.has(key) && prefix === '') continue;
-      if (!nodes.some((n) => n.field.key === key)) {
+      if (!known.has(key)) {
         errors.push({
           pointer: `${prefix}/${key}`,
           keyword: 'additionalProperties',
@@ -250,12 +260,13 @@ export class FormRuntime {
         });
       }
     }
-    for (const { field, children } of nodes) {
+    for (const node of nodes) {
+      const { field, children } = node;
       const pointer = `${prefix}/${field.key}`;
       const raw = from[field.key];
       if (field.type === 'container') {
         const inner: Data = {};
-        if (isObject(raw)) this.normalize(children, raw, inner, pointer, errors, entered);
+        if (isObject(raw)) this.normalize(children, node.byKey, raw, inner, pointer, errors, entered);
         else if (raw !== undefined && raw !== null) {
           to[field.key] = raw;
           continue;
@@ -270,7 +281,7 @@ export class FormRuntime {
           to[field.key] = raw.map((row, i) => {
             if (!isObject(row)) return row;
             const inner: Data = {};
-            this.normalize(children, row, inner, `${pointer}/${i}`, errors, entered);
+            this.normalize(children, node.byKey, row, inner, `${pointer}/${i}`, errors, entered);
             return inner;
           });
         }
@@ -316,13 +327,39 @@ export class FormRuntime {
   }
 
   private calculate(data: Data, variables: Data, errors: FieldError[]): void {
+    if (this.calculated.length === 0) return;
+    // A client's value for a calculated field is never an input, not even to another calculation.
+    for (const field of this.calculated) {
+      const holders = field.grid
+        ? this.expandRows(field.grid, data).map(([, row]) =>
+            this.parentIn(row, field.path.slice(field.grid!.length + 1)),
+          )
+        : [this.parentOf(field, data)];
+      for (const holder of holders) if (holder) delete holder[field.key];
+    }
+    // Calculations may use each other in any order: work them out until nothing changes.
+    let passErrors: FieldError[] = [];
+    for (let pass = 0; pass <= this.calculated.length; pass++) {
+      const before = this.calculated.map((f) => (f.grid ? null : this.parentOf(f, data)?.[f.key]));
+      passErrors = [];
+      this.calculatePass(data, variables, passErrors);
+      if (this.calculated.every((f, i) => f.grid !== null || this.parentOf(f, data)?.[f.key] === before[i]))
+        break;
+    }
+    errors.push(...passErrors);
+  }
+
+  private calculatePass(data: Data, variables: Data, errors: FieldError[]): void {
+    // One context for the whole form; a value calculated at the top level joins it for the next ones.
+    const base: Data = { ...variables, ...data };
     for (const field of this.calculated) {
       const rows = field.grid ? this.expandRows(field.grid, data) : [[null, data] as const];
       for (const [rowPointer, holder] of rows) {
         const row = rowPointer === null ? null : (holder as Data);
-        const context = row ? { ...variables, ...data, ...row, row } : { ...variables, ...data };
-        const target = row ?? this.parentOf(field, data);
-        const pointer = `${rowPointer ?? ''}/${rowPointer === null ? field.path.join('/') : field.key}`;
+        const context = row ? { ...base, ...row, row } : base;
+        const inRow = field.grid ? field.path.slice(field.grid.length + 1) : field.path;
+        const target = row ? this.parentIn(row, inRow) : this.parentOf(field, data);
+        const pointer = `${rowPointer ?? ''}/${inRow.join('/')}`;
         if (!target) continue;
         try {
           const value = evaluateFeel(field.calculate!, context);
@@ -330,6 +367,7 @@ export class FormRuntime {
           else if (typeof value === 'number')
             target[field.key] = this.round(field, value, pointer, errors, new Map());
           else target[field.key] = value;
+          if (!row && field.path.length === 1) base[field.key] = target[field.key];
         } catch (error) {
           if (!(error instanceof ExpressionError)) throw error;
           delete target[field.key];
@@ -493,12 +531,14 @@ export class FormRuntime {
   }
 
   private limits(data: Data, variables: Data, errors: FieldError[], exceptions: ExceptionDraft[]): void {
+    if (this.limited.length === 0) return;
+    const base: Data = { ...variables, ...data };
     for (const field of this.limited) {
       const limits = field.limits!;
       for (const [pointer, value] of this.expand(field, data)) {
         if (typeof value !== 'number') continue;
         const row = field.grid ? this.rowAt(data, pointer, field.grid) : null;
-        const context = row ? { ...variables, ...data, ...row, row } : { ...variables, ...data };
+        const context = row ? { ...base, ...row, row } : base;
         const name = this.nameOf(field, pointer);
         const band = (which: 'alert' | 'action') =>
           this.band(limits[which], context, name, which, pointer, errors);
@@ -564,7 +604,8 @@ export class FormRuntime {
       if (v === undefined || typeof v === 'number') return v ?? null;
       try {
         const result = evaluateFeel(v, context);
-        if (typeof result === 'number') return result;
+        // 100 * (1 + 5 / 200) is 102.49999999999999 in binary: a limit is the decimal it means.
+        if (typeof result === 'number') return Number(result.toPrecision(12));
         errors.push({
           pointer,
           keyword: 'feel',
@@ -592,7 +633,8 @@ export class FormRuntime {
       e.keyword === 'required'
         ? `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`
         : e.instancePath;
-    const field = this.fieldAt(pointer);
+    // An item of a list (a choice of a multiple select, a file) is named after its field.
+    const field = this.fieldAt(pointer) ?? this.fieldAt(pointer.replace(/\/\d+$/, ''));
     if (!field) return { pointer, keyword: e.keyword, message: e.message ?? 'is not valid' };
     const name = this.nameOf(field, pointer);
     const p = e.params as Record<string, unknown>;

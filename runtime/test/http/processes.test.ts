@@ -420,10 +420,15 @@ describe('Feature: BPMN processes, user tasks and incidents over HTTP', () => {
       });
     });
 
-    it('refuses bodies over 100 kB, and over 4 MB for a BPMN file (413)', async () => {
+    it('refuses bodies over 100 kB, over 1 MB for form data, over 4 MB for a BPMN file (413)', async () => {
       await changesNothing(async () => {
         for (const { path } of posts()) {
-          const size = path === '/api/processes' ? 4 * 1024 * 1024 : 101 * 1024;
+          const size =
+            path === '/api/processes'
+              ? 4 * 1024 * 1024
+              : path.endsWith('/complete')
+                ? 1025 * 1024
+                : 101 * 1024;
           const raw = JSON.stringify({ xml: 'x'.repeat(size), variables: {} });
           assertProblem(await post(path, { raw }), 413, 'payload-too-large');
         }
