@@ -682,7 +682,7 @@ export function createProcessService({
           { pointer: '/variables', keyword: 'form', message: 'send the form data in data instead' },
         ]);
       }
-      return taskForms.complete<InstanceView>(principal, taskId, input);
+      return taskForms.complete<InstanceView>(principal, { task, instance }, input);
     }
     if (input.data !== undefined) {
       throw new InputError('This task has no form; complete it with variables', [

@@ -69,10 +69,17 @@ export function createFormService({ knex, clock }: { knex: Knex; clock: Clock })
     return runtime;
   }
 
+  /** Frozen versions never change: read once, then kept (tasks only use frozen versions). */
+  const frozen = new Map<string, { row: FormRow; runtime: FormRuntime }>();
+
   async function runtime(db: Db, formId: string): Promise<{ row: FormRow; runtime: FormRuntime }> {
+    const kept = frozen.get(formId);
+    if (kept) return kept;
     const row = await formRepository.find(db, formId);
     if (!row) throw new NotFoundError(`There is no form ${formId}`);
-    return { row, runtime: runtimeOf(row) };
+    const found = { row, runtime: runtimeOf(row) };
+    if (row.locked_at) frozen.set(formId, found);
+    return found;
   }
 
   async function save(

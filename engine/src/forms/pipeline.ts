@@ -330,26 +330,20 @@ export class FormRuntime {
     if (this.calculated.length === 0) return;
     // A client's value for a calculated field is never an input, not even to another calculation.
     for (const field of this.calculated) {
-      const holders = field.grid
-        ? this.expandRows(field.grid, data).map(([, row]) =>
-            this.parentIn(row, field.path.slice(field.grid!.length + 1)),
-          )
-        : [this.parentOf(field, data)];
-      for (const holder of holders) if (holder) delete holder[field.key];
+      for (const holder of this.holders(field, data)) if (holder) delete holder[field.key];
     }
-    // Calculations may use each other in any order: work them out until nothing changes.
+    // Calculations may use each other in any order: work them out until a pass changes nothing.
     let passErrors: FieldError[] = [];
     for (let pass = 0; pass <= this.calculated.length; pass++) {
-      const before = this.calculated.map((f) => (f.grid ? null : this.parentOf(f, data)?.[f.key]));
       passErrors = [];
-      this.calculatePass(data, variables, passErrors);
-      if (this.calculated.every((f, i) => f.grid !== null || this.parentOf(f, data)?.[f.key] === before[i]))
-        break;
+      if (!this.calculatePass(data, variables, passErrors)) break;
     }
     errors.push(...passErrors);
   }
 
-  private calculatePass(data: Data, variables: Data, errors: FieldError[]): void {
+  /** One pass over the calculated values; true when any of them changed. */
+  private calculatePass(data: Data, variables: Data, errors: FieldError[]): boolean {
+    let changed = false;
     // One context for the whole form; a value calculated at the top level joins it for the next ones.
     const base: Data = { ...variables, ...data };
     for (const field of this.calculated) {
@@ -358,9 +352,10 @@ export class FormRuntime {
         const row = rowPointer === null ? null : (holder as Data);
         const context = row ? { ...base, ...row, row } : base;
         const inRow = field.grid ? field.path.slice(field.grid.length + 1) : field.path;
-        const target = row ? this.parentIn(row, inRow) : this.parentOf(field, data);
+        const target = row ? this.parentIn(row, inRow) : this.parentIn(data, field.path);
         const pointer = `${rowPointer ?? ''}/${inRow.join('/')}`;
         if (!target) continue;
+        const before = target[field.key];
         try {
           const value = evaluateFeel(field.calculate!, context);
           if (value === null) delete target[field.key];
@@ -377,14 +372,17 @@ export class FormRuntime {
             message: `${this.nameOf(field, pointer)} could not be calculated: ${error.message}`,
           });
         }
+        if (target[field.key] !== before) changed = true;
       }
     }
+    return changed;
   }
 
-  private parentOf(field: FieldSpec, data: Data): Data | null {
-    let node: unknown = data;
-    for (const s of field.path.slice(0, -1)) node = isObject(node) ? node[s] : undefined;
-    return isObject(node) ? node : null;
+  /** The objects holding a field's value: its parent in the data, or in each row of its grid. */
+  private holders(field: FieldSpec, data: Data): (Data | null)[] {
+    if (!field.grid) return [this.parentIn(data, field.path)];
+    const inRow = field.path.slice(field.grid.length + 1);
+    return this.expandRows(field.grid, data).map(([, row]) => this.parentIn(row, inRow));
   }
 
   /** The rows of a grid with their pointers. */
@@ -410,7 +408,7 @@ export class FormRuntime {
           hidden.add(pointer);
           const parent = field.grid
             ? this.parentIn(base, field.path.slice(offset))
-            : this.parentOf(field, data);
+            : this.parentIn(data, field.path);
           if (parent && field.key in parent) {
             delete parent[field.key];
             changed = true;
@@ -588,6 +586,19 @@ export class FormRuntime {
     const index = Number(pointer.slice(`/${grid.join('/')}/`.length).split('/')[0]);
     const rows = this.expandRows(grid, data);
     return rows.find(([p]) => p === `/${grid.join('/')}/${index}`)?.[1] ?? null;
+  }
+
+  /** A field's limits as they apply over these values (FEEL worked out); an end that cannot be is null. */
+  limitsNow(field: FieldSpec, data: Data, variables: Data) {
+    if (!field.limits) return null;
+    const context = { ...variables, ...data };
+    const band = (b: LimitBand | undefined) =>
+      this.band(b, context, field.label, '', field.pointer, []) ?? (b ? { min: null, max: null } : null);
+    return {
+      alert: band(field.limits.alert),
+      action: band(field.limits.action),
+      reject: field.limits.reject === true,
+    };
   }
 
   /** A limit band evaluated; undefined when it could not be (then the submission is refused). */

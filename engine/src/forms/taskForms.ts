@@ -10,7 +10,6 @@ import type { ProcessGraph } from '../bpmn/graph.ts';
 import type { FormService } from './formService.ts';
 import { formRepository, type ValueRow } from './formRepository.ts';
 import { recordSubmission, recordVerification, type Submission, type TaskContext } from './taskValues.ts';
-import { evaluateFeel } from '../bpmn/feel.ts';
 
 /** What the process service lends the task forms: reading tasks and moving instances. */
 export interface ProcessAccess {
@@ -148,9 +147,16 @@ export function createTaskForms(deps: {
     return Boolean(graph.nodes[task.element_id]?.userTask?.formId);
   }
 
-  async function complete<T>(principal: Principal, taskId: string, input: Submission): Promise<T> {
-    // Read before the transaction; the move writes only if the instance is still at this version.
-    const { task, instance } = await process.openTask(principal, taskId);
+  /**
+   * Completes a task with a form, as the process service opened it (read before the transaction;
+   * the move writes only if the instance is still at that version).
+   */
+  async function complete<T>(
+    principal: Principal,
+    { task, instance }: { task: TaskRow; instance: InstanceRow },
+    input: Submission,
+  ): Promise<T> {
+    const taskId = task.id;
     return knex.transaction(async (trx) => {
       const ctx = await contextOf(trx, task, instance);
       if (!ctx) throw noForm();
@@ -243,22 +249,7 @@ export function createTaskForms(deps: {
     // Calculated values as the server works them out now, so limits built on them show too.
     const data =
       task.status === 'open' ? runtime.process({ data: saved }, variables, { partial: true }).data : saved;
-    const context = { ...variables, ...data };
     const open = task.status === 'open';
-    const limitOf = (band: { min?: number | string; max?: number | string } | undefined) => {
-      if (!band) return null;
-      const end = (x: number | string | undefined) => {
-        if (x === undefined) return null;
-        if (typeof x === 'number') return x;
-        try {
-          const r = evaluateFeel(x, context);
-          return typeof r === 'number' ? Number(r.toPrecision(12)) : null;
-        } catch {
-          return null;
-        }
-      };
-      return { min: end(band.min), max: end(band.max) };
-    };
     const exceptions = await formRepository.exceptions(knex, { taskId });
     return {
       taskId,
@@ -307,13 +298,7 @@ export function createTaskForms(deps: {
         naAllowed: f.naAllowed,
         capture: f.capture,
         calculated: f.calculate !== null,
-        limits: f.limits
-          ? {
-              alert: limitOf(f.limits.alert),
-              action: limitOf(f.limits.action),
-              reject: f.limits.reject === true,
-            }
-          : null,
+        limits: runtime.limitsNow(f, data, variables),
         locked: !open || f.calculate !== null,
       })),
       exceptions: exceptions.map((e) => ({

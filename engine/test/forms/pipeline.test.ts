@@ -338,6 +338,24 @@ describe('Feature: the form submission pipeline', () => {
       assert.equal(r.data.double, 10);
     });
 
+    it('E4: calculated values of a grid row that use each other settle whatever their order', () => {
+      const rt = form({
+        type: 'datagrid',
+        key: 'g',
+        components: [
+          { type: 'number', key: 'n' },
+          { type: 'calculatedValue', key: 'total', attest: { calculate: 'doubled + 1' } },
+          { type: 'calculatedValue', key: 'doubled', attest: { calculate: 'n * 2' } },
+        ],
+      });
+      const r = rt.process({ data: { g: [{ n: 2, total: 99 }, { n: 5 }] } }, {});
+      assert.deepEqual(r.errors, []);
+      assert.deepEqual(r.data.g, [
+        { n: 2, total: 5, doubled: 4 },
+        { n: 5, total: 11, doubled: 10 },
+      ]);
+    });
+
     it('E4: a calculated value inside a container of a grid row is written into the container', () => {
       const rt = form({
         type: 'datagrid',
