@@ -142,7 +142,9 @@ describe('Feature: signal events', () => {
       // Given the area cleared while nobody waits for it (the throw is still to be run by the worker)
       const clearing = await ctx.engine.processes.start(olivia, 'clearArea');
       await ctx.engine.tasks.complete(olivia, taskAt(clearing, 'clear'));
-      // When a team starts waiting only afterwards, and then the worker runs
+      // When a team starts waiting only afterwards (a millisecond later at least: within the same
+      // millisecond as the throw a waiter counts as waiting), and then the worker runs
+      ctx.clock.advance(1 / 60_000);
       const late = await ctx.engine.processes.start(olivia, 'awaitAreaCleared');
       assert.equal(await ctx.engine.jobs.runDue(), 1);
       // Then the late team still waits: a signal is a broadcast at the moment it is thrown, not kept
