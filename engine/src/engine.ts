@@ -1,5 +1,7 @@
 import { createAuditService } from './audit/auditService.ts';
-import { createProcessService } from './bpmn/processService.ts';
+import { createProcessService, type ProcessHooks } from './bpmn/processService.ts';
+import { createTemplateRecords } from './records/templateRecords.ts';
+import { createTemplateService } from './templates/templateService.ts';
 import { createFormService } from './forms/formService.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
@@ -22,14 +24,31 @@ export function createEngine(options: EngineOptions) {
   const settings = resolveSettings(options.settings);
   const identity = createIdentityService({ knex, clock, settings });
   const forms = createFormService({ knex, clock });
-  const { tasks, incidents, jobs, ...processes } = createProcessService({ knex, clock, forms, identity });
+  const hooks: ProcessHooks = {};
+  const { tasks, incidents, jobs, startIn, ...processes } = createProcessService({
+    knex,
+    clock,
+    forms,
+    identity,
+    hooks,
+  });
+  const templates = createTemplateService({ knex, clock, identity, forms, processes });
+  const templateRecords = createTemplateRecords({ knex, clock, processes: { startIn } });
+  Object.assign(hooks, templateRecords.hooks);
   return {
     database: options.database,
     settings,
     clock,
     identity,
     signatures: createSignatureService({ knex, clock, identity }),
-    records: createRecordService({ knex, clock }),
+    records: {
+      ...createRecordService({ knex, clock }),
+      start: templateRecords.start,
+      list: templateRecords.list,
+      view: templateRecords.get,
+      batchDeviations: templateRecords.batchDeviations,
+    },
+    templates,
     audit: createAuditService({ knex, clock }),
     forms: { save: forms.save, list: forms.list, get: forms.get },
     processes,

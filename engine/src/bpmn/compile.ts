@@ -264,6 +264,7 @@ const CYCLE_PLACES =
 
 class ProcessCompiler {
   private readonly nodes: FlowNode[] = [];
+  private readonly elements = new Map<string, ModdleElement>();
   private readonly flows: SequenceFlow[] = [];
 
   constructor(
@@ -281,6 +282,7 @@ class ProcessCompiler {
     for (const boundary of this.nodes.filter((n) => n.kind === 'boundaryEvent')) {
       byId.get(boundary.attachedTo ?? '')?.boundaries.push(boundary.id);
     }
+    this.checkSeparations(byId);
     return {
       key: idOf(this.process),
       name: text(this.process, 'name'),
@@ -290,6 +292,18 @@ class ProcessCompiler {
       triggeredStarts: summary.triggeredStarts,
       eventSubProcesses: summary.eventSubProcesses,
     };
+  }
+
+  /** `attest:separateFrom` names user tasks of the same process, or the initiator. */
+  private checkSeparations(byId: Map<string, FlowNode>): void {
+    for (const node of this.nodes) {
+      for (const other of node.userTask?.separateFrom ?? []) {
+        if (other === 'initiator' || byId.get(other)?.kind === 'userTask') continue;
+        const why =
+          other === node.id ? 'cannot name the task itself' : `names "${other}", which is no user task here`;
+        this.report(this.elements.get(node.id)!, 'reference', `attest:separateFrom ${why}`);
+      }
+    }
   }
 
   private report(element: ModdleElement, keyword: ProblemKeyword, description: string): void {
@@ -318,6 +332,7 @@ class ProcessCompiler {
         const node = this.node(element, scope, where);
         if (node) {
           this.nodes.push(node);
+          this.elements.set(node.id, element);
           here.push(node);
         }
         // A sub-process the engine refuses as a whole still has what is wrong inside it reported.
@@ -1014,6 +1029,16 @@ class ProcessCompiler {
     }
     const dueDate = feelText(text(element, 'dueDate') ?? '') || null;
     if (dueDate) this.checkFeel(element, 'attest:dueDate', dueDate);
+    const assignee = feelText(text(element, 'assignee') ?? '') || null;
+    if (assignee) this.checkFeel(element, 'attest:assignee', assignee);
+    const rejectWhen = feelText(text(element, 'rejectWhen') ?? '') || null;
+    if (rejectWhen) this.checkFeel(element, 'attest:rejectWhen', rejectWhen);
+    if (rejectWhen && !signatureMeaning)
+      this.report(
+        element,
+        'value',
+        'attest:rejectWhen needs attest:signatureMeaning: only a signed task can be rejected',
+      );
     return {
       formKey: trimmed(element, 'formKey'),
       candidateRoles: commaList(element, 'candidateRoles'),
@@ -1021,6 +1046,9 @@ class ProcessCompiler {
       signatureMeaning,
       secondPersonVerification: element.secondPersonVerification === true,
       dueDate,
+      assignee,
+      separateFrom: commaList(element, 'separateFrom'),
+      rejectWhen,
     };
   }
 

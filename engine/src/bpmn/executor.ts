@@ -75,6 +75,8 @@ export interface NewTask {
   candidateRoles: string[];
   formKey: string | null;
   dueAt: Date | null;
+  /** The user name of the one person who may work on it, from `attest:assignee`. */
+  assignee: string | null;
 }
 
 export type JobKind = 'timer' | 'service' | 'call' | 'throw' | 'cancel' | 'resume' | 'escalate' | 'start';
@@ -596,6 +598,7 @@ export class Execution {
   private userTask(node: FlowNode, via: string | null, scope: string | null, outermost: boolean): void {
     const spec = node.userTask!;
     const dueAt = spec.dueDate ? dueDateFrom(spec.dueDate, this.context(scope), this.now) : null;
+    const assignee = spec.assignee ? assigneeFrom(spec.assignee, this.context(scope)) : null;
     const token = this.addToken({ node: node.id, via, scope, wait: 'task' });
     const task: NewTask = {
       id: this.newId(),
@@ -605,12 +608,19 @@ export class Execution {
       candidateRoles: spec.candidateRoles,
       formKey: spec.formKey,
       dueAt,
+      assignee,
     };
     token.taskId = task.id;
     this.step.newTasks.push(task);
     this.step.events.push({
       type: 'task.created',
-      payload: { taskId: task.id, elementId: node.id, name: node.name, candidateRoles: spec.candidateRoles },
+      payload: {
+        taskId: task.id,
+        elementId: node.id,
+        name: node.name,
+        candidateRoles: spec.candidateRoles,
+        ...(assignee !== null && { assignee }),
+      },
     });
     this.boundaries(token, outermost);
   }
@@ -1420,4 +1430,13 @@ function correlationText(value: unknown, expression: string): string {
   throw new ExpressionError(
     `The correlation key "${expression}" gave ${JSON.stringify(value)}, not a text or number`,
   );
+}
+
+/** The user name `attest:assignee` gives: text, or the task cannot be created. */
+function assigneeFrom(expression: string, variables: Record<string, unknown>): string {
+  const value = evaluateFeel(expression, variables);
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ExpressionError(`The assignee "${expression}" gave ${JSON.stringify(value)}, not a user name`);
+  }
+  return value.trim();
 }

@@ -62,6 +62,18 @@ export interface UserTaskSpec {
   secondPersonVerification: boolean;
   /** FEEL expression giving the due date or a duration from creation, e.g. `duration("PT8H")`. */
   dueDate: string | null;
+  /** FEEL giving the user name of the one person who may work on the task (e.g. an action's owner). */
+  assignee: string | null;
+  /**
+   * Segregation of duties (B5): element ids of user tasks of the same instance whose performer may
+   * not work on this one, and `initiator` for whoever started the instance.
+   */
+  separateFrom: string[];
+  /**
+   * FEEL over the completion data and variables: when true, the signature completing the task is a
+   * rejection (meaning Rejected, reason required) rather than `signatureMeaning`.
+   */
+  rejectWhen: string | null;
 }
 
 /** One variable mapping: `target` receives the value of the FEEL `source`. */

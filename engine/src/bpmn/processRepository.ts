@@ -53,6 +53,8 @@ export interface TaskRow {
   name: string | null;
   status: 'open' | 'completed' | 'cancelled';
   candidate_roles: string[];
+  /** User name of the one person who may work on it (`attest:assignee`); null: decided by roles. */
+  candidate_user: string | null;
   form_key: string | null;
   assignee: string | null;
   created_at: Date;
@@ -134,12 +136,14 @@ const WRITES = `
      WHERE tasks.id = u.id AND tasks.status = 'open' AND u.instance_id IN (SELECT id FROM inst)
   ),
   tasks_created AS (
-    INSERT INTO tasks (id, instance_id, token_id, element_id, name, status, candidate_roles, form_key, created_at, due_at)
+    INSERT INTO tasks (id, instance_id, token_id, element_id, name, status, candidate_roles, candidate_user,
+                       form_key, created_at, due_at)
     SELECT n.id, n.instance_id, n.token_id, n.element_id, n.name, 'open',
-           ARRAY(SELECT jsonb_array_elements_text(n.candidate_roles)), n.form_key, n.created_at, n.due_at
+           ARRAY(SELECT jsonb_array_elements_text(n.candidate_roles)), n.candidate_user, n.form_key, n.created_at,
+           n.due_at
       FROM jsonb_to_recordset($3::jsonb) AS n(instance_id uuid, id uuid, token_id text, element_id text, name text,
-                                               candidate_roles jsonb, form_key text, created_at timestamptz,
-                                               due_at timestamptz)
+                                               candidate_roles jsonb, candidate_user text, form_key text,
+                                               created_at timestamptz, due_at timestamptz)
      WHERE n.instance_id IN (SELECT id FROM inst)
   ),
   incidents_raised AS (
@@ -251,6 +255,7 @@ function writeParameters(items: { instance: { id: string }; writes: Writes }[]):
         element_id: t.elementId,
         name: t.name,
         candidate_roles: t.candidateRoles,
+        candidate_user: t.assignee,
         form_key: t.formKey,
         created_at,
         due_at: t.dueAt,
@@ -407,13 +412,33 @@ export const processRepository = {
     };
   },
 
-  async openTasks(db: Db, filter: { roles: string[]; instanceId?: string }): Promise<TaskRow[]> {
+  /** Which of these elements of an instance the user completed a task of. */
+  async completedBy(db: Db, instanceId: string, userId: string, elementIds: string[]): Promise<string[]> {
+    const rows = await db('tasks')
+      .where({ instance_id: instanceId, completed_by: userId, status: 'completed' })
+      .whereIn('element_id', elementIds)
+      .distinct('element_id');
+    return rows.map((r: { element_id: string }) => r.element_id);
+  },
+
+  async openTasks(
+    db: Db,
+    filter: { roles: string[]; username: string; instanceId?: string },
+  ): Promise<TaskRow[]> {
     const q = db<TaskRow>('tasks')
       .where({ status: 'open' })
       .where((w) =>
         w
-          .whereRaw('cardinality(candidate_roles) = 0')
-          .orWhereRaw('candidate_roles && ?::text[]', [filter.roles]),
+          .where({ candidate_user: filter.username })
+          .orWhere((byRole) =>
+            byRole
+              .whereNull('candidate_user')
+              .where((r) =>
+                r
+                  .whereRaw('cardinality(candidate_roles) = 0')
+                  .orWhereRaw('candidate_roles && ?::text[]', [filter.roles]),
+              ),
+          ),
       )
       .orderBy('created_at');
     if (filter.instanceId) q.where({ instance_id: filter.instanceId });

@@ -8,7 +8,7 @@ import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldError } from '../errors.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { compileBpmn } from './compile.ts';
-import { addDuration, ExpressionError } from './feel.ts';
+import { addDuration, evaluateFeel, ExpressionError } from './feel.ts';
 import {
   Execution,
   scheduleTimer,
@@ -32,7 +32,9 @@ import {
 import { createMigration } from './migration.ts';
 import type { FormService } from '../forms/formService.ts';
 import { createTaskForms } from '../forms/taskForms.ts';
-import type { Submission } from '../forms/taskValues.ts';
+import { taskSignature, type Submission, type TaskSigning } from '../forms/taskValues.ts';
+import { AUTHORITY, type Meaning } from '../signatures/types.ts';
+import { optionalText } from '../textInput.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { WriteBatcher } from './writeBatcher.ts';
 
@@ -54,6 +56,8 @@ export interface TaskView {
   name: string | null;
   status: 'open' | 'completed' | 'cancelled';
   candidateRoles: string[];
+  /** The one person who may work on it, by user name (`attest:assignee`); null: anyone in the roles. */
+  candidateUser: string | null;
   formKey: string | null;
   assignee: string | null;
   createdAt: string;
@@ -124,11 +128,10 @@ export interface IncidentView {
  */
 const NOT_YET_ENFORCED: [keyof NonNullable<ProcessGraph['nodes'][string]['userTask']>, string][] = [
   ['qualifications', 'qualification checks'],
-  ['signatureMeaning', 'signing a task'],
   ['secondPersonVerification', 'second-person verification'],
 ];
 
-function unenforced(graph: ProcessGraph): FieldError[] {
+export function unenforced(graph: ProcessGraph): FieldError[] {
   const errors: FieldError[] = [];
   for (const node of Object.values(graph.nodes)) {
     for (const [attribute, feature] of NOT_YET_ENFORCED) {
@@ -183,22 +186,58 @@ interface StartOptions {
   cause?: Record<string, unknown>;
 }
 
+/** What a person gives to sign a task: their password, and a reason (required to reject). */
+export interface SignatureInput {
+  password?: unknown;
+  reason?: unknown;
+}
+
+/** A signer re-authenticated; the meaning is settled once the completion data is known. */
+export interface PendingSigning {
+  meaningFor(data: Record<string, unknown>): TaskSigning;
+}
+
 /** Back-off after a failed attempt: 10 s, 40 s, 90 s ...; then the job gives up. */
 const DEFAULT_ATTEMPTS = 5;
 const retryDelayMs = (attempt: number) => 10_000 * attempt * attempt;
 /** How often a correlation or broadcast is tried again when an instance moved under it. */
 const CONFLICT_RETRIES = 5;
 
+/**
+ * What the records of templates add to execution, bound after the services are made: which
+ * definition a call activity starts and the record that goes with it, and which processes start
+ * only as records.
+ */
+export interface ProcessHooks {
+  /** Null: not a template's process; the latest definition of the key is called. */
+  call?(
+    trx: Knex.Transaction,
+    key: string,
+    caller: InstanceRow,
+    variables: Record<string, unknown>,
+  ): Promise<{
+    definition: DefinitionRow;
+    businessKey: string | null;
+    /** What the called instance starts with: the caller's variables and the record's own. */
+    variables: Record<string, unknown>;
+    started(child: InstanceView): Promise<void>;
+  } | null>;
+  /** Why a key cannot be started directly (a template's process starts as a record), or null. */
+  refuseStart?(key: string): Promise<string | null>;
+}
+
 export function createProcessService({
   knex,
   clock,
   forms,
   identity,
+  hooks = {},
 }: {
   knex: Knex;
   clock: Clock;
   forms: FormService;
   identity: IdentityService;
+  hooks?: ProcessHooks;
 }) {
   const graphs = new Map<string, { graph: ProcessGraph; version: number }>();
   const handlers = new Map<string, ServiceHandler>();
@@ -245,7 +284,11 @@ export function createProcessService({
    * deployed), and deployment is an audited configuration change (C4). Timer start events of the
    * new version are scheduled; those of earlier versions end.
    */
-  async function deploy(principal: Principal, xml: string): Promise<{ definitions: DeployedDefinition[] }> {
+  async function deploy(
+    principal: Principal,
+    xml: string,
+    options: { db?: Knex; formVersions?: ReadonlyMap<string, number> } = {},
+  ): Promise<{ definitions: DeployedDefinition[] }> {
     requirePermission(principal, 'templates.manage');
     if (typeof xml !== 'string' || xml.trim() === '') {
       throw new InputError('The BPMN XML is empty', [
@@ -262,8 +305,8 @@ export function createProcessService({
       );
     const at = clock.now();
     const startJobs = processes.map((graph) => timerStarts(graph, at));
-    return knex.transaction(async (trx) => {
-      const pins = await pinForms(trx, principal, processes);
+    return (options.db ?? knex).transaction(async (trx) => {
+      const pins = await pinForms(trx, principal, processes, options.formVersions);
       // The same XML pinned to other form versions is other content.
       const contentHash = sha256Hex(pins.length === 0 ? xml : `${xml}\n${canonicalize(pins)}`);
       const definitions: DeployedDefinition[] = [];
@@ -304,13 +347,21 @@ export function createProcessService({
    * that version: a deployed process always shows the form it was deployed with. An unknown form
    * refuses the deployment, naming the task.
    */
-  async function pinForms(trx: Knex.Transaction, principal: Principal, processes: ProcessGraph[]) {
+  async function pinForms(
+    trx: Knex.Transaction,
+    principal: Principal,
+    processes: ProcessGraph[],
+    formVersions?: ReadonlyMap<string, number>,
+  ) {
     const pins: { elementId: string; formId: string }[] = [];
     const problems: FieldError[] = [];
     for (const graph of processes) {
       for (const node of Object.values(graph.nodes)) {
-        const reference = node.userTask?.formKey;
-        if (!reference) continue;
+        const named = node.userTask?.formKey;
+        if (!named) continue;
+        // A template's process uses exactly the form versions its package brought.
+        const exact = formVersions?.get(named);
+        const reference = exact === undefined ? named : `${named}@${exact}`;
         const pinned = await forms.pin(trx, principal, reference);
         if (typeof pinned === 'string') {
           problems.push({ pointer: `/elements/${node.id}`, keyword: 'reference', message: pinned });
@@ -460,6 +511,8 @@ export function createProcessService({
   ): Promise<InstanceView> {
     requirePermission(principal, 'records.create');
     const variables = checkVariables(input.variables);
+    const refusal = await hooks.refuseStart?.(key);
+    if (refusal) throw new ConflictError(refusal);
     const latest = await processRepository.latestDefinition(knex, key);
     if (!latest) throw new NotFoundError(`No process with key ${key} is deployed`);
     const graph = (await definition(latest.id)).graph;
@@ -615,16 +668,45 @@ export function createProcessService({
   ): Promise<{ task: TaskRow; instance: InstanceRow }> {
     const found = await processRepository.findTaskWithInstance(knex, taskId);
     if (!found) throw new NotFoundError(`There is no task ${taskId}`);
-    const { task } = found;
+    const { task, instance } = found;
     if (task.status !== 'open') throw new ConflictError(`The task is ${task.status} already`);
-    // A task naming roles is authorised by them; one open to anyone needs the authority to perform steps.
-    if (task.candidate_roles.length === 0) requirePermission(principal, 'records.perform');
-    else if (!task.candidate_roles.some((r) => principal.roles.includes(r))) {
+    if (task.candidate_user !== null) {
+      // A task given to one person is theirs alone; they still need the authority to perform steps.
+      if (task.candidate_user !== principal.username)
+        throw new NotAllowedError(`Only ${task.candidate_user} may work on this task`);
+      requirePermission(principal, 'records.perform');
+    } else if (task.candidate_roles.length === 0) {
+      // A task naming roles is authorised by them; one open to anyone needs the authority to perform steps.
+      requirePermission(principal, 'records.perform');
+    } else if (!task.candidate_roles.some((r) => principal.roles.includes(r))) {
       throw new NotAllowedError(`Only ${task.candidate_roles.join(' or ')} may work on this task`);
     }
     if (task.assignee && task.assignee !== principal.userId)
       throw new NotAllowedError('The task is claimed by someone else');
+    await checkSeparation(principal, task, instance);
     return found;
+  }
+
+  /**
+   * Segregation of duties the model asks for (B5): whoever performed one of the tasks named in
+   * `attest:separateFrom`, or started the instance (`initiator`), may not work on this one.
+   */
+  async function checkSeparation(principal: Principal, task: TaskRow, instance: InstanceRow) {
+    const { graph } = await definition(instance.definition_id);
+    const separate = graph.nodes[task.element_id]?.userTask?.separateFrom ?? [];
+    if (separate.length === 0) return;
+    if (separate.includes('initiator') && instance.started_by === principal.userId) {
+      throw new NotAllowedError(
+        `${principal.username} started this record and may not also ${task.name ?? task.element_id}`,
+      );
+    }
+    const done = await processRepository.completedBy(knex, instance.id, principal.userId, separate);
+    if (done.length > 0) {
+      const names = done.map((id) => `“${graph.nodes[id]?.name ?? id}”`).join(', ');
+      throw new NotAllowedError(
+        `${principal.username} performed ${names} of this record and may not also ${task.name ?? task.element_id}: a second person is required`,
+      );
+    }
   }
 
   const tokenOf = (instance: InstanceRow, task: TaskRow): Token => {
@@ -634,7 +716,11 @@ export function createProcessService({
   };
 
   async function listTasks(principal: Principal, filter: { instanceId?: string } = {}): Promise<TaskView[]> {
-    const rows = await processRepository.openTasks(knex, { roles: principal.roles, ...filter });
+    const rows = await processRepository.openTasks(knex, {
+      roles: principal.roles,
+      username: principal.username,
+      ...filter,
+    });
     return rows.map(toTaskView);
   }
 
@@ -672,17 +758,18 @@ export function createProcessService({
   async function complete(
     principal: Principal,
     taskId: string,
-    input: { variables?: Record<string, unknown> } & Submission = {},
+    input: { variables?: Record<string, unknown>; signature?: SignatureInput } & Submission = {},
   ): Promise<InstanceView> {
     const variables = checkVariables(input.variables);
     const { task, instance } = await openTask(principal, taskId);
+    const signing = await signingOf(principal, task, instance, input.signature);
     if (await taskForms.hasForm(task, instance)) {
       if (input.variables !== undefined) {
         throw new InputError('A task with a form is completed with its form data, not variables', [
           { pointer: '/variables', keyword: 'form', message: 'send the form data in data instead' },
         ]);
       }
-      return taskForms.complete<InstanceView>(principal, { task, instance }, input);
+      return taskForms.complete<InstanceView>(principal, { task, instance }, input, signing);
     }
     if (input.data !== undefined) {
       throw new InputError('This task has no form; complete it with variables', [
@@ -690,17 +777,99 @@ export function createProcessService({
       ]);
     }
     const token = tokenOf(instance, task);
-    return move(
-      eventActor(principal),
-      instance,
-      (execution) => {
-        const changes = refused('The task cannot be completed with these values', () =>
-          execution.complete(token.id, variables),
-        );
-        return [{ type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } }];
+    const updates = {
+      taskUpdates: [
+        { id: taskId, status: 'completed' as const, completedBy: principal.userId, assignee: null },
+      ],
+    };
+    if (!signing) {
+      return move(
+        eventActor(principal),
+        instance,
+        (execution) => {
+          const changes = refused('The task cannot be completed with these values', () =>
+            execution.complete(token.id, variables),
+          );
+          return [{ type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } }];
+        },
+        updates,
+      );
+    }
+    return knex.transaction(async (trx) => {
+      const meaning = signing.meaningFor({ ...instance.variables, ...variables });
+      const signature = await taskSignature(
+        trx,
+        { taskId, instanceId: instance.id, instanceVersion: instance.version },
+        meaning,
+        0,
+      );
+      const moved = await move(
+        eventActor(principal),
+        instance,
+        (execution) => {
+          const changes = refused('The task cannot be completed with these values', () =>
+            execution.complete(token.id, variables),
+          );
+          return [
+            signature.draft,
+            { type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } },
+          ];
+        },
+        updates,
+        trx,
+      );
+      await signature.afterMove(trx);
+      return moved;
+    });
+  }
+
+  /**
+   * The signature a task's model asks for (B1): the signer's password, checked before anything is
+   * written. Its meaning is settled with the completion data: the model's meaning, or Rejected
+   * (reason required) when `attest:rejectWhen` holds; the signer must hold the authority for it.
+   */
+  async function signingOf(
+    principal: Principal,
+    task: TaskRow,
+    instance: InstanceRow,
+    input: SignatureInput | undefined,
+  ): Promise<PendingSigning | null> {
+    const { graph } = await definition(instance.definition_id);
+    const spec = graph.nodes[task.element_id]?.userTask;
+    const meaning = spec?.signatureMeaning as Meaning | null | undefined;
+    if (!spec || !meaning) {
+      if (input !== undefined && input !== null) {
+        throw new InputError('This step is not signed; complete it without a signature', [
+          { pointer: '/signature', keyword: 'signature', message: 'the step is not signed' },
+        ]);
+      }
+      return null;
+    }
+    if (input === undefined || input === null || typeof input !== 'object') {
+      throw new InputError(`This step is signed (${meaning}): your password is required`, [
+        { pointer: '/signature/password', keyword: 'required', message: `is required to sign as ${meaning}` },
+      ]);
+    }
+    const reason = optionalText(input.reason, '/signature/reason', 1000);
+    const signer = await identity.reauthenticate(principal, input.password);
+    const who = { userId: signer.id, username: signer.username, printedName: signer.printed_name };
+    return {
+      meaningFor(data: Record<string, unknown>): TaskSigning {
+        const rejected =
+          spec.rejectWhen !== null &&
+          refused('The rejection condition cannot be worked out', () =>
+            evaluateFeel(spec.rejectWhen!, data),
+          ) === true;
+        const settled: Meaning = rejected ? 'Rejected' : meaning;
+        requirePermission(principal, AUTHORITY[settled]);
+        if (rejected && !reason) {
+          throw new InputError('A reason is required to reject', [
+            { pointer: '/signature/reason', keyword: 'required', message: 'is required to sign a rejection' },
+          ]);
+        }
+        return { signer: who, meaning: settled, reason };
       },
-      { taskUpdates: [{ id: taskId, status: 'completed', completedBy: principal.userId, assignee: null }] },
-    );
+    };
   }
 
   const taskForms = createTaskForms({
@@ -1064,19 +1233,22 @@ export function createProcessService({
         const { processKey } = job.payload as { processKey: string };
         // What the caller sees now, not when the call was scheduled: a retry passes corrections on.
         const variables = await visibleVariables(trx, instance, token);
-        const latest = await processRepository.latestDefinition(trx, processKey);
+        // A template's process starts its effective version, as a record of its own.
+        const record = await hooks.call?.(trx, processKey, instance, variables);
+        const latest = record?.definition ?? (await processRepository.latestDefinition(trx, processKey));
         if (!latest) throw new Error(`No process with key ${processKey} is deployed to be called`);
         const child = await startOn(
           latest,
           SYSTEM_ACTOR,
           instance.started_by,
           {
-            variables,
-            businessKey: instance.business_key,
+            variables: record?.variables ?? variables,
+            businessKey: record ? record.businessKey : instance.business_key,
             parent: { instanceId: instance.id, tokenId: token.id, elementId: token.node },
           },
           trx,
         );
+        await record?.started(child);
         await move(
           SYSTEM_ACTOR,
           instance,
@@ -1288,7 +1460,30 @@ export function createProcessService({
     }));
   }
 
+  /** Starts an instance of one definition inside the caller's transaction (a record's start). */
+  async function startIn(
+    trx: Knex.Transaction,
+    definitionId: string,
+    principal: Principal,
+    input: { variables: Record<string, unknown>; businessKey: string | null },
+  ): Promise<InstanceView> {
+    const row = await processRepository.findDefinition(trx, definitionId);
+    if (!row) throw new NotFoundError(`There is no process definition ${definitionId}`);
+    const { graph } = await definition(row.id, trx);
+    if (graph.startNodes.length === 0) {
+      throw new ConflictError(`Process ${row.key} starts only by a message, a signal or a timer`);
+    }
+    return startOn(
+      row,
+      eventActor(principal),
+      principal.userId,
+      { variables: checkVariables(input.variables), businessKey: input.businessKey },
+      trx,
+    );
+  }
+
   return {
+    startIn,
     deploy,
     listDefinitions,
     start,
@@ -1329,6 +1524,7 @@ function toTaskView(t: TaskRow): TaskView {
     name: t.name,
     status: t.status,
     candidateRoles: t.candidate_roles,
+    candidateUser: t.candidate_user,
     formKey: t.form_key,
     assignee: t.assignee,
     createdAt: t.created_at.toISOString(),

@@ -68,6 +68,7 @@ const ATTEST_OPTIONS = new Set([
   'capture',
   'critical',
   'naAllowed',
+  'reasonForChange',
 ]);
 const KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/;
 const TIME = '^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$';
@@ -288,6 +289,7 @@ class Compiler {
       capture: (a.capture as Capture | undefined) ?? 'either',
       critical: a.critical === true,
       naAllowed: a.naAllowed === true,
+      reasonForChange: a.reasonForChange === true && path.length === 1,
       identifies: type === 'materialLot' ? 'materialLot' : type === 'equipmentId' ? 'equipment' : null,
       choices: null,
       items: false,
@@ -488,9 +490,11 @@ class Compiler {
       this.refuse(where, name, 'rounding must be halfUp, halfEven or refuse', 'attest');
     if (o.capture !== undefined && !['manual', 'device', 'either'].includes(String(o.capture)))
       this.refuse(where, name, 'capture must be manual, device or either', 'attest');
-    for (const flag of ['critical', 'naAllowed'])
+    for (const flag of ['critical', 'naAllowed', 'reasonForChange'])
       if (o[flag] !== undefined && typeof o[flag] !== 'boolean')
         this.refuse(where, name, `${flag} must be true or false`, 'attest');
+    if (o.reasonForChange === true && field.path.length !== 1)
+      this.refuse(where, name, 'reasonForChange applies to fields at the top of the form only', 'attest');
     if (['container', 'datagrid', 'editgrid'].includes(type) && (o.critical || o.naAllowed))
       this.refuse(where, name, 'critical and N/A apply to the fields inside, not to the group', 'attest');
     if (type === 'calculatedValue') {

@@ -85,6 +85,7 @@ export function createFormService({ knex, clock }: { knex: Knex; clock: Clock })
   async function save(
     principal: Principal,
     input: { key: unknown; definition: unknown },
+    db: Knex = knex,
   ): Promise<FormVersion & { created: boolean; revised: boolean }> {
     requirePermission(principal, 'templates.manage');
     if (typeof input.key !== 'string' || !FORM_KEY.test(input.key)) {
@@ -101,7 +102,7 @@ export function createFormService({ knex, clock }: { knex: Knex; clock: Clock })
     const definition = input.definition as Record<string, unknown>;
     const title = typeof definition.title === 'string' ? definition.title.slice(0, 200) : null;
     const hash = contentHash(definition);
-    const row = await knex.transaction(async (trx) => {
+    const row = await db.transaction(async (trx) => {
       const same = await formRepository.byHash(trx, key, hash);
       if (same) return { row: same, created: false, revised: false };
       const latest = await formRepository.byKey(trx, key);

@@ -9,7 +9,14 @@ import type { InstanceRow, TaskRow } from '../bpmn/processRepository.ts';
 import type { ProcessGraph } from '../bpmn/graph.ts';
 import type { FormService } from './formService.ts';
 import { formRepository, type ValueRow } from './formRepository.ts';
-import { recordSubmission, recordVerification, type Submission, type TaskContext } from './taskValues.ts';
+import {
+  recordSubmission,
+  recordVerification,
+  taskSignature,
+  type Submission,
+  type TaskContext,
+} from './taskValues.ts';
+import type { PendingSigning } from '../bpmn/processService.ts';
 
 /** What the process service lends the task forms: reading tasks and moving instances. */
 export interface ProcessAccess {
@@ -155,6 +162,7 @@ export function createTaskForms(deps: {
     principal: Principal,
     { task, instance }: { task: TaskRow; instance: InstanceRow },
     input: Submission,
+    signing: PendingSigning | null = null,
   ): Promise<T> {
     const taskId = task.id;
     return knex.transaction(async (trx) => {
@@ -162,19 +170,31 @@ export function createTaskForms(deps: {
       if (!ctx) throw noForm();
       const token = process.tokenOf(instance, task);
       const { data, drafts } = await recordSubmission(trx, ctx, principal, input, 'complete', clock.now());
-      return process.move<T>(
+      // The signature covers the values as completed, after any written just now.
+      const signature = signing
+        ? await taskSignature(
+            trx,
+            { taskId, instanceId: instance.id, instanceVersion: instance.version },
+            signing.meaningFor({ ...ctx.variables, ...data }),
+            drafts.length,
+          )
+        : null;
+      const moved = await process.move<T>(
         eventActor(principal),
         instance,
         (execution) => {
           const changes = execution.complete(token.id, data);
           return [
             ...drafts,
+            ...(signature ? [signature.draft] : []),
             { type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } },
           ];
         },
         { taskUpdates: [{ id: taskId, status: 'completed', completedBy: principal.userId, assignee: null }] },
         trx,
       );
+      await signature?.afterMove(trx);
+      return moved;
     });
   }
 
@@ -246,6 +266,14 @@ export function createTaskForms(deps: {
     const variables = token ? await process.visibleVariables(knex, instance, token) : instance.variables;
     const saved: Record<string, unknown> = {};
     for (const v of values) if (v.value !== null) setAt(saved, v.pointer, v.value);
+    // A decision the record holds already shows as it stands; changing it needs a reason.
+    if (task.status === 'open') {
+      for (const f of runtime.compiled.fields) {
+        const held = variables[f.key];
+        if (f.reasonForChange && saved[f.key] === undefined && held !== undefined && held !== null)
+          saved[f.key] = held;
+      }
+    }
     // Calculated values as the server works them out now, so limits built on them show too.
     const data =
       task.status === 'open' ? runtime.process({ data: saved }, variables, { partial: true }).data : saved;

@@ -7,6 +7,7 @@ import { segregation } from '../identity/segregation.ts';
 import { signatureRepository } from '../signatures/signatureRepository.ts';
 import { formRepository, type ExceptionRow, type ValueRow } from './formRepository.ts';
 import type { FormRuntime, ProcessedValue, SubmissionInput } from './pipeline.ts';
+import type { Meaning } from '../signatures/types.ts';
 
 /** The task a submission or verification is for, as the process service hands it over. */
 export interface TaskContext {
@@ -144,6 +145,20 @@ export async function recordSubmission(
     ]);
   }
 
+  // A decision the record holds already changes only with a reason (B3), e.g. a reclassification.
+  const decisions = mode === 'complete' ? changedDecisions(task, processed.values) : [];
+  if (decisions.length > 0 && !reason) {
+    const names = decisions.map((d) => `${d.name} from ${JSON.stringify(d.old)} to ${JSON.stringify(d.new)}`);
+    throw new InputError(`A reason is required to change ${names.join(', ')}`, [
+      { pointer: '/reason', keyword: 'required', message: `is required to change ${names.join(', ')}` },
+      ...decisions.map((d) => ({
+        pointer: d.path,
+        keyword: 'reason',
+        message: 'changes a recorded decision',
+      })),
+    ]);
+  }
+
   const exceptions: ExceptionRow[] = [];
   if (mode === 'complete') {
     const rows = new Map(existing);
@@ -216,6 +231,16 @@ export async function recordSubmission(
           ...provenance(row),
           ...(before.verified_by && { verificationVoided: before.verification_id }),
         })),
+      },
+      reason,
+    });
+  }
+  if (decisions.length > 0) {
+    drafts.push({
+      type: 'form.decision_changed',
+      payload: {
+        taskId: task.taskId,
+        changes: decisions.map(({ path, old, new: value }) => ({ path, old, new: value })),
       },
       reason,
     });
@@ -309,30 +334,100 @@ export async function recordVerification(
       payload: { taskId: task.taskId, signatureId, values: covered },
     },
   ];
-  const afterMove = async (db: Knex.Transaction) => {
-    const event = await db('events').where({ record_id: task.instanceId, seq }).first('at');
-    await signatureRepository.insert(db, {
+  const afterMove = (db: Knex.Transaction) =>
+    writeTaskSignature(db, task, seq, {
       id: signatureId,
-      record_id: task.instanceId,
-      record_type: 'instance',
-      event_seq: seq,
-      signer_id: verifier.userId,
-      signer_username: verifier.username,
-      signer_name: verifier.printedName,
-      meaning: 'Verified',
-      reason: null,
-      signed_at: new Date(event.at),
-      content_hash: hash,
-      record_version: task.instanceVersion,
-      withdrawn_at: null,
-      withdrawn_by: null,
-      withdrawal_reason: null,
-      task_id: task.taskId,
+      signing: { signer: verifier, meaning: 'Verified', reason: null },
+      hash,
       pointers: chosen.map((v) => v.pointer),
     });
-    return signatureId;
-  };
   return { drafts, afterMove };
+}
+
+/** A signature that completes a task (`attest:signatureMeaning`), as the signer gave it. */
+export interface TaskSigning {
+  signer: Verifier;
+  meaning: Meaning;
+  reason: string | null;
+}
+
+/**
+ * The signature completing a task (B1, B4): it covers the task's values as they are at completion
+ * (a task without a form: the task alone), and its event takes its place among the move's drafts,
+ * `offset` events after the instance's head. `afterMove` writes its row once the event exists.
+ */
+export async function taskSignature(
+  trx: Knex.Transaction,
+  task: { taskId: string; instanceId: string; instanceVersion: number },
+  signing: TaskSigning,
+  offset: number,
+): Promise<{ draft: EventDraft; afterMove: (trx: Knex.Transaction) => Promise<string> }> {
+  const pointers = (await formRepository.values(trx, task.taskId))
+    .filter((v) => v.value !== null || v.na_reason !== null)
+    .map((v) => v.pointer);
+  const hash = contentHash(await taskSignedContent(trx, task.taskId, pointers));
+  const signatureId = randomUUID();
+  const seq = task.instanceVersion + 1 + offset;
+  const draft: EventDraft = {
+    type: 'signature.applied',
+    payload: {
+      signatureId,
+      meaning: signing.meaning,
+      contentHash: hash,
+      recordVersion: task.instanceVersion,
+      signer: signing.signer.username,
+      taskId: task.taskId,
+      pointers,
+    },
+    reason: signing.reason,
+  };
+  const afterMove = (db: Knex.Transaction) =>
+    writeTaskSignature(db, task, seq, { id: signatureId, signing, hash, pointers });
+  return { draft, afterMove };
+}
+
+/** The row of a signature over values of one task, once its event is at `seq` of the instance's chain. */
+async function writeTaskSignature(
+  db: Knex.Transaction,
+  task: { taskId: string; instanceId: string; instanceVersion: number },
+  seq: number,
+  signature: { id: string; signing: TaskSigning; hash: string; pointers: string[] },
+): Promise<string> {
+  const event = await db('events').where({ record_id: task.instanceId, seq }).first('at', 'type');
+  if (event?.type !== 'signature.applied') throw new Error('The signature event is not where it was placed');
+  const { signer, meaning, reason } = signature.signing;
+  await signatureRepository.insert(db, {
+    id: signature.id,
+    record_id: task.instanceId,
+    record_type: 'instance',
+    event_seq: seq,
+    signer_id: signer.userId,
+    signer_username: signer.username,
+    signer_name: signer.printedName,
+    meaning,
+    reason,
+    signed_at: new Date(event.at),
+    content_hash: signature.hash,
+    record_version: task.instanceVersion,
+    withdrawn_at: null,
+    withdrawn_by: null,
+    withdrawal_reason: null,
+    task_id: task.taskId,
+    pointers: signature.pointers,
+  });
+  return signature.id;
+}
+
+/** Fields marked reasonForChange whose new value differs from the process variable of the same key. */
+function changedDecisions(task: TaskContext, values: ProcessedValue[]) {
+  const changes: { path: string; name: string; old: unknown; new: unknown }[] = [];
+  for (const v of values) {
+    if (!v.field.reasonForChange) continue;
+    const old = task.variables[v.field.key];
+    if (old === undefined || old === null || same(old, v.value)) continue;
+    changes.push({ path: v.pointer, name: task.runtime.nameOf(v.field, v.pointer), old, new: v.value });
+  }
+  return changes;
 }
 
 /** The content a task signature covers, as it is now: for checking a signature against changes (B4). */

@@ -96,6 +96,11 @@ export interface FieldSpec {
   critical: boolean;
   /** May be answered N/A with a reason (E7). */
   naAllowed: boolean;
+  /**
+   * A decision the record holds already (a process variable of the same key, e.g. a deviation's
+   * classification): changing it from that value needs a reason (B3).
+   */
+  reasonForChange: boolean;
   /** What the value identifies, for the material and equipment gates of later steps. */
   identifies: 'materialLot' | 'equipment' | null;
   /** Static choices, for plain-language messages. */

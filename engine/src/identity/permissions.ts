@@ -13,7 +13,8 @@ export const PERMISSIONS = {
   'audit.read': 'Read audit trails',
   'users.manage': 'Create, deactivate and reset users',
   'roles.manage': 'Grant and revoke roles, define roles',
-  'templates.manage': 'Author and approve templates',
+  'templates.manage': 'Author templates and make approved versions effective',
+  'templates.approve': 'Approve or reject template versions',
   'config.manage': 'Configure plugins and settings',
   'devices.write': 'Write to devices',
 } as const;
@@ -53,13 +54,14 @@ export const BUILT_IN_ROLES: RoleDefinition[] = [
       'records.void',
       'audit.read',
       'templates.manage',
+      'templates.approve',
     ],
   },
   {
     name: 'qp',
     title: 'Qualified person',
     description: 'Certifies and releases batches',
-    permissions: ['records.review', 'records.approve', 'records.release', 'audit.read'],
+    permissions: ['records.review', 'records.approve', 'records.release', 'audit.read', 'templates.approve'],
   },
   {
     name: 'admin',

@@ -6,24 +6,14 @@ import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../errors.ts';
 import { optionalText, requireText } from '../textInput.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Permission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { segregation } from '../identity/segregation.ts';
 import { recordRepository } from '../records/recordRepository.ts';
 import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
 import { writeSignature } from './signatureWriter.ts';
 import { loadSignedContent } from './subjectContent.ts';
 import { taskSignedContent } from '../forms/taskValues.ts';
-import { isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
-
-/** The authority each meaning needs (A2, B6). */
-const AUTHORITY: Record<Meaning, Permission> = {
-  Performed: 'records.perform',
-  Verified: 'records.verify',
-  Reviewed: 'records.review',
-  Approved: 'records.approve',
-  Released: 'records.release',
-  Rejected: 'records.approve',
-};
+import { AUTHORITY, isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
 
 export interface SignInput {
   meaning: string;

@@ -37,6 +37,17 @@ export async function loadSignedContent(
         authorId: null,
       };
     }
+  } else if (subject.type === 'template') {
+    const t = await db('template_versions').where({ id: subject.id }).first();
+    if (t) {
+      // What an approver signs: exactly this package, by its hash, and what it says it is.
+      const { template_id, version, content_hash, manifest } = t;
+      return {
+        content: { templateId: template_id, version, contentHash: content_hash, manifest },
+        version: 1,
+        authorId: t.created_by,
+      };
+    }
   } else if (subject.type === 'role') {
     const r = await userRepository.findRoleById(db, subject.id);
     if (r) {

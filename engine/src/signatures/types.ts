@@ -1,6 +1,18 @@
+import type { Permission } from '../identity/permissions.ts';
+
 /** What a signature means (B2). */
 export const MEANINGS = ['Performed', 'Verified', 'Reviewed', 'Approved', 'Released', 'Rejected'] as const;
 export type Meaning = (typeof MEANINGS)[number];
+
+/** The authority each meaning needs (A2, B6). */
+export const AUTHORITY: Record<Meaning, Permission> = {
+  Performed: 'records.perform',
+  Verified: 'records.verify',
+  Reviewed: 'records.review',
+  Approved: 'records.approve',
+  Released: 'records.release',
+  Rejected: 'records.approve',
+};
 
 export function isMeaning(value: string): value is Meaning {
   return (MEANINGS as readonly string[]).includes(value);

@@ -77,6 +77,9 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         signatureMeaning: null,
         secondPersonVerification: false,
         dueDate: null,
+        assignee: null,
+        separateFrom: [],
+        rejectWhen: null,
       });
     });
 
@@ -108,6 +111,9 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         signatureMeaning: 'Performed',
         secondPersonVerification: true,
         dueDate: 'duration("PT8H")',
+        assignee: null,
+        separateFrom: [],
+        rejectWhen: null,
       });
     });
 
@@ -879,6 +885,9 @@ describe('Feature: compiling BPMN into the executable graph', () => {
               'signatureMeaning',
               'secondPersonVerification',
               'dueDate',
+              'assignee',
+              'separateFrom',
+              'rejectWhen',
             ],
           ],
           ['ScriptResult', ['bpmn:ScriptTask'], ['resultVariable']],

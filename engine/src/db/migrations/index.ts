@@ -4,6 +4,7 @@ import * as processes from './20261124090000_processes.ts';
 import * as jobs from './20261124100000_jobs.ts';
 import * as events from './20261124110000_events.ts';
 import * as forms from './20261124120000_forms.ts';
+import * as templates from './20261124130000_templates.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '20261124100000_jobs': jobs,
   '20261124110000_events': events,
   '20261124120000_forms': forms,
+  '20261124130000_templates': templates,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

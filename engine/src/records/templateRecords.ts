@@ -1,0 +1,481 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { appendEvents } from '../audit/auditTrail.ts';
+import { SYSTEM_ACTOR, type EventActor } from '../audit/types.ts';
+import type { Clock } from '../clock.ts';
+import { ConflictError, InputError, NotFoundError } from '../errors.ts';
+import { addDuration } from '../bpmn/feel.ts';
+import type { InstanceRow } from '../bpmn/processRepository.ts';
+import type { InstanceView, ProcessHooks, ProcessService } from '../bpmn/processService.ts';
+import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { optionalText, requireText } from '../textInput.ts';
+import { formatNumber } from '../templates/package.ts';
+import { templateRepository, type TemplateVersionRow } from '../templates/templateRepository.ts';
+
+/** A record as people find and follow it: number, template version, status, owner, due date, links. */
+export interface RecordView {
+  id: string;
+  number: string;
+  kind: string;
+  title: string;
+  /** open, closed, cancelled, voided, or the stage the process names in `recordStatus`. */
+  status: string;
+  template: { id: string; version: string; versionId: string; title: string } | null;
+  instanceId: string | null;
+  owner: { id: string; username: string; printedName: string } | null;
+  createdAt: string;
+  createdBy: string;
+  dueAt: string | null;
+  overdue: boolean;
+  parent: { id: string; number: string } | null;
+  raisedFrom: { id: string; number: string } | null;
+}
+
+export interface RecordDetail extends RecordView {
+  children: { id: string; number: string; kind: string; status: string }[];
+  openTasks: {
+    id: string;
+    elementId: string;
+    name: string | null;
+    candidateRoles: string[];
+    candidateUser: string | null;
+    assignee: string | null;
+    dueAt: string | null;
+  }[];
+  variables: Record<string, unknown>;
+}
+
+export interface RecordFilter {
+  /** Part of the number or the title. */
+  q?: string;
+  number?: string;
+  template?: string;
+  kind?: string;
+  status?: string;
+  /** User name of the owner. */
+  owner?: string;
+  dueBefore?: string;
+  overdue?: boolean;
+  parent?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** A record's status as its process tells it; stored status only for records without a process. */
+const STATUS_SQL = `CASE WHEN r.status = 'voided' THEN 'voided'
+  WHEN pi.id IS NULL THEN r.status
+  WHEN pi.status = 'completed' THEN 'closed'
+  WHEN pi.status = 'terminated' THEN 'cancelled'
+  WHEN jsonb_typeof(pi.variables->'recordStatus') = 'string' THEN pi.variables->>'recordStatus'
+  ELSE 'open' END`;
+const FINISHED = ['closed', 'cancelled', 'voided', 'completed', 'approved', 'released'];
+
+interface ViewRow {
+  id: string;
+  number: string;
+  kind: string;
+  title: string;
+  status: string;
+  template_id: string | null;
+  template_version: string | null;
+  template_version_id: string | null;
+  template_title: string | null;
+  instance_id: string | null;
+  owner_id: string | null;
+  owner_username: string | null;
+  owner_name: string | null;
+  created_at: Date;
+  created_by: string;
+  due_at: Date | null;
+  parent_id: string | null;
+  parent_number: string | null;
+  raised_from_id: string | null;
+  raised_from_number: string | null;
+}
+
+export type TemplateRecords = ReturnType<typeof createTemplateRecords>;
+
+/**
+ * Records started from templates (D2): numbered by the template's pattern, unique and without gaps
+ * per template and year, even when many start at once (the counter row is taken in the same
+ * transaction as the record, so a start that fails gives its number back); pinned to the
+ * effective version they started from, with their process instance, owner, due date and links.
+ */
+export function createTemplateRecords(deps: {
+  knex: Knex;
+  clock: Clock;
+  processes: Pick<ProcessService, 'startIn'>;
+}) {
+  const { knex, clock, processes } = deps;
+
+  const views = (db: Knex | Knex.Transaction, now: Date) =>
+    db
+      .from('records as r')
+      .leftJoin('process_instances as pi', 'pi.id', 'r.instance_id')
+      .leftJoin('template_versions as tv', 'tv.id', 'r.template_version_id')
+      .leftJoin('users as u', 'u.id', 'r.owner_id')
+      .leftJoin('records as p', 'p.id', 'r.parent_id')
+      .leftJoin('records as rf', 'rf.id', 'r.raised_from_id')
+      .select(
+        'r.id',
+        'r.number',
+        'r.kind',
+        'r.title',
+        knex.raw(`${STATUS_SQL} AS status`),
+        'tv.template_id',
+        'tv.version as template_version',
+        'r.template_version_id',
+        'tv.title as template_title',
+        'r.instance_id',
+        'r.owner_id',
+        'u.username as owner_username',
+        'u.printed_name as owner_name',
+        'r.created_at',
+        'r.created_by',
+        'r.due_at',
+        'r.parent_id',
+        'p.number as parent_number',
+        'r.raised_from_id',
+        'rf.number as raised_from_number',
+      )
+      .select(knex.raw('? AS now', [now]));
+
+  function toView(row: ViewRow, now: Date): RecordView {
+    return {
+      id: row.id,
+      number: row.number,
+      kind: row.kind,
+      title: row.title,
+      status: row.status,
+      template: row.template_version_id
+        ? {
+            id: row.template_id!,
+            version: row.template_version!,
+            versionId: row.template_version_id,
+            title: row.template_title!,
+          }
+        : null,
+      instanceId: row.instance_id,
+      owner: row.owner_id
+        ? { id: row.owner_id, username: row.owner_username!, printedName: row.owner_name! }
+        : null,
+      createdAt: row.created_at.toISOString(),
+      createdBy: row.created_by,
+      dueAt: row.due_at?.toISOString() ?? null,
+      overdue: row.due_at !== null && row.due_at < now && !FINISHED.includes(row.status),
+      parent: row.parent_id ? { id: row.parent_id, number: row.parent_number! } : null,
+      raisedFrom: row.raised_from_id ? { id: row.raised_from_id, number: row.raised_from_number! } : null,
+    };
+  }
+
+  /** The next number of a template in a year: the counter row stays locked until the transaction ends. */
+  async function nextNumber(trx: Knex.Transaction, template: TemplateVersionRow, now: Date): Promise<string> {
+    const year = now.getUTCFullYear();
+    const { rows } = await trx.raw<{ rows: { last: number }[] }>(
+      `INSERT INTO record_counters (template_id, year, last) VALUES (?, ?, 1)
+       ON CONFLICT (template_id, year) DO UPDATE SET last = record_counters.last + 1
+       RETURNING last`,
+      [template.template_id, year],
+    );
+    return formatNumber(template.manifest.numbering, { year, seq: rows[0]!.last });
+  }
+
+  /** Writes a record row and its record.created event. */
+  async function insert(
+    trx: Knex.Transaction,
+    actor: EventActor,
+    row: {
+      id: string;
+      number: string;
+      title: string;
+      template: TemplateVersionRow;
+      instanceId: string;
+      createdBy: string;
+      ownerId: string;
+      parentId: string | null;
+      raisedFromId: string | null;
+      at: Date;
+    },
+  ): Promise<void> {
+    const { template } = row;
+    const due = template.manifest.recordDue ? addDuration(row.at, template.manifest.recordDue) : null;
+    await trx('records').insert({
+      id: row.id,
+      number: row.number,
+      kind: template.kind,
+      title: row.title,
+      status: 'open',
+      content: JSON.stringify({}),
+      version: 1,
+      created_at: row.at,
+      created_by: row.createdBy,
+      updated_at: row.at,
+      template_version_id: template.id,
+      instance_id: row.instanceId,
+      owner_id: row.ownerId,
+      due_at: due,
+      parent_id: row.parentId,
+      raised_from_id: row.raisedFromId,
+    });
+    await appendEvents(trx, clock, { id: row.id, type: 'record' }, actor, [
+      {
+        type: 'record.created',
+        payload: {
+          number: row.number,
+          kind: template.kind,
+          title: row.title,
+          status: 'open',
+          content: {},
+          template: { id: template.template_id, version: template.version, versionId: template.id },
+          instanceId: row.instanceId,
+          ownerId: row.ownerId,
+          dueAt: due?.toISOString() ?? null,
+          parentId: row.parentId,
+          raisedFromId: row.raisedFromId,
+        },
+      },
+    ]);
+  }
+
+  async function findRecord(db: Knex | Knex.Transaction, idOrNumber: string) {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrNumber);
+    return db('records')
+      .where(uuid ? { id: idOrNumber } : { number: idOrNumber })
+      .first('id', 'number', 'instance_id', 'created_by', 'owner_id');
+  }
+
+  /**
+   * Starts a record from the effective version of a template (D2): number, record, process
+   * instance and their first events in one transaction.
+   */
+  async function start(
+    principal: Principal,
+    input: {
+      template: string;
+      title: string;
+      variables?: Record<string, unknown>;
+      raisedFrom?: string | null;
+    },
+  ): Promise<RecordDetail> {
+    requirePermission(principal, 'records.create');
+    const templateId = requireText(input.template, '/template', 40);
+    const title = requireText(input.title, '/title', 200);
+    const raisedFrom = optionalText(input.raisedFrom, '/raisedFrom', 100);
+    if (
+      input.variables !== undefined &&
+      (typeof input.variables !== 'object' || input.variables === null || Array.isArray(input.variables))
+    ) {
+      throw new InputError('Variables must be a JSON object', [
+        { pointer: '/variables', keyword: 'type', message: 'must be an object' },
+      ]);
+    }
+    const id = await knex.transaction(async (trx) => {
+      const template = await templateRepository.effective(trx, templateId);
+      if (!template) {
+        const any = await templateRepository.list(trx, { templateId });
+        throw any.length === 0
+          ? new NotFoundError(`There is no template ${templateId}`)
+          : new ConflictError(
+              `Template ${templateId} has no effective version: only an effective version starts records (D2)`,
+            );
+      }
+      const from = raisedFrom ? await findRecord(trx, raisedFrom) : null;
+      if (raisedFrom && !from) {
+        throw new InputError(`There is no record ${raisedFrom} to raise this one from`, [
+          { pointer: '/raisedFrom', keyword: 'reference', message: 'names no record' },
+        ]);
+      }
+      const at = clock.now();
+      const number = await nextNumber(trx, template, at);
+      const variables = {
+        ...(template.manifest.parameters ?? {}),
+        title,
+        ...(input.variables ?? {}),
+        recordNumber: number,
+        ...(from && { raisedFrom: from.number }),
+      };
+      const instance = await processes.startIn(trx, template.definition_id!, principal, {
+        variables,
+        businessKey: number,
+      });
+      const recordId = randomUUID();
+      await insert(trx, eventActor(principal), {
+        id: recordId,
+        number,
+        title,
+        template,
+        instanceId: instance.id,
+        createdBy: principal.userId,
+        ownerId: principal.userId,
+        parentId: null,
+        raisedFromId: from?.id ?? null,
+        at,
+      });
+      return recordId;
+    });
+    return get(principal, id);
+  }
+
+  async function list(
+    principal: Principal,
+    filter: RecordFilter = {},
+  ): Promise<{ records: RecordView[]; total: number }> {
+    requirePermission(principal, 'audit.read');
+    const now = clock.now();
+    const base = knex.from(views(knex, now).as('v'));
+    const q = base.clone();
+    const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    if (filter.q)
+      q.where((w) => w.whereILike('v.number', like(filter.q!)).orWhereILike('v.title', like(filter.q!)));
+    if (filter.number) q.whereILike('v.number', like(filter.number));
+    if (filter.template) q.where('v.template_id', filter.template);
+    if (filter.kind) q.where('v.kind', filter.kind);
+    if (filter.status) q.where('v.status', filter.status);
+    if (filter.owner) q.where('v.owner_username', filter.owner);
+    if (filter.parent) q.where('v.parent_id', filter.parent);
+    if (filter.dueBefore) {
+      const before = new Date(filter.dueBefore);
+      if (Number.isNaN(before.getTime())) {
+        throw new InputError('dueBefore is not a date and time', [
+          { pointer: '/dueBefore', keyword: 'format', message: 'must be a date and time' },
+        ]);
+      }
+      q.where('v.due_at', '<', before);
+    }
+    if (filter.overdue !== undefined) {
+      const overdue = (w: Knex.QueryBuilder) =>
+        w.where('v.due_at', '<', now).whereNotIn('v.status', FINISHED);
+      if (filter.overdue) q.where(overdue);
+      else q.whereNot(overdue);
+    }
+    const counted = (await q.clone().count({ total: '*' })) as { total: string | number }[];
+    const total = counted[0]?.total ?? 0;
+    const rows = (await q
+      .select('v.*')
+      .orderBy('v.created_at', 'desc')
+      .orderBy('v.number', 'desc')
+      .limit(Math.min(Math.max(filter.limit ?? 50, 1), 200))
+      .offset(Math.max(filter.offset ?? 0, 0))) as ViewRow[];
+    return { records: rows.map((r) => toView(r, now)), total: Number(total) };
+  }
+
+  /** A record by id or number, with its children, open tasks and process variables. */
+  async function get(principal: Principal, idOrNumber: string): Promise<RecordDetail> {
+    requirePermission(principal, 'audit.read');
+    const found = await findRecord(knex, idOrNumber);
+    if (!found) throw new NotFoundError(`There is no record ${idOrNumber}`);
+    const now = clock.now();
+    const row = (await views(knex, now).where('r.id', found.id).first()) as ViewRow;
+    const children = (await views(knex, now)
+      .where('r.parent_id', found.id)
+      .orderBy('r.created_at')) as ViewRow[];
+    const tasks = found.instance_id
+      ? await knex('tasks')
+          .whereRaw(
+            `instance_id IN (WITH RECURSIVE tree AS (SELECT id FROM process_instances WHERE id = ?
+                 UNION ALL SELECT c.id FROM process_instances c JOIN tree ON c.parent_instance_id = tree.id
+                   WHERE NOT EXISTS (SELECT 1 FROM records x WHERE x.instance_id = c.id))
+               SELECT id FROM tree)`,
+            [found.instance_id],
+          )
+          .where({ status: 'open' })
+          .orderBy('created_at')
+      : [];
+    const instance = found.instance_id
+      ? await knex('process_instances').where({ id: found.instance_id }).first('variables')
+      : null;
+    return {
+      ...toView(row, now),
+      children: children.map((c) => ({ id: c.id, number: c.number, kind: c.kind, status: c.status })),
+      openTasks: tasks.map((t: Record<string, unknown>) => ({
+        id: t.id as string,
+        elementId: t.element_id as string,
+        name: t.name as string | null,
+        candidateRoles: t.candidate_roles as string[],
+        candidateUser: t.candidate_user as string | null,
+        assignee: t.assignee as string | null,
+        dueAt: (t.due_at as Date | null)?.toISOString() ?? null,
+      })),
+      variables: (instance?.variables as Record<string, unknown>) ?? {},
+    };
+  }
+
+  /**
+   * Open deviations that name a batch among their affected batches, and whether any is critical:
+   * batch release is refused while one is (F5).
+   */
+  async function batchDeviations(principal: Principal, batch: string) {
+    requirePermission(principal, 'audit.read');
+    const name = requireText(batch, '/batch', 100);
+    const now = clock.now();
+    const rows = (await knex
+      .from(views(knex, now).as('v'))
+      .join('process_instances as i', 'i.id', 'v.instance_id')
+      .where('v.kind', 'deviation')
+      .whereNotIn('v.status', FINISHED)
+      .whereRaw(
+        `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(i.variables->'affectedBatches') = 'array'
+                   THEN i.variables->'affectedBatches' ELSE '[]'::jsonb END) AS b(row)
+                 WHERE b.row->>'batch' = ? OR b.row #>> '{}' = ?)`,
+        [name, name],
+      )
+      .select('v.*', knex.raw(`i.variables->>'classification' AS classification`))
+      .orderBy('v.number')) as (ViewRow & { classification: string | null })[];
+    const deviations = rows.map((r) => ({ ...toView(r, now), classification: r.classification }));
+    return {
+      batch: name,
+      openDeviations: deviations,
+      criticalOpen: deviations.some((d) => d.classification === 'critical'),
+    };
+  }
+
+  /** The hooks execution calls: called templates start as linked records; their processes start only so. */
+  const hooks: ProcessHooks = {
+    async call(trx: Knex.Transaction, key: string, caller: InstanceRow, callerVariables) {
+      if (!(await templateRepository.deployedKey(trx, key))) return null;
+      const template = await templateRepository.effective(trx, key);
+      if (!template?.definition_id) {
+        throw new Error(`Template ${key} has no effective version to start a record from`);
+      }
+      const definition = await trx('process_definitions').where({ id: template.definition_id }).first();
+      const parent = await trx('records')
+        .where({ instance_id: caller.id })
+        .first('id', 'number', 'created_by', 'owner_id');
+      const at = clock.now();
+      const number = await nextNumber(trx, template, at);
+      const title = parent ? `${template.title} for ${parent.number}` : template.title;
+      return {
+        definition,
+        businessKey: number,
+        variables: {
+          ...(template.manifest.parameters ?? {}),
+          ...callerVariables,
+          title,
+          recordNumber: number,
+          ...(parent && { parentRecord: parent.number }),
+        },
+        async started(child: InstanceView) {
+          await insert(trx, SYSTEM_ACTOR, {
+            id: randomUUID(),
+            number,
+            title,
+            template,
+            instanceId: child.id,
+            createdBy: parent?.created_by ?? caller.started_by!,
+            ownerId: parent?.owner_id ?? caller.started_by!,
+            parentId: parent?.id ?? null,
+            raisedFromId: null,
+            at,
+          });
+        },
+      };
+    },
+    async refuseStart(key: string) {
+      return (await templateRepository.deployedKey(knex, key))
+        ? `The process ${key} belongs to the template ${key}: start a record from its effective version instead (D2)`
+        : null;
+    },
+  };
+
+  return { start, list, get, batchDeviations, hooks };
+}
