@@ -57,6 +57,23 @@ export async function verifyDatabase(knex: Knex, options: { pageSize?: number } 
     }
   }
 
+  for (const t of await knex('template_versions').select(
+    'id',
+    'template_id',
+    'version',
+    'status',
+    'content_hash',
+  )) {
+    const replay = replayTemplate(await eventRepository.list(knex, { recordId: t.id }));
+    if (!replay || replay.status !== t.status || replay.contentHash !== t.content_hash) {
+      mismatches.push({
+        table: 'template_versions',
+        id: t.id,
+        problem: `${t.template_id} ${t.version} differs from the replay of its audit trail`,
+      });
+    }
+  }
+
   for (const i of await processRepository.instancesOutOfStep(knex)) {
     mismatches.push({
       table: 'process_instances',
@@ -94,4 +111,19 @@ function replayRecord(
     }
   }
   return { content, status, version };
+}
+
+/** A template version's status and content as its events tell them. */
+function replayTemplate(events: AuditEvent[]): { status: string; contentHash: string } | null {
+  const imported = events.find((e) => e.type === 'template.imported');
+  if (!imported) return null;
+  let status = imported.payload.status as string;
+  let contentHash = imported.payload.contentHash as string;
+  for (const e of events) {
+    for (const change of (e.payload.changes as FieldChange[] | undefined) ?? []) {
+      if (change.path === '/status') status = change.new as string;
+      if (change.path === '/contentHash' && e.type === 'template.revised') contentHash = change.new as string;
+    }
+  }
+  return { status, contentHash };
 }

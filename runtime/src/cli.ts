@@ -1,3 +1,5 @@
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import {
@@ -6,23 +8,31 @@ import {
   generateOneTimePassword,
   migrateOwner,
   openDatabase,
+  PasswordChangeRequiredError,
   seedDemoUsers,
   type Engine,
   type VerifyReport,
 } from '@attest/engine';
 import { ConfigError, loadConfig, type RuntimeConfig } from './config.ts';
+import { seedDemoTemplates } from './demoTemplates.ts';
 
 const USAGE = `Usage: attest <command> [options]
 
 Commands:
-  start [--demo] [--port N]   migrate, then serve the API (with --demo: seed the demo users)
+  start [--demo] [--port N]   migrate, then serve the API (with --demo: seed the demo users and make
+                              the shipped templates effective)
   migrate                     bring the database schema up to date
   seed-demo [--demo]          create the built-in roles and the demo users
   create-admin --username U --name "Printed Name"
                               create a first administrator with a one-time password
+  import <path> --user U      import a template package (a version folder or a .tgz) as a draft, as
+                              user U; the password is ATTEST_PASSWORD or typed (not shown)
   verify                      recompute every audit-trail hash chain and check the state against it
 
 The database is the PostgreSQL server at DATABASE_URL, or the embedded one in ATTEST_DATA_DIR (./data).`;
+
+/** The shipped template packages, templates/<id>/v<version>/ in the repository. */
+const SHIPPED_TEMPLATES = new URL('../../templates/', import.meta.url);
 
 class UsageError extends Error {}
 
@@ -54,7 +64,10 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const { startServer } = await import('./server.ts');
   const engine = await openEngine(config);
-  if (demo) await seedDemoUsers(engine.identity, { demo: true });
+  if (demo) {
+    await seedDemoUsers(engine.identity, { demo: true });
+    await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
+  }
   const server = await startServer({
     engine,
     port: config.port,
@@ -80,6 +93,70 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Reads a password from the terminal without showing it; Ctrl-C cancels. */
+function promptHidden(prompt: string): Promise<string> {
+  const input = process.stdin;
+  return new Promise((done, fail) => {
+    let typed = '';
+    const finish = (error?: Error) => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stderr.write('\n');
+      if (error) fail(error);
+      else done(typed);
+    };
+    const onData = (chunk: string) => {
+      for (const c of chunk) {
+        if (c === '\r' || c === '\n' || c === '\u0004') return finish();
+        if (c === '\u0003') return finish(new Error('cancelled'));
+        if (c === '\u007f' || c === '\b') typed = [...typed].slice(0, -1).join('');
+        else typed += c;
+      }
+    };
+    process.stderr.write(prompt);
+    input.setEncoding('utf8');
+    input.setRawMode(true);
+    input.resume();
+    input.on('data', onData);
+  });
+}
+
+/** The password of the person the CLI acts for: ATTEST_PASSWORD, else typed at the terminal. */
+async function passwordFor(username: string): Promise<string> {
+  const fromEnv = process.env.ATTEST_PASSWORD;
+  if (fromEnv) return fromEnv;
+  if (!process.stdin.isTTY) {
+    throw new UsageError('set ATTEST_PASSWORD, or run in a terminal to type the password');
+  }
+  return promptHidden(`Password for ${username}: `);
+}
+
+/** Imports a template package as a person, in a session of its own that ends when it is done. */
+async function importTemplate(config: RuntimeConfig, path: string, username: string): Promise<string> {
+  const where = resolve(process.env.INIT_CWD ?? process.cwd(), path);
+  const found = await stat(where).catch(() => null);
+  if (!found) throw new Error(`there is no folder or .tgz at ${where}`);
+  const password = await passwordFor(username);
+  const engine = await openEngine(config);
+  try {
+    const { sessionId } = await engine.identity.login({ username, password, client: 'attest import' });
+    const principal = await engine.identity.authenticate(sessionId, { allowPasswordChange: true });
+    try {
+      if (principal.mustChangePassword) throw new PasswordChangeRequiredError();
+      const source = found.isDirectory() ? { dir: where } : { tgz: await readFile(where) };
+      const saved = await engine.templates.import(principal, source);
+      const state = `(${saved.status.replace('_', ' ')}, sha256 ${saved.contentHash})`;
+      const outcome = saved.created ? '' : saved.revised ? ' revised' : ' unchanged';
+      return `Imported ${saved.templateId} ${saved.version} ${state}${outcome}`;
+    } finally {
+      await engine.identity.logout(principal);
+    }
+  } finally {
+    await engine.close();
+  }
 }
 
 function printReport(report: VerifyReport): void {
@@ -108,6 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       username: { type: 'string' },
       name: { type: 'string' },
+      user: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -116,7 +194,8 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`);
+  const positional = command === 'import' ? 1 : 0;
+  if (rest.length > positional) throw new UsageError(`unexpected argument "${rest[positional]}"`);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new UsageError(`--port must be a whole number from 0 to 65535, not "${values.port}"`);
@@ -173,6 +252,12 @@ export async function main(argv: string[]): Promise<number> {
       } finally {
         await engine.close();
       }
+      return 0;
+    }
+    case 'import': {
+      const [path] = rest;
+      if (!path || !values.user) throw new UsageError('import needs a path and --user');
+      console.log(await importTemplate(config, path, values.user));
       return 0;
     }
     case 'verify': {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DEMO_USERS, openDatabase, type DatabaseOptions } from '@attest/engine';
-import { createTestDatabase } from '../../engine/test/support/testEngine.ts';
+import { DEMO_USERS, createEngine, openDatabase, type DatabaseOptions } from '@attest/engine';
+import { writeTgz } from '../../engine/src/templates/tar.ts';
+import { createTestDatabase, demoPassword, TEST_SETTINGS } from '../../engine/test/support/testEngine.ts';
+import { testPackage, testProcess, writeTestPackage } from './http/support/templatePackage.ts';
 
 const run = promisify(execFile);
 const BIN = new URL('../bin/attest.js', import.meta.url).pathname;
@@ -81,12 +83,81 @@ describe('Feature: the attest command', () => {
     );
   });
 
+  it('imports a template package, a folder or a .tgz, as a user: one line, unchanged the second time', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'attest-cli-templates-'));
+    try {
+      const dir = await writeTestPackage(root, testPackage());
+      const asQuinn = (password: string, path = dir) =>
+        attest(['import', path, '--user', 'quinn'], { ...env, ATTEST_PASSWORD: password });
+      // seed-demo outside demo mode: the printed password must be changed first.
+      const first = await asQuinn(demoPassword('quinn'));
+      assert.deepEqual(
+        [first.code, first.stderr, first.stdout],
+        [1, 'attest: The password must be changed before anything else can be done\n', ''],
+      );
+      const database = await openDatabase(options);
+      const engine = createEngine({ database, settings: TEST_SETTINGS });
+      try {
+        const { sessionId } = await engine.identity.login({
+          username: 'quinn',
+          password: demoPassword('quinn'),
+        });
+        const limited = await engine.identity.authenticate(sessionId, { allowPasswordChange: true });
+        await engine.identity.changePassword(limited, demoPassword('quinn'), 'Quartz-Lamp-4829');
+      } finally {
+        await engine.close();
+      }
+
+      const imported = await asQuinn('Quartz-Lamp-4829');
+      assert.equal(imported.code, 0, imported.stderr);
+      assert.match(imported.stdout, /^Imported tst 1\.0\.0 \(draft, sha256 [0-9a-f]{64}\)\n$/);
+      const hash = /sha256 ([0-9a-f]{64})/.exec(imported.stdout)![1];
+      const again = await asQuinn('Quartz-Lamp-4829');
+      assert.equal(again.stdout, `Imported tst 1.0.0 (draft, sha256 ${hash}) unchanged\n`);
+      const tgz = join(root, 'tst-1.0.0.tgz');
+      const files = Object.entries(testPackage()).map(([path, text]) => ({
+        path: `tst/v1.0.0/${path}`,
+        content: Buffer.from(text),
+      }));
+      writeFileSync(tgz, writeTgz(files, ['tst', 'tst/v1.0.0', 'tst/v1.0.0/forms']));
+      const archived = await asQuinn('Quartz-Lamp-4829', tgz);
+      assert.equal(archived.stdout, `Imported tst 1.0.0 (draft, sha256 ${hash}) unchanged\n`);
+
+      const broken = await writeTestPackage(
+        join(root, 'broken'),
+        testPackage('1.0.1', { process: testProcess({ formKey: 'nowhere' }) }),
+      );
+      const refused = await asQuinn('Quartz-Lamp-4829', broken);
+      assert.equal(refused.code, 1);
+      assert.equal(
+        refused.stderr,
+        'attest: The template cannot be imported: report uses the form "nowhere", which is not in the package\'s forms folder\n',
+      );
+      const wrong = await asQuinn('not-the-password');
+      assert.deepEqual([wrong.code, wrong.stderr], [1, 'attest: Wrong user name or password\n']);
+      const typed = await asQuinn('');
+      assert.deepEqual(
+        [typed.code, typed.stderr],
+        [1, 'attest: set ATTEST_PASSWORD, or run in a terminal to type the password (see attest --help)\n'],
+      );
+      const nowhere = await asQuinn('Quartz-Lamp-4829', join(root, 'nothing-here'));
+      assert.deepEqual(
+        [nowhere.code, nowhere.stderr],
+        [1, `attest: there is no folder or .tgz at ${join(root, 'nothing-here')}\n`],
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('answers bad usage with one clear line and a non-zero exit', async () => {
     for (const [args, message] of [
       [['frobnicate'], /^attest: unknown command "frobnicate" \(see attest --help\)\n$/],
       [['start', '--port', 'abc'], /^attest: --port must be a whole number from 0 to 65535, not "abc"/],
       [['create-admin'], /^attest: create-admin needs --username and --name/],
       [['create-admin', '--username', 'ada', '--name', '   '], /^attest: printedName must not be empty\n$/],
+      [['import', '--user', 'quinn'], /^attest: import needs a path and --user \(see attest --help\)\n$/],
+      [['import', 'a', 'b', '--user', 'quinn'], /^attest: unexpected argument "b"/],
     ] as const) {
       const r = await attest([...args], env);
       assert.notEqual(r.code, 0);

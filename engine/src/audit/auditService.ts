@@ -11,6 +11,14 @@ export function createAuditService({ knex, clock }: { knex: Knex; clock: Clock }
   /** The audit trail, filterable by record, user, time and field (C5). */
   async function trail(principal: Principal, filter: EventFilter): Promise<AuditEvent[]> {
     requirePermission(principal, 'audit.read');
+    if (filter.recordId) {
+      // A record started from a template: its own chain and its process instance's, together.
+      const record = await knex('records').where({ id: filter.recordId }).first('instance_id');
+      if (record?.instance_id) {
+        const { recordId, ...rest } = filter;
+        return eventRepository.list(knex, { ...rest, recordIds: [recordId, record.instance_id] });
+      }
+    }
     return eventRepository.list(knex, filter);
   }
 

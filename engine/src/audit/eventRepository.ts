@@ -41,6 +41,8 @@ export function toEvent(row: EventRow): AuditEvent {
 
 export interface EventFilter {
   recordId?: string;
+  /** Several chains at once (a record and the process instance that carries it), in the order written. */
+  recordIds?: string[];
   actorId?: string;
   from?: Date;
   to?: Date;
@@ -114,6 +116,7 @@ export const eventRepository = {
   async list(db: Knex | Knex.Transaction, filter: EventFilter): Promise<AuditEvent[]> {
     const q = db<EventRow>('events').select(db.raw(COLUMNS));
     if (filter.recordId) q.where('record_id', filter.recordId);
+    if (filter.recordIds) q.whereIn('record_id', filter.recordIds);
     if (filter.actorId) q.where('actor_id', filter.actorId);
     if (filter.from) q.where('at', '>=', filter.from);
     if (filter.to) q.where('at', '<', filter.to);

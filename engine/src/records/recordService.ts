@@ -55,6 +55,19 @@ export function applyChanges(
   return next;
 }
 
+/**
+ * A record started from a template changes only through the steps of its process, each with its
+ * performer, signature and audit trail; once its process ends, nothing changes it (D4).
+ */
+async function refuseTemplateRecord(db: Knex.Transaction, id: string, number: string, act: string) {
+  const row = await db('records').where({ id }).first('instance_id');
+  if (row?.instance_id) {
+    throw new NotAllowedError(
+      `Record ${number} was started from a template: it is ${act} only through the steps of its process`,
+    );
+  }
+}
+
 export type RecordService = ReturnType<typeof createRecordService>;
 
 /**
@@ -116,6 +129,7 @@ export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock 
     return knex.transaction(async (trx) => {
       const record = await recordRepository.find(trx, id);
       if (!record) throw new NotFoundError(`There is no record ${id}`);
+      await refuseTemplateRecord(trx, id, record.number, 'changed');
       if (LOCKED.has(record.status))
         throw new NotAllowedError(`Record ${record.number} is ${record.status} and locked`);
       if (record.version !== input.version) {
@@ -160,6 +174,7 @@ export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock 
     return knex.transaction(async (trx) => {
       const record = await recordRepository.find(trx, id);
       if (!record) throw new NotFoundError(`There is no record ${id}`);
+      await refuseTemplateRecord(trx, id, record.number, 'voided');
       if (record.status === 'voided') throw new ConflictError(`Record ${record.number} is void already`);
       if (
         !(await recordRepository.update(trx, id, record.version, {

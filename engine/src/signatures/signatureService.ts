@@ -178,6 +178,14 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
   ): Promise<Signature[]> {
     requirePermission(principal, 'audit.read');
     const rows = await signatureRepository.forRecord(knex, recordId);
+    if (type === 'record') {
+      // A record started from a template: the signatures of its steps are its signatures too.
+      const record = await knex('records').where({ id: recordId }).first('instance_id');
+      if (record?.instance_id) {
+        rows.push(...(await signatureRepository.forRecord(knex, record.instance_id)));
+        rows.sort((a, b) => a.signed_at.getTime() - b.signed_at.getTime());
+      }
+    }
     if (rows.length === 0 && type === 'record' && !(await recordRepository.find(knex, recordId))) {
       throw new NotFoundError(`There is no record ${recordId}`);
     }

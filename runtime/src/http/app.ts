@@ -15,6 +15,7 @@ import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
 import { roleOperations } from './routes/roles.ts';
 import { taskOperations } from './routes/tasks.ts';
+import { templateOperations } from './routes/templates.ts';
 import { formOperations } from './routes/forms.ts';
 import { userOperations } from './routes/users.ts';
 import { securityHeaders } from './securityHeaders.ts';
@@ -48,6 +49,7 @@ export function createApp({ engine, jwtSecret, logger, loginRateLimit, trustProx
     ...processOperations(engine),
     ...taskOperations(engine),
     ...formOperations(engine),
+    ...templateOperations(engine),
     ...eventOperations(engine),
   ];
   const document = openApiDocument(operations, runtimePackage.version);

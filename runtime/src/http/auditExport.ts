@@ -1,6 +1,6 @@
 import { InputError, type AuditEvent, type Engine, type EventFilter, type Principal } from '@attest/engine';
 import { CSV, listOf } from './components.ts';
-import { ok, type Reply, type ResponseSpec } from './operation.ts';
+import { download, ok, type Reply, type ResponseSpec } from './operation.ts';
 import { dateTime, jsonPointer, object, oneOf, uuid, type Infer } from './schema.ts';
 
 /** The filters of an audit trail (C5): by user, by time and by field path. */
@@ -121,10 +121,9 @@ export function auditCsv(events: AuditEvent[]): string {
 
 export function auditReply(events: AuditEvent[], format: AuditQuery['format'], subjectId: string): Reply {
   if (format !== 'csv') return ok({ events });
-  return {
-    status: 200,
-    body: auditCsv(events),
-    contentType: 'text/csv; charset=utf-8; header=present',
-    headers: { 'Content-Disposition': `attachment; filename="audit-trail-${subjectId}.csv"` },
-  };
+  return download(
+    auditCsv(events),
+    'text/csv; charset=utf-8; header=present',
+    `audit-trail-${subjectId}.csv`,
+  );
 }

@@ -45,6 +45,7 @@ const SUBJECTS: Record<SubjectType, string> = {
   definition: 'a deployed process definition',
   instance: 'a process instance',
   form: 'a form version',
+  template: 'a template version',
 };
 const INSTANCE_STATUSES: Record<InstanceView['status'], string> = {
   active: 'waits for people or is moving',
@@ -87,6 +88,96 @@ const enumOf = (descriptions: Record<string, string>, what: string): Schema => (
     .join(', ')}`,
 });
 const nullableInstant = { type: ['string', 'null'], format: 'date-time' } as const;
+
+type TemplateVersionView = Awaited<ReturnType<Engine['templates']['get']>>;
+/** Where a template version is in its lifecycle (D1); keyed by the engine's type, so none is missed. */
+export const TEMPLATE_STATUSES: Record<TemplateVersionView['status'], string> = {
+  draft: 'imported, may still be revised by importing it again',
+  in_review: 'submitted, waits for approval or rejection',
+  approved: 'approved with an electronic signature, not yet effective',
+  effective: 'the version new records start from',
+  superseded: 'a later version became effective; its records finish on it',
+  retired: 'no new record starts from it',
+};
+const version = {
+  type: 'string',
+  pattern: '^(0|[1-9]\\d*)\\.(0|[1-9]\\d*)\\.(0|[1-9]\\d*)$',
+  description: 'Semantic version major.minor.patch',
+} as const;
+const nullableId = { oneOf: [{ type: 'null' }, id] } as const;
+const TEMPLATE_VERSION = {
+  id,
+  templateId: { type: 'string', description: 'The template’s id, the same in every version' },
+  version,
+  kind: { type: 'string', description: 'The kind of record it creates, e.g. deviation' },
+  title: string,
+  description: string,
+  status: enumOf(TEMPLATE_STATUSES, 'Where the version is in its lifecycle'),
+  contentHash: { ...sha256, description: 'SHA-256 over the package’s files, as imported' },
+  numbering: { type: 'string', description: 'How records are numbered, e.g. DEV-{YYYY}-{seq:4}' },
+  roles: { type: 'array', items: string },
+  retention: { type: 'string', description: 'ISO 8601 duration records are kept' },
+  recordDue: { ...nullableString, description: 'ISO 8601 duration from a record’s start to when it is due' },
+  parameters: {
+    type: 'object',
+    additionalProperties: { type: ['string', 'number', 'boolean'] },
+    description: 'Default process variables of its records',
+  },
+  changeReason: { type: 'string', description: 'Why this version exists' },
+  forms: { type: 'array', items: string, description: 'The keys of its forms' },
+  createdAt: instant,
+  createdBy: id,
+  approvedAt: nullableInstant,
+  approvedBy: nullableId,
+  effectiveAt: nullableInstant,
+  definitionId: {
+    ...nullableId,
+    description: 'The process definition deployed when it became effective',
+  },
+};
+const valueChange = closed(
+  { path: string, old: {}, new: {} },
+  'A changed value: a JSON pointer and its old and new value (null: absent)',
+);
+const elementSummary = closed(
+  { id: string, kind: string, name: nullableString, process: string },
+  'A process, flow node or sequence flow',
+);
+const fieldSummary = closed(
+  { key: string, pointer: string, label: string, type: string },
+  'An input field of a form',
+);
+const recordLink = closed({ id, number: string }, 'Another record, by id and number');
+const RECORD_VIEW = {
+  id,
+  number: string,
+  kind: string,
+  title: string,
+  status: {
+    type: 'string',
+    description:
+      'open, closed, cancelled, voided, or the stage its process names; records without a process keep their own',
+  },
+  template: {
+    oneOf: [
+      { type: 'null' },
+      closed(
+        { id: string, version, versionId: id, title: string },
+        'The template version the record started from, for life (D2)',
+      ),
+    ],
+  },
+  instanceId: { ...nullableId, description: 'The process instance that runs the record' },
+  owner: {
+    oneOf: [{ type: 'null' }, closed({ id, username: string, printedName: string }, 'Who owns the record')],
+  },
+  createdAt: instant,
+  createdBy: id,
+  dueAt: nullableInstant,
+  overdue: { type: 'boolean', description: 'Due and not finished' },
+  parent: { oneOf: [{ type: 'null' }, recordLink], description: 'The record whose process started this one' },
+  raisedFrom: { oneOf: [{ type: 'null' }, recordLink], description: 'The record this one was raised from' },
+};
 
 const FORM_VERSION = {
   id,
@@ -182,20 +273,127 @@ export const COMPONENTS = {
     },
     'The person behind the token and what they may do',
   ),
+  RecordSummary: closed(
+    RECORD_VIEW,
+    'A record as lists show it: number, template version, status, owner, due date',
+  ),
   Record: closed(
     {
-      id,
-      number: string,
-      kind: string,
-      title: string,
-      status: string,
+      ...RECORD_VIEW,
       content: { type: 'object' },
       version: integer,
-      createdAt: instant,
-      createdBy: id,
       updatedAt: instant,
+      children: {
+        type: 'array',
+        items: closed(
+          { id, number: string, kind: string, status: string },
+          'A record its process started, e.g. a CAPA from a deviation',
+        ),
+      },
+      openTasks: {
+        type: 'array',
+        description: 'Open user tasks of its process and of sub-processes that are not records of their own',
+        items: closed(
+          {
+            id,
+            elementId: string,
+            name: nullableString,
+            candidateRoles: { type: 'array', items: string },
+            candidateUser: nullableString,
+            assignee: nullableId,
+            dueAt: nullableInstant,
+          },
+          'A user task the record waits on',
+        ),
+      },
+      variables: { type: 'object', description: 'Its process variables; empty without a process' },
     },
-    'A GMP record',
+    'A GMP record with its template version, process, owner, due date, links and open tasks',
+  ),
+  BatchDeviations: closed(
+    {
+      batch: string,
+      openDeviations: {
+        type: 'array',
+        items: closed(
+          { ...RECORD_VIEW, classification: nullableString },
+          'An open deviation that names the batch, with its classification',
+        ),
+      },
+      criticalOpen: {
+        type: 'boolean',
+        description: 'A critical deviation is open: the batch may not be released (F5)',
+      },
+    },
+    'The open deviations affecting a batch',
+  ),
+  TemplateVersion: closed(TEMPLATE_VERSION, 'A version of a template and where it is in its lifecycle (D1)'),
+  ImportedTemplate: closed(
+    {
+      ...TEMPLATE_VERSION,
+      created: { type: 'boolean', description: 'A new version was created' },
+      revised: { type: 'boolean', description: 'A draft was revised with new content' },
+    },
+    'The template version an import created, revised or found unchanged',
+  ),
+  TemplateDiff: closed(
+    {
+      from: version,
+      to: version,
+      manifest: { type: 'array', items: valueChange, description: 'Changed manifest values' },
+      process: closed(
+        {
+          added: { type: 'array', items: elementSummary },
+          removed: { type: 'array', items: elementSummary },
+          changed: {
+            type: 'array',
+            items: closed(
+              { id: string, name: nullableString, changes: { type: 'array', items: valueChange } },
+              'A changed element and what changed in it, as the engine executes it',
+            ),
+          },
+        },
+        'Process elements added, removed and changed, by id',
+      ),
+      forms: closed(
+        {
+          added: { type: 'array', items: string },
+          removed: { type: 'array', items: string },
+          changed: {
+            type: 'array',
+            items: closed(
+              {
+                key: string,
+                fields: closed(
+                  {
+                    added: { type: 'array', items: fieldSummary },
+                    removed: { type: 'array', items: fieldSummary },
+                    changed: {
+                      type: 'array',
+                      items: closed(
+                        {
+                          key: string,
+                          pointer: string,
+                          label: string,
+                          changes: { type: 'array', items: valueChange },
+                        },
+                        'A changed field',
+                      ),
+                    },
+                  },
+                  'Fields added, removed and changed, by pointer',
+                ),
+              },
+              'A changed form',
+            ),
+          },
+        },
+        'Forms added and removed by key, and the fields of changed forms',
+      ),
+      readme: { type: 'boolean', description: 'The README differs' },
+      identical: { type: 'boolean', description: 'Nothing differs' },
+    },
+    'What changed between two versions of a template (G1)',
   ),
   Manifestation: closed(
     {
@@ -514,6 +712,10 @@ export const COMPONENTS = {
         items: string,
         description: 'Roles that may claim and complete it; empty: anyone who performs',
       },
+      candidateUser: {
+        ...nullableString,
+        description: 'The one person who may work on it, by user name; null: anyone in the roles',
+      },
       formKey: nullableString,
       assignee: { oneOf: [{ type: 'null' }, id], description: 'Who claimed it' },
       createdAt: instant,
@@ -545,7 +747,16 @@ export type ComponentName = keyof typeof COMPONENTS;
 
 export const ref = (name: ComponentName): Schema => ({ $ref: `#/components/schemas/${name}` });
 
-export const listOf = (key: string, name: ComponentName, description: string): Schema =>
-  closed({ [key]: { type: 'array', items: ref(name) } }, description);
+export const listOf = (
+  key: string,
+  name: ComponentName,
+  description: string,
+  more: Record<string, Schema> = {},
+): Schema => closed({ [key]: { type: 'array', items: ref(name) }, ...more }, description);
 
 export const CSV = { type: 'string', description: 'RFC 4180 CSV with a header row' } as const;
+export const TGZ = {
+  type: 'string',
+  contentMediaType: 'application/gzip',
+  description: 'A gzipped tar archive',
+} as const;

@@ -115,7 +115,10 @@ export function openApiDocument(operations: Operation[], version: string) {
       { name: 'auth', description: 'Sessions and one’s own password' },
       { name: 'users', description: 'User administration (A1–A6)' },
       { name: 'roles', description: 'Roles and their permissions (A2, A3)' },
-      { name: 'records', description: 'GMP records and their audit trails (C1–C5)' },
+      {
+        name: 'records',
+        description: 'GMP records started from templates, and their audit trails (C1–C5, D2)',
+      },
       { name: 'signatures', description: 'Electronic signatures (B1–B7)' },
       { name: 'processes', description: 'BPMN process definitions, their versions and instances' },
       {
@@ -123,6 +126,11 @@ export function openApiDocument(operations: Operation[], version: string) {
         description: 'User tasks, their forms and values, and incidents of process instances',
       },
       { name: 'forms', description: 'Form versions: Form.io definitions compiled to JSON Schema (E4, F4)' },
+      {
+        name: 'templates',
+        description:
+          'Template packages and their lifecycle: draft, review, approval, effective, retired (D1–D3)',
+      },
       { name: 'platform', description: 'Health and this document' },
     ],
     security: [{ bearer: [] }],

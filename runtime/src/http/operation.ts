@@ -80,6 +80,13 @@ export const created = (body: unknown, location?: string): Reply => ({
   ...(location !== undefined && { headers: { Location: location } }),
 });
 export const noContent = (): Reply => ({ status: 204 });
+/** A file to be saved rather than shown: its bytes or text, its media type and the name to save it as. */
+export const download = (body: string | Buffer, contentType: string, fileName: string): Reply => ({
+  status: 200,
+  body,
+  contentType,
+  headers: { 'Content-Disposition': `attachment; filename="${fileName}"` },
+});
 
 export const json = (description: string, schema: Schema): ResponseSpec => ({
   description,

@@ -49,6 +49,15 @@ const VALID_BODIES: Record<string, object> = {
     mapping: { review: 'qaReview' },
     dryRun: true,
   },
+  approveTemplate: { password: 'a password' },
+  rejectTemplate: { password: 'a password', reason: 'The review step lacks a form' },
+  retireTemplate: { reason: 'Replaced' },
+  startRecord: {
+    template: 'deviation',
+    title: 'Spill in room 4',
+    variables: { affectedBatches: ['B-7'] },
+    raisedFrom: 'DEV-2026-0001',
+  },
 };
 
 /** Request bodies larger than the default are allowed where a whole file is sent. */
@@ -57,6 +66,7 @@ const BODY_LIMITS_KB: Record<string, number> = {
   importForm: 4096,
   saveTaskValues: 1024,
   completeTask: 1024,
+  importTemplate: 8192,
 };
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -71,7 +81,7 @@ function setAt(target: any, pointer: string, value: unknown): any {
   const copy = clone(target);
   const keys = pointer.split('/').slice(1);
   let node = copy;
-  for (const key of keys.slice(0, -1)) node = node[key];
+  for (const key of keys.slice(0, -1)) node = node[key] ??= {};
   if (value === undefined) delete node[keys.at(-1)!];
   else node[keys.at(-1)!] = value;
   return copy;
@@ -129,18 +139,63 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
   });
   after(() => api.close());
 
-  const pathOf = (e: Endpoint) =>
-    e.template
-      .replace('{name}', 'operator')
-      .replace('{key}', 'approval')
-      .replace(
-        '{id}',
-        e.template.startsWith('/api/users')
+  /** A well-formed value for each path parameter, by its name. */
+  const goodPathValue = (param: string, template: string): string => {
+    switch (param) {
+      case 'name':
+        return 'operator';
+      case 'key':
+        return 'approval';
+      case 'templateId':
+        return 'deviation';
+      case 'version':
+        return '1.0.0';
+      case 'record':
+        return ids.record;
+      case 'batch':
+        return 'B-1';
+      default:
+        return template.startsWith('/api/users')
           ? ids.user
-          : e.template.startsWith('/api/records')
+          : template.startsWith('/api/records')
             ? ids.record
-            : ids.signature,
-      );
+            : ids.signature;
+    }
+  };
+  /** Malformed values for each path parameter, by its name: each must be refused before the database. */
+  const badPathValues = (param: string): string[] => {
+    switch (param) {
+      case 'key':
+        return ['1approval', "x' OR '1'='1", 'a b', 'k'.repeat(201), '%00'];
+      case 'name':
+        return ['X', "x' OR '1'='1", 'a'.repeat(64), '1role', '%00'];
+      case 'templateId':
+        return ['1deviation', 'Deviation', "x' OR '1'='1", 'a b', 'd'.repeat(41), '%00'];
+      case 'version':
+        return ['1', '1.0', '01.0.0', '1.0.0-rc.1', "1' OR '1'='1", '%00'];
+      case 'record':
+        return [`urn:uuid:${ids.record}`, `${ids.record}'--`, "1' OR '1'='1", 'a b', 'R'.repeat(101), '%00'];
+      case 'batch':
+        return [' ', 'b'.repeat(101), '%00'];
+      default:
+        return [
+          'not-a-uuid',
+          '1',
+          `urn:uuid:${ids.record}`,
+          `${ids.record}'--`,
+          "1' OR '1'='1",
+          '%00',
+          `${ids.record}x`,
+        ];
+    }
+  };
+  const pathParams = (template: string) => [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  /** The endpoint's path with well-formed parameters, or the raw (encoded) values given. */
+  const pathOf = (e: Endpoint, raw: Record<string, string> = {}) =>
+    pathParams(e.template).reduce(
+      (path, param) => path.replace(`{${param}}`, raw[param] ?? goodPathValue(param, e.template)),
+      e.template,
+    );
   const tokenFor = (e: Endpoint) => (e.operation.security?.length === 0 ? undefined : admin);
   const withBody = () => endpoints.filter((e) => e.body);
   const withFields = () => endpoints.filter((e) => e.body?.required?.length > 0);
@@ -303,38 +358,25 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
     });
   });
 
-  it('refuses ids in paths that are not UUIDs with 400, before any database sees them', async () => {
+  it('refuses ids in paths that are not UUIDs, and other malformed path parameters, with 400, before any database sees them', async () => {
     await changesNothing(async () => {
       for (const e of endpoints.filter((x) => x.template.includes('{'))) {
-        const param = e.template.includes('{name}') ? 'name' : e.template.includes('{key}') ? 'key' : 'id';
-        const bad =
-          param === 'key'
-            ? ['1approval', "x' OR '1'='1", 'a b', 'k'.repeat(201), '%00']
-            : param === 'id'
-              ? [
-                  'not-a-uuid',
-                  '1',
-                  `urn:uuid:${ids.record}`,
-                  `${ids.record}'--`,
-                  "1' OR '1'='1",
-                  '%00',
-                  `${ids.record}x`,
-                ]
-              : ['X', "x' OR '1'='1", 'a'.repeat(64), '1role', '%00'];
-        for (const value of bad) {
-          const path = e.template.replace(`{${param}}`, encodeURIComponent(value).replace('%2500', '%00'));
-          const response = await api.request(e.method, path, {
+        for (const param of pathParams(e.template)) {
+          for (const value of badPathValues(param)) {
+            const path = pathOf(e, { [param]: encodeURIComponent(value).replace('%2500', '%00') });
+            const response = await api.request(e.method, path, {
+              token: tokenFor(e),
+              body: VALID_BODIES[e.id],
+            });
+            expectInput(response, `${e.id} ${value}`, `/${param}`);
+          }
+          const undecodable = pathOf(e, { [param]: '%E0%A4%A' });
+          const response = await api.request(e.method, undecodable, {
             token: tokenFor(e),
             body: VALID_BODIES[e.id],
           });
-          expectInput(response, `${e.id} ${value}`, `/${param}`);
+          assertProblem(response, 400, 'bad-request');
         }
-        const undecodable = e.template.replace(`{${param}}`, '%E0%A4%A');
-        const response = await api.request(e.method, undecodable, {
-          token: tokenFor(e),
-          body: VALID_BODIES[e.id],
-        });
-        assertProblem(response, 400, 'bad-request');
       }
     });
   });

@@ -75,6 +75,7 @@ describe('Feature: the platform around the API', () => {
     assert.deepEqual(operations.sort(), [
       'DELETE /api/users/{id}',
       'GET /api/auth/me',
+      'GET /api/batches/{batch}/deviations',
       'GET /api/forms',
       'GET /api/forms/{key}',
       'GET /api/health',
@@ -84,12 +85,18 @@ describe('Feature: the platform around the API', () => {
       'GET /api/jobs/failed',
       'GET /api/openapi.json',
       'GET /api/processes',
-      'GET /api/records/{id}',
+      'GET /api/records',
       'GET /api/records/{id}/audit',
       'GET /api/records/{id}/signatures',
+      'GET /api/records/{record}',
       'GET /api/roles',
       'GET /api/tasks',
       'GET /api/tasks/{id}/form',
+      'GET /api/templates',
+      'GET /api/templates/{templateId}/diff',
+      'GET /api/templates/{templateId}/versions/{version}',
+      'GET /api/templates/{templateId}/versions/{version}/export',
+      'GET /api/templates/{templateId}/versions/{version}/history',
       'GET /api/users',
       'GET /api/users/{id}',
       'GET /api/users/{id}/audit',
@@ -103,12 +110,19 @@ describe('Feature: the platform around the API', () => {
       'POST /api/messages',
       'POST /api/processes',
       'POST /api/processes/{key}/instances',
+      'POST /api/records',
       'POST /api/records/{id}/signatures',
       'POST /api/signals',
       'POST /api/signatures/{id}/withdraw',
       'POST /api/tasks/{id}/claim',
       'POST /api/tasks/{id}/complete',
       'POST /api/tasks/{id}/verification',
+      'POST /api/templates',
+      'POST /api/templates/{templateId}/versions/{version}/approve',
+      'POST /api/templates/{templateId}/versions/{version}/effective',
+      'POST /api/templates/{templateId}/versions/{version}/reject',
+      'POST /api/templates/{templateId}/versions/{version}/retire',
+      'POST /api/templates/{templateId}/versions/{version}/submit',
       'POST /api/users',
       'POST /api/users/{id}/deactivate',
       'POST /api/users/{id}/reactivate',
@@ -130,9 +144,10 @@ describe('Feature: the platform around the API', () => {
       // Process variables and a migration's element ids are named by the model, so their objects
       // are open: they are bounded instead, a mapping's names and values too.
       // Form data and Form.io definitions are named by the form's author: bounded, checked by the engine.
+      // A template package's files are named by its author too: bounded, checked by the engine.
       if (schema.type === 'object' && /body\/(variables|data|definition)$/.test(where))
         assert.ok(schema.maxProperties > 0, where);
-      else if (schema.type === 'object' && /body\/(sources|na)$/.test(where)) {
+      else if (schema.type === 'object' && /body\/(sources|na|files)$/.test(where)) {
         assert.ok(schema.maxProperties > 0, where);
         assert.ok(schema.propertyNames.maxLength > 0, where);
       } else if (schema.type === 'object' && where.endsWith('body/mapping')) {

@@ -62,11 +62,41 @@ describe('Feature: records, signatures and audit trails over HTTP', () => {
       body: { password: demoPassword(who), ...body },
     });
 
-  it('reads a record', async () => {
+  it('reads a record, by id or by number, with its links, tasks and process (none without a template)', async () => {
     const record = await newRecord();
     const response = await api.request('GET', `/api/records/${record.id}`, { token: token('quinn') });
     assert.equal(response.status, 200);
-    assert.deepEqual(response.body, record);
+    const {
+      template,
+      instanceId,
+      owner,
+      dueAt,
+      overdue,
+      parent,
+      raisedFrom,
+      children,
+      openTasks,
+      variables,
+      ...own
+    } = response.body;
+    assert.deepEqual(own, record);
+    assert.deepEqual(
+      { template, instanceId, owner, dueAt, overdue, parent, raisedFrom, children, openTasks, variables },
+      {
+        template: null,
+        instanceId: null,
+        owner: null,
+        dueAt: null,
+        overdue: false,
+        parent: null,
+        raisedFrom: null,
+        children: [],
+        openTasks: [],
+        variables: {},
+      },
+    );
+    const byNumber = await api.request('GET', `/api/records/${record.number}`, { token: token('quinn') });
+    assert.deepEqual(byNumber.body, response.body);
   });
 
   it('answers 404 for a record that does not exist', async () => {

@@ -1,10 +1,79 @@
-import { MEANINGS, type Engine } from '@attest/engine';
+import { MEANINGS, type Engine, type Principal } from '@attest/engine';
 import { auditQuery, auditReply, auditResponses, readTrail } from '../auditExport.ts';
 import { listOf, ref } from '../components.ts';
 import { created, json, ok, operation } from '../operation.ts';
-import { boolean, LIMITS, object, oneOf, password, requiredText, text, uuid } from '../schema.ts';
+import {
+  boolean,
+  dateTime,
+  LIMITS,
+  object,
+  oneOf,
+  password,
+  requiredText,
+  text,
+  uuid,
+  type Schema,
+} from '../schema.ts';
+import { variables, variablesOf } from './processes.ts';
+import { templateId } from './templates.ts';
 
 const recordId = object({ id: uuid('Record id') }, ['id']);
+
+/** A record by its id or its number (e.g. DEV-2026-0001; a `/` in a number is sent as %2F). */
+const recordRef = (description: string) =>
+  ({
+    type: 'string',
+    minLength: 1,
+    maxLength: 100,
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_./-]*$',
+    description,
+  }) as const satisfies Schema;
+
+const recordStart = object(
+  {
+    template: { ...templateId, description: 'The template whose effective version the record starts from' },
+    title: requiredText(LIMITS.name, 'What the record is about'),
+    variables: { ...variables, description: 'Process variables beyond the template’s parameters' },
+    raisedFrom: {
+      ...recordRef('The record this one is raised from, by id or number'),
+      type: ['string', 'null'],
+    },
+  },
+  ['template', 'title'],
+);
+
+const recordFilter = object(
+  {
+    q: text(LIMITS.name, 'Part of the number or the title'),
+    number: text(100, 'Part of the number'),
+    template: { ...templateId, description: 'Only records of this template' },
+    kind: text(60, 'Only records of this kind, e.g. deviation'),
+    status: text(60, 'Only records in this status, e.g. open'),
+    owner: text(LIMITS.name, 'Only records this user owns (user name)'),
+    dueBefore: dateTime('Only records due before this instant'),
+    overdue: oneOf(['true', 'false'], 'Only records that are (true) or are not (false) overdue'),
+    parent: uuid('Only records the process of this record started'),
+    limit: {
+      type: 'string',
+      maxLength: 3,
+      pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$',
+      description: 'At most this many, 1 to 200 (default 50)',
+    },
+    offset: {
+      type: 'string',
+      maxLength: 9,
+      pattern: '^(0|[1-9][0-9]{0,8})$',
+      description: 'Skip this many (default 0)',
+    },
+  },
+  [],
+);
+
+/** A record's own fields with its template version, process, owner, due date, links and open tasks. */
+async function recordOf(engine: Engine, principal: Principal, idOrNumber: string) {
+  const detail = await engine.records.view(principal, idOrNumber);
+  return { ...(await engine.records.get(principal, detail.id)), ...detail };
+}
 
 const signing = object(
   {
@@ -27,15 +96,78 @@ const withdrawal = object(
 export function recordOperations(engine: Engine) {
   return [
     operation({
+      id: 'startRecord',
+      method: 'post',
+      path: '/api/records',
+      tag: 'records',
+      summary: 'Start a record from the effective version of a template (D2)',
+      description:
+        'The record gets the next number of its template and year, its process instance starts with the ' +
+        'template’s parameters and the variables given, and it stays on this template version for life.',
+      access: 'session',
+      body: recordStart,
+      responses: { 201: json('The record', ref('Record')) },
+      problems: [404, 409],
+      handle: async ({ principal, body }) => {
+        const started = await engine.records.start(principal, {
+          template: body.template,
+          title: body.title,
+          variables: variablesOf(body),
+          raisedFrom: body.raisedFrom,
+        });
+        return created(await recordOf(engine, principal, started.id), `/api/records/${started.id}`);
+      },
+    }),
+    operation({
+      id: 'listRecords',
+      method: 'get',
+      path: '/api/records',
+      tag: 'records',
+      summary: 'Find records by number, title, template, kind, status, owner and due date; newest first',
+      access: 'session',
+      query: recordFilter,
+      responses: {
+        200: json(
+          'One page of the records found, and how many there are in all',
+          listOf('records', 'RecordSummary', 'Records found', {
+            total: { type: 'integer', minimum: 0, description: 'How many records match in all' },
+          }),
+        ),
+      },
+      handle: async ({ principal, query }) => {
+        const { overdue, limit, offset, ...filter } = query;
+        return ok(
+          await engine.records.list(principal, {
+            ...filter,
+            ...(overdue !== undefined && { overdue: overdue === 'true' }),
+            ...(limit !== undefined && { limit: Number(limit) }),
+            ...(offset !== undefined && { offset: Number(offset) }),
+          }),
+        );
+      },
+    }),
+    operation({
       id: 'getRecord',
       method: 'get',
-      path: '/api/records/{id}',
+      path: '/api/records/{record}',
       tag: 'records',
-      summary: 'One record',
+      summary: 'One record, by id or number, with its template version, process, links and open tasks',
       access: 'session',
-      params: recordId,
+      params: object({ record: recordRef('Record id or number, e.g. DEV-2026-0001') }, ['record']),
       responses: { 200: json('The record', ref('Record')) },
-      handle: async ({ principal, params }) => ok(await engine.records.get(principal, params.id)),
+      handle: async ({ principal, params }) => ok(await recordOf(engine, principal, params.record)),
+    }),
+    operation({
+      id: 'batchDeviations',
+      method: 'get',
+      path: '/api/batches/{batch}/deviations',
+      tag: 'records',
+      summary: 'The open deviations that affect a batch, and whether one is critical (F5)',
+      access: 'session',
+      params: object({ batch: requiredText(100, 'Batch number') }, ['batch']),
+      responses: { 200: json('The open deviations', ref('BatchDeviations')) },
+      handle: async ({ principal, params }) =>
+        ok(await engine.records.batchDeviations(principal, params.batch)),
     }),
     operation({
       id: 'recordAuditTrail',

@@ -1,7 +1,7 @@
 import type { Engine } from '@attest/engine';
 import { listOf, ref } from '../components.ts';
 import { json, ok, operation } from '../operation.ts';
-import { object, uuid } from '../schema.ts';
+import { LIMITS, object, password, text, uuid } from '../schema.ts';
 import { variables, variablesOf } from './processes.ts';
 import { submission, submissionOf } from './forms.ts';
 
@@ -12,6 +12,14 @@ const completion = object(
   {
     variables: { ...variables, description: 'For a task without a form: the variables it sets' },
     ...submission,
+    signature: object(
+      {
+        password: password('The signer’s own password, typed again (B1)'),
+        reason: text(LIMITS.reason, 'Why; required when the step is rejected (B3)'),
+      },
+      ['password'],
+      'For a step the model signs (attest:signatureMeaning): the electronic signature of the completion',
+    ),
   },
   [],
 );
@@ -53,18 +61,20 @@ export function taskOperations(engine: Engine) {
         'For a task with a form: the data is normalized, calculated values are worked out by the server, ' +
         'hidden values cleared, everything validated (all errors at once, in plain language at their ' +
         'pointers), limits checked; values, provenance, exceptions and the audit trail are written with ' +
-        'the completion in one transaction. Critical values entered by hand must have been verified.',
+        'the completion in one transaction. Critical values entered by hand must have been verified. A ' +
+        'step the model signs needs the signer’s password (and a reason when the step is rejected).',
       access: 'session',
       params: taskId,
       body: completion,
       bodyLimitKb: 1024,
       responses: { 200: instance('The instance, waiting where it next stopped') },
-      problems: [409],
+      problems: [409, 423],
       handle: async ({ principal, params, body }) =>
         ok(
           await engine.tasks.complete(principal, params.id, {
             variables: variablesOf(body),
             ...(body.data !== undefined || body.sources || body.na || body.reason ? submissionOf(body) : {}),
+            ...(body.signature && { signature: body.signature }),
           }),
         ),
     }),

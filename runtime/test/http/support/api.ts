@@ -21,6 +21,8 @@ export interface ApiResponse {
   /** Parsed JSON for JSON and problem documents, the text otherwise. */
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   text: string;
+  /** The body as received, for downloads that are not text. */
+  bytes: Buffer;
 }
 
 export interface RequestOptions {
@@ -85,7 +87,8 @@ export async function startTestApi(
       headers['content-type'] ??= 'application/json';
     }
     const response = await fetch(`${url}${path}`, { method, headers, body });
-    const text = await response.text();
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const text = new TextDecoder().decode(bytes);
     const contentType = response.headers.get('content-type');
     check({ method, path: new URL(path, url).pathname, status: response.status, contentType, text });
     const isJson = /^application\/(problem\+)?json/.test(contentType ?? '') && text !== '';
@@ -94,6 +97,7 @@ export async function startTestApi(
       headers: response.headers,
       body: isJson ? JSON.parse(text) : text,
       text,
+      bytes,
     };
   }
 

@@ -1,0 +1,84 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/**
+ * A small template package for the tests: a manifest, a process with the template's id and two
+ * user tasks (an operator's form, then a QA review signed as Reviewed), and one form.
+ */
+export const TEMPLATE_ID = 'tst';
+
+export const testManifest = (version = '1.0.0', changes: Record<string, unknown> = {}) => ({
+  id: TEMPLATE_ID,
+  version,
+  kind: 'deviation',
+  title: 'Test deviation',
+  description: 'A deviation as small as a test needs.',
+  numbering: 'TST-{YYYY}-{seq:4}',
+  roles: ['operator', 'qa'],
+  retention: 'P10Y',
+  recordDue: 'P7D',
+  parameters: { classification: 'minor' },
+  changeReason: version === '1.0.0' ? 'First version.' : `Version ${version}.`,
+  ...changes,
+});
+
+export const testProcess = (
+  options: { formKey?: string; script?: string } = {},
+) => `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:attest="http://attest.dev/schema/bpmn/1.0"
+  id="defs" targetNamespace="https://attest.example/test">
+  <process id="${TEMPLATE_ID}" name="Test deviation" isExecutable="true">
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="${options.script ? 'compute' : 'report'}" />${
+      options.script
+        ? `
+    <scriptTask id="compute" scriptFormat="javascript"><script>${options.script}</script></scriptTask>
+    <sequenceFlow id="f0" sourceRef="compute" targetRef="report" />`
+        : ''
+    }
+    <userTask id="report" name="Report" attest:formKey="${options.formKey ?? 'report'}" attest:candidateRoles="operator" />
+    <sequenceFlow id="f2" sourceRef="report" targetRef="review" />
+    <userTask id="review" name="QA review" attest:candidateRoles="qa" attest:signatureMeaning="Reviewed" />
+    <sequenceFlow id="f3" sourceRef="review" targetRef="end" />
+    <endEvent id="end" />
+  </process>
+</definitions>
+`;
+
+export const testForm = (temperatureLabel = 'Temperature') => ({
+  title: 'Report',
+  display: 'form',
+  components: [
+    { type: 'textfield', key: 'what', label: 'What happened', input: true, validate: { required: true } },
+    { type: 'number', key: 'temperature', label: temperatureLabel, input: true, attest: { unit: '°C' } },
+  ],
+});
+
+/** The files of a version folder, by path, as text. */
+export function testPackage(
+  version = '1.0.0',
+  options: {
+    manifest?: Record<string, unknown>;
+    process?: string;
+    form?: Record<string, unknown>;
+    readme?: string;
+  } = {},
+): Record<string, string> {
+  return {
+    'manifest.json': `${JSON.stringify(options.manifest ?? testManifest(version), null, 2)}\n`,
+    'process.bpmn': options.process ?? testProcess(),
+    'forms/report.json': `${JSON.stringify(options.form ?? testForm(), null, 2)}\n`,
+    'README.md': options.readme ?? '# Test deviation\n\nFor tests only.\n',
+  };
+}
+
+/** Writes a package's files into `<root>/<id>/v<version>/` and returns that folder. */
+export async function writeTestPackage(root: string, files: Record<string, string>): Promise<string> {
+  const manifest = JSON.parse(files['manifest.json']!) as { id: string; version: string };
+  const dir = join(root, manifest.id, `v${manifest.version}`);
+  for (const [path, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+  return dir;
+}
