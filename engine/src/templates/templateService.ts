@@ -162,6 +162,14 @@ export function createTemplateService(deps: {
           });
         }
         errors.push(...unenforced(graph).map((e) => ({ ...e, pointer: `/process${e.pointer}` })));
+        // A record starts it (D2): a message, signal or timer would start an instance without one.
+        for (const id of graph.triggeredStarts) {
+          errors.push({
+            pointer: `/process/elements/${id}`,
+            keyword: 'unsupported',
+            message: `${id} starts the process by a ${graph.nodes[id]!.event?.type}; a template's process starts only as a record, from its none start event`,
+          });
+        }
       }
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

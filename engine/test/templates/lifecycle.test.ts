@@ -55,6 +55,20 @@ describe('Feature: the lifecycle of a template version, as the database keeps it
     assert.equal((await ctx.engine.verify()).ok, true);
   });
 
+  it('D2: a template whose process a message could start, without a record, is refused at import', async () => {
+    const pkg = sample('2.0.0');
+    const process = pkg.process
+      .replace(
+        '<startEvent id="start" />',
+        '<startEvent id="start"><messageEventDefinition messageRef="m" /></startEvent>',
+      )
+      .replace('</definitions>', '<message id="m" name="spill.reported" /></definitions>');
+    await assert.rejects(
+      ctx.engine.templates.import(quinn, { files: packageFiles({ ...pkg, process }) }),
+      /start starts the process by a message; a template's process starts only as a record/,
+    );
+  });
+
   it('D3: the database refuses a change to a released version, even from its owner', async () => {
     const row = await ctx.asOwner((db) =>
       db('template_versions').where({ template_id: 'spill' }).first('id'),
