@@ -430,6 +430,9 @@ describe('Feature: the Deviation and CAPA templates, end to end through the API'
       }),
     );
     assert.deepEqual(await stages(), ['remindTriage', 'triage']);
+    // Once the triage is done, the reminder still open is withdrawn: nothing is left to chase
+    await ok(complete('quinn', await taskOf(id, 'triage'), triage()));
+    assert.deepEqual(await stages(), ['investigate']);
   });
 
   it('D2: a new version made effective while a record of the old one is in flight: the old record finishes on its version', async () => {
