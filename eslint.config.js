@@ -25,4 +25,8 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    files: ['runtime/web/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

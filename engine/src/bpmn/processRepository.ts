@@ -61,6 +61,10 @@ export interface TaskRow {
   due_at: Date | null;
   completed_at: Date | null;
   completed_by: string | null;
+  /** The record the task's instance carries, when the list asks for it. */
+  record_id?: string | null;
+  record_number?: string | null;
+  record_title?: string | null;
 }
 
 export interface JobRow {
@@ -426,7 +430,14 @@ export const processRepository = {
     filter: { roles: string[]; username: string; instanceId?: string },
   ): Promise<TaskRow[]> {
     const q = db<TaskRow>('tasks')
-      .where({ status: 'open' })
+      .leftJoin('records', 'records.instance_id', 'tasks.instance_id')
+      .select(
+        'tasks.*',
+        'records.id as record_id',
+        'records.number as record_number',
+        'records.title as record_title',
+      )
+      .where({ 'tasks.status': 'open' })
       .where((w) =>
         w
           .where({ candidate_user: filter.username })
@@ -440,8 +451,8 @@ export const processRepository = {
               ),
           ),
       )
-      .orderBy('created_at');
-    if (filter.instanceId) q.where({ instance_id: filter.instanceId });
+      .orderBy('tasks.created_at');
+    if (filter.instanceId) q.where({ 'tasks.instance_id': filter.instanceId });
     return (await q) as TaskRow[];
   },
 

@@ -62,6 +62,8 @@ export interface TaskView {
   assignee: string | null;
   createdAt: string;
   dueAt: string | null;
+  /** The record the task is a step of, for lists; null for an instance without a record. */
+  record: { id: string; number: string; title: string } | null;
 }
 
 export interface InstanceView {
@@ -1529,5 +1531,6 @@ function toTaskView(t: TaskRow): TaskView {
     assignee: t.assignee,
     createdAt: t.created_at.toISOString(),
     dueAt: t.due_at?.toISOString() ?? null,
+    record: t.record_id ? { id: t.record_id, number: t.record_number!, title: t.record_title! } : null,
   };
 }

@@ -19,6 +19,7 @@ import { templateOperations } from './routes/templates.ts';
 import { formOperations } from './routes/forms.ts';
 import { userOperations } from './routes/users.ts';
 import { securityHeaders } from './securityHeaders.ts';
+import { webApp } from './webApp.ts';
 import { createTokens } from './tokens.ts';
 
 export interface AppOptions {
@@ -33,12 +34,21 @@ export interface AppOptions {
    * load balancer the login rate limit and the audit trail then see the real client.
    */
   trustProxy?: TrustProxy;
+  /** The built web app to serve at `/` (default runtime/web/dist). */
+  webDir?: string;
 }
 
 export type TrustProxy = boolean | number | string;
 
 /** The HTTP API as an express app; it does not listen, so tests run it in-process. */
-export function createApp({ engine, jwtSecret, logger, loginRateLimit, trustProxy }: AppOptions): Express {
+export function createApp({
+  engine,
+  jwtSecret,
+  logger,
+  loginRateLimit,
+  trustProxy,
+  webDir,
+}: AppOptions): Express {
   const tokens = createTokens(jwtSecret, engine.clock);
   const operations = [
     ...platformOperations(engine, runtimePackage.version, () => document),
@@ -68,6 +78,7 @@ export function createApp({ engine, jwtSecret, logger, loginRateLimit, trustProx
       loginLimiter: loginRateLimiter(loginRateLimit),
     }),
   );
+  app.use(webApp(webDir));
   app.use(unknownRoute);
   app.use(problemResponder);
   return app;

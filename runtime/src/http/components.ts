@@ -720,6 +720,10 @@ export const COMPONENTS = {
       assignee: { oneOf: [{ type: 'null' }, id], description: 'Who claimed it' },
       createdAt: instant,
       dueAt: nullableInstant,
+      record: {
+        oneOf: [{ type: 'null' }, closed({ id, number: string, title: string }, 'The record', [])],
+        description: 'The record the task is a step of (in lists); null otherwise',
+      },
     },
     'A user task: work waiting for a person',
   ),

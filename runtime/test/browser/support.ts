@@ -1,0 +1,66 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The parts of the page's DOM the callbacks that run in the browser touch (this program has no DOM types). */
+export interface InPage {
+  document: {
+    documentElement: { lang: string };
+    querySelector(selector: string): { textContent: string | null } | null;
+    addEventListener(
+      type: string,
+      listener: (event: { violatedDirective: string; blockedURI: string }) => void,
+    ): void;
+  };
+}
+export const SCREENSHOTS = fileURLToPath(new URL('../../../.test-output/screenshots/', import.meta.url));
+const CONFIG = fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url));
+
+/** Browser tests need Debian's Chromium (`apt-get install -y chromium`; CI installs it). */
+export const hasChromium = (): boolean => existsSync(CHROMIUM);
+
+let built: Promise<unknown> | undefined;
+/** Builds the web app once per test run, as `npm run build` does. */
+export function buildWebApp(): Promise<unknown> {
+  built ??= build({ configFile: CONFIG, logLevel: 'warn' });
+  return built;
+}
+
+export async function launch(): Promise<Browser> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/**
+ * A page that records what must never happen: console errors, uncaught exceptions and violations
+ * of the Content-Security-Policy.
+ */
+export async function watchedPage(browser: Browser, viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.addInitScript(() => {
+    (globalThis as unknown as InPage).document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  return { page, problems, close: () => context.close() };
+}
+
+export async function signIn(page: Page, url: string, username: string, password: string): Promise<void> {
+  await page.goto(url);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+}

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { seedDemoTemplates } from '../../src/demoTemplates.ts';
+import { startTestApi, type TestApi } from '../http/support/api.ts';
+import {
+  buildWebApp,
+  hasChromium,
+  launch,
+  SCREENSHOTS,
+  signIn,
+  watchedPage,
+  type InPage,
+} from './support.ts';
+
+const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
+
+describe('Feature: the web app in a real browser — sign-in, role-aware menus, tasks, starting a record', function () {
+  let api: TestApi;
+  let browser: Browser;
+  before(async function () {
+    if (!hasChromium()) {
+      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
+      this.skip();
+    }
+    await buildWebApp();
+    api = await startTestApi();
+    await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+
+  it('serves the app under a Content-Security-Policy without unsafe-eval or inline scripts', async () => {
+    const response = await fetch(`${api.url}/`, { headers: { accept: 'text/html' } });
+    assert.equal(response.status, 200);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /script-src 'self'/);
+    assert.doesNotMatch(csp, /unsafe-eval|unsafe-inline/);
+    const html = await response.text();
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'no inline script');
+    const deep = await fetch(`${api.url}/records`, { headers: { accept: 'text/html' } });
+    assert.equal(deep.status, 200, 'a page inside the app loads the app');
+    const api404 = await fetch(`${api.url}/api/nothing`, { headers: { accept: 'text/html' } });
+    assert.equal(api404.status, 404);
+  });
+
+  const menus = {
+    olivia: ['My tasks', 'New record', 'Records'],
+    quinn: ['My tasks', 'New record', 'Records'],
+    petra: ['My tasks', 'Records'],
+    adrian: ['Records'],
+  } as const;
+  for (const [user, menu] of Object.entries(menus) as [keyof typeof menus, readonly string[]][]) {
+    it(`A2: ${user} signs in and sees the menu of what they may do, without a console error or CSP violation`, async () => {
+      const { page, problems, close } = await watchedPage(browser);
+      await signIn(page, api.url, user, demoPassword(user));
+      await page.waitForSelector('#who');
+      assert.deepEqual(await page.locator('nav a').allInnerTexts(), [...menu]);
+      assert.match(await page.locator('#who').innerText(), new RegExp(`\\(${user}\\)`));
+      assert.match(await page.locator('footer').innerText(), /Asia\/Shanghai/);
+      await page.screenshot({ path: `${SCREENSHOTS}home-${user}.png`, fullPage: true });
+      assert.deepEqual(problems, []);
+      await close();
+    });
+  }
+
+  it('A4: a wrong password is refused with a message, and after five the account is locked, with a message that says so', async () => {
+    const { page, problems, close } = await watchedPage(browser);
+    await signIn(page, api.url, 'oscar', 'not-the-Password-1');
+    await page.waitForSelector('[role=alert]:not([hidden])');
+    assert.match(await page.locator('[role=alert]').innerText(), /user name or the password is wrong/);
+    await page.screenshot({ path: `${SCREENSHOTS}login-refused.png` });
+    for (let i = 0; i < 5; i++) {
+      await page.fill('#password', 'not-the-Password-1');
+      await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/auth/login')),
+        page.click('button[type=submit]'),
+      ]);
+    }
+    await page.waitForFunction(() =>
+      /locked/.test(
+        (globalThis as unknown as InPage).document.querySelector('[role=alert]')?.textContent ?? '',
+      ),
+    );
+    assert.ok(
+      problems.every((p) => /401|423/.test(p)),
+      problems.join('\n'),
+    );
+    await close();
+  });
+
+  it('A6: a one-time password must be changed before anything else', async () => {
+    const adrian = await api.ctx.engine.identity.authenticate(
+      (await api.ctx.engine.identity.login({ username: 'adrian', password: demoPassword('adrian') }))
+        .sessionId,
+    );
+    const { oneTimePassword } = await api.ctx.engine.identity.createUser(
+      adrian,
+      { username: 'nina', printedName: 'Nina Novak', roles: ['operator'] },
+      { password: demoPassword('adrian'), reason: 'New starter in packaging' },
+    );
+    const { page, problems, close } = await watchedPage(browser);
+    await signIn(page, api.url, 'nina', oneTimePassword);
+    await page.waitForSelector('#new-password');
+    await page.screenshot({ path: `${SCREENSHOTS}password-change.png` });
+    await page.fill('#new-password', 'Lavender-Field-2048');
+    await page.fill('#confirm-password', 'Lavender-Field-2048');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#who');
+    assert.match(await page.locator('#who').innerText(), /Nina Novak/);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('D2: an operator reports a deviation on a tablet; its first step waits in My tasks with its number', async () => {
+    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 800 });
+    await signIn(page, api.url, 'olivia', demoPassword('olivia'));
+    await page.waitForSelector('#who');
+    await page.click('nav a[data-route=new]');
+    await page.waitForSelector('#record-title');
+    await page.check('input[name=template][value=deviation]');
+    await page.fill('#record-title', 'Torn liner on a lactose drum');
+    await page.screenshot({ path: `${SCREENSHOTS}new-record.png` });
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.message.success');
+    const number = /DEV-\d{4}-\d{4}/.exec(await page.locator('.message.success').innerText())?.[0];
+    assert.ok(number, 'the record number is shown');
+    await page.click('nav a[data-route=tasks]');
+    await page.waitForSelector('.task');
+    const task = page.locator('.task', { hasText: number });
+    assert.match(await task.innerText(), /Report the deviation/);
+    // Touch targets are at least 44 px (gloves, tablets)
+    for (const selector of ['nav a', 'button', 'select']) {
+      for (const box of await page
+        .locator(selector)
+        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height)))
+        assert.ok(box >= 44, `${selector} is ${box}px high`);
+    }
+    await page.screenshot({ path: `${SCREENSHOTS}tasks-olivia.png`, fullPage: true });
+    await page.click('nav a[data-route=records]');
+    await page.waitForSelector('table.records');
+    assert.match(await page.locator('table.records').innerText(), new RegExp(number));
+    await page.screenshot({ path: `${SCREENSHOTS}records.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('speaks Simplified Chinese when the user switches, and keeps it', async () => {
+    const { page, problems, close } = await watchedPage(browser);
+    await signIn(page, api.url, 'quinn', demoPassword('quinn'));
+    await page.waitForSelector('#who');
+    await page.selectOption('#language', 'zh-CN');
+    await page.waitForFunction(
+      () => (globalThis as unknown as InPage).document.querySelector('nav a')?.textContent === '我的任务',
+    );
+    assert.deepEqual(await page.locator('nav a').allInnerTexts(), ['我的任务', '新建记录', '记录']);
+    assert.equal(
+      await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.lang),
+      'zh-CN',
+    );
+    await page.reload();
+    await page.waitForSelector('#who');
+    assert.equal(await page.locator('nav a').first().innerText(), '我的任务');
+    await page.screenshot({ path: `${SCREENSHOTS}tasks-zh-CN.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+});

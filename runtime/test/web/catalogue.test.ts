@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { en } from '../../web/src/i18n/en.ts';
+import { zhCN } from '../../web/src/i18n/zh-CN.ts';
+
+const SRC = fileURLToPath(new URL('../../web/src/', import.meta.url));
+
+async function sources(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await sources(path)));
+    else if (/\.ts$/.test(entry.name) && !path.includes(`${join('src', 'i18n')}`)) found.push(path);
+  }
+  return found;
+}
+
+describe('Feature: every string of the web app in English and Simplified Chinese', () => {
+  it('both catalogues have the same keys, none of them empty, and the same {placeholders}', () => {
+    assert.deepEqual(Object.keys(zhCN).sort(), Object.keys(en).sort());
+    for (const [key, text] of Object.entries(en)) {
+      const chinese = zhCN[key as keyof typeof en];
+      assert.ok(text.trim() !== '' && chinese.trim() !== '', `${key} is empty in a catalogue`);
+      const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      assert.deepEqual(names(chinese), names(text), `${key} has other placeholders in zh-CN`);
+    }
+  });
+
+  it('every key the code uses is in the catalogue, and every key in the catalogue is used', async () => {
+    const code = (await Promise.all((await sources(SRC)).map((f) => readFile(f, 'utf8')))).join('\n');
+    const used = new Set([...code.matchAll(/\bt\('([\w.]+)'/g)].map((m) => m[1]!));
+    for (const key of used)
+      assert.ok(Object.hasOwn(en, key), `t('${key}') is used but is not in the catalogue`);
+    // Keys also appear as plain strings: page labels, status names, table headers.
+    const unused = Object.keys(en).filter((key) => !code.includes(`'${key}'`));
+    assert.deepEqual(unused, [], 'keys nobody uses');
+  });
+});

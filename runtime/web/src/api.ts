@@ -1,0 +1,86 @@
+/** A problem document the API answered with (RFC 9457). */
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly detail: string,
+    readonly errors: { pointer: string; keyword: string; message: string }[] = [],
+  ) {
+    super(detail);
+  }
+
+  get kind(): string {
+    return this.type.replace('urn:attest:problem:', '');
+  }
+}
+
+export interface Session {
+  token: string;
+  expiresAt: string;
+  mustChangePassword: boolean;
+  user: { id: string; username: string; printedName: string; language?: string };
+}
+
+const TOKEN_KEY = 'attest.session';
+let session: Session | null = readStored();
+let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+
+function readStored(): Session | null {
+  try {
+    const raw = globalThis.sessionStorage?.getItem(TOKEN_KEY);
+    return raw ? (JSON.parse(raw) as Session) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function currentSession(): Session | null {
+  return session;
+}
+
+/** Keeps the session of this tab (not of the browser): closing the tab ends it here. */
+export function setSession(next: Session | null): void {
+  session = next;
+  clearTimeout(refreshTimer);
+  if (next) {
+    globalThis.sessionStorage?.setItem(TOKEN_KEY, JSON.stringify(next));
+    // Renew the short-lived token a minute before it expires, while the server session is open.
+    const wait = new Date(next.expiresAt).getTime() - Date.now() - 60_000;
+    refreshTimer = setTimeout(() => void refresh(), Math.max(wait, 5_000));
+  } else {
+    globalThis.sessionStorage?.removeItem(TOKEN_KEY);
+  }
+}
+
+async function refresh(): Promise<void> {
+  if (!session) return;
+  try {
+    const renewed = await request<Session>('POST', '/api/auth/refresh');
+    setSession({ ...session, ...renewed });
+  } catch {
+    // The session ended on the server (inactivity, logout elsewhere): the next request says so.
+  }
+}
+
+/** Calls the API; any answer but 2xx is thrown as a Problem. */
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (!response.ok) {
+    throw new Problem(
+      response.status,
+      String(parsed.type ?? 'urn:attest:problem:unknown'),
+      String(parsed.detail ?? response.statusText),
+      (parsed.errors as Problem['errors']) ?? [],
+    );
+  }
+  return parsed as T;
+}

@@ -1,0 +1,92 @@
+import { currentSession, request, setSession } from '../api.ts';
+import { h, show } from '../dom.ts';
+import { LANGUAGES, isLanguage, language, setLanguage, t, type MessageKey } from '../i18n/index.ts';
+import { zone } from '../time.ts';
+
+export interface Me {
+  user: { id: string; username: string; printedName: string };
+  roles: string[];
+  permissions: string[];
+  mustChangePassword: boolean;
+}
+
+/** A page of the app: its route, its label, who may see it, and what draws it. */
+export interface Page {
+  route: string;
+  label: MessageKey;
+  /** Shown to whoever holds one of these permissions. */
+  permissions: string[];
+  render(container: HTMLElement, me: Me): Promise<void> | void;
+}
+
+/** The pages this person may use, in menu order (role-aware navigation, A2). */
+export const visiblePages = (pages: Page[], me: Me) =>
+  pages.filter((p) => p.permissions.some((permission) => me.permissions.includes(permission)));
+
+/**
+ * The frame around every page: the menu of what this person may do, who is signed in, the
+ * language switch and sign-out, and the time zone times are shown in.
+ */
+export function shellView(
+  root: HTMLElement,
+  me: Me,
+  pages: Page[],
+  route: string,
+  rerender: () => void,
+  signedOut: () => void,
+): HTMLElement {
+  const allowed = visiblePages(pages, me);
+  const nav = h(
+    'nav',
+    { 'aria-label': t('nav.main') },
+    ...allowed.map((p) =>
+      h(
+        'a',
+        { href: `#/${p.route}`, class: p.route === route ? 'active' : undefined, 'data-route': p.route },
+        t(p.label),
+      ),
+    ),
+  );
+  const select = h(
+    'select',
+    { id: 'language', 'aria-label': t('nav.language') },
+    ...Object.entries(LANGUAGES).map(([code, name]) =>
+      h('option', { value: code, selected: code === language() }, name),
+    ),
+  );
+  select.addEventListener('change', () => {
+    if (isLanguage(select.value)) {
+      setLanguage(select.value);
+      rerender();
+    }
+  });
+  const signOut = h('button', { type: 'button', id: 'sign-out' }, t('nav.signOut'));
+  signOut.addEventListener('click', async () => {
+    try {
+      if (currentSession()) await request('POST', '/api/auth/logout');
+    } finally {
+      setSession(null);
+      signedOut();
+    }
+  });
+  const main = h('main', { id: 'page' });
+  show(
+    root,
+    h(
+      'header',
+      { class: 'bar' },
+      h('span', { class: 'brand' }, t('app.name')),
+      nav,
+      h(
+        'div',
+        { class: 'who' },
+        h('span', { id: 'who' }, `${me.user.printedName} (${me.user.username})`),
+        select,
+        signOut,
+      ),
+    ),
+    main,
+    h('footer', {}, t('common.zone', { zone: zone() })),
+  );
+  return main;
+}

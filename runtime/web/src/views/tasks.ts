@@ -1,0 +1,57 @@
+import { request } from '../api.ts';
+import { h, show } from '../dom.ts';
+import { t } from '../i18n/index.ts';
+import { formatInstant } from '../time.ts';
+import type { Me } from './shell.ts';
+
+interface Task {
+  id: string;
+  name: string | null;
+  elementId: string;
+  candidateRoles: string[];
+  candidateUser: string | null;
+  assignee: string | null;
+  dueAt: string | null;
+  record: { id: string; number: string; title: string } | null;
+}
+
+/** The operator's list: every open step this person may do, oldest first, overdue ones marked. */
+export async function tasksView(container: HTMLElement, me: Me): Promise<void> {
+  const { tasks } = await request<{ tasks: Task[] }>('GET', '/api/tasks');
+  const now = Date.now();
+  const rows = tasks.map((task) => {
+    const overdue = task.dueAt !== null && new Date(task.dueAt).getTime() < now;
+    const claim = h('button', { type: 'button', class: 'claim' }, t('tasks.claim'));
+    claim.addEventListener('click', async () => {
+      claim.disabled = true;
+      await request('POST', `/api/tasks/${task.id}/claim`);
+      await tasksView(container, me);
+    });
+    const who =
+      task.candidateUser ??
+      (task.candidateRoles.length > 0 ? task.candidateRoles.join(', ') : t('tasks.anyone'));
+    return h(
+      'li',
+      { class: overdue ? 'task overdue' : 'task', 'data-task': task.id },
+      h(
+        'div',
+        { class: 'task-main' },
+        h('strong', {}, task.name ?? task.elementId),
+        task.record ? h('span', { class: 'record' }, `${task.record.number} · ${task.record.title}`) : null,
+      ),
+      h(
+        'div',
+        { class: 'task-meta' },
+        h('span', {}, `${t('tasks.for')}: ${who}`),
+        h('span', {}, `${t('tasks.due')}: ${formatInstant(task.dueAt)}`),
+        overdue ? h('span', { class: 'badge danger' }, t('tasks.overdue')) : null,
+      ),
+      task.assignee === me.user.id ? h('span', { class: 'badge' }, t('tasks.claimed')) : claim,
+    );
+  });
+  show(
+    container,
+    h('h1', {}, t('tasks.title')),
+    rows.length > 0 ? h('ul', { class: 'tasks' }, ...rows) : h('p', { class: 'empty' }, t('tasks.empty')),
+  );
+}
