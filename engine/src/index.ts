@@ -41,6 +41,7 @@ export type {
   DeployedDefinition,
   InstanceView,
   TaskView,
+  TaskDetail,
   IncidentView,
   ProcessService,
   ServiceContext,
@@ -56,4 +57,4 @@ export { compileForm, FormError } from './forms/compiler.ts';
 export { FormRuntime, type SubmissionInput, type Processed } from './forms/pipeline.ts';
 export type * from './forms/types.ts';
 export type { FormVersion, FormDetail } from './forms/formService.ts';
-export type { TaskForm } from './forms/taskForms.ts';
+export type { TaskForm, StepSignature } from './forms/taskForms.ts';

@@ -323,6 +323,17 @@ function writeParameters(items: { instance: { id: string }; writes: Writes }[]):
 
 const head = (w: Writes) => w.events[w.events.length - 1]!;
 
+/** Tasks with the number and title of the record their instance carries (none for a bare instance). */
+const tasksWithRecord = (db: Db) =>
+  db<TaskRow>('tasks')
+    .leftJoin('records', 'records.instance_id', 'tasks.instance_id')
+    .select(
+      'tasks.*',
+      'records.id as record_id',
+      'records.number as record_number',
+      'records.title as record_title',
+    );
+
 export const processRepository = {
   async findDefinitionByHash(db: Db, key: string, contentHash: string): Promise<DefinitionRow | undefined> {
     return db('process_definitions')
@@ -425,18 +436,16 @@ export const processRepository = {
     return rows.map((r: { element_id: string }) => r.element_id);
   },
 
+  /** One task with the record its instance carries, whatever its status. */
+  async findTask(db: Db, taskId: string): Promise<TaskRow | undefined> {
+    return (await tasksWithRecord(db).where({ 'tasks.id': taskId }).first()) as TaskRow | undefined;
+  },
+
   async openTasks(
     db: Db,
     filter: { roles: string[]; username: string; instanceId?: string },
   ): Promise<TaskRow[]> {
-    const q = db<TaskRow>('tasks')
-      .leftJoin('records', 'records.instance_id', 'tasks.instance_id')
-      .select(
-        'tasks.*',
-        'records.id as record_id',
-        'records.number as record_number',
-        'records.title as record_title',
-      )
+    const q = tasksWithRecord(db)
       .where({ 'tasks.status': 'open' })
       .where((w) =>
         w

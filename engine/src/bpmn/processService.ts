@@ -31,7 +31,7 @@ import {
 } from './processRepository.ts';
 import { createMigration } from './migration.ts';
 import type { FormService } from '../forms/formService.ts';
-import { createTaskForms } from '../forms/taskForms.ts';
+import { createTaskForms, stepSignature, type StepSignature } from '../forms/taskForms.ts';
 import { taskSignature, type Submission, type TaskSigning } from '../forms/taskValues.ts';
 import { AUTHORITY, type Meaning } from '../signatures/types.ts';
 import { optionalText } from '../textInput.ts';
@@ -64,6 +64,11 @@ export interface TaskView {
   dueAt: string | null;
   /** The record the task is a step of, for lists; null for an instance without a record. */
   record: { id: string; number: string; title: string } | null;
+}
+
+/** One task as the step view opens it: the task, and how completing it is signed. */
+export interface TaskDetail extends TaskView {
+  signature: StepSignature | null;
 }
 
 export interface InstanceView {
@@ -724,6 +729,16 @@ export function createProcessService({
       ...filter,
     });
     return rows.map(toTaskView);
+  }
+
+  /** One task, open or not, with the signature completing it asks for; reading it needs audit access. */
+  async function getTask(principal: Principal, taskId: string): Promise<TaskDetail> {
+    requirePermission(principal, 'audit.read');
+    const task = await processRepository.findTask(knex, taskId);
+    if (!task) throw new NotFoundError(`There is no task ${taskId}`);
+    const instance = (await processRepository.findInstance(knex, task.instance_id))!;
+    const { graph } = await definition(instance.definition_id);
+    return { ...toTaskView(task), signature: stepSignature(graph.nodes[task.element_id]?.userTask) };
   }
 
   async function claim(principal: Principal, taskId: string): Promise<TaskView> {
@@ -1496,6 +1511,7 @@ export function createProcessService({
     handlers: { register: registerHandler },
     tasks: {
       list: listTasks,
+      get: getTask,
       claim,
       complete,
       form: taskForms.form,

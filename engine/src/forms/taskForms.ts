@@ -6,7 +6,8 @@ import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import type { Execution, Token } from '../bpmn/executor.ts';
 import type { InstanceRow, TaskRow } from '../bpmn/processRepository.ts';
-import type { ProcessGraph } from '../bpmn/graph.ts';
+import type { ProcessGraph, UserTaskSpec } from '../bpmn/graph.ts';
+import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from './formService.ts';
 import { formRepository, type ValueRow } from './formRepository.ts';
 import {
@@ -89,9 +90,24 @@ export interface ValueState {
   needsVerification: boolean;
 }
 
+/** How completing a step is signed: the model's meaning, and whether the completion may be a rejection. */
+export interface StepSignature {
+  meaning: Meaning;
+  /** `attest:rejectWhen` may make the signature a rejection (meaning Rejected, reason required). */
+  rejectable: boolean;
+}
+
+/** The signature a user task's model asks for at completion (`attest:signatureMeaning`), if any. */
+export const stepSignature = (spec: UserTaskSpec | null | undefined): StepSignature | null =>
+  spec?.signatureMeaning
+    ? { meaning: spec.signatureMeaning as Meaning, rejectable: spec.rejectWhen !== null }
+    : null;
+
 export interface TaskForm {
   taskId: string;
   status: TaskRow['status'];
+  /** Completing the step is an electronic signature with this meaning; null: it is not signed. */
+  signature: StepSignature | null;
   form: { id: string; key: string; version: number; title: string | null; components: unknown[] };
   /** The current values as form data, for formio.js. */
   data: Record<string, unknown>;
@@ -258,7 +274,8 @@ export function createTaskForms(deps: {
     if (!found) throw new NotFoundError(`There is no task ${taskId}`);
     const { task, instance } = found;
     const graph = await process.graphOf(instance, knex);
-    const formId = graph.nodes[task.element_id]?.userTask?.formId;
+    const spec = graph.nodes[task.element_id]?.userTask;
+    const formId = spec?.formId;
     if (!formId) throw noForm();
     const { row, runtime } = await forms.runtime(knex, formId);
     const values = await formRepository.values(knex, taskId);
@@ -282,6 +299,7 @@ export function createTaskForms(deps: {
     return {
       taskId,
       status: task.status,
+      signature: stepSignature(spec),
       form: {
         id: row.id,
         key: row.key,

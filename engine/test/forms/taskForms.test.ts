@@ -101,6 +101,7 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
     const { task } = await startDispensing();
     const contract = await ctx.engine.tasks.form(olivia, task);
     assert.equal(contract.form.key, 'dispensing');
+    assert.equal(contract.signature, null, 'the model does not sign the weighing');
     const text = JSON.stringify(contract.form.components);
     assert.ok(!text.includes('<script'), 'instructions are sanitized');
     assert.ok(

@@ -179,6 +179,48 @@ const RECORD_VIEW = {
   raisedFrom: { oneOf: [{ type: 'null' }, recordLink], description: 'The record this one was raised from' },
 };
 
+const TASK_VIEW = {
+  id,
+  instanceId: id,
+  elementId: { type: 'string', description: 'The user task’s id in the model' },
+  name: nullableString,
+  status: enumOf(TASK_STATUSES, 'Where the task is'),
+  candidateRoles: {
+    type: 'array',
+    items: string,
+    description: 'Roles that may claim and complete it; empty: anyone who performs',
+  },
+  candidateUser: {
+    ...nullableString,
+    description: 'The one person who may work on it, by user name; null: anyone in the roles',
+  },
+  formKey: { ...nullableString, description: 'The form of the step (attest:formKey); null: it has none' },
+  assignee: { oneOf: [{ type: 'null' }, id], description: 'Who claimed it' },
+  createdAt: instant,
+  dueAt: nullableInstant,
+  record: {
+    oneOf: [{ type: 'null' }, closed({ id, number: string, title: string }, 'The record', [])],
+    description: 'The record the task is a step of (in lists and the step view); null otherwise',
+  },
+};
+
+/** How completing a step is signed (attest:signatureMeaning, attest:rejectWhen); null: it is not. */
+const stepSignature = {
+  oneOf: [
+    { type: 'null' },
+    closed(
+      {
+        meaning,
+        rejectable: {
+          type: 'boolean',
+          description: 'The completion may be a rejection instead (meaning Rejected, a reason required)',
+        },
+      },
+      'The signature completing the step: its meaning, and whether it may be a rejection',
+    ),
+  ],
+} as const satisfies Schema;
+
 const FORM_VERSION = {
   id,
   key: string,
@@ -587,6 +629,7 @@ export const COMPONENTS = {
     {
       taskId: id,
       status: enumOf(TASK_STATUSES, 'Where the task is'),
+      signature: stepSignature,
       form: closed(
         { id, key: string, version: integer, title: nullableString, components: { type: 'array' } },
         'The form version the task is pinned to, ready for formio.js',
@@ -700,32 +743,10 @@ export const COMPONENTS = {
     'The renderer contract: a task’s form with its values, limits, locks and exceptions',
     ['signatureId'],
   ),
-  Task: closed(
-    {
-      id,
-      instanceId: id,
-      elementId: { type: 'string', description: 'The user task’s id in the model' },
-      name: nullableString,
-      status: enumOf(TASK_STATUSES, 'Where the task is'),
-      candidateRoles: {
-        type: 'array',
-        items: string,
-        description: 'Roles that may claim and complete it; empty: anyone who performs',
-      },
-      candidateUser: {
-        ...nullableString,
-        description: 'The one person who may work on it, by user name; null: anyone in the roles',
-      },
-      formKey: nullableString,
-      assignee: { oneOf: [{ type: 'null' }, id], description: 'Who claimed it' },
-      createdAt: instant,
-      dueAt: nullableInstant,
-      record: {
-        oneOf: [{ type: 'null' }, closed({ id, number: string, title: string }, 'The record', [])],
-        description: 'The record the task is a step of (in lists); null otherwise',
-      },
-    },
-    'A user task: work waiting for a person',
+  Task: closed(TASK_VIEW, 'A user task: work waiting for a person'),
+  TaskDetail: closed(
+    { ...TASK_VIEW, signature: stepSignature },
+    'A user task as the step view opens it, with the signature completing it asks for',
   ),
   Incident: closed(
     {

@@ -251,6 +251,13 @@ describe('Feature: the Deviation and CAPA templates, end to end through the API'
     const id = await reported();
     await ok(complete('quinn', await taskOf(id, 'investigate'), investigation('major', 'no')));
     const approve = await taskOf(id, 'approve');
+    // The step view learns before completion that this step is signed and may be a rejection
+    const step = await call('petra', 'GET', `/api/tasks/${approve}`);
+    assert.equal(step.status, 200, step.text);
+    assert.deepEqual(step.body.signature, { meaning: 'Approved', rejectable: true });
+    assert.equal(step.body.record.id, id);
+    const contract = await call('petra', 'GET', `/api/tasks/${approve}/form`);
+    assert.deepEqual(contract.body.signature, { meaning: 'Approved', rejectable: true });
     const rejection = {
       classification: 'major',
       decision: 'reject',

@@ -55,6 +55,12 @@ describe('Feature: forms and task values over HTTP', () => {
     const contract = await api.request('GET', `/api/tasks/${task}/form`, as('olivia'));
     assert.equal(contract.status, 200);
     assert.equal(contract.body.form.key, 'dispensing');
+    assert.equal(contract.body.signature, null, 'the weighing step is not signed');
+    const step = await api.request('GET', `/api/tasks/${task}`, as('olivia'));
+    assert.deepEqual(
+      [step.body.name, step.body.formKey, step.body.signature],
+      ['Weigh the component', 'dispensing', null],
+    );
     assert.deepEqual(contract.body.fields.find((f: { key: string }) => f.key === 'weight').limits.action, {
       min: 95,
       max: 105,

@@ -91,6 +91,7 @@ describe('Feature: the platform around the API', () => {
       'GET /api/records/{record}',
       'GET /api/roles',
       'GET /api/tasks',
+      'GET /api/tasks/{id}',
       'GET /api/tasks/{id}/form',
       'GET /api/templates',
       'GET /api/templates/{templateId}/diff',

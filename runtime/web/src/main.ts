@@ -1,4 +1,8 @@
+// The step view's form styles load with the app's; formio.js itself is a chunk loaded with a step.
+import '@formio/js/dist/formio.form.min.css';
+import 'flatpickr/dist/flatpickr.min.css';
 import './styles.css';
+import './taskForm/taskForm.css';
 import { currentSession, Problem, request, setSession } from './api.ts';
 import { h, show } from './dom.ts';
 import { language, setLanguage, t } from './i18n/index.ts';
@@ -6,17 +10,21 @@ import { loginView } from './views/login.ts';
 import { newRecordView } from './views/newRecord.ts';
 import { recordsView } from './views/records.ts';
 import { shellView, visiblePages, type Me, type Page } from './views/shell.ts';
+import { stepView } from './views/step.ts';
 import { tasksView } from './views/tasks.ts';
 
 /** Minutes without a touch, a key or a click before the screen locks (A5); the server's session ends at 15. */
 const LOCK_MINUTES = 10;
 
+const WORKERS = ['records.perform', 'records.review', 'records.approve'];
 const PAGES: Page[] = [
+  { route: 'tasks', label: 'nav.tasks', permissions: WORKERS, render: (c, me) => tasksView(c, me) },
   {
-    route: 'tasks',
+    route: 'task',
     label: 'nav.tasks',
-    permissions: ['records.perform', 'records.review', 'records.approve'],
-    render: (c, me) => tasksView(c, me),
+    permissions: WORKERS,
+    within: 'tasks',
+    render: (c, me, id) => stepView(c, me, id ?? ''),
   },
   { route: 'new', label: 'nav.new', permissions: ['records.create'], render: (c) => newRecordView(c) },
   { route: 'records', label: 'nav.records', permissions: ['audit.read'], render: (c) => recordsView(c) },
@@ -26,20 +34,24 @@ const root = document.getElementById('app')!;
 let me: Me | null = null;
 let lastActivity = Date.now();
 
-function routeOf(allowed: Page[]): Page | undefined {
-  const wanted = location.hash.replace(/^#\/?/, '');
-  return allowed.find((p) => p.route === wanted) ?? allowed[0];
+/** The page a hash asks for (`#/task/<id>`: the step page with its id), else the first menu page. */
+function routeOf(allowed: Page[]): { page: Page | undefined; param?: string } {
+  const [wanted, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
+  const page = allowed.find((p) => p.route === wanted && (p.within ? rest.length > 0 : rest.length === 0));
+  if (page) return { page, param: rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined };
+  return { page: allowed.find((p) => !p.within) };
 }
 
 async function render(): Promise<void> {
   if (!me) return;
   const allowed = visiblePages(PAGES, me);
-  const page = routeOf(allowed);
-  const main = shellView(root, me, PAGES, page?.route ?? '', () => void render(), signIn);
+  const { page, param } = routeOf(allowed);
+  const active = page?.within ?? page?.route ?? '';
+  const main = shellView(root, me, PAGES, active, () => void render(), signIn);
   if (!page) return;
   show(main, h('p', { class: 'loading' }, t('common.loading')));
   try {
-    await page.render(main, me);
+    await page.render(main, me, param);
   } catch (error) {
     if (error instanceof Problem && error.status === 401) return signIn();
     const retry = h('button', { type: 'button' }, t('common.retry'));

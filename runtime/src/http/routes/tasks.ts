@@ -40,6 +40,20 @@ export function taskOperations(engine: Engine) {
         ok({ tasks: await engine.tasks.list(principal, { instanceId: query.instanceId }) }),
     }),
     operation({
+      id: 'getTask',
+      method: 'get',
+      path: '/api/tasks/{id}',
+      tag: 'tasks',
+      summary: 'A task, open or done, with its record and the signature completing it asks for',
+      description:
+        'What the step view shows before the form: the step, its record, and whether completing it is ' +
+        'an electronic signature (its meaning, and whether it may be a rejection). Needs audit access.',
+      access: 'session',
+      params: taskId,
+      responses: { 200: json('The task', ref('TaskDetail')) },
+      handle: async ({ principal, params }) => ok(await engine.tasks.get(principal, params.id)),
+    }),
+    operation({
       id: 'claimTask',
       method: 'post',
       path: '/api/tasks/{id}/claim',

@@ -16,7 +16,10 @@ export interface Page {
   label: MessageKey;
   /** Shown to whoever holds one of these permissions. */
   permissions: string[];
-  render(container: HTMLElement, me: Me): Promise<void> | void;
+  /** A page inside another (a step inside My tasks): not in the menu, which marks the other. */
+  within?: string;
+  /** `param`: what follows the route, e.g. the task id of `#/task/<id>`. */
+  render(container: HTMLElement, me: Me, param?: string): Promise<void> | void;
 }
 
 /** The pages this person may use, in menu order (role-aware navigation, A2). */
@@ -35,7 +38,7 @@ export function shellView(
   rerender: () => void,
   signedOut: () => void,
 ): HTMLElement {
-  const allowed = visiblePages(pages, me);
+  const allowed = visiblePages(pages, me).filter((p) => !p.within);
   const nav = h(
     'nav',
     { 'aria-label': t('nav.main') },

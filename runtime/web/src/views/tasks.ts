@@ -1,6 +1,7 @@
 import { request } from '../api.ts';
 import { h, show } from '../dom.ts';
 import { t } from '../i18n/index.ts';
+import { takeNotice } from '../notice.ts';
 import { formatInstant } from '../time.ts';
 import type { Me } from './shell.ts';
 
@@ -15,8 +16,8 @@ interface Task {
   record: { id: string; number: string; title: string } | null;
 }
 
-/** The operator's list: every open step this person may do, oldest first, overdue ones marked. */
-export async function tasksView(container: HTMLElement, me: Me): Promise<void> {
+/** The operator's list: every open step this person may do, oldest first, overdue ones marked; a step opens it. */
+export async function tasksView(container: HTMLElement, me: Me, notice = takeNotice()): Promise<void> {
   const { tasks } = await request<{ tasks: Task[] }>('GET', '/api/tasks');
   const now = Date.now();
   const rows = tasks.map((task) => {
@@ -25,7 +26,7 @@ export async function tasksView(container: HTMLElement, me: Me): Promise<void> {
     claim.addEventListener('click', async () => {
       claim.disabled = true;
       await request('POST', `/api/tasks/${task.id}/claim`);
-      await tasksView(container, me);
+      await tasksView(container, me, notice);
     });
     const who =
       task.candidateUser ??
@@ -34,8 +35,8 @@ export async function tasksView(container: HTMLElement, me: Me): Promise<void> {
       'li',
       { class: overdue ? 'task overdue' : 'task', 'data-task': task.id },
       h(
-        'div',
-        { class: 'task-main' },
+        'a',
+        { class: 'task-main', href: `#/task/${task.id}` },
         h('strong', {}, task.name ?? task.elementId),
         task.record ? h('span', { class: 'record' }, `${task.record.number} · ${task.record.title}`) : null,
       ),
@@ -52,6 +53,7 @@ export async function tasksView(container: HTMLElement, me: Me): Promise<void> {
   show(
     container,
     h('h1', {}, t('tasks.title')),
+    ...(notice ? [h('p', { class: 'message success', role: 'status', id: 'notice' }, notice)] : []),
     rows.length > 0 ? h('ul', { class: 'tasks' }, ...rows) : h('p', { class: 'empty' }, t('tasks.empty')),
   );
 }
