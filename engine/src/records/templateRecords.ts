@@ -108,7 +108,7 @@ export function createTemplateRecords(deps: {
 }) {
   const { knex, clock, processes } = deps;
 
-  const views = (db: Knex | Knex.Transaction, now: Date) =>
+  const views = (db: Knex | Knex.Transaction) =>
     db
       .from('records as r')
       .leftJoin('process_instances as pi', 'pi.id', 'r.instance_id')
@@ -137,8 +137,7 @@ export function createTemplateRecords(deps: {
         'p.number as parent_number',
         'r.raised_from_id',
         'rf.number as raised_from_number',
-      )
-      .select(knex.raw('? AS now', [now]));
+      );
 
   function toView(row: ViewRow, now: Date): RecordView {
     return {
@@ -322,7 +321,7 @@ export function createTemplateRecords(deps: {
   ): Promise<{ records: RecordView[]; total: number }> {
     requirePermission(principal, 'audit.read');
     const now = clock.now();
-    const base = knex.from(views(knex, now).as('v'));
+    const base = knex.from(views(knex).as('v'));
     const q = base.clone();
     const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     if (filter.q)
@@ -365,10 +364,8 @@ export function createTemplateRecords(deps: {
     const found = await findRecord(knex, idOrNumber);
     if (!found) throw new NotFoundError(`There is no record ${idOrNumber}`);
     const now = clock.now();
-    const row = (await views(knex, now).where('r.id', found.id).first()) as ViewRow;
-    const children = (await views(knex, now)
-      .where('r.parent_id', found.id)
-      .orderBy('r.created_at')) as ViewRow[];
+    const row = (await views(knex).where('r.id', found.id).first()) as ViewRow;
+    const children = (await views(knex).where('r.parent_id', found.id).orderBy('r.created_at')) as ViewRow[];
     const tasks = found.instance_id
       ? await knex('tasks')
           .whereRaw(
@@ -409,7 +406,7 @@ export function createTemplateRecords(deps: {
     const name = requireText(batch, '/batch', 100);
     const now = clock.now();
     const rows = (await knex
-      .from(views(knex, now).as('v'))
+      .from(views(knex).as('v'))
       .join('process_instances as i', 'i.id', 'v.instance_id')
       .where('v.kind', 'deviation')
       .whereNotIn('v.status', FINISHED)

@@ -332,7 +332,7 @@ export function createTemplateService(deps: {
   /** One status change, guarded by the status it was read in, and its event. */
   async function move(
     trx: Knex.Transaction,
-    principal: Principal | null,
+    principal: Principal,
     row: TemplateVersionRow,
     to: TemplateStatus,
     extra: {
@@ -358,13 +358,7 @@ export function createTemplateService(deps: {
       },
       reason: extra.reason ?? null,
     };
-    await appendEvents(
-      trx,
-      clock,
-      subject(row),
-      principal ? eventActor(principal) : { userId: null, printedName: 'Attest (system)' },
-      [draft],
-    );
+    await appendEvents(trx, clock, subject(row), eventActor(principal), [draft]);
   }
 
   async function submit(
