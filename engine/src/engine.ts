@@ -1,5 +1,6 @@
 import { createAuditService } from './audit/auditService.ts';
 import { createProcessService, type ProcessHooks } from './bpmn/processService.ts';
+import { createDossiers, createReviewQueue } from './records/dossier.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
 import { createTemplateService } from './templates/templateService.ts';
 import { createFormService } from './forms/formService.ts';
@@ -35,21 +36,33 @@ export function createEngine(options: EngineOptions) {
   const templates = createTemplateService({ knex, clock, identity, forms, processes });
   const templateRecords = createTemplateRecords({ knex, clock, processes: { startIn } });
   Object.assign(hooks, templateRecords.hooks);
+  const signatures = createSignatureService({ knex, clock, identity });
+  const audit = createAuditService({ knex, clock });
+  const { dossier } = createDossiers({
+    knex,
+    clock,
+    forms,
+    view: templateRecords.get,
+    signatures: signatures.list,
+    trail: audit.trail,
+  });
   return {
     database: options.database,
     settings,
     clock,
     identity,
-    signatures: createSignatureService({ knex, clock, identity }),
+    signatures,
     records: {
       ...createRecordService({ knex, clock }),
       start: templateRecords.start,
       list: templateRecords.list,
       view: templateRecords.get,
       batchDeviations: templateRecords.batchDeviations,
+      dossier,
+      reviewQueue: createReviewQueue({ knex, view: templateRecords.get, tasks }),
     },
     templates,
-    audit: createAuditService({ knex, clock }),
+    audit,
     forms: { save: forms.save, list: forms.list, get: forms.get },
     processes,
     tasks,

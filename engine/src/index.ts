@@ -19,10 +19,19 @@ export { generateOneTimePassword } from './identity/passwords.ts';
 export { segregation } from './identity/segregation.ts';
 export type { User } from './identity/userRepository.ts';
 export type { LoginResult, NewUser, SignatureInput, IdentityService } from './identity/identityService.ts';
+export { LANGUAGES } from './identity/identityService.ts';
 export * from './signatures/types.ts';
 export type { SignInput, SignatureService } from './signatures/signatureService.ts';
 export type { GmpRecord } from './records/recordRepository.ts';
 export type { ValueChange, RecordService } from './records/recordService.ts';
+export type {
+  Dossier,
+  DossierStep,
+  DossierValue,
+  DossierException,
+  DossierPerson,
+} from './records/dossier.ts';
+export type { RecordView, RecordDetail } from './records/templateRecords.ts';
 export type { VerifyReport } from './verify.ts';
 export type {
   ProcessGraph,

@@ -19,6 +19,13 @@ export interface Settings {
   sessionMaxHours: number;
   /** argon2id cost; the defaults follow OWASP's recommendation for argon2id. */
   argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Times are stored in UTC (E1); people read them in the plant's IANA time zone, e.g. Asia/Shanghai. */
+  plant: { timeZone: string };
+  /**
+   * A TrueType or OpenType font file for the record printout. Without one, characters the standard
+   * PDF font lacks (Chinese, for one) are printed as code points rather than lost.
+   */
+  printout: { font: string | null };
 }
 
 export const defaultSettings: Settings = {
@@ -27,15 +34,40 @@ export const defaultSettings: Settings = {
   inactivityMinutes: 15,
   sessionMaxHours: 12,
   argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
+  plant: { timeZone: 'UTC' },
+  printout: { font: null },
 };
 
 export function resolveSettings(overrides: DeepPartial<Settings> = {}): Settings {
-  return {
+  const settings = {
     ...defaultSettings,
     ...overrides,
     passwordPolicy: { ...defaultSettings.passwordPolicy, ...overrides.passwordPolicy },
     argon2: { ...defaultSettings.argon2, ...overrides.argon2 },
+    plant: { timeZone: overrides.plant?.timeZone ?? defaultSettings.plant.timeZone },
+    printout: { font: overrides.printout?.font ?? defaultSettings.printout.font },
   } as Settings;
+  // Refused at start: a zone that only fails when the first time is printed would fail in front of a user.
+  if (!isTimeZone(settings.plant.timeZone)) {
+    throw new RangeError(
+      `plant.timeZone must be an IANA time zone such as Asia/Shanghai, not "${settings.plant.timeZone}"`,
+    );
+  }
+  if (settings.printout.font === '') {
+    throw new RangeError('printout.font must be the path of a TrueType or OpenType font file, or null');
+  }
+  return settings;
+}
+
+/** A time zone Intl knows by its IANA name (or UTC). */
+export function isTimeZone(name: unknown): name is string {
+  if (typeof name !== 'string' || name === '') return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

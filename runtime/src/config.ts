@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { DeepPartial, Settings } from '@attest/engine';
+import { isTimeZone, type DeepPartial, type Settings } from '@attest/engine';
 import type { TrustProxy } from './http/app.ts';
 
 /** Everything the runtime reads from its environment, checked once at start. */
@@ -72,6 +72,16 @@ export function loadConfig(
   const inactivityMinutes = integer(env, 'ATTEST_INACTIVITY_MINUTES', 1, 24 * 60);
   const minLength = integer(env, 'ATTEST_PASSWORD_MIN_LENGTH', 8, 128);
   const maxAgeDays = integer(env, 'ATTEST_PASSWORD_MAX_AGE_DAYS', 0, 3650);
+  // The plant's zone: as configured, else the zone of the server the plant runs it on.
+  const zoneName = env.ATTEST_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  const timeZone = zoneName;
+  if (!isTimeZone(timeZone))
+    throw new ConfigError(
+      `ATTEST_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, not "${zoneName}"`,
+    );
+  const font = env.ATTEST_PRINTOUT_FONT || null;
+  if (font && !existsSync(font))
+    throw new ConfigError(`ATTEST_PRINTOUT_FONT names a font file that does not exist: ${font}`);
   return {
     databaseUrl,
     dataDir,
@@ -86,6 +96,8 @@ export function loadConfig(
         ...(minLength !== undefined && { minLength }),
         ...(maxAgeDays !== undefined && { maxAgeDays }),
       },
+      plant: { timeZone },
+      printout: { font },
     },
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: trustProxy(env.ATTEST_TRUST_PROXY),

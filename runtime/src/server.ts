@@ -2,7 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Engine } from '@attest/engine';
-import { createApp, type TrustProxy } from './http/app.ts';
+import { closeStreams, createApp, type TrustProxy } from './http/app.ts';
 
 export interface ServerOptions {
   engine: Engine;
@@ -34,7 +34,8 @@ export async function startServer({
   sealIntervalMs = 5 * 60_000,
   jobIntervalMs = 1000,
 }: ServerOptions): Promise<RunningServer> {
-  const server = createServer(createApp({ engine, jwtSecret, logger, trustProxy }));
+  const app = createApp({ engine, jwtSecret, logger, trustProxy });
+  const server = createServer(app);
   const inFlight = new Set<ServerResponse>();
   server.on('request', (_req, res: ServerResponse) => {
     inFlight.add(res);
@@ -70,6 +71,7 @@ export async function startServer({
   return {
     url: `http://${hostInUrl}:${actualPort}`,
     async close() {
+      closeStreams(app);
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeIdleConnections();

@@ -126,7 +126,10 @@ export const eventRepository = {
         [filter.field, `${filter.field}/`],
       );
     }
-    q.orderBy(filter.recordId ? 'seq' : 'id');
+    // One chain in its order; several merged by time, each chain still in its own order within an instant.
+    if (filter.recordId) q.orderBy('seq');
+    else if (filter.recordIds) q.orderBy([{ column: 'at' }, { column: 'record_id' }, { column: 'seq' }]);
+    else q.orderBy('id');
     if (filter.limit !== undefined) q.limit(filter.limit);
     return ((await q) as unknown as EventRow[]).map(toEvent);
   },

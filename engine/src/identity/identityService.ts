@@ -13,6 +13,9 @@ import {
   PasswordChangeRequiredError,
 } from '../errors.ts';
 import type { Settings } from '../settings.ts';
+
+/** The languages of the user interface. */
+export const LANGUAGES = ['en', 'zh-CN'] as const;
 import { optionalText, requireText } from '../textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { checkPassword } from './passwordPolicy.ts';
@@ -512,6 +515,29 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     return loadUser(knex, userId);
   }
 
+  /** Each person picks the language of their screens; the change is in their account's audit trail. */
+  async function setLanguage(principal: Principal, language: string): Promise<User> {
+    if (!(LANGUAGES as readonly string[]).includes(language)) {
+      throw new InputError(`The language must be one of ${LANGUAGES.join(', ')}`, [
+        { pointer: '/language', keyword: 'enum', message: `must be one of ${LANGUAGES.join(', ')}` },
+      ]);
+    }
+    const before = await loadUser(knex, principal.userId);
+    if (before.language === language) return before;
+    await tx(async (trx) => {
+      if (!(await userRepository.update(trx, principal.userId, before.version, { language }))) {
+        throw new ConflictError('The user was changed at the same time; reload and try again');
+      }
+      await appendEvents(trx, clock, userSubject(principal.userId), eventActor(principal), [
+        {
+          type: 'user.updated',
+          payload: { changes: [{ path: '/language', old: before.language, new: language }] },
+        },
+      ]);
+    });
+    return loadUser(knex, principal.userId);
+  }
+
   /**
    * An administrator's reset (A6): a one-time password that must be changed at the next login,
    * the lock lifted, every open session of the user ended.
@@ -685,6 +711,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     createUser,
     setUserRoles,
     setActive,
+    setLanguage,
     resetPassword,
     listUsers,
     getUser,

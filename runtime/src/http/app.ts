@@ -21,6 +21,7 @@ import { userOperations } from './routes/users.ts';
 import { securityHeaders } from './securityHeaders.ts';
 import { webApp } from './webApp.ts';
 import { createTokens } from './tokens.ts';
+import { createTaskFeed, type TaskFeed } from './taskFeed.ts';
 
 export interface AppOptions {
   engine: Engine;
@@ -38,6 +39,11 @@ export interface AppOptions {
   webDir?: string;
 }
 
+/** Ends the app's open event streams: a server waits for every connection before it closes. */
+export function closeStreams(app: Express): void {
+  (app.locals.feed as TaskFeed | undefined)?.close();
+}
+
 export type TrustProxy = boolean | number | string;
 
 /** The HTTP API as an express app; it does not listen, so tests run it in-process. */
@@ -50,6 +56,7 @@ export function createApp({
   webDir,
 }: AppOptions): Express {
   const tokens = createTokens(jwtSecret, engine.clock);
+  const feed = createTaskFeed(engine);
   const operations = [
     ...platformOperations(engine, runtimePackage.version, () => document),
     ...authOperations(engine, tokens),
@@ -57,7 +64,7 @@ export function createApp({
     ...roleOperations(engine),
     ...recordOperations(engine),
     ...processOperations(engine),
-    ...taskOperations(engine),
+    ...taskOperations(engine, feed),
     ...formOperations(engine),
     ...templateOperations(engine),
     ...eventOperations(engine),
@@ -65,6 +72,8 @@ export function createApp({
   const document = openApiDocument(operations, runtimePackage.version);
 
   const app = express();
+  // Open event streams end when the server closes (see closeStreams).
+  app.locals.feed = feed;
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   app.use(requestLogger(logger));
   app.use(securityHeaders);

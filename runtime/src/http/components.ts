@@ -179,6 +179,49 @@ const RECORD_VIEW = {
   raisedFrom: { oneOf: [{ type: 'null' }, recordLink], description: 'The record this one was raised from' },
 };
 
+const person = closed({ id, username: string, printedName: string }, 'A person: user name and printed name');
+const nullablePerson = { oneOf: [{ type: 'null' }, person] } as const;
+
+/** Where a value came from (E1–E3). */
+const valueSource = { type: 'string', enum: ['manual', 'device', 'calculated'] } as const;
+const deviceReading = {
+  oneOf: [
+    { type: 'null' },
+    closed(
+      { deviceId: string, channel: nullableString, raw: string },
+      'Device, channel and raw reading (E3)',
+    ),
+  ],
+} as const satisfies Schema;
+
+/** A record view with its links, open tasks and process variables. */
+const RECORD_DETAIL = {
+  children: {
+    type: 'array',
+    items: closed(
+      { id, number: string, kind: string, status: string },
+      'A record its process started, e.g. a CAPA from a deviation',
+    ),
+  },
+  openTasks: {
+    type: 'array',
+    description: 'Open user tasks of its process and of sub-processes that are not records of their own',
+    items: closed(
+      {
+        id,
+        elementId: string,
+        name: nullableString,
+        candidateRoles: { type: 'array', items: string },
+        candidateUser: nullableString,
+        assignee: nullableId,
+        dueAt: nullableInstant,
+      },
+      'A user task the record waits on',
+    ),
+  },
+  variables: { type: 'object', description: 'Its process variables; empty without a process' },
+};
+
 const TASK_VIEW = {
   id,
   instanceId: id,
@@ -312,6 +355,12 @@ export const COMPONENTS = {
       roles: { type: 'array', items: string },
       permissions: { type: 'array', items: permission },
       mustChangePassword: boolean,
+      plant: closed(
+        {
+          timeZone: { type: 'string', description: 'IANA time zone times are shown in, e.g. Asia/Shanghai' },
+        },
+        'The plant’s settings every screen needs',
+      ),
     },
     'The person behind the token and what they may do',
   ),
@@ -325,30 +374,7 @@ export const COMPONENTS = {
       content: { type: 'object' },
       version: integer,
       updatedAt: instant,
-      children: {
-        type: 'array',
-        items: closed(
-          { id, number: string, kind: string, status: string },
-          'A record its process started, e.g. a CAPA from a deviation',
-        ),
-      },
-      openTasks: {
-        type: 'array',
-        description: 'Open user tasks of its process and of sub-processes that are not records of their own',
-        items: closed(
-          {
-            id,
-            elementId: string,
-            name: nullableString,
-            candidateRoles: { type: 'array', items: string },
-            candidateUser: nullableString,
-            assignee: nullableId,
-            dueAt: nullableInstant,
-          },
-          'A user task the record waits on',
-        ),
-      },
-      variables: { type: 'object', description: 'Its process variables; empty without a process' },
+      ...RECORD_DETAIL,
     },
     'A GMP record with its template version, process, owner, due date, links and open tasks',
   ),
@@ -436,6 +462,85 @@ export const COMPONENTS = {
       identical: { type: 'boolean', description: 'Nothing differs' },
     },
     'What changed between two versions of a template (G1)',
+  ),
+  Dossier: closed(
+    {
+      record: closed({ ...RECORD_VIEW, ...RECORD_DETAIL }, 'The record with its template version'),
+      generatedAt: instant,
+      generatedBy: person,
+      steps: {
+        type: 'array',
+        description: 'Every user task of its process, oldest first, with its values',
+        items: closed(
+          {
+            taskId: id,
+            elementId: string,
+            name: string,
+            status: enumOf(TASK_STATUSES, 'Where the step is'),
+            createdAt: instant,
+            completedAt: nullableInstant,
+            completedBy: nullablePerson,
+            form: {
+              oneOf: [
+                { type: 'null' },
+                closed({ key: string, version: integer, title: nullableString }, 'The form version'),
+              ],
+            },
+            values: {
+              type: 'array',
+              items: closed(
+                {
+                  pointer: string,
+                  label: string,
+                  unit: nullableString,
+                  critical: boolean,
+                  value: {},
+                  source: valueSource,
+                  device: deviceReading,
+                  naReason: nullableString,
+                  enteredBy: nullablePerson,
+                  enteredAt: instant,
+                  changedAfterEntry: {
+                    type: 'boolean',
+                    description: 'Changed after its original entry (D5)',
+                  },
+                  originalValue: {},
+                  changedBy: nullablePerson,
+                  changedAt: nullableInstant,
+                  changeReason: nullableString,
+                  corrections: integer,
+                  verifiedBy: nullablePerson,
+                  verifiedAt: nullableInstant,
+                },
+                'A value with its provenance and history',
+              ),
+            },
+            exceptions: { type: 'array', items: { $ref: '#/components/schemas/DossierException' } },
+            signatureIds: { type: 'array', items: id, description: 'Signatures over this step' },
+          },
+          'A step with its values, exceptions and signatures',
+        ),
+      },
+      exceptions: { type: 'array', items: { $ref: '#/components/schemas/DossierException' } },
+      signatures: { type: 'array', items: { $ref: '#/components/schemas/Signature' } },
+      audit: { type: 'array', items: { $ref: '#/components/schemas/AuditEvent' } },
+    },
+    'Everything a reviewer reads of a record, as its printout holds it (D5, D6)',
+  ),
+  DossierException: closed(
+    {
+      id,
+      taskId: nullableId,
+      step: nullableString,
+      pointer: nullableString,
+      type: string,
+      severity: string,
+      blocking: boolean,
+      message: string,
+      status: string,
+      raisedAt: instant,
+    },
+    'An exception a value raised: out of limits, N/A, entered by hand in place of a device (E7)',
   ),
   Manifestation: closed(
     {
@@ -641,16 +746,8 @@ export const COMPONENTS = {
           {
             pointer: string,
             value: {},
-            source: { type: 'string', enum: ['manual', 'device', 'calculated'] },
-            device: {
-              oneOf: [
-                { type: 'null' },
-                closed(
-                  { deviceId: string, channel: nullableString, raw: string },
-                  'Device, channel and raw reading (E3)',
-                ),
-              ],
-            },
+            source: valueSource,
+            device: deviceReading,
             naReason: nullableString,
             entered: {
               type: ['number', 'null'],
@@ -744,6 +841,28 @@ export const COMPONENTS = {
     ['signatureId'],
   ),
   Task: closed(TASK_VIEW, 'A user task: work waiting for a person'),
+  ReviewItem: closed(
+    {
+      task: { $ref: '#/components/schemas/Task' },
+      meaning,
+      rejectable: { type: 'boolean', description: 'The decision may be a rejection (meaning Rejected)' },
+      record: {
+        oneOf: [
+          { type: 'null' },
+          closed(
+            { id, number: string, title: string, status: string, overdue: boolean },
+            'The record the step belongs to',
+          ),
+        ],
+      },
+      exceptions: closed(
+        { total: integer, high: integer, medium: integer, low: integer, blocking: integer },
+        'Exceptions the record’s values raised, by severity',
+      ),
+      changedValues: { type: 'integer', description: 'Values changed after their first entry (D5)' },
+    },
+    'A step waiting for this person’s review or approval, with what to look at first (F4)',
+  ),
   TaskDetail: closed(
     { ...TASK_VIEW, signature: stepSignature },
     'A user task as the step view opens it, with the signature completing it asks for',

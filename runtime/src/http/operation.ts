@@ -32,6 +32,8 @@ export interface Reply {
   body?: unknown;
   contentType?: string;
   headers?: Record<string, string>;
+  /** A response held open and written over time (server-sent events) instead of a body. */
+  stream?: (res: import('express').Response) => void;
 }
 
 /**

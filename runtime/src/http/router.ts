@@ -15,6 +15,7 @@ export interface RouterDeps {
 const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 function send(res: Response, reply: Reply): void {
+  if (reply.stream) return reply.stream(res);
   res.status(reply.status);
   if (reply.headers) res.set(reply.headers);
   if (reply.body === undefined) res.end();

@@ -4,7 +4,15 @@ import type { Browser, Page } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { seedDemoTemplates } from '../../src/demoTemplates.ts';
 import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
-import { buildWebApp, hasChromium, launch, SCREENSHOTS, signIn, watchedPage } from './support.ts';
+import {
+  buildWebApp,
+  hasChromium,
+  launch,
+  onlyRefusals,
+  SCREENSHOTS,
+  signIn,
+  watchedPage,
+} from './support.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
 
@@ -70,13 +78,6 @@ const HANDOVER_PROCESS = `<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:endEvent id="done" />
   </bpmn:process>
 </bpmn:definitions>`;
-
-/** What a refused request leaves in the console: the browser's own line about the status, nothing else. */
-const onlyRefusals = (problems: string[], statuses: number[]) =>
-  assert.ok(
-    problems.every((p) => new RegExp(`status of (${statuses.join('|')})`).test(p)),
-    problems.join('\n'),
-  );
 
 describe('Feature: the operator’s step view — a step’s form drawn by formio.js, signed, verified', function () {
   let api: TestApi;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -64,3 +65,10 @@ export async function signIn(page: Page, url: string, username: string, password
   await page.fill('#password', password);
   await page.click('button[type=submit]');
 }
+
+/** What a refused request leaves in the console: the browser's own line about the status, nothing else. */
+export const onlyRefusals = (problems: string[], statuses: number[]) =>
+  assert.ok(
+    problems.every((p) => new RegExp(`status of (${statuses.join('|')})`).test(p)),
+    problems.join('\n'),
+  );

@@ -25,7 +25,8 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
       this.skip();
     }
     await buildWebApp();
-    api = await startTestApi();
+    // The plant's zone differs from the browser's (Asia/Shanghai): screens show the plant's.
+    api = await startTestApi({ settings: { plant: { timeZone: 'Europe/Dublin' } } });
     await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
     browser = await launch();
   });
@@ -50,9 +51,9 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
 
   const menus = {
     olivia: ['My tasks', 'New record', 'Records'],
-    quinn: ['My tasks', 'New record', 'Records'],
-    petra: ['My tasks', 'Records'],
-    adrian: ['Records'],
+    quinn: ['My tasks', 'New record', 'Review queue', 'Records', 'Templates', 'Incidents'],
+    petra: ['My tasks', 'Review queue', 'Records', 'Templates'],
+    adrian: ['Records', 'Users', 'Incidents'],
   } as const;
   for (const [user, menu] of Object.entries(menus) as [keyof typeof menus, readonly string[]][]) {
     it(`A2: ${user} signs in and sees the menu of what they may do, without a console error or CSP violation`, async () => {
@@ -61,7 +62,7 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
       await page.waitForSelector('#who');
       assert.deepEqual(await page.locator('nav a').allInnerTexts(), [...menu]);
       assert.match(await page.locator('#who').innerText(), new RegExp(`\\(${user}\\)`));
-      assert.match(await page.locator('footer').innerText(), /Asia\/Shanghai/);
+      assert.match(await page.locator('footer').innerText(), /Europe\/Dublin/);
       await page.screenshot({ path: `${SCREENSHOTS}home-${user}.png`, fullPage: true });
       assert.deepEqual(problems, []);
       await close();
@@ -157,7 +158,14 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
     await page.waitForFunction(
       () => (globalThis as unknown as InPage).document.querySelector('nav a')?.textContent === '我的任务',
     );
-    assert.deepEqual(await page.locator('nav a').allInnerTexts(), ['我的任务', '新建记录', '记录']);
+    assert.deepEqual(await page.locator('nav a').allInnerTexts(), [
+      '我的任务',
+      '新建记录',
+      '审核队列',
+      '记录',
+      '模板',
+      '流程事件',
+    ]);
     assert.equal(
       await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.lang),
       'zh-CN',
@@ -166,6 +174,38 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
     await page.waitForSelector('#who');
     assert.equal(await page.locator('nav a').first().innerText(), '我的任务');
     await page.screenshot({ path: `${SCREENSHOTS}tasks-zh-CN.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await close();
+    // The choice is kept with the account: another browser speaks Chinese to quinn after sign-in.
+    const other = await watchedPage(browser);
+    await signIn(other.page, api.url, 'quinn', demoPassword('quinn'));
+    await other.page.waitForSelector('#who');
+    assert.equal(await other.page.locator('nav a').first().innerText(), '我的任务');
+    await other.page.selectOption('#language', 'en');
+    await other.page.waitForFunction(
+      () => (globalThis as unknown as InPage).document.querySelector('nav a')?.textContent === 'My tasks',
+    );
+    assert.deepEqual(other.problems, []);
+    await other.close();
+  });
+
+  it('My tasks updates itself when a step for olivia appears elsewhere (server-sent events)', async () => {
+    const { page, problems, close } = await watchedPage(browser);
+    await signIn(page, api.url, 'olivia', demoPassword('olivia'));
+    await page.waitForSelector('#who');
+    await page.waitForSelector('#page h1');
+    const before = await page.locator('.task').count();
+    const quinn = await api.login('quinn');
+    const started = await api.request('POST', '/api/records', {
+      token: quinn,
+      body: { template: 'deviation', title: 'Seen without reloading' },
+    });
+    assert.equal(started.status, 201, started.text);
+    const row = page.locator('.task', { hasText: started.body.number });
+    await row.waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator('.task').count(), before + 1);
+    assert.match(await row.innerText(), /Report the deviation/);
+    assert.match(await row.innerText(), /GMT|UTC|IST/, 'times carry their zone');
     assert.deepEqual(problems, []);
     await close();
   });

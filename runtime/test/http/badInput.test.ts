@@ -20,6 +20,7 @@ interface Endpoint {
 const VALID_BODIES: Record<string, object> = {
   login: { username: 'olivia', password: 'a password' },
   changePassword: { currentPassword: 'a password', newPassword: 'another password' },
+  setLanguage: { language: 'zh-CN' },
   createUser: {
     username: 'valid.name',
     printedName: 'Valid Name',

@@ -1,24 +1,7 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
-
-const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
-
-/** A shipped version folder as the import body's files. */
-async function shipped(id: string, version: string): Promise<Record<string, string>> {
-  const dir = join(TEMPLATES, id, `v${version}`);
-  const files: Record<string, string> = {};
-  for (const name of await readdir(dir)) {
-    if (name === 'forms') {
-      for (const form of await readdir(join(dir, 'forms')))
-        files[`forms/${form}`] = await readFile(join(dir, 'forms', form), 'utf8');
-    } else files[name] = await readFile(join(dir, name), 'utf8');
-  }
-  return files;
-}
+import { shippedPackage } from './support/templatePackage.ts';
 
 interface Task {
   id: string;
@@ -38,7 +21,9 @@ describe('Feature: the Deviation and CAPA templates, end to end through the API'
     api = await startTestApi({ settings: { passwordPolicy: { maxAgeDays: 0 } } });
     for (const u of ['olivia', 'oscar', 'quinn', 'petra'] as const) tokens[u] = await api.login(u);
     for (const id of ['capa', 'deviation']) {
-      const imported = await call('quinn', 'POST', '/api/templates', { files: await shipped(id, '1.0.0') });
+      const imported = await call('quinn', 'POST', '/api/templates', {
+        files: await shippedPackage(id, '1.0.0'),
+      });
       assert.equal(imported.status, 201, imported.text);
       const base = `/api/templates/${id}/versions/1.0.0`;
       assert.equal((await call('quinn', 'POST', `${base}/submit`)).status, 200);
@@ -444,7 +429,7 @@ describe('Feature: the Deviation and CAPA templates, end to end through the API'
 
   it('D2: a new version made effective while a record of the old one is in flight: the old record finishes on its version', async () => {
     const id = await reported();
-    const files = await shipped('deviation', '1.0.0');
+    const files = await shippedPackage('deviation', '1.0.0');
     const manifest = JSON.parse(files['manifest.json']!);
     files['manifest.json'] = JSON.stringify({
       ...manifest,

@@ -84,3 +84,30 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   }
   return parsed as T;
 }
+
+/**
+ * Fetches a file the API makes (a printout, an export) with this session's credentials and hands it
+ * to the browser as a download, under the name given or else the one the server sends.
+ */
+export async function download(path: string, name?: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  if (session) headers.authorization = `Bearer ${session.token}`;
+  const response = await fetch(path, { headers });
+  if (!response.ok) {
+    const parsed = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    throw new Problem(
+      response.status,
+      String(parsed.type ?? 'urn:attest:problem:unknown'),
+      String(parsed.detail ?? response.statusText),
+    );
+  }
+  const sent = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name ?? sent ?? 'download';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

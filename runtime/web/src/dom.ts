@@ -16,7 +16,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
-/** Replaces what a container shows. */
-export function show(container: Element, ...nodes: Node[]): void {
-  container.replaceChildren(...nodes);
+/** Replaces what a container shows; null, undefined and false show nothing. */
+export function show(container: Element, ...nodes: (Node | null | undefined | false)[]): void {
+  container.replaceChildren(...nodes.filter((n): n is Node => Boolean(n)));
 }

@@ -3,12 +3,20 @@ import '@formio/js/dist/formio.form.min.css';
 import 'flatpickr/dist/flatpickr.min.css';
 import './styles.css';
 import './taskForm/taskForm.css';
+import './review.css';
 import { currentSession, Problem, request, setSession } from './api.ts';
 import { h, show } from './dom.ts';
-import { language, setLanguage, t } from './i18n/index.ts';
+import { isLanguage, language, setLanguage, t } from './i18n/index.ts';
+import { setZone } from './time.ts';
+import { incidentsView } from './views/admin/incidents.ts';
+import { templatesView } from './views/admin/templates.ts';
+import { templateVersionView } from './views/admin/templateVersion.ts';
+import { usersView } from './views/admin/users.ts';
 import { loginView } from './views/login.ts';
 import { newRecordView } from './views/newRecord.ts';
+import { recordView } from './views/record.ts';
 import { recordsView } from './views/records.ts';
+import { reviewView } from './views/review.ts';
 import { shellView, visiblePages, type Me, type Page } from './views/shell.ts';
 import { stepView } from './views/step.ts';
 import { tasksView } from './views/tasks.ts';
@@ -27,7 +35,45 @@ const PAGES: Page[] = [
     render: (c, me, id) => stepView(c, me, id ?? ''),
   },
   { route: 'new', label: 'nav.new', permissions: ['records.create'], render: (c) => newRecordView(c) },
+  {
+    route: 'review',
+    label: 'nav.review',
+    permissions: ['records.review', 'records.approve', 'records.release'],
+    render: (c) => reviewView(c),
+  },
   { route: 'records', label: 'nav.records', permissions: ['audit.read'], render: (c) => recordsView(c) },
+  {
+    route: 'record',
+    label: 'nav.records',
+    permissions: ['audit.read'],
+    within: 'records',
+    render: (c, _me, id) => recordView(c, id ?? ''),
+  },
+  {
+    route: 'users',
+    label: 'admin.nav.users',
+    permissions: ['users.manage'],
+    render: (c, me) => usersView(c, me),
+  },
+  {
+    route: 'templates',
+    label: 'admin.nav.templates',
+    permissions: ['templates.manage', 'templates.approve'],
+    render: (c, me) => templatesView(c, me),
+  },
+  {
+    route: 'template',
+    label: 'admin.nav.templates',
+    permissions: ['templates.manage', 'templates.approve'],
+    within: 'templates',
+    render: (c, me, id) => templateVersionView(c, me, id ?? ''),
+  },
+  {
+    route: 'incidents',
+    label: 'admin.nav.incidents',
+    permissions: ['config.manage', 'templates.manage'],
+    render: (c, me) => incidentsView(c, me),
+  },
 ];
 
 const root = document.getElementById('app')!;
@@ -75,6 +121,8 @@ async function start(): Promise<void> {
     setSession(null);
     return signIn();
   }
+  setZone(me.plant.timeZone);
+  if (isLanguage(me.user.language) && me.user.language !== language()) setLanguage(me.user.language);
   lastActivity = Date.now();
   await render();
 }

@@ -1,12 +1,20 @@
 import { language } from './i18n/index.ts';
 
-/** The time zone times are shown in: the browser's, named on screen. */
-export const zone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
+/** The plant's time zone, from the server once someone is signed in; the browser's before that. */
+let plantZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-/** An instant stored in UTC, shown in the zone with the zone visible. */
+export function setZone(zone: string): void {
+  plantZone = zone;
+}
+
+/** The time zone times are shown in, named on screen. */
+export const zone = (): string => plantZone;
+
+/** An instant stored in UTC, shown in the plant's zone with the zone visible. */
 export function formatInstant(iso: string | null): string {
   if (!iso) return '—';
   return new Intl.DateTimeFormat(language(), {
+    timeZone: plantZone,
     year: 'numeric',
     month: 'short',
     day: 'numeric',

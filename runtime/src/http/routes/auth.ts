@@ -1,8 +1,8 @@
 import type { Request } from 'express';
-import type { Engine, Principal } from '@attest/engine';
+import { LANGUAGES, type Engine, type Principal } from '@attest/engine';
 import { ref } from '../components.ts';
 import { json, noContent, ok, operation } from '../operation.ts';
-import { LIMITS, object, password, requiredText } from '../schema.ts';
+import { LIMITS, object, oneOf, password, requiredText } from '../schema.ts';
 import type { Tokens } from '../tokens.ts';
 
 const credentials = object({ username: requiredText(LIMITS.name, 'Login name'), password: password() }, [
@@ -17,6 +17,8 @@ const passwordChange = object(
   },
   ['currentPassword', 'newPassword'],
 );
+
+const languageChoice = object({ language: oneOf(LANGUAGES, 'The language of one’s screens') }, ['language']);
 
 /** The client's address and user agent, recorded with the login (C4). */
 const clientOf = (req: Request) =>
@@ -107,7 +109,19 @@ export function authOperations(engine: Engine, tokens: Tokens) {
           roles: principal.roles,
           permissions: [...principal.permissions].sort(),
           mustChangePassword,
+          plant: { timeZone: engine.settings.plant.timeZone },
         }),
+    }),
+    operation({
+      id: 'setLanguage',
+      method: 'put',
+      path: '/api/auth/language',
+      tag: 'auth',
+      summary: 'Choose the language of one’s own screens (English or Simplified Chinese)',
+      access: 'session',
+      body: languageChoice,
+      responses: { 200: json('The account with its language', ref('User')) },
+      handle: async ({ principal, body }) => ok(await engine.identity.setLanguage(principal, body.language)),
     }),
   ];
 }

@@ -1,7 +1,8 @@
 import { MEANINGS, type Engine, type Principal } from '@attest/engine';
+import { recordPrintout } from '../../printout/recordPrintout.ts';
 import { auditQuery, auditReply, auditResponses, readTrail } from '../auditExport.ts';
 import { listOf, ref } from '../components.ts';
-import { created, json, ok, operation } from '../operation.ts';
+import { created, download, json, ok, operation } from '../operation.ts';
 import {
   boolean,
   dateTime,
@@ -18,6 +19,8 @@ import { variables, variablesOf } from './processes.ts';
 import { templateId } from './templates.ts';
 
 const recordId = object({ id: uuid('Record id') }, ['id']);
+
+const PDF = { type: 'string', contentMediaType: 'application/pdf', description: 'A PDF document' } as const;
 
 /** A record by its id or its number (e.g. DEV-2026-0001; a `/` in a number is sent as %2F). */
 const recordRef = (description: string) =>
@@ -156,6 +159,57 @@ export function recordOperations(engine: Engine) {
       params: object({ record: recordRef('Record id or number, e.g. DEV-2026-0001') }, ['record']),
       responses: { 200: json('The record', ref('Record')) },
       handle: async ({ principal, params }) => ok(await recordOf(engine, principal, params.record)),
+    }),
+    operation({
+      id: 'reviewQueue',
+      method: 'get',
+      path: '/api/review-queue',
+      tag: 'records',
+      summary:
+        'Steps waiting for this person to review, approve or release; records with high exceptions first (F4)',
+      access: 'session',
+      responses: { 200: json('The queue', listOf('items', 'ReviewItem', 'The review queue')) },
+      handle: async ({ principal }) => ok({ items: await engine.records.reviewQueue(principal) }),
+    }),
+    operation({
+      id: 'recordDossier',
+      method: 'get',
+      path: '/api/records/{record}/dossier',
+      tag: 'records',
+      summary:
+        'Everything a reviewer reads of a record: steps with values and provenance, exceptions, changes after entry, signatures, audit trail (D5)',
+      access: 'session',
+      params: object({ record: recordRef('Record id or number, e.g. DEV-2026-0001') }, ['record']),
+      responses: { 200: json('The dossier', ref('Dossier')) },
+      handle: async ({ principal, params }) => ok(await engine.records.dossier(principal, params.record)),
+    }),
+    operation({
+      id: 'recordPrintout',
+      method: 'get',
+      path: '/api/records/{record}/printout',
+      tag: 'records',
+      summary:
+        'The record as a PDF: steps with values and provenance, changes after entry marked, exceptions, signatures, audit trail (D5, D6)',
+      description:
+        'Times are printed in the plant’s time zone (setting plant.timeZone) with their offset from UTC. ' +
+        'Characters the standard PDF font cannot show are printed as code points unless a font is ' +
+        'configured (setting printout.font).',
+      access: 'session',
+      params: object({ record: recordRef('Record id or number, e.g. DEV-2026-0001') }, ['record']),
+      responses: { 200: { description: 'The printout, as a download', content: { 'application/pdf': PDF } } },
+      handle: async ({ principal, params }) => {
+        const dossier = await engine.records.dossier(principal, params.record);
+        const pdf = await recordPrintout(dossier, {
+          timeZone: engine.settings.plant.timeZone,
+          fontPath: engine.settings.printout.font,
+        });
+        // A number may hold a `/`, which no file name can.
+        return download(
+          pdf,
+          'application/pdf',
+          `${dossier.record.number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`,
+        );
+      },
     }),
     operation({
       id: 'batchDeviations',

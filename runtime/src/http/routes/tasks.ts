@@ -2,6 +2,7 @@ import type { Engine } from '@attest/engine';
 import { listOf, ref } from '../components.ts';
 import { json, ok, operation } from '../operation.ts';
 import { LIMITS, object, password, text, uuid } from '../schema.ts';
+import type { TaskFeed } from '../taskFeed.ts';
 import { variables, variablesOf } from './processes.ts';
 import { submission, submissionOf } from './forms.ts';
 
@@ -25,8 +26,26 @@ const completion = object(
 );
 const instance = (description: string) => json(description, ref('ProcessInstance'));
 
-export function taskOperations(engine: Engine) {
+export function taskOperations(engine: Engine, feed: TaskFeed) {
   return [
+    operation({
+      id: 'taskEvents',
+      method: 'get',
+      path: '/api/task-events',
+      tag: 'tasks',
+      summary: 'Server-sent events: `tasks` whenever tasks were created, claimed, completed or withdrawn',
+      description:
+        'The events carry no task data: a screen that hears one asks GET /api/tasks again and sees what ' +
+        'its person may. A stream ends after five minutes; the client opens a new one with its current token.',
+      access: 'session',
+      responses: {
+        200: {
+          description: 'An event stream (text/event-stream): `ready` once, then `tasks` on every change',
+          content: { 'text/event-stream': { type: 'string' } },
+        },
+      },
+      handle: async () => ({ status: 200, stream: (res) => feed.attach(res) }),
+    }),
     operation({
       id: 'listTasks',
       method: 'get',

@@ -9,7 +9,7 @@ import {
   startTestEngine,
   type TestContext,
 } from '../../../../engine/test/support/testEngine.ts';
-import { createApp } from '../../../src/http/app.ts';
+import { closeStreams, createApp } from '../../../src/http/app.ts';
 import type { LoginRateLimit } from '../../../src/http/loginRateLimit.ts';
 import { contractChecker, type OpenApi } from './contract.ts';
 
@@ -117,6 +117,7 @@ export async function startTestApi(
     request,
     login,
     close: async () => {
+      closeStreams(app);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (!options.ctx) await ctx.close();
     },

@@ -1,5 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * A small template package for the tests: a manifest, a process with the template's id and two
@@ -81,4 +82,19 @@ export async function writeTestPackage(root: string, files: Record<string, strin
     await writeFile(join(dir, path), text);
   }
   return dir;
+}
+
+const SHIPPED = fileURLToPath(new URL('../../../../templates/', import.meta.url));
+
+/** A shipped version folder (templates/<id>/v<version>) as the import body's files. */
+export async function shippedPackage(id: string, version: string): Promise<Record<string, string>> {
+  const dir = join(SHIPPED, id, `v${version}`);
+  const files: Record<string, string> = {};
+  for (const name of await readdir(dir)) {
+    if (name === 'forms') {
+      for (const form of await readdir(join(dir, 'forms')))
+        files[`forms/${form}`] = await readFile(join(dir, 'forms', form), 'utf8');
+    } else files[name] = await readFile(join(dir, name), 'utf8');
+  }
+  return files;
 }

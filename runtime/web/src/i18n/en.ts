@@ -1,8 +1,10 @@
+import { adminEn } from './admin.en.ts';
+import { reviewEn } from './review.en.ts';
 /**
  * Every string the web app shows, in English. The Chinese catalogue must have every key (the type
  * checker and a test both refuse a missing one). `{name}` marks a value filled in at run time.
  */
-export const en = {
+const core = {
   'app.name': 'Attest',
   'login.title': 'Sign in',
   'login.username': 'User name',
@@ -27,6 +29,7 @@ export const en = {
   'nav.tasks': 'My tasks',
   'nav.records': 'Records',
   'nav.new': 'New record',
+  'nav.review': 'Review queue',
   'nav.signOut': 'Sign out',
   'nav.language': 'Language',
   'nav.main': 'Main',
@@ -130,5 +133,8 @@ export const en = {
   'common.version': 'version {version}',
   'common.zone': 'Times in {zone}',
 } as const;
+
+/** The catalogue: the app's own strings, then each feature's (one file per feature and language). */
+export const en = { ...core, ...adminEn, ...reviewEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,7 +1,9 @@
+import { adminZh } from './admin.zh-CN.ts';
 import type { MessageKey } from './en.ts';
+import { reviewZh } from './review.zh-CN.ts';
 
 /** 简体中文：与英文目录逐条对应，缺一条类型检查和测试都会失败。 */
-export const zhCN: Record<MessageKey, string> = {
+const core = {
   'app.name': 'Attest',
   'login.title': '登录',
   'login.username': '用户名',
@@ -24,6 +26,7 @@ export const zhCN: Record<MessageKey, string> = {
   'nav.tasks': '我的任务',
   'nav.records': '记录',
   'nav.new': '新建记录',
+  'nav.review': '审核队列',
   'nav.signOut': '退出',
   'nav.language': '语言',
   'nav.main': '主菜单',
@@ -124,3 +127,5 @@ export const zhCN: Record<MessageKey, string> = {
   'common.version': '版本 {version}',
   'common.zone': '时间为 {zone}',
 };
+
+export const zhCN: Record<MessageKey, string> = { ...core, ...adminZh, ...reviewZh };

@@ -76,7 +76,7 @@ export async function recordsView(container: HTMLElement): Promise<void> {
                 h(
                   'tr',
                   { class: r.overdue ? 'overdue' : undefined },
-                  h('td', {}, r.number),
+                  h('td', {}, h('a', { href: `#/record/${r.number}` }, r.number)),
                   h('td', {}, r.title),
                   h(
                     'td',

@@ -4,10 +4,11 @@ import { LANGUAGES, isLanguage, language, setLanguage, t, type MessageKey } from
 import { zone } from '../time.ts';
 
 export interface Me {
-  user: { id: string; username: string; printedName: string };
+  user: { id: string; username: string; printedName: string; language: string };
   roles: string[];
   permissions: string[];
   mustChangePassword: boolean;
+  plant: { timeZone: string };
 }
 
 /** A page of the app: its route, its label, who may see it, and what draws it. */
@@ -57,11 +58,19 @@ export function shellView(
       h('option', { value: code, selected: code === language() }, name),
     ),
   );
-  select.addEventListener('change', () => {
-    if (isLanguage(select.value)) {
-      setLanguage(select.value);
-      rerender();
+  // The choice is the person's, kept with their account for every device they sign in on.
+  select.addEventListener('change', async () => {
+    if (!isLanguage(select.value)) return;
+    const chosen = select.value;
+    select.disabled = true;
+    try {
+      await request('PUT', '/api/auth/language', { language: chosen });
+      me.user.language = chosen;
+    } catch {
+      // Shown in this browser even when the account could not keep it; the next sign-in tells.
     }
+    setLanguage(chosen);
+    rerender();
   });
   const signOut = h('button', { type: 'button', id: 'sign-out' }, t('nav.signOut'));
   signOut.addEventListener('click', async () => {

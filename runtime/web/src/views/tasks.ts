@@ -1,6 +1,7 @@
 import { request } from '../api.ts';
 import { h, show } from '../dom.ts';
 import { t } from '../i18n/index.ts';
+import { listen } from '../live.ts';
 import { takeNotice } from '../notice.ts';
 import { formatInstant } from '../time.ts';
 import type { Me } from './shell.ts';
@@ -16,8 +17,35 @@ interface Task {
   record: { id: string; number: string; title: string } | null;
 }
 
-/** The operator's list: every open step this person may do, oldest first, overdue ones marked; a step opens it. */
+/** The live stream of the list on screen; it stops when the page changes. */
+let live: AbortController | null = null;
+addEventListener('hashchange', () => {
+  live?.abort();
+  live = null;
+});
+
+/**
+ * The operator's list: every open step this person may do, oldest first, overdue ones marked; a
+ * step opens it. It updates itself when tasks change anywhere (server-sent events).
+ */
 export async function tasksView(container: HTMLElement, me: Me, notice = takeNotice()): Promise<void> {
+  live?.abort();
+  const controller = new AbortController();
+  live = controller;
+  let reloading = false;
+  listen(
+    '/api/task-events',
+    (event) => {
+      if (event !== 'tasks' || reloading || !container.isConnected) return;
+      reloading = true;
+      void drawTasks(container, me, notice).finally(() => (reloading = false));
+    },
+    controller.signal,
+  );
+  await drawTasks(container, me, notice);
+}
+
+async function drawTasks(container: HTMLElement, me: Me, notice: string | null): Promise<void> {
   const { tasks } = await request<{ tasks: Task[] }>('GET', '/api/tasks');
   const now = Date.now();
   const rows = tasks.map((task) => {
@@ -26,7 +54,7 @@ export async function tasksView(container: HTMLElement, me: Me, notice = takeNot
     claim.addEventListener('click', async () => {
       claim.disabled = true;
       await request('POST', `/api/tasks/${task.id}/claim`);
-      await tasksView(container, me, notice);
+      await drawTasks(container, me, notice);
     });
     const who =
       task.candidateUser ??

@@ -1,0 +1,39 @@
+import { currentSession } from './api.ts';
+
+/**
+ * Listens to a server-sent event stream of the API with this session's token (EventSource cannot
+ * send one), calling `onEvent` with each event's name. It reconnects when the stream ends — the
+ * server ends them every few minutes so a new token is shown — until `signal` aborts.
+ */
+export function listen(path: string, onEvent: (name: string) => void, signal: AbortSignal): void {
+  const connect = async (): Promise<void> => {
+    const session = currentSession();
+    if (!session || signal.aborted) return;
+    try {
+      const response = await fetch(path, {
+        headers: { authorization: `Bearer ${session.token}`, accept: 'text/event-stream' },
+        signal,
+      });
+      if (!response.ok || !response.body) throw new Error(`status ${response.status}`);
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const name = /^event: (.+)$/m.exec(block)?.[1];
+          if (name) onEvent(name);
+        }
+      }
+    } catch {
+      if (signal.aborted) return;
+    }
+    if (!signal.aborted) setTimeout(() => void connect(), 3000);
+  };
+  void connect();
+}
