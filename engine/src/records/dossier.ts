@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { ExceptionRow, ValueRow } from '../forms/formRepository.ts';
 import type { FormRuntime } from '../forms/pipeline.ts';
+import type { FieldSpec } from '../forms/types.ts';
 import { requirePermission, type Principal } from '../identity/permissions.ts';
 import type { Meaning, Signature } from '../signatures/types.ts';
 import type { StepSignature } from '../forms/taskForms.ts';
@@ -24,7 +25,11 @@ export interface DossierValue {
   label: string;
   unit: string | null;
   critical: boolean;
+  /** The component type, e.g. datetime (an instant to show in the plant's zone), radio, select. */
+  type: string;
   value: unknown;
+  /** A choice as its people read it: the label(s) of the chosen option(s); null for other fields. */
+  choice: string | null;
   /** manual, device or calculated. */
   source: string;
   device: ValueRow['device'];
@@ -34,6 +39,8 @@ export interface DossierValue {
   /** Changed after its first entry: the original, who changed it last, when and why. */
   changedAfterEntry: boolean;
   originalValue: unknown;
+  /** The original choice's label(s), as `choice`. */
+  originalChoice: string | null;
   changedBy: DossierPerson | null;
   changedAt: string | null;
   changeReason: string | null;
@@ -208,7 +215,9 @@ export function createDossiers(deps: {
             label: field ? labelOf(runtimes.get(v.form_id)!.runtime, field, v.pointer) : v.pointer,
             unit: field?.unit ?? null,
             critical: Boolean(field?.critical),
+            type: field?.type ?? 'unknown',
             value: v.value,
+            choice: field ? choiceLabel(field, v.value) : null,
             source: v.source,
             device: v.device,
             naReason: v.na_reason,
@@ -216,6 +225,7 @@ export function createDossiers(deps: {
             enteredAt: v.entered_at.toISOString(),
             changedAfterEntry: v.corrections > 0,
             originalValue: v.original_value,
+            originalChoice: field ? choiceLabel(field, v.original_value) : null,
             changedBy: person(v.changed_by),
             changedAt: v.changed_at?.toISOString() ?? null,
             changeReason: v.change_reason,
@@ -241,6 +251,19 @@ export function createDossiers(deps: {
   }
 
   return { dossier };
+}
+
+/** The labels of the chosen options of a radio, select or select boxes; null when there is none to name. */
+function choiceLabel(field: FieldSpec, value: unknown): string | null {
+  if (!field.choices || value === null || value === undefined) return null;
+  const label = (v: unknown) => field.choices!.find((c) => c.value === v)?.label ?? String(v);
+  if (Array.isArray(value)) return value.map(label).join(', ');
+  if (typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>)
+      .filter(([, on]) => on === true)
+      .map(([k]) => label(k))
+      .join(', ');
+  return label(value);
 }
 
 /** The label without the unit: the dossier shows the unit beside the value. */

@@ -204,13 +204,13 @@ function valueCell(v: DossierValue, at: At): Cell {
   const runs: Run[] =
     v.naReason !== null
       ? [{ text: 'N/A', bold: true }, { text: `Reason: ${v.naReason}` }]
-      : [{ text: withUnit(v.value, v.unit) }];
+      : [{ text: shown(v, v.value, v.choice, at) }];
   // Beside the value, where the column is wide enough for the reading's own spacing (E3).
   if (v.device) runs.push({ text: `Raw reading: "${v.device.raw}"`, color: COLORS.muted });
   if (v.changedAfterEntry) {
     runs.push(
       { text: 'CHANGED after original entry', bold: true, color: COLORS.alert },
-      { text: `Original value: ${withUnit(v.originalValue, v.unit)}` },
+      { text: `Original value: ${shown(v, v.originalValue, v.originalChoice, at)}` },
       {
         text:
           `Changed by ${v.changedBy ? personName(v.changedBy) : 'unknown'}` +
@@ -435,6 +435,20 @@ function brief(value: unknown): string {
           ? value.map(String).join(', ')
           : (JSON.stringify(value) ?? 'undefined');
   return text.length > SUMMARY_VALUE ? `${text.slice(0, SUMMARY_VALUE)}…` : text;
+}
+
+/**
+ * A field's value as printed: a choice by its label with the stored value beside it when they
+ * differ, an instant in the plant's zone, anything else with its unit.
+ */
+function shown(v: DossierValue, value: unknown, choice: string | null, at: At): string {
+  if (choice !== null) {
+    const stored = valueText(value);
+    return choice === stored ? choice : `${choice} (${stored})`;
+  }
+  if (v.type === 'datetime' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+    return at(value);
+  return withUnit(value, v.unit);
 }
 
 function withUnit(value: unknown, unit: string | null): string {

@@ -415,4 +415,25 @@ describe('Feature: the operator’s step view — a step’s form drawn by formi
     onlyRefusals(problems, [400, 403]);
     await close();
   });
+
+  it('a step speaks the person’s language: the app’s texts and formio.js’s own (Simplified Chinese)', async () => {
+    const record = await reported('漏液 at the filling line');
+    const chinese = await call('olivia', 'PUT', '/api/auth/language', { language: 'zh-CN' });
+    assert.equal(chinese.status, 200, chinese.text);
+    const { page, problems, close } = await watchedPage(browser);
+    try {
+      await openStep(page, 'olivia', record.task);
+      assert.equal(await page.locator('nav a').first().innerText(), '我的任务');
+      await page.fill('[name="data[description]"]', 'short');
+      await page.locator('[name="data[description]"]').blur();
+      const message = page.locator('.formio-component-description .formio-errors');
+      await message.filter({ hasText: /\S/ }).waitFor({ timeout: 5000 });
+      assert.match(await message.innerText(), /至少需要 10 个字符/);
+      await page.screenshot({ path: `${SCREENSHOTS}step-zh-CN.png`, fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+      await call('olivia', 'PUT', '/api/auth/language', { language: 'en' });
+    }
+  });
 });

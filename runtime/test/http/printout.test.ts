@@ -259,9 +259,10 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
       for (const [label, value] of [
         ['Equipment involved', 'BAL-007'],
         ['Batch number', 'B-2026-014'],
-        ['Classification', 'major'],
+        ['Classification', 'Major \\(major\\)'],
+        ['When did it happen\\?', '2026-11-24 16:30:00 UTC\\+08:00'],
         ['Root cause', 'The drum-opening tool'],
-        ['Decision', 'approve'],
+        ['Decision', 'Approve: close the deviation \\(approve\\)'],
       ]) {
         assert.match(text, new RegExp(`${label}.*${value}`), `${label}: ${value}`);
       }
@@ -277,12 +278,12 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
       );
       // The mark and its lines stand in the value's cell, one under the other, beside the other columns.
       const lines = text.split('\n');
-      const row = lines.findIndex((l) => /^\s*Classification\s+major\s+Manual\s+Quinn/.test(l));
+      const row = lines.findIndex((l) => /^\s*Classification\s+Major \(major\)\s+Manual\s+Quinn/.test(l));
       assert.ok(row >= 0, 'the changed value has its row');
       const cell = lines.slice(row, row + 6).join('\n');
       const marks = [
         /CHANGED after original entry/,
-        /Original value: minor/,
+        /Original value: Minor \(minor\)/,
         /Changed by Quinn [^(]+\(quinn\) on/,
         /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC\+08:00/,
         /Reason: Fragments near the sieve/,

@@ -1,8 +1,10 @@
 import { Evaluator as CoreEvaluator } from '@formio/core';
 import { Formio, Templates, Utils } from '@formio/js/form';
 import flatpickr from 'flatpickr';
+import { Mandarin } from 'flatpickr/dist/l10n/zh.js';
 import zonesUrl from 'moment-timezone/data/packed/latest.json?url';
-import { t } from '../i18n/index.ts';
+import { formioZhCN } from '../i18n/formio.zh-CN.ts';
+import { language, t } from '../i18n/index.ts';
 import type { FieldError, Submission, TaskForm } from './contract.ts';
 import { componentPath, formDefinition, initialData, submissionOf, usesDates } from './definition.ts';
 
@@ -101,6 +103,9 @@ function configure(): TemplateSet {
   CoreEvaluator.noeval = true;
   // formio.js's calendar looks for window.flatpickr before it would load it from its CDN.
   (globalThis as { flatpickr?: unknown }).flatpickr = flatpickr;
+  // Its Chinese calendar too: the locale registered, so formio.js finds it instead of fetching it.
+  flatpickr.l10ns['zh-CN' as 'zh'] = Mandarin;
+  (globalThis as Record<string, unknown>)['flatpickr-zh-CN'] = Mandarin;
   templates = withoutInlineStyles(Templates.current as TemplateSet);
   return templates;
 }
@@ -112,6 +117,9 @@ export async function renderTaskForm(element: HTMLElement, contract: TaskForm): 
     noDefaultSubmitButton: true,
     readOnly: contract.status !== 'open',
     templates: configure(),
+    // formio.js's own texts (its messages, grid and choice controls) in the person's language.
+    language: language(),
+    i18n: { 'zh-CN': formioZhCN },
   };
   const observer = new MutationObserver((records) => {
     for (const record of records)

@@ -15,7 +15,9 @@ interface DossierValue {
   label: string;
   unit: string | null;
   critical: boolean;
+  type: string;
   value: unknown;
+  choice: string | null;
   source: 'manual' | 'device' | 'calculated';
   device: { deviceId: string; channel: string | null; raw: string } | null;
   naReason: string | null;
@@ -23,6 +25,7 @@ interface DossierValue {
   enteredAt: string;
   changedAfterEntry: boolean;
   originalValue: unknown;
+  originalChoice: string | null;
   changedBy: Person | null;
   changedAt: string | null;
   changeReason: string | null;
@@ -117,6 +120,14 @@ function valueText(value: unknown, unit: string | null): string {
   const text =
     typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   return unit ? `${text} ${unit}` : text;
+}
+
+/** A value of a field: a choice by its label, an instant in the plant's zone, the rest as `valueText`. */
+function fieldText(v: DossierValue, value: unknown, choice: string | null): string {
+  if (choice !== null) return choice;
+  if (v.type === 'datetime' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
+    return formatInstant(value);
+  return valueText(value, v.unit);
 }
 
 function provenanceText(v: DossierValue): string {
@@ -309,7 +320,7 @@ function valuesTable(values: DossierValue[], exceptions: DossierException[]): HT
             {},
             v.naReason !== null
               ? t('review.na', { reason: v.naReason })
-              : h('strong', { class: 'value' }, valueText(v.value, v.unit)),
+              : h('strong', { class: 'value' }, fieldText(v, v.value, v.choice)),
             exception
               ? h(
                   'div',
@@ -328,7 +339,7 @@ function valuesTable(values: DossierValue[], exceptions: DossierException[]): HT
                   { class: 'changed-note' },
                   h('span', { class: 'badge changed' }, t('review.changed')),
                   ` ${t('review.changedDetail', {
-                    original: valueText(v.originalValue, v.unit),
+                    original: fieldText(v, v.originalValue, v.originalChoice),
                     who: who(v.changedBy),
                     at: formatInstant(v.changedAt),
                     reason: v.changeReason ?? '—',
