@@ -13,7 +13,7 @@ export interface DialogSpec {
 
 /**
  * An in-page modal (never `window.prompt`): resolves true once `submit` succeeded, false when the
- * person cancelled (the button or Escape), in which case nothing was sent.
+ * person cancelled (the button, Escape, or leaving the page), in which case nothing was sent.
  */
 export function openDialog(spec: DialogSpec): Promise<boolean> {
   const message = h('p', { class: 'message error', role: 'alert', hidden: true });
@@ -32,11 +32,17 @@ export function openDialog(spec: DialogSpec): Promise<boolean> {
   document.body.append(dialog);
   return new Promise((resolve) => {
     let busy = false;
+    // A dialog belongs to the page that opened it: back or a link closes it, sending nothing.
+    const leave = () => {
+      if (!busy) close(false);
+    };
     const close = (done: boolean) => {
+      removeEventListener('hashchange', leave);
       dialog.close();
       dialog.remove();
       resolve(done);
     };
+    addEventListener('hashchange', leave);
     cancel.addEventListener('click', () => {
       if (!busy) close(false);
     });

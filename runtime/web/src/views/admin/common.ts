@@ -93,26 +93,13 @@ export interface SignatureSpec {
   send(signature: { password: string; reason?: string }): Promise<string | null>;
 }
 
+/** An in-page modal of these pages; like every dialog, it closes when the page changes (see openDialog). */
+export const adminDialog = (spec: DialogSpec): Promise<boolean> => openDialog(spec);
+
 /**
  * The electronic signature of an administrative act (B1, B2): its meaning and the signer shown,
  * the password typed again, a reason where one is needed.
  */
-/** The dialogs these pages open: they close when the page changes under them (back, a link). */
-const opened = new Set<string>();
-addEventListener('hashchange', () => {
-  for (const id of opened) document.getElementById(id)?.dispatchEvent(new Event('cancel'));
-});
-
-/** An in-page modal of these pages (see openDialog), closed when the page changes. */
-export async function adminDialog(spec: DialogSpec): Promise<boolean> {
-  opened.add(spec.id);
-  try {
-    return await openDialog(spec);
-  } finally {
-    opened.delete(spec.id);
-  }
-}
-
 export function signatureDialog(spec: SignatureSpec): Promise<boolean> {
   const password = h('input', { type: 'password', autocomplete: 'current-password' });
   const reason = spec.reason === 'none' ? null : h('textarea', { rows: '2', maxlength: '1000' });
