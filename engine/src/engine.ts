@@ -3,6 +3,7 @@ import { createProcessService, type ProcessHooks } from './bpmn/processService.t
 import { createDossiers, createReviewQueue } from './records/dossier.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
 import { createTemplateService } from './templates/templateService.ts';
+import { designerChecks } from './templates/designerChecks.ts';
 import { createFormService } from './forms/formService.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
@@ -62,6 +63,7 @@ export function createEngine(options: EngineOptions) {
       reviewQueue: createReviewQueue({ knex, view: templateRecords.get, tasks }),
     },
     templates,
+    designer: designerChecks,
     audit,
     forms: { save: forms.save, list: forms.list, get: forms.get },
     processes,

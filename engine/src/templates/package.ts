@@ -70,6 +70,12 @@ const FORM_FILE = /^forms\/(.*)\.json$/;
 const MANIFEST = 'manifest.json';
 const PROCESS = 'process.bpmn';
 const README = 'README.md';
+/** The files every package has, and why. */
+const PARTS: Readonly<Record<string, string>> = {
+  [MANIFEST]: 'its manifest',
+  [PROCESS]: 'its BPMN process',
+  [README]: 'a README for the people who use it',
+};
 /** How many problems an error message spells out; its field errors list all of them. */
 const LISTED = 10;
 
@@ -395,6 +401,12 @@ interface Location {
 }
 
 const tooLarge = (path: string) => `${path} is larger than ${PACKAGE_LIMITS.fileBytes / 1024 / 1024} MB`;
+const notInPackage = (path: string) =>
+  `${path} is not part of a template package, which holds ${MANIFEST}, ${PROCESS}, ${README} and forms/<key>.json`;
+const missing = (path: string) => `${path} is missing: a template package needs ${PARTS[path]}`;
+const notAForm = (path: string) => `${path} must hold a Form.io form: a JSON object with its components`;
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
 // A byte order mark stays in the text, so the text encodes back to the bytes that were hashed.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -433,21 +445,15 @@ function assemble(
     }
     const form = FORM_FILE.exec(file.path);
     if (form && !form[1]!.includes('/')) forms.push({ key: form[1]!, content: file.content });
-    else if ([MANIFEST, PROCESS, README].includes(file.path)) byName.set(file.path, file.content);
-    else {
-      fail(
-        file.path,
-        'additionalProperties',
-        `${file.path} is not part of a template package, which holds ${MANIFEST}, ${PROCESS}, ${README} and forms/<key>.json`,
-      );
-    }
+    else if (Object.hasOwn(PARTS, file.path)) byName.set(file.path, file.content);
+    else fail(file.path, 'additionalProperties', notInPackage(file.path));
   }
   errors.push(...formKeyProblems(forms.map((f) => f.key)));
 
-  const part = (path: string, what: string): Buffer | null => {
+  const part = (path: string): Buffer | null => {
     const content = byName.get(path);
     if (!content && !errors.some((e) => e.pointer === `/files/${path}`))
-      fail(path, 'required', `${path} is missing: a template package needs ${what}`);
+      fail(path, 'required', missing(path));
     return content ?? null;
   };
   const text = (path: string, content: Buffer | null): string | null => {
@@ -470,9 +476,9 @@ function assemble(
     }
   };
 
-  const manifestJson = parse(MANIFEST, part(MANIFEST, 'its manifest'));
-  const process = text(PROCESS, part(PROCESS, 'its BPMN process'));
-  const readme = text(README, part(README, 'a README for the people who use it'));
+  const manifestJson = parse(MANIFEST, part(MANIFEST));
+  const process = text(PROCESS, part(PROCESS));
+  const readme = text(README, part(README));
   let manifest: TemplateManifest | null = null;
   if (manifestJson !== undefined) {
     try {
@@ -486,11 +492,8 @@ function assemble(
   const definitions = forms.map(({ key, content }) => {
     const path = `forms/${key}.json`;
     const definition = parse(path, content);
-    if (
-      definition !== undefined &&
-      (definition === null || typeof definition !== 'object' || Array.isArray(definition))
-    ) {
-      fail(path, 'type', `${path} must hold a Form.io form: a JSON object with its components`);
+    if (definition !== undefined && !isObject(definition)) {
+      fail(path, 'type', notAForm(path));
     }
     return { key, definition: definition as Record<string, unknown> };
   });
@@ -620,6 +623,75 @@ export function readPackageFromFiles(
 export function readPackageTgz(archive: Buffer): ReadPackage {
   const { files, directories } = readTgz(archive);
   return readPackageFromFiles(files, directories);
+}
+
+/**
+ * Reads a draft as the designer saves it: the version folder's files by path, as text. A draft is
+ * work in progress, so what its manifest, process and forms say is left to the checks, which
+ * report it; refused here is only what could not be kept as a package version at all: files a
+ * package does not hold, a missing part, JSON that does not parse or is not an object, and a
+ * manifest naming another template or version than the draft's. The hash is over the UTF-8 bytes,
+ * as an import of the same files hashes them.
+ */
+export function readDraftFiles(
+  texts: Readonly<Record<string, string>>,
+  draft: { id: string; version: string },
+): ReadPackage {
+  const errors: FieldError[] = [];
+  const fail = (path: string, keyword: string, message: string) =>
+    errors.push({ pointer: `/files/${path}`, keyword, message });
+  const parse = (path: string, text: string): unknown => {
+    try {
+      return JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (error) {
+      fail(path, 'json', `${path} is not valid JSON: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+  const files: PackageFile[] = [];
+  const forms: { key: string; definition: Record<string, unknown> }[] = [];
+  for (const [path, text] of Object.entries(texts)) {
+    const content = Buffer.from(text, 'utf8');
+    const form = FORM_FILE.exec(path);
+    if (content.length > PACKAGE_LIMITS.fileBytes) fail(path, 'maxSize', tooLarge(path));
+    else if (form && !form[1]!.includes('/')) {
+      const definition = parse(path, text);
+      if (isObject(definition)) forms.push({ key: form[1]!, definition });
+      else if (definition !== undefined) fail(path, 'type', notAForm(path));
+    } else if (!Object.hasOwn(PARTS, path)) fail(path, 'additionalProperties', notInPackage(path));
+    files.push({ path, content });
+  }
+  errors.push(...formKeyProblems(forms.map((f) => f.key)));
+  for (const path of Object.keys(PARTS))
+    if (!Object.hasOwn(texts, path)) fail(path, 'required', missing(path));
+
+  const manifest = Object.hasOwn(texts, MANIFEST) ? parse(MANIFEST, texts[MANIFEST]!) : undefined;
+  if (manifest !== undefined && !isObject(manifest)) {
+    fail(MANIFEST, 'type', `${MANIFEST} must hold the manifest: a JSON object`);
+  } else if (manifest !== undefined) {
+    for (const field of ['id', 'version'] as const) {
+      if (manifest[field] !== draft[field]) {
+        errors.push({
+          pointer: `/manifest/${field}`,
+          keyword: 'const',
+          message: `The manifest's ${field} is ${JSON.stringify(manifest[field] ?? null)}, but this is the draft of ${draft.id} ${draft.version}: a draft's manifest names its template and version`,
+        });
+      }
+    }
+  }
+  if (errors.length > 0) throw new InputError(listed('The draft cannot be saved', errors), errors);
+  forms.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sorted = files.sort(byPath);
+  return {
+    pkg: {
+      manifest: manifest as unknown as TemplateManifest,
+      process: texts[PROCESS]!,
+      forms,
+      readme: texts[README]!,
+    },
+    hash: packageHash(sorted),
+    files: sorted,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ export interface TemplateVersionRow {
   /** The package files as imported, by path, as text. */
   files: Record<string, string>;
   content_hash: string;
+  /** Whether the package passed every check of an import when it was last saved. */
+  compiles: boolean;
   status: TemplateStatus;
   created_at: Date;
   created_by: string;
@@ -84,7 +86,10 @@ export const templateRepository = {
   async revise(
     db: Db,
     row: TemplateVersionRow,
-    next: Pick<TemplateVersionRow, 'manifest' | 'files' | 'content_hash' | 'kind' | 'title' | 'updated_at'>,
+    next: Pick<
+      TemplateVersionRow,
+      'manifest' | 'files' | 'content_hash' | 'compiles' | 'kind' | 'title' | 'updated_at'
+    >,
   ): Promise<boolean> {
     const n = await db('template_versions')
       .where({ id: row.id, status: 'draft', content_hash: row.content_hash })
@@ -92,18 +97,37 @@ export const templateRepository = {
     return n === 1;
   },
 
-  /** Moves a version from one status to the next; false when it is no longer in `from`. */
+  /**
+   * Moves a version from one status to the next; false when it is no longer in `from` (or, when
+   * given, no longer holds the content `contentHash`).
+   */
   async transition(
     db: Db,
     id: string,
     from: TemplateStatus,
     patch: Partial<
-      Pick<TemplateVersionRow, 'status' | 'approved_by' | 'approved_at' | 'effective_at' | 'definition_id'>
+      Pick<
+        TemplateVersionRow,
+        'status' | 'compiles' | 'approved_by' | 'approved_at' | 'effective_at' | 'definition_id'
+      >
     > & {
       updated_at: Date;
     },
+    contentHash?: string,
   ): Promise<boolean> {
-    return (await db('template_versions').where({ id, status: from }).update(patch)) === 1;
+    const q = db('template_versions').where({ id, status: from });
+    if (contentHash !== undefined) q.where({ content_hash: contentHash });
+    return (await q.update(patch)) === 1;
+  },
+
+  /** The last save of a version's content: who imported or revised it, and when. */
+  async lastSave(db: Db, id: string): Promise<{ actorName: string; at: Date } | undefined> {
+    const row = await db('events')
+      .where({ record_id: id })
+      .whereIn('type', ['template.imported', 'template.revised'])
+      .orderBy('seq', 'desc')
+      .first('actor_name', 'at');
+    return row && { actorName: row.actor_name as string, at: row.at as Date };
   },
 
   /** The users who wrote a version's content: who imported it and who revised the draft since. */

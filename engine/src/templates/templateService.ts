@@ -5,26 +5,27 @@ import { eventRepository } from '../audit/eventRepository.ts';
 import type { AuditEvent, EventDraft, Subject } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotFoundError, type FieldError } from '../errors.ts';
-import { compileBpmn } from '../bpmn/compile.ts';
-import type { ProcessGraph } from '../bpmn/graph.ts';
-import { unenforced, type ProcessService } from '../bpmn/processService.ts';
-import { compileForm } from '../forms/compiler.ts';
+import type { ProcessService } from '../bpmn/processService.ts';
+import { isUniqueViolation } from '../db/database.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { segregation } from '../identity/segregation.ts';
-import { userRepository } from '../identity/userRepository.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { optionalText } from '../textInput.ts';
 import { diffPackages, type TemplateDiff } from './diff.ts';
 import {
   packageHash,
   readPackageDir,
+  readDraftFiles,
   readPackageFromFiles,
   readPackageTgz,
   type PackageFile,
+  type ReadPackage,
+  type TemplateManifest,
   type TemplatePackage,
 } from './package.ts';
+import { packageProblems } from './packageCheck.ts';
 import { writeTgz } from './tar.ts';
 import { templateRepository, type TemplateStatus, type TemplateVersionRow } from './templateRepository.ts';
 
@@ -38,6 +39,8 @@ export interface TemplateVersionView {
   description: string;
   status: TemplateStatus;
   contentHash: string;
+  /** The package passed every check of an import when it was last saved; only then may it be submitted. */
+  compiles: boolean;
   numbering: string;
   roles: string[];
   retention: string;
@@ -53,28 +56,46 @@ export interface TemplateVersionView {
   definitionId: string | null;
 }
 
+/** A draft as saved: the version, whether it was created or revised, and what keeps it from review. */
+export interface TemplateDraftView extends TemplateVersionView {
+  created: boolean;
+  revised: boolean;
+  /** Every problem of the package, at its pointer (`/manifest/…`, `/process/…`, `/forms/<key>/…`). */
+  problems: FieldError[];
+}
+
 /** Where a package comes from: a folder on the server, a .tgz, or files already read. */
 export type PackageSource = { dir: string } | { tgz: Buffer } | { files: PackageFile[] };
 
 const subject = (row: { id: string }): Subject => ({ id: row.id, type: 'template' });
 
+const textOf = (value: unknown) => (typeof value === 'string' ? value : '');
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
 function toView(row: TemplateVersionRow): TemplateVersionView {
-  const m = row.manifest;
+  // A draft's manifest may not be valid yet: the view shows what of it is there.
+  const m = row.manifest as { [K in keyof TemplateManifest]?: unknown };
   return {
     id: row.id,
     templateId: row.template_id,
     version: row.version,
     kind: row.kind,
     title: row.title,
-    description: m.description,
+    description: textOf(m.description),
     status: row.status,
     contentHash: row.content_hash,
-    numbering: m.numbering,
-    roles: m.roles,
-    retention: m.retention,
-    recordDue: m.recordDue ?? null,
-    parameters: m.parameters ?? {},
-    changeReason: m.changeReason,
+    compiles: row.compiles,
+    numbering: textOf(m.numbering),
+    roles: Array.isArray(m.roles) ? m.roles.filter((r) => typeof r === 'string') : [],
+    retention: textOf(m.retention),
+    recordDue: typeof m.recordDue === 'string' ? m.recordDue : null,
+    parameters: isObject(m.parameters)
+      ? (Object.fromEntries(
+          Object.entries(m.parameters).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)),
+        ) as TemplateVersionView['parameters'])
+      : {},
+    changeReason: textOf(m.changeReason),
     forms: Object.keys(row.files)
       .filter((p) => p.startsWith('forms/'))
       .map((p) => p.slice('forms/'.length, -'.json'.length))
@@ -135,97 +156,127 @@ export function createTemplateService(deps: {
   }
 
   /**
-   * Everything the engine will check when the version becomes effective, checked now so a
-   * draft shows its problems at once: the process compiles and names the template's id, every
-   * user task's form is in the package, candidate roles are the manifest's and exist, every form
-   * compiles.
+   * Refuses a package with problems (see `packageProblems`): everything the engine will check when
+   * the version becomes effective, checked before it may be imported or submitted.
    */
-  async function check(pkg: TemplatePackage, db: Knex): Promise<void> {
-    const { manifest } = pkg;
-    const errors: FieldError[] = [];
-    let graph: ProcessGraph | undefined;
-    try {
-      const { processes: compiled } = await compileBpmn(pkg.process);
-      if (compiled.length !== 1) {
-        errors.push({
-          pointer: '/process',
-          keyword: 'structure',
-          message: `A template has exactly one executable process; process.bpmn has ${compiled.length}`,
-        });
-      } else {
-        graph = compiled[0]!;
-        if (graph.key !== manifest.id) {
-          errors.push({
-            pointer: '/process',
-            keyword: 'value',
-            message: `The process id is "${graph.key}"; a template's process must have the template's id "${manifest.id}"`,
-          });
-        }
-        errors.push(...unenforced(graph).map((e) => ({ ...e, pointer: `/process${e.pointer}` })));
-        // A record starts it (D2): a message, signal or timer would start an instance without one.
-        for (const id of graph.triggeredStarts) {
-          errors.push({
-            pointer: `/process/elements/${id}`,
-            keyword: 'unsupported',
-            message: `${id} starts the process by a ${graph.nodes[id]!.event?.type}; a template's process starts only as a record, from its none start event`,
-          });
-        }
-      }
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      errors.push(...error.errors.map((e) => ({ ...e, pointer: `/process${e.pointer}` })));
-    }
-    const formKeys = new Set(pkg.forms.map((f) => f.key));
-    for (const f of pkg.forms) {
-      try {
-        compileForm(f.definition);
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        errors.push(...error.errors.map((e) => ({ ...e, pointer: `/forms/${f.key}${e.pointer}` })));
-      }
-    }
-    const roles = new Set(manifest.roles);
-    for (const node of Object.values(graph?.nodes ?? {})) {
-      const task = node.userTask;
-      if (!task) continue;
-      const where = `/process/elements/${node.id}`;
-      if (task.formKey !== null && !formKeys.has(task.formKey)) {
-        errors.push({
-          pointer: where,
-          keyword: 'reference',
-          message: `${node.id} uses the form "${task.formKey}", which is not in the package's forms folder`,
-        });
-      }
-      for (const role of task.candidateRoles.filter((r) => !roles.has(r))) {
-        errors.push({
-          pointer: where,
-          keyword: 'reference',
-          message: `${node.id} is for the role "${role}", which the manifest's roles do not list`,
-        });
-      }
-    }
-    const known = new Set(await userRepository.existingRoles(db, manifest.roles));
-    for (const [i, role] of manifest.roles.entries()) {
-      if (!known.has(role)) {
-        errors.push({
-          pointer: `/manifest/roles/${i}`,
-          keyword: 'reference',
-          message: `The role "${role}" does not exist here; define it before importing the template`,
-        });
-      }
-    }
-    for (const [taskId, sops] of Object.entries(manifest.qualifications ?? {})) {
-      if (sops.length === 0) continue;
-      errors.push({
-        pointer: `/manifest/qualifications/${taskId}`,
-        keyword: 'unsupported',
-        message: `${taskId} requires qualifications (${sops.join(', ')}), which this version of Attest cannot check yet`,
-      });
-    }
+  async function check(pkg: TemplatePackage, intro: string): Promise<void> {
+    const errors = await packageProblems(pkg, knex);
     if (errors.length > 0) {
       const listed = errors.slice(0, 8).map((e) => e.message);
       if (errors.length > 8) listed.push(`and ${errors.length - 8} more`);
-      throw new InputError(`The template cannot be imported: ${listed.join('; ')}`, errors);
+      throw new InputError(`${intro}: ${listed.join('; ')}`, errors);
+    }
+  }
+
+  const texts = (files: PackageFile[]) =>
+    Object.fromEntries(files.map((f) => [f.path, f.content.toString('utf8')]));
+
+  /** A new draft version and its `template.imported` event. */
+  async function insertDraft(
+    trx: Knex.Transaction,
+    principal: Principal,
+    { pkg, hash, files }: ReadPackage,
+    compiles: boolean,
+  ): Promise<TemplateVersionRow> {
+    const { manifest } = pkg;
+    const now = clock.now();
+    const row: TemplateVersionRow = {
+      id: randomUUID(),
+      template_id: manifest.id,
+      version: manifest.version,
+      ...parseVersion(manifest.version),
+      kind: textOf(manifest.kind),
+      title: textOf(manifest.title),
+      manifest,
+      files: texts(files),
+      content_hash: hash,
+      compiles,
+      status: 'draft',
+      created_at: now,
+      created_by: principal.userId,
+      updated_at: now,
+      approved_by: null,
+      approved_at: null,
+      effective_at: null,
+      definition_id: null,
+    };
+    await templateRepository.insert(trx, row);
+    await appendEvents(trx, clock, subject(row), eventActor(principal), [
+      {
+        type: 'template.imported',
+        payload: {
+          templateId: manifest.id,
+          version: manifest.version,
+          kind: row.kind,
+          title: row.title,
+          contentHash: hash,
+          status: 'draft',
+          changeReason: textOf(manifest.changeReason),
+        },
+      },
+    ]);
+    return row;
+  }
+
+  /**
+   * New content for a draft and its `template.revised` event; null when the draft is no longer
+   * what was read (someone saved or submitted it meanwhile).
+   */
+  async function reviseDraft(
+    trx: Knex.Transaction,
+    principal: Principal,
+    existing: TemplateVersionRow,
+    { pkg, hash, files }: ReadPackage,
+    compiles: boolean,
+  ): Promise<TemplateVersionRow | null> {
+    const { manifest } = pkg;
+    const next = {
+      manifest,
+      files: texts(files),
+      content_hash: hash,
+      compiles,
+      kind: textOf(manifest.kind),
+      title: textOf(manifest.title),
+      updated_at: clock.now(),
+    };
+    if (!(await templateRepository.revise(trx, existing, next))) return null;
+    await appendEvents(trx, clock, subject(existing), eventActor(principal), [
+      {
+        type: 'template.revised',
+        payload: {
+          templateId: manifest.id,
+          version: manifest.version,
+          changes: [{ path: '/contentHash', old: existing.content_hash, new: hash }],
+        },
+      },
+    ]);
+    return { ...existing, ...next };
+  }
+
+  /** A released version never changes: a change is a new version (D3). */
+  function refuseReleased(row: TemplateVersionRow): void {
+    if (row.status !== 'draft') {
+      throw new ConflictError(
+        `Version ${row.version} of ${row.template_id} is ${label(row.status)}: a released version never changes; import the change as a new version (D3)`,
+      );
+    }
+  }
+
+  /** Someone else saved the version since it was read: who, and when. */
+  async function savedMeanwhile(db: Knex, templateId: string, version: string): Promise<ConflictError> {
+    const row = await load(db, templateId, version);
+    const last = await templateRepository.lastSave(db, row.id);
+    const by = last ? ` by ${last.actorName} at ${last.at.toISOString()}` : '';
+    return new ConflictError(`${templateId} ${version} was changed${by}; reload to see their changes`);
+  }
+
+  /** A version created by someone else at the same moment collides on its unique key. */
+  async function guardCreation<T>(templateId: string, version: string, save: () => Promise<T>): Promise<T> {
+    try {
+      return await save();
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      throw await savedMeanwhile(knex, templateId, version);
     }
   }
 
@@ -239,80 +290,70 @@ export function createTemplateService(deps: {
     source: PackageSource,
   ): Promise<TemplateVersionView & { created: boolean; revised: boolean }> {
     requirePermission(principal, 'templates.manage');
-    const { pkg, hash, files } = await read(source);
-    await check(pkg, knex);
-    const manifest = pkg.manifest;
-    const texts = Object.fromEntries(files.map((f) => [f.path, f.content.toString('utf8')]));
-    return knex.transaction(async (trx) => {
-      const now = clock.now();
-      const existing = await templateRepository.find(trx, manifest.id, manifest.version);
-      if (existing) {
-        if (existing.content_hash === hash) return { ...toView(existing), created: false, revised: false };
-        if (existing.status !== 'draft') {
-          throw new ConflictError(
-            `Version ${manifest.version} of ${manifest.id} is ${label(existing.status)}: a released version never changes; import the change as a new version (D3)`,
-          );
+    const incoming = await read(source);
+    const { manifest } = incoming.pkg;
+    await check(incoming.pkg, 'The template cannot be imported');
+    return guardCreation(manifest.id, manifest.version, () =>
+      knex.transaction(async (trx) => {
+        const existing = await templateRepository.find(trx, manifest.id, manifest.version);
+        if (!existing) {
+          const row = await insertDraft(trx, principal, incoming, true);
+          return { ...toView(row), created: true, revised: false };
         }
-        const next = {
-          manifest,
-          files: texts,
-          content_hash: hash,
-          kind: manifest.kind,
-          title: manifest.title,
-          updated_at: now,
-        };
-        if (!(await templateRepository.revise(trx, existing, next)))
+        if (existing.content_hash === incoming.hash) {
+          return { ...toView(existing), created: false, revised: false };
+        }
+        refuseReleased(existing);
+        const revised = await reviseDraft(trx, principal, existing, incoming, true);
+        if (!revised) {
           throw new ConflictError(
             `The draft ${manifest.id} ${manifest.version} changed meanwhile; try again`,
           );
-        await appendEvents(trx, clock, subject(existing), eventActor(principal), [
-          {
-            type: 'template.revised',
-            payload: {
-              templateId: manifest.id,
-              version: manifest.version,
-              changes: [{ path: '/contentHash', old: existing.content_hash, new: hash }],
-            },
-          },
-        ]);
-        return { ...toView({ ...existing, ...next }), created: false, revised: true };
-      }
-      const row: TemplateVersionRow = {
-        id: randomUUID(),
-        template_id: manifest.id,
-        version: manifest.version,
-        ...parseVersion(manifest.version),
-        kind: manifest.kind,
-        title: manifest.title,
-        manifest,
-        files: texts,
-        content_hash: hash,
-        status: 'draft',
-        created_at: now,
-        created_by: principal.userId,
-        updated_at: now,
-        approved_by: null,
-        approved_at: null,
-        effective_at: null,
-        definition_id: null,
-      };
-      await templateRepository.insert(trx, row);
-      await appendEvents(trx, clock, subject(row), eventActor(principal), [
-        {
-          type: 'template.imported',
-          payload: {
-            templateId: manifest.id,
-            version: manifest.version,
-            kind: manifest.kind,
-            title: manifest.title,
-            contentHash: hash,
-            status: 'draft',
-            changeReason: manifest.changeReason,
-          },
-        },
-      ]);
-      return { ...toView(row), created: true, revised: false };
-    });
+        }
+        return { ...toView(revised), created: false, revised: true };
+      }),
+    );
+  }
+
+  /**
+   * Saves a draft as the designer edits it (D1, G1): work in progress, kept even while it does not
+   * compile, its problems answered with it. The first save (no base) creates the version; a later
+   * one replaces its files when based on the content it holds now, so two people editing the same
+   * draft never overwrite each other unseen: the second is told who saved meanwhile. The same
+   * content again changes nothing. Each save is audited, as an import is.
+   */
+  async function saveDraft(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { files: Readonly<Record<string, string>>; baseHash: string | null },
+  ): Promise<TemplateDraftView> {
+    requirePermission(principal, 'templates.manage');
+    const draft = readDraftFiles(input.files, { id: templateId, version });
+    const problems = await packageProblems(draft.pkg, knex);
+    const compiles = problems.length === 0;
+    const saved = await guardCreation(templateId, version, () =>
+      knex.transaction(async (trx) => {
+        const existing = await templateRepository.find(trx, templateId, version);
+        if (!existing) {
+          if (input.baseHash !== null) {
+            throw new ConflictError(
+              `There is no version ${version} of ${templateId} to save over; save it without a base to create it`,
+            );
+          }
+          return { row: await insertDraft(trx, principal, draft, compiles), created: true, revised: false };
+        }
+        if (existing.content_hash === draft.hash) return { row: existing, created: false, revised: false };
+        refuseReleased(existing);
+        const row =
+          input.baseHash === existing.content_hash
+            ? await reviseDraft(trx, principal, existing, draft, compiles)
+            : null;
+        if (!row) throw await savedMeanwhile(trx, templateId, version);
+        return { row, created: false, revised: true };
+      }),
+    );
+    return { ...toView(saved.row), compiles, created: saved.created, revised: saved.revised, problems };
   }
 
   async function load(db: Knex, templateId: string, version: string): Promise<TemplateVersionRow> {
@@ -339,14 +380,18 @@ export function createTemplateService(deps: {
       patch?: Parameters<typeof templateRepository.transition>[3];
       payload?: Record<string, unknown>;
       reason?: string | null;
+      /** Move only while it holds the content that was checked. */
+      contentHash?: string;
     } = {},
   ): Promise<void> {
     const now = clock.now();
-    const moved = await templateRepository.transition(trx, row.id, row.status, {
-      ...extra.patch,
-      status: to,
-      updated_at: now,
-    });
+    const moved = await templateRepository.transition(
+      trx,
+      row.id,
+      row.status,
+      { ...extra.patch, status: to, updated_at: now },
+      extra.contentHash,
+    );
     if (!moved) throw new ConflictError(`${row.template_id} ${row.version} changed meanwhile; reload it`);
     const draft: EventDraft = {
       type: `template.${to === 'in_review' ? 'submitted' : to === 'draft' ? 'rejected' : to === 'effective' ? 'made_effective' : to}`,
@@ -369,7 +414,14 @@ export function createTemplateService(deps: {
     requirePermission(principal, 'templates.manage');
     const row = await load(knex, templateId, version);
     expect(row, ['draft'], 'submitted for review');
-    await knex.transaction((trx) => move(trx, principal, row, 'in_review'));
+    // A draft may have been saved before it compiled, and roles may have changed since: checked again.
+    await check(packageOf(row), `${templateId} ${version} cannot be submitted for review`);
+    await knex.transaction((trx) =>
+      move(trx, principal, row, 'in_review', {
+        patch: { compiles: true, updated_at: clock.now() },
+        contentHash: row.content_hash,
+      }),
+    );
     return get(principal, templateId, version);
   }
 
@@ -531,6 +583,7 @@ export function createTemplateService(deps: {
 
   return {
     import: importPackage,
+    saveDraft,
     submit,
     approve,
     reject,

@@ -9,6 +9,7 @@ import { problemResponder, unknownRoute } from './problem.ts';
 import { requestLogger } from './requestLogger.ts';
 import { operationRouter } from './router.ts';
 import { authOperations } from './routes/auth.ts';
+import { designerOperations } from './routes/designer.ts';
 import { eventOperations } from './routes/events.ts';
 import { platformOperations } from './routes/platform.ts';
 import { processOperations } from './routes/processes.ts';
@@ -67,6 +68,7 @@ export function createApp({
     ...taskOperations(engine, feed),
     ...formOperations(engine),
     ...templateOperations(engine),
+    ...designerOperations(engine),
     ...eventOperations(engine),
   ];
   const document = openApiDocument(operations, runtimePackage.version);

@@ -92,7 +92,7 @@ const nullableInstant = { type: ['string', 'null'], format: 'date-time' } as con
 type TemplateVersionView = Awaited<ReturnType<Engine['templates']['get']>>;
 /** Where a template version is in its lifecycle (D1); keyed by the engine's type, so none is missed. */
 export const TEMPLATE_STATUSES: Record<TemplateVersionView['status'], string> = {
-  draft: 'imported, may still be revised by importing it again',
+  draft: 'imported or saved, may still be revised by importing or saving it again',
   in_review: 'submitted, waits for approval or rejection',
   approved: 'approved with an electronic signature, not yet effective',
   effective: 'the version new records start from',
@@ -114,6 +114,11 @@ const TEMPLATE_VERSION = {
   description: string,
   status: enumOf(TEMPLATE_STATUSES, 'Where the version is in its lifecycle'),
   contentHash: { ...sha256, description: 'SHA-256 over the package’s files, as imported' },
+  compiles: {
+    type: 'boolean',
+    description:
+      'The package passed every check of an import when it was last saved; only then may it be submitted',
+  },
   numbering: { type: 'string', description: 'How records are numbered, e.g. DEV-{YYYY}-{seq:4}' },
   roles: { type: 'array', items: string },
   retention: { type: 'string', description: 'ISO 8601 duration records are kept' },
@@ -147,6 +152,21 @@ const fieldSummary = closed(
   { key: string, pointer: string, label: string, type: string },
   'An input field of a form',
 );
+const fieldError = closed(
+  {
+    pointer: { type: 'string', description: 'JSON pointer to the place' },
+    keyword: string,
+    message: string,
+  },
+  'What is wrong at one place',
+);
+const limitValue = {
+  type: ['number', 'string', 'null'],
+  description: 'A number, FEEL, or null: open',
+} as const;
+const limitBand = {
+  oneOf: [{ type: 'null' }, closed({ min: limitValue, max: limitValue }, 'A band of limits')],
+} as const satisfies Schema;
 const recordLink = closed({ id, number: string }, 'Another record, by id and number');
 const RECORD_VIEW = {
   id,
@@ -403,6 +423,108 @@ export const COMPONENTS = {
       revised: { type: 'boolean', description: 'A draft was revised with new content' },
     },
     'The template version an import created, revised or found unchanged',
+  ),
+  TemplateDraft: closed(
+    {
+      ...TEMPLATE_VERSION,
+      created: { type: 'boolean', description: 'This save created the version' },
+      revised: { type: 'boolean', description: 'This save changed the draft’s content' },
+      problems: {
+        type: 'array',
+        items: fieldError,
+        description:
+          'Every problem keeping it from review, at pointers into the package (/manifest/…, /process/…, /forms/<key>/…)',
+      },
+    },
+    'A draft as saved, with what keeps it from review; it is saved even while it does not compile',
+  ),
+  ProcessCheck: closed(
+    {
+      ok: { type: 'boolean', description: 'No problems: the engine would accept the model' },
+      problems: {
+        type: 'array',
+        items: closed(
+          {
+            elementId: {
+              ...nullableString,
+              description: 'The element to highlight; null: the file as a whole',
+            },
+            elementType: { type: 'string', description: 'BPMN type, e.g. bpmn:ComplexGateway' },
+            name: nullableString,
+            keyword: {
+              type: 'string',
+              description: 'xml, reference, unsupported, structure, feel or value',
+            },
+            problem: string,
+          },
+          'One problem, at the element it is about',
+        ),
+      },
+    },
+    'A BPMN model checked as a template’s process, as an import checks it; nothing is stored',
+  ),
+  FormCheck: closed(
+    {
+      ok: { type: 'boolean', description: 'The form compiles' },
+      problems: { type: 'array', items: fieldError, description: 'At pointers into the definition' },
+      fields: {
+        type: 'array',
+        description: 'What the engine enforces of each input field; empty while the form does not compile',
+        items: closed(
+          {
+            key: string,
+            pointer: {
+              type: 'string',
+              description: 'Where its value is in a submission, e.g. /samples/*/weight',
+            },
+            label: string,
+            type: { type: 'string', description: 'The component type, e.g. measuredValue' },
+            unit: nullableString,
+            required: boolean,
+            critical: {
+              type: 'boolean',
+              description: 'Needs second-person verification when entered by hand (E5)',
+            },
+            calculate: { ...nullableString, description: 'FEEL the server computes it with (E4)' },
+            limits: {
+              oneOf: [
+                { type: 'null' },
+                closed(
+                  { alert: limitBand, action: limitBand, reject: boolean },
+                  'Its limits: alert and action bands; reject refuses a value outside the action band (F4)',
+                ),
+              ],
+            },
+          },
+          'A field of the compiled form',
+        ),
+      },
+    },
+    'A Form.io definition compiled as an import compiles it; nothing is stored',
+  ),
+  FormPreview: closed(
+    {
+      ok: { type: 'boolean', description: 'Completing a task with these values would be accepted' },
+      errors: { type: 'array', items: fieldError, description: 'At pointers into the data' },
+      exceptions: {
+        type: 'array',
+        items: closed(
+          {
+            pointer: string,
+            type: { type: 'string', enum: ['limit_breach', 'na', 'manual_entry'] },
+            severity: { type: 'string', enum: ['low', 'medium', 'high'] },
+            blocking: { type: 'boolean', description: 'Would block release until resolved' },
+            message: string,
+          },
+          'An exception the values would raise (E7, F4)',
+        ),
+      },
+      data: {
+        type: 'object',
+        description: 'The data as it would be kept: normalized, calculated values worked out',
+      },
+    },
+    'Sample values run through the submission pipeline; nothing is stored',
   ),
   TemplateDiff: closed(
     {

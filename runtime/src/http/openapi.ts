@@ -131,6 +131,11 @@ export function openApiDocument(operations: Operation[], version: string) {
         description:
           'Template packages and their lifecycle: draft, review, approval, effective, retired (D1–D3)',
       },
+      {
+        name: 'designer',
+        description:
+          'What the designer asks before saving: models and forms checked, sample values previewed (D1, G1)',
+      },
       { name: 'platform', description: 'Health and this document' },
     ],
     security: [{ bearer: [] }],

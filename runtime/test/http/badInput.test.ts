@@ -53,6 +53,10 @@ const VALID_BODIES: Record<string, object> = {
   approveTemplate: { password: 'a password' },
   rejectTemplate: { password: 'a password', reason: 'The review step lacks a form' },
   retireTemplate: { reason: 'Replaced' },
+  saveTemplateDraft: { files: { 'manifest.json': '{}' }, baseHash: null },
+  checkProcess: { xml: '<definitions />', forms: { report: { components: [] } } },
+  checkForm: { definition: { components: [] } },
+  previewForm: { definition: { components: [] }, data: {}, variables: { batch: 'B-1' } },
   startRecord: {
     template: 'deviation',
     title: 'Spill in room 4',
@@ -68,6 +72,10 @@ const BODY_LIMITS_KB: Record<string, number> = {
   saveTaskValues: 1024,
   completeTask: 1024,
   importTemplate: 8192,
+  saveTemplateDraft: 8192,
+  checkProcess: 8192,
+  checkForm: 4096,
+  previewForm: 5120,
 };
 
 const clone = <T>(value: T): T => structuredClone(value);

@@ -109,6 +109,9 @@ describe('Feature: the platform around the API', () => {
       'POST /api/auth/logout',
       'POST /api/auth/password',
       'POST /api/auth/refresh',
+      'POST /api/designer/form-check',
+      'POST /api/designer/form-preview',
+      'POST /api/designer/process-check',
       'POST /api/forms',
       'POST /api/incidents/{id}/retry',
       'POST /api/instances/{id}/migrate',
@@ -135,6 +138,7 @@ describe('Feature: the platform around the API', () => {
       'PUT /api/auth/language',
       'PUT /api/roles/{name}',
       'PUT /api/tasks/{id}/values',
+      'PUT /api/templates/{templateId}/versions/{version}/draft',
       'PUT /api/users/{id}/roles',
     ]);
     const raw = document as any;
@@ -150,10 +154,10 @@ describe('Feature: the platform around the API', () => {
       // Process variables and a migration's element ids are named by the model, so their objects
       // are open: they are bounded instead, a mapping's names and values too.
       // Form data and Form.io definitions are named by the form's author: bounded, checked by the engine.
-      // A template package's files are named by its author too: bounded, checked by the engine.
+      // A template package's files and forms are named by its author too: bounded, checked by the engine.
       if (schema.type === 'object' && /body\/(variables|data|definition)$/.test(where))
         assert.ok(schema.maxProperties > 0, where);
-      else if (schema.type === 'object' && /body\/(sources|na|files)$/.test(where)) {
+      else if (schema.type === 'object' && /body\/(sources|na|files|forms)$/.test(where)) {
         assert.ok(schema.maxProperties > 0, where);
         assert.ok(schema.propertyNames.maxLength > 0, where);
       } else if (schema.type === 'object' && where.endsWith('body/mapping')) {

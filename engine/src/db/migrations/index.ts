@@ -5,6 +5,7 @@ import * as jobs from './20261124100000_jobs.ts';
 import * as events from './20261124110000_events.ts';
 import * as forms from './20261124120000_forms.ts';
 import * as templates from './20261124130000_templates.ts';
+import * as templateDrafts from './20261124140000_template_drafts.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '20261124110000_events': events,
   '20261124120000_forms': forms,
   '20261124130000_templates': templates,
+  '20261124140000_template_drafts': templateDrafts,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -14,7 +14,7 @@ import {
 } from '../schema.ts';
 
 /** A Form.io definition: the builder's JSON; the engine's compiler checks every component. */
-const definition = {
+export const definition = {
   type: 'object',
   required: ['components'],
   maxProperties: 200,
@@ -22,23 +22,25 @@ const definition = {
   description: 'A Form.io form definition (its components); JavaScript logic is refused',
 } as const satisfies Schema;
 
+/** A form's key, as user tasks name it in attest:formKey. */
+export const formKeyName = {
+  type: 'string',
+  pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,79}$',
+  maxLength: 80,
+} as const;
+
+/** A request carrying a whole Form.io definition, in kB. */
+export const FORM_BODY_LIMIT_KB = 4096;
+
 const formImport = object(
   {
-    key: {
-      type: 'string',
-      pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,79}$',
-      maxLength: 80,
-      description: 'Form key, as user tasks name it in attest:formKey',
-    },
+    key: { ...formKeyName, description: 'Form key, as user tasks name it in attest:formKey' },
     definition,
   },
   ['key', 'definition'],
 );
 
-const formKey = object(
-  { key: { type: 'string', maxLength: 80, pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,79}$' } },
-  ['key'],
-);
+const formKey = object({ key: formKeyName }, ['key']);
 const formVersion = object(
   {
     version: {
@@ -105,7 +107,7 @@ export function formOperations(engine: Engine) {
         'changes nothing. Needs the authority to manage templates.',
       access: 'session',
       body: formImport,
-      bodyLimitKb: 4096,
+      bodyLimitKb: FORM_BODY_LIMIT_KB,
       responses: {
         201: json('A new version', ref('ImportedForm')),
         200: json(

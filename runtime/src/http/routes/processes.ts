@@ -4,7 +4,7 @@ import { created, json, ok, operation } from '../operation.ts';
 import { boolean, LIMITS, object, requiredText, uuid, type Schema } from '../schema.ts';
 
 /** The largest BPMN file deployed in one request, in characters of XML. */
-const MOST_XML = 2_000_000;
+export const MOST_XML = 2_000_000;
 
 /**
  * The XML travels as a JSON string, in which every quote doubles and non-ASCII text takes several

@@ -14,7 +14,7 @@ const templateVersion = (description: string) =>
     description,
   }) as const;
 
-const versionParams = object({ templateId, version: templateVersion('Version, e.g. 1.0.0') }, [
+export const versionParams = object({ templateId, version: templateVersion('Version, e.g. 1.0.0') }, [
   'templateId',
   'version',
 ]);
@@ -25,6 +25,20 @@ const STATUSES = Object.keys(TEMPLATE_STATUSES) as (keyof typeof TEMPLATE_STATUS
 const TGZ_BASE64_CHARS = 8_000_000;
 /** A package file read as UTF-8 text; the engine refuses one over 2 MB. */
 const FILE_CHARS = 2 * 1024 * 1024;
+
+/** A version folder's files by path, as text; the engine checks the paths and what is in them. */
+export const packageFileTexts = {
+  type: 'object',
+  minProperties: 1,
+  maxProperties: 60,
+  propertyNames: { ...text(200), minLength: 1 },
+  additionalProperties: text(FILE_CHARS, 'The file’s text (UTF-8)'),
+  description:
+    'The version folder’s files by path: manifest.json, process.bpmn, README.md and forms/<key>.json',
+} as const satisfies Schema;
+
+/** Request bodies of a whole package, in kB: an archive or its files, as base64 or JSON text. */
+export const PACKAGE_BODY_LIMIT_KB = 8192;
 
 /**
  * A template package: a .tgz of a version folder, or the folder's files as text. Exactly one of
@@ -43,15 +57,7 @@ const packageUpload = {
       pattern: '^[A-Za-z0-9+/]+={0,2}$',
       description: 'Base64 of a .tgz holding the version folder (as GET …/export gives it)',
     },
-    files: {
-      type: 'object',
-      minProperties: 1,
-      maxProperties: 60,
-      propertyNames: { ...text(200), minLength: 1 },
-      additionalProperties: text(FILE_CHARS, 'The file’s text (UTF-8)'),
-      description:
-        'The version folder’s files by path: manifest.json, process.bpmn, README.md and forms/<key>.json',
-    },
+    files: packageFileTexts,
   },
   description: 'A template package: exactly one of tgz or files',
 } as const satisfies Schema;
@@ -77,7 +83,7 @@ export function templateOperations(engine: Engine) {
         'is a new version (D3). Needs the authority to manage templates.',
       access: 'session',
       body: packageUpload,
-      bodyLimitKb: 8192,
+      bodyLimitKb: PACKAGE_BODY_LIMIT_KB,
       responses: {
         201: json('A new draft version', ref('ImportedTemplate')),
         200: json('The same content as the version holds, or a revised draft', ref('ImportedTemplate')),
@@ -154,6 +160,9 @@ export function templateOperations(engine: Engine) {
       path: '/api/templates/{templateId}/versions/{version}/submit',
       tag: 'templates',
       summary: 'Submit a draft for review: from then on it never changes',
+      description:
+        'The package is checked again as an import checks it: a draft saved before it compiled, or whose ' +
+        'roles changed since, is refused (400) with every problem at its pointer into the package.',
       access: 'session',
       params: versionParams,
       responses: { 200: version('The version, in review') },
