@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['runtime/web/src/**'],
+    files: ['runtime/web/src/**', 'designer/src/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -97,11 +97,20 @@ function checkForm(
  */
 function previewForm(
   principal: Principal,
-  input: { definition: unknown; data: unknown; variables?: Record<string, unknown> },
+  input: {
+    definition: unknown;
+    data: unknown;
+    na?: Record<string, string>;
+    variables?: Record<string, unknown>;
+  },
 ): { ok: boolean; errors: FieldError[]; exceptions: PreviewException[]; data: Record<string, unknown> } {
   requirePermission(principal, 'templates.manage');
   const runtime = new FormRuntime(compileForm(input.definition));
-  const processed = runtime.process({ data: input.data }, input.variables ?? {}, { partial: false });
+  const processed = runtime.process(
+    { data: input.data, ...(input.na && { na: input.na }) },
+    input.variables ?? {},
+    { partial: false },
+  );
   return {
     ok: processed.errors.length === 0,
     errors: processed.errors,

@@ -424,6 +424,21 @@ export const COMPONENTS = {
     },
     'The template version an import created, revised or found unchanged',
   ),
+  TemplateFiles: closed(
+    {
+      templateId: string,
+      version,
+      status: enumOf(TEMPLATE_STATUSES, 'Where the version is in its lifecycle'),
+      contentHash: sha256,
+      files: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description:
+          'Path in the version folder → its text (manifest.json, process.bpmn, README.md, forms/<key>.json)',
+      },
+    },
+    'The files of a template version, as the designer opens them',
+  ),
   TemplateDraft: closed(
     {
       ...TEMPLATE_VERSION,

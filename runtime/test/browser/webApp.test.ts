@@ -51,7 +51,7 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
 
   const menus = {
     olivia: ['My tasks', 'New record', 'Records'],
-    quinn: ['My tasks', 'New record', 'Review queue', 'Records', 'Templates', 'Incidents'],
+    quinn: ['My tasks', 'New record', 'Review queue', 'Records', 'Designer', 'Templates', 'Incidents'],
     petra: ['My tasks', 'Review queue', 'Records', 'Templates'],
     adrian: ['Records', 'Users', 'Incidents'],
   } as const;
@@ -163,6 +163,7 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
       '新建记录',
       '审核队列',
       '记录',
+      '设计器',
       '模板',
       '流程事件',
     ]);

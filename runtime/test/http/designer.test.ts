@@ -216,10 +216,31 @@ describe('Feature: the designer’s questions and drafts over HTTP', () => {
         /^tst 1\.0\.0 was changed by Test quentin at \d{4}-\d\d-\d\dT[\d:.]+Z; reload to see their changes$/,
       );
 
+      // Reloading gives their files and the hash to save on.
+      const reloaded = await api.request('GET', draftPath('1.0.0', '/files'), { token: quinn });
+      assert.equal(reloaded.status, 200, reloaded.text);
+      assert.deepEqual(
+        [reloaded.body.status, reloaded.body.contentHash, reloaded.body.files['README.md']],
+        ['draft', theirs.body.contentHash, '# Theirs\n'],
+      );
+      assert.deepEqual(Object.keys(reloaded.body.files).sort(), Object.keys(testPackage()).sort());
+      const merged = await saveDraft(
+        quinn,
+        '1.0.0',
+        { ...reloaded.body.files, 'README.md': '# Theirs and mine\n' },
+        reloaded.body.contentHash,
+      );
+      assert.equal(merged.status, 200, merged.text);
+
       const history = await api.request('GET', draftPath('1.0.0', '/history'), { token: quinn });
       assert.deepEqual(
         history.body.events.map((e: { type: string; actorName: string }) => `${e.type}:${e.actorName}`),
-        ['template.imported:Quinn Quaye', 'template.revised:Quinn Quaye', 'template.revised:Test quentin'],
+        [
+          'template.imported:Quinn Quaye',
+          'template.revised:Quinn Quaye',
+          'template.revised:Test quentin',
+          'template.revised:Quinn Quaye',
+        ],
       );
     });
 

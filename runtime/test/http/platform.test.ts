@@ -101,6 +101,7 @@ describe('Feature: the platform around the API', () => {
       'GET /api/templates/{templateId}/diff',
       'GET /api/templates/{templateId}/versions/{version}',
       'GET /api/templates/{templateId}/versions/{version}/export',
+      'GET /api/templates/{templateId}/versions/{version}/files',
       'GET /api/templates/{templateId}/versions/{version}/history',
       'GET /api/users',
       'GET /api/users/{id}',

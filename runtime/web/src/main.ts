@@ -14,6 +14,8 @@ import { templateVersionView } from './views/admin/templateVersion.ts';
 import { usersView } from './views/admin/users.ts';
 import { loginView } from './views/login.ts';
 import { newRecordView } from './views/newRecord.ts';
+import { designerHome } from './views/designer/home.ts';
+import { workspaceView } from './views/designer/workspace.ts';
 import { recordView } from './views/record.ts';
 import { recordsView } from './views/records.ts';
 import { reviewView } from './views/review.ts';
@@ -42,6 +44,19 @@ const PAGES: Page[] = [
     render: (c) => reviewView(c),
   },
   { route: 'records', label: 'nav.records', permissions: ['audit.read'], render: (c) => recordsView(c) },
+  {
+    route: 'designer',
+    label: 'nav.designer',
+    permissions: ['templates.manage'],
+    render: (c) => designerHome(c),
+  },
+  {
+    route: 'designer',
+    label: 'nav.designer',
+    permissions: ['templates.manage'],
+    within: 'designer',
+    render: (c, _me, param) => workspaceView(c, param ?? ''),
+  },
   {
     route: 'record',
     label: 'nav.records',

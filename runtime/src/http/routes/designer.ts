@@ -86,6 +86,7 @@ export function designerOperations(engine: Engine) {
         {
           definition,
           data: submission.data,
+          na: submission.na,
           variables: { ...variables, description: 'Process variables calculations and limits may use' },
         },
         ['definition', 'data'],
@@ -97,6 +98,7 @@ export function designerOperations(engine: Engine) {
           engine.designer.previewForm(principal, {
             definition: body.definition,
             data: body.data,
+            ...(body.na ? { na: body.na as Record<string, string> } : {}),
             ...(body.variables !== undefined && { variables: variablesOf(body) }),
           }),
         ),

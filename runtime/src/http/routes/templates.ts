@@ -255,6 +255,27 @@ export function templateOperations(engine: Engine) {
       },
     }),
     operation({
+      id: 'templateFiles',
+      method: 'get',
+      path: '/api/templates/{templateId}/versions/{version}/files',
+      tag: 'templates',
+      summary: 'The files of a version as text, with the content hash a draft save names as its base',
+      access: 'session',
+      params: versionParams,
+      responses: { 200: json('The files', ref('TemplateFiles')) },
+      handle: async ({ principal, params }) => {
+        const view = await engine.templates.get(principal, params.templateId, params.version);
+        const exported = await engine.templates.export(principal, params.templateId, params.version);
+        return ok({
+          templateId: view.templateId,
+          version: view.version,
+          status: view.status,
+          contentHash: view.contentHash,
+          files: Object.fromEntries(exported.files.map((f) => [f.path, f.content.toString('utf8')])),
+        });
+      },
+    }),
+    operation({
       id: 'diffTemplate',
       method: 'get',
       path: '/api/templates/{templateId}/diff',

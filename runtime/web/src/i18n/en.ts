@@ -1,4 +1,5 @@
 import { adminEn } from './admin.en.ts';
+import { designerEn } from './designer.en.ts';
 import { reviewEn } from './review.en.ts';
 /**
  * Every string the web app shows, in English. The Chinese catalogue must have every key (the type
@@ -30,6 +31,7 @@ const core = {
   'nav.records': 'Records',
   'nav.new': 'New record',
   'nav.review': 'Review queue',
+  'nav.designer': 'Designer',
   'nav.signOut': 'Sign out',
   'nav.language': 'Language',
   'nav.main': 'Main',
@@ -135,6 +137,6 @@ const core = {
 } as const;
 
 /** The catalogue: the app's own strings, then each feature's (one file per feature and language). */
-export const en = { ...core, ...adminEn, ...reviewEn } as const;
+export const en = { ...core, ...adminEn, ...reviewEn, ...designerEn } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,5 @@
 import { adminZh } from './admin.zh-CN.ts';
+import { designerZh } from './designer.zh-CN.ts';
 import type { MessageKey } from './en.ts';
 import { reviewZh } from './review.zh-CN.ts';
 
@@ -27,6 +28,7 @@ const core = {
   'nav.records': '记录',
   'nav.new': '新建记录',
   'nav.review': '审核队列',
+  'nav.designer': '设计器',
   'nav.signOut': '退出',
   'nav.language': '语言',
   'nav.main': '主菜单',
@@ -128,4 +130,4 @@ const core = {
   'common.zone': '时间为 {zone}',
 };
 
-export const zhCN: Record<MessageKey, string> = { ...core, ...adminZh, ...reviewZh };
+export const zhCN: Record<MessageKey, string> = { ...core, ...adminZh, ...reviewZh, ...designerZh };

@@ -14,6 +14,8 @@ export interface TemplateVersion {
   description: string;
   status: TemplateStatus;
   contentHash: string;
+  /** The package passed every check when last saved; only then may it be submitted. */
+  compiles: boolean;
   numbering: string;
   roles: string[];
   retention: string;

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { feelSyntaxError } from '../../../engine/src/bpmn/feelCheck.ts';
+import { feelFieldError, feelSyntaxProblem } from '../../src/modeler/feel.ts';
+
+const VALID = [
+  'duration("P2D")',
+  'classification = "major"',
+  'a > 1 and b = "x"',
+  'if deviation.severity = "critical" then "QA head" else "QA"',
+  'date and time("2026-01-05T08:00:00Z") + duration("PT8H")',
+  '[1, 2, 3][item > 1]',
+  '{a: 1}.a',
+  'some s in samples satisfies s.result = "fail"',
+];
+const INVALID = [
+  'a >',
+  '1 +',
+  '"unterminated',
+  'a = and',
+  'x +* y',
+  '1 2',
+  'count(',
+  'x in [1,2',
+  'if a then b',
+];
+
+describe('Feature: FEEL is checked as the person types', () => {
+  it('Scenario: expressions the engine parses pass', () => {
+    for (const expression of VALID) assert.equal(feelSyntaxProblem(expression), null, expression);
+  });
+
+  it('Scenario: a syntax error gets the message the server would give', () => {
+    for (const expression of INVALID) {
+      const local = feelSyntaxProblem(expression);
+      assert.ok(local, expression);
+      assert.equal(local.message, feelSyntaxError(expression)?.message, expression);
+    }
+  });
+
+  it('Scenario: a field shows the error inline, and nothing for an empty field or a leading =', () => {
+    assert.equal(feelFieldError(''), null);
+    assert.equal(feelFieldError('  '), null);
+    assert.equal(feelFieldError('= duration("P1D")'), null);
+    assert.equal(feelFieldError('a >'), 'Not valid FEEL: the expression ends too early');
+    assert.equal(feelFieldError('= a = and'), 'Not valid FEEL: unexpected "and" at character 5');
+  });
+});
