@@ -226,6 +226,13 @@ class Compiler {
         'a JavaScript calculated value is not supported; use a calculated value with a FEEL expression',
       );
     if (filled(c.customDefaultValue)) this.refuse(at, name, 'a JavaScript default value is not supported');
+    if (isObject(c.datePicker) && filled(c.datePicker.disableFunction))
+      this.refuse(at, name, 'a JavaScript date filter (datePicker.disableFunction) is not supported');
+    // Free HTML attributes would put event handlers (onclick…) into the step view's markup.
+    if (filled(c.attributes)) this.refuse(at, name, 'custom HTML attributes are not supported');
+    // A rich-text or code editor is loaded from a CDN, which the app's Content-Security-Policy refuses.
+    if (filled(c.editor) && c.editor !== 'none')
+      this.refuse(at, name, 'a rich-text or code editor is not supported; use a plain text area');
     if (Array.isArray(c.logic) && c.logic.length > 0) {
       const js = c.logic.some(
         (l) =>

@@ -983,6 +983,20 @@ describe('Feature: compiling Form.io forms into JSON Schema', () => {
       assert.equal(problem.keyword, 'unsupported');
     });
 
+    it('E4: a JavaScript date filter, free HTML attributes and a rich-text editor are refused', () => {
+      refused(
+        [{ type: 'datetime', key: 'f', datePicker: { disableFunction: 'date.getDay() === 0' } }],
+        'f',
+        /JavaScript date filter/,
+      );
+      refused([text({ attributes: { onclick: 'alert(1)' } })], 'f', /custom HTML attributes/);
+      refused([{ type: 'textarea', key: 'f', editor: 'ckeditor' }], 'f', /rich-text or code editor/);
+      const compiled = compileForm({
+        components: [{ type: 'textarea', key: 'f', editor: '', attributes: {}, datePicker: {} }],
+      });
+      assert.equal(compiled.fields.length, 1, 'empty options, as the builder writes them, are no problem');
+    });
+
     it('E4: JSON Logic validation (validate.json) is refused', () => {
       refused([text({ validate: { json: { '==': [1, 1] } } })], 'f', /JSON Logic validation/);
     });
