@@ -9,10 +9,13 @@ import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { compileProblems } from '../../../designer/test/modeler/support/bpmn.ts';
 import { strictCsp } from '../../../designer/build/strictCspPlugin.ts';
+import { diffPackages } from '../../../engine/src/templates/diff.ts';
+import { readPackageDir } from '../../../engine/src/templates/package.ts';
 import { securityHeaders } from '../../src/http/securityHeaders.ts';
 import { hasChromium, launch, SCREENSHOTS, watchedPage } from './support.ts';
 
 const PAGE = fileURLToPath(new URL('../../../designer/test/modeler/browser/', import.meta.url));
+const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
 
 /** The page's handle on the modeler (this program has no DOM types). */
 interface InPage {
@@ -95,6 +98,23 @@ describe('Feature: the workflow modeler in a real browser', function () {
     page.evaluate((text) => (globalThis as unknown as InPage).modeler.importXml(text), xml);
   const exportXml = (page: Page) =>
     page.evaluate(() => (globalThis as unknown as InPage).modeler.exportXml());
+
+  for (const template of ['deviation', 'capa']) {
+    it(`G1: the shipped ${template} process opens, is drawn, and saves again without a change the engine sees`, () =>
+      onPage(async (page) => {
+        const shipped = await readPackageDir(join(TEMPLATES, template, 'v1.0.0'));
+        const { warnings, xml } = await page.evaluate(async (source) => {
+          const w = globalThis as unknown as InPage;
+          const imported = await w.modeler.importXml(source);
+          return { warnings: imported.warnings, xml: await w.modeler.exportXml() };
+        }, shipped.pkg.process);
+        assert.deepEqual(warnings, []);
+        assert.ok((await page.locator('.djs-element.djs-shape').count()) > 10, 'the diagram is drawn');
+        await page.screenshot({ path: `${SCREENSHOTS}designer-modeler-${template}.png` });
+        const diff = await diffPackages(shipped.pkg, { ...shipped.pkg, process: xml });
+        assert.equal(diff.identical, true, JSON.stringify(diff.process));
+      }));
+  }
 
   it('Scenario: the palette offers only what the engine executes, and nothing breaks the CSP', () =>
     onPage(async (page) => {
