@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -20,14 +22,27 @@ export interface InPage {
 }
 export const SCREENSHOTS = fileURLToPath(new URL('../../../.test-output/screenshots/', import.meta.url));
 const CONFIG = fileURLToPath(new URL('../../web/vite.config.ts', import.meta.url));
+const VITE = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin/vite.js');
 
 /** Browser tests need Debian's Chromium (`apt-get install -y chromium`; CI installs it). */
 export const hasChromium = (): boolean => existsSync(CHROMIUM);
 
 let built: Promise<unknown> | undefined;
-/** Builds the web app once per test run, as `npm run build` does. */
+/**
+ * Builds the web app once per test run, as `npm run build` does: Vite's command in a process of
+ * its own. (Vite's `build()` called inside the test runner leaves out the loader of a lazy chunk's
+ * stylesheet, so the designer would be tested without its styles.)
+ */
 export function buildWebApp(): Promise<unknown> {
-  built ??= build({ configFile: CONFIG, logLevel: 'warn' });
+  built ??= new Promise<void>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [VITE, 'build', '--config', CONFIG, '--logLevel', 'warn'],
+      { cwd: fileURLToPath(new URL('../../', import.meta.url)), maxBuffer: 16 * 1024 * 1024 },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`the web app did not build: ${stderr || error.message}`)) : resolve(),
+    );
+  });
   return built;
 }
 

@@ -127,6 +127,22 @@ export default class AttestLint {
     return element !== undefined && element.type !== 'label' && 'parent' in element && element.parent != null;
   };
 
+  /**
+   * Where an element's message goes: above a shape; beside the middle of a flow (above the corner of
+   * its box, the message of a flow that bends would cover the shape it leaves).
+   */
+  private placeOf(id: string): { top: number; left: number } {
+    const element = this.elementRegistry.get(id) as
+      { waypoints?: { x: number; y: number }[]; x: number; y: number } | undefined;
+    const points = element?.waypoints;
+    if (!element || !points || points.length < 2) return { top: -28, left: 0 };
+    const i = Math.floor((points.length - 1) / 2);
+    const [a, b] = [points[i]!, points[i + 1]!];
+    const left = Math.min(...points.map((p) => p.x));
+    const top = Math.min(...points.map((p) => p.y));
+    return { top: Math.round((a.y + b.y) / 2 - top) + 6, left: Math.round((a.x + b.x) / 2 - left) + 6 };
+  }
+
   private render(): void {
     const view = problemView(mergeProblems(this.local, this.server), this.onDiagram);
     this.overlays.remove({ type: OVERLAY });
@@ -136,7 +152,7 @@ export default class AttestLint {
     this.marked = [...view.byElement.keys()];
     for (const [id, messages] of view.byElement) {
       this.canvas.addMarker(id, MARKER);
-      this.overlays.add(id, OVERLAY, { position: { top: -28, left: 0 }, html: overlay(messages) });
+      this.overlays.add(id, OVERLAY, { position: this.placeOf(id), html: overlay(messages) });
     }
     if (this.list) this.renderList(this.list, view);
     this.eventBus.fire('attest.problems', { view, status: this.status });
