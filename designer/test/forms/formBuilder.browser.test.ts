@@ -6,6 +6,7 @@ import { KEY_PATTERN } from '../../src/forms/componentKey.ts';
 import { PALETTE_TYPES } from '../../src/forms/palette.ts';
 import type { FormDefinition } from '../../src/forms/types.ts';
 import { FORMS, servePage, type TestPage } from './browser/server.ts';
+import { builderDialog, dialogField, dragComponent } from './builderPage.ts';
 
 /** What the page exposes to the test (test/forms/browser/main.ts). */
 interface OnPage {
@@ -56,20 +57,9 @@ describe('Feature: QA builds a form in the browser, under the app’s Content-Se
     return { ...watched, elsewhere };
   }
 
-  /** Drags a palette entry onto the end of the form, as QA does with the mouse (dragula). */
-  async function drag(page: Page, entry: string) {
-    const source = (await page.locator(`.formcomponent[data-key="${entry}"]`).boundingBox())!;
-    const target = (await page.locator('.formarea .drag-container').first().boundingBox())!;
-    await page.mouse.move(source.x + 20, source.y + source.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(source.x + 60, source.y + 30, { steps: 5 });
-    await page.mouse.move(target.x + 120, target.y + target.height - 8, { steps: 10 });
-    await page.mouse.up();
-    await page.waitForSelector('.attest-form-builder-dialog .formio-dialog');
-  }
-
-  const dialog = (page: Page) => page.locator('.attest-form-builder-dialog .formio-dialog');
-  const field = (page: Page, key: string) => dialog(page).locator(`[name="data[${key}]"]`);
+  const drag = dragComponent;
+  const dialog = builderDialog;
+  const field = dialogField;
   /** Types a new component's label, as QA does, and waits for formio.js to derive its key. */
   async function name(page: Page, label: string, key: RegExp) {
     await field(page, 'label').fill('');

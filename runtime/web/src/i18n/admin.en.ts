@@ -198,6 +198,9 @@ export const adminEn = {
   'admin.diff.path': 'What',
   'admin.diff.before': 'Before',
   'admin.diff.after': 'After',
+  'admin.diff.showOnDiagram': 'Show on the diagrams',
+  'admin.diff.diagramLoading': 'Drawing the process…',
+  'admin.diff.diagramFailed': 'The process diagram could not be drawn: {problem}',
 
   'admin.incidents.title': 'Incidents',
   'admin.incidents.intro':

@@ -191,6 +191,9 @@ export const adminZh: Record<keyof typeof adminEn, string> = {
   'admin.diff.path': '项目',
   'admin.diff.before': '变更前',
   'admin.diff.after': '变更后',
+  'admin.diff.showOnDiagram': '在流程图上显示',
+  'admin.diff.diagramLoading': '正在绘制流程…',
+  'admin.diff.diagramFailed': '无法绘制流程图：{problem}',
 
   'admin.incidents.title': '流程事件',
   'admin.incidents.intro':

@@ -15,6 +15,7 @@ import {
   table,
   valueText,
 } from './common.ts';
+import type { DiagramDiff } from './diagram.ts';
 import { compareVersions, statusBadge, templateStatusLabel, type TemplateVersion } from './templates.ts';
 
 interface AuditEvent {
@@ -353,7 +354,9 @@ function diffPanel(base: string, tv: TemplateVersion, siblings: TemplateVersion[
     .sort((a, b) => compareVersions(b.version, a.version));
   const section = h('section', { class: 'panel', id: 'version-diff' }, h('h2', {}, t('admin.diff.title')));
   if (others.length === 0) {
-    section.append(h('p', { class: 'empty' }, t('admin.diff.only')));
+    const diagram = h('div', { id: 'diff-diagrams', class: 'admin-diagrams' });
+    section.append(h('p', { class: 'empty' }, t('admin.diff.only')), diagram);
+    void drawDiagrams(diagram, base, null, tv.version, [tv, ...siblings], null);
     return section;
   }
   const initial = defaultOther(tv, siblings)!;
@@ -378,7 +381,9 @@ function diffPanel(base: string, tv: TemplateVersion, siblings: TemplateVersion[
         'GET',
         `${base}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`,
       );
-      show(result, ...diffView(diff));
+      const diagram = diff.identical ? null : h('div', { id: 'diff-diagrams', class: 'admin-diagrams' });
+      show(result, ...diffView(diff, diagram, (id) => drawn?.focus(id)));
+      if (diagram) await drawDiagrams(diagram, base, from, to, siblings, diff);
     } catch (error) {
       show(result, h('p', { class: 'message error', role: 'alert' }, problemText(error)));
     }
@@ -404,15 +409,19 @@ const KINDS: Record<Kind, MessageKey> = {
   changed: 'admin.diff.changed',
 };
 
-function diffView(diff: TemplateDiff): HTMLElement[] {
+function diffView(
+  diff: TemplateDiff,
+  diagram: HTMLElement | null,
+  focus: (id: string) => void,
+): HTMLElement[] {
   const summary = h(
     'p',
     { class: 'admin-diff-summary' },
     t('admin.diff.summary', { from: diff.from, to: diff.to }),
   );
-  if (diff.identical)
+  if (diff.identical || !diagram)
     return [summary, h('p', { class: 'empty', id: 'diff-identical' }, t('admin.diff.identical'))];
-  const groups: HTMLElement[] = [summary];
+  const groups: HTMLElement[] = [summary, diagram];
   const badge = (kind: Kind) => h('span', { class: `badge diff-${kind}` }, t(KINDS[kind]));
   const item = (kind: Kind, title: string, ...more: (Node | null)[]) =>
     h(
@@ -440,10 +449,29 @@ function diffView(diff: TemplateDiff): HTMLElement[] {
     'admin.diff.manifest',
     diff.manifest.length > 0 ? [h('li', { class: 'diff-changed' }, changesTable(diff.manifest))] : [],
   );
+  // A process element's line shows it on the diagrams when clicked.
+  const shown = (li: HTMLElement, id: string) => {
+    li.dataset.element = id;
+    li.tabIndex = 0;
+    li.title = t('admin.diff.showOnDiagram');
+    li.classList.add('admin-diff-element');
+    const pick = (event: Event) => {
+      if ((event.target as HTMLElement).closest('table')) return;
+      focus(id);
+    };
+    li.addEventListener('click', pick);
+    li.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        pick(event);
+      }
+    });
+    return li;
+  };
   group('diff-process', 'admin.diff.process', [
-    ...diff.process.added.map((e) => item('added', element(e))),
-    ...diff.process.removed.map((e) => item('removed', element(e))),
-    ...diff.process.changed.map((e) => item('changed', element(e), changesTable(e.changes))),
+    ...diff.process.added.map((e) => shown(item('added', element(e)), e.id)),
+    ...diff.process.removed.map((e) => shown(item('removed', element(e)), e.id)),
+    ...diff.process.changed.map((e) => shown(item('changed', element(e), changesTable(e.changes)), e.id)),
   ]);
   group('diff-forms', 'admin.diff.forms', [
     ...diff.forms.added.map((key) => item('added', t('admin.diff.form', { key }))),
@@ -467,6 +495,76 @@ function diffView(diff: TemplateDiff): HTMLElement[] {
   ]);
   if (diff.readme) groups.push(h('p', { class: 'note', id: 'diff-readme' }, t('admin.diff.readme')));
   return groups;
+}
+
+/** Where a diagram is drawn until the page changes: destroyed then with its viewers. */
+let drawn: DiagramDiff | null = null;
+addEventListener('hashchange', () => {
+  drawn?.destroy();
+  drawn = null;
+});
+
+/**
+ * The process of `to` drawn beside that of `from`, with the elements the diff reports marked; of
+ * `to` alone when there is nothing to compare with. A version whose diagram cannot be drawn leaves a
+ * note, and the list of changes stands.
+ */
+async function drawDiagrams(
+  into: HTMLElement,
+  base: string,
+  from: string | null,
+  to: string,
+  versions: TemplateVersion[],
+  diff: TemplateDiff | null,
+): Promise<void> {
+  show(into, h('p', { class: 'loading' }, t('admin.diff.diagramLoading')));
+  const title = (version: string) => {
+    const status = versions.find((v) => v.version === version)?.status;
+    return `${t('admin.version.version')} ${version}${status ? ` · ${templateStatusLabel(status)}` : ''}`;
+  };
+  const processOf = async (version: string) => {
+    const files = await request<{ files: Record<string, string> }>(
+      'GET',
+      `${base}/versions/${encodeURIComponent(version)}/files`,
+    );
+    return files.files['process.bpmn'] ?? '';
+  };
+  const ids = (list: { id: string; kind?: string }[]) =>
+    list.filter((e) => e.kind !== 'process').map((e) => e.id);
+  try {
+    const [{ createDiagramDiff }, before, after] = await Promise.all([
+      import('./diagram.ts'),
+      from ? processOf(from) : Promise.resolve(null),
+      processOf(to),
+    ]);
+    if (!into.isConnected) return;
+    show(into);
+    drawn?.destroy();
+    drawn = await createDiagramDiff(into, {
+      before: before === null ? undefined : { xml: before, title: title(from!) },
+      after: { xml: after, title: title(to) },
+      changes: {
+        added: diff ? ids(diff.process.added) : [],
+        removed: diff ? ids(diff.process.removed) : [],
+        changed: diff ? diff.process.changed.map((e) => e.id) : [],
+      },
+      labels: {
+        added: t('admin.diff.added'),
+        removed: t('admin.diff.removed'),
+        changed: t('admin.diff.changed'),
+      },
+      legend: diff !== null,
+    });
+  } catch (error) {
+    show(
+      into,
+      h(
+        'p',
+        { class: 'note', id: 'diff-diagram-problem' },
+        t('admin.diff.diagramFailed', { problem: problemText(error) }),
+      ),
+    );
+  }
 }
 
 const fieldName = (f: { label: string; pointer: string; type?: string }) =>
