@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { createColleague, demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { diffPackages } from '../../../engine/src/templates/diff.ts';
+import { readDraftFiles, readPackageTgz } from '../../../engine/src/templates/package.ts';
 import { builderDialog, dialogField, dragComponent } from '../../../designer/test/forms/builderPage.ts';
 import { startTestApi, type TestApi } from '../http/support/api.ts';
 import {
@@ -250,7 +255,13 @@ describe('Feature: a template designed in the browser goes through approval and 
     await entry(page, 'attest-condition', 'reading < 99.9 or reading > 100.1');
     await page.waitForSelector('#modeler .djs-element.attest-problem', { state: 'detached' });
     assert.equal(await saved(page), 'Saved; passes every check');
-    await deselect(page);
+    await select(page, passed);
+    await entry(page, 'name', 'Balance fit for use');
+    await select(page, assessed);
+    await entry(page, 'name', 'Balance assessed');
+    await select(page, weigh);
+    await openAttestGroup(page);
+    assert.match(await saved(page), /Saved/);
     await page.screenshot({ path: `${SCREENSHOTS}designer-e2e-modeler.png` });
 
     // Check and submit: the whole package passes; it goes to review.
@@ -328,6 +339,41 @@ describe('Feature: a template designed in the browser goes through approval and 
     assert.match(await page.locator('dl.facts').innerText(), /Closed/);
     assert.match(await page.locator('#record-signatures').innerText(), /Performed/);
     await page.screenshot({ path: `${SCREENSHOTS}designer-e2e-record.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('G1: exported from its version page and imported again, the designed template is the same content, and the engine’s diff finds nothing', async () => {
+    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 900 });
+    await signIn(page, api.url, 'quinn', demoPassword('quinn'));
+    await page.waitForSelector('#who');
+    await page.goto(`${api.url}/#/template/balance-check/1.0.0`);
+    await page.waitForSelector('#version-export');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#version-export')]);
+    assert.equal(download.suggestedFilename(), 'balance-check-1.0.0.tgz');
+    const archive = join(await mkdtemp(join(tmpdir(), 'attest-roundtrip-')), download.suggestedFilename());
+    await download.saveAs(archive);
+
+    // The archive against what the designer saved: the same bytes, so the same hash and no difference
+    const exported = readPackageTgz(await readFile(archive));
+    const quinn = await api.login('quinn');
+    const designed = await api.request('GET', '/api/templates/balance-check/versions/1.0.0/files', {
+      token: quinn,
+    });
+    assert.equal(exported.hash, designed.body.contentHash);
+    const saved = readDraftFiles(designed.body.files, { id: 'balance-check', version: '1.0.0' });
+    assert.equal((await diffPackages(saved.pkg, exported.pkg)).identical, true);
+
+    // Imported again through the Templates page: the server has exactly this content already
+    await page.click('nav a[data-route=templates]');
+    await page.waitForSelector('#import-files');
+    await page.setInputFiles('#import-files', archive);
+    await page.click('#import-submit');
+    await page.waitForSelector('#import-message.success');
+    assert.match(
+      await page.locator('#import-message').innerText(),
+      /balance-check 1\.0\.0 already holds exactly this content; nothing changed/,
+    );
     assert.deepEqual(problems, []);
     await close();
   });
