@@ -81,9 +81,10 @@ export async function usersView(container: HTMLElement, me: Me): Promise<void> {
     const fresh = await request<{ users: User[] }>('GET', '/api/users');
     show(listing, usersTable(fresh.users));
   };
+  // The list is current when the message says it is done.
   const done = async (text: string) => {
-    notice(message, 'success', text);
     await reload();
+    notice(message, 'success', text);
   };
 
   const act = async (user: User, action: string) => {
