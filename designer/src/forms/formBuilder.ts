@@ -225,7 +225,9 @@ export async function createFormBuilder(
     if (result.ok && problems.length === 0) {
       status.className = 'attest-check-status message success';
       status.textContent = Array.isArray(result.fields)
-        ? t('check.okFields', { count: result.fields.length })
+        ? result.fields.length === 1
+          ? t('check.okField')
+          : t('check.okFields', { count: result.fields.length })
         : t('check.ok');
     } else {
       status.className = 'attest-check-status message error';

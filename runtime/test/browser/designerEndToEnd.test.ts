@@ -175,6 +175,7 @@ describe('Feature: a template designed in the browser goes through approval and 
     await page.fill('#new-form-key', 'weighing');
     await page.click('#add-form');
     await page.waitForSelector('#form-builder .formcomponent[data-key="measuredValue"]', { timeout: 30_000 });
+    await page.fill('#form-title', 'Balance check reading');
     await dragComponent(page, 'measuredValue');
     await dialogField(page, 'label').fill('');
     await dialogField(page, 'label').pressSequentially('Reference weight reading');
@@ -198,6 +199,10 @@ describe('Feature: a template designed in the browser goes through approval and 
     await page.waitForSelector('.attest-form-builder-dialog', { state: 'detached' });
     await page.waitForSelector('#form-builder .formarea .formio-component-reading');
     assert.match(await saved(page), /Saved/);
+    assert.equal(
+      await page.locator('#form-builder .attest-check-status').innerText(),
+      'The server accepts this form: 1 input field.',
+    );
     await page.screenshot({ path: `${SCREENSHOTS}designer-e2e-form-builder.png`, fullPage: true });
 
     // The workflow: two user tasks and an exclusive gateway dragged from the palette, then joined.
@@ -225,7 +230,12 @@ describe('Feature: a template designed in the browser goes through approval and 
       'Weigh the reference weight',
     );
     await openAttestGroup(page);
-    await page.locator('#properties [data-entry-id="attest-formKey"] select').selectOption('weighing');
+    const forms = page.locator('#properties [data-entry-id="attest-formKey"] select');
+    assert.deepEqual(await forms.locator('option').allTextContents(), [
+      '(no form)',
+      'Balance check reading — weighing v1',
+    ]);
+    await forms.selectOption('weighing');
     await page.click('#properties [data-entry-id="attest-candidateRoles"] label:has-text("operator")');
     await page
       .locator('#properties [data-entry-id="attest-signatureMeaning"] select')

@@ -39,6 +39,7 @@ export const designerEn = {
   'designer.conflict': 'Someone else saved this draft meanwhile; your last changes were not saved.',
   'designer.reload': 'Reload their version',
   'designer.form': 'Form',
+  'designer.formTitle': 'Title of the form',
   'designer.formKey': 'Key of a new form',
   'designer.addForm': 'Add a form',
   'designer.formKeyHint': 'Lower-case letters, digits and dashes, starting with a letter.',

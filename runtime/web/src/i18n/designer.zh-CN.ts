@@ -40,6 +40,7 @@ export const designerZh: Record<keyof typeof designerEn, string> = {
   'designer.conflict': '其他人在此期间保存了此草稿；您最近的更改未保存。',
   'designer.reload': '重新加载对方的版本',
   'designer.form': '表单',
+  'designer.formTitle': '表单标题',
   'designer.formKey': '新表单的标识',
   'designer.addForm': '添加表单',
   'designer.formKeyHint': '小写字母、数字和连字符，以字母开头。',

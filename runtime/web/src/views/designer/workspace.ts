@@ -155,17 +155,47 @@ export async function workspaceView(container: HTMLElement, param: string): Prom
   }
 
   async function mountForms(view: HTMLElement): Promise<void> {
-    const picker = h('select', { id: 'form-picker', 'aria-label': t('designer.form') });
+    const picker = h('select', { id: 'form-picker' });
+    // The title the step and the modeler's form picker show; the builder edits the components.
+    const title = h('input', {
+      type: 'text',
+      id: 'form-title',
+      maxlength: '200',
+    });
     const key = h('input', {
       type: 'text',
       id: 'new-form-key',
       maxlength: '60',
-      placeholder: t('designer.formKey'),
     });
     const add = h('button', { type: 'button', id: 'add-form' }, t('designer.addForm'));
     const keyError = h('small', { class: 'field-error', hidden: true });
     const host = h('div', { class: 'designer-builder', id: 'form-builder' });
-    view.append(h('div', { class: 'filters designer-form-bar' }, picker, key, add), keyError, host);
+    const labelled = (text: string, control: HTMLElement) =>
+      h('label', { class: 'designer-bar-field' }, h('span', {}, text), control);
+    view.append(
+      h(
+        'div',
+        { class: 'filters designer-form-bar' },
+        labelled(t('designer.form'), picker),
+        labelled(t('designer.formTitle'), title),
+        labelled(t('designer.formKey'), key),
+        add,
+      ),
+      keyError,
+      host,
+    );
+    const titleOf = (k: string) => {
+      const value = parsed(draft.files[`forms/${k}.json`]).title;
+      return typeof value === 'string' ? value : '';
+    };
+    title.addEventListener('input', () => {
+      if (!current) return;
+      const file = `forms/${current}.json`;
+      saver.changed(
+        file,
+        `${JSON.stringify({ ...parsed(draft.files[file]), title: title.value }, null, 2)}\n`,
+      );
+    });
     let builder: Awaited<ReturnType<Modules['createFormBuilder']>> | null = null;
     let current: string | null = null;
     const list = () =>
@@ -175,6 +205,7 @@ export async function workspaceView(container: HTMLElement, param: string): Prom
     const open = async (k: string) => {
       current = k;
       list();
+      title.value = titleOf(k);
       const definition = parsed(draft.files[`forms/${k}.json`]);
       if (!builder) {
         builder = await modules.createFormBuilder(host, {
@@ -189,7 +220,12 @@ export async function workspaceView(container: HTMLElement, param: string): Prom
             }),
         });
         builder.on('changed', (d) => {
-          if (current) saver.changed(`forms/${current}.json`, `${JSON.stringify(d, null, 2)}\n`);
+          // The title is kept as typed beside the builder, whatever the builder holds
+          if (current)
+            saver.changed(
+              `forms/${current}.json`,
+              `${JSON.stringify({ ...d, title: titleOf(current) }, null, 2)}\n`,
+            );
         });
         teardown.push(() => builder?.destroy());
       } else await builder.setDefinition(definition);
