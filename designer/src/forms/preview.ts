@@ -8,11 +8,14 @@ import {
   usesDates,
   type Translate as StepTranslate,
 } from '../../../runtime/web/src/taskForm/definition.ts';
+import type { Webform } from '../../../runtime/web/src/taskForm/formioCsp.ts';
 import { formioZhCN } from '../../../runtime/web/src/i18n/formio.zh-CN.ts';
-import { detail, h } from './element.ts';
+import { translate } from '../../../runtime/web/src/i18n/index.ts';
+import { h } from '../../../runtime/web/src/dom.ts';
+import { detail } from './element.ts';
 import { configureFormio, loadTimeZones, observeStyles } from './formioSetup.ts';
 import { fieldStates, forPreview, valuesAt } from './previewFields.ts';
-import type { TextKey, Translate } from './texts.ts';
+import type { Translate } from './texts.ts';
 import type { FormBuilderOptions, FormDefinition, PreviewException, PreviewResult } from './types.ts';
 
 /**
@@ -20,20 +23,6 @@ import type { FormBuilderOptions, FormDefinition, PreviewException, PreviewResul
  * limits, N/A and the critical mark read the same — with sample input QA types and the server's
  * verdict on it: errors under their fields, exceptions with their severity.
  */
-
-/** The parts of a formio.js form this module uses. */
-interface FormioInstance {
-  element?: HTMLElement;
-  setValue?(value: unknown): void;
-}
-interface Webform {
-  data: Record<string, unknown>;
-  setSubmission(submission: { data: Record<string, unknown> }): Promise<unknown>;
-  checkConditions(data: Record<string, unknown>): void;
-  getComponent(path: string): FormioInstance | undefined;
-  on(event: string, listener: (...args: unknown[]) => void): void;
-  destroy(all?: boolean): void;
-}
 
 export interface Preview {
   /** Draws the form again from this definition, keeping the sample values typed so far. */
@@ -49,8 +38,8 @@ export function mountPreview(
   options: Pick<FormBuilderOptions, 'preview' | 'language'>,
   t: Translate,
 ): Preview {
-  // The step view's notes, in this module's texts (the same words).
-  const stepText: StepTranslate = (key, params) => t(key as TextKey, params);
+  // The step view's notes and severities, in the step view's own words.
+  const stepText: StepTranslate = (key, params) => translate(options.language, key, params);
   const host = h('div', { class: 'step-form attest-preview-form' });
   const validate = h('button', { type: 'button', class: 'primary' }, t('preview.validate'));
   const reset = h('button', { type: 'button' }, t('preview.reset'));
@@ -165,7 +154,7 @@ export function mountPreview(
       { class: `attest-verdict attest-severity-${verdict}` },
       verdict === 'error'
         ? null
-        : h('span', { class: `badge attest-severity-${verdict}` }, t(`severity.${verdict}`)),
+        : h('span', { class: `badge attest-severity-${verdict}` }, stepText(`severity.${verdict}`)),
       blocking ? h('span', { class: 'badge danger' }, t('preview.blocking')) : null,
       label ? h('strong', {}, `${label}: `) : null,
       message,
@@ -197,7 +186,7 @@ export function mountPreview(
     result.replaceChildren(...parts);
     for (const e of answer.errors) mark(e.pointer, e.message, 'error');
     for (const x of answer.exceptions)
-      mark(x.pointer, `${t(`severity.${x.severity}`)}: ${x.message}`, x.severity);
+      mark(x.pointer, `${stepText(`severity.${x.severity}`)}: ${x.message}`, x.severity);
     // The server computes calculated values: show what it made of them.
     if (answer.data && form)
       for (const f of fields.filter((field) => field.calculated))

@@ -2,7 +2,7 @@ import type { Language } from './types.ts';
 
 /**
  * The form builder's own texts, in English and Simplified Chinese; `{name}` marks a value filled in
- * at run time. The `step.*` texts are the step view's, so the preview reads as operators read it.
+ * at run time. The preview takes the step view's own texts from the web app's catalogue.
  */
 const en = {
   'group.gmp': 'GMP',
@@ -71,22 +71,6 @@ const en = {
   'preview.notRendered': 'The preview cannot draw this form: {detail}',
   'preview.reset': 'Clear the sample values',
   'preview.blocking': 'Blocks release',
-
-  'severity.low': 'Low',
-  'severity.medium': 'Medium',
-  'severity.high': 'High',
-
-  'step.alertLimits': 'Alert limits {band}',
-  'step.actionLimits': 'Action limits {band}',
-  'step.rejectLimits': 'Accepted {band}; a value outside is refused',
-  'step.unit': 'Unit: {unit}',
-  'step.calculated': 'Calculated by the system',
-  'step.critical': 'Critical: a value typed by hand needs a second person',
-  'step.fromDevice': 'Taken from the device; typing it is recorded as an exception',
-  'step.changed': 'Changed after its first entry (was {original})',
-  'step.changedWithReason': 'Changed after its first entry (was {original}): {reason}',
-  'step.na': '{label}: not applicable (N/A)',
-  'step.naReason': 'Why is it not applicable?',
 } as const;
 
 export type TextKey = keyof typeof en;
@@ -156,22 +140,6 @@ const zhCN: Record<TextKey, string> = {
   'preview.notRendered': '预览无法显示此表单：{detail}',
   'preview.reset': '清除示例值',
   'preview.blocking': '阻止放行',
-
-  'severity.low': '低',
-  'severity.medium': '中',
-  'severity.high': '高',
-
-  'step.alertLimits': '警戒限 {band}',
-  'step.actionLimits': '行动限 {band}',
-  'step.rejectLimits': '接受范围 {band}；超出范围的值将被拒绝',
-  'step.unit': '单位：{unit}',
-  'step.calculated': '由系统计算',
-  'step.critical': '关键值：手工录入的值需要第二人复核',
-  'step.fromDevice': '取自设备；手工录入将记为异常',
-  'step.changed': '首次录入后已修改（原值 {original}）',
-  'step.changedWithReason': '首次录入后已修改（原值 {original}）：{reason}',
-  'step.na': '{label}：不适用（N/A）',
-  'step.naReason': '为什么不适用？',
 };
 
 export type Translate = (key: TextKey, params?: Record<string, string | number>) => string;

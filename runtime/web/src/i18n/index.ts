@@ -28,11 +28,20 @@ export function setLanguage(next: Language): void {
   document.documentElement.lang = next;
 }
 
-/** The text of a key in the current language, with `{name}` filled from params. */
-export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
-  return catalogues[current][key].replace(/\{(\w+)\}/g, (_, name: string) =>
+/** The text of a key in a language, with `{name}` filled from params. */
+export function translate(
+  language: Language,
+  key: MessageKey,
+  params: Record<string, string | number> = {},
+): string {
+  return catalogues[language][key].replace(/\{(\w+)\}/g, (_, name: string) =>
     String(params[name] ?? `{${name}}`),
   );
+}
+
+/** The text of a key in the current language, with `{name}` filled from params. */
+export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
+  return translate(current, key, params);
 }
 
 export type { MessageKey };
