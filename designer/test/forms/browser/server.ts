@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { compileForm, FormRuntime, InputError } from '../../../../engine/src/index.ts';
+import type { Principal } from '../../../../engine/src/identity/permissions.ts';
+import { designerChecks } from '../../../../engine/src/templates/designerChecks.ts';
 import { securityHeaders } from '../../../../runtime/src/http/securityHeaders.ts';
 
 /**
  * The builder's test page, built as the web app is built and served under the app's own
- * Content-Security-Policy, its server calls answered by the engine: the form check by the compiler,
- * the preview by the submission pipeline (as the designer's API does, minus the session).
+ * Content-Security-Policy, its server calls answered by the engine's designer checks (the form by
+ * the compiler, the preview by the submission pipeline), as the designer's API answers them.
  */
 
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
@@ -67,39 +68,16 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
 }
 
-function check(definition: unknown) {
-  try {
-    return {
-      ok: true,
-      problems: [],
-      fields: compileForm(definition).fields.map((f) => ({ pointer: f.pointer })),
-    };
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    return { ok: false, problems: error.errors, fields: [] };
-  }
-}
-
-function preview(input: Record<string, unknown>) {
-  const runtime = new FormRuntime(compileForm(input.definition));
-  const processed = runtime.process(
-    { data: input.data, na: input.na as Record<string, string> | undefined },
-    {},
-    { partial: false },
-  );
-  return {
-    ok: processed.errors.length === 0,
-    errors: processed.errors,
-    exceptions: processed.exceptions.map(({ pointer, type, severity, blocking, message }) => ({
-      pointer,
-      type,
-      severity,
-      blocking,
-      message,
-    })),
-    data: processed.data,
-  };
-}
+/** QA at the page: the session is the API's to check, the answers are the engine's own. */
+const QA: Principal = {
+  userId: 'qa',
+  username: 'qa',
+  printedName: 'QA',
+  sessionId: 'page',
+  roles: ['qa'],
+  permissions: new Set(['templates.manage']),
+  mustChangePassword: false,
+};
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
@@ -108,9 +86,19 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.end(content);
   };
   if (req.method === 'POST' && url.pathname === '/api/check')
-    return send(200, TYPES['.json']!, JSON.stringify(check((await body(req)).definition)));
+    return send(
+      200,
+      TYPES['.json']!,
+      JSON.stringify(designerChecks.checkForm(QA, (await body(req)).definition)),
+    );
   if (req.method === 'POST' && url.pathname === '/api/preview')
-    return send(200, TYPES['.json']!, JSON.stringify(preview(await body(req))));
+    return send(
+      200,
+      TYPES['.json']!,
+      JSON.stringify(
+        designerChecks.previewForm(QA, (await body(req)) as Parameters<typeof designerChecks.previewForm>[1]),
+      ),
+    );
   if (url.pathname.startsWith('/forms/')) {
     const file = FORMS[url.pathname.slice('/forms/'.length)];
     return file ? send(200, TYPES['.json']!, await readFile(join(REPO, file))) : send(404, 'text/plain', '');
