@@ -2,16 +2,13 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import type { Element } from 'diagram-js/lib/model/Types';
 import { getBBox } from 'diagram-js/lib/util/Elements';
 import attestDescriptor from '../../../engine/src/bpmn/attest-moddle.json' with { type: 'json' };
+import { h } from '../../../runtime/web/src/dom.ts';
 
 /** How an element differs, as the engine's template diff reports it (G1). */
 export type Change = 'added' | 'removed' | 'changed';
 
 /** The ids of the process elements that differ between the two versions. */
-export interface DiagramChanges {
-  added: readonly string[];
-  removed: readonly string[];
-  changed: readonly string[];
-}
+export type DiagramChanges = Record<Change, readonly string[]>;
 
 export interface DiagramPane {
   /** The version's BPMN file. */
@@ -21,31 +18,26 @@ export interface DiagramPane {
 }
 
 export interface DiagramDiffOptions {
-  /** The older version, on the left; without it, the one diagram is shown alone. */
+  /** The older version, on the left; without it, the one diagram is shown alone, with no legend. */
   before?: DiagramPane;
   after: DiagramPane;
   changes: DiagramChanges;
   /** The legend's words, in the reader's language. */
   labels: Record<Change, string>;
-  /** Whether the legend is shown (default: when there is a version before). */
-  legend?: boolean;
 }
 
 export interface DiagramDiff {
-  /** The ids marked on each side, by how they differ: what a reviewer sees highlighted. */
-  marked(): { before: Record<Change, string[]>; after: Record<Change, string[]> };
-  /** Brings an element into view on each side that has it, and outlines it there. */
+  /** Brings an element into view on both sides, and outlines it on each side that has it. */
   focus(id: string): void;
   destroy(): void;
 }
 
-type Viewer = InstanceType<typeof NavigatedViewer>;
+type Side = 'before' | 'after';
 interface Canvas {
   addMarker(id: string, marker: string): void;
   removeMarker(id: string, marker: string): void;
-  hasMarker(id: string, marker: string): boolean;
   scrollToElement(id: string, padding?: number): void;
-  zoom(level: 'fit-viewport' | number, center?: 'auto'): number;
+  zoom(level: 'fit-viewport', center: 'auto'): number;
   viewbox(box?: Box): Box & { scale: number; outer: { width: number; height: number } };
 }
 interface Box {
@@ -57,19 +49,19 @@ interface Box {
 interface Registry {
   get(id: string): Element | undefined;
 }
-
-/** Below this scale a whole process is too small to read: the view closes in on the changes. */
-const READABLE = 0.6;
 interface EventBus {
   on(event: string, listener: () => void): void;
 }
 
+/** Below this scale a whole process is too small to read: the view closes in on the changes. */
+const READABLE = 0.6;
 const CHANGES: readonly Change[] = ['added', 'removed', 'changed'];
 // Which side shows which change: an added element exists only after, a removed one only before.
-const SIDES: Record<'before' | 'after', readonly Change[]> = {
+const SIDES: Record<Side, readonly Change[]> = {
   before: ['removed', 'changed'],
   after: ['added', 'changed'],
 };
+const boxOf = ({ x, y, width, height }: Box): Box => ({ x, y, width, height });
 
 /**
  * Two versions of a template's process side by side, read-only, with the elements the engine's diff
@@ -82,32 +74,45 @@ export async function createDiagramDiff(
   options: DiagramDiffOptions,
 ): Promise<DiagramDiff> {
   const { before, after, changes, labels } = options;
-  const root = el('div', 'attest-diagram-diff');
-  const legend = el('p', 'attest-diagram-legend');
-  legend.hidden = !(options.legend ?? before !== undefined);
-  for (const change of CHANGES) {
-    const item = el('span', `attest-diagram-key diff-${change}`);
-    item.textContent = `${labels[change]} (${changes[change].length})`;
-    legend.append(item);
-  }
-  const panes = el('div', `attest-diagram-panes${before ? '' : ' single'}`);
-  root.append(legend, panes);
+  const panes = h('div', { class: `attest-diagram-panes${before ? '' : ' single'}` });
+  const root = h(
+    'div',
+    { class: 'attest-diagram-diff' },
+    before
+      ? h(
+          'p',
+          { class: 'attest-diagram-legend' },
+          ...CHANGES.map((change) =>
+            h(
+              'span',
+              { class: `attest-diagram-key diff-${change}` },
+              `${labels[change]} (${changes[change].length})`,
+            ),
+          ),
+        )
+      : null,
+    panes,
+  );
   container.append(root);
 
-  const sides: { side: 'before' | 'after'; pane: DiagramPane }[] = [
-    ...(before ? [{ side: 'before' as const, pane: before }] : []),
-    { side: 'after', pane: after },
-  ];
-  const viewers: { side: 'before' | 'after'; viewer: Viewer; canvas: Canvas; registry: Registry }[] = [];
+  const sides: [Side, DiagramPane][] = before
+    ? [
+        ['before', before],
+        ['after', after],
+      ]
+    : [['after', after]];
+  const viewers: { viewer: NavigatedViewer; canvas: Canvas; registry: Registry }[] = [];
   try {
-    for (const { side, pane } of sides) {
-      const box = el('section', `attest-diagram-pane ${side}`);
-      const heading = el('h3', 'attest-diagram-title');
-      heading.textContent = pane.title;
-      const canvasBox = el('div', 'attest-diagram-canvas');
-      canvasBox.dataset.side = side;
-      box.append(heading, canvasBox);
-      panes.append(box);
+    for (const [side, pane] of sides) {
+      const canvasBox = h('div', { class: 'attest-diagram-canvas', 'data-side': side });
+      panes.append(
+        h(
+          'section',
+          { class: `attest-diagram-pane ${side}` },
+          h('h3', { class: 'attest-diagram-title' }, pane.title),
+          canvasBox,
+        ),
+      );
       const viewer = new NavigatedViewer({
         container: canvasBox,
         moddleExtensions: { attest: structuredClone(attestDescriptor) },
@@ -115,11 +120,9 @@ export async function createDiagramDiff(
       await viewer.importXML(pane.xml);
       const canvas = viewer.get<Canvas>('canvas');
       const registry = viewer.get<Registry>('elementRegistry');
-      canvas.zoom('fit-viewport', 'auto');
-      for (const change of before ? SIDES[side] : CHANGES) {
+      for (const change of before ? SIDES[side] : CHANGES)
         for (const id of changes[change]) if (registry.get(id)) canvas.addMarker(id, `diff-${change}`);
-      }
-      viewers.push({ side, viewer, canvas, registry });
+      viewers.push({ viewer, canvas, registry });
     }
   } catch (error) {
     for (const v of viewers) v.viewer.destroy();
@@ -127,61 +130,43 @@ export async function createDiagramDiff(
     throw error;
   }
 
-  // One viewbox for both: what the reader pans to on one side is shown on the other.
+  // The first view, on both sides: the newer diagram whole when it reads at that size, else its
+  // changes close up.
+  const newer = viewers.at(-1)!;
+  newer.canvas.zoom('fit-viewport', 'auto');
+  const start =
+    closeUp(
+      newer.canvas,
+      newer.registry,
+      (before ? SIDES.after : CHANGES).flatMap((c) => changes[c]),
+    ) ?? boxOf(newer.canvas.viewbox());
+  for (const v of viewers) v.canvas.viewbox(start);
+
+  // From then on one viewbox for both: what the reader pans to on one side is shown on the other.
   let syncing = false;
-  const same = (box: Box) => ({ x: box.x, y: box.y, width: box.width, height: box.height });
   for (const v of viewers) {
     v.viewer.get<EventBus>('eventBus').on('canvas.viewbox.changed', () => {
       if (syncing) return;
       syncing = true;
       try {
-        const box = v.canvas.viewbox();
-        for (const other of viewers)
-          if (other !== v) other.canvas.viewbox({ x: box.x, y: box.y, width: box.width, height: box.height });
+        const box = boxOf(v.canvas.viewbox());
+        for (const other of viewers) if (other !== v) other.canvas.viewbox(box);
       } finally {
         syncing = false;
       }
     });
   }
 
-  // The first view: the newer diagram whole when it reads at that size, else its changes close up.
-  const newer = viewers.at(-1)!;
-  const changed = [...(before ? SIDES.after : CHANGES)].flatMap((c) => changes[c]);
-  const close = closeUp(newer.canvas, newer.registry, changed);
-  newer.canvas.viewbox(close ?? same(newer.canvas.viewbox()));
-
   let focused: string | null = null;
   return {
-    marked() {
-      const result = {
-        before: { added: [], removed: [], changed: [] } as Record<Change, string[]>,
-        after: { added: [], removed: [], changed: [] } as Record<Change, string[]>,
-      };
-      for (const v of viewers)
-        for (const change of CHANGES)
-          for (const id of changes[change])
-            if (v.registry.get(id) && v.canvas.hasMarker(id, `diff-${change}`))
-              result[v.side][change].push(id);
-      return result;
-    },
     focus(id) {
       for (const v of viewers) {
         if (focused && v.registry.get(focused)) v.canvas.removeMarker(focused, 'diff-focus');
-      }
-      focused = id;
-      const holder = viewers.find((v) => v.registry.get(id));
-      if (!holder) return;
-      syncing = true;
-      try {
-        holder.canvas.scrollToElement(id, 80);
-      } finally {
-        syncing = false;
-      }
-      const box = same(holder.canvas.viewbox());
-      for (const v of viewers) {
-        if (v !== holder) v.canvas.viewbox(box);
         if (v.registry.get(id)) v.canvas.addMarker(id, 'diff-focus');
       }
+      focused = id;
+      // Scrolled on the side that has it; the other side follows.
+      viewers.find((v) => v.registry.get(id))?.canvas.scrollToElement(id, 80);
     },
     destroy() {
       for (const v of viewers) v.viewer.destroy();
@@ -211,10 +196,4 @@ function closeUp(canvas: Canvas, registry: Registry, ids: readonly string[]): Bo
     width: w,
     height: h,
   };
-}
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  node.className = className;
-  return node;
 }

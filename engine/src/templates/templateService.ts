@@ -543,6 +543,18 @@ export function createTemplateService(deps: {
     return toView(await load(knex, templateId, version));
   }
 
+  /** A version's files as text by path, sorted, with the version: what the designer opens and saves on. */
+  async function files(
+    principal: Principal,
+    templateId: string,
+    version: string,
+  ): Promise<{ version: TemplateVersionView; files: Record<string, string> }> {
+    requirePermission(principal, 'audit.read');
+    const row = await load(knex, templateId, version);
+    const sorted = Object.entries(row.files).sort(([a], [b]) => (a < b ? -1 : 1));
+    return { version: toView(row), files: Object.fromEntries(sorted) };
+  }
+
   /** A version as a package again: the files exactly as imported, and the .tgz of them. */
   async function exportPackage(
     principal: Principal,
@@ -592,6 +604,7 @@ export function createTemplateService(deps: {
     list,
     get,
     export: exportPackage,
+    files,
     diff,
     history,
   };

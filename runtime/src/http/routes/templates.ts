@@ -264,14 +264,17 @@ export function templateOperations(engine: Engine) {
       params: versionParams,
       responses: { 200: json('The files', ref('TemplateFiles')) },
       handle: async ({ principal, params }) => {
-        const view = await engine.templates.get(principal, params.templateId, params.version);
-        const exported = await engine.templates.export(principal, params.templateId, params.version);
+        const { version: view, files } = await engine.templates.files(
+          principal,
+          params.templateId,
+          params.version,
+        );
         return ok({
           templateId: view.templateId,
           version: view.version,
           status: view.status,
           contentHash: view.contentHash,
-          files: Object.fromEntries(exported.files.map((f) => [f.path, f.content.toString('utf8')])),
+          files,
         });
       },
     }),

@@ -553,7 +553,6 @@ async function drawDiagrams(
         removed: t('admin.diff.removed'),
         changed: t('admin.diff.changed'),
       },
-      legend: diff !== null,
     });
   } catch (error) {
     show(
