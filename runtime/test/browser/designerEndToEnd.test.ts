@@ -7,7 +7,7 @@ import { createColleague, demoPassword } from '../../../engine/test/support/test
 import { diffPackages } from '../../../engine/src/templates/diff.ts';
 import { readDraftFiles, readPackageTgz } from '../../../engine/src/templates/package.ts';
 import { builderDialog, dialogField, dragComponent } from '../../../designer/test/forms/builderPage.ts';
-import { startTestApi, type TestApi } from '../http/support/api.ts';
+import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
   hasChromium,
@@ -50,6 +50,18 @@ describe('Feature: a template designed in the browser goes through approval and 
     await browser?.close();
     await api?.close();
   });
+
+  /**
+   * A page signed in as a demo user or as Quentin, the app drawn; it records console errors and CSP
+   * violations.
+   */
+  async function signedIn(username: DemoUser | 'quentin', viewport: { width: number; height: number }) {
+    const watched = await watchedPage(browser, viewport);
+    const password = username === 'quentin' ? quentinPassword : demoPassword(username);
+    await signIn(watched.page, api.url, username, password);
+    await watched.page.waitForSelector('#who');
+    return watched;
+  }
 
   /** The screen point of a diagram element's centre. */
   async function centre(page: Page, id: string): Promise<Point> {
@@ -158,9 +170,7 @@ describe('Feature: a template designed in the browser goes through approval and 
   let outOfLimits = '';
 
   it('D1: quinn designs "Balance check" by drag and drop: a form with a measured value and limits, two user tasks and an exclusive gateway; she fixes what the lint reports and submits it', async () => {
-    const { page, problems, close } = await watchedPage(browser, { width: 1500, height: 950 });
-    await signIn(page, api.url, 'quinn', demoPassword('quinn'));
-    await page.waitForSelector('#who');
+    const { page, problems, close } = await signedIn('quinn', { width: 1500, height: 950 });
     await page.click('nav a[data-route=designer]');
     await page.waitForSelector('#new-template');
     await page.fill('#new-template-id', 'balance-check');
@@ -287,9 +297,7 @@ describe('Feature: a template designed in the browser goes through approval and 
   });
 
   it('B5: quentin, a second QA, reviews the process drawn on the version page and approves it with his signature; quinn makes it effective', async () => {
-    const { page, problems, close } = await watchedPage(browser, { width: 1500, height: 950 });
-    await signIn(page, api.url, 'quentin', quentinPassword);
-    await page.waitForSelector('#who');
+    const { page, problems, close } = await signedIn('quentin', { width: 1500, height: 950 });
     await page.goto(`${api.url}/#/template/balance-check/1.0.0`);
     await page.waitForSelector('#diff-diagrams .attest-diagram-canvas[data-side="after"] .djs-container');
     for (const id of [weigh, gateway, assess])
@@ -308,9 +316,7 @@ describe('Feature: a template designed in the browser goes through approval and 
     assert.deepEqual(problems, []);
     await close();
 
-    const quinn = await watchedPage(browser, { width: 1500, height: 950 });
-    await signIn(quinn.page, api.url, 'quinn', demoPassword('quinn'));
-    await quinn.page.waitForSelector('#who');
+    const quinn = await signedIn('quinn', { width: 1500, height: 950 });
     await quinn.page.goto(`${api.url}/#/template/balance-check/1.0.0`);
     await quinn.page.click('#version-effective');
     await quinn.page.click('#effective-dialog [data-action=confirm]');
@@ -321,9 +327,7 @@ describe('Feature: a template designed in the browser goes through approval and 
   });
 
   it('B1: olivia starts a balance check, weighs within the limits and signs; the record completes on the path the gateway chose', async () => {
-    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 800 });
-    await signIn(page, api.url, 'olivia', demoPassword('olivia'));
-    await page.waitForSelector('#who');
+    const { page, problems, close } = await signedIn('olivia', { width: 1280, height: 800 });
     await page.click('nav a[data-route=new]');
     await page.waitForSelector('#record-title');
     await page.check('input[name=template][value="balance-check"]');
@@ -354,9 +358,7 @@ describe('Feature: a template designed in the browser goes through approval and 
   });
 
   it('G1: exported from its version page and imported again, the designed template is the same content, and the engine’s diff finds nothing', async () => {
-    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 900 });
-    await signIn(page, api.url, 'quinn', demoPassword('quinn'));
-    await page.waitForSelector('#who');
+    const { page, problems, close } = await signedIn('quinn', { width: 1280, height: 900 });
     await page.goto(`${api.url}/#/template/balance-check/1.0.0`);
     await page.waitForSelector('#version-export');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#version-export')]);
@@ -389,9 +391,7 @@ describe('Feature: a template designed in the browser goes through approval and 
   });
 
   it('G1: the next version moves a limit and puts a second-person check on the passing path; quentin sees both diagrams side by side with the changes marked, and approves', async () => {
-    const { page, problems, close } = await watchedPage(browser, { width: 1500, height: 950 });
-    await signIn(page, api.url, 'quinn', demoPassword('quinn'));
-    await page.waitForSelector('#who');
+    const { page, problems, close } = await signedIn('quinn', { width: 1500, height: 950 });
     await page.click('nav a[data-route=designer]');
     await page.click('button[data-template="balance-check"]');
     await page.waitForSelector('#modeler .djs-container');
@@ -432,9 +432,7 @@ describe('Feature: a template designed in the browser goes through approval and 
     assert.deepEqual(problems, []);
     await close();
 
-    const review = await watchedPage(browser, { width: 1500, height: 1000 });
-    await signIn(review.page, api.url, 'quentin', quentinPassword);
-    await review.page.waitForSelector('#who');
+    const review = await signedIn('quentin', { width: 1500, height: 1000 });
     await review.page.goto(`${api.url}/#/template/balance-check/1.1.0`);
     await review.page.waitForSelector(
       '#diff-diagrams .attest-diagram-canvas[data-side="before"] .djs-container',

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { createColleague } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
-import { TEMPLATE_ID, testForm, testPackage, testProcess } from './support/templatePackage.ts';
+import {
+  TEMPLATE_ID,
+  temperatureField,
+  testForm,
+  testPackage,
+  testProcess,
+} from './support/templatePackage.ts';
 
 /** A model with an element the engine does not execute and a condition that is not FEEL. */
 const BROKEN_MODEL = testProcess()
@@ -22,18 +28,7 @@ const BROKEN_MODEL = testProcess()
 /** A measured value with alert and action limits, and a count that must be 1 to 10. */
 const measuredForm = {
   components: [
-    {
-      type: 'measuredValue',
-      key: 'temperature',
-      label: 'Temperature',
-      input: true,
-      attest: {
-        unit: '°C',
-        decimals: 1,
-        capture: 'manual',
-        limits: { alert: { min: '18', max: '25' }, action: { min: '15', max: '30' }, reject: false },
-      },
-    },
+    temperatureField(),
     {
       type: 'number',
       key: 'count',

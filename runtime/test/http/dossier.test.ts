@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
-import { testForm, testPackage, TEMPLATE_ID } from './support/templatePackage.ts';
+import { temperatureField, testForm, testPackage, TEMPLATE_ID } from './support/templatePackage.ts';
 
 /** The report form with a temperature that has alert and action limits. */
 const limitedForm = () => {
   const form = testForm();
   const components: Record<string, unknown>[] = form.components;
-  components[1] = {
-    type: 'measuredValue',
-    key: 'temperature',
-    label: 'Temperature',
-    input: true,
-    attest: {
-      unit: '°C',
-      decimals: 1,
-      capture: 'manual',
-      limits: { alert: { min: '18', max: '25' }, action: { min: '15', max: '30' }, reject: false },
-    },
-  };
+  components[1] = temperatureField();
   return form;
 };
 

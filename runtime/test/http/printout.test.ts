@@ -8,7 +8,13 @@ import { resolveSettings, type Dossier } from '@attest/engine';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { recordPrintout } from '../../src/printout/recordPrintout.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
-import { shippedPackage, testManifest, testPackage, testProcess } from './support/templatePackage.ts';
+import {
+  shippedPackage,
+  temperatureField,
+  testManifest,
+  testPackage,
+  testProcess,
+} from './support/templatePackage.ts';
 
 const OUTPUT = fileURLToPath(new URL('../../../.test-output/', import.meta.url));
 const PRINTOUTS = join(OUTPUT, 'printouts');
@@ -42,18 +48,7 @@ const measuredForm = () => ({
   display: 'form',
   components: [
     { type: 'textfield', key: 'what', label: 'Observation', input: true, validate: { required: true } },
-    {
-      type: 'measuredValue',
-      key: 'temperature',
-      label: 'Temperature',
-      input: true,
-      attest: {
-        unit: '°C',
-        decimals: 1,
-        capture: 'either',
-        limits: { alert: { min: '18', max: '25' }, action: { min: '15', max: '30' }, reject: false },
-      },
-    },
+    temperatureField('either'),
     {
       type: 'number',
       key: 'humidity',

@@ -55,6 +55,20 @@ export const testForm = (temperatureLabel = 'Temperature') => ({
   ],
 });
 
+/** A measured temperature in °C with alert limits 18–25 and action limits 15–30. */
+export const temperatureField = (capture: 'manual' | 'device' | 'either' = 'manual') => ({
+  type: 'measuredValue',
+  key: 'temperature',
+  label: 'Temperature',
+  input: true,
+  attest: {
+    unit: '°C',
+    decimals: 1,
+    capture,
+    limits: { alert: { min: '18', max: '25' }, action: { min: '15', max: '30' }, reject: false },
+  },
+});
+
 /** The files of a version folder, by path, as text. */
 export function testPackage(
   version = '1.0.0',
