@@ -620,6 +620,8 @@ export class Execution {
         name: node.name,
         candidateRoles: spec.candidateRoles,
         ...(assignee !== null && { assignee }),
+        formKey: spec.formKey ?? null,
+        dueAt: dueAt?.toISOString() ?? null,
       },
     });
     this.boundaries(token, outermost);

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { chainEvents } from '../audit/auditTrail.ts';
+import { instanceStateDigest } from '../audit/stateDigest.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotFoundError, type FieldError } from '../errors.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
@@ -320,6 +321,13 @@ export function createMigration<V>({
             toVersion: plan.toVersion,
             moves: plan.moves,
             mapping: { ...mapping },
+            state: instanceStateDigest({
+              definitionId: targetRow.id,
+              status: instance.status,
+              tokens: mapped.tokens,
+              scopes: mapped.scopes,
+              variables: instance.variables,
+            }),
           },
         },
       ],

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents, chainEvents } from '../audit/auditTrail.ts';
+import { instanceStateDigest, jsonDigest } from '../audit/stateDigest.ts';
 import { eventRepository } from '../audit/eventRepository.ts';
 import { SYSTEM_ACTOR, type AuditEvent, type EventActor, type EventDraft } from '../audit/types.ts';
 import { canonicalize, sha256Hex } from '../canonicalJson.ts';
@@ -341,7 +342,16 @@ export function createProcessService({
           at,
         );
         await appendEvents(trx, clock, { id: row.id, type: 'definition' }, eventActor(principal), [
-          { type: 'definition.deployed', payload: { key: row.key, version: row.version, contentHash } },
+          {
+            type: 'definition.deployed',
+            payload: {
+              key: row.key,
+              version: row.version,
+              contentHash,
+              xmlHash: sha256Hex(xml),
+              graphHash: jsonDigest(graph),
+            },
+          },
         ]);
         definitions.push(toDeployed(row, true));
       }
@@ -503,11 +513,26 @@ export function createProcessService({
       incidents: step.incidents,
       resolvedIncidents: step.cancelledIncidents,
       resolvedBy: null,
-      events: chainEvents({ id: instance.id, type: 'instance' }, head, actor, at.toISOString(), [
-        ...extra,
-        ...step.events,
-      ]),
+      events: chainEvents(
+        { id: instance.id, type: 'instance' },
+        head,
+        actor,
+        at.toISOString(),
+        attested([...extra, ...step.events], instance.definition_id, step),
+      ),
     };
+  }
+
+  /**
+   * The last event of a move attests what the move leaves behind: the digest of the instance's
+   * state and the tasks it cancelled, so `attest verify` can prove the rows against the trail.
+   */
+  function attested(drafts: EventDraft[], definitionId: string, step: Step): EventDraft[] {
+    const last = drafts[drafts.length - 1];
+    if (!last) return drafts;
+    const state = instanceStateDigest({ definitionId, ...step });
+    const cancelled = step.cancelledTasks.length > 0 ? { cancelledTasks: step.cancelledTasks } : {};
+    return [...drafts.slice(0, -1), { ...last, payload: { ...last.payload, ...cancelled, state } }];
   }
 
   /** Starts an instance of the latest version of a process: its first move is one atomic write. */
@@ -554,6 +579,7 @@ export function createProcessService({
         version,
         definitionId: latest.id,
         businessKey: options.businessKey,
+        startedBy,
         variables: options.variables,
         ...(options.parent && { calledBy: options.parent }),
         ...options.cause,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
+import { passwordDigest } from '../audit/stateDigest.ts';
 import { SECURITY_SUBJECT, SYSTEM_ACTOR, type Subject } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import {
@@ -316,7 +317,10 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         throw new ConflictError('The account was changed at the same time; try again');
       }
       await appendEvents(trx, clock, userSubject(row.id), eventActor(principal), [
-        { type: 'user.password_changed', payload: { sessionId: principal.sessionId } },
+        {
+          type: 'user.password_changed',
+          payload: { sessionId: principal.sessionId, passwordDigest: passwordDigest(hash) },
+        },
       ]);
     });
   }
@@ -405,6 +409,9 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
             { path: '/email', old: null, new: user.email },
             { path: '/roles', old: [], new: user.roles },
           ],
+          language: user.language ?? 'en',
+          mustChangePassword: user.mustChangePassword,
+          passwordDigest: passwordDigest(user.hash),
         },
         reason: user.reason,
       },
@@ -573,7 +580,10 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
         {
           type: 'user.password_reset',
-          payload: { changes: [{ path: '/locked', old: before.locked, new: false }] },
+          payload: {
+            changes: [{ path: '/locked', old: before.locked, new: false }],
+            passwordDigest: passwordDigest(hash),
+          },
           reason: why,
         },
       ]);
@@ -681,7 +691,11 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
               type: 'role.created',
               payload: {
                 name: role.name,
-                changes: [{ path: '/permissions', old: null, new: role.permissions }],
+                changes: [
+                  { path: '/title', old: null, new: role.title },
+                  { path: '/description', old: null, new: role.description },
+                  { path: '/permissions', old: null, new: role.permissions },
+                ],
               },
             },
           ]);

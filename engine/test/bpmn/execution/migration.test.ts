@@ -162,7 +162,9 @@ describe('Feature: migrating running instances to another version of their proce
       toVersion: 2,
       moves: [{ from: 'B', to: 'B2' }],
       mapping: { B: 'B2' },
+      state: event.payload.state,
     });
+    assert.match(event.payload.state as string, /^[0-9a-f]{64}$/);
     assert.equal((await ctx.engine.verify()).ok, true);
 
     // When B2 is completed, then the instance goes on to C, the step only version 2 has
