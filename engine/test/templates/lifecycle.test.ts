@@ -95,7 +95,9 @@ describe('Feature: the lifecycle of a template version, as the database keeps it
     assert.equal(report.ok, false);
     assert.ok(
       report.mismatches.some(
-        (m) => m.table === 'template_versions' && /spill 1.0.0 differs from the replay/.test(m.problem),
+        (m) =>
+          m.table === 'template_versions' &&
+          /spill 1\.0\.0: status differs from its audit trail/.test(m.problem),
       ),
     );
     await ctx.asOwner((db) =>
