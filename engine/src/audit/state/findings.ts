@@ -66,7 +66,9 @@ export const changesOf = (e: AuditEvent): FieldChange[] =>
 export async function chainsOf(
   knex: Knex,
   subjectTypes: SubjectType[],
-  where?: (q: Knex.QueryBuilder) => void,
+  where?: ((q: Knex.QueryBuilder) => void) | null,
+  /** Only the chains of rows of this table (by its `id`): events of nothing stored are not read. */
+  table?: string,
 ): Promise<Map<string, AuditEvent[]>> {
   const q = knex('events')
     .select('id', 'record_id', 'record_type', 'seq', 'type', 'actor_id', 'actor_name', 'at', 'payload')
@@ -74,6 +76,7 @@ export async function chainsOf(
     .whereIn('record_type', subjectTypes)
     .orderBy([{ column: 'record_id' }, { column: 'seq' }]);
   if (where) q.where(where);
+  if (table) q.whereIn('record_id', knex(table).select('id'));
   const chains = new Map<string, AuditEvent[]>();
   for (const row of await q) {
     const e = toEvent(row);

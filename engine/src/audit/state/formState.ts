@@ -4,7 +4,7 @@ import { chainsOf, changesOf, firstDifference, type Findings } from './findings.
 
 /** Form versions against their events, which carry the whole definition: definition, hash, title, lock. */
 export async function checkForms(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['form']);
+  const chains = await chainsOf(knex, ['form'], null, 'forms');
   for (const row of await knex('forms').select('*').orderBy('id')) {
     const events = chains.get(row.id) ?? [];
     const created = events[0];

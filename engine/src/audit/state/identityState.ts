@@ -60,7 +60,7 @@ function replayUser(events: AuditEvent[]): ReplayedUser | null {
  * one-time-password flag and the password hash (through its digest), and the roles granted.
  */
 export async function checkUsers(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['user']);
+  const chains = await chainsOf(knex, ['user'], null, 'users');
   const grants = new Map<string, string[]>();
   for (const g of await knex('user_roles').select('user_id', 'role').orderBy(['user_id', 'role'])) {
     grants.set(g.user_id, [...(grants.get(g.user_id) ?? []), g.role]);
@@ -109,7 +109,7 @@ export async function checkUsers(knex: Knex, findings: Findings): Promise<void> 
 
 /** Roles against their chain: the name, title, description and the permissions they grant. */
 export async function checkRoles(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['role']);
+  const chains = await chainsOf(knex, ['role'], null, 'roles');
   for (const row of await knex('roles').select('*').orderBy('name')) {
     const events = chains.get(row.id) ?? [];
     if (events[0]?.type !== 'role.created') {

@@ -5,7 +5,7 @@ import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /** Deployed definitions against their deployment event: the XML and the compiled graph by their digests. */
 export async function checkDefinitions(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['definition']);
+  const chains = await chainsOf(knex, ['definition'], null, 'process_definitions');
   for (const row of await knex('process_definitions').select('*').orderBy('id')) {
     const deployed = (chains.get(row.id) ?? []).find((e) => e.type === 'definition.deployed');
     if (!deployed) {
@@ -107,6 +107,7 @@ interface ReplayedTask {
   candidate_roles: unknown;
   candidate_user: unknown;
   form_key: unknown;
+  due_at: unknown;
   assignee: string | null;
   completed_by: string | null;
   completed_at: string | null;
@@ -133,6 +134,7 @@ export async function checkTasks(knex: Knex, findings: Findings): Promise<void> 
           candidate_roles: e.payload.candidateRoles,
           candidate_user: e.payload.assignee ?? null,
           form_key: e.payload.formKey,
+          due_at: e.payload.dueAt,
           assignee: null,
           completed_by: null,
           completed_at: null,
@@ -174,6 +176,7 @@ export async function checkTasks(knex: Knex, findings: Findings): Promise<void> 
       ['candidate_roles', row.candidate_roles, task.candidate_roles],
       ['candidate_user', row.candidate_user, task.candidate_user],
       ['form_key', row.form_key, task.form_key],
+      ['due_at', iso(row.due_at), task.due_at],
     ]);
     if (column)
       findings.differs('tasks', row.id, `${row.element_id}: ${column} differs from its audit trail`);

@@ -49,7 +49,7 @@ function replayRecord(events: AuditEvent[]): Record<string, unknown> | null {
 
 /** Records against a replay of their chain: every column a person or a decision reads. */
 export async function checkRecords(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['record']);
+  const chains = await chainsOf(knex, ['record'], (q) => q.whereLike('type', 'record.%'), 'records');
   for (const row of await knex('records').select('*').orderBy('id')) {
     const r = replayRecord(chains.get(row.id) ?? []);
     if (!r) {
@@ -86,7 +86,7 @@ export async function checkRecords(knex: Knex, findings: Findings): Promise<void
  * against the manifest file among them.
  */
 export async function checkTemplateVersions(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['template']);
+  const chains = await chainsOf(knex, ['template'], null, 'template_versions');
   for (const row of await knex('template_versions').select('*').orderBy('id')) {
     const events = chains.get(row.id) ?? [];
     const imported = events.find((e) => e.type === 'template.imported');
