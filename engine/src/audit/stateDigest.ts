@@ -6,15 +6,34 @@ import { canonicalize, sha256Hex } from '../canonicalJson.ts';
  * writes the row, recomputed by verification from the row as stored.
  */
 
-/** SHA-256 of a JSON value as the database stores it (jsonb drops `undefined` like JSON does). */
+/**
+ * SHA-256 of a value as the database stores it: what JSON.stringify makes of it (`toJSON` applied,
+ * `undefined` and functions dropped from objects and null in arrays), in canonical form (RFC 8785).
+ */
 export function jsonDigest(value: unknown): string {
-  let text: string;
-  try {
-    text = canonicalize(value);
-  } catch {
-    text = canonicalize(JSON.parse(JSON.stringify(value)) as unknown);
+  return sha256Hex(canonicalize(asStored(value) ?? null));
+}
+
+/** The JSON value JSON.stringify would write, without the text in between; `undefined`: left out. */
+function asStored(value: unknown): unknown {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    value = (value as { toJSON(): unknown }).toJSON();
   }
-  return sha256Hex(text);
+  if (typeof value === 'function' || typeof value === 'symbol' || value === undefined) return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => asStored(v) ?? null);
+  // No prototype: a key such as `__proto__` stays a plain key.
+  const out = Object.create(null) as Record<string, unknown>;
+  for (const [key, v] of Object.entries(value)) {
+    const stored = asStored(v);
+    if (stored !== undefined) out[key] = stored;
+  }
+  return out;
 }
 
 /** What a process instance is at the end of a move: the state its next move and every reader starts from. */

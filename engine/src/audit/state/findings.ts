@@ -67,8 +67,8 @@ export async function chainsOf(
   knex: Knex,
   subjectTypes: SubjectType[],
   where?: ((q: Knex.QueryBuilder) => void) | null,
-  /** Only the chains of rows of this table (by its `id`): events of nothing stored are not read. */
-  table?: string,
+  /** Only the chains of rows of this table (by its `id`, or the column named): events of nothing stored are not read. */
+  table?: string | { table: string; column: string },
 ): Promise<Map<string, AuditEvent[]>> {
   const q = knex('events')
     .select('id', 'record_id', 'record_type', 'seq', 'type', 'actor_id', 'actor_name', 'at', 'payload')
@@ -76,7 +76,12 @@ export async function chainsOf(
     .whereIn('record_type', subjectTypes)
     .orderBy([{ column: 'record_id' }, { column: 'seq' }]);
   if (where) q.where(where);
-  if (table) q.whereIn('record_id', knex(table).select('id'));
+  // The ids first: their chains are then read through the (record_id, seq) key, not by a scan.
+  if (table) {
+    const { table: name, column } = typeof table === 'string' ? { table, column: 'id' } : table;
+    const ids = (await knex(name).distinct(column).pluck(column)) as string[];
+    q.whereRaw('record_id = ANY(?::uuid[])', [ids]);
+  }
   const chains = new Map<string, AuditEvent[]>();
   for (const row of await q) {
     const e = toEvent(row);

@@ -62,8 +62,11 @@ interface ReplayedValue {
 
 /** Values entered in tasks against the entries, corrections and verifications in their instance's chain. */
 export async function checkFormValues(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['instance'], (q) =>
-    q.whereIn('type', ['form.values_entered', 'form.values_corrected', 'form.values_verified']),
+  const chains = await chainsOf(
+    knex,
+    ['instance'],
+    (q) => q.whereIn('type', ['form.values_entered', 'form.values_corrected', 'form.values_verified']),
+    { table: 'form_values', column: 'instance_id' },
   );
   const values = new Map<string, ReplayedValue>();
   const key = (taskId: unknown, pointer: unknown) => `${String(taskId)} ${String(pointer)}`;
@@ -144,7 +147,10 @@ export async function checkFormValues(knex: Knex, findings: Findings): Promise<v
 
 /** Exceptions against `exception.raised`, which states every fact of them. */
 export async function checkExceptions(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['instance'], (q) => q.where('type', 'exception.raised'));
+  const chains = await chainsOf(knex, ['instance'], (q) => q.where('type', 'exception.raised'), {
+    table: 'exceptions',
+    column: 'instance_id',
+  });
   const raised = new Map<
     string,
     { instanceId: string; actorId: string | null; payload: Record<string, unknown> }

@@ -50,10 +50,17 @@ export async function checkInstances(knex: Knex, findings: Findings): Promise<vo
     rows: { record_id: string; state: string }[];
   }>(
     `SELECT DISTINCT ON (record_id) record_id, payload->>'state' AS state FROM events
-      WHERE record_type = 'instance' AND payload->>'state' IS NOT NULL ORDER BY record_id, seq DESC`,
+      WHERE record_type = 'instance' AND payload->>'state' IS NOT NULL
+        AND record_id = ANY(?::uuid[]) ORDER BY record_id, seq DESC`,
+    [(await knex('process_instances').pluck('id')) as string[]],
   );
   const stateOf = new Map(digests.map((d) => [d.record_id, d.state]));
-  const starts = await chainsOf(knex, ['instance'], (q) => q.where('type', 'process.started'));
+  const starts = await chainsOf(
+    knex,
+    ['instance'],
+    (q) => q.where('type', 'process.started'),
+    'process_instances',
+  );
   for (const row of await knex('process_instances').select('*').orderBy('id')) {
     const started = starts.get(row.id)?.[0];
     if (!started) {
@@ -115,10 +122,14 @@ interface ReplayedTask {
 
 /** User tasks against the events of their instance: created, claimed, completed or cancelled, by whom and when. */
 export async function checkTasks(knex: Knex, findings: Findings): Promise<void> {
-  const chains = await chainsOf(knex, ['instance'], (q) =>
-    q
-      .whereIn('type', ['task.created', 'task.claimed', 'task.completed'])
-      .orWhereRaw(`payload->'cancelledTasks' IS NOT NULL`),
+  const chains = await chainsOf(
+    knex,
+    ['instance'],
+    (q) =>
+      q
+        .whereIn('type', ['task.created', 'task.claimed', 'task.completed'])
+        .orWhereRaw(`payload->'cancelledTasks' IS NOT NULL`),
+    { table: 'tasks', column: 'instance_id' },
   );
   const tasks = new Map<string, ReplayedTask>();
   for (const events of chains.values()) {

@@ -12,6 +12,7 @@ export async function checkSignatures(knex: Knex, findings: Findings): Promise<v
     knex,
     ['record', 'user', 'role', 'template', 'instance', 'definition', 'form'],
     (q) => q.whereIn('type', ['signature.applied', 'signature.withdrawn']),
+    { table: 'signatures', column: 'record_id' },
   );
   const applied = new Map<string, AuditEvent>();
   const withdrawn = new Map<string, AuditEvent>();
