@@ -129,5 +129,12 @@ export async function checkRoles(knex: Knex, findings: Findings): Promise<void> 
       ['permissions', sorted(row.permissions), sorted(role.permissions)],
     ]);
     if (column) findings.differs('roles', row.name, `${row.name}: ${column} differs from its audit trail`);
+    else if (role.title === undefined) {
+      findings.unattested(
+        'roles',
+        row.name,
+        `${row.name}: its title and description predate the trail stating them`,
+      );
+    }
   }
 }
