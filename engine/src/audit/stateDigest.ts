@@ -45,14 +45,26 @@ export interface InstanceState {
   variables: unknown;
 }
 
-export function instanceStateDigest(state: InstanceState): string {
-  return jsonDigest({
+/**
+ * What the last event of a move states of the instance it leaves: definition and status as they
+ * are, tokens, scopes and variables by their digests, so verification names the part that differs.
+ */
+export interface InstanceStateDigest {
+  definitionId: string;
+  status: string;
+  tokens: string;
+  scopes: string;
+  variables: string;
+}
+
+export function instanceStateDigest(state: InstanceState): InstanceStateDigest {
+  return {
     definitionId: state.definitionId,
     status: state.status,
-    tokens: state.tokens,
-    scopes: state.scopes,
-    variables: state.variables,
-  });
+    tokens: jsonDigest(state.tokens),
+    scopes: jsonDigest(state.scopes),
+    variables: jsonDigest(state.variables),
+  };
 }
 
 /** A digest of a password hash: proves which hash is stored without putting the hash in the trail. */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { sha256Hex } from '../../canonicalJson.ts';
-import { instanceStateDigest, jsonDigest } from '../stateDigest.ts';
+import { instanceStateDigest, jsonDigest, type InstanceStateDigest } from '../stateDigest.ts';
 import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /** Deployed definitions against their deployment event: the XML and the compiled graph by their digests. */
@@ -47,9 +47,9 @@ export async function checkDefinitions(knex: Knex, findings: Findings): Promise<
  */
 export async function checkInstances(knex: Knex, findings: Findings): Promise<void> {
   const { rows: digests } = await knex.raw<{
-    rows: { record_id: string; state: string }[];
+    rows: { record_id: string; state: InstanceStateDigest | string }[];
   }>(
-    `SELECT DISTINCT ON (record_id) record_id, payload->>'state' AS state FROM events
+    `SELECT DISTINCT ON (record_id) record_id, payload->'state' AS state FROM events
       WHERE record_type = 'instance' AND payload->>'state' IS NOT NULL
         AND record_id = ANY(?::uuid[]) ORDER BY record_id, seq DESC`,
     [(await knex('process_instances').pluck('id')) as string[]],
@@ -96,12 +96,21 @@ export async function checkInstances(knex: Knex, findings: Findings): Promise<vo
       scopes: row.scopes,
       variables: row.variables,
     });
-    if (actual !== attested) {
-      const differing = ['definition_id', 'status', 'tokens', 'scopes', 'variables'].join(', ');
+    const stated = typeof attested === 'object' && attested !== null ? attested : null;
+    const column = stated
+      ? firstDifference([
+          ['definition_id', actual.definitionId, stated.definitionId ?? null],
+          ['status', actual.status, stated.status ?? null],
+          ['tokens', actual.tokens, stated.tokens ?? null],
+          ['scopes', actual.scopes, stated.scopes ?? null],
+          ['variables', actual.variables, stated.variables ?? null],
+        ])
+      : 'state';
+    if (column) {
       findings.differs(
         'process_instances',
         row.id,
-        `${row.key}: its state (${differing}) differs from the digest its last move wrote`,
+        `${row.key}: ${column} differs from the state its last move attested`,
       );
     }
   }
