@@ -409,11 +409,13 @@ function auditTrail(w: PdfWriter, dossier: Dossier, at: At) {
 
 /**
  * An audit entry's payload in a few lines: its field changes as `path: old -> new`, the rest as
- * `key: value`, without the ids of the rows it refers to.
+ * `key: value`, without the ids of the rows it refers to or the digests of the state a move left
+ * (they are for `attest verify`, not for a reader).
  */
 function summary(event: AuditEvent): string {
   return Object.entries(event.payload)
     .filter(([key, value]) => !(key.endsWith('Id') && typeof value === 'string' && UUID.test(value)))
+    .filter(([key]) => key !== 'state')
     .flatMap(([key, value]) =>
       key === 'changes' && Array.isArray(value)
         ? value.map(
