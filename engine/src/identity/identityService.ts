@@ -319,7 +319,11 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       await appendEvents(trx, clock, userSubject(row.id), eventActor(principal), [
         {
           type: 'user.password_changed',
-          payload: { sessionId: principal.sessionId, passwordDigest: passwordDigest(hash) },
+          payload: {
+            sessionId: principal.sessionId,
+            passwordDigest: passwordDigest(hash),
+            passwordChangedAt: now.toISOString(),
+          },
         },
       ]);
     });
@@ -412,6 +416,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
           language: user.language ?? 'en',
           mustChangePassword: user.mustChangePassword,
           passwordDigest: passwordDigest(user.hash),
+          passwordChangedAt: now.toISOString(),
         },
         reason: user.reason,
       },
@@ -583,6 +588,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
           payload: {
             changes: [{ path: '/locked', old: before.locked, new: false }],
             passwordDigest: passwordDigest(hash),
+            passwordChangedAt: now.toISOString(),
           },
           reason: why,
         },

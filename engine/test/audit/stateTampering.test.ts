@@ -134,6 +134,13 @@ describe('Feature: verify proves the current state from the audit trail, table b
       await db('users').where({ username: 'oscar' }).update({ password_hash });
     }));
 
+  it('C3: verify detects a changed users.password_changed_at', () =>
+    expectDetected('users', 'password_changed_at', (db) =>
+      db('users')
+        .where({ username: 'olivia' })
+        .update({ password_changed_at: new Date(Date.now() + 365 * 86_400_000) }),
+    ));
+
   it('C3: verify detects a changed users.printed_name', () =>
     expectDetected('users', 'printed_name', (db) =>
       db('users').where({ username: 'olivia' }).update({ printed_name: 'Someone Else' }),

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { passwordDigest } from '../stateDigest.ts';
 import type { AuditEvent } from '../types.ts';
-import { chainsOf, changesOf, firstDifference, type Findings } from './findings.ts';
+import { chainsOf, changesOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /** A user account as its events tell it; `undefined`: the events do not say (written before they did). */
 interface ReplayedUser {
@@ -13,6 +13,7 @@ interface ReplayedUser {
   locked: boolean;
   must_change_password?: boolean;
   passwordDigest?: string;
+  password_changed_at?: string;
   roles: string[];
 }
 
@@ -29,19 +30,23 @@ const USER_PATHS: Record<string, keyof ReplayedUser> = {
 function replayUser(events: AuditEvent[]): ReplayedUser | null {
   if (events[0]?.type !== 'user.created') return null;
   const user: ReplayedUser = { active: true, locked: false, roles: [], language: 'en' };
+  const password = (p: Record<string, unknown>) => {
+    user.passwordDigest = p.passwordDigest as string | undefined;
+    user.password_changed_at = p.passwordChangedAt as string | undefined;
+  };
   for (const e of events) {
     const p = e.payload;
     if (e.type === 'user.created') {
       user.language = typeof p.language === 'string' ? p.language : undefined;
       user.must_change_password =
         typeof p.mustChangePassword === 'boolean' ? p.mustChangePassword : undefined;
-      user.passwordDigest = p.passwordDigest as string | undefined;
+      password(p);
     } else if (e.type === 'user.password_changed') {
       user.must_change_password = false;
-      user.passwordDigest = p.passwordDigest as string | undefined;
+      password(p);
     } else if (e.type === 'user.password_reset') {
       user.must_change_password = true;
-      user.passwordDigest = p.passwordDigest as string | undefined;
+      password(p);
     } else if (e.type === 'auth.locked') {
       user.locked = true;
     } else if (e.type.endsWith('.unlocked')) {
@@ -80,6 +85,7 @@ export async function checkUsers(knex: Knex, findings: Findings): Promise<void> 
       ['locked_at', row.locked_at !== null, user.locked],
       ['must_change_password', row.must_change_password, user.must_change_password],
       ['password_hash', passwordDigest(row.password_hash), user.passwordDigest],
+      ['password_changed_at', iso(row.password_changed_at), user.password_changed_at],
     ]);
     if (column) {
       findings.differs('users', row.id, `${row.username}: ${column} differs from its audit trail`);
