@@ -1385,7 +1385,12 @@ export function createProcessService({
         const variables = await visibleVariables(trx, instance, token);
         // A template's process starts its effective version, as a record of its own.
         const record = await hooks.call?.(trx, processKey, instance, variables);
-        const latest = record?.definition ?? (await processRepository.latestDefinition(trx, processKey));
+        // Outside development mode a record calls only templates: no process of its own making.
+        const latest =
+          record?.definition ??
+          ((await startsDirectly(trx, processKey))
+            ? await processRepository.latestDefinition(trx, processKey)
+            : undefined);
         if (!latest) throw new Error(`No process with key ${processKey} is deployed to be called`);
         const child = await startOn(
           latest,
