@@ -221,6 +221,7 @@ export const adminEn = {
   'admin.incidents.variablesHint': 'A JSON object, e.g. {"quantity": 5}; set before the element runs again.',
   'admin.incidents.reason': 'Reason for the correction',
   'admin.incidents.reasonHint': 'Required when variables are corrected; kept in the audit trail.',
+  'admin.incidents.reasonMissing': 'Say why the variables are corrected.',
   'admin.incidents.notAnObject': 'Write the variables as a JSON object, e.g. {"quantity": 5}.',
   'admin.incidents.goesOn': 'Retried: the process goes on. It now waits at: {waits}.',
   'admin.incidents.nothingOpen': 'no user task',

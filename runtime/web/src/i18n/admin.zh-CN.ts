@@ -214,6 +214,7 @@ export const adminZh: Record<keyof typeof adminEn, string> = {
   'admin.incidents.variablesHint': 'JSON 对象，例如 {"quantity": 5}；在元素再次运行前设置。',
   'admin.incidents.reason': '更正原因',
   'admin.incidents.reasonHint': '更正变量时必填；记录于审计追踪。',
+  'admin.incidents.reasonMissing': '请说明更正变量的原因。',
   'admin.incidents.notAnObject': '请以 JSON 对象填写变量，例如 {"quantity": 5}。',
   'admin.incidents.goesOn': '已重试：流程继续进行，现等待于：{waits}。',
   'admin.incidents.nothingOpen': '无用户任务',

@@ -86,6 +86,10 @@ export async function incidentsView(container: HTMLElement, me: Me, outcome?: HT
             return t('admin.incidents.notAnObject');
           }
         }
+        if (corrected && !reason.value.trim()) {
+          markField(reasonRow, t('admin.incidents.reasonMissing'));
+          return t('admin.incidents.reasonMissing');
+        }
         try {
           result = await request<Instance>(
             'POST',
