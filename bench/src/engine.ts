@@ -164,8 +164,9 @@ async function attestRates(
   try {
     const engine = createEngine({
       database: db,
-      // Cheap hashing: it only matters for seeding the demo users and logging in.
-      settings: { argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } },
+      // Cheap hashing: it only matters for seeding the demo users and logging in. The reference
+      // process is deployed as it is, outside the template lifecycle: development mode.
+      settings: { argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 }, development: true },
     });
     await seedDemoUsers(engine.identity, { demo: true });
     const quinn = DEMO_USERS.find((u) => u.username === 'quinn')!;

@@ -27,14 +27,21 @@ export function createEngine(options: EngineOptions) {
   const identity = createIdentityService({ knex, clock, settings });
   const forms = createFormService({ knex, clock });
   const hooks: ProcessHooks = {};
-  const { tasks, incidents, jobs, startIn, ...processes } = createProcessService({
+  const { tasks, incidents, jobs, startIn, deployTemplate, ...processes } = createProcessService({
     knex,
     clock,
     forms,
     identity,
     hooks,
+    development: settings.development,
   });
-  const templates = createTemplateService({ knex, clock, identity, forms, processes });
+  const templates = createTemplateService({
+    knex,
+    clock,
+    identity,
+    forms,
+    processes: { deploy: deployTemplate },
+  });
   const templateRecords = createTemplateRecords({ knex, clock, processes: { startIn } });
   Object.assign(hooks, templateRecords.hooks);
   const signatures = createSignatureService({ knex, clock, identity });

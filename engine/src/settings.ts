@@ -26,6 +26,12 @@ export interface Settings {
    * PDF font lacks (Chinese, for one) are printed as code points rather than lost.
    */
   printout: { font: string | null };
+  /**
+   * Development mode: processes may be deployed and started outside the template lifecycle (a
+   * designer trying a model). Never in production: there, processes run only from effective
+   * template versions.
+   */
+  development: boolean;
 }
 
 export const defaultSettings: Settings = {
@@ -36,6 +42,7 @@ export const defaultSettings: Settings = {
   argon2: { memoryCost: 19456, timeCost: 2, parallelism: 1 },
   plant: { timeZone: 'UTC' },
   printout: { font: null },
+  development: false,
 };
 
 export function resolveSettings(overrides: DeepPartial<Settings> = {}): Settings {
@@ -46,6 +53,7 @@ export function resolveSettings(overrides: DeepPartial<Settings> = {}): Settings
     argon2: { ...defaultSettings.argon2, ...overrides.argon2 },
     plant: { timeZone: overrides.plant?.timeZone ?? defaultSettings.plant.timeZone },
     printout: { font: overrides.printout?.font ?? defaultSettings.printout.font },
+    development: overrides.development === true,
   } as Settings;
   // Refused at start: a zone that only fails when the first time is printed would fail in front of a user.
   if (!isTimeZone(settings.plant.timeZone)) {

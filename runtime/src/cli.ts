@@ -81,6 +81,9 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
   if (config.jwtSecretSource === 'generated for this process') {
     console.log('ATTEST_JWT_SECRET is not set: tokens are valid for this process only.');
   }
+  if (config.settings.development) {
+    console.log('DEVELOPMENT MODE: processes may be deployed and started outside the template lifecycle.');
+  }
   if (demo) printLogins(true);
   let stopping = false;
   const stop = async (signal: string) => {

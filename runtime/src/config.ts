@@ -79,6 +79,9 @@ export function loadConfig(
     throw new ConfigError(
       `ATTEST_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, not "${zoneName}"`,
     );
+  const development = env.ATTEST_DEVELOPMENT || 'false';
+  if (development !== 'true' && development !== 'false')
+    throw new ConfigError(`ATTEST_DEVELOPMENT must be true or false, not "${development}"`);
   const font = env.ATTEST_PRINTOUT_FONT || null;
   if (font && !existsSync(font))
     throw new ConfigError(`ATTEST_PRINTOUT_FONT names a font file that does not exist: ${font}`);
@@ -98,6 +101,7 @@ export function loadConfig(
       },
       plant: { timeZone },
       printout: { font },
+      development: development === 'true',
     },
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: trustProxy(env.ATTEST_TRUST_PROXY),

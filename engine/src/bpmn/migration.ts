@@ -1,9 +1,14 @@
 import type { Knex } from 'knex';
 import { chainEvents } from '../audit/auditTrail.ts';
 import { instanceStateDigest } from '../audit/stateDigest.ts';
+import type { EventActor } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
-import { ConflictError, InputError, NotFoundError, type FieldError } from '../errors.ts';
+import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldError } from '../errors.ts';
+import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { writeSignature } from '../signatures/signatureWriter.ts';
+import { AUTHORITY } from '../signatures/types.ts';
+import { optionalText } from '../textInput.ts';
 import type { Scope, Token } from './executor.ts';
 import type { FlowNode, ProcessGraph } from './graph.ts';
 import { writeMigration, type MovedToken } from './migrationRepository.ts';
@@ -16,6 +21,37 @@ export interface MigrationInput {
   mapping?: Record<string, string>;
   /** Only report what the migration would do; nothing changes. */
   dryRun?: boolean;
+  /** Moving a record is an electronic signature: the password again, and why. */
+  signature?: { password?: unknown; reason?: unknown };
+}
+
+/** A template version as a record names it. */
+export interface PinnedVersion {
+  templateId: string;
+  version: string;
+  versionId: string;
+}
+
+/** The record an instance runs: its template version, and the one now effective. */
+export interface RecordPin {
+  recordId: string;
+  number: string;
+  template: PinnedVersion;
+  effective: (PinnedVersion & { definitionId: string | null }) | null;
+}
+
+/** What migration needs of the records of templates. */
+export interface MigrationRecords {
+  /** The record whose process the instance is, or null. */
+  pinOf(db: Knex | Knex.Transaction, instanceId: string): Promise<RecordPin | null>;
+  /** Pins the record to the version its process now runs, with an event in the record's trail. */
+  repin(
+    trx: Knex.Transaction,
+    pin: RecordPin,
+    to: PinnedVersion,
+    actor: EventActor,
+    details: { reason: string; signatureId: string },
+  ): Promise<void>;
 }
 
 export interface MigrationProblem {
@@ -226,16 +262,27 @@ function checkMapping(mapping: unknown): Record<string, string> {
  * process that has instances in flight). A dry run reports what would move and what cannot; a
  * migration moves the tokens in one transaction with an `instance.migrated` event in the
  * instance's audit trail, or changes nothing.
+ *
+ * A record moves only to the effective version of its own template (what review and approval
+ * let run), by QA's electronic signature (meaning Approved, with a reason) in the record's trail,
+ * and is pinned to that version from then on. Outside development mode only records migrate.
  */
 export function createMigration<V>({
   knex,
   clock,
   view,
+  identity,
+  hooks,
+  development,
 }: {
   knex: Knex;
   clock: Clock;
   /** How the migrated instance is shown to the caller. */
   view: (instance: InstanceRow, graph: ProcessGraph, version: number) => V;
+  identity: Pick<IdentityService, 'reauthenticate'>;
+  /** Read when a migration is asked for: the records are bound after the services are made. */
+  hooks: { records?: MigrationRecords };
+  development: boolean;
 }) {
   async function graphOf(id: string) {
     const found = await processRepository.definitionGraph(knex, id);
@@ -248,7 +295,7 @@ export function createMigration<V>({
     instanceId: string,
     input: MigrationInput,
   ): Promise<MigrationResult<V>> {
-    requirePermission(principal, 'templates.manage');
+    requirePermission(principal, 'records.migrate');
     const { targetDefinitionId } = input;
     if (typeof targetDefinitionId !== 'string' || !UUID.test(targetDefinitionId)) {
       throw new InputError('The target definition must be a definition id', [
@@ -280,6 +327,21 @@ export function createMigration<V>({
     if (targetRow.id === instance.definition_id) {
       throw notAnother(`The instance runs version ${targetRow.version} already`);
     }
+    const pin = (await hooks.records?.pinOf(knex, instance.id)) ?? null;
+    if (!pin && !development) {
+      throw new NotAllowedError(
+        'Only records move to another version, to the effective version of their template',
+      );
+    }
+    const effective = pin?.effective;
+    if (pin && (!effective || effective.definitionId !== targetRow.id)) {
+      throw notAnother(
+        effective
+          ? `Record ${pin.number} moves only to the effective version of template ${pin.template.templateId}, ` +
+              `${effective.version} (definition ${effective.definitionId})`
+          : `Template ${pin.template.templateId} has no effective version for record ${pin.number} to move to`,
+      );
+    }
     const source = await graphOf(instance.definition_id);
     const target = await graphOf(targetRow.id);
     const mapped = mapInstance(source.graph, target.graph, instance, mapping);
@@ -305,47 +367,70 @@ export function createMigration<V>({
       );
     }
 
+    const signing = pin && effective ? await signingOf(principal, input.signature) : null;
     const at = clock.now();
-    const events = chainEvents(
-      { id: instance.id, type: 'instance' },
-      { seq: instance.version, hash: instance.head_hash },
-      eventActor(principal),
-      at.toISOString(),
-      [
-        {
-          type: 'instance.migrated',
-          payload: {
-            fromDefinitionId: plan.fromDefinitionId,
-            toDefinitionId: plan.toDefinitionId,
-            fromVersion: plan.fromVersion,
-            toVersion: plan.toVersion,
-            moves: plan.moves,
-            mapping: { ...mapping },
-            state: instanceStateDigest({
-              definitionId: targetRow.id,
-              status: instance.status,
-              tokens: mapped.tokens,
-              scopes: mapped.scopes,
-              variables: instance.variables,
-            }),
-          },
-        },
-      ],
-    );
     const movedTokens: MovedToken[] = mapped.tokens
       .filter((t, i) => t.node !== instance.tokens[i]!.node)
       .map((t) => ({ tokenId: t.id, elementId: t.node, name: target.graph.nodes[t.node]!.name }));
-    await knex.transaction((trx) =>
-      writeMigration(trx, {
+    const events = await knex.transaction(async (trx) => {
+      let signed: { signatureId: string; reason: string } | null = null;
+      if (pin && effective && signing) {
+        const to = {
+          templateId: effective.templateId,
+          version: effective.version,
+          versionId: effective.versionId,
+        };
+        const reason = `Moved from ${pin.template.templateId} ${pin.template.version} to ${to.version}: ${signing.reason}`;
+        const signature = await writeSignature(
+          trx,
+          clock,
+          { id: pin.recordId, type: 'record' },
+          signing.signer,
+          'Approved',
+          reason,
+        );
+        signed = { signatureId: signature.id, reason: signing.reason };
+        await hooks.records!.repin(trx, pin, to, eventActor(principal), signed);
+      }
+      const chained = chainEvents(
+        { id: instance.id, type: 'instance' },
+        { seq: instance.version, hash: instance.head_hash },
+        eventActor(principal),
+        at.toISOString(),
+        [
+          {
+            type: 'instance.migrated',
+            payload: {
+              fromDefinitionId: plan.fromDefinitionId,
+              toDefinitionId: plan.toDefinitionId,
+              fromVersion: plan.fromVersion,
+              toVersion: plan.toVersion,
+              moves: plan.moves,
+              mapping: { ...mapping },
+              ...(signed && { signatureId: signed.signatureId }),
+              state: instanceStateDigest({
+                definitionId: targetRow.id,
+                status: instance.status,
+                tokens: mapped.tokens,
+                scopes: mapped.scopes,
+                variables: instance.variables,
+              }),
+            },
+            reason: signed?.reason ?? null,
+          },
+        ],
+      );
+      await writeMigration(trx, {
         instance,
         definitionId: targetRow.id,
         tokens: mapped.tokens,
         scopes: mapped.scopes,
-        events,
+        events: chained,
         movedTokens,
         at,
-      }),
-    );
+      });
+      return chained;
+    });
     const head = events[events.length - 1]!;
     const migrated: InstanceRow = {
       ...instance,
@@ -356,6 +441,27 @@ export function createMigration<V>({
       head_hash: head.hash,
     };
     return { ...plan, instance: view(migrated, target.graph, target.version) };
+  }
+
+  /** QA's signature on the move (B1, B3): the authority, the password again and a reason. */
+  async function signingOf(principal: Principal, input: MigrationInput['signature']) {
+    requirePermission(principal, AUTHORITY.Approved);
+    if (input === undefined || input === null || typeof input !== 'object') {
+      throw new InputError('Moving a record to another version is signed: your password is required', [
+        { pointer: '/signature/password', keyword: 'required', message: 'is required to sign the move' },
+      ]);
+    }
+    const reason = optionalText(input.reason, '/signature/reason', 1000);
+    if (!reason) {
+      throw new InputError('A reason is required to move a record to another version', [
+        { pointer: '/signature/reason', keyword: 'required', message: 'is required to sign the move' },
+      ]);
+    }
+    const signer = await identity.reauthenticate(principal, input.password);
+    return {
+      signer: { userId: signer.id, username: signer.username, printedName: signer.printed_name },
+      reason,
+    };
   }
 
   return { migrate };

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { ConflictError } from '../errors.ts';
+import { eventsOnly } from './instanceEvents.ts';
 import { processRepository, type InstanceRow } from './processRepository.ts';
 
 /** A token whose element changes: the rows that name its element follow it. */
@@ -47,19 +48,7 @@ export async function writeMigration(trx: Knex.Transaction, m: MigrationWrite): 
           ended_at: instance.ended_at,
         },
         oldVersion: instance.version,
-        writes: {
-          at,
-          taskUpdates: [],
-          newTasks: [],
-          newJobs: [],
-          jobUpdates: [],
-          newSubscriptions: [],
-          closedSubscriptions: [],
-          incidents: [],
-          resolvedIncidents: [],
-          resolvedBy: null,
-          events,
-        },
+        writes: eventsOnly(at, events),
       },
     ]);
   } catch (error) {

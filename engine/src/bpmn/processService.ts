@@ -3,7 +3,13 @@ import type { Knex } from 'knex';
 import { appendEvents, chainEvents } from '../audit/auditTrail.ts';
 import { instanceStateDigest, jsonDigest } from '../audit/stateDigest.ts';
 import { eventRepository } from '../audit/eventRepository.ts';
-import { SYSTEM_ACTOR, type AuditEvent, type EventActor, type EventDraft } from '../audit/types.ts';
+import {
+  SYSTEM_ACTOR,
+  type AuditEvent,
+  type EventActor,
+  type EventDraft,
+  type FieldChange,
+} from '../audit/types.ts';
 import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldError } from '../errors.ts';
@@ -30,7 +36,7 @@ import {
   type TaskRow,
   type Writes,
 } from './processRepository.ts';
-import { createMigration } from './migration.ts';
+import { createMigration, type MigrationRecords } from './migration.ts';
 import type { FormService } from '../forms/formService.ts';
 import { createTaskForms, stepSignature, type StepSignature } from '../forms/taskForms.ts';
 import { taskSignature, type Submission, type TaskSigning } from '../forms/taskValues.ts';
@@ -232,7 +238,16 @@ export interface ProcessHooks {
   } | null>;
   /** Why a key cannot be started directly (a template's process starts as a record), or null. */
   refuseStart?(key: string): Promise<string | null>;
+  /** Whether a process key is a template's: it runs only as records, from effective versions. */
+  isTemplateProcess?(db: Db, key: string): Promise<boolean>;
+  /** The records of templates, for migrations: which record an instance runs, and moving its pin. */
+  records?: MigrationRecords;
 }
+
+/** Outside development mode processes come only from the template lifecycle. */
+const RAW_REFUSED =
+  'Processes are deployed and started only through the template lifecycle (import, review, approval, ' +
+  'effective version); deploying or starting a process directly needs development mode';
 
 export function createProcessService({
   knex,
@@ -240,12 +255,15 @@ export function createProcessService({
   forms,
   identity,
   hooks = {},
+  development = false,
 }: {
   knex: Knex;
   clock: Clock;
   forms: FormService;
   identity: IdentityService;
   hooks?: ProcessHooks;
+  /** Processes may be deployed and started outside the template lifecycle (never in production). */
+  development?: boolean;
 }) {
   const graphs = new Map<string, { graph: ProcessGraph; version: number }>();
   const handlers = new Map<string, ServiceHandler>();
@@ -286,16 +304,31 @@ export function createProcessService({
     created,
   });
 
+  /** Whether a key may start without a record: a process of development mode, never a template's. */
+  async function startsDirectly(db: Db, key: string): Promise<boolean> {
+    return development && !(await hooks.isTemplateProcess?.(db, key));
+  }
+
+  /**
+   * Deploys a BPMN file outside the template lifecycle: only in development mode, and never under
+   * the key of a template, whose process comes only from its effective version.
+   */
+  async function deploy(principal: Principal, xml: string): Promise<{ definitions: DeployedDefinition[] }> {
+    requirePermission(principal, 'templates.manage');
+    if (!development) throw new NotAllowedError(RAW_REFUSED);
+    return deployDefinitions(principal, xml, { raw: true });
+  }
+
   /**
    * Deploys every executable process of a BPMN file: version n+1 of its key, unless the same
    * content was deployed before. Compilation refuses the whole file on any problem (nothing is
    * deployed), and deployment is an audited configuration change (C4). Timer start events of the
    * new version are scheduled; those of earlier versions end.
    */
-  async function deploy(
+  async function deployDefinitions(
     principal: Principal,
     xml: string,
-    options: { db?: Knex; formVersions?: ReadonlyMap<string, number> } = {},
+    options: { db?: Knex; formVersions?: ReadonlyMap<string, number>; raw?: boolean } = {},
   ): Promise<{ definitions: DeployedDefinition[] }> {
     requirePermission(principal, 'templates.manage');
     if (typeof xml !== 'string' || xml.trim() === '') {
@@ -314,6 +347,23 @@ export function createProcessService({
     const at = clock.now();
     const startJobs = processes.map((graph) => timerStarts(graph, at));
     return (options.db ?? knex).transaction(async (trx) => {
+      if (options.raw) {
+        const owned: FieldError[] = [];
+        for (const graph of processes) {
+          if (await hooks.isTemplateProcess?.(trx, graph.key)) {
+            owned.push({
+              pointer: `/elements/${graph.key}`,
+              keyword: 'template',
+              message: `${graph.key} is the process of template ${graph.key}: change it as a new template version`,
+            });
+          }
+        }
+        if (owned.length > 0)
+          throw new InputError(
+            `The model cannot be deployed: ${owned.map((p) => p.message).join('; ')}`,
+            owned,
+          );
+      }
       const pins = await pinForms(trx, principal, processes, options.formVersions);
       // The same XML pinned to other form versions is other content.
       const contentHash = sha256Hex(pins.length === 0 ? xml : `${xml}\n${canonicalize(pins)}`);
@@ -542,6 +592,7 @@ export function createProcessService({
     input: { variables?: Record<string, unknown>; businessKey?: string | null } = {},
   ): Promise<InstanceView> {
     requirePermission(principal, 'records.create');
+    if (!development) throw new NotAllowedError(RAW_REFUSED);
     const variables = checkVariables(input.variables);
     const refusal = await hooks.refuseStart?.(key);
     if (refusal) throw new ConflictError(refusal);
@@ -942,14 +993,23 @@ export function createProcessService({
     }));
   }
 
-  /** Retries an incident, optionally after correcting variables: the element runs again. */
+  /**
+   * Retries an incident: the element runs again. Correcting variables first is a change of the
+   * process's data outside any step: it needs its own authority and a reason, and the audit trail
+   * keeps each variable's old and new value.
+   */
   async function retryIncident(
     principal: Principal,
     incidentId: string,
-    input: { variables?: Record<string, unknown> } = {},
+    input: { variables?: Record<string, unknown>; reason?: unknown } = {},
   ): Promise<InstanceView> {
     requirePermission(principal, 'records.edit');
     const variables = checkVariables(input.variables);
+    const reason = optionalText(input.reason, '/reason', 1000);
+    if (Object.keys(variables).length > 0) {
+      requirePermission(principal, 'incidents.retry');
+      if (!reason) throw reasonRequired('to correct variables');
+    }
     const incident = await processRepository.findIncident(knex, incidentId);
     if (!incident) throw new NotFoundError(`There is no incident ${incidentId}`);
     if (incident.resolved_at) throw new ConflictError('The incident was resolved already');
@@ -963,7 +1023,11 @@ export function createProcessService({
         const changes = execution.setVariables(variables);
         execution.retry(token.id);
         return [
-          { type: 'incident.retried', payload: { incidentId, elementId: incident.element_id, changes } },
+          {
+            type: 'incident.retried',
+            payload: { incidentId, elementId: incident.element_id, changes },
+            reason,
+          },
         ];
       },
       { resolvedIncidents: [incidentId] },
@@ -976,6 +1040,8 @@ export function createProcessService({
   async function triggeredStarts(db: Db, type: 'message' | 'signal', name: string) {
     const found: { definition: DefinitionRow; startNode: string }[] = [];
     for (const latest of await processRepository.latestDefinitions(db)) {
+      // A template's process starts only as a record.
+      if (!(await startsDirectly(db, latest.key))) continue;
       const { graph } = await definition(latest.id, db);
       const startNode = graph.triggeredStarts.find((id) => {
         const event = graph.nodes[id]!.event;
@@ -1011,17 +1077,24 @@ export function createProcessService({
   async function correlate(
     actor: EventActor,
     startedBy: string | null,
-    input: { name: string; correlationKey: string | null; variables: Record<string, unknown> },
+    input: {
+      name: string;
+      correlationKey: string | null;
+      variables: Record<string, unknown>;
+      reason?: string | null;
+    },
     db: Db = knex,
+    guard?: (instance: InstanceRow) => Promise<void>,
   ): Promise<{ instance: InstanceView; started: boolean }> {
     const { name, correlationKey, variables } = input;
     for (let i = 0; i <= CONFLICT_RETRIES; i++) {
       const [subscription] = await processRepository.openSubscriptions(db, 'message', name, correlationKey);
       if (!subscription) break;
       try {
-        const moved = await moveFresh(db, subscription.instance_id, (instance) => {
+        const moved = await moveFresh(db, subscription.instance_id, async (instance) => {
           const token = instance.tokens.find((t) => t.id === subscription.token_id);
           if (!token) throw new ConflictError('The subscription ended meanwhile');
+          await guard?.(instance);
           return move(
             actor,
             instance,
@@ -1033,6 +1106,7 @@ export function createProcessService({
                 {
                   type: 'message.correlated',
                   payload: { name, correlationKey, elementId: token.node, changes },
+                  reason: input.reason ?? null,
                 },
               ];
             },
@@ -1072,31 +1146,52 @@ export function createProcessService({
   async function broadcast(
     actor: EventActor,
     startedBy: string | null,
-    input: { name: string; variables: Record<string, unknown>; waitingSince?: Date },
+    input: {
+      name: string;
+      variables: Record<string, unknown>;
+      waitingSince?: Date;
+      reason?: string | null;
+    },
     db: Db = knex,
+    guard?: (instance: InstanceRow) => Promise<void>,
   ): Promise<{ triggered: number; started: number }> {
     const { name, variables, waitingSince } = input;
     const subscriptions = (await processRepository.openSubscriptions(db, 'signal', name)).filter(
       (s) => !waitingSince || s.created_at <= waitingSince,
     );
     const instances = [...new Set(subscriptions.map((s) => s.instance_id))];
+    // Every instance it would reach is allowed before any moves: a refusal changes nothing.
+    if (guard) {
+      for (const instanceId of instances) {
+        const instance = await processRepository.findInstance(db, instanceId);
+        if (instance) await guard(instance);
+      }
+    }
     let triggered = 0;
     for (const instanceId of instances) {
       const moved = await moveFresh(db, instanceId, async (instance) => {
         const waiting = subscriptions.filter((s) => s.instance_id === instanceId).map((s) => s.token_id);
         if (!instance.tokens.some((t) => waiting.includes(t.id))) return null;
+        await guard?.(instance);
         return move(
           actor,
           instance,
           (execution) => {
             const fired: string[] = [];
+            const changes: FieldChange[] = [];
             for (const tokenId of waiting) {
               // An earlier firing may have ended this one (an interrupting event sub-process).
               if (!execution.result().tokens.some((t) => t.id === tokenId)) continue;
-              execution.fire(tokenId, variables);
+              changes.push(...execution.fire(tokenId, variables));
               fired.push(tokenId);
             }
-            return [{ type: 'signal.received', payload: { name, tokens: fired.length } }];
+            return [
+              {
+                type: 'signal.received',
+                payload: { name, tokens: fired.length, changes },
+                reason: input.reason ?? null,
+              },
+            ];
           },
           {},
           db,
@@ -1118,30 +1213,64 @@ export function createProcessService({
     return { triggered, started };
   }
 
+  /** Whether an instance runs a GMP record: a template's process, or one called by it. */
+  async function runsRecord(db: Db, instance: InstanceRow): Promise<boolean> {
+    for (let at: InstanceRow | undefined = instance; at;) {
+      if (await hooks.isTemplateProcess?.(db, at.key)) return true;
+      at = at.parent_instance_id
+        ? await processRepository.findInstance(db, at.parent_instance_id)
+        : undefined;
+    }
+    return false;
+  }
+
+  /**
+   * What a person's message or signal may reach: the process of a GMP record takes one only from
+   * someone with the authority to send them there, with a reason (the variables it changes are in
+   * the audit trail with their old and new values).
+   */
+  const correlationGuard = (principal: Principal, reason: string | null) => async (instance: InstanceRow) => {
+    if (!(await runsRecord(knex, instance))) return;
+    requirePermission(principal, 'processes.correlate');
+    if (!reason) throw reasonRequired('to send a message or signal into a record');
+  };
+
   async function correlateMessage(
     principal: Principal,
-    input: { name: string; correlationKey?: string | null; variables?: Record<string, unknown> },
+    input: {
+      name: string;
+      correlationKey?: string | null;
+      variables?: Record<string, unknown>;
+      reason?: unknown;
+    },
   ): Promise<{ instance: InstanceView; started: boolean }> {
     requirePermission(principal, 'records.edit');
     const name = eventName(input.name, '/name');
     const variables = checkVariables(input.variables);
-    return correlate(eventActor(principal), principal.userId, {
-      name,
-      correlationKey: input.correlationKey ?? null,
-      variables,
-    });
+    const reason = optionalText(input.reason, '/reason', 1000);
+    return correlate(
+      eventActor(principal),
+      principal.userId,
+      { name, correlationKey: input.correlationKey ?? null, variables, reason },
+      knex,
+      correlationGuard(principal, reason),
+    );
   }
 
   async function broadcastSignal(
     principal: Principal,
-    input: { name: string; variables?: Record<string, unknown> },
+    input: { name: string; variables?: Record<string, unknown>; reason?: unknown },
   ): Promise<{ triggered: number; started: number }> {
     requirePermission(principal, 'records.edit');
     const name = eventName(input.name, '/name');
-    return broadcast(eventActor(principal), principal.userId, {
-      name,
-      variables: checkVariables(input.variables),
-    });
+    const reason = optionalText(input.reason, '/reason', 1000);
+    return broadcast(
+      eventActor(principal),
+      principal.userId,
+      { name, variables: checkVariables(input.variables), reason },
+      knex,
+      correlationGuard(principal, reason),
+    );
   }
 
   // ---------------------------------------------------------------- jobs
@@ -1170,6 +1299,10 @@ export function createProcessService({
     const close = () => processRepository.closeJob(trx, job.id, 'done', clock.now());
     if (job.kind === 'start') {
       const row = await processRepository.findDefinition(trx, job.definition_id!);
+      if (!(await startsDirectly(trx, row!.key))) {
+        await processRepository.closeJob(trx, job.id, 'cancelled', clock.now());
+        return;
+      }
       await startOn(
         row!,
         SYSTEM_ACTOR,
@@ -1278,7 +1411,12 @@ export function createProcessService({
         const variables = await visibleVariables(trx, instance, token);
         // A template's process starts its effective version, as a record of its own.
         const record = await hooks.call?.(trx, processKey, instance, variables);
-        const latest = record?.definition ?? (await processRepository.latestDefinition(trx, processKey));
+        // Outside development mode a record calls only templates: no process of its own making.
+        const latest =
+          record?.definition ??
+          ((await startsDirectly(trx, processKey))
+            ? await processRepository.latestDefinition(trx, processKey)
+            : undefined);
         if (!latest) throw new Error(`No process with key ${processKey} is deployed to be called`);
         const child = await startOn(
           latest,
@@ -1528,6 +1666,12 @@ export function createProcessService({
   return {
     startIn,
     deploy,
+    /** Deploys a template version's process, inside the lifecycle that approved it. */
+    deployTemplate: (
+      principal: Principal,
+      xml: string,
+      options: { db?: Knex; formVersions?: ReadonlyMap<string, number> } = {},
+    ) => deployDefinitions(principal, xml, options),
     listDefinitions,
     start,
     get,
@@ -1546,8 +1690,15 @@ export function createProcessService({
     },
     incidents: { list: listIncidents, retry: retryIncident },
     jobs: { runDue: runDueJobs, failed: failedJobs },
-    migrate: createMigration({ knex, clock, view }).migrate,
+    migrate: createMigration({ knex, clock, view, identity, hooks, development }).migrate,
   };
+}
+
+/** A reason the act needs, missing. */
+function reasonRequired(what: string): InputError {
+  return new InputError(`A reason is required ${what}`, [
+    { pointer: '/reason', keyword: 'required', message: `is required ${what}` },
+  ]);
 }
 
 /** A message or signal name: required text. */

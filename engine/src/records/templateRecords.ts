@@ -6,6 +6,7 @@ import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotFoundError } from '../errors.ts';
 import { addDuration } from '../bpmn/feel.ts';
 import type { InstanceRow } from '../bpmn/processRepository.ts';
+import type { PinnedVersion } from '../bpmn/migration.ts';
 import type { InstanceView, ProcessHooks, ProcessService } from '../bpmn/processService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { optionalText, requireText } from '../textInput.ts';
@@ -60,6 +61,9 @@ export interface RecordFilter {
   limit?: number;
   offset?: number;
 }
+
+/** A template version as a record's events name it. */
+const templateRef = (v: PinnedVersion) => ({ id: v.templateId, version: v.version, versionId: v.versionId });
 
 /** A record's status as its process tells it; stored status only for records without a process. */
 const STATUS_SQL = `CASE WHEN r.status = 'voided' THEN 'voided'
@@ -471,6 +475,52 @@ export function createTemplateRecords(deps: {
       return (await templateRepository.deployedKey(knex, key))
         ? `The process ${key} belongs to the template ${key}: start a record from its effective version instead (D2)`
         : null;
+    },
+    async isTemplateProcess(db, key) {
+      return (await db('template_versions').where({ template_id: key }).first('id')) !== undefined;
+    },
+    records: {
+      async pinOf(db, instanceId) {
+        const row = await db('records as r')
+          .join('template_versions as tv', 'tv.id', 'r.template_version_id')
+          .where('r.instance_id', instanceId)
+          .first('r.id', 'r.number', 'tv.id as version_id', 'tv.template_id', 'tv.version');
+        if (!row) return null;
+        const effective = await templateRepository.effective(db, row.template_id);
+        return {
+          recordId: row.id,
+          number: row.number,
+          template: { templateId: row.template_id, version: row.version, versionId: row.version_id },
+          effective: effective
+            ? {
+                templateId: effective.template_id,
+                version: effective.version,
+                versionId: effective.id,
+                definitionId: effective.definition_id,
+              }
+            : null,
+        };
+      },
+      async repin(trx, pin, to, actor, details) {
+        const moved = await trx('records')
+          .where({ id: pin.recordId, template_version_id: pin.template.versionId })
+          .update({ template_version_id: to.versionId, updated_at: clock.now() });
+        if (moved !== 1) {
+          throw new ConflictError(
+            `Record ${pin.number} was moved by someone else at the same time; reload it`,
+          );
+        }
+        await appendEvents(trx, clock, { id: pin.recordId, type: 'record' }, actor, [
+          {
+            type: 'record.migrated',
+            payload: {
+              changes: [{ path: '/template', old: templateRef(pin.template), new: templateRef(to) }],
+              signatureId: details.signatureId,
+            },
+            reason: details.reason,
+          },
+        ]);
+      },
     },
   };
 

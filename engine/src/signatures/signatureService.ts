@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
 import type { Subject } from '../audit/types.ts';
@@ -11,6 +12,9 @@ import { segregation } from '../identity/segregation.ts';
 import { recordRepository } from '../records/recordRepository.ts';
 import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
 import { writeSignature } from './signatureWriter.ts';
+import { checkNotSignedAlready, checkRecordSignable } from './recordSigning.ts';
+import { appendInstanceEvents } from '../bpmn/instanceEvents.ts';
+import { formRepository, type ExceptionRow } from '../forms/formRepository.ts';
 import { loadSignedContent } from './subjectContent.ts';
 import { taskSignedContent } from '../forms/taskValues.ts';
 import { AUTHORITY, isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
@@ -116,8 +120,11 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
       signed.authorId,
       await signatureRepository.forRecord(knex, recordId),
     );
+    await checkRecordSignable(knex, recordId, principal, meaning);
     const signer = await identity.reauthenticate(principal, input.password);
     const row = await knex.transaction(async (trx) => {
+      const now = await loadSignedContent(trx, subject);
+      await checkNotSignedAlready(trx, recordId, signer.id, meaning, contentHash(now.content));
       // Checked again inside the transaction: another signature may have landed meanwhile.
       checkSegregation(
         meaning,
@@ -125,6 +132,7 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
         signed.authorId,
         await signatureRepository.forRecord(trx, recordId),
       );
+      await checkRecordSignable(trx, recordId, principal, meaning);
       return writeSignature(
         trx,
         clock,
@@ -137,7 +145,14 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
     return toSignature(row, row.content_hash);
   }
 
-  /** Withdraws one's own signature: a new signed event; the signature itself stays (B7). */
+  /**
+   * Withdraws one's own signature (B7): a signed act (the password again, and a reason) and a new
+   * event in the chain the signature is in; the signature itself stays, marked withdrawn. Only the
+   * signer withdraws: a signature is a person's own statement, and QA who disagrees with it
+   * rejects the step or the record instead. A step signature's event goes through its process
+   * instance like every move, so the process goes on; the record is flagged with a high exception
+   * (signature withdrawn: the step needs signing again or QA's attention) that review shows first.
+   */
   async function withdraw(
     principal: Principal,
     signatureId: string,
@@ -156,14 +171,35 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
     if (row.withdrawn_at) throw new ConflictError('The signature was withdrawn already');
     await identity.reauthenticate(principal, input.password);
     await knex.transaction(async (trx) => {
-      const [event] = await appendEvents(
-        trx,
-        clock,
-        { id: row.record_id, type: row.record_type as Subject['type'] },
-        eventActor(principal),
-        [{ type: 'signature.withdrawn', payload: { signatureId, meaning: row.meaning }, reason }],
-      );
-      await signatureRepository.withdraw(trx, signatureId, new Date(event!.at), principal.userId, reason);
+      const flag = await withdrawalException(trx, row, principal, reason);
+      const draft = {
+        type: 'signature.withdrawn',
+        payload: {
+          signatureId,
+          meaning: row.meaning,
+          ...(flag && {
+            exception: { id: flag.id, type: flag.type, severity: flag.severity, message: flag.message },
+          }),
+        },
+        reason,
+      };
+      const at =
+        row.record_type === 'instance'
+          ? (await appendInstanceEvents(trx, row.record_id, eventActor(principal), clock.now(), [draft]))
+              .events[0]!.at
+          : (
+              await appendEvents(
+                trx,
+                clock,
+                { id: row.record_id, type: row.record_type as Subject['type'] },
+                eventActor(principal),
+                [draft],
+              )
+            )[0]!.at;
+      if (!(await signatureRepository.withdraw(trx, signatureId, new Date(at), principal.userId, reason))) {
+        throw new ConflictError('The signature was withdrawn already');
+      }
+      if (flag) await formRepository.insertExceptions(trx, [{ ...flag, raised_at: new Date(at) }]);
     });
     return (await list(principal, row.record_id, row.record_type as Subject['type'])).find(
       (s) => s.id === signatureId,
@@ -201,6 +237,44 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
       hashes.set(r.id, contentHash(await taskSignedContent(knex, r.task_id!, r.pointers ?? [])));
     }
     return rows.map((r) => toSignature(r, hashes.get(r.task_id ? r.id : r.record_type) ?? null));
+  }
+
+  /** The exception that flags a withdrawn signature on the record's process, if it has one. */
+  async function withdrawalException(
+    trx: Knex.Transaction,
+    row: SignatureRow,
+    principal: Principal,
+    reason: string,
+  ): Promise<ExceptionRow | null> {
+    const instanceId =
+      row.record_type === 'instance'
+        ? row.record_id
+        : row.record_type === 'record'
+          ? ((await trx('records').where({ id: row.record_id }).first('instance_id'))?.instance_id ?? null)
+          : null;
+    if (!instanceId) return null;
+    const task = row.task_id
+      ? await trx('tasks').where({ id: row.task_id }).first('element_id', 'name')
+      : undefined;
+    const what = task ? `of step “${task.name ?? task.element_id}”` : 'on the record';
+    return {
+      id: randomUUID(),
+      instance_id: instanceId,
+      task_id: row.task_id ?? null,
+      element_id: task?.element_id ?? null,
+      pointer: null,
+      type: 'signature_withdrawn',
+      severity: 'high',
+      // Flagged for review, never a stop: the process goes on and review decides.
+      blocking: false,
+      message:
+        `${row.signer_name} withdrew their ${row.meaning} signature ${what}: ${reason}. ` +
+        (task ? 'The step needs signing again or QA’s attention.' : 'It needs QA’s attention.'),
+      details: { signatureId: row.id, meaning: row.meaning, signer: row.signer_username },
+      status: 'open',
+      raised_at: clock.now(),
+      raised_by: principal.userId,
+    };
   }
 
   return { sign, withdraw, list };

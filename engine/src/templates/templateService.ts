@@ -145,7 +145,8 @@ export function createTemplateService(deps: {
   clock: Clock;
   identity: IdentityService;
   forms: FormService;
-  processes: Pick<ProcessService, 'deploy'>;
+  /** Deploys a version's process when it becomes effective. */
+  processes: { deploy: ProcessService['deployTemplate'] };
 }) {
   const { knex, clock, identity, forms, processes } = deps;
 

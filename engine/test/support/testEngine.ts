@@ -12,9 +12,14 @@ import {
 } from '../../src/index.ts';
 import { DEMO_USERS, seedDemoUsers } from '../../src/demo.ts';
 
-/** Cheap argon2 in tests: the cost is a setting, and the tests are about behaviour, not cost. */
+/**
+ * Cheap argon2 in tests: the cost is a setting, and the tests are about behaviour, not cost. The
+ * engine's tests deploy and start processes of their own: development mode (template records are
+ * bound to the template lifecycle in it too; the tests of the production refusals turn it off).
+ */
 export const TEST_SETTINGS: DeepPartial<Settings> = {
   argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+  development: true,
 };
 
 export const onServer = (): boolean => Boolean(process.env.DATABASE_URL);

@@ -683,7 +683,7 @@ export const COMPONENTS = {
       status: string,
       raisedAt: instant,
     },
-    'An exception a value raised: out of limits, N/A, entered by hand in place of a device (E7)',
+    'An exception on the record: a value out of limits, N/A, entered by hand in place of a device (E7), or a signature withdrawn (B7)',
   ),
   Manifestation: closed(
     {

@@ -375,6 +375,10 @@ describe('Feature: administration in the browser — users, template lifecycle, 
     await page.waitForSelector('#retry-variables-error:not([hidden])');
     await page.fill('#retry-variables', '{"quantity": 5}');
     await page.click('#retry-dialog [data-action=confirm]');
+    // Correcting variables needs a reason
+    await page.waitForSelector('#retry-reason-error:not([hidden])');
+    await page.fill('#retry-reason', 'Quantity from the batch order');
+    await page.click('#retry-dialog [data-action=confirm]');
     await page.waitForSelector('#incident-outcome.success');
     assert.match(await page.locator('#incident-outcome').innerText(), /goes on.*Small batch/);
     await page.waitForSelector('#incidents-empty');

@@ -41,7 +41,11 @@ function replayRecord(events: AuditEvent[]): Record<string, unknown> | null {
       record.status = 'voided';
       record.version = (record.version as number) + 1;
     } else if (e.type !== 'record.created') {
-      for (const c of changesOf(e)) if (RECORD_PATHS[c.path]) record[RECORD_PATHS[c.path]!] = c.new;
+      for (const c of changesOf(e)) {
+        if (RECORD_PATHS[c.path]) record[RECORD_PATHS[c.path]!] = c.new;
+        // A record moved to another version of its template names the version it now runs.
+        if (c.path === '/template') record.template_version_id = (c.new as { versionId?: string }).versionId;
+      }
     }
   }
   return record;

@@ -172,7 +172,10 @@ describe('Feature: call activities start a process of their own', () => {
     assert.equal(incident?.elementId, 'retain');
     // When it is deployed and the incident retried with the quantity corrected
     await deploy(ctx.engine, quinn, 'call-retain-sample.bpmn');
-    const retried = await ctx.engine.incidents.retry(quinn, incident!.id, { variables: { quantity: 3 } });
+    const retried = await ctx.engine.incidents.retry(quinn, incident!.id, {
+      reason: 'Corrected after the incident',
+      variables: { quantity: 3 },
+    });
     assert.equal(retried.variables.quantity, 3);
     assert.equal(await ctx.engine.jobs.runDue(), 1);
     // Then the called process starts with the corrected value

@@ -141,6 +141,7 @@ describe('Feature: the hard cases of token semantics', () => {
       });
       assert.equal(started.status, 'incident');
       const retried = await ctx.engine.incidents.retry(quinn, started.incidents[0]!.id, {
+        reason: 'Corrected after the incident',
         variables: { containers: ['C1'] },
       });
       assert.deepEqual(

@@ -81,6 +81,7 @@ describe('Feature: inclusive gateways split by conditions and join what can arri
       assert.match(incident!.message, /No outgoing flow matches and there is no default flow/);
       // When the product data is corrected and the incident retried
       const retried = await ctx.engine.incidents.retry(quinn, incident!.id, {
+        reason: 'Corrected after the incident',
         variables: { potencyClaim: 98 },
       });
       // Then the split takes the flow that now holds

@@ -135,6 +135,7 @@ describe('Feature: message events', () => {
       await assert.rejects(correlate('Lab result'), NotFoundError);
       // When the id is entered and the incident retried
       const retried = await ctx.engine.incidents.retry(quinn, started.incidents[0]!.id, {
+        reason: 'Corrected after the incident',
         variables: { sampleId: 'S-6' },
       });
       // Then it waits for S-6, and S-6's result reaches it

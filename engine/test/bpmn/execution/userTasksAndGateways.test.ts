@@ -104,7 +104,10 @@ describe('Feature: user tasks, FEEL script tasks and exclusive gateways', () => 
     const [incident] = await ctx.engine.incidents.list(quinn, started.id);
     assert.match(incident!.message, /No outgoing flow matches/);
     // When QA corrects the quantity and retries, then it goes on
-    const retried = await ctx.engine.incidents.retry(quinn, incident!.id, { variables: { quantity: 5 } });
+    const retried = await ctx.engine.incidents.retry(quinn, incident!.id, {
+      reason: 'Corrected after the incident',
+      variables: { quantity: 5 },
+    });
     assert.equal(retried.status, 'active');
     taskAt(retried, 'small');
     assert.deepEqual(await ctx.engine.incidents.list(quinn, started.id), []);

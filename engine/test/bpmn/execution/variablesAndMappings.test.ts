@@ -122,6 +122,7 @@ describe('Feature: input and output mappings and variable scopes', () => {
     assert.match(incident!.message, /10 \*\* dilutionExponent/);
     // When the exponent is corrected and the incident retried
     const retried = await ctx.engine.incidents.retry(quinn, incident!.id, {
+      reason: 'Corrected after the incident',
       variables: { dilutionExponent: 3 },
     });
     // Then the task opens and the incident is resolved

@@ -1,7 +1,7 @@
 import type { Engine } from '@attest/engine';
 import { listOf, ref } from '../components.ts';
 import { json, ok, operation } from '../operation.ts';
-import { LIMITS, nullableText, object, requiredText, uuid } from '../schema.ts';
+import { LIMITS, nullableText, object, requiredText, text, uuid } from '../schema.ts';
 import { variables, variablesOf } from './processes.ts';
 
 const message = object(
@@ -12,6 +12,7 @@ const message = object(
       'The message reaches a token waiting for this key or for none; null or absent: only a token waiting for none',
     ),
     variables: { ...variables, description: 'Variables the message carries into the instance' },
+    reason: text(LIMITS.reason, 'Why; required when the message reaches the process of a record'),
   },
   ['name'],
 );
@@ -20,6 +21,7 @@ const signal = object(
   {
     name: requiredText(LIMITS.name, 'The name of the bpmn:Signal'),
     variables: { ...variables, description: 'Variables the signal carries into every instance it reaches' },
+    reason: text(LIMITS.reason, 'Why; required when the signal reaches the process of a record'),
   },
   ['name'],
 );
@@ -35,7 +37,8 @@ export function eventOperations(engine: Engine) {
       summary: 'Deliver a message: to the token waiting for it longest, else to a process it starts',
       description:
         'A message nothing waits for and no process starts on is refused with 404: a message is never dropped ' +
-        'silently.',
+        'silently. A message into the process of a record needs the authority to send messages and signals ' +
+        'into records and a reason.',
       access: 'session',
       body: message,
       responses: { 200: json('The instance the message moved or started', ref('CorrelatedMessage')) },
@@ -46,6 +49,7 @@ export function eventOperations(engine: Engine) {
             name: body.name,
             correlationKey: body.correlationKey ?? null,
             variables: variablesOf(body),
+            reason: body.reason,
           }),
         ),
     }),
@@ -55,6 +59,9 @@ export function eventOperations(engine: Engine) {
       path: '/api/signals',
       tag: 'processes',
       summary: 'Broadcast a signal: every token waiting for it moves on, every process it starts starts',
+      description:
+        'A signal that would reach the process of a record needs the authority to send messages and ' +
+        'signals into records and a reason; without them nothing moves.',
       access: 'session',
       body: signal,
       responses: { 200: json('How many instances the signal moved on and started', ref('BroadcastSignal')) },
@@ -64,6 +71,7 @@ export function eventOperations(engine: Engine) {
           await engine.processes.signals.broadcast(principal, {
             name: body.name,
             variables: variablesOf(body),
+            reason: body.reason,
           }),
         ),
     }),

@@ -1,7 +1,7 @@
 import type { Engine } from '@attest/engine';
 import { listOf, ref } from '../components.ts';
 import { created, json, ok, operation } from '../operation.ts';
-import { boolean, LIMITS, object, requiredText, uuid, type Schema } from '../schema.ts';
+import { boolean, LIMITS, object, password, requiredText, text, uuid, type Schema } from '../schema.ts';
 
 /** The largest BPMN file deployed in one request, in characters of XML. */
 export const MOST_XML = 2_000_000;
@@ -69,6 +69,14 @@ const migration = object(
         'the target has it',
     },
     dryRun: boolean('Only report where each element would go and what stands in the way; change nothing'),
+    signature: object(
+      {
+        password: password('The signer’s own password, typed again (B1)'),
+        reason: text(LIMITS.reason, 'Why the record moves to the new version (B3)'),
+      },
+      ['password', 'reason'],
+      'Moving a record: the electronic signature (meaning Approved) of the move; a dry run needs none',
+    ),
   },
   ['targetDefinitionId'],
 );
@@ -84,8 +92,10 @@ export function processOperations(engine: Engine) {
       tag: 'processes',
       summary: 'Deploy a BPMN file: each executable process in it as a new version of its key',
       description:
-        'A model the engine cannot execute as written is refused whole, nothing deployed, with one ' +
-        'error per offending element at `/elements/<id>`. Deploying identical XML again changes nothing.',
+        'Development mode only: in production, processes come from effective template versions (403). ' +
+        'A template’s process is never deployed this way. A model the engine cannot execute as written is ' +
+        'refused whole, nothing deployed, with one error per offending element at `/elements/<id>`. ' +
+        'Deploying identical XML again changes nothing.',
       access: 'session',
       body: deployment,
       bodyLimitKb: DEPLOY_BODY_LIMIT_KB,
@@ -116,6 +126,9 @@ export function processOperations(engine: Engine) {
       path: '/api/processes/{key}/instances',
       tag: 'processes',
       summary: 'Start an instance of the latest version of a process',
+      description:
+        'Development mode only: in production, processes run as records of effective templates ' +
+        '(`POST /api/records`).',
       access: 'session',
       params: processKey,
       body: start,
@@ -163,7 +176,9 @@ export function processOperations(engine: Engine) {
         'Each token moves to the element its element is mapped to, or to the element of the same id. ' +
         'What cannot be carried over is listed in `problems`; without `dryRun` the migration is then ' +
         'refused with one error per element at `/mapping/<id>`, and nothing changes. A migration is ' +
-        'recorded in the instance’s audit trail. Needs the authority to manage templates.',
+        'recorded in the instance’s audit trail. Needs the authority to move records. A record moves only ' +
+        'to the effective version of its own template, signed (password and reason); it is then pinned to ' +
+        'that version. Outside development mode only records move.',
       access: 'session',
       params: instanceId,
       body: migration,
@@ -175,6 +190,7 @@ export function processOperations(engine: Engine) {
             targetDefinitionId: body.targetDefinitionId,
             mapping: body.mapping as Record<string, string> | undefined,
             dryRun: body.dryRun,
+            signature: body.signature,
           }),
         ),
     }),

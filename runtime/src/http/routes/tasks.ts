@@ -8,7 +8,6 @@ import { submission, submissionOf } from './forms.ts';
 
 const byInstance = (what: string) => object({ instanceId: uuid(`Only the ${what} of this instance`) }, []);
 const taskId = object({ id: uuid('Task id') }, ['id']);
-const withVariables = (description: string) => object({ variables: { ...variables, description } }, []);
 const completion = object(
   {
     variables: { ...variables, description: 'For a task without a form: the variables it sets' },
@@ -129,13 +128,28 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
       path: '/api/incidents/{id}/retry',
       tag: 'tasks',
       summary: 'Retry the element an incident holds, after correcting variables if need be',
+      description:
+        'A retry as it is needs the authority to enter values. Correcting variables first needs the ' +
+        'authority to retry incidents with corrected variables and a reason; the audit trail keeps each ' +
+        'variable’s old and new value.',
       access: 'session',
       params: object({ id: uuid('Incident id') }, ['id']),
-      body: withVariables('Corrected variables, set before the element runs again'),
+      body: object(
+        {
+          variables: { ...variables, description: 'Corrected variables, set before the element runs again' },
+          reason: text(LIMITS.reason, 'Why the variables are corrected; required with variables'),
+        },
+        [],
+      ),
       responses: { 200: instance('The instance, waiting where it next stopped') },
       problems: [409],
       handle: async ({ principal, params, body }) =>
-        ok(await engine.incidents.retry(principal, params.id, { variables: variablesOf(body) })),
+        ok(
+          await engine.incidents.retry(principal, params.id, {
+            variables: variablesOf(body),
+            reason: body.reason,
+          }),
+        ),
     }),
   ];
 }

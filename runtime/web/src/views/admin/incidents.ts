@@ -25,8 +25,8 @@ interface Instance {
 
 /**
  * Open incidents: where a process instance cannot go on by itself (a failing service, no matching
- * flow). Someone with the authority to edit records retries the element, correcting variables if
- * need be; the outcome is shown.
+ * flow). Someone with the authority to edit records retries the element; correcting variables
+ * first needs the authority to retry with corrected variables and a reason. The outcome is shown.
  */
 export async function incidentsView(container: HTMLElement, me: Me, outcome?: HTMLElement): Promise<void> {
   const { incidents } = await request<{ incidents: Incident[] }>('GET', '/api/incidents');
@@ -53,6 +53,13 @@ export async function incidentsView(container: HTMLElement, me: Me, outcome?: HT
       variables,
       t('admin.incidents.variablesHint'),
     );
+    const reason = h('input', { type: 'text', maxlength: '1000' });
+    const reasonRow = fieldRow(
+      'retry-reason',
+      t('admin.incidents.reason'),
+      reason,
+      t('admin.incidents.reasonHint'),
+    );
     let result: Instance | null = null;
     const ok = await adminDialog({
       id: 'retry-dialog',
@@ -61,10 +68,12 @@ export async function incidentsView(container: HTMLElement, me: Me, outcome?: HT
         h('p', {}, t('admin.incidents.retryText', { element: incident.elementId })),
         h('p', { class: 'note' }, incident.message),
         variablesRow.row,
+        reasonRow.row,
       ],
       confirm: t('admin.incidents.retry'),
       submit: async () => {
         markField(variablesRow, null);
+        markField(reasonRow, null);
         let corrected: unknown = undefined;
         if (variables.value.trim()) {
           try {
@@ -77,17 +86,25 @@ export async function incidentsView(container: HTMLElement, me: Me, outcome?: HT
             return t('admin.incidents.notAnObject');
           }
         }
+        if (corrected && !reason.value.trim()) {
+          markField(reasonRow, t('admin.incidents.reasonMissing'));
+          return t('admin.incidents.reasonMissing');
+        }
         try {
           result = await request<Instance>(
             'POST',
             `/api/incidents/${incident.id}/retry`,
-            corrected ? { variables: corrected } : {},
+            corrected
+              ? { variables: corrected, ...(reason.value.trim() && { reason: reason.value.trim() }) }
+              : {},
           );
           return null;
         } catch (error) {
           if (error instanceof Problem) {
             const here = error.errors.filter((e) => e.pointer.startsWith('/variables'));
             if (here.length > 0) markField(variablesRow, here.map((e) => e.message).join('; '));
+            const why = error.errors.filter((e) => e.pointer === '/reason');
+            if (why.length > 0) markField(reasonRow, why.map((e) => e.message).join('; '));
           }
           return problemText(error);
         }
