@@ -183,19 +183,39 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
         },
         reason,
       };
-      const at =
-        row.record_type === 'instance'
-          ? (await appendInstanceEvents(trx, row.record_id, eventActor(principal), clock.now(), [draft]))
-              .events[0]!.at
-          : (
-              await appendEvents(
-                trx,
-                clock,
-                { id: row.record_id, type: row.record_type as Subject['type'] },
-                eventActor(principal),
-                [draft],
-              )
-            )[0]!.at;
+      // The flag is an exception of the record's process like any other: raised in its instance's chain.
+      const raised = flag && {
+        type: 'exception.raised',
+        payload: {
+          exceptionId: flag.id,
+          taskId: flag.task_id,
+          pointer: flag.pointer,
+          exceptionType: flag.type,
+          severity: flag.severity,
+          blocking: flag.blocking,
+          message: flag.message,
+          details: flag.details,
+        },
+      };
+      let at: string;
+      if (row.record_type === 'instance') {
+        const drafts = raised ? [draft, raised] : [draft];
+        at = (await appendInstanceEvents(trx, row.record_id, eventActor(principal), clock.now(), drafts))
+          .events[0]!.at;
+      } else {
+        at = (
+          await appendEvents(
+            trx,
+            clock,
+            { id: row.record_id, type: row.record_type as Subject['type'] },
+            eventActor(principal),
+            [draft],
+          )
+        )[0]!.at;
+        if (flag && raised) {
+          await appendInstanceEvents(trx, flag.instance_id, eventActor(principal), new Date(at), [raised]);
+        }
+      }
       if (!(await signatureRepository.withdraw(trx, signatureId, new Date(at), principal.userId, reason))) {
         throw new ConflictError('The signature was withdrawn already');
       }
