@@ -254,7 +254,11 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     }
     const mustChangePassword = row.must_change_password || passwordExpired(row);
     if (mustChangePassword && !options.allowPasswordChange) throw new PasswordChangeRequiredError();
-    await userRepository.touchSession(knex, sessionId, now);
+    // Activity is written at most every tenth of the inactivity limit (a minute at most), not on
+    // every request: a write per read would cost more than the read. An idle session so ends up to
+    // that much early, never late.
+    if (idleMs > Math.min(60_000, (settings.inactivityMinutes * 60_000) / 10))
+      await userRepository.touchSession(knex, sessionId, now);
     const { roles, permissions } = await userRepository.permissionsOf(knex, row.id);
     return {
       userId: row.id,
