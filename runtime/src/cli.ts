@@ -90,10 +90,15 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: no new requests or jobs, finishing the ones in flight');
-    await server.close();
-    await engine.close();
-    logger.info('shut down');
-    process.exit(0);
+    try {
+      await server.close();
+      await engine.close();
+      logger.info('shut down');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutting down failed');
+      process.exit(1);
+    }
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
