@@ -2,6 +2,8 @@ import type { RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Engine } from '@attest/engine';
 
+const SCRAPE_QUERY_TIMEOUT_MS = 3000;
+
 /** How a login ended, from its HTTP status. */
 const LOGIN_OUTCOMES: Record<number, string> = {
   200: 'success',
@@ -79,7 +81,8 @@ export function createMetrics(engine: Engine) {
   }
 
   // One query per scrape for the figures every process shares; a database that does not answer
-  // shows as attest_database_up 0 rather than a failed scrape.
+  // (within a few seconds, well inside Prometheus's scrape timeout) shows as attest_database_up 0
+  // rather than a failed scrape.
   let shared: Promise<Record<string, number> | null> | null = null;
   const readShared = () =>
     (shared ??= knex
@@ -90,6 +93,7 @@ export function createMetrics(engine: Engine) {
            (SELECT count(*) FROM jobs WHERE status = 'failed') AS jobs_failed,
            (SELECT count(*) FROM incidents WHERE resolved_at IS NULL) AS incidents_open`,
       )
+      .timeout(SCRAPE_QUERY_TIMEOUT_MS)
       .then((result: { rows: Record<string, number | string>[] }) =>
         Object.fromEntries(Object.entries(result.rows[0]!).map(([k, v]) => [k, Number(v)])),
       )
