@@ -8,6 +8,7 @@ const benchmarks = new Map<string, () => Promise<Benchmark>>([
   ['audit', async () => (await import('./audit.ts')).runAuditBenchmark],
   ['engine', async () => (await import('./engine.ts')).runEngineBenchmark],
   ['forms', async () => (await import('./forms.ts')).runFormsBenchmark],
+  ['http', async () => (await import('./http.ts')).runHttpBenchmark],
   ['web', async () => (await import('./web.ts')).runWebBenchmark],
 ]);
 

@@ -5,6 +5,7 @@ export * from './settings.ts';
 export {
   openDatabase,
   migrateOwner,
+  schemaStatus,
   RUNTIME_ROLE,
   type Database,
   type DatabaseOptions,

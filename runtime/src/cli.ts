@@ -75,8 +75,11 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     jwtSecret: config.jwtSecret,
     logger,
     trustProxy: config.trustProxy,
+    metricsToken: config.metricsToken,
   });
-  console.log(`Attest is running at ${server.url}  (health: ${server.url}/api/health)`);
+  console.log(
+    `Attest is running at ${server.url}  (health: ${server.url}/api/health, ready: ${server.url}/api/ready)`,
+  );
   console.log(`Database: ${where(config)}`);
   if (config.jwtSecretSource === 'generated for this process') {
     console.log('ATTEST_JWT_SECRET is not set: tokens are valid for this process only.');
@@ -89,10 +92,16 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: no new requests, finishing the ones in flight');
-    await server.close();
-    await engine.close();
-    process.exit(0);
+    logger.info({ signal }, 'shutting down: no new requests or jobs, finishing the ones in flight');
+    try {
+      await server.close();
+      await engine.close();
+      logger.info('shut down');
+      process.exit(0);
+    } catch (error) {
+      logger.error({ err: error }, 'shutting down failed');
+      process.exit(1);
+    }
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));

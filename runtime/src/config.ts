@@ -16,6 +16,8 @@ export interface RuntimeConfig {
   settings: DeepPartial<Settings>;
   logLevel: string;
   trustProxy: TrustProxy | undefined;
+  /** Bearer token Prometheus presents at /api/metrics; unset, the metrics are not served. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +70,9 @@ export function loadConfig(
     jwtSecret = randomBytes(32).toString('hex');
     jwtSecretSource = 'generated for this process';
   }
+  const metricsToken = env.ATTEST_METRICS_TOKEN || undefined;
+  if (metricsToken && metricsToken.length < 32)
+    throw new ConfigError('ATTEST_METRICS_TOKEN must be at least 32 characters long');
   const lockoutThreshold = integer(env, 'ATTEST_LOCKOUT_THRESHOLD', 1, 100);
   const inactivityMinutes = integer(env, 'ATTEST_INACTIVITY_MINUTES', 1, 24 * 60);
   const minLength = integer(env, 'ATTEST_PASSWORD_MIN_LENGTH', 8, 128);
@@ -105,5 +110,6 @@ export function loadConfig(
     },
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: trustProxy(env.ATTEST_TRUST_PROXY),
+    metricsToken,
   };
 }

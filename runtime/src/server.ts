@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Engine } from '@attest/engine';
 import { closeStreams, createApp, type TrustProxy } from './http/app.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createReadiness } from './readiness.ts';
 
 export interface ServerOptions {
   engine: Engine;
@@ -16,11 +18,34 @@ export interface ServerOptions {
   sealIntervalMs?: number;
   /** How often due timers are looked for (default every second). */
   jobIntervalMs?: number;
+  /** Bearer token of `/api/metrics`; unset, the metrics are not served. */
+  metricsToken?: string;
+  /**
+   * How long a shutdown waits for requests in flight and the job running to finish before it
+   * cuts the connections and goes on (default 10 seconds). A job cut short is rolled back whole.
+   */
+  drainTimeoutMs?: number;
 }
+
+/** Work done at shutdown once no request or job runs any more, before the engine closes. */
+export type ShutdownHook = () => Promise<void>;
 
 export interface RunningServer {
   url: string;
-  /** Stops taking connections, lets requests in flight finish, stops sealing and the job worker; the engine stays open. */
+  /** The process's metrics, for parts that report to them (verification, checkpoints). */
+  metrics: Metrics;
+  /**
+   * Registers work for the shutdown (e.g. a signed checkpoint of the audit trail): hooks run in
+   * the order registered, after requests, event streams and jobs have stopped and before the
+   * engine closes; each is bounded by `timeoutMs` (default 10 s), and a failing one is logged
+   * without stopping the others.
+   */
+  onShutdown(name: string, hook: ShutdownHook, options?: { timeoutMs?: number }): void;
+  /**
+   * Shuts down gracefully: reports not ready, takes no more connections or jobs, ends event
+   * streams, lets requests in flight and the running job finish (bounded), then runs the shutdown
+   * hooks. The engine stays open.
+   */
   close(): Promise<void>;
 }
 
@@ -33,8 +58,12 @@ export async function startServer({
   trustProxy,
   sealIntervalMs = 5 * 60_000,
   jobIntervalMs = 1000,
+  metricsToken,
+  drainTimeoutMs = 10_000,
 }: ServerOptions): Promise<RunningServer> {
-  const app = createApp({ engine, jwtSecret, logger, trustProxy });
+  const metrics = createMetrics(engine);
+  const readiness = createReadiness(engine);
+  const app = createApp({ engine, jwtSecret, logger, trustProxy, metrics, readiness, metricsToken });
   const server = createServer(app);
   const inFlight = new Set<ServerResponse>();
   server.on('request', (_req, res: ServerResponse) => {
@@ -49,10 +78,12 @@ export async function startServer({
     });
   });
 
+  const stopping = new AbortController();
   const sealing = periodically(
     sealIntervalMs,
     async () => {
       const event = await engine.audit.seal();
+      metrics.recordSeal(engine.clock.now());
       if (event) logger.info({ seq: event.seq }, 'audit ledger sealed');
     },
     (error) => logger.error({ err: error }, 'sealing the audit ledger failed'),
@@ -60,27 +91,88 @@ export async function startServer({
   const jobs = periodically(
     jobIntervalMs,
     async () => {
-      const ran = await engine.jobs.runDue();
+      const ran = await engine.jobs.runDue(undefined, stopping.signal);
+      metrics.jobsRan(ran);
       if (ran > 0) logger.info({ ran }, 'jobs ran');
     },
-    (error) => logger.error({ err: error }, 'running due jobs failed'),
+    (error) => {
+      metrics.jobRoundFailed();
+      logger.error({ err: error }, 'running due jobs failed');
+    },
   );
+  // A round that runs far longer than any should is a worker that hangs.
+  const stuckMs = Math.max(60_000, 30 * jobIntervalMs);
+  readiness.register('jobs', () => {
+    if (stopping.signal.aborted) return 'the job worker has stopped';
+    const runningMs = jobs.runningForMs();
+    return runningMs > stuckMs
+      ? `the job worker has been in one round for ${Math.round(runningMs / 1000)} s`
+      : null;
+  });
+
+  const hooks: { name: string; hook: ShutdownHook; timeoutMs: number }[] = [];
+  let closing: Promise<void> | null = null;
+
+  async function drainConnections(): Promise<void> {
+    const closed = new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
+    server.closeIdleConnections();
+    // Kept-alive connections of requests in flight close once their response is sent.
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
+    if ((await within(closed, drainTimeoutMs)) === 'timeout') {
+      logger.warn({ requests: inFlight.size }, 'requests still in flight at shutdown: connections cut');
+      server.closeAllConnections();
+      await closed;
+    }
+  }
+
+  async function drainJobs(): Promise<void> {
+    const stopped = Promise.all([sealing.stop(), jobs.stop()]);
+    if ((await within(stopped, drainTimeoutMs)) === 'timeout')
+      logger.warn('a job still runs at shutdown: it is rolled back when the database connection closes');
+  }
+
+  async function shutdown(): Promise<void> {
+    readiness.stopping();
+    stopping.abort();
+    closeStreams(app);
+    await Promise.all([drainConnections(), drainJobs()]);
+    for (const { name, hook, timeoutMs } of hooks) {
+      try {
+        if ((await within(hook(), timeoutMs)) === 'timeout')
+          logger.error({ hook: name, timeoutMs }, 'shutdown hook did not finish in time');
+      } catch (error) {
+        logger.error({ err: error, hook: name }, 'shutdown hook failed');
+      }
+    }
+  }
 
   const { port: actualPort } = server.address() as AddressInfo;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${hostInUrl}:${actualPort}`,
-    async close() {
-      closeStreams(app);
-      await new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-        // Kept-alive connections of requests in flight close once their response is sent.
-        for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-      });
-      await Promise.all([sealing.stop(), jobs.stop()]);
+    metrics,
+    onShutdown(name, hook, options = {}) {
+      hooks.push({ name, hook, timeoutMs: options.timeoutMs ?? 10_000 });
+    },
+    close() {
+      return (closing ??= shutdown());
     },
   };
+}
+
+/** Whether `work` settles within `ms`; its failure is passed on. */
+async function within(work: Promise<unknown>, ms: number): Promise<'done' | 'timeout'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => 'done' as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -89,8 +181,11 @@ export async function startServer({
  */
 function periodically(ms: number, work: () => Promise<void>, onError: (error: unknown) => void) {
   let running: Promise<void> | null = null;
+  let startedAt = 0;
   const timer = setInterval(() => {
-    running ??= work()
+    if (running) return;
+    startedAt = performance.now();
+    running = work()
       .catch(onError)
       .finally(() => {
         running = null;
@@ -98,6 +193,10 @@ function periodically(ms: number, work: () => Promise<void>, onError: (error: un
   }, ms);
   timer.unref();
   return {
+    /** How long the round in flight has run, 0 when none runs. */
+    runningForMs(): number {
+      return running ? performance.now() - startedAt : 0;
+    },
     async stop() {
       clearInterval(timer);
       await running;

@@ -1602,11 +1602,12 @@ export function createProcessService({
    * closed in the same write. A conflict (someone moved the instance meanwhile) leaves the job due
    * for the next round; any other failure is undone and recorded in the same transaction (see
    * recordFailure). Returns how many jobs ran. Handlers run while the job is locked: they should be
-   * quick, and must not call the engine themselves.
+   * quick, and must not call the engine themselves. Once `signal` aborts (the server shuts down), no
+   * further job is taken; the one running finishes.
    */
-  async function runDueJobs(limit = 50): Promise<number> {
+  async function runDueJobs(limit = 50, signal?: AbortSignal): Promise<number> {
     let ran = 0;
-    for (let i = 0; i < limit; i++) {
+    for (let i = 0; i < limit && !signal?.aborted; i++) {
       const outcome = await knex.transaction(async (trx): Promise<'none' | 'ran' | 'conflict' | 'failed'> => {
         const job = await processRepository.lockDueJob(trx, clock.now());
         if (!job) return 'none';

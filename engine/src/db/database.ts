@@ -165,6 +165,16 @@ export async function preparedQuery<Row>(
   }
 }
 
+/** Migrations this code has that the database lacks, and those the database has that this code does not know. */
+export async function schemaStatus(knex: Knex): Promise<{ pending: string[]; unknown: string[] }> {
+  const known = await migrationSource.getMigrations([]);
+  const applied = ((await knex('knex_migrations').select('name')) as { name: string }[]).map((r) => r.name);
+  return {
+    pending: known.filter((name) => !applied.includes(name)),
+    unknown: applied.filter((name) => !known.includes(name)),
+  };
+}
+
 async function ping(knex: Knex): Promise<boolean> {
   try {
     await knex.raw('SELECT 1');

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { preparedQuery } from '../db/database.ts';
 import { isPermission, type Permission, type RoleDefinition } from './permissions.ts';
 
 type Db = Knex | Knex.Transaction;
@@ -189,8 +190,64 @@ export const userRepository = {
     await db('sessions').insert(row);
   },
 
-  findSession: (db: Db, id: string) =>
-    db<SessionRow>('sessions').where({ id }).first() as Promise<SessionRow | undefined>,
+  /**
+   * A session with its user and the user's roles and permissions, in one round trip: read on every
+   * authenticated request. None when the session or its user does not exist.
+   */
+  async sessionWithUser(
+    db: Db,
+    id: string,
+  ): Promise<
+    { session: SessionRow; user: UserRow; roles: string[]; permissions: Set<Permission> } | undefined
+  > {
+    const [row] = await preparedQuery<
+      UserRow & {
+        s_user_id: string;
+        s_created_at: Date;
+        s_last_seen_at: Date;
+        s_ended_at: Date | null;
+        s_end_reason: string | null;
+        role_names: string[];
+        role_permissions: string[];
+      }
+    >(
+      db,
+      'attest_session_with_user',
+      `SELECT u.*, s.user_id AS s_user_id, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at,
+              s.ended_at AS s_ended_at, s.end_reason AS s_end_reason,
+              ARRAY(SELECT r.name FROM user_roles ur JOIN roles r ON r.name = ur.role
+                     WHERE ur.user_id = u.id ORDER BY r.name) AS role_names,
+              ARRAY(SELECT p FROM user_roles ur JOIN roles r ON r.name = ur.role, unnest(r.permissions) p
+                     WHERE ur.user_id = u.id) AS role_permissions
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1`,
+      [id],
+    );
+    if (!row) return undefined;
+    const {
+      s_user_id,
+      s_created_at,
+      s_last_seen_at,
+      s_ended_at,
+      s_end_reason,
+      role_names,
+      role_permissions,
+      ...user
+    } = row;
+    return {
+      session: {
+        id,
+        user_id: s_user_id,
+        created_at: s_created_at,
+        last_seen_at: s_last_seen_at,
+        ended_at: s_ended_at,
+        end_reason: s_end_reason,
+      },
+      user,
+      roles: role_names,
+      permissions: new Set(role_permissions.filter(isPermission)),
+    };
+  },
 
   async touchSession(db: Db, id: string, at: Date): Promise<void> {
     await db('sessions').where({ id }).whereNull('ended_at').update({ last_seen_at: at });

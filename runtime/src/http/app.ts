@@ -2,6 +2,8 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Engine } from '@attest/engine';
 import runtimePackage from '../../package.json' with { type: 'json' };
+import { createMetrics, type Metrics } from '../metrics.ts';
+import { createReadiness, type Readiness } from '../readiness.ts';
 import { authenticator } from './auth.ts';
 import { loginRateLimiter, type LoginRateLimit } from './loginRateLimit.ts';
 import { openApiDocument } from './openapi.ts';
@@ -38,6 +40,12 @@ export interface AppOptions {
   trustProxy?: TrustProxy;
   /** The built web app to serve at `/` (default runtime/web/dist). */
   webDir?: string;
+  /** The process's metrics (default: a registry of the app's own). */
+  metrics?: Metrics;
+  /** What `/api/ready` checks (default: the database and its schema). */
+  readiness?: Readiness;
+  /** Bearer token of `/api/metrics`; unset, the metrics are not served. */
+  metricsToken?: string;
 }
 
 /** Ends the app's open event streams: a server waits for every connection before it closes. */
@@ -55,11 +63,20 @@ export function createApp({
   loginRateLimit,
   trustProxy,
   webDir,
+  metrics = createMetrics(engine),
+  readiness = createReadiness(engine),
+  metricsToken,
 }: AppOptions): Express {
   const tokens = createTokens(jwtSecret, engine.clock);
-  const feed = createTaskFeed(engine);
+  const feed = createTaskFeed(engine, { onAttach: () => metrics.streamOpened() });
   const operations = [
-    ...platformOperations(engine, runtimePackage.version, () => document),
+    ...platformOperations(engine, {
+      version: runtimePackage.version,
+      document: () => document,
+      readiness,
+      metrics,
+      metricsToken,
+    }),
     ...authOperations(engine, tokens),
     ...userOperations(engine),
     ...roleOperations(engine),
@@ -77,6 +94,7 @@ export function createApp({
   // Open event streams end when the server closes (see closeStreams).
   app.locals.feed = feed;
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
+  app.use(metrics.middleware);
   app.use(requestLogger(logger));
   app.use(securityHeaders);
   app.use('/api', (_req, res, next) => {

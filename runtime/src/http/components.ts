@@ -1028,6 +1028,13 @@ export const COMPONENTS = {
     },
     'The service is up',
   ),
+  Readiness: closed(
+    {
+      status: { const: 'ready' },
+      checks: { type: 'array', items: string, description: 'What was checked, each in order' },
+    },
+    'The runtime is ready to serve',
+  ),
 } satisfies Record<string, Schema>;
 
 export type ComponentName = keyof typeof COMPONENTS;

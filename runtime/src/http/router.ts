@@ -63,7 +63,13 @@ export function operationRouter(operations: Operation[], deps: RouterDeps): Rout
   const router = express.Router({ caseSensitive: true });
   const paths = new Map<string, { allowed: Set<string>; refusals: Map<string, string> }>();
   for (const op of operations) {
-    const chain: RequestHandler[] = [];
+    // Metrics and logs name the operation and its route template, never the raw path.
+    const chain: RequestHandler[] = [
+      (_req, res, next) => {
+        res.locals.operation = { id: op.id, path: op.path };
+        next();
+      },
+    ];
     if (op.rateLimited) chain.push(deps.loginLimiter);
     if (op.access !== 'public') chain.push(deps.authenticate(op.access));
     if (op.method !== 'get') chain.push(jsonBody(op.bodyLimitKb));

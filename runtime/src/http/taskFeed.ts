@@ -18,7 +18,7 @@ const WITHDRAWING = ['process.cancelled', 'process.terminated', 'scope.terminate
  * claimed, completed or withdrawn anywhere, by any process sharing the database. The event carries
  * no task data; each screen asks for its own list again, so it sees only what its person may.
  */
-export function createTaskFeed(engine: Engine) {
+export function createTaskFeed(engine: Engine, options: { onAttach?: () => () => void } = {}) {
   const listeners = new Set<Response>();
   let lastId: number | null = null;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -76,6 +76,7 @@ export function createTaskFeed(engine: Engine) {
       res.flushHeaders();
       res.write(`retry: 3000\nevent: ready\ndata: {}\n\n`);
       listeners.add(res);
+      const detached = options.onAttach?.();
       start();
       if (lastId === null && !polling) polling = poll().finally(() => (polling = null));
       const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
@@ -86,6 +87,7 @@ export function createTaskFeed(engine: Engine) {
         clearInterval(keepalive);
         clearTimeout(ageOut);
         listeners.delete(res);
+        detached?.();
         if (listeners.size === 0) stop();
       });
     },

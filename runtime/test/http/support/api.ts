@@ -58,6 +58,7 @@ export async function startTestApi(
     loginRateLimit?: LoginRateLimit;
     logger?: Logger;
     ctx?: TestContext;
+    metricsToken?: string;
   } = {},
 ): Promise<TestApi> {
   const ctx = options.ctx ?? (await startTestEngine(options.settings));
@@ -67,6 +68,7 @@ export async function startTestApi(
     jwtSecret,
     logger: options.logger ?? pino({ level: 'silent' }),
     loginRateLimit: options.loginRateLimit ?? GENEROUS,
+    ...(options.metricsToken !== undefined && { metricsToken: options.metricsToken }),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
