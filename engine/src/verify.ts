@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { eventRepository } from './audit/eventRepository.ts';
 import { processRepository } from './bpmn/processRepository.ts';
 import type { AuditEvent, FieldChange } from './audit/types.ts';
+import type { CheckpointReport, CheckpointService } from './audit/checkpoints.ts';
 import { verifyChains, type ChainBreak } from './audit/verify.ts';
 import { canonicalize } from './canonicalJson.ts';
 import { recordRepository } from './records/recordRepository.ts';
@@ -18,6 +19,8 @@ export interface VerifyReport {
   breaks: ChainBreak[];
   /** Current state that does not match the log (signatures, records). */
   mismatches: { table: string; id: string; problem: string }[];
+  /** The chains and record count checked against the signed checkpoints outside the database; null without a sink. */
+  checkpoints: CheckpointReport | null;
 }
 
 /**
@@ -25,7 +28,10 @@ export interface VerifyReport {
  * follows from: each signature against its signature event, each record against a replay of its
  * events, each process instance against the head of its chain.
  */
-export async function verifyDatabase(knex: Knex, options: { pageSize?: number } = {}): Promise<VerifyReport> {
+export async function verifyDatabase(
+  knex: Knex,
+  options: { pageSize?: number; checkpoints?: CheckpointService | null } = {},
+): Promise<VerifyReport> {
   const started = process.hrtime.bigint();
   const chains = await verifyChains(knex, options.pageSize);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -82,14 +88,17 @@ export async function verifyDatabase(knex: Knex, options: { pageSize?: number } 
     });
   }
 
+  const checkpoints = options.checkpoints ? await options.checkpoints.check(knex) : null;
+
   return {
-    ok: chains.breaks.length === 0 && mismatches.length === 0,
+    ok: chains.breaks.length === 0 && mismatches.length === 0 && !checkpoints?.problems.length,
     events: chains.events,
     records: chains.records,
     seconds,
     eventsPerSecond: seconds > 0 ? Math.round(chains.events / seconds) : chains.events,
     breaks: chains.breaks,
     mismatches,
+    checkpoints,
   };
 }
 
