@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { isTimeZone, type DeepPartial, type Settings } from '@attest/engine';
+import { dirname, join, resolve } from 'node:path';
+import {
+  checkpointKey,
+  generateCheckpointKeyPem,
+  isTimeZone,
+  type CheckpointKey,
+  type DeepPartial,
+  type Settings,
+} from '@attest/engine';
 import type { TrustProxy } from './http/app.ts';
 
 /** Everything the runtime reads from its environment, checked once at start. */
@@ -16,6 +23,17 @@ export interface RuntimeConfig {
   settings: DeepPartial<Settings>;
   logLevel: string;
   trustProxy: TrustProxy | undefined;
+  checkpoint: CheckpointConfig;
+}
+
+/** Signed checkpoints of the audit trail: the key that signs them and the directory they go to. */
+export interface CheckpointConfig {
+  /** The PEM file of the key. */
+  keyFile: string;
+  /** Set in the environment, or the default place (where it is generated on first use). */
+  keySource: 'environment' | 'default';
+  dir: string;
+  intervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -79,6 +97,7 @@ export function loadConfig(
     throw new ConfigError(
       `ATTEST_TIME_ZONE must be an IANA time zone such as Asia/Shanghai, not "${zoneName}"`,
     );
+  const checkpoint = checkpointConfig(env, dataDir, databaseUrl);
   const font = env.ATTEST_PRINTOUT_FONT || null;
   if (font && !existsSync(font))
     throw new ConfigError(`ATTEST_PRINTOUT_FONT names a font file that does not exist: ${font}`);
@@ -101,5 +120,48 @@ export function loadConfig(
     },
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: trustProxy(env.ATTEST_TRUST_PROXY),
+    checkpoint,
   };
+}
+
+/**
+ * Where the checkpoint key and sink are. ATTEST_CHECKPOINT_KEY names an Ed25519 private key
+ * (PKCS#8 PEM), or a public key alone where checkpoints are only verified (an auditor's copy);
+ * unset, it is data/checkpoint-key.pem (embedded database) or ./checkpoint-key.pem (a server). The
+ * sink is ATTEST_CHECKPOINT_DIR, else data/checkpoints or ./checkpoints.
+ */
+function checkpointConfig(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  databaseUrl: string | undefined,
+): CheckpointConfig {
+  const cwd = env.INIT_CWD ?? process.cwd();
+  const home = databaseUrl ? cwd : dataDir;
+  const seconds = integer(env, 'ATTEST_CHECKPOINT_INTERVAL', 10, 24 * 3600) ?? 300;
+  return {
+    keyFile: resolve(cwd, env.ATTEST_CHECKPOINT_KEY || join(home, 'checkpoint-key.pem')),
+    keySource: env.ATTEST_CHECKPOINT_KEY ? 'environment' : 'default',
+    dir: resolve(cwd, env.ATTEST_CHECKPOINT_DIR || join(home, 'checkpoints')),
+    intervalMs: seconds * 1000,
+  };
+}
+
+/**
+ * The checkpoint key, read from its file; at the default place it is generated on first use
+ * (`generated` then says so, for a warning: several runtimes must share one key and one sink).
+ */
+export function loadCheckpointKey(config: CheckpointConfig): { key: CheckpointKey; generated: boolean } {
+  let generated = false;
+  if (!existsSync(config.keyFile)) {
+    if (config.keySource === 'environment')
+      throw new ConfigError(`ATTEST_CHECKPOINT_KEY names a key file that does not exist: ${config.keyFile}`);
+    mkdirSync(dirname(config.keyFile), { recursive: true });
+    writeFileSync(config.keyFile, generateCheckpointKeyPem(), { mode: 0o600, flag: 'wx' });
+    generated = true;
+  }
+  try {
+    return { key: checkpointKey(readFileSync(config.keyFile, 'utf8')), generated };
+  } catch (error) {
+    throw new ConfigError(`${config.keyFile} is not an Ed25519 key in PEM: ${(error as Error).message}`);
+  }
 }

@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Engine } from '@attest/engine';
+import type { Checkpoint, Engine } from '@attest/engine';
 import { closeStreams, createApp, type TrustProxy } from './http/app.ts';
 
 export interface ServerOptions {
@@ -16,12 +16,16 @@ export interface ServerOptions {
   sealIntervalMs?: number;
   /** How often due timers are looked for (default every second). */
   jobIntervalMs?: number;
+  /** How often a signed checkpoint of the audit trail is taken, if anything changed (default 5 minutes). */
+  checkpointIntervalMs?: number;
 }
 
 export interface RunningServer {
   url: string;
-  /** Stops taking connections, lets requests in flight finish, stops sealing and the job worker; the engine stays open. */
+  /** Stops taking connections, lets requests in flight finish, stops sealing and the job worker, takes a last checkpoint; the engine stays open. */
   close(): Promise<void>;
+  /** Signs a checkpoint of the audit trail now, if anything changed since the last; null without a checkpoint sink. */
+  checkpoint(): Promise<Checkpoint | null>;
 }
 
 export async function startServer({
@@ -33,6 +37,7 @@ export async function startServer({
   trustProxy,
   sealIntervalMs = 5 * 60_000,
   jobIntervalMs = 1000,
+  checkpointIntervalMs = 5 * 60_000,
 }: ServerOptions): Promise<RunningServer> {
   const app = createApp({ engine, jwtSecret, logger, trustProxy });
   const server = createServer(app);
@@ -66,6 +71,21 @@ export async function startServer({
     (error) => logger.error({ err: error }, 'running due jobs failed'),
   );
 
+  async function checkpoint(): Promise<Checkpoint | null> {
+    if (!engine.checkpoints) return null;
+    const { checkpoint, written } = await engine.checkpoints.take();
+    if (written)
+      logger.info({ checkpoint: checkpoint.seq, counts: checkpoint.counts }, 'audit checkpoint signed');
+    return checkpoint;
+  }
+  const onCheckpointError = (error: unknown) =>
+    logger.error({ err: error }, 'signing an audit checkpoint failed');
+  const checkpointing = periodically(
+    checkpointIntervalMs,
+    async () => void (await checkpoint()),
+    onCheckpointError,
+  );
+
   const { port: actualPort } = server.address() as AddressInfo;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   return {
@@ -78,8 +98,10 @@ export async function startServer({
         // Kept-alive connections of requests in flight close once their response is sent.
         for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
       });
-      await Promise.all([sealing.stop(), jobs.stop()]);
+      await Promise.all([sealing.stop(), jobs.stop(), checkpointing.stop()]);
+      await checkpoint().catch(onCheckpointError);
     },
+    checkpoint,
   };
 }
 

@@ -10,6 +10,7 @@ import {
 import type { Knex } from 'knex';
 import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import type { Clock } from '../clock.ts';
+import { ConflictError } from '../errors.ts';
 import { CheckpointExistsError, type CheckpointSink } from './checkpointSink.ts';
 import { LEDGER_SUBJECT } from './types.ts';
 
@@ -320,7 +321,7 @@ export interface CheckpointReport {
   problems: CheckpointProblem[];
 }
 
-export class CheckpointRefusedError extends Error {
+export class CheckpointRefusedError extends ConflictError {
   constructor(readonly problems: CheckpointProblem[]) {
     super(
       `no checkpoint taken: the audit trail no longer matches the last checkpoint (${problems[0]!.id}: ${problems[0]!.problem}); run attest verify`,
