@@ -350,7 +350,7 @@ export async function main(argv: string[]): Promise<number> {
       const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
       const manifest = await backup(target, path, () => openEngine(config, false, true));
       console.log(
-        `Backed up the ${where(config)} database to ${path} (${manifest.dump.bytes} bytes, sha256 ${manifest.dump.sha256}); checkpoints up to #${manifest.checkpoint.seq} in ${sidecarOf(path)}`,
+        `Backed up the database (${where(config)}) to ${path} (${manifest.dump.bytes} bytes, sha256 ${manifest.dump.sha256}); checkpoints up to #${manifest.checkpoint.seq} in ${sidecarOf(path)}`,
       );
       return 0;
     }
@@ -367,7 +367,7 @@ export async function main(argv: string[]): Promise<number> {
         directorySink(config.checkpoint.dir),
       );
       console.log(
-        `Restored ${path} (taken ${manifest.createdAt}, checkpoint #${manifest.checkpoint.seq}) into the ${where(config)} database; verifying it:`,
+        `Restored ${path} (taken ${manifest.createdAt}, checkpoint #${manifest.checkpoint.seq}) into the database (${where(config)}); verifying it:`,
       );
       const engine = await openEngine(config, false, true);
       try {

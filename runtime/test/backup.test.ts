@@ -138,7 +138,7 @@ describe('Feature: backup and restore, verified against the checkpoint of the ba
     assert.equal(backedUp.code, 0, backedUp.stderr);
     assert.match(
       backedUp.stdout,
-      /^Backed up the .* to .*attest\.dump \(\d+ bytes, sha256 [0-9a-f]{64}\); checkpoints up to #1 in /,
+      /^Backed up the database \(.*\) to .*attest\.dump \(\d+ bytes, sha256 [0-9a-f]{64}\); checkpoints up to #1 in /,
     );
     assert.ok(readdirSync(`${file}.checkpoints`).includes('manifest.json'));
     assert.match(
@@ -179,5 +179,63 @@ describe('Feature: backup and restore, verified against the checkpoint of the ba
     const again = await attest(['restore', file], restoreEnv);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /not empty|holds a database/);
+  });
+});
+
+describe('Feature: attest checkpoint and attest verify against the checkpoints', () => {
+  let root: string;
+  let env: Record<string, string | undefined>;
+  let options: DatabaseOptions;
+  let drop: () => Promise<void>;
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'attest-verify-'));
+    const db = await target(root, 'data');
+    ({ options, drop } = db);
+    env = { ...db.env, ATTEST_CHECKPOINT_DIR: join(root, 'sink'), INIT_CWD: root };
+  });
+  after(async () => {
+    await drop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('C3: verify exits non-zero naming a chain erased after it was checkpointed, and the checkpoint', async () => {
+    assert.equal((await attest(['migrate'], env)).code, 0);
+    assert.equal((await attest(['seed-demo'], env)).code, 0);
+    const none = await attest(['verify'], env);
+    assert.equal(none.code, 0);
+    assert.match(none.stdout, /No signed checkpoint in directory .*sink yet/);
+    const taken = await attest(['checkpoint'], env);
+    assert.match(
+      taken.stdout,
+      /^Signed checkpoint #1 \(\d+ events in \d+ chains, 0 records, root [0-9a-f]{16}…\)/,
+    );
+    const owner = await openDatabase({ ...options, owner: true, migrate: false });
+    let userId: string;
+    try {
+      userId = (await owner.knex('users').where({ username: 'oscar' }).first('id')).id;
+      await owner.knex.raw('ALTER TABLE events DISABLE TRIGGER events_append_only');
+      await owner.knex.raw('DELETE FROM events WHERE record_id = ?', [userId]);
+      await owner.knex.raw('ALTER TABLE events ENABLE TRIGGER events_append_only');
+    } finally {
+      await owner.close();
+    }
+    const verify = await attest(['verify'], env);
+    assert.equal(verify.code, 1, verify.stdout);
+    assert.match(
+      verify.stdout,
+      /Checked against checkpoint #1 of directory .*sink, signed .* ago\) with key [0-9a-f]{16}/,
+    );
+    assert.ok(
+      verify.stdout.includes(
+        `TAMPERED: chain ${userId}: erased: chain ${userId} is gone; checkpoint #1 recorded seq 1`,
+      ),
+      verify.stdout,
+    );
+    const refused = await attest(['checkpoint'], env);
+    assert.equal(refused.code, 1);
+    assert.match(
+      refused.stderr,
+      /no checkpoint taken: the audit trail no longer matches the last checkpoint/,
+    );
   });
 });
