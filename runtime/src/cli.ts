@@ -45,13 +45,24 @@ const SHIPPED_TEMPLATES = new URL('../../templates/', import.meta.url);
 
 class UsageError extends Error {}
 
-/** The engine on the configured database; with `signed`, it takes and verifies checkpoints too. */
-async function openEngine(config: RuntimeConfig, migrate = true, signed = false): Promise<Engine> {
-  const checkpoints = signed
-    ? { key: loadCheckpointKey(config.checkpoint).key, sink: directorySink(config.checkpoint.dir) }
-    : undefined;
+/**
+ * The engine on the configured database. `sign`: it takes checkpoints (generating the key at its
+ * default place on first use) and verifies against them; `verify`: it verifies against them if
+ * there is a key.
+ */
+async function openEngine(
+  config: RuntimeConfig,
+  migrate = true,
+  checkpoints: 'none' | 'verify' | 'sign' = 'none',
+): Promise<Engine> {
+  const key =
+    checkpoints === 'none' ? null : loadCheckpointKey(config.checkpoint, checkpoints === 'sign').key;
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate });
-  return createEngine({ database, settings: config.settings, ...(checkpoints && { checkpoints }) });
+  return createEngine({
+    database,
+    settings: config.settings,
+    ...(key && { checkpoints: { key, sink: directorySink(config.checkpoint.dir) } }),
+  });
 }
 
 function where(config: RuntimeConfig): string {
@@ -77,7 +88,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const { startServer } = await import('./server.ts');
   const { key, generated } = loadCheckpointKey(config.checkpoint);
-  if (!key.privateKey)
+  if (!key?.privateKey)
     throw new ConfigError('ATTEST_CHECKPOINT_KEY must be a private key to sign checkpoints');
   if (generated && config.databaseUrl) {
     logger.warn(
@@ -85,7 +96,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
       'ATTEST_CHECKPOINT_KEY is not set: generated a checkpoint key here; set ATTEST_CHECKPOINT_KEY and ATTEST_CHECKPOINT_DIR so that every runtime shares one key and one sink, kept away from the database',
     );
   }
-  const engine = await openEngine(config, true, true);
+  const engine = await openEngine(config, true, 'sign');
   if (demo) {
     await seedDemoUsers(engine.identity, { demo: true });
     await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
@@ -321,17 +332,27 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'verify': {
-      const engine = await openEngine(config, false, true);
+      const engine = await openEngine(config, false, 'verify');
       try {
         const report = await engine.verify();
         printReport(report);
+        if (engine.checkpoints) return report.ok ? 0 : 1;
+        const { keyFile, dir } = config.checkpoint;
+        const orphans = (await directorySink(dir).list()).length;
+        if (orphans > 0) {
+          console.log(
+            `CHECKPOINT: ${dir} holds ${orphans} checkpoints but there is no key at ${keyFile} to check them`,
+          );
+          return 1;
+        }
+        console.log(`No checkpoint key at ${keyFile}: nothing was checked against signed checkpoints.`);
         return report.ok ? 0 : 1;
       } finally {
         await engine.close();
       }
     }
     case 'checkpoint': {
-      const engine = await openEngine(config, false, true);
+      const engine = await openEngine(config, false, 'sign');
       try {
         const { checkpoint, written } = await engine.checkpoints!.take();
         const what = written ? 'Signed checkpoint' : 'Nothing changed since checkpoint';
@@ -348,7 +369,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!file) throw new UsageError('backup needs the file to write');
       const target = backupTarget(config);
       const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
-      const manifest = await backup(target, path, () => openEngine(config, false, true));
+      const manifest = await backup(target, path, () => openEngine(config, false, 'sign'));
       console.log(
         `Backed up the database (${where(config)}) to ${path} (${manifest.dump.bytes} bytes, sha256 ${manifest.dump.sha256}); checkpoints up to #${manifest.checkpoint.seq} in ${sidecarOf(path)}`,
       );
@@ -363,13 +384,13 @@ export async function main(argv: string[]): Promise<number> {
         target,
         path,
         values.force,
-        () => openEngine(config, false, true),
+        () => openEngine(config, false, 'sign'),
         directorySink(config.checkpoint.dir),
       );
       console.log(
         `Restored ${path} (taken ${manifest.createdAt}, checkpoint #${manifest.checkpoint.seq}) into the database (${where(config)}); verifying it:`,
       );
-      const engine = await openEngine(config, false, true);
+      const engine = await openEngine(config, false, 'sign');
       try {
         const report = await engine.verify();
         printReport(report);

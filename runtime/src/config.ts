@@ -147,14 +147,19 @@ function checkpointConfig(
 }
 
 /**
- * The checkpoint key, read from its file; at the default place it is generated on first use
- * (`generated` then says so, for a warning: several runtimes must share one key and one sink).
+ * The checkpoint key, read from its file; at the default place it is generated on first use by
+ * what signs (`generated` then says so, for a warning: several runtimes must share one key and
+ * one sink). Without `generate`, a key not there yet is null: nothing was ever signed with it.
  */
-export function loadCheckpointKey(config: CheckpointConfig): { key: CheckpointKey; generated: boolean } {
+export function loadCheckpointKey(
+  config: CheckpointConfig,
+  generate = true,
+): { key: CheckpointKey | null; generated: boolean } {
   let generated = false;
   if (!existsSync(config.keyFile)) {
     if (config.keySource === 'environment')
       throw new ConfigError(`ATTEST_CHECKPOINT_KEY names a key file that does not exist: ${config.keyFile}`);
+    if (!generate) return { key: null, generated };
     mkdirSync(dirname(config.keyFile), { recursive: true });
     writeFileSync(config.keyFile, generateCheckpointKeyPem(), { mode: 0o600, flag: 'wx' });
     generated = true;
