@@ -179,6 +179,12 @@ describe('Feature: backup and restore, verified against the checkpoint of the ba
     const again = await attest(['restore', file], restoreEnv);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /not empty|holds a database/);
+    // With --force it is replaced, and the sink records a second restore to the same checkpoint.
+    const forced = await attest(['restore', file, '--force'], restoreEnv);
+    assert.equal(forced.code, 0, forced.stdout + forced.stderr);
+    assert.match(forced.stdout, /Checked against checkpoint #4 \(the restore of a backup\)/);
+    assert.match(forced.stdout, /OK: every hash chain is intact/);
+    assert.deepEqual(await withEngine(fresh.options, counts), { ...before, events: before.events! + 1 });
   });
 });
 

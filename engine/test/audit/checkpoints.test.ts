@@ -179,6 +179,25 @@ describe('Feature: signed checkpoints of the audit trail, kept outside the datab
     for (const name of checkpointFiles()) assert.equal(statSync(join(sinkDir, name)).mode & 0o222, 0);
   });
 
+  it('C3: two runtimes taking checkpoints at once never write the same number', async () => {
+    await weighing();
+    const other = createEngine({
+      database: ctx.engine.database,
+      clock: ctx.clock,
+      settings: TEST_SETTINGS,
+      checkpoints: { key: checkpointKey(keyPem), sink: directorySink(sinkDir) },
+    });
+    const taken = await Promise.all([engine.checkpoints!.take(), other.checkpoints!.take()]);
+    assert.deepEqual(taken.map((t) => t.written).sort(), [false, true]);
+    assert.deepEqual(
+      taken.map((t) => t.checkpoint.seq),
+      [1, 1],
+    );
+    await engine.records.create(olivia, { kind: 'batch', title: 'Next', content: {} });
+    assert.equal((await other.checkpoints!.take()).checkpoint.seq, 2, 'it reads what the other one wrote');
+    assert.equal((await engine.verify()).ok, true);
+  });
+
   it('C3: an event rewritten, its chain rehashed and the ledger re-sealed is caught: the chains agree, the checkpoint does not', async () => {
     const record = await weighing();
     assert.ok(await engine.audit.seal());
