@@ -5,7 +5,9 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { userInfo } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import pg from 'pg';
+import { filterTar } from './dataDirDump.ts';
 import {
   appendEvents,
   canonicalize,
@@ -13,6 +15,7 @@ import {
   RUNTIME_ROLE,
   systemClock,
   type Checkpoint,
+  type CheckpointKey,
   type Engine,
 } from '@attest/engine';
 
@@ -64,6 +67,22 @@ function keptFiles(dataDir: string, paths: string[]): string[] {
   return paths.filter((p) => !relative(dataDir, p).startsWith('..') && existsSync(p));
 }
 
+/**
+ * What lives in the embedded data folder beside the database, relative to it: never in a backup
+ * (the signing key and the token secret are secrets; the sink is kept on its own) nor replaced by
+ * a restore.
+ */
+function besideTheDatabase(target: BackupTarget): string[] {
+  return [
+    target.keyFile,
+    target.sinkDir,
+    join(target.dataDir, 'jwt-secret'),
+    join(target.dataDir, 'attest.lock'),
+  ]
+    .map((p) => relative(target.dataDir, p))
+    .filter((p) => p !== '' && !p.startsWith('..'));
+}
+
 export interface BackupTarget {
   databaseUrl: string | undefined;
   dataDir: string;
@@ -113,8 +132,10 @@ export async function backup(
       try {
         // Dumping before the instance is ready never settles.
         await pglite.waitReady;
-        const dump = await pglite.dumpDataDir('gzip');
-        await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+        const dump = Buffer.from(await (await pglite.dumpDataDir('none')).arrayBuffer());
+        const beside = besideTheDatabase(target);
+        const dropped = (path: string) => beside.some((b) => path === b || path.startsWith(`${b}/`));
+        await writeFile(partial, gzipSync(filterTar(dump, dropped)));
       } finally {
         await pglite.close();
       }
@@ -199,11 +220,24 @@ export async function restore(
     read(seq: number): Promise<string>;
     write(seq: number, text: string): Promise<void>;
   },
+  key: CheckpointKey | null,
 ): Promise<BackupManifest> {
   const { manifest, checkpoints } = await readBackup(file);
   const kind = target.databaseUrl ? 'postgres' : 'embedded';
   if (manifest.database !== kind) {
     throw new BackupError(`${file} is a backup of an ${manifest.database} database; this one is ${kind}`);
+  }
+  // A backup carries no secret: the key that signed its checkpoints must be here already.
+  const signer = `${manifest.keyId.slice(0, 16)}…`;
+  if (!key) {
+    throw new BackupError(
+      `there is no checkpoint key at ${target.keyFile}; a restore needs the key that signed the backup's checkpoints (${signer})`,
+    );
+  }
+  if (key.keyId !== manifest.keyId) {
+    throw new BackupError(
+      `the checkpoint key at ${target.keyFile} (${key.keyId.slice(0, 16)}…) is not the one that signed the backup's checkpoints (${signer})`,
+    );
   }
   // The sink must tell the same story as the backup up to its checkpoint, or this is another installation's.
   const inSink = new Set(await sink.list());
@@ -234,13 +268,8 @@ export async function restore(
     await restoreEmbedded(target, file, force);
   }
 
-  // An embedded database's folder may hold the sink, and the dump brings it back as it was.
-  const nowInSink = new Set(await sink.list());
   for (const [seq, text] of [...checkpoints].sort(([a], [b]) => a - b)) {
-    if (!nowInSink.has(seq)) await sink.write(seq, text);
-    else if (!sameCheckpoint(text, await sink.read(seq))) {
-      throw new BackupError(`checkpoint #${seq} of the backup differs from the one in the sink`);
-    }
+    if (!inSink.has(seq)) await sink.write(seq, text);
   }
   const engine = await openEngine();
   try {
@@ -271,8 +300,7 @@ export async function restore(
 
 /**
  * Loads PGlite's dump into the data folder. A folder that holds a database is replaced only with
- * `force`; the checkpoint key, the checkpoint sink and the token secret in it stay as they were
- * (the dump carries copies from the time of the backup).
+ * `force`; the checkpoint key, the checkpoint sink and the token secret in it stay as they are.
  */
 async function restoreEmbedded(target: BackupTarget, file: string, force: boolean): Promise<void> {
   const { dataDir } = target;

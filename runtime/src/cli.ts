@@ -386,6 +386,7 @@ export async function main(argv: string[]): Promise<number> {
         values.force,
         () => openEngine(config, false, 'sign'),
         directorySink(config.checkpoint.dir),
+        loadCheckpointKey(config.checkpoint, false).key,
       );
       console.log(
         `Restored ${path} (taken ${manifest.createdAt}, checkpoint #${manifest.checkpoint.seq}) into the database (${where(config)}); verifying it:`,

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import {
   checkpointKey,
   createEngine,
@@ -156,9 +157,19 @@ describe('Feature: backup and restore, verified against the checkpoint of the ba
     const later = await attest(['checkpoint'], env);
     assert.match(later.stdout, /^Signed checkpoint #2 /);
 
+    if (!process.env.DATABASE_URL) {
+      const tar = gunzipSync(readFileSync(file));
+      assert.ok(tar.includes('PG_VERSION') && !tar.includes('jwt-secret'), 'no secret goes into a backup');
+    }
+
     const fresh = await target(root, 'restored');
     drops.push(fresh.drop);
     const restoreEnv = { ...shared, ...fresh.env };
+    const otherKey = join(root, 'other-key.pem');
+    writeFileSync(otherKey, generateCheckpointKeyPem());
+    const wrongKey = await attest(['restore', file], { ...restoreEnv, ATTEST_CHECKPOINT_KEY: otherKey });
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /is not the one that signed the backup's checkpoints/);
     const restored = await attest(['restore', file], restoreEnv);
     assert.equal(restored.code, 0, restored.stdout + restored.stderr);
     assert.match(restored.stdout, /Checked against checkpoint #3 \(the restore of a backup\)/);
