@@ -239,6 +239,11 @@ function printCheckpoints(c: VerifyReport['checkpoints']): void {
       `Checked against checkpoint #${c.latest.seq}${restored} of ${c.sink}, signed ${c.latest.at} (${age(c.latest.ageSeconds)} ago) with key ${c.keyId.slice(0, 16)}; ${c.read} checkpoints read.`,
     );
   }
+  if (c.latest && c.uncovered.events > 0) {
+    console.log(
+      `${c.uncovered.events} events in ${c.uncovered.chains} chains were written after it: the hash chains alone vouch for them until the next checkpoint.`,
+    );
+  }
   for (const s of c.superseded) {
     const which =
       s.from === s.to ? `Checkpoint #${s.from} describes` : `Checkpoints #${s.from} to #${s.to} describe`;

@@ -318,6 +318,8 @@ export interface CheckpointReport {
   } | null;
   /** Checkpoints a restore undid: the data they describe was written after the backup and is gone. */
   superseded: { from: number; to: number; restoredAt: string }[];
+  /** What was written after the latest checkpoint: protected by the hash chains only, until the next one. */
+  uncovered: { chains: number; events: number };
   problems: CheckpointProblem[];
 }
 
@@ -395,13 +397,10 @@ export function createCheckpointService({
             const known = replay.heads.get(id);
             return !known || known.seq !== seq || known.hash !== hash;
           });
-          const inDatabase = new Set(heads.map(([id]) => id));
-          const problems = await compareHeads(trx, [
-            ...changed.flatMap(([id]) =>
-              replay.heads.has(id) ? [[id, replay.heads.get(id)!] as [string, HeadState]] : [],
-            ),
-            ...[...replay.heads].filter(([id]) => !inDatabase.has(id)),
-          ]);
+          // Every chain whose checkpointed head moved or vanished must still hold that head.
+          const now = new Map(heads.map(([id, seq, hash]) => [id, `${seq}:${hash}`]));
+          const moved = [...replay.heads].filter(([id, h]) => now.get(id) !== `${h.seq}:${h.hash}`);
+          const problems = await compareHeads(trx, moved);
           if (problems.length > 0) throw new CheckpointRefusedError(problems);
           const latest = replay.lineage[replay.lineage.length - 1];
           if (changed.length === 0 && latest && !options.force) return { checkpoint: latest, written: false };
@@ -465,6 +464,14 @@ export function createCheckpointService({
       });
     }
     problems.push(...(await compareHeads(db, [...replay.heads])));
+    const uncovered = { chains: 0, events: 0 };
+    for (const [id, seq] of await databaseHeads(db)) {
+      const known = replay.heads.get(id)?.seq ?? 0;
+      if (seq > known) {
+        uncovered.chains += 1;
+        uncovered.events += seq - known;
+      }
+    }
     if (latest) {
       const records = await recordCount(db);
       if (records < latest.counts.records) {
@@ -488,6 +495,7 @@ export function createCheckpointService({
         counts: latest.counts,
       },
       superseded: replay.superseded,
+      uncovered,
       problems,
     };
   }

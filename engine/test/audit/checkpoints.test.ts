@@ -173,6 +173,13 @@ describe('Feature: signed checkpoints of the audit trail, kept outside the datab
     assert.deepEqual(report.checkpoints!.problems, []);
     assert.equal(report.checkpoints!.latest!.seq, 2);
     assert.ok(report.checkpoints!.latest!.ageSeconds >= 119);
+    assert.deepEqual(report.checkpoints!.uncovered, { chains: 0, events: 0 });
+    await engine.records.update(olivia, record.id, {
+      version: 5,
+      changes: [{ path: '/w', value: 10 }],
+      reason: 'r',
+    });
+    assert.deepEqual((await engine.verify()).checkpoints!.uncovered, { chains: 1, events: 1 });
     // Files are read-only, the public key is published beside them.
     assert.deepEqual(checkpointFiles(), ['checkpoint-000000000001.json', 'checkpoint-000000000002.json']);
     assert.ok(readdirSync(sinkDir).some((n) => n.startsWith('checkpoint-key-') && n.endsWith('.pem')));
