@@ -54,7 +54,9 @@ const COUNTED = ['users', 'user_roles', 'records', 'process_instances', 'tasks',
 async function counts(engine: Engine): Promise<Record<string, number>> {
   const result: Record<string, number> = {};
   for (const table of COUNTED) {
-    const { rows } = await engine.database.knex.raw(`SELECT count(*)::int AS n FROM ${table}`);
+    // The ledger grows with each checkpoint and restore; everything else must come back as it was.
+    const where = table === 'events' ? ` WHERE record_type <> 'ledger'` : '';
+    const { rows } = await engine.database.knex.raw(`SELECT count(*)::int AS n FROM ${table}${where}`);
     result[table] = rows[0].n;
   }
   return result;
@@ -179,9 +181,7 @@ describe('Feature: backup and restore, verified against the checkpoint of the ba
     );
     assert.match(restored.stdout, /OK: every hash chain is intact/);
 
-    const after = await withEngine(fresh.options, counts);
-    // The restore itself is one event in the ledger.
-    assert.deepEqual(after, { ...before, events: before.events! + 1 });
+    assert.deepEqual(await withEngine(fresh.options, counts), before);
 
     // Verified again later, the restored database still checks against the backup's checkpoint.
     const verified = await attest(['verify'], restoreEnv);
@@ -195,7 +195,7 @@ describe('Feature: backup and restore, verified against the checkpoint of the ba
     assert.equal(forced.code, 0, forced.stdout + forced.stderr);
     assert.match(forced.stdout, /Checked against checkpoint #4 \(the restore of a backup\)/);
     assert.match(forced.stdout, /OK: every hash chain is intact/);
-    assert.deepEqual(await withEngine(fresh.options, counts), { ...before, events: before.events! + 1 });
+    assert.deepEqual(await withEngine(fresh.options, counts), before);
   });
 });
 

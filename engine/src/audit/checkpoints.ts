@@ -12,7 +12,9 @@ import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError } from '../errors.ts';
 import { CheckpointExistsError, type CheckpointSink } from './checkpointSink.ts';
-import { LEDGER_SUBJECT } from './types.ts';
+import { appendEvents } from './auditTrail.ts';
+import { eventRepository } from './eventRepository.ts';
+import { CHECKPOINT_SUBJECT, LEDGER_SUBJECT, SYSTEM_ACTOR } from './types.ts';
 
 /**
  * Signed checkpoints of the audit trail, kept outside the database. A hash chain proves order and
@@ -237,7 +239,8 @@ const headEntries = (heads: Map<string, HeadState>): HeadEntry[] =>
 
 /** The head of every chain in the database: a skip scan over the (record_id, seq) key, one probe per chain. */
 async function databaseHeads(db: Knex | Knex.Transaction): Promise<HeadEntry[]> {
-  const { rows } = await db.raw<{ rows: { record_id: string; seq: number; hash: string }[] }>(`
+  const { rows } = await db.raw<{ rows: { record_id: string; seq: number; hash: string }[] }>(
+    `
     WITH RECURSIVE chains(record_id) AS (
       (SELECT record_id FROM events ORDER BY record_id LIMIT 1)
       UNION ALL
@@ -246,7 +249,10 @@ async function databaseHeads(db: Knex | Knex.Transaction): Promise<HeadEntry[]> 
     )
     SELECT h.record_id, h.seq, h.hash FROM chains c
       CROSS JOIN LATERAL (SELECT record_id, seq, hash FROM events e
-                           WHERE e.record_id = c.record_id ORDER BY seq DESC LIMIT 1) h`);
+                           WHERE e.record_id = c.record_id ORDER BY seq DESC LIMIT 1) h
+     WHERE h.record_id <> ?`,
+    [CHECKPOINT_SUBJECT.id],
+  );
   return rows.map((r) => [r.record_id, r.seq, r.hash.trim()]);
 }
 
@@ -359,7 +365,9 @@ export function createCheckpointService({
     return cached;
   }
 
+  /** Signs and writes the next checkpoint, then records in the database that it was written. */
   async function write(
+    db: Knex | Knex.Transaction,
     body: Omit<CheckpointBody, 'format' | 'seq' | 'previous' | 'keyId' | 'at'>,
     replay: Replay,
   ) {
@@ -376,6 +384,12 @@ export function createCheckpointService({
     );
     await sink.publishKey(key.keyId, key.publicPem);
     await sink.write(checkpoint.seq, `${canonicalize(checkpoint)}\n`);
+    await appendEvents(db, clock, CHECKPOINT_SUBJECT, SYSTEM_ACTOR, [
+      {
+        type: 'checkpoint.written',
+        payload: { seq: checkpoint.seq, hash: checkpointHash(checkpoint), sink: sink.description },
+      },
+    ]);
     return checkpoint;
   }
 
@@ -405,6 +419,7 @@ export function createCheckpointService({
           const latest = replay.lineage[replay.lineage.length - 1];
           if (changed.length === 0 && latest && !options.force) return { checkpoint: latest, written: false };
           const checkpoint = await write(
+            trx,
             {
               kind: 'checkpoint',
               counts: {
@@ -439,6 +454,7 @@ export function createCheckpointService({
     const heads = new Map<string, HeadState>();
     for (const c of state) applyHeads(heads, c);
     return write(
+      knex,
       {
         kind: 'restored',
         restoredFrom: from,
@@ -461,6 +477,30 @@ export function createCheckpointService({
         id: `#${latest.seq}`,
         seq: latest.seq,
         problem: 'the heads of the checkpoints before it do not add up to its Merkle root',
+      });
+    }
+    // The database remembers the last checkpoint written: a sink cut short shows.
+    const anchored = (await eventRepository.lastOfType(db, CHECKPOINT_SUBJECT.id, 'checkpoint.written'))
+      ?.payload as { seq: number; hash: string } | undefined;
+    if (anchored && anchored.seq > replay.lastSeq) {
+      const from = replay.lastSeq + 1;
+      problems.push({
+        where: 'checkpoint',
+        id: `#${from}`,
+        seq: from,
+        problem: `${from === anchored.seq ? `checkpoint #${from} is` : `checkpoints #${from} to #${anchored.seq} are`} missing from the sink (the database recorded checkpoint #${anchored.seq} as written)`,
+      });
+    } else if (
+      anchored &&
+      replay.lastSeq === anchored.seq &&
+      replay.lastHash !== null &&
+      replay.lastHash !== anchored.hash
+    ) {
+      problems.push({
+        where: 'checkpoint',
+        id: `#${anchored.seq}`,
+        seq: anchored.seq,
+        problem: 'differs from the checkpoint the database recorded writing',
       });
     }
     problems.push(...(await compareHeads(db, [...replay.heads])));

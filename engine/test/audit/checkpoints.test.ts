@@ -301,6 +301,23 @@ describe('Feature: signed checkpoints of the audit trail, kept outside the datab
     );
   });
 
+  it('C3: the newest checkpoint files deleted from the sink are missed by the database that recorded writing them', async () => {
+    const record = await weighing();
+    await engine.checkpoints!.take();
+    await engine.records.update(olivia, record.id, {
+      version: 4,
+      changes: [{ path: '/w', value: 9 }],
+      reason: 'r',
+    });
+    await engine.checkpoints!.take();
+    unlinkSync(join(sinkDir, checkpointFiles()[1]!));
+    const found = (await problems()).find((p) => p.where === 'checkpoint');
+    assert.deepEqual(
+      [found!.id, found!.problem],
+      ['#2', 'checkpoint #2 is missing from the sink (the database recorded checkpoint #2 as written)'],
+    );
+  });
+
   it('C3: a checkpoint file deleted or edited in the middle, or one signed with another key, is reported', async () => {
     const record = await weighing();
     await engine.checkpoints!.take();
