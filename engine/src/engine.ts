@@ -12,11 +12,14 @@ import { createRecordService } from './records/recordService.ts';
 import { resolveSettings, type DeepPartial, type Settings } from './settings.ts';
 import { createSignatureService } from './signatures/signatureService.ts';
 import { verifyDatabase } from './verify.ts';
+import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 
 export interface EngineOptions {
   database: Database;
   settings?: DeepPartial<Settings>;
   clock?: Clock;
+  /** The signing key and the sink of the audit trail's checkpoints; without them none are taken. */
+  checkpoints?: CheckpointOptions;
 }
 
 /** Wires the engine's services around one database; everything the runtime calls goes through it. */
@@ -46,6 +49,9 @@ export function createEngine(options: EngineOptions) {
   Object.assign(hooks, templateRecords.hooks);
   const signatures = createSignatureService({ knex, clock, identity });
   const audit = createAuditService({ knex, clock });
+  const checkpoints = options.checkpoints
+    ? createCheckpointService({ knex, clock, ...options.checkpoints })
+    : null;
   const { dossier } = createDossiers({
     knex,
     clock,
@@ -77,7 +83,8 @@ export function createEngine(options: EngineOptions) {
     tasks,
     incidents,
     jobs,
-    verify: (opts?: { pageSize?: number }) => verifyDatabase(knex, opts),
+    checkpoints,
+    verify: (opts?: { pageSize?: number }) => verifyDatabase(knex, { ...opts, checkpoints }),
     close: () => options.database.close(),
   };
 }

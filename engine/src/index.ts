@@ -14,6 +14,19 @@ export * from './audit/types.ts';
 export { eventHash, GENESIS_HASH } from './audit/eventHash.ts';
 export type { EventFilter } from './audit/eventRepository.ts';
 export type { ChainBreak } from './audit/verify.ts';
+export {
+  checkpointKey,
+  generateCheckpointKeyPem,
+  merkleRoot,
+  CheckpointRefusedError,
+  type Checkpoint,
+  type CheckpointKey,
+  type CheckpointOptions,
+  type CheckpointProblem,
+  type CheckpointReport,
+  type CheckpointService,
+} from './audit/checkpoints.ts';
+export { directorySink, CheckpointExistsError, type CheckpointSink } from './audit/checkpointSink.ts';
 export * from './identity/permissions.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
 export { generateOneTimePassword } from './identity/passwords.ts';

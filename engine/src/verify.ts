@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { processRepository } from './bpmn/processRepository.ts';
 import { checkState, type StateFinding } from './audit/stateChecks.ts';
+import type { CheckpointReport, CheckpointService } from './audit/checkpoints.ts';
 import { verifyChains, type ChainBreak } from './audit/verify.ts';
 
 export interface VerifyReport {
@@ -15,6 +16,8 @@ export interface VerifyReport {
   mismatches: StateFinding[];
   /** Rows the log cannot prove because they were written before their events carried digests. */
   unattested: StateFinding[];
+  /** The chains and record count checked against the signed checkpoints outside the database; null without a sink. */
+  checkpoints: CheckpointReport | null;
 }
 
 /**
@@ -22,7 +25,10 @@ export interface VerifyReport {
  * follows from: every table a GMP decision reads rebuilt from its events or proven by the digests
  * they carry, and each process instance against the head of its chain.
  */
-export async function verifyDatabase(knex: Knex, options: { pageSize?: number } = {}): Promise<VerifyReport> {
+export async function verifyDatabase(
+  knex: Knex,
+  options: { pageSize?: number; checkpoints?: CheckpointService | null } = {},
+): Promise<VerifyReport> {
   const started = process.hrtime.bigint();
   const chains = await verifyChains(knex, options.pageSize);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -36,8 +42,10 @@ export async function verifyDatabase(knex: Knex, options: { pageSize?: number } 
     });
   }
 
+  const checkpoints = options.checkpoints ? await options.checkpoints.check(knex) : null;
+
   return {
-    ok: chains.breaks.length === 0 && mismatches.length === 0,
+    ok: chains.breaks.length === 0 && mismatches.length === 0 && !checkpoints?.problems.length,
     events: chains.events,
     records: chains.records,
     seconds,
@@ -45,5 +53,6 @@ export async function verifyDatabase(knex: Knex, options: { pageSize?: number } 
     breaks: chains.breaks,
     mismatches,
     unattested,
+    checkpoints,
   };
 }

@@ -5,6 +5,7 @@ import pino from 'pino';
 import {
   DEMO_USERS,
   createEngine,
+  directorySink,
   generateOneTimePassword,
   migrateOwner,
   openDatabase,
@@ -13,7 +14,8 @@ import {
   type Engine,
   type VerifyReport,
 } from '@attest/engine';
-import { ConfigError, loadConfig, type RuntimeConfig } from './config.ts';
+import { backup, BackupError, restore, sidecarOf } from './backup.ts';
+import { ConfigError, loadCheckpointKey, loadConfig, type RuntimeConfig } from './config.ts';
 import { seedDemoTemplates } from './demoTemplates.ts';
 
 const USAGE = `Usage: attest <command> [options]
@@ -27,18 +29,40 @@ Commands:
                               create a first administrator with a one-time password
   import <path> --user U      import a template package (a version folder or a .tgz) as a draft, as
                               user U; the password is ATTEST_PASSWORD or typed (not shown)
-  verify                      recompute every audit-trail hash chain and check the state against it
+  verify                      recompute every audit-trail hash chain, check the state against it and
+                              the chains against the signed checkpoints outside the database
+  checkpoint                  sign a checkpoint of the audit trail now (written to the checkpoint sink)
+  backup <file>               sign a checkpoint, then dump the database into <file> and its checkpoints
+                              into <file>.checkpoints/
+  restore <file> [--force]    restore a backup into an empty database (--force: replace this one), then
+                              verify it against the checkpoint of the backup
 
-The database is the PostgreSQL server at DATABASE_URL, or the embedded one in ATTEST_DATA_DIR (./data).`;
+The database is the PostgreSQL server at DATABASE_URL, or the embedded one in ATTEST_DATA_DIR (./data).
+Checkpoints are signed with the Ed25519 key ATTEST_CHECKPOINT_KEY and written to ATTEST_CHECKPOINT_DIR.`;
 
 /** The shipped template packages, templates/<id>/v<version>/ in the repository. */
 const SHIPPED_TEMPLATES = new URL('../../templates/', import.meta.url);
 
 class UsageError extends Error {}
 
-async function openEngine(config: RuntimeConfig, migrate = true): Promise<Engine> {
+/**
+ * The engine on the configured database. `sign`: it takes checkpoints (generating the key at its
+ * default place on first use) and verifies against them; `verify`: it verifies against them if
+ * there is a key.
+ */
+async function openEngine(
+  config: RuntimeConfig,
+  migrate = true,
+  checkpoints: 'none' | 'verify' | 'sign' = 'none',
+): Promise<Engine> {
+  const key =
+    checkpoints === 'none' ? null : loadCheckpointKey(config.checkpoint, checkpoints === 'sign').key;
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate });
-  return createEngine({ database, settings: config.settings });
+  return createEngine({
+    database,
+    settings: config.settings,
+    ...(key && { checkpoints: { key, sink: directorySink(config.checkpoint.dir) } }),
+  });
 }
 
 function where(config: RuntimeConfig): string {
@@ -63,7 +87,16 @@ function printLogins(demo: boolean): void {
 async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
   const logger = pino({ level: config.logLevel });
   const { startServer } = await import('./server.ts');
-  const engine = await openEngine(config);
+  const { key, generated } = loadCheckpointKey(config.checkpoint);
+  if (!key?.privateKey)
+    throw new ConfigError('ATTEST_CHECKPOINT_KEY must be a private key to sign checkpoints');
+  if (generated && config.databaseUrl) {
+    logger.warn(
+      { keyFile: config.checkpoint.keyFile, sink: config.checkpoint.dir },
+      'ATTEST_CHECKPOINT_KEY is not set: generated a checkpoint key here; set ATTEST_CHECKPOINT_KEY and ATTEST_CHECKPOINT_DIR so that every runtime shares one key and one sink, kept away from the database',
+    );
+  }
+  const engine = await openEngine(config, true, 'sign');
   if (demo) {
     await seedDemoUsers(engine.identity, { demo: true });
     await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
@@ -76,11 +109,15 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     logger,
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
+    checkpointIntervalMs: config.checkpoint.intervalMs,
   });
   console.log(
     `Attest is running at ${server.url}  (health: ${server.url}/api/health, ready: ${server.url}/api/ready)`,
   );
   console.log(`Database: ${where(config)}`);
+  console.log(
+    `Audit checkpoints: every ${config.checkpoint.intervalMs / 1000} s into ${config.checkpoint.dir}, key ${config.checkpoint.keyFile}`,
+  );
   if (config.jwtSecretSource === 'generated for this process') {
     console.log('ATTEST_JWT_SECRET is not set: tokens are valid for this process only.');
   }
@@ -178,6 +215,7 @@ function printReport(report: VerifyReport): void {
   );
   // Rows written before their events carried digests: the trail cannot prove them either way.
   for (const u of report.unattested) console.log(`NOT ATTESTED: ${u.table} ${u.id}: ${u.problem}`);
+  printCheckpoints(report.checkpoints);
   if (report.ok) {
     console.log('OK: every hash chain is intact and the current state matches the audit trail.');
     return;
@@ -188,6 +226,43 @@ function printReport(report: VerifyReport): void {
   for (const b of report.breaks.slice(1))
     console.log(`  also: ${b.recordType} ${b.recordId} at seq ${b.seq}: ${b.problem}`);
   for (const m of report.mismatches) console.log(`MISMATCH: ${m.table} ${m.id}: ${m.problem}`);
+  for (const p of report.checkpoints?.problems ?? []) {
+    console.log(
+      p.where === 'checkpoint'
+        ? `CHECKPOINT ${p.id}: ${p.problem}`
+        : `TAMPERED: ${p.where} ${p.id}: ${p.problem}`,
+    );
+  }
+}
+
+function age(seconds: number): string {
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return seconds < 172_800 ? `${Math.round(seconds / 3600)} h` : `${Math.round(seconds / 86_400)} days`;
+}
+
+function printCheckpoints(c: VerifyReport['checkpoints']): void {
+  if (!c) return;
+  if (!c.latest) {
+    console.log(
+      `No signed checkpoint in ${c.sink} yet: take one with "attest checkpoint" (the runtime takes them on its own).`,
+    );
+  } else {
+    const restored = c.latest.kind === 'restored' ? ' (the restore of a backup)' : '';
+    console.log(
+      `Checked against checkpoint #${c.latest.seq}${restored} of ${c.sink}, signed ${c.latest.at} (${age(c.latest.ageSeconds)} ago) with key ${c.keyId.slice(0, 16)}; ${c.read} checkpoints read.`,
+    );
+  }
+  if (c.latest && c.uncovered.events > 0) {
+    console.log(
+      `${c.uncovered.events} events in ${c.uncovered.chains} chains were written after it: the hash chains alone vouch for them until the next checkpoint.`,
+    );
+  }
+  for (const s of c.superseded) {
+    const which =
+      s.from === s.to ? `Checkpoint #${s.from} describes` : `Checkpoints #${s.from} to #${s.to} describe`;
+    console.log(`${which} data written after the backup restored at ${s.restoredAt}: that data is gone.`);
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -200,6 +275,7 @@ export async function main(argv: string[]): Promise<number> {
       username: { type: 'string' },
       name: { type: 'string' },
       user: { type: 'string' },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -208,7 +284,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const positional = command === 'import' ? 1 : 0;
+  const positional = ['import', 'backup', 'restore'].includes(command) ? 1 : 0;
   if (rest.length > positional) throw new UsageError(`unexpected argument "${rest[positional]}"`);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
@@ -275,7 +351,66 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'verify': {
-      const engine = await openEngine(config, false);
+      const engine = await openEngine(config, false, 'verify');
+      try {
+        const report = await engine.verify();
+        printReport(report);
+        if (engine.checkpoints) return report.ok ? 0 : 1;
+        const { keyFile, dir } = config.checkpoint;
+        const orphans = (await directorySink(dir).list()).length;
+        if (orphans > 0) {
+          console.log(
+            `CHECKPOINT: ${dir} holds ${orphans} checkpoints but there is no key at ${keyFile} to check them`,
+          );
+          return 1;
+        }
+        console.log(`No checkpoint key at ${keyFile}: nothing was checked against signed checkpoints.`);
+        return report.ok ? 0 : 1;
+      } finally {
+        await engine.close();
+      }
+    }
+    case 'checkpoint': {
+      const engine = await openEngine(config, false, 'sign');
+      try {
+        const { checkpoint, written } = await engine.checkpoints!.take();
+        const what = written ? 'Signed checkpoint' : 'Nothing changed since checkpoint';
+        console.log(
+          `${what} #${checkpoint.seq} (${checkpoint.counts.events} events in ${checkpoint.counts.chains} chains, ${checkpoint.counts.records} records, root ${checkpoint.root.slice(0, 16)}…) in ${config.checkpoint.dir}`,
+        );
+      } finally {
+        await engine.close();
+      }
+      return 0;
+    }
+    case 'backup': {
+      const [file] = rest;
+      if (!file) throw new UsageError('backup needs the file to write');
+      const target = backupTarget(config);
+      const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
+      const manifest = await backup(target, path, () => openEngine(config, false, 'sign'));
+      console.log(
+        `Backed up the database (${where(config)}) to ${path} (${manifest.dump.bytes} bytes, sha256 ${manifest.dump.sha256}); checkpoints up to #${manifest.checkpoint.seq} in ${sidecarOf(path)}`,
+      );
+      return 0;
+    }
+    case 'restore': {
+      const [file] = rest;
+      if (!file) throw new UsageError('restore needs the backup file');
+      const path = resolve(process.env.INIT_CWD ?? process.cwd(), file);
+      const target = backupTarget(config);
+      const manifest = await restore(
+        target,
+        path,
+        values.force,
+        () => openEngine(config, false, 'sign'),
+        directorySink(config.checkpoint.dir),
+        loadCheckpointKey(config.checkpoint, false).key,
+      );
+      console.log(
+        `Restored ${path} (taken ${manifest.createdAt}, checkpoint #${manifest.checkpoint.seq}) into the database (${where(config)}); verifying it:`,
+      );
+      const engine = await openEngine(config, false, 'sign');
       try {
         const report = await engine.verify();
         printReport(report);
@@ -289,9 +424,18 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+function backupTarget(config: RuntimeConfig) {
+  return {
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    keyFile: config.checkpoint.keyFile,
+    sinkDir: config.checkpoint.dir,
+  };
+}
+
 function oneLine(error: unknown): string {
   if (error instanceof UsageError) return `${error.message} (see attest --help)`;
-  if (error instanceof ConfigError) return error.message;
+  if (error instanceof ConfigError || error instanceof BackupError) return error.message;
   const e = error as { code?: string; message?: string };
   if (e.code === '42P01') return 'the database has no Attest schema yet; run "attest migrate" first';
   if (e.code === 'ECONNREFUSED') return `cannot reach the database server (${e.message})`;

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { isTimeZone, type DeepPartial, type Settings } from '@attest/engine';
+import { dirname, join, resolve } from 'node:path';
+import {
+  checkpointKey,
+  generateCheckpointKeyPem,
+  isTimeZone,
+  type CheckpointKey,
+  type DeepPartial,
+  type Settings,
+} from '@attest/engine';
 import type { TrustProxy } from './http/app.ts';
 
 /** Everything the runtime reads from its environment, checked once at start. */
@@ -18,6 +25,17 @@ export interface RuntimeConfig {
   trustProxy: TrustProxy | undefined;
   /** Bearer token Prometheus presents at /api/metrics; unset, the metrics are not served. */
   metricsToken: string | undefined;
+  checkpoint: CheckpointConfig;
+}
+
+/** Signed checkpoints of the audit trail: the key that signs them and the directory they go to. */
+export interface CheckpointConfig {
+  /** The PEM file of the key. */
+  keyFile: string;
+  /** Set in the environment, or the default place (where it is generated on first use). */
+  keySource: 'environment' | 'default';
+  dir: string;
+  intervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -87,6 +105,7 @@ export function loadConfig(
   const development = env.ATTEST_DEVELOPMENT || 'false';
   if (development !== 'true' && development !== 'false')
     throw new ConfigError(`ATTEST_DEVELOPMENT must be true or false, not "${development}"`);
+  const checkpoint = checkpointConfig(env, dataDir, databaseUrl);
   const font = env.ATTEST_PRINTOUT_FONT || null;
   if (font && !existsSync(font))
     throw new ConfigError(`ATTEST_PRINTOUT_FONT names a font file that does not exist: ${font}`);
@@ -111,5 +130,53 @@ export function loadConfig(
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: trustProxy(env.ATTEST_TRUST_PROXY),
     metricsToken,
+    checkpoint,
   };
+}
+
+/**
+ * Where the checkpoint key and sink are. ATTEST_CHECKPOINT_KEY names an Ed25519 private key
+ * (PKCS#8 PEM), or a public key alone where checkpoints are only verified (an auditor's copy);
+ * unset, it is data/checkpoint-key.pem (embedded database) or ./checkpoint-key.pem (a server). The
+ * sink is ATTEST_CHECKPOINT_DIR, else data/checkpoints or ./checkpoints.
+ */
+function checkpointConfig(
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  databaseUrl: string | undefined,
+): CheckpointConfig {
+  const cwd = env.INIT_CWD ?? process.cwd();
+  const home = databaseUrl ? cwd : dataDir;
+  const seconds = integer(env, 'ATTEST_CHECKPOINT_INTERVAL', 10, 24 * 3600) ?? 300;
+  return {
+    keyFile: resolve(cwd, env.ATTEST_CHECKPOINT_KEY || join(home, 'checkpoint-key.pem')),
+    keySource: env.ATTEST_CHECKPOINT_KEY ? 'environment' : 'default',
+    dir: resolve(cwd, env.ATTEST_CHECKPOINT_DIR || join(home, 'checkpoints')),
+    intervalMs: seconds * 1000,
+  };
+}
+
+/**
+ * The checkpoint key, read from its file; at the default place it is generated on first use by
+ * what signs (`generated` then says so, for a warning: several runtimes must share one key and
+ * one sink). Without `generate`, a key not there yet is null: nothing was ever signed with it.
+ */
+export function loadCheckpointKey(
+  config: CheckpointConfig,
+  generate = true,
+): { key: CheckpointKey | null; generated: boolean } {
+  let generated = false;
+  if (!existsSync(config.keyFile)) {
+    if (config.keySource === 'environment')
+      throw new ConfigError(`ATTEST_CHECKPOINT_KEY names a key file that does not exist: ${config.keyFile}`);
+    if (!generate) return { key: null, generated };
+    mkdirSync(dirname(config.keyFile), { recursive: true });
+    writeFileSync(config.keyFile, generateCheckpointKeyPem(), { mode: 0o600, flag: 'wx' });
+    generated = true;
+  }
+  try {
+    return { key: checkpointKey(readFileSync(config.keyFile, 'utf8')), generated };
+  } catch (error) {
+    throw new ConfigError(`${config.keyFile} is not an Ed25519 key in PEM: ${(error as Error).message}`);
+  }
 }

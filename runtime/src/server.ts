@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Engine } from '@attest/engine';
+import type { Checkpoint, Engine } from '@attest/engine';
 import { closeStreams, createApp, type TrustProxy } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createReadiness } from './readiness.ts';
@@ -25,6 +25,8 @@ export interface ServerOptions {
    * cuts the connections and goes on (default 10 seconds). A job cut short is rolled back whole.
    */
   drainTimeoutMs?: number;
+  /** How often a signed checkpoint of the audit trail is taken, if anything changed (default 5 minutes). */
+  checkpointIntervalMs?: number;
 }
 
 /** Work done at shutdown once no request or job runs any more, before the engine closes. */
@@ -47,6 +49,8 @@ export interface RunningServer {
    * hooks. The engine stays open.
    */
   close(): Promise<void>;
+  /** Signs a checkpoint of the audit trail now, if anything changed since the last; null without a checkpoint sink. */
+  checkpoint(): Promise<Checkpoint | null>;
 }
 
 export async function startServer({
@@ -60,6 +64,7 @@ export async function startServer({
   jobIntervalMs = 1000,
   metricsToken,
   drainTimeoutMs = 10_000,
+  checkpointIntervalMs = 5 * 60_000,
 }: ServerOptions): Promise<RunningServer> {
   const metrics = createMetrics(engine);
   const readiness = createReadiness(engine);
@@ -128,7 +133,7 @@ export async function startServer({
   }
 
   async function drainJobs(): Promise<void> {
-    const stopped = Promise.all([sealing.stop(), jobs.stop()]);
+    const stopped = Promise.all([sealing.stop(), jobs.stop(), checkpointing.stop()]);
     if ((await within(stopped, drainTimeoutMs)) === 'timeout')
       logger.warn('a job still runs at shutdown: it is rolled back when the database connection closes');
   }
@@ -148,6 +153,24 @@ export async function startServer({
     }
   }
 
+  async function checkpoint(): Promise<Checkpoint | null> {
+    if (!engine.checkpoints) return null;
+    const { checkpoint, written } = await engine.checkpoints.take();
+    if (written)
+      logger.info({ checkpoint: checkpoint.seq, counts: checkpoint.counts }, 'audit checkpoint signed');
+    metrics.recordCheckpoint(new Date(checkpoint.at));
+    return checkpoint;
+  }
+  const onCheckpointError = (error: unknown) =>
+    logger.error({ err: error }, 'signing an audit checkpoint failed');
+  const checkpointing = periodically(
+    checkpointIntervalMs,
+    async () => void (await checkpoint()),
+    onCheckpointError,
+  );
+  // The last checkpoint covers everything written before the shutdown.
+  hooks.push({ name: 'checkpoint', hook: async () => void (await checkpoint()), timeoutMs: 30_000 });
+
   const { port: actualPort } = server.address() as AddressInfo;
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
   return {
@@ -159,6 +182,7 @@ export async function startServer({
     close() {
       return (closing ??= shutdown());
     },
+    checkpoint,
   };
 }
 

@@ -51,3 +51,8 @@ export interface AuditEvent {
 export const SECURITY_SUBJECT: Subject = { id: '00000000-0000-4000-8000-000000000001', type: 'security' };
 /** The global ledger whose seal events chain the heads of all records. */
 export const LEDGER_SUBJECT: Subject = { id: '00000000-0000-4000-8000-000000000000', type: 'ledger' };
+/**
+ * Where the database records each checkpoint written to the sink outside it, so a sink cut short
+ * is seen; its own events are not checkpointed (that would never settle).
+ */
+export const CHECKPOINT_SUBJECT: Subject = { id: '00000000-0000-4000-8000-000000000002', type: 'ledger' };

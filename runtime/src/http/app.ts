@@ -13,6 +13,7 @@ import { operationRouter } from './router.ts';
 import { authOperations } from './routes/auth.ts';
 import { designerOperations } from './routes/designer.ts';
 import { eventOperations } from './routes/events.ts';
+import { auditOperations } from './routes/audit.ts';
 import { platformOperations } from './routes/platform.ts';
 import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
@@ -87,6 +88,7 @@ export function createApp({
     ...templateOperations(engine),
     ...designerOperations(engine),
     ...eventOperations(engine),
+    ...auditOperations(engine),
   ];
   const document = openApiDocument(operations, runtimePackage.version);
 

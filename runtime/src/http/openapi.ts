@@ -136,6 +136,7 @@ export function openApiDocument(operations: Operation[], version: string) {
         description:
           'What the designer asks before saving: models and forms checked, sample values previewed (D1, G1)',
       },
+      { name: 'audit', description: 'Signed checkpoints of the audit trail, kept outside the database (C3)' },
       { name: 'platform', description: 'Health and this document' },
     ],
     security: [{ bearer: [] }],

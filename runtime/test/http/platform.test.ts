@@ -74,6 +74,7 @@ describe('Feature: the platform around the API', () => {
     );
     assert.deepEqual(operations.sort(), [
       'DELETE /api/users/{id}',
+      'GET /api/audit/checkpoint-key',
       'GET /api/auth/me',
       'GET /api/batches/{batch}/deviations',
       'GET /api/forms',
@@ -108,6 +109,7 @@ describe('Feature: the platform around the API', () => {
       'GET /api/users',
       'GET /api/users/{id}',
       'GET /api/users/{id}/audit',
+      'POST /api/audit/checkpoints',
       'POST /api/auth/login',
       'POST /api/auth/logout',
       'POST /api/auth/password',
