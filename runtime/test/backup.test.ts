@@ -116,12 +116,12 @@ describe('Feature: backup and restore, verified against the checkpoint of the ba
     await engine.templates.approve(petra, 'deviation', '1.0.0', { password: demoPassword('petra') });
     await engine.templates.makeEffective(quinn, 'deviation', '1.0.0');
     const record = await engine.records.start(olivia, { template: 'deviation', title: 'Cold room at 9 °C' });
+    await engine.signatures.sign(quinn, record.id, { meaning: 'Reviewed', password: demoPassword('quinn') });
     const [task] = await engine.tasks.list(olivia, { instanceId: record.instanceId! });
     await engine.tasks.complete(olivia, task!.id, {
       data: { title: 'Cold room at 9 °C', temperature: 9, notes: 'Door left open' },
       signature: { password: demoPassword('olivia') },
     });
-    await engine.signatures.sign(quinn, record.id, { meaning: 'Reviewed', password: demoPassword('quinn') });
     return record;
   }
 
