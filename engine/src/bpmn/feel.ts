@@ -1,4 +1,5 @@
 import { evaluate, isFunction, isRange } from 'feelin';
+import { isForbiddenKey } from '../forbiddenKeys.ts';
 import { compileFast, Fallback, type Compiled } from './feelFast.ts';
 
 /** An expression that failed at run time: becomes an incident on the instance, never a crash. */
@@ -66,7 +67,13 @@ function toJson(value: unknown, expression: string): Json {
     // Dates, times and durations are stored as their ISO 8601 text.
     if ('iso' in temporal && typeof temporal.iso === 'string') return temporal.iso;
     if (value.constructor !== Object) return temporal.toString();
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v, expression)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => {
+        if (isForbiddenKey(k))
+          throw new ExpressionError(`The expression "${expression}" gave the key "${k}"`);
+        return [k, toJson(v, expression)];
+      }),
+    );
   }
   throw new ExpressionError(`The expression "${expression}" gave a value that cannot be stored`);
 }
