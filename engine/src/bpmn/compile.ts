@@ -2,6 +2,7 @@ import { BpmnModdle, type ModdleElement, type ParseWarning } from 'bpmn-moddle';
 import descriptor from './attest-moddle.json' with { type: 'json' };
 import { isForbiddenKey } from '../forbiddenKeys.ts';
 import { feelSyntaxError, feelText } from './feelCheck.ts';
+import { feelLimitProblem } from './feelLimits.ts';
 import type {
   EventTrigger,
   FlowNode,
@@ -1082,10 +1083,13 @@ class ProcessCompiler {
 
   private checkFeel(element: ModdleElement, what: string, expression: string): void {
     const error = feelSyntaxError(expression);
+    const shown = expression.length > 60 ? `${expression.slice(0, 59)}…` : expression;
     if (error) {
-      const shown = expression.length > 60 ? `${expression.slice(0, 59)}…` : expression;
       this.report(element, 'feel', `${what} "${shown}" is not valid FEEL: ${error.message}`);
+      return;
     }
+    const limit = feelLimitProblem(expression);
+    if (limit) this.report(element, 'feel', `${what} "${shown}" exceeds the FEEL limits: ${limit}`);
   }
 
   /** A link throw event goes on at the one catch event of its name beside it. */

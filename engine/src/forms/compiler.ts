@@ -1,4 +1,5 @@
 import { feelSyntaxError, feelText } from '../bpmn/feelCheck.ts';
+import { feelLimitProblem } from '../bpmn/feelLimits.ts';
 import { InputError, type FieldError } from '../errors.ts';
 import { FORBIDDEN_KEYS, findForbiddenKey, isForbiddenKey } from '../forbiddenKeys.ts';
 import { INSTRUCTION_TAGS, sanitizeInstruction } from './sanitize.ts';
@@ -599,7 +600,9 @@ class Compiler {
 
   private feel(at: string, name: string, what: string, text: string, keep: (text: string) => void): void {
     const problem = feelSyntaxError(text);
+    const limit = problem ? null : feelLimitProblem(text);
     if (problem) this.refuse(at, name, `${what} is not valid FEEL: ${problem.message}`, 'feel');
+    else if (limit) this.refuse(at, name, `${what} exceeds the FEEL limits: ${limit}`, 'feel');
     else keep(text);
   }
 
