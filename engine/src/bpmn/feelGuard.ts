@@ -16,14 +16,18 @@ class Meter {
   /** What one iteration costs: feelin copies every name in scope for each element. */
   constructor(readonly perElement: number) {}
 
+  /** The limit exceeded, kept: feelin turns some failures (inside sort's ordering) into null and goes on. */
+  exceeded: FeelLimitError | null = null;
+
   step(count: number): void {
     this.steps += count;
-    if (this.steps > FEEL_LIMITS.steps) {
-      throw new FeelLimitError(`it takes more than ${FEEL_LIMITS.steps} steps`);
+    if (!this.exceeded && this.steps > FEEL_LIMITS.steps) {
+      this.exceeded = new FeelLimitError(`it takes more than ${FEEL_LIMITS.steps} steps`);
     }
-    if (performance.now() > this.deadline) {
-      throw new FeelLimitError(`it runs longer than ${FEEL_LIMITS.milliseconds} ms`);
+    if (!this.exceeded && performance.now() > this.deadline) {
+      this.exceeded = new FeelLimitError(`it runs longer than ${FEEL_LIMITS.milliseconds} ms`);
     }
+    if (this.exceeded) throw this.exceeded;
   }
 }
 
@@ -301,9 +305,12 @@ export function evaluateBounded(expression: string, variables: Record<string, un
   const form = guardedExpression(expression);
   if (form instanceof FeelLimitError) throw form;
   const context = { ...variables, ...form.guards };
-  meter = new Meter(1 + Object.keys(context).length / 100);
+  const spent = new Meter(1 + Object.keys(context).length / 100);
+  meter = spent;
   try {
-    return evaluate(form.text, context).value;
+    const { value } = evaluate(form.text, context);
+    if (spent.exceeded) throw spent.exceeded;
+    return value;
   } finally {
     meter = null;
   }
