@@ -1,5 +1,5 @@
 import { feelSyntaxError, feelText } from '../../../engine/src/bpmn/feelCheck.ts';
-import { feelLimitProblem } from '../../../engine/src/bpmn/feelLimits.ts';
+import { FEEL_LIMITS, feelLimitProblem } from '../../../engine/src/bpmn/feelLimits.ts';
 
 export { feelText };
 
@@ -11,7 +11,9 @@ export { feelText };
 export function feelFieldError(value: string | undefined): string | null {
   const expression = feelText(value ?? '');
   if (expression === '') return null;
-  const problem = feelSyntaxError(expression);
+  // Length first: a text too long to accept is not worth parsing as the person types.
+  const tooLong = expression.length > FEEL_LIMITS.characters;
+  const problem = tooLong ? null : feelSyntaxError(expression);
   if (problem) return `Not valid FEEL: ${problem.message}`;
   const limit = feelLimitProblem(expression);
   return limit && `Exceeds the FEEL limits: ${limit}`;
