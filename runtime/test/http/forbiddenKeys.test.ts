@@ -44,7 +44,7 @@ describe('Feature: names that reach prototypes are refused with nothing stored',
     assert.equal((await api.request('GET', '/api/forms/good', { token: olivia })).status, 200);
   });
 
-  it('refuses forbidden keys at any depth of a JSON body: form definitions, form data, variables', async () => {
+  it('refuses forbidden keys at any depth of a JSON body: form definitions, form data, value paths, variables', async () => {
     const nested = `{"key":"nested","definition":{"components":[{"type":"textfield","key":"a","label":"A","input":true,"attest":{"__proto__":{"polluted":true}}}]}}`;
     const rawForm = `{"key":"nested","definition":{"components":[{"type":"textfield","key":"a","label":"A","input":true,"properties":{"constructor":{"prototype":{"polluted":true}}}}]}}`;
     for (const raw of [nested, rawForm]) {
@@ -65,6 +65,14 @@ describe('Feature: names that reach prototypes are refused with nothing stored',
       raw: '{"template":"deviation","title":"Spill","variables":{"prototype":{"x":1}}}',
     });
     assertProblem(started, 400, 'input');
+    const task = '00000000-0000-4000-8000-00000000beef';
+    for (const body of [
+      { data: {}, sources: { '/__proto__/isAdmin': { source: 'manual' } } },
+      { data: {}, na: { '/items/0/constructor': 'Not used' } },
+    ]) {
+      const saved = await api.request('PUT', `/api/tasks/${task}/values`, { token: olivia, body });
+      assertProblem(saved, 400, 'input');
+    }
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     const forms = (await api.request('GET', '/api/forms', { token: olivia })).body.forms;
     assert.deepEqual(
