@@ -27,11 +27,36 @@ class Meter {
     if (!this.exceeded && performance.now() > this.deadline) {
       this.exceeded = new FeelLimitError(`it runs longer than ${FEEL_LIMITS.milliseconds} ms`);
     }
+    if (act && !this.exceeded) {
+      act.steps += count;
+      if (act.steps > FEEL_LIMITS.actSteps || performance.now() > act.deadline) {
+        this.exceeded = new FeelLimitError(
+          `the expressions of one act together take more than ${FEEL_LIMITS.actSteps} steps or ${FEEL_LIMITS.actMilliseconds} ms`,
+        );
+      }
+    }
     if (this.exceeded) throw this.exceeded;
   }
 }
 
 let meter: Meter | null = null;
+
+/** The act the evaluations belong to, when one is under way. */
+let act: { steps: number; deadline: number } | null = null;
+
+/**
+ * Runs `work` as one act: its FEEL evaluations share FEEL_LIMITS.actSteps and actMilliseconds
+ * besides each keeping its own limits. An act inside an act belongs to the outer one.
+ */
+export function feelAct<T>(work: () => T): T {
+  if (act) return work();
+  act = { steps: 0, deadline: performance.now() + FEEL_LIMITS.actMilliseconds };
+  try {
+    return work();
+  } finally {
+    act = null;
+  }
+}
 
 const spend = (count: number) => meter?.step(count);
 const spendElements = (count: number) => meter?.step(count * meter.perElement);

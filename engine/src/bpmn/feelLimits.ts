@@ -26,6 +26,12 @@ export const FEEL_LIMITS = {
    * generous so that a busy server does not fail expressions the counts accept.
    */
   milliseconds: 100,
+  /**
+   * Steps and milliseconds of all the evaluations of one act together (one form submission, with
+   * a calculation per grid row): many evaluations within their own limits cannot add up to a stall.
+   */
+  actSteps: 20_000,
+  actMilliseconds: 500,
 } as const;
 
 interface Node {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { evaluate } from 'feelin';
 import { evaluateFeel, ExpressionError } from '../../src/bpmn/feel.ts';
 import { FEEL_LIMITS, feelLimitProblem } from '../../src/bpmn/feelLimits.ts';
+import { compileForm } from '../../src/forms/compiler.ts';
+import { FormRuntime } from '../../src/forms/pipeline.ts';
 
 /** Evaluates and returns how long it took; the error when it failed. */
 function timed(expression: string, variables: Record<string, unknown> = {}) {
@@ -131,5 +133,34 @@ describe('Feature: FEEL evaluation is bounded in size, depth, steps and time', (
       const median = times.map((t) => t.ms).sort((a, b) => a - b)[5]!;
       assert.ok(median < FEEL_LIMITS.milliseconds, `median ${median.toFixed(1)} ms`);
     });
+  });
+});
+
+describe('Feature: the FEEL of one form submission is bounded together', () => {
+  it('stops calculations that are each within the limits but add up over many grid rows', () => {
+    const runtime = new FormRuntime(
+      compileForm({
+        components: [
+          {
+            type: 'datagrid',
+            key: 'rows',
+            components: [
+              { type: 'number', key: 'n' },
+              { type: 'calculatedValue', key: 'total', attest: { calculate: 'sum(for i in 1..n return i)' } },
+            ],
+          },
+        ],
+      }),
+    );
+    const few = runtime.process({ data: { rows: [{ n: 900 }, { n: 900 }] } }, {});
+    assert.deepEqual(few.errors, []);
+    const started = performance.now();
+    const many = runtime.process({ data: { rows: Array.from({ length: 200 }, () => ({ n: 900 })) } }, {});
+    const ms = performance.now() - started;
+    assert.ok(
+      many.errors.some((e) => /expressions of one act together take more than 20000 steps/.test(e.message)),
+      JSON.stringify(many.errors.slice(0, 2)),
+    );
+    assert.ok(ms < FEEL_LIMITS.actMilliseconds * 3, `took ${ms.toFixed(0)} ms`);
   });
 });
