@@ -24,6 +24,22 @@ const scriptProcess = (id: string, script: string) => `<?xml version="1.0" encod
   </process>
 </definitions>`;
 
+/** The same script for every element of a list, all in one move. */
+const repeatedScriptProcess = (id: string, script: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:attest="http://attest.dev/schema/bpmn/1.0"
+  id="defs-${id}" targetNamespace="http://attest.dev/test">
+  <process id="${id}" name="Repeated script" isExecutable="true">
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="compute" />
+    <scriptTask id="compute" name="Compute" scriptFormat="feel" attest:resultVariable="total">
+      <multiInstanceLoopCharacteristics isSequential="true" attest:collection="=items" attest:elementVariable="item" />
+      <script>${script}</script>
+    </scriptTask>
+    <sequenceFlow id="f2" sourceRef="compute" targetRef="end" />
+    <endEvent id="end" />
+  </process>
+</definitions>`;
+
 const calculatedForm = (calculate: string) => ({
   components: [
     { type: 'number', key: 'count', label: 'Count', input: true },
@@ -135,6 +151,32 @@ describe('Feature: FEEL a designer writes cannot hold the server', () => {
         body: { variables: { n: 100 } },
       });
       assert.equal(small.body.status, 'completed', small.text);
+    });
+
+    it('scripts each within the limits but repeated in one move add up to an incident, quickly', async () => {
+      await api.ctx.engine.processes.deploy(
+        await loginAs(api.ctx.engine, 'quinn'),
+        repeatedScriptProcess('repeatedScript', 'sum(for i in 1..n return i)'),
+      );
+      const start = (count: number) =>
+        api.request('POST', '/api/processes/repeatedScript/instances', {
+          token: olivia,
+          body: { variables: { n: 800, items: Array.from({ length: count }, (_, i) => i) } },
+        });
+      const two = await start(2);
+      const twoIncidents = await api.request('GET', `/api/incidents?instanceId=${two.body.id}`, {
+        token: quinn,
+      });
+      assert.equal(two.body.status, 'completed', twoIncidents.text);
+      const started = await whileServing(() => start(200));
+      assert.equal(started.body.status, 'incident', started.text);
+      const incidents = await api.request('GET', `/api/incidents?instanceId=${started.body.id}`, {
+        token: quinn,
+      });
+      assert.match(
+        incidents.body.incidents[0].message,
+        /expressions of one act together take more than 20000 steps/,
+      );
     });
   });
 });
