@@ -13,11 +13,11 @@ export class FeelLimitError extends Error {}
 class Meter {
   steps = 0;
   readonly deadline = performance.now() + FEEL_LIMITS.milliseconds;
-  /** What one iteration costs: feelin copies every name in scope for each element. */
-  constructor(readonly perElement: number) {}
-
   /** The limit exceeded, kept: feelin turns some failures (inside sort's ordering) into null and goes on. */
   exceeded: FeelLimitError | null = null;
+
+  /** `perElement`: what one iteration costs, as feelin copies every name in scope for each element. */
+  constructor(readonly perElement: number) {}
 
   step(count: number): void {
     this.steps += count;
@@ -58,6 +58,13 @@ export function feelAct<T>(work: () => T): T {
   }
 }
 
+/** Stops the evaluation; the evaluation fails even where feelin catches the error and goes on. */
+function exceed(reason: string): never {
+  const error = new FeelLimitError(reason);
+  if (meter && !meter.exceeded) meter.exceeded = error;
+  throw error;
+}
+
 const spend = (count: number) => meter?.step(count);
 const spendElements = (count: number) => meter?.step(count * meter.perElement);
 /** Measuring and copying a value's elements is about a hundred times cheaper than a feelin step. */
@@ -75,7 +82,7 @@ function measure(value: unknown): number {
     const v = pending.pop();
     if (typeof v === 'string') {
       if (v.length > FEEL_LIMITS.textLength) {
-        throw new FeelLimitError(`it makes a text longer than ${FEEL_LIMITS.textLength} characters`);
+        exceed(`it makes a text longer than ${FEEL_LIMITS.textLength} characters`);
       }
       continue;
     }
@@ -84,7 +91,7 @@ function measure(value: unknown): number {
     if (!items) continue;
     count += items.length;
     if (count > FEEL_LIMITS.values) {
-      throw new FeelLimitError(`it makes a value of more than ${FEEL_LIMITS.values} elements`);
+      exceed(`it makes a value of more than ${FEEL_LIMITS.values} elements`);
     }
     pending.push(...items);
   }
@@ -188,16 +195,16 @@ const metered = (original: Builtin): Builtin =>
 /** A FEEL pattern as a linear-time regular expression, or null when it cannot be one (FEEL: null). */
 function linearPattern(pattern: unknown, flags: unknown, extra: string): RegExp | null {
   if (typeof pattern !== 'string') return null;
-  if (pattern.length > 1000) throw new FeelLimitError('its pattern is longer than 1000 characters');
+  if (pattern.length > 1000) exceed('its pattern is longer than 1000 characters');
   const given = typeof flags === 'string' ? flags : '';
   if (!/^[sm]*$/.test(given)) {
-    throw new FeelLimitError(`the pattern flags "${given}" are not supported (only s and m)`);
+    exceed(`the pattern flags "${given}" are not supported (only s and m)`);
   }
   try {
     return new RegExp(pattern, `${given}${extra}l`);
   } catch (error) {
     if (/linear time/.test((error as Error).message)) {
-      throw new FeelLimitError(
+      exceed(
         `the pattern "${pattern}" uses back-references or look-around, which cannot run in bounded time`,
       );
     }
@@ -240,10 +247,14 @@ const regexBuiltins: Record<string, Builtin> = {
   ),
 };
 
-/** The guards an evaluation may get in its context, over the variables and feelin's own built-ins. */
-const GUARDS: Record<string, unknown> = {
+/** feelin's built-ins, metered: beneath the variables, since a variable of the same name hides a built-in in FEEL. */
+const BUILTINS: Record<string, unknown> = {
   ...Object.fromEntries(METERED_BUILTINS.map((name) => [name, metered(evaluate(name, {}).value as Builtin)])),
   ...regexBuiltins,
+};
+
+/** The guards the rewriting calls: over the variables, so no variable can stand in for one. */
+const GUARDS: Record<string, unknown> = {
   // Named parameters given, so feelin does not read them from each function's source at each call.
   __iterate: Object.assign(iterate, { $args: ['start', 'end'] }),
   __built: Object.assign(built, { $args: ['value'] }),
@@ -298,7 +309,8 @@ function rewrite(expression: string, root: FeelNode): string {
 
 interface Guarded {
   text: string;
-  /** The guards it calls: only these join its context, as every name in it is copied per element. */
+  /** The built-ins and guards it may call: only these join its context, as every name in it is copied per element. */
+  builtins: Record<string, unknown>;
   guards: Record<string, unknown>;
 }
 
@@ -313,8 +325,9 @@ function guardedExpression(expression: string): Guarded | FeelLimitError {
     if (problem) found = new FeelLimitError(problem);
     else {
       const text = tree ? rewrite(expression, tree.root) : expression;
-      const guards = Object.fromEntries(Object.entries(GUARDS).filter(([name]) => text.includes(name)));
-      found = { text, guards };
+      const named = (all: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(all).filter(([name]) => text.includes(name)));
+      found = { text, builtins: named(BUILTINS), guards: named(GUARDS) };
     }
     if (guarded.size >= 10_000) guarded.clear();
     guarded.set(expression, found);
@@ -329,7 +342,7 @@ function guardedExpression(expression: string): Guarded | FeelLimitError {
 export function evaluateBounded(expression: string, variables: Record<string, unknown>): unknown {
   const form = guardedExpression(expression);
   if (form instanceof FeelLimitError) throw form;
-  const context = { ...variables, ...form.guards };
+  const context = { ...form.builtins, ...variables, ...form.guards };
   const spent = new Meter(1 + Object.keys(context).length / 100);
   meter = spent;
   try {

@@ -114,6 +114,8 @@ describe('Feature: FEEL evaluation is bounded in size, depth, steps and time', (
         ['mean(for x in l return x.w)', { l: many(10) }],
         ['upper case(substring("batch", 1, 3))', {}],
         ['date("2026-01-01") + duration("P1D")', {}],
+        ['count * 2 + sum', { count: 3, sum: 4 }],
+        ['for x in count return x + 1', { count: [1, 2] }],
       ];
       for (const [expression, variables] of cases) {
         const expected = JSON.parse(JSON.stringify(evaluate(expression, variables).value)) as unknown;
