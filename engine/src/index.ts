@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './canonicalJson.ts';
 export * from './clock.ts';
+export { FORBIDDEN_KEYS, findForbiddenKey, refuseForbiddenKeys } from './forbiddenKeys.ts';
 export * from './settings.ts';
 export {
   openDatabase,

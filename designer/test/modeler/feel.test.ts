@@ -37,6 +37,17 @@ describe('Feature: FEEL is checked as the person types', () => {
       );
   });
 
+  it('Scenario: an expression beyond the FEEL limits is shown with the limit, as the import refuses it', () => {
+    assert.equal(
+      feelFieldError('count(for i in 1..1000000 return i)'),
+      'Exceeds the FEEL limits: it iterates 1000000 times; at most 1000 steps are allowed',
+    );
+    assert.match(
+      feelFieldError(`${'1 + '.repeat(1250)}1`) ?? '',
+      /^Exceeds the FEEL limits: it is 5001 characters long/,
+    );
+  });
+
   it('Scenario: a field shows the error inline, and nothing for an empty field or a leading =', () => {
     assert.equal(feelFieldError(''), null);
     assert.equal(feelFieldError('  '), null);

@@ -1,6 +1,8 @@
 import { BpmnModdle, type ModdleElement, type ParseWarning } from 'bpmn-moddle';
 import descriptor from './attest-moddle.json' with { type: 'json' };
+import { isForbiddenKey } from '../forbiddenKeys.ts';
 import { feelSyntaxError, feelText } from './feelCheck.ts';
+import { feelLimitProblem } from './feelLimits.ts';
 import type {
   EventTrigger,
   FlowNode,
@@ -478,7 +480,10 @@ class ProcessCompiler {
       const expression = feelText(text(element, 'expression') ?? '');
       if (expression !== '') {
         this.checkFeel(element, 'attest:expression', expression);
-        node.script = { expression, resultVariable: trimmed(element, 'resultVariable') };
+        node.script = {
+          expression,
+          resultVariable: this.variable(element, trimmed(element, 'resultVariable')),
+        };
       }
       if (node.service && node.script) {
         this.report(
@@ -779,9 +784,9 @@ class ProcessCompiler {
       sequential: loop.isSequential === true,
       collection: feel('collection'),
       cardinality: cardinality ? this.expression(element, cardinality, LOOP_CARDINALITY) : null,
-      elementVariable: trimmed(loop, 'elementVariable'),
+      elementVariable: this.variable(element, trimmed(loop, 'elementVariable')),
       completionCondition: this.expression(element, reference(loop, 'completionCondition'), COMPLETION),
-      outputCollection: trimmed(loop, 'outputCollection'),
+      outputCollection: this.variable(element, trimmed(loop, 'outputCollection')),
       outputElement: feel('outputElement'),
     };
     if (!spec.collection && !cardinality) {
@@ -820,7 +825,7 @@ class ProcessCompiler {
         .flatMap((m) => list(m, property))
         .map((m) => {
           const source = feelText(text(m, 'source') ?? '');
-          const target = trimmed(m, 'target') ?? '';
+          const target = this.variable(element, trimmed(m, 'target')) ?? '';
           if (target === '') this.report(element, 'value', `an ${what} needs a target variable`);
           if (source === '') this.report(element, 'value', `the ${what} to "${target}" needs a source`);
           else this.checkFeel(element, `the ${what} source`, source);
@@ -1065,15 +1070,26 @@ class ProcessCompiler {
     const expression = feelText(text(element, 'script') ?? '');
     if (expression === '') this.report(element, 'value', 'the script is empty');
     else if (format?.toLowerCase() === 'feel') this.checkFeel(element, 'the script', expression);
-    return { expression, resultVariable: trimmed(element, 'resultVariable') };
+    return { expression, resultVariable: this.variable(element, trimmed(element, 'resultVariable')) };
+  }
+
+  /** A variable the process writes: never a name that reaches prototypes (`__proto__`…). */
+  private variable(element: ModdleElement, name: string | null): string | null {
+    if (name !== null && isForbiddenKey(name)) {
+      this.report(element, 'value', `"${name}" cannot be the name of a variable`);
+    }
+    return name;
   }
 
   private checkFeel(element: ModdleElement, what: string, expression: string): void {
     const error = feelSyntaxError(expression);
+    const shown = expression.length > 60 ? `${expression.slice(0, 59)}…` : expression;
     if (error) {
-      const shown = expression.length > 60 ? `${expression.slice(0, 59)}…` : expression;
       this.report(element, 'feel', `${what} "${shown}" is not valid FEEL: ${error.message}`);
+      return;
     }
+    const limit = feelLimitProblem(expression);
+    if (limit) this.report(element, 'feel', `${what} "${shown}" exceeds the FEEL limits: ${limit}`);
   }
 
   /** A link throw event goes on at the one catch event of its name beside it. */

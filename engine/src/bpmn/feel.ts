@@ -1,5 +1,8 @@
-import { evaluate, isFunction, isRange } from 'feelin';
+import { isFunction, isRange } from 'feelin';
+import { isForbiddenKey } from '../forbiddenKeys.ts';
 import { compileFast, Fallback, type Compiled } from './feelFast.ts';
+import { evaluateBounded, FeelLimitError } from './feelGuard.ts';
+import { FEEL_LIMITS } from './feelLimits.ts';
 
 /** An expression that failed at run time: becomes an incident on the instance, never a crash. */
 export class ExpressionError extends Error {}
@@ -10,6 +13,8 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 const compiled = new Map<string, Compiled | null>();
 
 function fastPath(expression: string): Compiled | null {
+  // Too long for feelin's guards is too long here too: the guarded path refuses it with the reason.
+  if (expression.length > FEEL_LIMITS.characters) return null;
   let fast = compiled.get(expression);
   if (fast === undefined) {
     try {
@@ -25,7 +30,8 @@ function fastPath(expression: string): Compiled | null {
 
 /**
  * Evaluates FEEL over the instance's variables and returns what FEEL returned (feelin values).
- * Everyday expressions over numbers, strings and booleans run compiled; feelin decides the rest.
+ * Everyday expressions over numbers, strings and booleans run compiled; feelin decides the rest,
+ * within FEEL_LIMITS (an expression beyond them fails like any other).
  */
 export function evaluateFeelRaw(expression: string, variables: Record<string, unknown>): unknown {
   const fast = fastPath(expression);
@@ -37,9 +43,13 @@ export function evaluateFeelRaw(expression: string, variables: Record<string, un
     }
   }
   try {
-    return evaluate(expression, variables).value;
+    return evaluateBounded(expression, variables);
   } catch (error) {
-    throw new ExpressionError(`The expression "${expression}" failed: ${(error as Error).message}`);
+    const shown = expression.length > 200 ? `${expression.slice(0, 199)}…` : expression;
+    if (error instanceof FeelLimitError) {
+      throw new ExpressionError(`The expression "${shown}" exceeds the FEEL limits: ${error.message}`);
+    }
+    throw new ExpressionError(`The expression "${shown}" failed: ${(error as Error).message}`);
   }
 }
 
@@ -66,7 +76,13 @@ function toJson(value: unknown, expression: string): Json {
     // Dates, times and durations are stored as their ISO 8601 text.
     if ('iso' in temporal && typeof temporal.iso === 'string') return temporal.iso;
     if (value.constructor !== Object) return temporal.toString();
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v, expression)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => {
+        if (isForbiddenKey(k))
+          throw new ExpressionError(`The expression "${expression}" gave the key "${k}"`);
+        return [k, toJson(v, expression)];
+      }),
+    );
   }
   throw new ExpressionError(`The expression "${expression}" gave a value that cannot be stored`);
 }

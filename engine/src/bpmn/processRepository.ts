@@ -399,6 +399,19 @@ export const processRepository = {
     return rows[0];
   },
 
+  /**
+   * Holds an instance at the version a command read, until the transaction ends: writers of the
+   * same instance (two completions of one task, a save beside a completion) then queue here rather
+   * than collide further on, and the later ones find the instance moved on: a clean conflict.
+   */
+  async lockInstanceAt(db: Db, id: string, version: number): Promise<void> {
+    const rows: unknown[] = await db('process_instances')
+      .where({ id, version })
+      .forUpdate()
+      .select(db.raw('1'));
+    if (rows.length === 0) throw new ConflictError('The task was completed or changed meanwhile; reload it');
+  },
+
   /** A task with its instance, in one read: what completing or claiming it needs. */
   async findTaskWithInstance(
     db: Db,

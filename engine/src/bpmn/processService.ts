@@ -16,6 +16,7 @@ import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldEr
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { compileBpmn } from './compile.ts';
 import { addDuration, evaluateFeel, ExpressionError } from './feel.ts';
+import { feelAct } from './feelGuard.ts';
 import {
   Execution,
   scheduleTimer,
@@ -620,7 +621,8 @@ export function createProcessService({
     const execution = new Execution(graph, [], options.variables, at, randomUUID, {
       called: options.parent !== undefined,
     });
-    execution.start(options.startNode);
+    // One move is one act: its FEEL together stays within FEEL_LIMITS.actSteps.
+    feelAct(() => execution.start(options.startNode));
     const step = execution.result();
     const id = randomUUID();
     const started: EventDraft = {
@@ -707,7 +709,7 @@ export function createProcessService({
     const { graph, version } = await definition(instance.definition_id, db);
     const at = clock.now();
     const execution = executionOf(instance, graph, at);
-    const drafts = change(execution);
+    const drafts = feelAct(() => change(execution));
     const step = execution.result();
     const writes = writesOf(
       step,

@@ -1,5 +1,7 @@
 import { feelSyntaxError, feelText } from '../bpmn/feelCheck.ts';
+import { feelLimitProblem } from '../bpmn/feelLimits.ts';
 import { InputError, type FieldError } from '../errors.ts';
+import { FORBIDDEN_KEYS, findForbiddenKey, isForbiddenKey } from '../forbiddenKeys.ts';
 import { INSTRUCTION_TAGS, sanitizeInstruction } from './sanitize.ts';
 import type {
   Capture,
@@ -162,6 +164,10 @@ class Compiler {
     }
     if (LAYOUT.has(type)) {
       this.layout(c, type, at, name, { ...scope, rules }, copy);
+      return;
+    }
+    if (isForbiddenKey(key)) {
+      this.refuse(at, name, `the key cannot be ${key}`, 'key');
       return;
     }
     if (!KEY.test(key)) {
@@ -594,7 +600,9 @@ class Compiler {
 
   private feel(at: string, name: string, what: string, text: string, keep: (text: string) => void): void {
     const problem = feelSyntaxError(text);
+    const limit = problem ? null : feelLimitProblem(text);
     if (problem) this.refuse(at, name, `${what} is not valid FEEL: ${problem.message}`, 'feel');
+    else if (limit) this.refuse(at, name, `${what} exceeds the FEEL limits: ${limit}`, 'feel');
     else keep(text);
   }
 
@@ -887,6 +895,16 @@ export function compileForm(definition: unknown): CompiledForm {
   if (!isObject(definition) || !Array.isArray(definition.components)) {
     throw new FormError([
       { pointer: '/components', keyword: 'required', message: 'a form needs a list of components' },
+    ]);
+  }
+  const forbidden = findForbiddenKey(definition);
+  if (forbidden !== null) {
+    throw new FormError([
+      {
+        pointer: forbidden,
+        keyword: 'key',
+        message: `${[...FORBIDDEN_KEYS].join(', ')} cannot be used as a name`,
+      },
     ]);
   }
   const root: JsonSchema = {

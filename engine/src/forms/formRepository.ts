@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import { isUniqueViolation } from '../db/database.ts';
+import { ConflictError } from '../errors.ts';
 
 type Db = Knex | Knex.Transaction;
 
@@ -103,15 +105,21 @@ export const formRepository = {
 
   async insertValues(db: Db, rows: ValueRow[]): Promise<void> {
     if (rows.length === 0) return;
-    await db('form_values').insert(
-      rows.map((r) => ({
-        ...r,
-        value: json(r.value),
-        device: json(r.device),
-        entered: json(r.entered),
-        original_value: json(r.original_value),
-      })),
-    );
+    try {
+      await db('form_values').insert(
+        rows.map((r) => ({
+          ...r,
+          value: json(r.value),
+          device: json(r.device),
+          entered: json(r.entered),
+          original_value: json(r.original_value),
+        })),
+      );
+    } catch (error) {
+      // Someone entered the same value first, past the instance lock (a writer that does not take it).
+      if (isUniqueViolation(error)) throw new ConflictError('The values were entered meanwhile; reload them');
+      throw error;
+    }
   },
 
   async updateValue(db: Db, row: ValueRow): Promise<void> {

@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { evaluateFeel, ExpressionError } from '../bpmn/feel.ts';
+import { feelAct } from '../bpmn/feelGuard.ts';
 import type { FieldError } from '../errors.ts';
 import { decimalPlaces, decimalsForSignificant, formatNumber, roundTo } from './numbers.ts';
 import type { CompiledForm, Condition, FieldSpec, LimitBand, ValueSource, Visibility } from './types.ts';
@@ -139,9 +140,14 @@ export class FormRuntime {
   /**
    * The submission pipeline: normalize → calculate → clear what is hidden → N/A → validate (all
    * errors) → limits. Pure: nothing is written; the caller stores what it returns. `partial` is a
-   * save of values before completion, where fields may still be blank.
+   * save of values before completion, where fields may still be blank. Its FEEL evaluations are
+   * one act: together they stay within FEEL_LIMITS.actSteps and actMilliseconds.
    */
   process(input: SubmissionInput, variables: Data, options: { partial?: boolean } = {}): Processed {
+    return feelAct(() => this.run(input, variables, options));
+  }
+
+  private run(input: SubmissionInput, variables: Data, options: { partial?: boolean }): Processed {
     const errors: FieldError[] = [];
     const exceptions: ExceptionDraft[] = [];
     const entered = new Map<string, number>();

@@ -5,7 +5,7 @@ import { InputError, NotAllowedError, NotFoundError } from '../errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import type { Execution, Token } from '../bpmn/executor.ts';
-import type { InstanceRow, TaskRow } from '../bpmn/processRepository.ts';
+import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/processRepository.ts';
 import type { ProcessGraph, UserTaskSpec } from '../bpmn/graph.ts';
 import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from './formService.ts';
@@ -182,6 +182,7 @@ export function createTaskForms(deps: {
   ): Promise<T> {
     const taskId = task.id;
     return knex.transaction(async (trx) => {
+      await processRepository.lockInstanceAt(trx, instance.id, instance.version);
       const ctx = await contextOf(trx, task, instance);
       if (!ctx) throw noForm();
       const token = process.tokenOf(instance, task);
@@ -218,6 +219,7 @@ export function createTaskForms(deps: {
   async function save(principal: Principal, taskId: string, input: Submission): Promise<TaskForm> {
     const { task, instance } = await process.openTask(principal, taskId);
     await knex.transaction(async (trx) => {
+      await processRepository.lockInstanceAt(trx, instance.id, instance.version);
       const ctx = await contextOf(trx, task, instance);
       if (!ctx) throw noForm();
       const { drafts } = await recordSubmission(trx, ctx, principal, input, 'save', clock.now());
@@ -252,6 +254,7 @@ export function createTaskForms(deps: {
       printedName: signer.user.printed_name,
     };
     const signatureId = await knex.transaction(async (trx) => {
+      await processRepository.lockInstanceAt(trx, instance.id, instance.version);
       const ctx = await contextOf(trx, task, instance);
       if (!ctx) throw noForm();
       const { drafts, afterMove } = await recordVerification(

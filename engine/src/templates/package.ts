@@ -5,6 +5,7 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import schema from '../../../templates/schema/manifest.schema.json' with { type: 'json' };
 import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import { ConflictError, InputError, type FieldError } from '../errors.ts';
+import { FORBIDDEN_KEYS, findForbiddenKey } from '../forbiddenKeys.ts';
 import { readTgz, writeTgz, type TarFile } from './tar.ts';
 
 /**
@@ -469,7 +470,7 @@ function assemble(
     const source = text(path, content);
     if (source === null) return undefined;
     try {
-      return JSON.parse(source.replace(/^\uFEFF/, ''));
+      return withoutForbiddenKeys(path, JSON.parse(source.replace(/^\uFEFF/, '')), fail);
     } catch (error) {
       fail(path, 'json', `${path} is not valid JSON: ${(error as Error).message}`);
       return undefined;
@@ -642,7 +643,7 @@ export function readDraftFiles(
     errors.push({ pointer: `/files/${path}`, keyword, message });
   const parse = (path: string, text: string): unknown => {
     try {
-      return JSON.parse(text.replace(/^\uFEFF/, ''));
+      return withoutForbiddenKeys(path, JSON.parse(text.replace(/^\uFEFF/, '')), fail);
     } catch (error) {
       fail(path, 'json', `${path} is not valid JSON: ${(error as Error).message}`);
       return undefined;
@@ -729,4 +730,16 @@ export async function writePackageDir(pkg: TemplatePackage, dir: string): Promis
   }
   if (pkg.forms.length > 0) await mkdir(join(dir, 'forms'));
   for (const file of files) await writeFile(join(dir, ...file.path.split('/')), file.content, { flag: 'wx' });
+}
+
+/** A package's JSON file with a key that reaches prototypes (`__proto__`…) is refused, not kept. */
+function withoutForbiddenKeys(
+  path: string,
+  value: unknown,
+  fail: (path: string, keyword: string, message: string) => void,
+): unknown {
+  const at = findForbiddenKey(value);
+  if (at === null) return value;
+  fail(path, 'key', `${path} uses a forbidden name (${[...FORBIDDEN_KEYS].join(', ')}) at ${at}`);
+  return undefined;
 }

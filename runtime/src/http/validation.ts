@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { InputError, type FieldError } from '@attest/engine';
+import { InputError, refuseForbiddenKeys, type FieldError } from '@attest/engine';
 import type { Operation } from './operation.ts';
 import { object, type Schema } from './schema.ts';
 
@@ -75,6 +75,8 @@ export function requestValidator(op: Operation): RequestHandler {
     } else {
       const bodyErrors = checkBody(req.body);
       if (bodyErrors.length > 0) throw new InputError('The request body is not valid', bodyErrors);
+      // Open objects (form data, variables, definitions) too: nothing stored may carry such a key.
+      refuseForbiddenKeys(req.body, 'The request body is not valid');
     }
     next();
   };
