@@ -42,7 +42,7 @@ const repeatedScriptProcess = (id: string, script: string) => `<?xml version="1.
 
 const calculatedForm = (calculate: string) => ({
   components: [
-    { type: 'number', key: 'count', label: 'Count', input: true },
+    { type: 'number', key: 'amount', label: 'Amount', input: true },
     { type: 'calculatedValue', key: 'total', label: 'Total', input: true, attest: { calculate } },
   ],
 });
@@ -103,7 +103,7 @@ describe('Feature: FEEL a designer writes cannot hold the server', () => {
       const preview = await whileServing(() =>
         api.request('POST', '/api/designer/form-preview', {
           token: quinn,
-          body: { definition: calculatedForm(HEAVY), data: { count: 1 } },
+          body: { definition: calculatedForm(HEAVY), data: { amount: 1 } },
         }),
       );
       assert.equal(preview.status, 400, preview.text);
@@ -117,7 +117,7 @@ describe('Feature: FEEL a designer writes cannot hold the server', () => {
           token: quinn,
           body: {
             definition: calculatedForm(HEAVY_AT_RUN_TIME),
-            data: { count: 1 },
+            data: { amount: 1 },
             variables: { n: 1_000_000 },
           },
         }),
