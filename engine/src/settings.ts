@@ -7,6 +7,11 @@ export interface PasswordPolicy {
   historyCount: number;
   /** Days after which a password must be changed; 0 turns ageing off. */
   maxAgeDays: number;
+  /**
+   * The least estimated strength (0–4, zxcvbn's score) against common and breached passwords:
+   * 3 refuses anything guessed within about 10^8 tries.
+   */
+  minStrength: number;
 }
 
 export interface Settings {
@@ -29,7 +34,7 @@ export interface Settings {
 }
 
 export const defaultSettings: Settings = {
-  passwordPolicy: { minLength: 12, minClasses: 3, historyCount: 5, maxAgeDays: 90 },
+  passwordPolicy: { minLength: 12, minClasses: 3, historyCount: 5, maxAgeDays: 90, minStrength: 3 },
   lockoutThreshold: 5,
   inactivityMinutes: 15,
   sessionMaxHours: 12,
