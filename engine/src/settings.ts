@@ -1,3 +1,9 @@
+import {
+  checkConflictMatrix,
+  DEFAULT_PERMISSION_CONFLICTS,
+  type PermissionConflict,
+} from './identity/permissionConflicts.ts';
+
 /** Security settings; each has a default a plant can change (A4, A5). */
 export interface PasswordPolicy {
   minLength: number;
@@ -16,6 +22,11 @@ export interface PasswordPolicy {
 
 export interface Settings {
   passwordPolicy: PasswordPolicy;
+  /**
+   * Pairs of permissions nobody may hold together (B5), checked on every grant of roles and every
+   * change of a role; by default user and role administration against every GMP approval.
+   */
+  permissionConflicts: PermissionConflict[];
   /** Consecutive failed logins or signature attempts that lock an account. */
   lockoutThreshold: number;
   /** Minutes without a request after which a session is locked and needs a new login. */
@@ -35,6 +46,7 @@ export interface Settings {
 
 export const defaultSettings: Settings = {
   passwordPolicy: { minLength: 12, minClasses: 3, historyCount: 5, maxAgeDays: 90, minStrength: 3 },
+  permissionConflicts: DEFAULT_PERMISSION_CONFLICTS,
   lockoutThreshold: 5,
   inactivityMinutes: 15,
   sessionMaxHours: 12,
@@ -49,6 +61,9 @@ export function resolveSettings(overrides: DeepPartial<Settings> = {}): Settings
     ...overrides,
     passwordPolicy: { ...defaultSettings.passwordPolicy, ...overrides.passwordPolicy },
     argon2: { ...defaultSettings.argon2, ...overrides.argon2 },
+    permissionConflicts: checkConflictMatrix(
+      overrides.permissionConflicts ?? defaultSettings.permissionConflicts,
+    ),
     plant: { timeZone: overrides.plant?.timeZone ?? defaultSettings.plant.timeZone },
     printout: { font: overrides.printout?.font ?? defaultSettings.printout.font },
   } as Settings;

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
-import { SECURITY_SUBJECT, SYSTEM_ACTOR, type Subject } from '../audit/types.ts';
+import {
+  SECURITY_SUBJECT,
+  SYSTEM_ACTOR,
+  type EventActor,
+  type EventDraft,
+  type Subject,
+} from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import {
   AccountLockedError,
@@ -19,6 +25,7 @@ export const LANGUAGES = ['en', 'zh-CN'] as const;
 import { optionalText, requireText } from '../textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { checkPassword } from './passwordPolicy.ts';
+import { conflictsIn, describeConflicts, refuseConflicts } from './permissionConflicts.ts';
 import { dummyPasswordHash, generateOneTimePassword, hashPassword, verifyPassword } from './passwords.ts';
 import {
   BUILT_IN_ROLES,
@@ -64,6 +71,22 @@ const ROLE_NAME = /^[a-z][a-z0-9_-]{1,39}$/;
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
 
+/**
+ * Appends to an account's (or the security log's) chain after taking a transaction lock on it:
+ * two logins of one person at the same moment, or two guesses at once, are written one after the
+ * other instead of colliding on the chain's next number (a conflict is not a failed login).
+ */
+async function appendSerialized(
+  trx: Knex.Transaction,
+  clock: Clock,
+  subject: Subject,
+  actor: EventActor,
+  drafts: EventDraft[],
+): Promise<void> {
+  await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [subject.id]);
+  await appendEvents(trx, clock, subject, actor, drafts);
+}
+
 export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
   const tx = <T>(fn: (trx: Knex.Transaction) => Promise<T>) => knex.transaction(fn);
 
@@ -98,7 +121,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
           payload: { username: row.username, failedAttempts: failures },
         });
       }
-      await appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, drafts);
+      await appendSerialized(trx, clock, userSubject(row.id), SYSTEM_ACTOR, drafts);
     });
   }
 
@@ -169,7 +192,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     if (!row) {
       await verifyPassword(await dummyPasswordHash(settings), input.password);
       await tx((trx) =>
-        appendEvents(trx, clock, SECURITY_SUBJECT, SYSTEM_ACTOR, [
+        appendSerialized(trx, clock, SECURITY_SUBJECT, SYSTEM_ACTOR, [
           {
             type: 'auth.login_failed',
             payload: { username, client: input.client ?? null, knownUser: false },
@@ -180,7 +203,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     }
     const refuse = async (why: string) =>
       tx((trx) =>
-        appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
+        appendSerialized(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
           { type: 'auth.login_refused', payload: { username, why, client: input.client ?? null } },
         ]),
       );
@@ -208,12 +231,18 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         last_seen_at: now,
         client: input.client ?? null,
       });
-      await appendEvents(trx, clock, userSubject(row.id), { userId: row.id, printedName: row.printed_name }, [
-        {
-          type: 'auth.login',
-          payload: { sessionId, client: input.client ?? null, mustChangePassword: mustChange },
-        },
-      ]);
+      await appendSerialized(
+        trx,
+        clock,
+        userSubject(row.id),
+        { userId: row.id, printedName: row.printed_name },
+        [
+          {
+            type: 'auth.login',
+            payload: { sessionId, client: input.client ?? null, mustChangePassword: mustChange },
+          },
+        ],
+      );
     });
     return { sessionId, user: await loadUser(knex, row.id), mustChangePassword: mustChange };
   }
@@ -234,7 +263,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     const end = async (reason: string, message: string): Promise<never> => {
       await tx(async (trx) => {
         await userRepository.endSession(trx, sessionId, now, reason);
-        await appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
+        await appendSerialized(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
           { type: 'auth.session_ended', payload: { sessionId, why: reason } },
         ]);
       });
@@ -270,7 +299,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
   async function logout(principal: Principal): Promise<void> {
     await tx(async (trx) => {
       await userRepository.endSession(trx, principal.sessionId, clock.now(), 'logout');
-      await appendEvents(trx, clock, userSubject(principal.userId), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(principal.userId), eventActor(principal), [
         { type: 'auth.logout', payload: { sessionId: principal.sessionId } },
       ]);
     });
@@ -315,7 +344,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       ) {
         throw new ConflictError('The account was changed at the same time; try again');
       }
-      await appendEvents(trx, clock, userSubject(row.id), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(row.id), eventActor(principal), [
         { type: 'user.password_changed', payload: { sessionId: principal.sessionId } },
       ]);
     });
@@ -335,6 +364,12 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         { pointer: '/roles', keyword: 'enum', message: `has unknown roles: ${unknown.join(', ')}` },
       ]);
     }
+    refuseConflicts(
+      await userRepository.permissionsOfRoles(knex, wanted),
+      settings.permissionConflicts,
+      '/roles',
+      `The roles ${wanted.join(', ')}`,
+    );
     return wanted;
   }
 
@@ -395,7 +430,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     });
     await userRepository.setRoles(trx, user.id, user.roles, user.grantedBy?.userId ?? null, now);
     const actor = user.grantedBy ? eventActor(user.grantedBy) : SYSTEM_ACTOR;
-    await appendEvents(trx, clock, userSubject(user.id), actor, [
+    await appendSerialized(trx, clock, userSubject(user.id), actor, [
       {
         type: 'user.created',
         payload: {
@@ -464,7 +499,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         throw new ConflictError('The user was changed at the same time; reload and try again');
       }
       await userRepository.setRoles(trx, userId, wanted, principal.userId, clock.now());
-      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(userId), eventActor(principal), [
         {
           type: 'user.roles_changed',
           payload: { changes: [{ path: '/roles', old: before.roles, new: wanted }] },
@@ -504,7 +539,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         throw new ConflictError('The user was changed at the same time; reload and try again');
       }
       if (!active) await userRepository.endSessionsOf(trx, userId, now, 'deactivated');
-      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(userId), eventActor(principal), [
         {
           type: active ? 'user.reactivated' : 'user.deactivated',
           payload: { changes: [{ path: '/active', old: before.active, new: active }] },
@@ -528,7 +563,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       if (!(await userRepository.update(trx, principal.userId, before.version, { language }))) {
         throw new ConflictError('The user was changed at the same time; reload and try again');
       }
-      await appendEvents(trx, clock, userSubject(principal.userId), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(principal.userId), eventActor(principal), [
         {
           type: 'user.updated',
           payload: { changes: [{ path: '/language', old: before.language, new: language }] },
@@ -570,7 +605,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         throw new ConflictError('The user was changed at the same time; reload and try again');
       }
       await userRepository.endSessionsOf(trx, userId, now, 'password-reset');
-      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(userId), eventActor(principal), [
         {
           type: 'user.password_reset',
           payload: { changes: [{ path: '/locked', old: before.locked, new: false }] },
@@ -625,11 +660,37 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         },
       ]);
     }
+    if (principal.roles.includes(role.name)) {
+      throw new NotAllowedError(
+        `Nobody may change a role they hold: another administrator changes the role ${role.name}`,
+      );
+    }
+    refuseConflicts(role.permissions, settings.permissionConflicts, '/permissions', `The role ${role.name}`);
     const admin = await reauthenticate(principal, signature.password);
     const permissions = [...new Set(role.permissions)].sort();
     await tx(async (trx) => {
       const existing = await userRepository.findRole(trx, role.name);
       const next = { ...role, permissions };
+      const holders = existing ? await userRepository.otherPermissionsOfHolders(trx, role.name) : [];
+      const clashes = holders
+        .map((h) => ({
+          username: h.username,
+          pairs: conflictsIn([...h.permissions, ...permissions], settings.permissionConflicts),
+        }))
+        .filter((h) => h.pairs.length > 0);
+      if (clashes.length > 0) {
+        throw new InputError(
+          `Holders of the role ${role.name} would combine permissions that must stay apart: ` +
+            clashes.map((c) => `${c.username} (${describeConflicts(c.pairs)})`).join('; '),
+          [
+            {
+              pointer: '/permissions',
+              keyword: 'segregation',
+              message: 'conflicts with other roles of its holders',
+            },
+          ],
+        );
+      }
       const id = existing?.id ?? randomUUID();
       if (existing) {
         if (!(await userRepository.updateRole(trx, next, existing.version))) {
@@ -642,7 +703,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         .filter((k) => JSON.stringify(existing?.[k] ?? null) !== JSON.stringify(next[k]))
         .map((k) => ({ path: `/${k}`, old: existing?.[k] ?? null, new: next[k] }));
       const subject: Subject = { id, type: 'role' };
-      await appendEvents(trx, clock, subject, eventActor(principal), [
+      await appendSerialized(trx, clock, subject, eventActor(principal), [
         {
           type: existing ? 'role.changed' : 'role.created',
           payload: { name: role.name, changes },
@@ -676,7 +737,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         if (!(await userRepository.findRole(trx, role.name))) {
           const roleId = randomUUID();
           await userRepository.insertRole(trx, roleId, role);
-          await appendEvents(trx, clock, { id: roleId, type: 'role' }, SYSTEM_ACTOR, [
+          await appendSerialized(trx, clock, { id: roleId, type: 'role' }, SYSTEM_ACTOR, [
             {
               type: 'role.created',
               payload: {
