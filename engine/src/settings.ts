@@ -20,6 +20,19 @@ export interface PasswordPolicy {
   minStrength: number;
 }
 
+/** How failed logins slow further attempts, per account and per client address (A4). */
+export interface LoginThrottleSettings {
+  /** Failed logins of one account in a row before each further attempt must wait. */
+  accountFreeFailures: number;
+  /** Failed logins from one address within the window before each further attempt must wait. */
+  addressFreeFailures: number;
+  /** Minutes after the latest failure when a count starts again. */
+  windowMinutes: number;
+  /** The first wait; it doubles with each further failure. */
+  backoffSeconds: number;
+  maxBackoffSeconds: number;
+}
+
 export interface Settings {
   passwordPolicy: PasswordPolicy;
   /**
@@ -27,6 +40,7 @@ export interface Settings {
    * change of a role; by default user and role administration against every GMP approval.
    */
   permissionConflicts: PermissionConflict[];
+  loginThrottle: LoginThrottleSettings;
   /** Consecutive failed logins or signature attempts that lock an account. */
   lockoutThreshold: number;
   /** Minutes without a request after which a session is locked and needs a new login. */
@@ -47,6 +61,13 @@ export interface Settings {
 export const defaultSettings: Settings = {
   passwordPolicy: { minLength: 12, minClasses: 3, historyCount: 5, maxAgeDays: 90, minStrength: 3 },
   permissionConflicts: DEFAULT_PERMISSION_CONFLICTS,
+  loginThrottle: {
+    accountFreeFailures: 2,
+    addressFreeFailures: 20,
+    windowMinutes: 15,
+    backoffSeconds: 2,
+    maxBackoffSeconds: 900,
+  },
   lockoutThreshold: 5,
   inactivityMinutes: 15,
   sessionMaxHours: 12,
@@ -61,6 +82,7 @@ export function resolveSettings(overrides: DeepPartial<Settings> = {}): Settings
     ...overrides,
     passwordPolicy: { ...defaultSettings.passwordPolicy, ...overrides.passwordPolicy },
     argon2: { ...defaultSettings.argon2, ...overrides.argon2 },
+    loginThrottle: { ...defaultSettings.loginThrottle, ...overrides.loginThrottle },
     permissionConflicts: checkConflictMatrix(
       overrides.permissionConflicts ?? defaultSettings.permissionConflicts,
     ),

@@ -17,6 +17,7 @@ import {
   NotAllowedError,
   NotFoundError,
   PasswordChangeRequiredError,
+  TooManyAttemptsError,
 } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 
@@ -24,6 +25,7 @@ import type { Settings } from '../settings.ts';
 export const LANGUAGES = ['en', 'zh-CN'] as const;
 import { optionalText, requireText } from '../textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
+import { createLoginThrottle, throttleKeys } from './loginThrottle.ts';
 import { checkPassword } from './passwordPolicy.ts';
 import { conflictsIn, describeConflicts, refuseConflicts } from './permissionConflicts.ts';
 import { dummyPasswordHash, generateOneTimePassword, hashPassword, verifyPassword } from './passwords.ts';
@@ -89,6 +91,7 @@ async function appendSerialized(
 
 export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
   const tx = <T>(fn: (trx: Knex.Transaction) => Promise<T>) => knex.transaction(fn);
+  const throttle = createLoginThrottle(knex, clock, settings.loginThrottle);
 
   const passwordExpired = (row: UserRow) =>
     settings.passwordPolicy.maxAgeDays > 0 &&
@@ -182,7 +185,40 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     return { user: row, roles, permissions };
   }
 
+  /**
+   * Logs a person in. Failed attempts slow further ones for the account and for the client
+   * address, each on its own (A4); a refusal for that reason (429) is not tried, so it neither
+   * counts towards the lockout nor tells whether the password was right.
+   */
   async function login(input: {
+    username: string;
+    password: string;
+    /** The client's address and user agent, recorded with the attempt (C4). */
+    client?: string | null;
+    /** The client's network address, whose failed attempts are throttled together. */
+    address?: string | null;
+  }): Promise<LoginResult> {
+    const keys = throttleKeys(input.username.trim().toLowerCase(), input.address);
+    const wait = await throttle.waitSeconds([keys.account, keys.address]);
+    if (wait > 0) {
+      throw new TooManyAttemptsError(
+        `Too many failed logins for this account or from this address; try again in ${wait} s`,
+        wait,
+      );
+    }
+    try {
+      const result = await attemptLogin(input);
+      await throttle.cleared(keys.account);
+      return result;
+    } catch (error) {
+      if (error instanceof AuthenticationError || error instanceof AccountLockedError) {
+        await throttle.failed(keys);
+      }
+      throw error;
+    }
+  }
+
+  async function attemptLogin(input: {
     username: string;
     password: string;
     client?: string | null;
@@ -605,6 +641,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         throw new ConflictError('The user was changed at the same time; reload and try again');
       }
       await userRepository.endSessionsOf(trx, userId, now, 'password-reset');
+      await throttle.cleared(throttleKeys(row.username, null).account, trx);
       await appendSerialized(trx, clock, userSubject(userId), eventActor(principal), [
         {
           type: 'user.password_reset',

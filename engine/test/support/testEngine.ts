@@ -15,6 +15,8 @@ import { DEMO_USERS, seedDemoUsers } from '../../src/demo.ts';
 /** Cheap argon2 in tests: the cost is a setting, and the tests are about behaviour, not cost. */
 export const TEST_SETTINGS: DeepPartial<Settings> = {
   argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+  // Tests fail logins on purpose from one address, many times; the throttle has tests of its own.
+  loginThrottle: { accountFreeFailures: 1000, addressFreeFailures: 10_000 },
 };
 
 export const onServer = (): boolean => Boolean(process.env.DATABASE_URL);

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Engine } from '@attest/engine';
 import runtimePackage from '../../package.json' with { type: 'json' };
 import { authenticator } from './auth.ts';
-import { loginRateLimiter, type LoginRateLimit } from './loginRateLimit.ts';
 import { openApiDocument } from './openapi.ts';
 import { problemResponder, unknownRoute } from './problem.ts';
 import { requestLogger } from './requestLogger.ts';
@@ -29,11 +28,9 @@ export interface AppOptions {
   /** HMAC key of the bearer tokens, at least 32 characters; shared by every process of one installation. */
   jwtSecret: string;
   logger: Logger;
-  /** Failed logins allowed per client address and window (default 20 per 5 minutes). */
-  loginRateLimit?: LoginRateLimit;
   /**
    * Which proxies to believe about the client's address (hop count, addresses or `true`): behind a
-   * load balancer the login rate limit and the audit trail then see the real client.
+   * load balancer the login throttle and the audit trail then see the real client.
    */
   trustProxy?: TrustProxy;
   /** The built web app to serve at `/` (default runtime/web/dist). */
@@ -48,14 +45,7 @@ export function closeStreams(app: Express): void {
 export type TrustProxy = boolean | number | string;
 
 /** The HTTP API as an express app; it does not listen, so tests run it in-process. */
-export function createApp({
-  engine,
-  jwtSecret,
-  logger,
-  loginRateLimit,
-  trustProxy,
-  webDir,
-}: AppOptions): Express {
+export function createApp({ engine, jwtSecret, logger, trustProxy, webDir }: AppOptions): Express {
   const tokens = createTokens(jwtSecret, engine.clock);
   const feed = createTaskFeed(engine);
   const operations = [
@@ -86,7 +76,6 @@ export function createApp({
   app.use(
     operationRouter(operations, {
       authenticate: authenticator(engine, tokens),
-      loginLimiter: loginRateLimiter(loginRateLimit),
     }),
   );
   app.use(webApp(webDir));
