@@ -653,6 +653,76 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     return { user: await loadUser(knex, userId), oneTimePassword };
   }
 
+  /** Lifts a lock and the failed-login count, in the caller's transaction, with the audited why. */
+  async function liftLock(
+    trx: Knex.Transaction,
+    row: UserRow,
+    actor: EventActor,
+    reason: string,
+    payload: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (!(await userRepository.update(trx, row.id, row.version, { failed_logins: 0, locked_at: null }))) {
+      throw new ConflictError('The user was changed at the same time; reload and try again');
+    }
+    await throttle.cleared(throttleKeys(row.username, null).account, trx);
+    await appendSerialized(trx, clock, userSubject(row.id), actor, [
+      {
+        type: 'user.unlocked',
+        payload: {
+          ...payload,
+          changes: [
+            { path: '/locked', old: row.locked_at !== null, new: false },
+            { path: '/failedLogins', old: row.failed_logins, new: 0 },
+          ],
+        },
+        reason,
+      },
+    ]);
+  }
+
+  /**
+   * Another administrator lifts a lock, say of the only other administrator after guesses at their
+   * account: the password stays as it was, and the act is reasoned and audited (A4, C4).
+   */
+  async function unlockUser(principal: Principal, userId: string, reason: string): Promise<User> {
+    requirePermission(principal, 'users.manage');
+    const why = requireReason(reason);
+    if (userId === principal.userId) throw new NotAllowedError('Nobody may unlock themselves');
+    const row = await userRepository.findById(knex, userId);
+    if (!row) throw new NotFoundError(`There is no user ${userId}`);
+    if (row.locked_at === null && row.failed_logins === 0) return loadUser(knex, userId);
+    await tx((trx) => liftLock(trx, row, eventActor(principal), why));
+    return loadUser(knex, userId);
+  }
+
+  /**
+   * Break glass: someone with access to the server itself lifts a lock when no other administrator
+   * can (the only one is locked). Recorded as the system acting for the operating-system user,
+   * with their reason and the host, in the account's audit trail and the security log.
+   */
+  async function breakGlassUnlock(input: {
+    username: string;
+    reason: string;
+    osUser: string;
+    host: string;
+  }): Promise<User> {
+    const why = requireReason(input.reason);
+    const row = await userRepository.findByUsername(knex, input.username.trim().toLowerCase());
+    if (!row) throw new NotFoundError(`There is no user ${input.username}`);
+    const payload = { breakGlass: true, osUser: input.osUser, host: input.host, username: row.username };
+    const actor = {
+      userId: null,
+      printedName: `Attest (break glass, OS user ${input.osUser}@${input.host})`,
+    };
+    await tx(async (trx) => {
+      await liftLock(trx, row, actor, why, payload);
+      await appendSerialized(trx, clock, SECURITY_SUBJECT, actor, [
+        { type: 'security.break_glass', payload: { ...payload, act: 'unlock', userId: row.id }, reason: why },
+      ]);
+    });
+    return loadUser(knex, row.id);
+  }
+
   async function listUsers(principal: Principal): Promise<User[]> {
     requirePermission(principal, 'users.manage');
     const [rows, roles] = await Promise.all([userRepository.list(knex), userRepository.rolesByUser(knex)]);
@@ -811,6 +881,8 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     setActive,
     setLanguage,
     resetPassword,
+    unlockUser,
+    breakGlassUnlock,
     listUsers,
     getUser,
     listRoles,

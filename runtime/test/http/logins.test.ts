@@ -106,4 +106,38 @@ describe('Feature: logins that protect without locking everyone out', () => {
       await other.close();
     }
   });
+
+  it('A4: a locked administrator is unlocked by another administrator, reasoned and audited', async () => {
+    const alma = await ctx.engine.identity.bootstrapUser({
+      username: 'alma',
+      printedName: 'Alma Amsel',
+      roles: ['admin'],
+      password: 'Lantern-Meadow-3381',
+      mustChangePassword: false,
+    });
+    for (let i = 0; i < 5; i++) {
+      ctx.clock.advance(1);
+      assertProblem(await login('adrian', `guess-${i}`), 401, 'unauthenticated');
+    }
+    ctx.clock.advance(1);
+    assertProblem(await login('adrian', demoPassword('adrian')), 423, 'locked');
+    const adrian = await adrianRow();
+
+    const operator = await api.login('olivia');
+    const path = `/api/users/${adrian.id}/unlock`;
+    const body = { reason: 'Locked by guesses from the night shift terminal' };
+    assertProblem(await api.request('POST', path, { token: operator, body }), 403, 'not-allowed');
+    const almaToken = (await login('alma', 'Lantern-Meadow-3381')).body.token as string;
+    const unlocked = await api.request('POST', path, { token: almaToken, body });
+    assert.equal(unlocked.status, 200, unlocked.text);
+    assert.equal(unlocked.body.locked, false);
+
+    const token = (await login('adrian', demoPassword('adrian'))).body.token as string;
+    assert.ok(token);
+    const trail = await api.request('GET', `/api/users/${adrian.id}/audit`, { token });
+    const event = trail.body.events.find((e: { type: string }) => e.type === 'user.unlocked');
+    assert.equal(event.actorId, alma.id);
+    assert.equal(event.reason, body.reason);
+    assert.deepEqual(event.payload.changes[0], { path: '/locked', old: true, new: false });
+  });
 });

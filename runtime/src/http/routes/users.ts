@@ -126,6 +126,20 @@ export function userOperations(engine: Engine) {
         ok(await engine.identity.resetPassword(principal, params.id, body.reason)),
     }),
     operation({
+      id: 'unlockUser',
+      method: 'post',
+      path: '/api/users/{id}/unlock',
+      tag: 'users',
+      summary: 'Lift a lockout, keeping the password (another administrator, reasoned, audited)',
+      access: 'session',
+      params: userId,
+      body: reason,
+      responses: { 200: json('The user', ref('User')) },
+      problems: [409],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.identity.unlockUser(principal, params.id, body.reason)),
+    }),
+    operation({
       id: 'userAuditTrail',
       method: 'get',
       path: '/api/users/{id}/audit',
