@@ -41,6 +41,11 @@ export interface Settings {
    */
   permissionConflicts: PermissionConflict[];
   loginThrottle: LoginThrottleSettings;
+  /**
+   * Dual control of security administration (A3): a change of a role's permissions, or a grant of
+   * GMP approval authority, takes effect only once a second administrator approves it.
+   */
+  dualControl: boolean;
   /** Consecutive failed logins or signature attempts that lock an account. */
   lockoutThreshold: number;
   /** Minutes without a request after which a session is locked and needs a new login. */
@@ -68,6 +73,7 @@ export const defaultSettings: Settings = {
     backoffSeconds: 2,
     maxBackoffSeconds: 900,
   },
+  dualControl: true,
   lockoutThreshold: 5,
   inactivityMinutes: 15,
   sessionMaxHours: 12,

@@ -43,7 +43,7 @@ export async function up(knex: Knex): Promise<void> {
       .comment(
         'Version of the role or user when proposed; approval is refused once it has changed; null for a new role',
       );
-    t.text('status').notNullable().comment('pending, approved, rejected or withdrawn');
+    t.text('status').notNullable().comment('pending, approved or rejected');
     t.uuid('proposed_by').notNullable().references('users.id').comment('Administrator who proposed it');
     t.timestamp('proposed_at', { useTz: true, precision: 3 })
       .notNullable()
