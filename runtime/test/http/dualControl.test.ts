@@ -189,6 +189,11 @@ describe('Feature: dual control of security administration', () => {
     assertProblem(own, 403, 'not-allowed');
   });
 
+  it('C3: after proposals and decisions every chain verifies and the state matches the trail', async () => {
+    const report = await ctx.engine.verify();
+    assert.equal(report.ok, true, JSON.stringify(report.breaks));
+  });
+
   const principal = async () => {
     const { sessionId } = await ctx.engine.identity.login({ username: 'alma', password: ALMA_PASSWORD });
     return ctx.engine.identity.authenticate(sessionId);
