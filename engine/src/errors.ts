@@ -16,6 +16,7 @@ export type ErrorKind =
   | 'not-found'
   | 'conflict'
   | 'locked'
+  | 'too-many-requests'
   | 'password-change-required';
 
 export class AttestError extends Error {
@@ -62,6 +63,15 @@ export class ConflictError extends AttestError {
 export class AccountLockedError extends AttestError {
   constructor(message = 'The account is locked; an administrator must reset its password') {
     super('locked', message);
+  }
+}
+
+/** Attempts are held back for a while (failed logins, A4); trying again after the wait is fine. */
+export class TooManyAttemptsError extends AttestError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super('too-many-requests', message);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -33,6 +33,7 @@ export { checkPassword } from './identity/passwordPolicy.ts';
 export { generateOneTimePassword } from './identity/passwords.ts';
 export { segregation } from './identity/segregation.ts';
 export type { User } from './identity/userRepository.ts';
+export type { SecurityChange } from './identity/securityChangeRepository.ts';
 export type { LoginResult, NewUser, SignatureInput, IdentityService } from './identity/identityService.ts';
 export { LANGUAGES } from './identity/identityService.ts';
 export * from './signatures/types.ts';

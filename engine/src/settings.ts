@@ -1,3 +1,9 @@
+import {
+  checkConflictMatrix,
+  DEFAULT_PERMISSION_CONFLICTS,
+  type PermissionConflict,
+} from './identity/permissionConflicts.ts';
+
 /** Security settings; each has a default a plant can change (A4, A5). */
 export interface PasswordPolicy {
   minLength: number;
@@ -7,10 +13,39 @@ export interface PasswordPolicy {
   historyCount: number;
   /** Days after which a password must be changed; 0 turns ageing off. */
   maxAgeDays: number;
+  /**
+   * The least estimated strength (0–4, zxcvbn's score) against common and breached passwords:
+   * 3 refuses anything guessed within about 10^8 tries.
+   */
+  minStrength: number;
+}
+
+/** How failed logins slow further attempts, per account and per client address (A4). */
+export interface LoginThrottleSettings {
+  /** Failed logins of one account in a row before each further attempt must wait. */
+  accountFreeFailures: number;
+  /** Failed logins from one address within the window before each further attempt must wait. */
+  addressFreeFailures: number;
+  /** Minutes after the latest failure when a count starts again. */
+  windowMinutes: number;
+  /** The first wait; it doubles with each further failure. */
+  backoffSeconds: number;
+  maxBackoffSeconds: number;
 }
 
 export interface Settings {
   passwordPolicy: PasswordPolicy;
+  /**
+   * Pairs of permissions nobody may hold together (B5), checked on every grant of roles and every
+   * change of a role; by default user and role administration against every GMP approval.
+   */
+  permissionConflicts: PermissionConflict[];
+  loginThrottle: LoginThrottleSettings;
+  /**
+   * Dual control of security administration (A3): a change of a role's permissions, or a grant of
+   * GMP approval authority, takes effect only once a second administrator approves it.
+   */
+  dualControl: boolean;
   /** Consecutive failed logins or signature attempts that lock an account. */
   lockoutThreshold: number;
   /** Minutes without a request after which a session is locked and needs a new login. */
@@ -35,7 +70,16 @@ export interface Settings {
 }
 
 export const defaultSettings: Settings = {
-  passwordPolicy: { minLength: 12, minClasses: 3, historyCount: 5, maxAgeDays: 90 },
+  passwordPolicy: { minLength: 12, minClasses: 3, historyCount: 5, maxAgeDays: 90, minStrength: 3 },
+  permissionConflicts: DEFAULT_PERMISSION_CONFLICTS,
+  loginThrottle: {
+    accountFreeFailures: 2,
+    addressFreeFailures: 20,
+    windowMinutes: 15,
+    backoffSeconds: 2,
+    maxBackoffSeconds: 900,
+  },
+  dualControl: true,
   lockoutThreshold: 5,
   inactivityMinutes: 15,
   sessionMaxHours: 12,
@@ -51,6 +95,10 @@ export function resolveSettings(overrides: DeepPartial<Settings> = {}): Settings
     ...overrides,
     passwordPolicy: { ...defaultSettings.passwordPolicy, ...overrides.passwordPolicy },
     argon2: { ...defaultSettings.argon2, ...overrides.argon2 },
+    loginThrottle: { ...defaultSettings.loginThrottle, ...overrides.loginThrottle },
+    permissionConflicts: checkConflictMatrix(
+      overrides.permissionConflicts ?? defaultSettings.permissionConflicts,
+    ),
     plant: { timeZone: overrides.plant?.timeZone ?? defaultSettings.plant.timeZone },
     printout: { font: overrides.printout?.font ?? defaultSettings.printout.font },
     development: overrides.development === true,

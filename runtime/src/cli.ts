@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -27,6 +28,9 @@ Commands:
   seed-demo [--demo]          create the built-in roles and the demo users
   create-admin --username U --name "Printed Name"
                               create a first administrator with a one-time password
+  unlock --username U --reason "Why"
+                              break glass: lift the lockout of U (say the only administrator) when no
+                              other administrator can; audited with the operating-system user
   import <path> --user U      import a template package (a version folder or a .tgz) as a draft, as
                               user U; the password is ATTEST_PASSWORD or typed (not shown)
   verify                      recompute every audit-trail hash chain, check the state against it and
@@ -276,6 +280,7 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       user: { type: 'string' },
       force: { type: 'boolean', default: false },
+      reason: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -338,6 +343,24 @@ export async function main(argv: string[]): Promise<number> {
         });
         console.log(
           `Created administrator ${user.username}; one-time password: ${password} (must be changed at first login)`,
+        );
+      } finally {
+        await engine.close();
+      }
+      return 0;
+    }
+    case 'unlock': {
+      if (!values.username || !values.reason) throw new UsageError('unlock needs --username and --reason');
+      const engine = await openEngine(config);
+      try {
+        const user = await engine.identity.breakGlassUnlock({
+          username: values.username,
+          reason: values.reason,
+          osUser: userInfo().username,
+          host: hostname(),
+        });
+        console.log(
+          `Unlocked ${user.username}; recorded as break glass by ${userInfo().username}@${hostname()}`,
         );
       } finally {
         await engine.close();

@@ -95,6 +95,10 @@ export function loadConfig(
   const inactivityMinutes = integer(env, 'ATTEST_INACTIVITY_MINUTES', 1, 24 * 60);
   const minLength = integer(env, 'ATTEST_PASSWORD_MIN_LENGTH', 8, 128);
   const maxAgeDays = integer(env, 'ATTEST_PASSWORD_MAX_AGE_DAYS', 0, 3650);
+  const dualControl = env.ATTEST_DUAL_CONTROL || 'on';
+  if (dualControl !== 'on' && dualControl !== 'off') {
+    throw new ConfigError(`ATTEST_DUAL_CONTROL must be on or off, not "${dualControl}"`);
+  }
   // The plant's zone: as configured, else the zone of the server the plant runs it on.
   const zoneName = env.ATTEST_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const timeZone = zoneName;
@@ -119,6 +123,7 @@ export function loadConfig(
     settings: {
       ...(lockoutThreshold !== undefined && { lockoutThreshold }),
       ...(inactivityMinutes !== undefined && { inactivityMinutes }),
+      dualControl: dualControl === 'on',
       passwordPolicy: {
         ...(minLength !== undefined && { minLength }),
         ...(maxAgeDays !== undefined && { maxAgeDays }),

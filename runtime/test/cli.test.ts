@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DEMO_USERS, createEngine, openDatabase, type DatabaseOptions } from '@attest/engine';
@@ -147,6 +147,49 @@ describe('Feature: the attest command', () => {
       );
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('A4: break glass: unlock lifts the lock of the only administrator, audited with the OS user and reason', async () => {
+    const open = async () =>
+      createEngine({ database: await openDatabase({ ...options, migrate: false }), settings: TEST_SETTINGS });
+    let engine = await open();
+    try {
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(engine.identity.login({ username: 'adrian', password: `guess-${i}` }));
+      }
+      await assert.rejects(
+        engine.identity.login({ username: 'adrian', password: demoPassword('adrian') }),
+        /locked/,
+      );
+    } finally {
+      await engine.close();
+    }
+    const refused = await attest(['unlock', '--username', 'adrian'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /^attest: unlock needs --username and --reason/);
+    const unlock = await attest(
+      ['unlock', '--username', 'adrian', '--reason', 'The only administrator was locked out by guesses'],
+      env,
+    );
+    assert.equal(unlock.code, 0, unlock.stderr);
+    assert.match(unlock.stdout, /^Unlocked adrian; recorded as break glass by /);
+    engine = await open();
+    try {
+      const { sessionId } = await engine.identity.login({
+        username: 'adrian',
+        password: demoPassword('adrian'),
+      });
+      const adrian = await engine.identity.authenticate(sessionId, { allowPasswordChange: true });
+      const trail = await engine.audit.trail(adrian, { recordId: adrian.userId });
+      const unlocked = trail.find((e) => e.type === 'user.unlocked')!;
+      assert.equal(unlocked.reason, 'The only administrator was locked out by guesses');
+      assert.equal(unlocked.payload.breakGlass, true);
+      assert.equal(unlocked.payload.osUser, userInfo().username);
+      assert.match(unlocked.actorName, /break glass, OS user /);
+      assert.equal(unlocked.actorId, null);
+    } finally {
+      await engine.close();
     }
   });
 

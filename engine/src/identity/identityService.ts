@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
 import { passwordDigest } from '../audit/stateDigest.ts';
-import { SECURITY_SUBJECT, SYSTEM_ACTOR, type Subject } from '../audit/types.ts';
+import {
+  SECURITY_SUBJECT,
+  SYSTEM_ACTOR,
+  type EventActor,
+  type EventDraft,
+  type Subject,
+} from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import {
   AccountLockedError,
@@ -12,6 +18,7 @@ import {
   NotAllowedError,
   NotFoundError,
   PasswordChangeRequiredError,
+  TooManyAttemptsError,
 } from '../errors.ts';
 import type { Settings } from '../settings.ts';
 
@@ -19,7 +26,16 @@ import type { Settings } from '../settings.ts';
 export const LANGUAGES = ['en', 'zh-CN'] as const;
 import { optionalText, requireText } from '../textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
+import { createLoginThrottle, throttleKeys } from './loginThrottle.ts';
 import { checkPassword } from './passwordPolicy.ts';
+import { conflictsIn, describeConflicts, GMP_APPROVAL, refuseConflicts } from './permissionConflicts.ts';
+import {
+  securityChangeRepository,
+  type SecurityChange,
+  type SecurityChangeKind,
+  type SecurityChangeStatus,
+} from './securityChangeRepository.ts';
+import { segregation } from './segregation.ts';
 import { dummyPasswordHash, generateOneTimePassword, hashPassword, verifyPassword } from './passwords.ts';
 import {
   BUILT_IN_ROLES,
@@ -65,8 +81,25 @@ const ROLE_NAME = /^[a-z][a-z0-9_-]{1,39}$/;
 
 export type IdentityService = ReturnType<typeof createIdentityService>;
 
+/**
+ * Appends to an account's (or the security log's) chain after taking a transaction lock on it:
+ * two logins of one person at the same moment, or two guesses at once, are written one after the
+ * other instead of colliding on the chain's next number (a conflict is not a failed login).
+ */
+async function appendSerialized(
+  trx: Knex.Transaction,
+  clock: Clock,
+  subject: Subject,
+  actor: EventActor,
+  drafts: EventDraft[],
+): Promise<void> {
+  await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [subject.id]);
+  await appendEvents(trx, clock, subject, actor, drafts);
+}
+
 export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
   const tx = <T>(fn: (trx: Knex.Transaction) => Promise<T>) => knex.transaction(fn);
+  const throttle = createLoginThrottle(knex, clock, settings.loginThrottle);
 
   const passwordExpired = (row: UserRow) =>
     settings.passwordPolicy.maxAgeDays > 0 &&
@@ -99,7 +132,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
           payload: { username: row.username, failedAttempts: failures },
         });
       }
-      await appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, drafts);
+      await appendSerialized(trx, clock, userSubject(row.id), SYSTEM_ACTOR, drafts);
     });
   }
 
@@ -160,7 +193,40 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     return { user: row, roles, permissions };
   }
 
+  /**
+   * Logs a person in. Failed attempts slow further ones for the account and for the client
+   * address, each on its own (A4); a refusal for that reason (429) is not tried, so it neither
+   * counts towards the lockout nor tells whether the password was right.
+   */
   async function login(input: {
+    username: string;
+    password: string;
+    /** The client's address and user agent, recorded with the attempt (C4). */
+    client?: string | null;
+    /** The client's network address, whose failed attempts are throttled together. */
+    address?: string | null;
+  }): Promise<LoginResult> {
+    const keys = throttleKeys(input.username.trim().toLowerCase(), input.address);
+    const wait = await throttle.waitSeconds([keys.account, keys.address]);
+    if (wait > 0) {
+      throw new TooManyAttemptsError(
+        `Too many failed logins for this account or from this address; try again in ${wait} s`,
+        wait,
+      );
+    }
+    try {
+      const result = await attemptLogin(input);
+      await throttle.cleared(keys.account);
+      return result;
+    } catch (error) {
+      if (error instanceof AuthenticationError || error instanceof AccountLockedError) {
+        await throttle.failed(keys);
+      }
+      throw error;
+    }
+  }
+
+  async function attemptLogin(input: {
     username: string;
     password: string;
     client?: string | null;
@@ -170,7 +236,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     if (!row) {
       await verifyPassword(await dummyPasswordHash(settings), input.password);
       await tx((trx) =>
-        appendEvents(trx, clock, SECURITY_SUBJECT, SYSTEM_ACTOR, [
+        appendSerialized(trx, clock, SECURITY_SUBJECT, SYSTEM_ACTOR, [
           {
             type: 'auth.login_failed',
             payload: { username, client: input.client ?? null, knownUser: false },
@@ -181,7 +247,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     }
     const refuse = async (why: string) =>
       tx((trx) =>
-        appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
+        appendSerialized(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
           { type: 'auth.login_refused', payload: { username, why, client: input.client ?? null } },
         ]),
       );
@@ -209,12 +275,18 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         last_seen_at: now,
         client: input.client ?? null,
       });
-      await appendEvents(trx, clock, userSubject(row.id), { userId: row.id, printedName: row.printed_name }, [
-        {
-          type: 'auth.login',
-          payload: { sessionId, client: input.client ?? null, mustChangePassword: mustChange },
-        },
-      ]);
+      await appendSerialized(
+        trx,
+        clock,
+        userSubject(row.id),
+        { userId: row.id, printedName: row.printed_name },
+        [
+          {
+            type: 'auth.login',
+            payload: { sessionId, client: input.client ?? null, mustChangePassword: mustChange },
+          },
+        ],
+      );
     });
     return { sessionId, user: await loadUser(knex, row.id), mustChangePassword: mustChange };
   }
@@ -235,7 +307,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     const end = async (reason: string, message: string): Promise<never> => {
       await tx(async (trx) => {
         await userRepository.endSession(trx, sessionId, now, reason);
-        await appendEvents(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
+        await appendSerialized(trx, clock, userSubject(row.id), SYSTEM_ACTOR, [
           { type: 'auth.session_ended', payload: { sessionId, why: reason } },
         ]);
       });
@@ -274,7 +346,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
   async function logout(principal: Principal): Promise<void> {
     await tx(async (trx) => {
       await userRepository.endSession(trx, principal.sessionId, clock.now(), 'logout');
-      await appendEvents(trx, clock, userSubject(principal.userId), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(principal.userId), eventActor(principal), [
         { type: 'auth.logout', payload: { sessionId: principal.sessionId } },
       ]);
     });
@@ -319,7 +391,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       ) {
         throw new ConflictError('The account was changed at the same time; try again');
       }
-      await appendEvents(trx, clock, userSubject(row.id), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(row.id), eventActor(principal), [
         {
           type: 'user.password_changed',
           payload: {
@@ -346,6 +418,12 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         { pointer: '/roles', keyword: 'enum', message: `has unknown roles: ${unknown.join(', ')}` },
       ]);
     }
+    refuseConflicts(
+      await userRepository.permissionsOfRoles(knex, wanted),
+      settings.permissionConflicts,
+      '/roles',
+      `The roles ${wanted.join(', ')}`,
+    );
     return wanted;
   }
 
@@ -406,7 +484,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     });
     await userRepository.setRoles(trx, user.id, user.roles, user.grantedBy?.userId ?? null, now);
     const actor = user.grantedBy ? eventActor(user.grantedBy) : SYSTEM_ACTOR;
-    await appendEvents(trx, clock, userSubject(user.id), actor, [
+    await appendSerialized(trx, clock, userSubject(user.id), actor, [
       {
         type: 'user.created',
         payload: {
@@ -435,6 +513,11 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     requirePermission(principal, 'users.manage');
     const person = checkNewUser(input);
     const roles = await checkRoles(input.roles);
+    if (settings.dualControl && (await grantsGmpApproval(knex, roles))) {
+      throw new NotAllowedError(
+        'Roles with GMP approval authority are granted with a second administrator: create the user, then propose the grant',
+      );
+    }
     const admin = await reauthenticate(principal, signature.password);
     const oneTimePassword = generateOneTimePassword();
     const hash = await hashPassword(oneTimePassword, settings);
@@ -462,39 +545,90 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     return { user: await loadUser(knex, id), oneTimePassword };
   }
 
-  /** Grants and revokes roles: audited with old and new, and e-signed by the administrator (A3). */
+  const signerOf = (row: UserRow) => ({
+    userId: row.id,
+    username: row.username,
+    printedName: row.printed_name,
+  });
+
+  /** Whether roles carry GMP approval authority, so granting them needs a second administrator. */
+  const grantsGmpApproval = async (db: Knex | Knex.Transaction, roles: string[]) =>
+    (await userRepository.permissionsOfRoles(db, roles)).some((p) => (GMP_APPROVAL as string[]).includes(p));
+
+  /** Writes a grant or revocation with its audit events and the approving signature (A3). */
+  async function applyUserRoles(
+    trx: Knex.Transaction,
+    change: {
+      userId: string;
+      version: number;
+      before: string[];
+      wanted: string[];
+      actor: Principal;
+      signer: UserRow;
+      reason: string | null;
+      payload?: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    if (!(await userRepository.update(trx, change.userId, change.version, {}))) {
+      throw new ConflictError('The user was changed at the same time; reload and try again');
+    }
+    await userRepository.setRoles(trx, change.userId, change.wanted, change.actor.userId, clock.now());
+    await appendSerialized(trx, clock, userSubject(change.userId), eventActor(change.actor), [
+      {
+        type: 'user.roles_changed',
+        payload: { ...change.payload, changes: [{ path: '/roles', old: change.before, new: change.wanted }] },
+        reason: change.reason,
+      },
+    ]);
+    await writeSignature(
+      trx,
+      clock,
+      userSubject(change.userId),
+      signerOf(change.signer),
+      'Approved',
+      change.reason,
+    );
+  }
+
+  /** Checks a grant whoever makes it: authority, nobody their own, known roles without conflicts. */
+  async function checkGrant(principal: Principal, userId: string, roles: string[]) {
+    requirePermission(principal, 'roles.manage');
+    if (userId === principal.userId) throw new NotAllowedError('Nobody may change their own roles');
+    const wanted = await checkRoles(roles);
+    const before = await loadUser(knex, userId);
+    return { wanted, before };
+  }
+
+  /**
+   * Grants and revokes roles: audited with old and new, and e-signed by the administrator (A3).
+   * Under dual control a grant of GMP approval authority is proposed instead, for a second
+   * administrator to approve.
+   */
   async function setUserRoles(
     principal: Principal,
     userId: string,
     roles: string[],
     signature: SignatureInput,
   ): Promise<User> {
-    requirePermission(principal, 'roles.manage');
-    if (userId === principal.userId) throw new NotAllowedError('Nobody may change their own roles');
-    const wanted = await checkRoles(roles);
-    const before = await loadUser(knex, userId);
-    const admin = await reauthenticate(principal, signature.password);
-    await tx(async (trx) => {
-      if (!(await userRepository.update(trx, userId, before.version, {}))) {
-        throw new ConflictError('The user was changed at the same time; reload and try again');
-      }
-      await userRepository.setRoles(trx, userId, wanted, principal.userId, clock.now());
-      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
-        {
-          type: 'user.roles_changed',
-          payload: { changes: [{ path: '/roles', old: before.roles, new: wanted }] },
-          reason: signature.reason ?? null,
-        },
-      ]);
-      await writeSignature(
-        trx,
-        clock,
-        userSubject(userId),
-        { userId: admin.id, username: admin.username, printedName: admin.printed_name },
-        'Approved',
-        signature.reason ?? null,
+    const { wanted, before } = await checkGrant(principal, userId, roles);
+    const added = wanted.filter((r) => !before.roles.includes(r));
+    if (settings.dualControl && (await grantsGmpApproval(knex, added))) {
+      throw new NotAllowedError(
+        `Granting ${added.join(', ')} gives GMP approval authority: propose the grant for a second administrator to approve`,
       );
-    });
+    }
+    const admin = await reauthenticate(principal, signature.password);
+    await tx((trx) =>
+      applyUserRoles(trx, {
+        userId,
+        version: before.version,
+        before: before.roles,
+        wanted,
+        actor: principal,
+        signer: admin,
+        reason: signature.reason ?? null,
+      }),
+    );
     return loadUser(knex, userId);
   }
 
@@ -519,7 +653,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         throw new ConflictError('The user was changed at the same time; reload and try again');
       }
       if (!active) await userRepository.endSessionsOf(trx, userId, now, 'deactivated');
-      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(userId), eventActor(principal), [
         {
           type: active ? 'user.reactivated' : 'user.deactivated',
           payload: { changes: [{ path: '/active', old: before.active, new: active }] },
@@ -543,7 +677,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       if (!(await userRepository.update(trx, principal.userId, before.version, { language }))) {
         throw new ConflictError('The user was changed at the same time; reload and try again');
       }
-      await appendEvents(trx, clock, userSubject(principal.userId), eventActor(principal), [
+      await appendSerialized(trx, clock, userSubject(principal.userId), eventActor(principal), [
         {
           type: 'user.updated',
           payload: { changes: [{ path: '/language', old: before.language, new: language }] },
@@ -585,7 +719,8 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         throw new ConflictError('The user was changed at the same time; reload and try again');
       }
       await userRepository.endSessionsOf(trx, userId, now, 'password-reset');
-      await appendEvents(trx, clock, userSubject(userId), eventActor(principal), [
+      await throttle.cleared(throttleKeys(row.username, null).account, trx);
+      await appendSerialized(trx, clock, userSubject(userId), eventActor(principal), [
         {
           type: 'user.password_reset',
           payload: {
@@ -598,6 +733,76 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
       ]);
     });
     return { user: await loadUser(knex, userId), oneTimePassword };
+  }
+
+  /** Lifts a lock and the failed-login count, in the caller's transaction, with the audited why. */
+  async function liftLock(
+    trx: Knex.Transaction,
+    row: UserRow,
+    actor: EventActor,
+    reason: string,
+    payload: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (!(await userRepository.update(trx, row.id, row.version, { failed_logins: 0, locked_at: null }))) {
+      throw new ConflictError('The user was changed at the same time; reload and try again');
+    }
+    await throttle.cleared(throttleKeys(row.username, null).account, trx);
+    await appendSerialized(trx, clock, userSubject(row.id), actor, [
+      {
+        type: 'user.unlocked',
+        payload: {
+          ...payload,
+          changes: [
+            { path: '/locked', old: row.locked_at !== null, new: false },
+            { path: '/failedLogins', old: row.failed_logins, new: 0 },
+          ],
+        },
+        reason,
+      },
+    ]);
+  }
+
+  /**
+   * Another administrator lifts a lock, say of the only other administrator after guesses at their
+   * account: the password stays as it was, and the act is reasoned and audited (A4, C4).
+   */
+  async function unlockUser(principal: Principal, userId: string, reason: string): Promise<User> {
+    requirePermission(principal, 'users.manage');
+    const why = requireReason(reason);
+    if (userId === principal.userId) throw new NotAllowedError('Nobody may unlock themselves');
+    const row = await userRepository.findById(knex, userId);
+    if (!row) throw new NotFoundError(`There is no user ${userId}`);
+    if (row.locked_at === null && row.failed_logins === 0) return loadUser(knex, userId);
+    await tx((trx) => liftLock(trx, row, eventActor(principal), why));
+    return loadUser(knex, userId);
+  }
+
+  /**
+   * Break glass: someone with access to the server itself lifts a lock when no other administrator
+   * can (the only one is locked). Recorded as the system acting for the operating-system user,
+   * with their reason and the host, in the account's audit trail and the security log.
+   */
+  async function breakGlassUnlock(input: {
+    username: string;
+    reason: string;
+    osUser: string;
+    host: string;
+  }): Promise<User> {
+    const why = requireReason(input.reason);
+    const row = await userRepository.findByUsername(knex, input.username.trim().toLowerCase());
+    if (!row) throw new NotFoundError(`There is no user ${input.username}`);
+    const payload = { breakGlass: true, osUser: input.osUser, host: input.host, username: row.username };
+    const actor = {
+      userId: null,
+      printedName: `Attest (break glass, OS user ${input.osUser}@${input.host})`,
+    };
+    await tx(async (trx) => {
+      await liftLock(trx, row, actor, why, payload);
+      await appendSerialized(trx, clock, SECURITY_SUBJECT, actor, [
+        { type: 'security.break_glass', payload: { ...payload, act: 'unlock', userId: row.id }, reason: why },
+      ]);
+    });
+    return loadUser(knex, row.id);
   }
 
   async function listUsers(principal: Principal): Promise<User[]> {
@@ -617,9 +822,10 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
   }
 
   /** Defines a new role or changes one: a configuration change, audited and e-signed (A3, C4). */
-  async function defineRole(principal: Principal, role: RoleDefinition, signature: SignatureInput) {
+  /** Checks a role definition whoever makes it: a valid name and text, known permissions, no conflict. */
+  function checkRoleDefinition(principal: Principal, role: RoleDefinition): RoleDefinition {
     requirePermission(principal, 'roles.manage');
-    if (!ROLE_NAME.test(role.name)) {
+    if (typeof role.name !== 'string' || !ROLE_NAME.test(role.name)) {
       throw new InputError('The role name is not valid', [
         {
           pointer: '/name',
@@ -628,13 +834,13 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         },
       ]);
     }
-    role = {
+    const checked = {
       name: role.name,
       title: requireText(role.title, '/title', 100),
       description: optionalText(role.description, '/description', 1000) ?? '',
       permissions: role.permissions,
     };
-    const unknown = role.permissions.filter((p) => !isPermission(p));
+    const unknown = checked.permissions.filter((p) => !isPermission(p));
     if (unknown.length > 0) {
       throw new InputError(`Unknown permission: ${unknown.join(', ')}`, [
         {
@@ -644,40 +850,276 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         },
       ]);
     }
-    const admin = await reauthenticate(principal, signature.password);
-    const permissions = [...new Set(role.permissions)].sort();
-    await tx(async (trx) => {
-      const existing = await userRepository.findRole(trx, role.name);
-      const next = { ...role, permissions };
-      const id = existing?.id ?? randomUUID();
-      if (existing) {
-        if (!(await userRepository.updateRole(trx, next, existing.version))) {
-          throw new ConflictError('The role was changed at the same time; reload and try again');
-        }
-      } else {
-        await userRepository.insertRole(trx, id, next);
+    if (principal.roles.includes(checked.name)) {
+      throw new NotAllowedError(
+        `Nobody may change a role they hold: another administrator changes the role ${checked.name}`,
+      );
+    }
+    refuseConflicts(
+      checked.permissions,
+      settings.permissionConflicts,
+      '/permissions',
+      `The role ${checked.name}`,
+    );
+    return { ...checked, permissions: [...new Set(checked.permissions)].sort() };
+  }
+
+  /** Writes a role definition with its audit event and the approving signature (A3, C4). */
+  async function applyRole(
+    trx: Knex.Transaction,
+    change: {
+      role: RoleDefinition;
+      /** The version the change was decided against; null for a role that is new. */
+      version?: number | null;
+      actor: Principal;
+      signer: UserRow;
+      reason: string | null;
+      payload?: Record<string, unknown>;
+    },
+  ): Promise<void> {
+    const next = change.role;
+    const existing = await userRepository.findRole(trx, next.name);
+    if (change.version !== undefined && (existing?.version ?? null) !== change.version) {
+      throw new ConflictError(`The role ${next.name} was changed since the change was proposed`);
+    }
+    const holders = existing ? await userRepository.otherPermissionsOfHolders(trx, next.name) : [];
+    const clashes = holders
+      .map((h) => ({
+        username: h.username,
+        pairs: conflictsIn([...h.permissions, ...next.permissions], settings.permissionConflicts),
+      }))
+      .filter((h) => h.pairs.length > 0);
+    if (clashes.length > 0) {
+      throw new InputError(
+        `Holders of the role ${next.name} would combine permissions that must stay apart: ` +
+          clashes.map((c) => `${c.username} (${describeConflicts(c.pairs)})`).join('; '),
+        [
+          {
+            pointer: '/permissions',
+            keyword: 'segregation',
+            message: 'conflicts with other roles of its holders',
+          },
+        ],
+      );
+    }
+    const id = existing?.id ?? randomUUID();
+    if (existing) {
+      if (!(await userRepository.updateRole(trx, next, existing.version))) {
+        throw new ConflictError('The role was changed at the same time; reload and try again');
       }
-      const changes = (['title', 'description', 'permissions'] as const)
-        .filter((k) => JSON.stringify(existing?.[k] ?? null) !== JSON.stringify(next[k]))
-        .map((k) => ({ path: `/${k}`, old: existing?.[k] ?? null, new: next[k] }));
-      const subject: Subject = { id, type: 'role' };
-      await appendEvents(trx, clock, subject, eventActor(principal), [
+    } else {
+      await userRepository.insertRole(trx, id, next);
+    }
+    const changes = (['title', 'description', 'permissions'] as const)
+      .filter((k) => JSON.stringify(existing?.[k] ?? null) !== JSON.stringify(next[k]))
+      .map((k) => ({ path: `/${k}`, old: existing?.[k] ?? null, new: next[k] }));
+    const subject: Subject = { id, type: 'role' };
+    await appendSerialized(trx, clock, subject, eventActor(change.actor), [
+      {
+        type: existing ? 'role.changed' : 'role.created',
+        payload: { ...change.payload, name: next.name, changes },
+        reason: change.reason,
+      },
+    ]);
+    await writeSignature(trx, clock, subject, signerOf(change.signer), 'Approved', change.reason);
+  }
+
+  const permissionsChange = async (role: RoleDefinition) => {
+    const existing = await userRepository.findRole(knex, role.name);
+    return {
+      existing,
+      changes: JSON.stringify(existing?.permissions ?? null) !== JSON.stringify(role.permissions),
+    };
+  };
+
+  /**
+   * Defines a new role or changes one: a configuration change, audited and e-signed (A3, C4).
+   * Under dual control a change of permissions is proposed instead, for a second administrator.
+   */
+  async function defineRole(principal: Principal, role: RoleDefinition, signature: SignatureInput) {
+    const next = checkRoleDefinition(principal, role);
+    if (settings.dualControl && (await permissionsChange(next)).changes) {
+      throw new NotAllowedError(
+        `The permissions of a role change only with a second administrator: propose the change to ${next.name}`,
+      );
+    }
+    const admin = await reauthenticate(principal, signature.password);
+    await tx((trx) =>
+      applyRole(trx, { role: next, actor: principal, signer: admin, reason: signature.reason ?? null }),
+    );
+    return userRepository.findRole(knex, next.name);
+  }
+
+  /** Proposes a change of a role's permissions (dual control): nothing changes until approved. */
+  async function proposeRole(principal: Principal, role: RoleDefinition, signature: SignatureInput) {
+    const next = checkRoleDefinition(principal, role);
+    const { existing, changes } = await permissionsChange(next);
+    if (!changes) throw new InputError('The proposal changes no permission; change the role directly');
+    const admin = await reauthenticate(principal, signature.password);
+    return propose(principal, admin, {
+      kind: 'role',
+      target: next.name,
+      proposal: next as unknown as Record<string, unknown>,
+      baseVersion: existing?.version ?? null,
+      reason: signature.reason ?? null,
+    });
+  }
+
+  /** Proposes a grant or revocation of roles (dual control): nothing changes until approved. */
+  async function proposeUserRoles(
+    principal: Principal,
+    userId: string,
+    roles: string[],
+    signature: SignatureInput,
+  ) {
+    const { wanted, before } = await checkGrant(principal, userId, roles);
+    const admin = await reauthenticate(principal, signature.password);
+    return propose(principal, admin, {
+      kind: 'user-roles',
+      target: userId,
+      proposal: { roles: wanted, before: before.roles },
+      baseVersion: before.version,
+      reason: signature.reason ?? null,
+    });
+  }
+
+  async function propose(
+    principal: Principal,
+    admin: UserRow,
+    change: {
+      kind: SecurityChangeKind;
+      target: string;
+      proposal: Record<string, unknown>;
+      baseVersion: number | null;
+      reason: string | null;
+    },
+  ): Promise<SecurityChange> {
+    const id = randomUUID();
+    await tx(async (trx) => {
+      await securityChangeRepository.insert(trx, {
+        id,
+        kind: change.kind,
+        target: change.target,
+        proposal: change.proposal,
+        base_version: change.baseVersion,
+        status: 'pending',
+        proposed_by: principal.userId,
+        proposed_at: clock.now(),
+        proposal_reason: change.reason,
+      });
+      await appendSerialized(trx, clock, SECURITY_SUBJECT, signerOf(admin), [
         {
-          type: existing ? 'role.changed' : 'role.created',
-          payload: { name: role.name, changes },
-          reason: signature.reason ?? null,
+          type: 'security.change_proposed',
+          payload: {
+            changeId: id,
+            kind: change.kind,
+            target: change.target,
+            proposal: change.proposal,
+            // The proposer typed their password again (B1): the proposal is theirs.
+            signedBy: admin.username,
+          },
+          reason: change.reason,
         },
       ]);
-      await writeSignature(
-        trx,
-        clock,
-        subject,
-        { userId: admin.id, username: admin.username, printedName: admin.printed_name },
-        'Approved',
-        signature.reason ?? null,
-      );
     });
-    return userRepository.findRole(knex, role.name);
+    return (await securityChangeRepository.find(knex, id)) as SecurityChange;
+  }
+
+  async function listSecurityChanges(principal: Principal, status?: SecurityChangeStatus) {
+    requirePermission(principal, 'roles.manage');
+    return securityChangeRepository.list(knex, status);
+  }
+
+  /**
+   * Decides a proposed change as the second administrator (e-signed): someone other than the
+   * proposer, not on a role they hold nor on their own grants, against the role or user as it
+   * was proposed. Approval applies it with every check of a direct change, in one transaction.
+   */
+  async function decideSecurityChange(
+    principal: Principal,
+    changeId: string,
+    decision: 'approved' | 'rejected',
+    signature: SignatureInput,
+  ): Promise<SecurityChange> {
+    requirePermission(principal, 'roles.manage');
+    const change = await securityChangeRepository.find(knex, changeId);
+    if (!change) throw new NotFoundError(`There is no proposed change ${changeId}`);
+    if (change.status !== 'pending') throw new ConflictError(`The change was already ${change.status}`);
+    segregation.approverIsNotAuthor(change.proposedBy, principal.userId);
+    if (change.kind === 'role' && principal.roles.includes(change.target)) {
+      throw new NotAllowedError(`Nobody may decide a change to a role they hold (${change.target})`);
+    }
+    if (change.kind === 'user-roles' && change.target === principal.userId) {
+      throw new NotAllowedError('Nobody may decide a change of their own roles');
+    }
+    const reason =
+      decision === 'rejected'
+        ? requireText(signature.reason, '/signature/reason', 1000)
+        : (signature.reason ?? null);
+    const admin = await reauthenticate(principal, signature.password);
+    await tx(async (trx) => {
+      if (
+        !(await securityChangeRepository.decide(
+          trx,
+          changeId,
+          change.version,
+          decision,
+          principal.userId,
+          clock.now(),
+          reason,
+        ))
+      ) {
+        throw new ConflictError('The change was decided at the same time; reload');
+      }
+      const payload = { changeId, proposedBy: change.proposedBy };
+      if (decision === 'approved' && change.kind === 'role') {
+        const role = change.proposal as unknown as RoleDefinition;
+        refuseConflicts(
+          role.permissions,
+          settings.permissionConflicts,
+          '/permissions',
+          `The role ${role.name}`,
+        );
+        await applyRole(trx, {
+          role,
+          version: change.baseVersion,
+          actor: principal,
+          signer: admin,
+          reason,
+          payload,
+        });
+      } else if (decision === 'approved') {
+        const user = await loadUser(trx, change.target);
+        if (user.version !== change.baseVersion) {
+          throw new ConflictError('The user was changed since the grant was proposed; propose it again');
+        }
+        const wanted = change.proposal.roles as string[];
+        refuseConflicts(
+          await userRepository.permissionsOfRoles(trx, wanted),
+          settings.permissionConflicts,
+          '/roles',
+          `The roles ${wanted.join(', ')}`,
+        );
+        await applyUserRoles(trx, {
+          userId: user.id,
+          version: user.version,
+          before: user.roles,
+          wanted,
+          actor: principal,
+          signer: admin,
+          reason,
+          payload,
+        });
+      }
+      await appendSerialized(trx, clock, SECURITY_SUBJECT, signerOf(admin), [
+        {
+          type: `security.change_${decision}`,
+          payload: { changeId, kind: change.kind, target: change.target },
+          reason,
+        },
+      ]);
+    });
+    return (await securityChangeRepository.find(knex, changeId)) as SecurityChange;
   }
 
   /**
@@ -695,7 +1137,7 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
         if (!(await userRepository.findRole(trx, role.name))) {
           const roleId = randomUUID();
           await userRepository.insertRole(trx, roleId, role);
-          await appendEvents(trx, clock, { id: roleId, type: 'role' }, SYSTEM_ACTOR, [
+          await appendSerialized(trx, clock, { id: roleId, type: 'role' }, SYSTEM_ACTOR, [
             {
               type: 'role.created',
               payload: {
@@ -736,10 +1178,16 @@ export function createIdentityService({ knex, clock, settings }: IdentityDeps) {
     setActive,
     setLanguage,
     resetPassword,
+    unlockUser,
+    breakGlassUnlock,
     listUsers,
     getUser,
     listRoles,
     defineRole,
+    proposeRole,
+    proposeUserRoles,
+    listSecurityChanges,
+    decideSecurityChange,
     bootstrapUser,
   };
 }

@@ -141,6 +141,34 @@ export const userRepository = {
     };
   },
 
+  /** The permissions a set of roles grants together. */
+  async permissionsOfRoles(db: Db, roles: string[]): Promise<string[]> {
+    const rows: { permissions: string[] }[] = await db('roles').whereIn('name', roles).select('permissions');
+    return [...new Set(rows.flatMap((r) => r.permissions))];
+  },
+
+  /** Each holder of a role with the permissions of their other roles. */
+  async otherPermissionsOfHolders(
+    db: Db,
+    role: string,
+  ): Promise<{ username: string; permissions: string[] }[]> {
+    const rows: { username: string; permissions: string[] | null }[] = await db('users')
+      .join('user_roles as held', 'held.user_id', 'users.id')
+      .leftJoin('user_roles as other', function () {
+        this.on('other.user_id', '=', 'users.id').andOn('other.role', '<>', 'held.role');
+      })
+      .leftJoin('roles', 'roles.name', 'other.role')
+      .where('held.role', role)
+      .select('users.username', 'roles.permissions');
+    const byUser = new Map<string, Set<string>>();
+    for (const r of rows) {
+      const set = byUser.get(r.username) ?? new Set<string>();
+      for (const p of r.permissions ?? []) set.add(p);
+      byUser.set(r.username, set);
+    }
+    return [...byUser].map(([username, permissions]) => ({ username, permissions: [...permissions] }));
+  },
+
   async recentPasswordHashes(db: Db, userId: string, count: number): Promise<string[]> {
     const rows = await db('password_history')
       .where({ user_id: userId })

@@ -20,6 +20,10 @@ import { DEMO_USERS, seedDemoUsers } from '../../src/demo.ts';
 export const TEST_SETTINGS: DeepPartial<Settings> = {
   argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 },
   development: true,
+  // Tests fail logins on purpose from one address, many times; the throttle has tests of its own.
+  loginThrottle: { accountFreeFailures: 1000, addressFreeFailures: 10_000 },
+  // Most tests grant roles as one administrator; dual control has tests of its own.
+  dualControl: false,
 };
 
 export const onServer = (): boolean => Boolean(process.env.DATABASE_URL);

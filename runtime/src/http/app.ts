@@ -5,7 +5,6 @@ import runtimePackage from '../../package.json' with { type: 'json' };
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { createReadiness, type Readiness } from '../readiness.ts';
 import { authenticator } from './auth.ts';
-import { loginRateLimiter, type LoginRateLimit } from './loginRateLimit.ts';
 import { openApiDocument } from './openapi.ts';
 import { problemResponder, unknownRoute } from './problem.ts';
 import { requestLogger } from './requestLogger.ts';
@@ -32,11 +31,9 @@ export interface AppOptions {
   /** HMAC key of the bearer tokens, at least 32 characters; shared by every process of one installation. */
   jwtSecret: string;
   logger: Logger;
-  /** Failed logins allowed per client address and window (default 20 per 5 minutes). */
-  loginRateLimit?: LoginRateLimit;
   /**
    * Which proxies to believe about the client's address (hop count, addresses or `true`): behind a
-   * load balancer the login rate limit and the audit trail then see the real client.
+   * load balancer the login throttle and the audit trail then see the real client.
    */
   trustProxy?: TrustProxy;
   /** The built web app to serve at `/` (default runtime/web/dist). */
@@ -61,7 +58,6 @@ export function createApp({
   engine,
   jwtSecret,
   logger,
-  loginRateLimit,
   trustProxy,
   webDir,
   metrics = createMetrics(engine),
@@ -106,7 +102,6 @@ export function createApp({
   app.use(
     operationRouter(operations, {
       authenticate: authenticator(engine, tokens),
-      loginLimiter: loginRateLimiter(loginRateLimit),
     }),
   );
   app.use(webApp(webDir));

@@ -360,6 +360,34 @@ export const COMPONENTS = {
     },
     'A role and the permissions it grants',
   ),
+  SecurityChange: closed(
+    {
+      id,
+      kind: {
+        type: 'string',
+        enum: ['role', 'user-roles'],
+        description: 'role: define or change a role; user-roles: grant or revoke roles',
+      },
+      target: { type: 'string', description: 'The role name, or the id of the user whose roles change' },
+      proposal: {
+        type: 'object',
+        description: 'What takes effect on approval: the role definition, or the roles (and those before)',
+      },
+      baseVersion: {
+        type: ['integer', 'null'],
+        description: 'Version proposed against; null for a new role',
+      },
+      status: { type: 'string', enum: ['pending', 'approved', 'rejected'] },
+      proposedBy: id,
+      proposedAt: instant,
+      proposalReason: nullableString,
+      decidedBy: nullableId,
+      decidedAt: nullableInstant,
+      decisionReason: nullableString,
+      version: integer,
+    },
+    'A change to access proposed by one administrator, effective once a second approves it (dual control, A3)',
+  ),
   Session: closed(
     {
       token: { type: 'string', description: 'Bearer token, valid for 15 minutes; refresh it before then' },

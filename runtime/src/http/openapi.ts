@@ -32,7 +32,6 @@ function problemStatuses(op: Operation): number[] {
   if (op.access !== 'public') [401, 403].forEach((s) => statuses.add(s));
   if (op.params) statuses.add(404);
   if (op.method !== 'get') [413, 415].forEach((s) => statuses.add(s));
-  if (op.rateLimited) statuses.add(429);
   return [...statuses].sort((a, b) => a - b);
 }
 

@@ -56,7 +56,6 @@ export interface OperationSpec<A extends Access, B, Q, P> {
   responses: Record<number, ResponseSpec>;
   /** Problem statuses beyond those implied by access, parameters and body (e.g. 409, 423). */
   problems?: number[];
-  rateLimited?: boolean;
   /** Largest request body read, in kB; 100 unless the operation takes a whole file. */
   bodyLimitKb?: number;
   /** Methods refused on this path with a reason, e.g. DELETE of a user (users are never deleted). */

@@ -1,5 +1,11 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { AttestError, NotFoundError, type ErrorKind, type FieldError } from '@attest/engine';
+import {
+  AttestError,
+  NotFoundError,
+  TooManyAttemptsError,
+  type ErrorKind,
+  type FieldError,
+} from '@attest/engine';
 
 /** Problems only the HTTP layer knows of: the engine never sees these requests. */
 type HttpProblemKind =
@@ -8,7 +14,6 @@ type HttpProblemKind =
   | 'method-not-allowed'
   | 'payload-too-large'
   | 'unsupported-media-type'
-  | 'too-many-requests'
   | 'internal'
   | 'unavailable';
 
@@ -104,6 +109,7 @@ export const problemResponder: ErrorRequestHandler = (error, req, res, next) => 
   if (kind === 'internal') res.err = error instanceof Error ? error : new Error(String(error));
   const document = problemDocument(req, kind, detail, errors);
   if (error instanceof HttpProblem) res.set(error.headers);
+  if (error instanceof TooManyAttemptsError) res.set('Retry-After', String(error.retryAfterSeconds));
   if (document.status === 401) res.set('WWW-Authenticate', 'Bearer realm="attest"');
   res.status(document.status).type('application/problem+json').send(JSON.stringify(document));
 };

@@ -8,7 +8,6 @@ import { requestValidator } from './validation.ts';
 
 export interface RouterDeps {
   authenticate: (access: Exclude<Access, 'public'>) => RequestHandler;
-  loginLimiter: RequestHandler;
 }
 
 /** `/api/users/{id}` → `/api/users/:id` */
@@ -55,7 +54,7 @@ function otherMethods(allowed: string[], refusals: Map<string, string>): Request
 }
 
 /**
- * Mounts each operation as: rate limit (login) → authentication → JSON body → validation →
+ * Mounts each operation as: authentication → JSON body → validation →
  * handler. Authentication comes first, so nobody without a session learns anything from the
  * validation of their input.
  */
@@ -70,7 +69,6 @@ export function operationRouter(operations: Operation[], deps: RouterDeps): Rout
         next();
       },
     ];
-    if (op.rateLimited) chain.push(deps.loginLimiter);
     if (op.access !== 'public') chain.push(deps.authenticate(op.access));
     if (op.method !== 'get') chain.push(jsonBody(op.bodyLimitKb));
     chain.push(requestValidator(op), handler(op));

@@ -11,6 +11,8 @@ const ALGORITHM = 'HS256';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/;
 const MIN_SECRET_LENGTH = 32;
+/** Leeway for clocks of several runtime processes behind one load balancer. */
+const SKEW_SECONDS = 60;
 
 export interface IssuedToken {
   token: string;
@@ -44,7 +46,11 @@ export function createTokens(secret: string, clock: Clock) {
     return { token, expiresAt: new Date((iat + LIFETIME_SECONDS) * 1000).toISOString() };
   }
 
-  /** Reads the Authorization header; anything but a well-formed, unexpired token of ours is refused. */
+  /**
+   * Reads the Authorization header; anything but a well-formed, unexpired token of ours is refused,
+   * and so is one that would never expire or outlive the lifetime we issue (a forged or leaked
+   * secret must not mint tokens that last for ever).
+   */
   function verify(authorization: string | undefined): TokenClaims {
     if (!authorization) {
       throw new AuthenticationError('Log in first and send the token as "Authorization: Bearer <token>"');
@@ -66,7 +72,11 @@ export function createTokens(secret: string, clock: Clock) {
       typeof claims.sub !== 'string' ||
       typeof claims.sid !== 'string' ||
       !UUID.test(claims.sub) ||
-      !UUID.test(claims.sid)
+      !UUID.test(claims.sid) ||
+      typeof claims.exp !== 'number' ||
+      typeof claims.iat !== 'number' ||
+      claims.exp - claims.iat > LIFETIME_SECONDS ||
+      claims.iat > nowSeconds() + SKEW_SECONDS
     ) {
       throw new AuthenticationError('The token is not valid; log in again');
     }

@@ -32,6 +32,16 @@ const VALID_BODIES: Record<string, object> = {
   deactivateUser: { reason: 'Left' },
   reactivateUser: { reason: 'Back' },
   resetPassword: { reason: 'Forgot it' },
+  unlockUser: { reason: 'Locked by guesses' },
+  proposeUserRoles: { roles: ['operator'], signature: { password: 'a password', reason: 'Promotion' } },
+  proposeRole: {
+    title: 'Auditor',
+    description: 'Reads',
+    permissions: ['audit.read'],
+    signature: { password: 'a password' },
+  },
+  approveSecurityChange: { signature: { password: 'a password' } },
+  rejectSecurityChange: { signature: { password: 'a password', reason: 'Not needed' } },
   defineRole: {
     title: 'Auditor',
     description: 'Reads',

@@ -6,6 +6,7 @@ import * as events from './20261124110000_events.ts';
 import * as forms from './20261124120000_forms.ts';
 import * as templates from './20261124130000_templates.ts';
 import * as templateDrafts from './20261124140000_template_drafts.ts';
+import * as securityAdministration from './20261207040000_security_administration.ts';
 import * as operations from './20261207060000_operations.ts';
 
 interface Migration {
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '20261124120000_forms': forms,
   '20261124130000_templates': templates,
   '20261124140000_template_drafts': templateDrafts,
+  '20261207040000_security_administration': securityAdministration,
   '20261207060000_operations': operations,
 };
 

@@ -39,15 +39,19 @@ export function authOperations(engine: Engine, tokens: Tokens) {
       tag: 'auth',
       summary: 'Log in',
       description:
-        'Opens a session. After 5 wrong passwords the account is locked (423) until an administrator ' +
-        'resets it; failed attempts from one address are also rate-limited (429).',
+        'Opens a session. Failed attempts make further ones wait, per account and per client address ' +
+        '(429 with Retry-After; successful logins never count); after 5 wrong passwords in a row the ' +
+        'account is locked (423) until another administrator unlocks or resets it.',
       access: 'public',
-      rateLimited: true,
       body: credentials,
       responses: { 200: json('The session and its token', ref('Session')) },
-      problems: [401, 423],
+      problems: [401, 423, 429],
       handle: async ({ body, req }) => {
-        const result = await engine.identity.login({ ...body, client: clientOf(req) });
+        const result = await engine.identity.login({
+          ...body,
+          client: clientOf(req),
+          address: req.ip ?? null,
+        });
         return ok({
           ...tokens.issue({ userId: result.user.id, sessionId: result.sessionId }),
           mustChangePassword: result.mustChangePassword,

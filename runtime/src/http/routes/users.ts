@@ -82,6 +82,28 @@ export function userOperations(engine: Engine) {
         ok(await engine.identity.setUserRoles(principal, params.id, body.roles, body.signature)),
     }),
     operation({
+      id: 'proposeUserRoles',
+      method: 'post',
+      path: '/api/users/{id}/roles/proposals',
+      tag: 'users',
+      summary: 'Propose a grant or revocation of roles, for a second administrator (A3)',
+      description: 'Dual control: needed to grant GMP approval authority; nothing changes until approved.',
+      access: 'session',
+      params: userId,
+      body: roleChange,
+      responses: { 201: json('The proposed change, pending', ref('SecurityChange')) },
+      problems: [409, 423],
+      handle: async ({ principal, params, body }) => {
+        const change = await engine.identity.proposeUserRoles(
+          principal,
+          params.id,
+          body.roles,
+          body.signature,
+        );
+        return created(change, `/api/security-changes/${change.id}`);
+      },
+    }),
+    operation({
       id: 'deactivateUser',
       method: 'post',
       path: '/api/users/{id}/deactivate',
@@ -124,6 +146,20 @@ export function userOperations(engine: Engine) {
       problems: [409],
       handle: async ({ principal, params, body }) =>
         ok(await engine.identity.resetPassword(principal, params.id, body.reason)),
+    }),
+    operation({
+      id: 'unlockUser',
+      method: 'post',
+      path: '/api/users/{id}/unlock',
+      tag: 'users',
+      summary: 'Lift a lockout, keeping the password (another administrator, reasoned, audited)',
+      access: 'session',
+      params: userId,
+      body: reason,
+      responses: { 200: json('The user', ref('User')) },
+      problems: [409],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.identity.unlockUser(principal, params.id, body.reason)),
     }),
     operation({
       id: 'userAuditTrail',

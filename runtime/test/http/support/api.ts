@@ -10,7 +10,6 @@ import {
   type TestContext,
 } from '../../../../engine/test/support/testEngine.ts';
 import { closeStreams, createApp } from '../../../src/http/app.ts';
-import type { LoginRateLimit } from '../../../src/http/loginRateLimit.ts';
 import { contractChecker, type OpenApi } from './contract.ts';
 
 export type DemoUser = Parameters<typeof demoPassword>[0];
@@ -45,9 +44,6 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-/** Lots of logins from one address in tests: the rate limit gets its own test. */
-const GENEROUS: LoginRateLimit = { windowMs: 60_000, limit: 10_000 };
-
 /**
  * A fresh engine and database, the app on an ephemeral port, and a client whose every response
  * is checked against the app's own OpenAPI document.
@@ -55,7 +51,6 @@ const GENEROUS: LoginRateLimit = { windowMs: 60_000, limit: 10_000 };
 export async function startTestApi(
   options: {
     settings?: DeepPartial<Settings>;
-    loginRateLimit?: LoginRateLimit;
     logger?: Logger;
     ctx?: TestContext;
     metricsToken?: string;
@@ -67,7 +62,6 @@ export async function startTestApi(
     engine: ctx.engine,
     jwtSecret,
     logger: options.logger ?? pino({ level: 'silent' }),
-    loginRateLimit: options.loginRateLimit ?? GENEROUS,
     ...(options.metricsToken !== undefined && { metricsToken: options.metricsToken }),
   });
   const server = await new Promise<Server>((resolve) => {
