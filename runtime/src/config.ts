@@ -95,9 +95,9 @@ export function loadConfig(
   const inactivityMinutes = integer(env, 'ATTEST_INACTIVITY_MINUTES', 1, 24 * 60);
   const minLength = integer(env, 'ATTEST_PASSWORD_MIN_LENGTH', 8, 128);
   const maxAgeDays = integer(env, 'ATTEST_PASSWORD_MAX_AGE_DAYS', 0, 3650);
-  const dualControl = env.ATTEST_DUAL_CONTROL || 'on';
-  if (dualControl !== 'on' && dualControl !== 'off') {
-    throw new ConfigError(`ATTEST_DUAL_CONTROL must be on or off, not "${dualControl}"`);
+  const dualControl = env.ATTEST_DUAL_CONTROL || 'true';
+  if (dualControl !== 'true' && dualControl !== 'false') {
+    throw new ConfigError(`ATTEST_DUAL_CONTROL must be true or false, not "${dualControl}"`);
   }
   // The plant's zone: as configured, else the zone of the server the plant runs it on.
   const zoneName = env.ATTEST_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
@@ -123,7 +123,7 @@ export function loadConfig(
     settings: {
       ...(lockoutThreshold !== undefined && { lockoutThreshold }),
       ...(inactivityMinutes !== undefined && { inactivityMinutes }),
-      dualControl: dualControl === 'on',
+      dualControl: dualControl === 'true',
       passwordPolicy: {
         ...(minLength !== undefined && { minLength }),
         ...(maxAgeDays !== undefined && { maxAgeDays }),
