@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import {
   checkpointKey,
@@ -18,22 +16,7 @@ import {
 import { packageFiles } from '../../engine/src/templates/package.ts';
 import { fixturePackage } from '../../engine/test/templates/fixturePackage.ts';
 import { createTestDatabase, demoPassword, TEST_SETTINGS } from '../../engine/test/support/testEngine.ts';
-
-const run = promisify(execFile);
-const BIN = new URL('../bin/attest.js', import.meta.url).pathname;
-
-async function attest(args: string[], env: Record<string, string | undefined>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { attest } from './support/attestCommand.ts';
 
 /** A database of its own for one side of the round trip: a server database, or an embedded data folder. */
 async function target(root: string, name: string) {

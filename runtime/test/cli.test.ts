@@ -1,29 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DEMO_USERS, createEngine, openDatabase, type DatabaseOptions } from '@attest/engine';
 import { writeTgz } from '../../engine/src/templates/tar.ts';
 import { createTestDatabase, demoPassword, TEST_SETTINGS } from '../../engine/test/support/testEngine.ts';
 import { testPackage, testProcess, writeTestPackage } from './http/support/templatePackage.ts';
-
-const run = promisify(execFile);
-const BIN = new URL('../bin/attest.js', import.meta.url).pathname;
-
-async function attest(args: string[], env: Record<string, string | undefined>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { attest } from './support/attestCommand.ts';
 
 describe('Feature: the attest command', () => {
   let options: DatabaseOptions;

@@ -44,6 +44,21 @@ export async function appendInstanceEvents(
     at.toISOString(),
     drafts,
   );
+  await writeEventsOnly(trx, instance, instance, at, events);
+  return { instance, events };
+}
+
+/**
+ * Writes an instance's new events, and its tokens and scopes where they moved, in the one statement
+ * every move uses, guarded by the version read: a stale version writes nothing and is a conflict.
+ */
+export async function writeEventsOnly(
+  trx: Knex.Transaction,
+  instance: InstanceRow,
+  state: Pick<InstanceRow, 'tokens' | 'scopes'>,
+  at: Date,
+  events: Omit<AuditEvent, 'id'>[],
+): Promise<void> {
   let written: Set<string>;
   try {
     written = await processRepository.move(trx, [
@@ -51,8 +66,8 @@ export async function appendInstanceEvents(
         instance: {
           id: instance.id,
           status: instance.status,
-          tokens: instance.tokens,
-          scopes: instance.scopes,
+          tokens: state.tokens,
+          scopes: state.scopes,
           variables: instance.variables,
           ended_at: instance.ended_at,
         },
@@ -65,5 +80,4 @@ export async function appendInstanceEvents(
     throw error;
   }
   if (!written.has(instance.id)) throw new ConflictError(CONFLICT);
-  return { instance, events };
 }

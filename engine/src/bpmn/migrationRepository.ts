@@ -1,9 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
-import { isUniqueViolation } from '../db/database.ts';
-import { ConflictError } from '../errors.ts';
-import { eventsOnly } from './instanceEvents.ts';
-import { processRepository, type InstanceRow } from './processRepository.ts';
+import { writeEventsOnly } from './instanceEvents.ts';
+import type { InstanceRow } from './processRepository.ts';
 
 /** A token whose element changes: the rows that name its element follow it. */
 export interface MovedToken {
@@ -25,8 +23,6 @@ export interface MigrationWrite {
   at: Date;
 }
 
-const CONFLICT = 'The process instance was changed by someone else at the same time; reload and try again';
-
 /**
  * Moves an instance to another version of its definition inside the caller's transaction: the row
  * and its audit events in the one statement every move uses (guarded by the version read), then
@@ -35,27 +31,7 @@ const CONFLICT = 'The process instance was changed by someone else at the same t
  */
 export async function writeMigration(trx: Knex.Transaction, m: MigrationWrite): Promise<void> {
   const { instance, events, at } = m;
-  let written: Set<string>;
-  try {
-    written = await processRepository.move(trx, [
-      {
-        instance: {
-          id: instance.id,
-          status: instance.status,
-          tokens: m.tokens,
-          scopes: m.scopes,
-          variables: instance.variables,
-          ended_at: instance.ended_at,
-        },
-        oldVersion: instance.version,
-        writes: eventsOnly(at, events),
-      },
-    ]);
-  } catch (error) {
-    if (isUniqueViolation(error)) throw new ConflictError(CONFLICT);
-    throw error;
-  }
-  if (!written.has(instance.id)) throw new ConflictError(CONFLICT);
+  await writeEventsOnly(trx, instance, m, at, events);
   const head = events[events.length - 1]!;
   await trx('process_instances')
     .where({ id: instance.id, version: head.seq })

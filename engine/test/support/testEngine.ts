@@ -79,7 +79,15 @@ export async function startTestEngine(
   const { options: dbOptions, drop } = await createTestDatabase();
   const database = await openDatabase(dbOptions);
   const clock = new TestClock();
-  const engine = createEngine({ database, clock, settings: { ...TEST_SETTINGS, ...settings } });
+  let engine: Engine;
+  try {
+    engine = createEngine({ database, clock, settings: { ...TEST_SETTINGS, ...settings } });
+  } catch (error) {
+    // Settings the engine refuses: nothing of the database stays open behind the refusal.
+    await database.close();
+    await drop();
+    throw error;
+  }
   if (options.seed !== false) await seedDemoUsers(engine.identity, { demo: true });
   const asOwner = async <T>(fn: (db: Knex | Knex.Transaction) => Promise<T>): Promise<T> => {
     if (!dbOptions.url) {
