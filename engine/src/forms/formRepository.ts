@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { EventDraft } from '../audit/types.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { ConflictError } from '../errors.ts';
 
@@ -53,6 +54,23 @@ export interface ExceptionRow {
   status: string;
   raised_at: Date;
   raised_by: string | null;
+}
+
+/** The event that raises an exception, in its instance's chain: every fact of it, which verify proves the row by. */
+export function exceptionRaised(e: ExceptionRow): EventDraft {
+  return {
+    type: 'exception.raised',
+    payload: {
+      exceptionId: e.id,
+      taskId: e.task_id,
+      pointer: e.pointer,
+      exceptionType: e.type,
+      severity: e.severity,
+      blocking: e.blocking,
+      message: e.message,
+      details: e.details,
+    },
+  };
 }
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));

@@ -5,7 +5,7 @@ import { canonicalize, contentHash } from '../canonicalJson.ts';
 import { ConflictError, InputError, type FieldError } from '../errors.ts';
 import { segregation } from '../identity/segregation.ts';
 import { signatureRepository } from '../signatures/signatureRepository.ts';
-import { formRepository, type ExceptionRow, type ValueRow } from './formRepository.ts';
+import { exceptionRaised, formRepository, type ExceptionRow, type ValueRow } from './formRepository.ts';
 import type { FormRuntime, ProcessedValue, SubmissionInput } from './pipeline.ts';
 import type { Meaning } from '../signatures/types.ts';
 
@@ -245,21 +245,7 @@ export async function recordSubmission(
       reason,
     });
   }
-  for (const e of exceptions) {
-    drafts.push({
-      type: 'exception.raised',
-      payload: {
-        exceptionId: e.id,
-        taskId: task.taskId,
-        pointer: e.pointer,
-        exceptionType: e.type,
-        severity: e.severity,
-        blocking: e.blocking,
-        message: e.message,
-        details: e.details,
-      },
-    });
-  }
+  drafts.push(...exceptions.map(exceptionRaised));
   return { data: processed.data, drafts };
 }
 

@@ -14,7 +14,7 @@ import { signatureRepository, type SignatureRow } from './signatureRepository.ts
 import { writeSignature } from './signatureWriter.ts';
 import { checkNotSignedAlready, checkRecordSignable } from './recordSigning.ts';
 import { appendInstanceEvents } from '../bpmn/instanceEvents.ts';
-import { formRepository, type ExceptionRow } from '../forms/formRepository.ts';
+import { exceptionRaised, formRepository, type ExceptionRow } from '../forms/formRepository.ts';
 import { loadSignedContent } from './subjectContent.ts';
 import { taskSignedContent } from '../forms/taskValues.ts';
 import { AUTHORITY, isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
@@ -184,19 +184,7 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
         reason,
       };
       // The flag is an exception of the record's process like any other: raised in its instance's chain.
-      const raised = flag && {
-        type: 'exception.raised',
-        payload: {
-          exceptionId: flag.id,
-          taskId: flag.task_id,
-          pointer: flag.pointer,
-          exceptionType: flag.type,
-          severity: flag.severity,
-          blocking: flag.blocking,
-          message: flag.message,
-          details: flag.details,
-        },
-      };
+      const raised = flag && exceptionRaised(flag);
       let at: string;
       if (row.record_type === 'instance') {
         const drafts = raised ? [draft, raised] : [draft];

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
 import { shippedPackage } from './support/templatePackage.ts';
+import { deviationReport } from './support/deviationReport.ts';
 
 interface Task {
   id: string;
@@ -77,18 +78,7 @@ describe('Feature: the Deviation and CAPA templates, end to end through the API'
     assert.equal(r.status, 200, r.text);
   };
 
-  const report = (batch = 'B-2026-014') => ({
-    title: 'Torn liner on a lactose drum',
-    description: 'The inner liner of drum 3 of lactose lot L-778 was torn at receipt in dispensing.',
-    area: 'dispensing',
-    occurredAt: '2026-11-24T08:30:00.000Z',
-    detection: 'Visual check before weighing',
-    affectedBatches: [{ batch }],
-    equipment: 'BAL-007',
-    productMaterial: 'Lactose monohydrate, lot L-778',
-    immediateActions: 'Drum quarantined; weighing stopped; QA informed.',
-    proposedClassification: 'minor',
-  });
+  const report = deviationReport;
   const triage = (classification = 'major', investigationRequired = 'yes') => ({
     classification,
     justification: 'Possible contamination of a batch in progress.',

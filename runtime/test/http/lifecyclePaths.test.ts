@@ -3,6 +3,7 @@ import type { Principal } from '@attest/engine';
 import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type ApiResponse, type DemoUser, type TestApi } from './support/api.ts';
 import { shippedPackage, testManifest, testPackage, TEMPLATE_ID } from './support/templatePackage.ts';
+import { deviationReport } from './support/deviationReport.ts';
 
 interface Task {
   id: string;
@@ -128,18 +129,7 @@ describe('Feature: no route around the template lifecycle; signatures obey the s
     (await ok(call('quinn', 'GET', `/api/records/${recordId}/signatures`))).body
       .signatures as SignatureBody[];
 
-  const report = {
-    title: 'Torn liner on a lactose drum',
-    description: 'The inner liner of drum 3 of lactose lot L-778 was torn at receipt in dispensing.',
-    area: 'dispensing',
-    occurredAt: '2026-11-24T08:30:00.000Z',
-    detection: 'Visual check before weighing',
-    affectedBatches: [{ batch: 'B-2026-014' }],
-    equipment: 'BAL-007',
-    productMaterial: 'Lactose monohydrate, lot L-778',
-    immediateActions: 'Drum quarantined; weighing stopped; QA informed.',
-    proposedClassification: 'minor',
-  };
+  const report = deviationReport();
   const triage = {
     classification: 'major',
     justification: 'Possible contamination of a batch in progress.',

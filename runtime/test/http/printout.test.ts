@@ -15,6 +15,7 @@ import {
   testPackage,
   testProcess,
 } from './support/templatePackage.ts';
+import { deviationReport } from './support/deviationReport.ts';
 
 const OUTPUT = fileURLToPath(new URL('../../../.test-output/', import.meta.url));
 const PRINTOUTS = join(OUTPUT, 'printouts');
@@ -144,16 +145,8 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
       number = started.body.number;
       await complete('olivia', number, 'report', {
         data: {
-          title: 'Torn liner on a lactose drum',
+          ...deviationReport(),
           description: 'The inner liner of drum 3 of lactose lot L-778 was torn at receipt.',
-          area: 'dispensing',
-          occurredAt: '2026-11-24T08:30:00.000Z',
-          detection: 'Visual check before weighing',
-          affectedBatches: [{ batch: 'B-2026-014' }],
-          equipment: 'BAL-007',
-          productMaterial: 'Lactose monohydrate, lot L-778',
-          immediateActions: 'Drum quarantined; weighing stopped; QA informed.',
-          proposedClassification: 'minor',
         },
       });
       // Quinn saves her triage, then corrects the classification before completing it.
