@@ -29,6 +29,7 @@ export {
 } from './audit/checkpoints.ts';
 export { directorySink, CheckpointExistsError, type CheckpointSink } from './audit/checkpointSink.ts';
 export * from './identity/permissions.ts';
+export { GMP_APPROVAL } from './identity/permissionConflicts.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
 export { generateOneTimePassword } from './identity/passwords.ts';
 export { segregation } from './identity/segregation.ts';

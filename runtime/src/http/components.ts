@@ -406,6 +406,17 @@ export const COMPONENTS = {
       plant: closed(
         {
           timeZone: { type: 'string', description: 'IANA time zone times are shown in, e.g. Asia/Shanghai' },
+          dualControl: {
+            type: 'boolean',
+            description:
+              'Dual control (A3): a change of a role’s permissions, and a grant of GMP approval authority, are proposed and take effect once a second administrator approves',
+          },
+          gmpApproval: {
+            type: 'array',
+            items: permission,
+            description:
+              'The permissions that are GMP approval authority; under dual control granting them is proposed',
+          },
         },
         'The plant’s settings every screen needs',
       ),

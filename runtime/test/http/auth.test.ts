@@ -75,6 +75,7 @@ describe('Feature: sessions over HTTP', () => {
     assert.deepEqual(response.body.roles, ['qa']);
     assert.ok(response.body.permissions.includes('records.approve'));
     assert.ok(!response.body.permissions.includes('users.manage'));
+    assert.equal(response.body.plant.dualControl, false, 'the tests turn dual control off');
   });
 
   it('refreshes the token of a session that is still open', async () => {

@@ -44,6 +44,18 @@ describe('Feature: dual control of security administration', () => {
         .select('type', 'actor_id', 'payload', 'reason'),
     );
 
+  it('/api/auth/me tells the web app that security administration is under dual control, and what GMP approval authority is', async () => {
+    const me = await api.request('GET', '/api/auth/me', { token: adrian });
+    assert.equal(me.status, 200, me.text);
+    assert.equal(me.body.plant.dualControl, true);
+    assert.deepEqual(me.body.plant.gmpApproval, [
+      'records.review',
+      'records.approve',
+      'records.release',
+      'templates.approve',
+    ]);
+  });
+
   it('A3: a role’s permissions change only once a second administrator approves, both signing', async () => {
     const operator = await role('operator');
     const wanted = { title: operator.title, description: operator.description };

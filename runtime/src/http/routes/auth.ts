@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { LANGUAGES, type Engine, type Principal } from '@attest/engine';
+import { GMP_APPROVAL, LANGUAGES, type Engine, type Principal } from '@attest/engine';
 import { ref } from '../components.ts';
 import { json, noContent, ok, operation } from '../operation.ts';
 import { LIMITS, object, oneOf, password, requiredText } from '../schema.ts';
@@ -113,7 +113,11 @@ export function authOperations(engine: Engine, tokens: Tokens) {
           roles: principal.roles,
           permissions: [...principal.permissions].sort(),
           mustChangePassword,
-          plant: { timeZone: engine.settings.plant.timeZone },
+          plant: {
+            timeZone: engine.settings.plant.timeZone,
+            dualControl: engine.settings.dualControl,
+            gmpApproval: GMP_APPROVAL,
+          },
         }),
     }),
     operation({

@@ -8,7 +8,13 @@ export interface Me {
   roles: string[];
   permissions: string[];
   mustChangePassword: boolean;
-  plant: { timeZone: string };
+  plant: {
+    timeZone: string;
+    /** Role changes and grants of GMP approval authority are proposed for a second administrator (A3). */
+    dualControl: boolean;
+    /** The permissions that are GMP approval authority. */
+    gmpApproval: string[];
+  };
 }
 
 /** A page of the app: its route, its label, who may see it, and what draws it. */
