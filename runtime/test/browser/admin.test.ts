@@ -7,6 +7,7 @@ import { seedDemoTemplates } from '../../src/demoTemplates.ts';
 import { startTestApi, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
+  checkTouchAndWidth,
   hasChromium,
   launch,
   onlyRefusals,
@@ -77,31 +78,6 @@ describe('Feature: administration in the browser — users, template lifecycle, 
         token: await api.login('quinn'),
       })
     ).body.status;
-
-  /**
-   * Touch targets are at least 44 px (gloves, tablets), and nothing runs off the side (a diagram is
-   * drawn larger than its pane, which clips it).
-   */
-  async function checkTouchAndWidth(page: Page): Promise<void> {
-    for (const selector of ['nav a', '#page button', '#page select', '#page a.admin-link']) {
-      for (const height of await page
-        .locator(selector)
-        .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height).filter((h) => h > 0)))
-        assert.ok(height >= 44, `${selector} is ${height}px high`);
-    }
-    const wide = await page
-      .locator('#page *')
-      .evaluateAll((els) =>
-        els
-          .filter(
-            (e) =>
-              !e.closest('.attest-diagram-canvas') &&
-              e.getBoundingClientRect().right > e.ownerDocument.documentElement.clientWidth + 1,
-          )
-          .map((e) => `${e.tagName}#${e.id}.${e.className}: ${e.getBoundingClientRect().right}`),
-      );
-    assert.deepEqual(wide, [], 'nothing runs off the side of the screen');
-  }
 
   it('A2: each person sees the administration pages their authority allows', async () => {
     const menus = {

@@ -9,6 +9,8 @@ import { h, show } from './dom.ts';
 import { isLanguage, language, setLanguage, t } from './i18n/index.ts';
 import { setZone } from './time.ts';
 import { incidentsView } from './views/admin/incidents.ts';
+import { rolesView } from './views/admin/roles.ts';
+import { securityChangesView } from './views/admin/securityChanges.ts';
 import { templatesView } from './views/admin/templates.ts';
 import { templateVersionView } from './views/admin/templateVersion.ts';
 import { usersView } from './views/admin/users.ts';
@@ -69,6 +71,18 @@ const PAGES: Page[] = [
     label: 'admin.nav.users',
     permissions: ['users.manage'],
     render: (c, me) => usersView(c, me),
+  },
+  {
+    route: 'roles',
+    label: 'admin.nav.roles',
+    permissions: ['roles.manage'],
+    render: (c, me) => rolesView(c, me),
+  },
+  {
+    route: 'security-changes',
+    label: 'admin.nav.securityChanges',
+    permissions: ['roles.manage'],
+    render: (c, me) => securityChangesView(c, me),
   },
   {
     route: 'templates',

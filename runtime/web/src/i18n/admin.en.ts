@@ -56,6 +56,14 @@ export const adminEn = {
   'admin.users.rolesTitle': 'Roles of {who}',
   'admin.users.rolesAct': 'You grant {who} the roles ticked below and revoke the others.',
   'admin.users.rolesChanged': 'The roles of {who} were changed and signed.',
+  'admin.users.dualNote':
+    'Dual control is on: a grant of GMP approval authority is proposed for a second administrator; other changes take effect when you sign.',
+  'admin.users.needsSecond':
+    'This grant brings GMP approval authority ({permissions}): it is proposed, and takes effect only once a second administrator approves it.',
+  'admin.users.rolesProposed':
+    'The change of the roles of {who} is proposed. It waits for a second administrator and is not in effect yet.',
+  'admin.users.grantLater':
+    'GMP approval authority: create the user first, then propose the grant for a second administrator.',
   'admin.users.reset': 'Reset password…',
   'admin.users.resetConfirm': 'Reset password',
   'admin.users.resetTitle': 'Reset the password of {who}?',

@@ -55,6 +55,12 @@ export const adminZh: Record<keyof typeof adminEn, string> = {
   'admin.users.rolesTitle': '{who} 的角色',
   'admin.users.rolesAct': '您将授予 {who} 下方勾选的角色，并撤销其他角色。',
   'admin.users.rolesChanged': '{who} 的角色已变更并签名。',
+  'admin.users.dualNote':
+    '双人控制已启用：GMP 批准权限的授予以提议方式提交给第二位管理员；其他变更在您签名后即生效。',
+  'admin.users.needsSecond':
+    '此授权带来 GMP 批准权限（{permissions}）：以提议方式提交，须经第二位管理员批准后才生效。',
+  'admin.users.rolesProposed': '{who} 的角色变更已提议，正在等待第二位管理员，尚未生效。',
+  'admin.users.grantLater': 'GMP 批准权限：请先创建用户，再提议授权，由第二位管理员批准。',
   'admin.users.reset': '重置密码…',
   'admin.users.resetConfirm': '重置密码',
   'admin.users.resetTitle': '重置 {who} 的密码？',

@@ -1,6 +1,7 @@
 import { adminEn } from './admin.en.ts';
 import { designerEn } from './designer.en.ts';
 import { reviewEn } from './review.en.ts';
+import { securityEn } from './security.en.ts';
 /**
  * Every string the web app shows, in English. The Chinese catalogue must have every key (the type
  * checker and a test both refuse a missing one). `{name}` marks a value filled in at run time.
@@ -137,6 +138,6 @@ const core = {
 } as const;
 
 /** The catalogue: the app's own strings, then each feature's (one file per feature and language). */
-export const en = { ...core, ...adminEn, ...reviewEn, ...designerEn } as const;
+export const en = { ...core, ...adminEn, ...securityEn, ...reviewEn, ...designerEn } as const;
 
 export type MessageKey = keyof typeof en;

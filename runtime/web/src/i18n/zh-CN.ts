@@ -2,6 +2,7 @@ import { adminZh } from './admin.zh-CN.ts';
 import { designerZh } from './designer.zh-CN.ts';
 import type { MessageKey } from './en.ts';
 import { reviewZh } from './review.zh-CN.ts';
+import { securityZh } from './security.zh-CN.ts';
 
 /** 简体中文：与英文目录逐条对应，缺一条类型检查和测试都会失败。 */
 const core = {
@@ -130,4 +131,10 @@ const core = {
   'common.zone': '时间为 {zone}',
 };
 
-export const zhCN: Record<MessageKey, string> = { ...core, ...adminZh, ...reviewZh, ...designerZh };
+export const zhCN: Record<MessageKey, string> = {
+  ...core,
+  ...adminZh,
+  ...securityZh,
+  ...reviewZh,
+  ...designerZh,
+};

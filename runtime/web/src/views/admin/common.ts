@@ -74,6 +74,7 @@ export function signatureProblem(error: unknown): boolean {
 export const MEANINGS: Record<string, MessageKey> = {
   Approved: 'admin.meaning.approved',
   Rejected: 'admin.meaning.rejected',
+  Proposed: 'admin.meaning.proposed',
 };
 export const meaningLabel = (meaning: string) => (MEANINGS[meaning] ? t(MEANINGS[meaning]) : meaning);
 
@@ -82,7 +83,8 @@ export interface SignatureSpec {
   title: string;
   /** What the signature is given for, in a sentence. */
   act: string;
-  meaning: 'Approved' | 'Rejected';
+  /** Proposed: the act takes effect once a second administrator approves it (dual control, A3). */
+  meaning: 'Approved' | 'Rejected' | 'Proposed';
   me: Me;
   /** More of the dialog before the password, e.g. the roles being granted. */
   content?: (Node | null)[];
@@ -155,6 +157,31 @@ export function signatureDialog(spec: SignatureSpec): Promise<boolean> {
       return problem;
     },
   });
+}
+
+/**
+ * Sends a signed act from a signature dialog: a refusal of the signature itself (the password, the
+ * lock, the signature's fields) keeps the dialog open in `say`'s words; any other refusal closes it
+ * and is kept for the page to show where it belongs.
+ */
+export function signedAct(
+  act: (signature: { password: string; reason?: string }) => Promise<void>,
+  say: (error: unknown) => string = problemText,
+) {
+  let refused: unknown = null;
+  return {
+    send: async (signature: { password: string; reason?: string }): Promise<string | null> => {
+      try {
+        await act(signature);
+        return null;
+      } catch (error) {
+        if (signatureProblem(error)) return say(error);
+        refused = error;
+        return null;
+      }
+    },
+    refused: (): unknown => refused,
+  };
 }
 
 /** An act that is not signed but needs a reason (B3): deactivating, resetting, retiring. */

@@ -4,6 +4,17 @@ import { t } from '../../i18n/index.ts';
 import { formatInstant } from '../../time.ts';
 import type { Me } from '../shell.ts';
 import {
+  changesLink,
+  choices,
+  difference,
+  gmpApproval,
+  pendingBadge,
+  pendingTargets,
+  permissionsOf,
+  signatureMode,
+  type Role,
+} from './access.ts';
+import {
   attempt,
   fieldRow,
   markField,
@@ -13,7 +24,7 @@ import {
   reasonDialog,
   showAtFields,
   signatureDialog,
-  signatureProblem,
+  signedAct,
   table,
 } from './common.ts';
 
@@ -29,12 +40,6 @@ interface User {
   roles: string[];
 }
 
-interface Role {
-  name: string;
-  title: string;
-  description: string;
-}
-
 interface WithPassword {
   user: User;
   oneTimePassword: string;
@@ -43,20 +48,25 @@ interface WithPassword {
 /**
  * The administrator's users (A1, A3, A6): who may sign in with which roles; creating a user and
  * granting roles are e-signed, deactivating and resetting need a reason, and a one-time password is
- * shown once, to be handed over.
+ * shown once, to be handed over. Under dual control a grant of GMP approval authority is proposed
+ * for a second administrator instead.
  */
 export async function usersView(container: HTMLElement, me: Me): Promise<void> {
   const mayGrant = me.permissions.includes('roles.manage');
-  const [{ users }, roles] = await Promise.all([
+  const [{ users }, roles, pending] = await Promise.all([
     request<{ users: User[] }>('GET', '/api/users'),
     mayGrant ? request<{ roles: Role[] }>('GET', '/api/roles').then((r) => r.roles) : null,
+    pendingTargets(me),
   ]);
   const knownRoles: Role[] =
     roles ??
     [...new Set(users.flatMap((u) => u.roles))]
       .sort()
-      .map((name) => ({ name, title: name, description: '' }));
+      .map((name) => ({ name, title: name, description: '', permissions: [] }));
   const roleTitle = (name: string) => knownRoles.find((r) => r.name === name)?.title ?? name;
+  /** The GMP approval authority a grant of these roles brings, which dual control puts to a second administrator. */
+  const needsSecond = (roles: string[]) =>
+    me.plant.dualControl ? gmpApproval(me, permissionsOf(knownRoles, roles)) : [];
 
   const message = h('p', { class: 'message', id: 'users-notice', hidden: true });
   const handOver = h('div', { id: 'users-hand-over' });
@@ -78,13 +88,16 @@ export async function usersView(container: HTMLElement, me: Me): Promise<void> {
   });
 
   const reload = async () => {
-    const fresh = await request<{ users: User[] }>('GET', '/api/users');
-    show(listing, usersTable(fresh.users));
+    const [fresh, waiting] = await Promise.all([
+      request<{ users: User[] }>('GET', '/api/users'),
+      pendingTargets(me),
+    ]);
+    show(listing, usersTable(fresh.users, waiting));
   };
   // The list is current when the message says it is done.
-  const done = async (text: string) => {
+  const done = async (...text: (Node | string)[]) => {
     await reload();
-    notice(message, 'success', text);
+    notice(message, 'success', ...text);
   };
 
   const act = async (user: User, action: string) => {
@@ -118,23 +131,42 @@ export async function usersView(container: HTMLElement, me: Me): Promise<void> {
       }
     } else if (action === 'roles') {
       const boxes = roleChoices(`roles-${user.username}`, knownRoles, user.roles);
+      const second = () => needsSecond(difference(user.roles, boxes.chosen()).added);
+      const dual = h('p', { class: 'note', id: 'roles-dialog-dual', hidden: !me.plant.dualControl });
+      const describe = () => {
+        const gmp = second();
+        dual.textContent =
+          gmp.length > 0
+            ? t('admin.users.needsSecond', { permissions: gmp.join(', ') })
+            : t('admin.users.dualNote');
+        signatureMode('roles-dialog', gmp.length > 0);
+      };
+      describe();
+      boxes.fieldset.addEventListener('change', describe);
+      let proposed = false;
       const ok = await signatureDialog({
         id: 'roles-dialog',
         title: t('admin.users.rolesTitle', { who }),
         act: t('admin.users.rolesAct', { who }),
         meaning: 'Approved',
         me,
-        content: [boxes.fieldset],
+        content: [boxes.fieldset, dual],
         reason: 'optional',
         confirm: t('admin.sign.submit'),
         send: (signature) =>
-          attempt(() => request('PUT', `/api/users/${user.id}/roles`, { roles: boxes.chosen(), signature })),
+          attempt(async () => {
+            proposed = second().length > 0;
+            const path = `/api/users/${user.id}/roles${proposed ? '/proposals' : ''}`;
+            await request(proposed ? 'POST' : 'PUT', path, { roles: boxes.chosen(), signature });
+          }),
       });
-      if (ok) await done(t('admin.users.rolesChanged', { who }));
+      if (ok && proposed)
+        await done(t('admin.users.rolesProposed', { who }), ' ', changesLink('users-changes'));
+      else if (ok) await done(t('admin.users.rolesChanged', { who }));
     }
   };
 
-  function usersTable(list: User[]): HTMLElement {
+  function usersTable(list: User[], waiting: Set<string>): HTMLElement {
     if (list.length === 0) return h('p', { class: 'empty' }, t('admin.users.empty'));
     const rows = list.map((user) => {
       const self = user.id === me.user.id;
@@ -171,6 +203,7 @@ export async function usersView(container: HTMLElement, me: Me): Promise<void> {
             ...(user.roles.length > 0
               ? user.roles.map((r) => h('span', { class: 'badge' }, roleTitle(r)))
               : [h('span', { class: 'note' }, t('admin.users.noRoles'))]),
+            waiting.has(user.id) ? pendingBadge() : null,
           ),
         ),
         h(
@@ -207,37 +240,37 @@ export async function usersView(container: HTMLElement, me: Me): Promise<void> {
     container,
     pageHead(t('admin.users.title'), add),
     h('p', { class: 'note admin-intro' }, t('admin.users.intro')),
+    mayGrant && me.plant.dualControl
+      ? h('p', { class: 'note admin-intro' }, t('admin.users.dualNote'))
+      : null,
     handOver,
     message,
     form,
     listing,
   );
-  show(listing, usersTable(users));
+  show(listing, usersTable(users, pending));
 }
 
-/** Checkboxes of the roles, as a fieldset, and which of them are ticked. */
-function roleChoices(id: string, roles: Role[], held: string[]) {
-  const fieldset = h(
-    'fieldset',
-    { id, class: 'admin-roles' },
-    h('legend', {}, t('admin.users.rolesLegend')),
-    ...roles.map((role) =>
-      h(
-        'label',
-        { class: 'choice' },
-        h('input', { type: 'checkbox', name: 'role', value: role.name, checked: held.includes(role.name) }),
-        h(
-          'span',
-          {},
-          h('strong', {}, role.title),
-          role.description ? h('small', {}, role.description) : null,
-        ),
-      ),
-    ),
+/**
+ * Checkboxes of the roles, as a fieldset, and which of them are ticked; `locked` roles are shown but
+ * cannot be ticked, with why.
+ */
+function roleChoices(id: string, roles: Role[], held: string[], locked?: (role: Role) => string | null) {
+  return choices(
+    id,
+    t('admin.users.rolesLegend'),
+    roles.map((role) => {
+      const why = locked?.(role) ?? null;
+      return {
+        value: role.name,
+        title: role.title,
+        note: role.description,
+        mark: why ?? undefined,
+        disabled: why !== null,
+      };
+    }),
+    held,
   );
-  const chosen = () =>
-    [...fieldset.querySelectorAll<HTMLInputElement>('input[name=role]:checked')].map((i) => i.value);
-  return { fieldset, chosen };
 }
 
 /** The form of a new user; creating is e-signed (granting roles, A3). */
@@ -270,7 +303,10 @@ function createForm(
     ),
     '/email': fieldRow('user-email', t('admin.users.email'), email, t('admin.users.emailHint')),
   };
-  const boxes = roleChoices('user-roles', roles, []);
+  // Under dual control a new user gets GMP approval authority only by a grant a second administrator approves.
+  const boxes = roleChoices('user-roles', roles, [], (role) =>
+    me.plant.dualControl && gmpApproval(me, role.permissions).length > 0 ? t('admin.users.grantLater') : null,
+  );
   const rolesError = h('small', { class: 'field-error', id: 'user-roles-error', hidden: true });
   const rolesRow = { row: boxes.fieldset, input: boxes.fieldset, error: rolesError };
   boxes.fieldset.append(rolesError);
@@ -313,7 +349,9 @@ function createForm(
     showAtFields(missing, { ...fields, '/roles': rolesRow });
     if (missing.length > 0) return;
     let result: WithPassword | null = null;
-    let refused: unknown = null;
+    const creation = signedAct(async (signature) => {
+      result = await request<WithPassword>('POST', '/api/users', { ...body, signature });
+    });
     submit.disabled = true;
     try {
       const signed = await signatureDialog({
@@ -327,18 +365,10 @@ function createForm(
         me,
         reason: 'optional',
         confirm: t('admin.sign.submit'),
-        send: async (signature) => {
-          try {
-            result = await request<WithPassword>('POST', '/api/users', { ...body, signature });
-            return null;
-          } catch (error) {
-            if (signatureProblem(error)) return problemText(error);
-            refused = error;
-            return null;
-          }
-        },
+        send: creation.send,
       });
       if (!signed) return;
+      const refused = creation.refused();
       if (refused) {
         const problem = refused instanceof Problem ? refused : null;
         // A taken user name is a conflict without a pointer: it belongs at the user name.

@@ -1,0 +1,23 @@
+import type { MessageKey } from '../../i18n/en.ts';
+
+/** Every permission of the engine, in its order, with its words (a test holds this list to the engine's). */
+export const PERMISSION_LABELS: Record<string, MessageKey> = {
+  'records.create': 'admin.permission.records.create',
+  'records.edit': 'admin.permission.records.edit',
+  'records.perform': 'admin.permission.records.perform',
+  'records.verify': 'admin.permission.records.verify',
+  'records.review': 'admin.permission.records.review',
+  'records.approve': 'admin.permission.records.approve',
+  'records.release': 'admin.permission.records.release',
+  'records.void': 'admin.permission.records.void',
+  'records.migrate': 'admin.permission.records.migrate',
+  'incidents.retry': 'admin.permission.incidents.retry',
+  'processes.correlate': 'admin.permission.processes.correlate',
+  'audit.read': 'admin.permission.audit.read',
+  'users.manage': 'admin.permission.users.manage',
+  'roles.manage': 'admin.permission.roles.manage',
+  'templates.manage': 'admin.permission.templates.manage',
+  'templates.approve': 'admin.permission.templates.approve',
+  'config.manage': 'admin.permission.config.manage',
+  'devices.write': 'admin.permission.devices.write',
+};
