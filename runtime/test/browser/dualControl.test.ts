@@ -75,7 +75,7 @@ describe('Feature: dual control of security administration in the browser', func
   };
   const operatorBefore: string[] = [];
 
-  it('A3: adrian proposes a grant of GMP approval authority and a change of a role; neither is in effect', async () => {
+  it('A3, B5: adrian proposes a grant of GMP approval authority and a change of a role; neither is in effect, and he cannot decide them', async () => {
     operatorBefore.push(...(await permissionsOf('operator')));
     const { page, problems, close } = await watchedPage(browser);
     await signIn(page, api.url, 'adrian', demoPassword('adrian'));
@@ -120,6 +120,7 @@ describe('Feature: dual control of security administration in the browser', func
     await page.check('#role-dialog input[value="records.void"]');
     assert.match(await page.locator('#role-dialog-meaning').innerText(), /Proposed/);
     assert.match(await page.locator('#role-dialog-dual').innerText(), /second administrator approves/);
+    await page.screenshot({ path: `${SCREENSHOTS}dual-role-dialog.png` });
     await page.fill('#role-dialog-password', demoPassword('adrian'));
     await page.fill('#role-dialog-reason', 'Operators void their own drafts');
     await page.click('#role-dialog [data-action=confirm]');
@@ -153,7 +154,7 @@ describe('Feature: dual control of security administration in the browser', func
     await close();
   });
 
-  it('A3, B5: alma sees exactly what changes, approves the grant and rejects the role change with a reason', async () => {
+  it('A3: alma sees exactly what changes, approves the grant and rejects the role change with a reason', async () => {
     const { page, problems, close } = await watchedPage(browser);
     await signIn(page, api.url, 'alma', ALMA_PASSWORD);
     await page.waitForSelector('#who');
@@ -225,7 +226,7 @@ describe('Feature: dual control of security administration in the browser', func
     await close();
   });
 
-  it('A3: on a tablet, and in Chinese, a change decided meanwhile is told in the person’s language', async () => {
+  it('on a tablet, and in Chinese, a change decided meanwhile is told in the person’s language', async () => {
     const proposed = await api.request('POST', `/api/users/${ids.olivia}/roles/proposals`, {
       token: adrian,
       body: {
@@ -240,6 +241,10 @@ describe('Feature: dual control of security administration in the browser', func
     await tablet.page.waitForSelector('#who');
     await open(tablet.page, 'security-changes', '#changes-pending section.admin-change');
     await checkTouchAndWidth(tablet.page);
+    await tablet.page.locator('#changes-pending section.admin-change button[data-action=reject]').click();
+    await tablet.page.waitForSelector('#reject-change-dialog');
+    await tablet.page.screenshot({ path: `${SCREENSHOTS}dual-reject-dialog-tablet.png` });
+    await tablet.page.click('#reject-change-dialog [data-action=cancel]');
     await tablet.page.screenshot({ path: `${SCREENSHOTS}dual-changes-tablet.png`, fullPage: true });
     assert.deepEqual(tablet.problems, []);
     await tablet.close();
