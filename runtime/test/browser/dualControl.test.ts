@@ -83,8 +83,18 @@ describe('Feature: dual control of security administration in the browser', func
     const menu = await page.locator('nav a').allInnerTexts();
     assert.ok(menu.includes('Roles') && menu.includes('Security changes'), menu.join(', '));
 
-    // The grant: ticking a role with GMP approval authority turns signing into proposing
     await open(page, 'users', '#users');
+    // A new user gets GMP approval authority only by a grant a second administrator approves
+    await page.click('#user-new');
+    assert.equal(await page.locator('#user-roles input[value=qa]').isDisabled(), true);
+    assert.equal(await page.locator('#user-roles input[value=operator]').isDisabled(), false);
+    assert.match(
+      await page.locator('#user-roles').innerText(),
+      /create the user first, then propose the grant/,
+    );
+    await page.click('#user-form button[type=reset]');
+
+    // The grant: ticking a role with GMP approval authority turns signing into proposing
     await page.click('#users button[data-action=roles][data-user=oscar]');
     await page.waitForSelector('#roles-dialog');
     assert.match(await page.locator('#roles-dialog-dual').innerText(), /Dual control is on/);

@@ -40,6 +40,10 @@ export const permissionLabel = (permission: string): string => {
   return key ? t(key) : permission;
 };
 
+/** A permission in words with its name, e.g. "Void records (records.void)". */
+export const permissionName = (permission: string): string =>
+  `${permissionLabel(permission)} (${permission})`;
+
 /** What a change does to a list: what it adds and what it takes away. */
 export const difference = (before: readonly string[], after: readonly string[]) => ({
   added: after.filter((x) => !before.includes(x)),

@@ -7,6 +7,7 @@ import {
   difference,
   gmpApproval,
   permissionLabel,
+  permissionName,
   permissionsOf,
   type Role,
   type SecurityChange,
@@ -102,7 +103,7 @@ export async function securityChangesView(container: HTMLElement, me: Me): Promi
       item(
         kind,
         t(kind === 'added' ? 'admin.changes.added' : 'admin.changes.removed'),
-        `${permissionLabel(permission)} (${permission})`,
+        permissionName(permission),
         me.plant.gmpApproval.includes(permission),
       );
     const items: HTMLElement[] = [];
@@ -155,7 +156,7 @@ export async function securityChangesView(container: HTMLElement, me: Me): Promi
         { class: gmp.length > 0 ? 'admin-gmp' : 'note', 'data-gmp': gmp.join(' ') },
         gmp.length > 0
           ? t('admin.changes.gmpBrought', {
-              permissions: gmp.map((p) => `${permissionLabel(p)} (${p})`).join(', '),
+              permissions: gmp.map(permissionName).join(', '),
             })
           : t('admin.changes.noGmp'),
       );
@@ -311,7 +312,7 @@ export async function securityChangesView(container: HTMLElement, me: Me): Promi
   await reload();
 }
 
-/** A refused decision in the person's language: the server's own words are for the log. */
+/** A refused decision in the person's language (the server's detail is in English). */
 function refusal(error: unknown): string {
   if (!(error instanceof Problem)) return problemText(error);
   if (error.status === 409) return t('admin.changes.alreadyDecided');

@@ -10,6 +10,7 @@ import {
   gmpApproval,
   pendingBadge,
   pendingTargets,
+  permissionName,
   permissionsOf,
   signatureMode,
   type Role,
@@ -137,7 +138,7 @@ export async function usersView(container: HTMLElement, me: Me): Promise<void> {
         const gmp = second();
         dual.textContent =
           gmp.length > 0
-            ? t('admin.users.needsSecond', { permissions: gmp.join(', ') })
+            ? t('admin.users.needsSecond', { permissions: gmp.map(permissionName).join(', ') })
             : t('admin.users.dualNote');
         signatureMode('roles-dialog', gmp.length > 0);
       };
