@@ -81,7 +81,7 @@ describe('Feature: administration in the browser — users, template lifecycle, 
 
   it('A2: each person sees the administration pages their authority allows', async () => {
     const menus = {
-      adrian: ['Users', 'Incidents'],
+      adrian: ['Users', 'Roles', 'Security changes', 'Incidents'],
       quinn: ['Templates', 'Incidents'],
       petra: ['Templates'],
       olivia: [],
@@ -92,7 +92,7 @@ describe('Feature: administration in the browser — users, template lifecycle, 
       await page.waitForSelector('#who');
       const menu = await page.locator('nav a').allInnerTexts();
       assert.deepEqual(
-        menu.filter((m) => ['Users', 'Templates', 'Incidents'].includes(m)),
+        menu.filter((m) => ['Users', 'Roles', 'Security changes', 'Templates', 'Incidents'].includes(m)),
         [...expected],
         `${user}: ${menu.join(', ')}`,
       );
