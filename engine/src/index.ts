@@ -69,11 +69,8 @@ export type {
   TaskDetail,
   IncidentView,
   ProcessService,
-  ServiceContext,
-  ServiceHandler,
-  ServiceResult,
 } from './bpmn/processService.ts';
-export { BpmnError } from './bpmn/processService.ts';
+export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 export type { Wait, JobKind } from './bpmn/executor.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';
