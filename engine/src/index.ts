@@ -30,7 +30,7 @@ export {
 export { directorySink, CheckpointExistsError, type CheckpointSink } from './audit/checkpointSink.ts';
 export * from './identity/permissions.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
-export { generateOneTimePassword } from './identity/passwords.ts';
+export { generateOneTimePassword, hashPassword, verifyPassword } from './identity/passwords.ts';
 export { segregation } from './identity/segregation.ts';
 export type { User } from './identity/userRepository.ts';
 export type { SecurityChange } from './identity/securityChangeRepository.ts';
