@@ -1,10 +1,17 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { createEngine, openDatabase, resolveSettings, seedDemoUsers } from '@attest/engine';
-import { hashPassword, verifyPassword } from '../../engine/src/identity/passwords.ts';
-import { seedDemoTemplates } from '../../runtime/src/demoTemplates.ts';
+import { promisify } from 'node:util';
+import {
+  createEngine,
+  hashPassword,
+  openDatabase,
+  resolveSettings,
+  seedDemoUsers,
+  verifyPassword,
+} from '@attest/engine';
+import { seedDemoTemplates } from '@attest/runtime';
 import { serverVersion, withBenchDatabase } from './benchDatabase.ts';
 import { positiveInteger, round } from './figures.ts';
 import { Latencies } from './latency.ts';
@@ -18,6 +25,8 @@ import { Latencies } from './latency.ts';
 
 const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const ATTEST_BIN = fileURLToPath(new URL('../../runtime/bin/attest.js', import.meta.url));
+/** Builds runtime/dist/attest.js, which ATTEST_BIN runs, as `npm run build` does. */
+const BUILD_SERVER = fileURLToPath(new URL('../../runtime/scripts/buildServer.js', import.meta.url));
 const BARE_ROUTE = fileURLToPath(new URL('./bareReads.ts', import.meta.url));
 const TEMPLATES = new URL('../../templates/', import.meta.url);
 /** Attest's read throughput over the bare route's. */
@@ -286,6 +295,7 @@ export async function runHttpBenchmark(): Promise<Record<string, unknown>> {
         `median ${argon2.percentile(50).toFixed(1)} ms over ${ARGON2_SAMPLES}`,
     );
 
+    await promisify(execFile)(process.execPath, [BUILD_SERVER]);
     const attest = await startProcess(
       [
         ...(process.env.HTTP_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : []),

@@ -31,7 +31,7 @@ export { directorySink, CheckpointExistsError, type CheckpointSink } from './aud
 export * from './identity/permissions.ts';
 export { GMP_APPROVAL } from './identity/permissionConflicts.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
-export { generateOneTimePassword } from './identity/passwords.ts';
+export { generateOneTimePassword, hashPassword, verifyPassword } from './identity/passwords.ts';
 export { segregation } from './identity/segregation.ts';
 export type { User } from './identity/userRepository.ts';
 export type { SecurityChange } from './identity/securityChangeRepository.ts';
@@ -70,11 +70,8 @@ export type {
   TaskDetail,
   IncidentView,
   ProcessService,
-  ServiceContext,
-  ServiceHandler,
-  ServiceResult,
 } from './bpmn/processService.ts';
-export { BpmnError } from './bpmn/processService.ts';
+export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 export type { Wait, JobKind } from './bpmn/executor.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';

@@ -18,6 +18,7 @@ import {
 import { backup, BackupError, restore, sidecarOf } from './backup.ts';
 import { ConfigError, loadCheckpointKey, loadConfig, type RuntimeConfig } from './config.ts';
 import { seedDemoTemplates } from './demoTemplates.ts';
+import { SHIPPED_TEMPLATES } from './paths.ts';
 
 const USAGE = `Usage: attest <command> [options]
 
@@ -43,9 +44,6 @@ Commands:
 
 The database is the PostgreSQL server at DATABASE_URL, or the embedded one in ATTEST_DATA_DIR (./data).
 Checkpoints are signed with the Ed25519 key ATTEST_CHECKPOINT_KEY and written to ATTEST_CHECKPOINT_DIR.`;
-
-/** The shipped template packages, templates/<id>/v<version>/ in the repository. */
-const SHIPPED_TEMPLATES = new URL('../../templates/', import.meta.url);
 
 class UsageError extends Error {}
 

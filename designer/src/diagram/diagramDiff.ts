@@ -1,7 +1,7 @@
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import type { Element } from 'diagram-js/lib/model/Types';
 import { getBBox } from 'diagram-js/lib/util/Elements';
-import attestDescriptor from '../../../engine/src/bpmn/attest-moddle.json' with { type: 'json' };
+import { attestModdleDescriptor as attestDescriptor } from '@attest/engine/browser';
 import { h } from '../../../runtime/web/src/dom.ts';
 
 /** How an element differs, as the engine's template diff reports it (G1). */

@@ -1,5 +1,4 @@
-import { feelSyntaxError, feelText } from '../../../engine/src/bpmn/feelCheck.ts';
-import { FEEL_LIMITS, feelLimitProblem } from '../../../engine/src/bpmn/feelLimits.ts';
+import { FEEL_LIMITS, feelLimitProblem, feelSyntaxError, feelText } from '@attest/engine/browser';
 
 export { feelText };
 

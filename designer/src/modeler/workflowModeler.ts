@@ -1,6 +1,6 @@
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import Modeler from 'bpmn-js/lib/Modeler';
-import attestDescriptor from '../../../engine/src/bpmn/attest-moddle.json' with { type: 'json' };
+import { attestModdleDescriptor as attestDescriptor } from '@attest/engine/browser';
 import AttestLintModule from './features/attest-lint/index.ts';
 import type AttestLint from './features/attest-lint/AttestLint.ts';
 import type { LintStatus } from './features/attest-lint/AttestLint.ts';

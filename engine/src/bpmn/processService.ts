@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import { BpmnError, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 import { appendEvents, chainEvents } from '../audit/auditTrail.ts';
 import { instanceStateDigest, jsonDigest } from '../audit/stateDigest.ts';
 import { eventRepository } from '../audit/eventRepository.ts';
@@ -96,37 +97,6 @@ export interface InstanceView {
   activeElements: { elementId: string; waitsFor: Wait }[];
   /** The instance whose call activity started this one, if any. */
   parentInstanceId: string | null;
-}
-
-/** What a service handler is given: the variables its task sees, and where it runs. */
-export interface ServiceContext {
-  instanceId: string;
-  businessKey: string | null;
-  elementId: string;
-  variables: Record<string, unknown>;
-  /** 1 on the first attempt, 2 on the first retry ... */
-  attempt: number;
-}
-
-/**
- * A handler for service, send and business-rule tasks with `attest:type`: it returns the variables
- * to set, or a BPMN error for a boundary event to catch. Throwing anything else is a failure: the
- * job is retried with back-off and, when its retries are spent, becomes an incident.
- */
-export type ServiceHandler = (
-  context: ServiceContext,
-) => Promise<ServiceResult | void> | ServiceResult | void;
-export type ServiceResult =
-  { variables?: Record<string, unknown> } | { error: { code: string; message?: string } };
-
-/** Thrown by a service handler: a BPMN error with a code, caught in the model. */
-export class BpmnError extends Error {
-  constructor(
-    readonly code: string,
-    message = `BPMN error ${code}`,
-  ) {
-    super(message);
-  }
 }
 
 export interface IncidentView {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import schema from '../../../templates/schema/manifest.schema.json' with { type: 'json' };
+import schema from './manifest.schema.json' with { type: 'json' };
 import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import { ConflictError, InputError, type FieldError } from '../errors.ts';
 import { FORBIDDEN_KEYS, findForbiddenKey } from '../forbiddenKeys.ts';
@@ -18,7 +18,7 @@ import { readTgz, writeTgz, type TarFile } from './tar.ts';
  * the same files hash the same, and a released folder whose bytes change no longer matches its hash.
  */
 
-/** manifest.json, as templates/schema/manifest.schema.json describes it. */
+/** manifest.json, as manifest.schema.json beside this file describes it. */
 export interface TemplateManifest {
   /** Where editors find the schema; ignored. */
   $schema?: string;

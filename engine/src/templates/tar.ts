@@ -1,9 +1,11 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
 import { InputError, type FieldError } from '../errors.ts';
 
 /**
- * A minimal ustar reader and writer for template packages (`.tgz`): regular files and directories,
- * nothing else. An archive comes from outside, so the reader refuses whatever could write outside
+ * The reader and writer of template packages (`.tgz`): regular files and directories, nothing
+ * else. The writer is our own, so that a package always gives the same bytes; the reader is
+ * node-tar's parser, behind our guard. An archive comes from outside, so the reader refuses whatever could write outside
  * the folder it is unpacked into (absolute paths, `..`, links) and whatever could exhaust memory
  * (too many entries, too many bytes) before it hands anything on.
  */
@@ -23,30 +25,31 @@ export interface TarContents {
 export const TAR_LIMITS = Object.freeze({ entries: 200, unpackedBytes: 20 * 1024 * 1024 });
 
 const BLOCK = 512;
-/** The most an archive within the limits unpacks to: data, a header and padding per entry, the end. */
-const MAX_TAR_BYTES = TAR_LIMITS.unpackedBytes + TAR_LIMITS.entries * 2 * BLOCK + 20 * BLOCK;
+/**
+ * The most an archive within the limits unpacks to: data, and per entry its header, padding and
+ * up to 3 KB of pax or long-name headers; then the end.
+ */
+const MAX_TAR_BYTES = TAR_LIMITS.unpackedBytes + TAR_LIMITS.entries * 8 * BLOCK + 20 * BLOCK;
 const GZIP_MAGIC = [0x1f, 0x8b];
 const FILE_MODE = 0o644;
 const DIRECTORY_MODE = 0o755;
 
 /** The entry types other than files and directories, named for the refusal. */
 const OTHER_TYPES: Readonly<Record<string, string>> = {
-  '1': 'a hard link',
-  '2': 'a symbolic link',
-  '3': 'a character device',
-  '4': 'a block device',
-  '6': 'a named pipe',
-  L: 'a GNU long name',
-  K: 'a GNU long link name',
+  Link: 'a hard link',
+  SymbolicLink: 'a symbolic link',
+  CharacterDevice: 'a character device',
+  BlockDevice: 'a block device',
+  FIFO: 'a named pipe',
+  SparseFile: 'a sparse file',
+  GNUDumpDir: 'a GNU dump folder',
+  ContinuationFile: 'a part of a multi-volume archive',
 };
-
-/** Pax headers (tar --format=pax; macOS tar keeping extended attributes): refused once, with the way out. */
-const PAX_REFUSED: FieldError = {
-  pointer: '',
-  keyword: 'pax',
-  message:
-    'it has pax extended headers, which Attest does not read; pack the folder as plain ustar (tar --format=ustar -czf …)',
-};
+const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
+/** Pax and GNU long-name headers are a few lines of text; more is not an archive of templates. */
+const MAX_META_BYTES = 64 * 1024;
+/** The header of an AppleDouble file (`._name`), in which macOS tar stores a file's extended attributes. */
+const APPLE_DOUBLE = Buffer.from([0x00, 0x05, 0x16, 0x07]);
 
 const refuse = (message: string, pointer = '', keyword = 'archive'): InputError =>
   new InputError(`The archive cannot be read: ${message}`, [{ pointer, keyword, message }]);
@@ -112,10 +115,13 @@ function octal(block: Buffer, offset: number, length: number, value: number): vo
 }
 
 /**
- * Reads a gzip'd ustar archive. Refuses, with an `InputError` naming the entry: anything that is not
- * gzip'd tar, entries that are neither files nor directories (links, devices, pax or GNU extension
- * headers), absolute paths and `..` segments, the same path twice, more than 200 entries and more than
- * 20 MB unpacked. Leading `./` segments are dropped, as `tar -C dir .` writes them.
+ * Reads a gzip'd tar archive as tar writes it: ustar, pax (`tar --format=pax`, macOS tar) and GNU
+ * long names, through node-tar's parser. Refuses, with an `InputError` naming the entry: anything
+ * that is not gzip'd tar or is corrupt, entries that are neither files nor directories (links,
+ * devices), absolute paths and `..` segments, the same path twice, more than 200 entries and more
+ * than 20 MB unpacked. Leading `./` segments are dropped, as `tar -C dir .` writes them, and the
+ * AppleDouble files (`._name`) in which macOS tar keeps extended attributes are left out: they are
+ * the file system's, not the package's.
  */
 export function readTgz(archive: Buffer): TarContents {
   const tar = gunzip(archive);
@@ -125,58 +131,84 @@ export function readTgz(archive: Buffer): TarContents {
   const seen = new Set<string>();
   let unpacked = 0;
   let count = 0;
-  for (let offset = 0; offset + BLOCK <= tar.length;) {
-    const block = tar.subarray(offset, offset + BLOCK);
-    if (block.every((byte) => byte === 0)) break;
-    const entry = readHeader(block, offset);
-    count += 1;
-    if (count > TAR_LIMITS.entries) {
-      throw refuse(`it has more than ${TAR_LIMITS.entries} entries`, '', 'maxItems');
-    }
-    unpacked += entry.size;
-    if (unpacked > TAR_LIMITS.unpackedBytes) {
-      throw refuse(`it unpacks to more than ${TAR_LIMITS.unpackedBytes / 1024 / 1024} MB`, '', 'maxSize');
-    }
-    const start = offset + BLOCK;
-    if (start + entry.size > tar.length) throw refuse(`the entry ${entry.name} is cut short`);
-    offset = start + Math.ceil(entry.size / BLOCK) * BLOCK;
+  let failure: InputError | null = null;
 
-    const pointer = `/files/${entry.name}`;
-    const other = OTHER_TYPES[entry.type];
-    const isFile = entry.type === '0' || entry.type === '\0' || entry.type === '7';
-    const isDirectory = entry.type === '5';
-    if (entry.type === 'x' || entry.type === 'g') {
-      if (!errors.some((e) => e.keyword === 'pax')) errors.push(PAX_REFUSED);
-      continue;
+  const parser = new Parser({ strict: true, maxMetaEntrySize: MAX_META_BYTES });
+  parser.on('error', (error: Error & { header?: { type?: string; path?: string } }) => {
+    // A link without a target is refused for being a link, as one with a target is.
+    const { type, path } = error.header ?? {};
+    if (type && path && OTHER_TYPES[type]) errors.push(otherType(path, type));
+    else failure ??= refuse(describe(error));
+  });
+  parser.on('entry', (entry: ReadEntry) => {
+    entry.resume();
+    if (failure) return;
+    count += 1;
+    unpacked += entry.size;
+    if (count > TAR_LIMITS.entries) {
+      failure = refuse(`it has more than ${TAR_LIMITS.entries} entries`, '', 'maxItems');
+      return;
     }
-    if (!isFile && !isDirectory) {
-      const what = other ?? `an entry of type "${entry.type}"`;
-      errors.push({
-        pointer,
-        keyword: 'type',
-        message: `${entry.name} is ${what}; a template archive holds only files and folders`,
-      });
-      continue;
+    if (unpacked > TAR_LIMITS.unpackedBytes) {
+      failure = refuse(`it unpacks to more than ${TAR_LIMITS.unpackedBytes / 1024 / 1024} MB`, '', 'maxSize');
+      return;
     }
-    const path = safePath(entry.name);
+    const name = entry.path;
+    const pointer = `/files/${name}`;
+    const isFile = FILE_TYPES.has(entry.type);
+    if (!isFile && entry.type !== 'Directory') {
+      errors.push(otherType(name, entry.type));
+      return;
+    }
+    const path = safePath(name);
     if (typeof path !== 'string') {
-      errors.push({ pointer, keyword: 'path', message: `${entry.name} ${path.problem}` });
-      continue;
+      errors.push({ pointer, keyword: 'path', message: `${name} ${path.problem}` });
+      return;
     }
-    if (path === '') continue;
+    if (path === '') return;
     if (seen.has(path)) {
-      errors.push({ pointer, keyword: 'uniqueItems', message: `${entry.name} is in the archive twice` });
-      continue;
+      errors.push({ pointer, keyword: 'uniqueItems', message: `${name} is in the archive twice` });
+      return;
     }
     seen.add(path);
-    if (isDirectory) directories.push(path);
-    else files.push({ path, content: Buffer.from(tar.subarray(start, start + entry.size)) });
-  }
+    if (!isFile) {
+      directories.push(path);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    entry.on('data', (chunk: Buffer) => chunks.push(chunk));
+    entry.on('end', () => {
+      const content = Buffer.concat(chunks);
+      if (isAppleDouble(path, content)) return;
+      files.push({ path, content });
+    });
+  });
+  // The parser works through a buffer synchronously: every entry has been read when `end` returns.
+  parser.end(tar);
+  if (failure) throw failure;
   if (errors.length > 0) {
     throw new InputError(`The archive cannot be read: ${errors.map((e) => e.message).join('; ')}`, errors);
   }
   return { files, directories };
 }
+
+const otherType = (name: string, type: string): FieldError => ({
+  pointer: `/files/${name}`,
+  keyword: 'type',
+  message: `${name} is ${OTHER_TYPES[type] ?? `an entry of type "${type}"`}; a template archive holds only files and folders`,
+});
+
+/** node-tar's complaint, in the words of the refusal. */
+function describe(error: Error & { tarCode?: string }): string {
+  const message = error.message.replace(/^TAR_[A-Z_]+: /, '');
+  if (/checksum/.test(message)) return 'a header has a wrong checksum';
+  if (/^Truncated input/.test(message)) return `it is cut short (${message})`;
+  if (/^Unrecognized archive format/.test(message)) return 'what the gzip holds is not a tar archive';
+  return message;
+}
+
+const isAppleDouble = (path: string, content: Buffer) =>
+  (path.split('/').at(-1) ?? '').startsWith('._') && content.subarray(0, 4).equals(APPLE_DOUBLE);
 
 function gunzip(archive: Buffer): Buffer {
   if (archive[0] !== GZIP_MAGIC[0] || archive[1] !== GZIP_MAGIC[1]) {
@@ -190,43 +222,6 @@ function gunzip(archive: Buffer): Buffer {
     }
     throw refuse(`it is not valid gzip: ${(error as Error).message}`);
   }
-}
-
-interface Header {
-  name: string;
-  type: string;
-  size: number;
-}
-
-function readHeader(block: Buffer, offset: number): Header {
-  const magic = block.toString('latin1', 257, 263);
-  if (!magic.startsWith('ustar')) throw refuse(`the block at byte ${offset} is not a ustar header`);
-  const recorded = parseOctal(block, 148, 8);
-  const sum = block.reduce((total, byte, i) => total + (i >= 148 && i < 156 ? 0x20 : byte), 0);
-  if (recorded !== sum) throw refuse(`the header at byte ${offset} has a wrong checksum`);
-  const base = text(block, 0, 100);
-  // GNU tar's "ustar  " headers keep other things where POSIX keeps the prefix.
-  const prefix = magic === 'ustar\0' ? text(block, 345, 155) : '';
-  const name = prefix ? `${prefix}/${base}` : base;
-  if (block[124]! & 0x80) throw refuse(`the entry ${name} is larger than an archive may be`, '', 'maxSize');
-  const size = parseOctal(block, 124, 12);
-  if (size === null) throw refuse(`the entry ${name} has no readable size`);
-  return { name, type: String.fromCharCode(block[156]!), size };
-}
-
-function text(block: Buffer, offset: number, length: number): string {
-  const field = block.subarray(offset, offset + length);
-  const end = field.indexOf(0);
-  return field.toString('utf8', 0, end === -1 ? length : end);
-}
-
-function parseOctal(block: Buffer, offset: number, length: number): number | null {
-  const digits = block
-    .toString('latin1', offset, offset + length)
-    .replace(/[\0 ]+$/, '')
-    .trim();
-  if (!/^[0-7]+$/.test(digits)) return null;
-  return parseInt(digits, 8);
 }
 
 /** The entry's path without `./` segments and trailing `/`; or why it may not be unpacked. */

@@ -24,7 +24,7 @@ export const PROCESS = `<?xml version="1.0" encoding="UTF-8"?>
 `;
 
 export const manifest = (): TemplateManifest => ({
-  $schema: '../../schema/manifest.schema.json',
+  $schema: '../../../engine/src/templates/manifest.schema.json',
   id: 'deviation',
   version: '1.0.0',
   kind: 'deviation',

@@ -2,14 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { constants, gzip as gzipCallback } from 'node:zlib';
 import express, { type RequestHandler } from 'express';
+import { WEB_DIST } from '../paths.ts';
 import { HttpProblem } from './problem.ts';
-
-/** Where `npm run build -w @attest/runtime` puts the web app. */
-export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 const gzip = promisify(gzipCallback);
 

@@ -70,7 +70,7 @@ describe('Feature: the designer’s template workspace in a real browser', funct
         (
           globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }
         ).document.querySelector('#save-status')?.textContent ===
-        'Saved; 1 problems to fix before it can be submitted',
+        'Saved; 1 problem to fix before it can be submitted',
     );
     await page.screenshot({ path: `${SCREENSHOTS}designer-workspace-forms.png` });
     await page.click('button[data-tab=submit]');

@@ -5,6 +5,7 @@ import addFormats from 'ajv-formats';
 import { SECURITY_SUBJECT, type Principal } from '@attest/engine';
 import { createColleague, demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type ApiResponse, type TestApi } from './support/api.ts';
+import { changesNothingTo, expectInput as expectInputAt } from './support/refusals.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- schemas and bodies are walked generically */
 
@@ -230,20 +231,11 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
   };
 
   /** Runs the requests, each of which must be refused, and checks that nothing changed at all. */
-  async function changesNothing(requests: () => Promise<void>) {
-    const before = await snapshot();
-    await requests();
-    assert.deepEqual(await snapshot(), before);
-  }
+  const changesNothing = changesNothingTo(snapshot);
 
   /** A 400 input problem that points at the field, for the given reason when one is named. */
-  const expectInput = (response: ApiResponse, what: string, pointer: string, keyword?: string) => {
-    const problem = assertProblem(response, 400, 'input');
-    assert.ok(
-      problem.errors?.some((e) => e.pointer === pointer && (keyword === undefined || e.keyword === keyword)),
-      `${what}: expected ${keyword ?? 'an error'} at ${pointer}, got ${JSON.stringify(problem.errors)}`,
-    );
-  };
+  const expectInput = (response: ApiResponse, what: string, pointer: string, keyword?: string) =>
+    expectInputAt(response, pointer, keyword, what);
 
   it('has a valid example body for every operation that takes one', () => {
     const ajv = new Ajv2020({ strict: false });

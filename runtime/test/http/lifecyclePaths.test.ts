@@ -4,6 +4,7 @@ import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.t
 import { assertProblem, startTestApi, type ApiResponse, type DemoUser, type TestApi } from './support/api.ts';
 import { shippedPackage, testManifest, testPackage, TEMPLATE_ID } from './support/templatePackage.ts';
 import { deviationReport } from './support/deviationReport.ts';
+import { changesNothingTo, expectInput } from './support/refusals.ts';
 
 interface Task {
   id: string;
@@ -92,18 +93,7 @@ describe('Feature: no route around the template lifecycle; signatures obey the s
 
   /** The whole audit trail: a refused request must leave it as it was. */
   const trailLength = async () => (await api.ctx.engine.audit.trail(adrian, { limit: 1_000_000 })).length;
-  async function changesNothing(requests: () => Promise<void>) {
-    const before = await trailLength();
-    await requests();
-    assert.equal(await trailLength(), before, 'a refused request wrote to the audit trail');
-  }
-  const expectInput = (response: ApiResponse, pointer: string) => {
-    const problem = assertProblem(response, 400, 'input');
-    assert.ok(
-      problem.errors?.some((e) => e.pointer === pointer),
-      `expected an error at ${pointer}, got ${JSON.stringify(problem.errors)}`,
-    );
-  };
+  const changesNothing = changesNothingTo(trailLength, 'a refused request wrote to the audit trail');
 
   const record = async (id: string) =>
     (await ok(call('quinn', 'GET', `/api/records/${id}`))).body as {

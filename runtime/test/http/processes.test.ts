@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { InputError, Principal } from '@attest/engine';
 import { fixture } from '../../../engine/test/bpmn/execution/support.ts';
 import { createColleague, loginAs } from '../../../engine/test/support/testEngine.ts';
-import { assertProblem, startTestApi, type ApiResponse, type DemoUser, type TestApi } from './support/api.ts';
+import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
+import { changesNothingTo, expectInput, processState } from './support/refusals.ts';
 
 const MISSING = '00000000-0000-4000-8000-00000000beef';
 
@@ -57,31 +58,10 @@ describe('Feature: BPMN processes, user tasks and incidents over HTTP', () => {
     return task.id;
   };
 
-  /** Everything the process operations can change: every change is in the audit trail, too. */
-  const snapshot = async () => {
-    const { processes, tasks, incidents, audit } = api.ctx.engine;
-    return {
-      definitions: await processes.listDefinitions(quinn),
-      tasks: [await tasks.list(quinn), await tasks.list(olivia)],
-      incidents: await incidents.list(quinn),
-      events: await audit.trail(adrian, { limit: 1_000_000 }),
-    };
-  };
-
   /** Runs the requests, each of which must be refused, and checks that nothing changed at all. */
-  async function changesNothing(requests: () => Promise<void>) {
-    const before = await snapshot();
-    await requests();
-    assert.deepEqual(await snapshot(), before);
-  }
-
-  const expectInput = (response: ApiResponse, pointer: string, keyword?: string) => {
-    const problem = assertProblem(response, 400, 'input');
-    assert.ok(
-      problem.errors?.some((e) => e.pointer === pointer && (keyword === undefined || e.keyword === keyword)),
-      `expected ${keyword ?? 'an error'} at ${pointer}, got ${JSON.stringify(problem.errors)}`,
-    );
-  };
+  const changesNothing = changesNothingTo(() =>
+    processState(api.ctx.engine, { qa: quinn, operator: olivia, admin: adrian }),
+  );
 
   describe('deploying', () => {
     it('A2: deploys a BPMN file for one who may manage templates, once per content', async () => {

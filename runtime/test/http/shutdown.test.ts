@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, demoPassword } from '../../../engine/test/support/testEngine.ts';
-
-const BIN = new URL('../../bin/attest.js', import.meta.url).pathname;
+import { BIN, buildRuntime } from '../support/attestCommand.ts';
 
 /** Resolves with the first match of `pattern` in what the child writes to stdout. */
 function waitFor(child: ChildProcessWithoutNullStreams, pattern: RegExp, output: { text: string }) {
@@ -29,6 +28,7 @@ describe('Feature: graceful shutdown of `attest start`', () => {
   let child: ChildProcessWithoutNullStreams | undefined;
 
   before(async () => {
+    await buildRuntime();
     if (process.env.DATABASE_URL) {
       const db = await createTestDatabase();
       env = { DATABASE_URL: db.options.url! };

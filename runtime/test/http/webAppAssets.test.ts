@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { extname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { WEB_DIST } from '../../src/http/webApp.ts';
+import { WEB_DIST } from '../../src/paths.ts';
 import { buildWebApp } from '../browser/support.ts';
 import { startTestApi, type TestApi } from './support/api.ts';
 

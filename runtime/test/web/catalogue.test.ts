@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { en } from '../../web/src/i18n/en.ts';
 import { zhCN } from '../../web/src/i18n/zh-CN.ts';
+import { translate } from '../../web/src/i18n/translate.ts';
 
 const SRC = fileURLToPath(new URL('../../web/src/', import.meta.url));
 
@@ -23,9 +24,18 @@ describe('Feature: every string of the web app in English and Simplified Chinese
     for (const [key, text] of Object.entries(en)) {
       const chinese = zhCN[key as keyof typeof en];
       assert.ok(text.trim() !== '' && chinese.trim() !== '', `${key} is empty in a catalogue`);
-      const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      const names = (s: string) => [...s.matchAll(/\{(\w+)(?:\}|, plural,)/g)].map((m) => m[1]).sort();
       assert.deepEqual(names(chinese), names(text), `${key} has other placeholders in zh-CN`);
     }
+  });
+
+  it('a count is said in the plural its language needs: 1 record, 2 records, 1 条记录', () => {
+    assert.equal(translate('en', 'records.count', { count: 1 }), '1 record');
+    assert.equal(translate('en', 'records.count', { count: 0 }), '0 records');
+    assert.equal(translate('en', 'records.count', { count: 12 }), '12 records');
+    assert.equal(translate('zh-CN', 'records.count', { count: 1 }), '共 1 条记录');
+    assert.match(translate('en', 'designer.savedProblems', { count: 1 }), /^Saved; 1 problem to fix/);
+    assert.match(translate('en', 'designer.savedProblems', { count: 3 }), /^Saved; 3 problems to fix/);
   });
 
   it('every key the code uses is in the catalogue, and every key in the catalogue is used', async () => {

@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { currentSession } from './api.ts';
 
 /**
@@ -15,20 +16,16 @@ export function listen(path: string, onEvent: (name: string) => void, signal: Ab
         signal,
       });
       if (!response.ok || !response.body) throw new Error(`status ${response.status}`);
-      const reader = response.body.getReader();
-      const decoder = new TextDecoder();
-      let buffer = '';
+      const parser = createParser({
+        onEvent: (message) => {
+          if (message.event) onEvent(message.event);
+        },
+      });
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const name = /^event: (.+)$/m.exec(block)?.[1];
-          if (name) onEvent(name);
-        }
+        parser.feed(value);
       }
     } catch {
       if (signal.aborted) return;

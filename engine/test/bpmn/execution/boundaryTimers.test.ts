@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, fixture, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { fixture, scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: timer boundary events on user tasks', () => {
   let ctx: TestContext;
@@ -9,11 +9,10 @@ describe('Feature: timer boundary events on user tasks', () => {
   let quinn: Principal;
   let petra: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    petra = await loginAs(ctx.engine, 'petra');
-    await deploy(ctx.engine, quinn, 'overdue-triage.bpmn');
+    ({ ctx, olivia, quinn, petra } = await scenarioEngine(
+      ['olivia', 'quinn', 'petra'],
+      ['overdue-triage.bpmn'],
+    ));
   });
   after(() => ctx.close());
 

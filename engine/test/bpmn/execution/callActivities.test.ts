@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { deploy, scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: call activities start a process of their own', () => {
   let ctx: TestContext;
@@ -9,20 +9,12 @@ describe('Feature: call activities start a process of their own', () => {
   let quinn: Principal;
   let petra: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    petra = await loginAs(ctx.engine, 'petra');
     // stabilityCheck, which releaseWithStability calls, is deployed only later in a scenario
     // retainSample, which keepRetainedSample calls, likewise
-    for (const model of [
-      'call-label-check.bpmn',
-      'call-stability.bpmn',
-      'call-uncaught.bpmn',
-      'call-retained-sample.bpmn',
-    ]) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn, petra } = await scenarioEngine(
+      ['olivia', 'quinn', 'petra'],
+      ['call-label-check.bpmn', 'call-stability.bpmn', 'call-uncaught.bpmn', 'call-retained-sample.bpmn'],
+    ));
   });
   after(() => ctx.close());
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: the hard cases of token semantics', () => {
   let ctx: TestContext;
@@ -9,18 +9,15 @@ describe('Feature: the hard cases of token semantics', () => {
   let quinn: Principal;
   let petra: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    petra = await loginAs(ctx.engine, 'petra');
-    for (const model of [
-      'inclusive-after-boundary.bpmn',
-      'hold-interrupts-parallel.bpmn',
-      'sampling-mi.bpmn',
-      'lab-check.bpmn',
-    ]) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn, petra } = await scenarioEngine(
+      ['olivia', 'quinn', 'petra'],
+      [
+        'inclusive-after-boundary.bpmn',
+        'hold-interrupts-parallel.bpmn',
+        'sampling-mi.bpmn',
+        'lab-check.bpmn',
+      ],
+    ));
   });
   after(() => ctx.close());
 

@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: inclusive gateways split by conditions and join what can arrive', () => {
   let ctx: TestContext;
   let olivia: Principal;
   let quinn: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    for (const model of ['inclusive-tests.bpmn', 'inclusive-unstructured.bpmn']) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn } = await scenarioEngine(
+      ['olivia', 'quinn'],
+      ['inclusive-tests.bpmn', 'inclusive-unstructured.bpmn'],
+    ));
   });
   after(() => ctx.close());
 

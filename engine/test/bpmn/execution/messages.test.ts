@@ -1,27 +1,25 @@
 import assert from 'node:assert/strict';
 import { ConflictError, NotAllowedError, NotFoundError, type Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import { loginAs, type TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: message events', () => {
   let ctx: TestContext;
   let olivia: Principal;
   let quinn: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    for (const model of [
-      'messages-lab-result.bpmn',
-      'messages-receive-coa.bpmn',
-      'messages-filling-boundaries.bpmn',
-      'messages-complaint-start.bpmn',
-      'messages-sample-handover.bpmn',
-      'messages-deviation-race.bpmn',
-      'messages-batch-ready.bpmn',
-    ]) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn } = await scenarioEngine(
+      ['olivia', 'quinn'],
+      [
+        'messages-lab-result.bpmn',
+        'messages-receive-coa.bpmn',
+        'messages-filling-boundaries.bpmn',
+        'messages-complaint-start.bpmn',
+        'messages-sample-handover.bpmn',
+        'messages-deviation-race.bpmn',
+        'messages-batch-ready.bpmn',
+      ],
+    ));
   });
   after(() => ctx.close());
 

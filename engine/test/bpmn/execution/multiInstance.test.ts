@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: multi-instance activities', () => {
   let ctx: TestContext;
@@ -11,16 +11,16 @@ describe('Feature: multi-instance activities', () => {
   const asked: Record<string, unknown>[] = [];
   const lims: Record<string, number> = { S1: 99.1, S2: 98.4, S3: 100.2 };
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    ctx.engine.processes.handlers.register('lims.assay', ({ variables }) => {
-      asked.push(variables);
-      return { variables: { assay: lims[variables.sample as string] } };
-    });
-    for (const model of ['mi-rooms.bpmn', 'mi-containers.bpmn', 'mi-scripts.bpmn', 'mi-assays.bpmn']) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn } = await scenarioEngine(
+      ['olivia', 'quinn'],
+      ['mi-rooms.bpmn', 'mi-containers.bpmn', 'mi-scripts.bpmn', 'mi-assays.bpmn'],
+      (ctx) => {
+        ctx.engine.processes.handlers.register('lims.assay', ({ variables }) => {
+          asked.push(variables);
+          return { variables: { assay: lims[variables.sample as string] } };
+        });
+      },
+    ));
   });
   after(() => ctx.close());
 

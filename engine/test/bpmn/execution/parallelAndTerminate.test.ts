@@ -1,19 +1,17 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: parallel gateways and terminate end events', () => {
   let ctx: TestContext;
   let olivia: Principal;
   let oscar: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    oscar = await loginAs(ctx.engine, 'oscar');
-    const quinn = await loginAs(ctx.engine, 'quinn');
-    await deploy(ctx.engine, quinn, 'line-clearance.bpmn');
-    await deploy(ctx.engine, quinn, 'abort.bpmn');
+    ({ ctx, olivia, oscar } = await scenarioEngine(
+      ['olivia', 'oscar'],
+      ['line-clearance.bpmn', 'abort.bpmn'],
+    ));
   });
   after(() => ctx.close());
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { BpmnError, type Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: service and business-rule tasks done by handlers as jobs', () => {
   let ctx: TestContext;
@@ -11,16 +11,14 @@ describe('Feature: service and business-rule tasks done by handlers as jobs', ()
   let scale: number | 'offline' | 'broken' = 10;
   const seen: { attempt: number; variables: Record<string, unknown> }[] = [];
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    ctx.engine.processes.handlers.register('scale.read', ({ attempt, variables }) => {
-      seen.push({ attempt, variables });
-      if (scale === 'offline') throw new BpmnError('SCALE_OFFLINE', 'The scale does not answer');
-      if (scale === 'broken') throw new Error('serial port closed');
-      return { variables: { weight: scale } };
-    });
-    await deploy(ctx.engine, quinn, 'scale-service.bpmn');
+    ({ ctx, olivia, quinn } = await scenarioEngine(['olivia', 'quinn'], ['scale-service.bpmn'], (ctx) => {
+      ctx.engine.processes.handlers.register('scale.read', ({ attempt, variables }) => {
+        seen.push({ attempt, variables });
+        if (scale === 'offline') throw new BpmnError('SCALE_OFFLINE', 'The scale does not answer');
+        if (scale === 'broken') throw new Error('serial port closed');
+        return { variables: { weight: scale } };
+      });
+    }));
   });
   after(() => ctx.close());
 

@@ -1,24 +1,22 @@
 import assert from 'node:assert/strict';
 import { ConflictError, NotAllowedError, type Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import { loginAs, type TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: signal events', () => {
   let ctx: TestContext;
   let olivia: Principal;
   let quinn: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    for (const model of [
-      'signals-line-release.bpmn',
-      'signals-recall-start.bpmn',
-      'signals-area-cleared.bpmn',
-      'signals-temperature-alarm.bpmn',
-    ]) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn } = await scenarioEngine(
+      ['olivia', 'quinn'],
+      [
+        'signals-line-release.bpmn',
+        'signals-recall-start.bpmn',
+        'signals-area-cleared.bpmn',
+        'signals-temperature-alarm.bpmn',
+      ],
+    ));
   });
   after(() => ctx.close());
 

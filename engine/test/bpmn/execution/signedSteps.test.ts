@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
 import { compileBpmn } from '../../../src/bpmn/compile.ts';
-import { demoPassword, loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, fixture, taskAt } from './support.ts';
+import { demoPassword, type TestContext } from '../../support/testEngine.ts';
+import { fixture, scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: steps signed at completion, given to one person, kept apart from each other', () => {
   let ctx: TestContext;
@@ -11,12 +11,10 @@ describe('Feature: steps signed at completion, given to one person, kept apart f
   let quinn: Principal;
   let petra: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    oscar = await loginAs(ctx.engine, 'oscar');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    petra = await loginAs(ctx.engine, 'petra');
-    await deploy(ctx.engine, quinn, 'signed-steps.bpmn');
+    ({ ctx, olivia, oscar, quinn, petra } = await scenarioEngine(
+      ['olivia', 'oscar', 'quinn', 'petra'],
+      ['signed-steps.bpmn'],
+    ));
   });
   after(() => ctx.close());
 

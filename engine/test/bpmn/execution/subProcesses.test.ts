@@ -1,24 +1,22 @@
 import assert from 'node:assert/strict';
 import { NotFoundError, type Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: embedded sub-processes, event sub-processes and errors', () => {
   let ctx: TestContext;
   let olivia: Principal;
   let quinn: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    for (const model of [
-      'subprocess-weighing.bpmn',
-      'subprocess-terminate.bpmn',
-      'subprocess-errors.bpmn',
-      'subprocess-comments.bpmn',
-    ]) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn } = await scenarioEngine(
+      ['olivia', 'quinn'],
+      [
+        'subprocess-weighing.bpmn',
+        'subprocess-terminate.bpmn',
+        'subprocess-errors.bpmn',
+        'subprocess-comments.bpmn',
+      ],
+    ));
   });
   after(() => ctx.close());
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, fixture, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { deploy, fixture, scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: repeating timers, timer start events, links and escalations', () => {
   let ctx: TestContext;
@@ -9,20 +9,17 @@ describe('Feature: repeating timers, timer start events, links and escalations',
   let quinn: Principal;
   let petra: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    petra = await loginAs(ctx.engine, 'petra');
-    for (const model of [
-      'timers-hourly-inspection.bpmn',
-      'link-weighing.bpmn',
-      'escalation-batch-review.bpmn',
-      'escalation-cleaning.bpmn',
-      'escalation-uncaught.bpmn',
-      'escalation-called.bpmn',
-    ]) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn, petra } = await scenarioEngine(
+      ['olivia', 'quinn', 'petra'],
+      [
+        'timers-hourly-inspection.bpmn',
+        'link-weighing.bpmn',
+        'escalation-batch-review.bpmn',
+        'escalation-cleaning.bpmn',
+        'escalation-uncaught.bpmn',
+        'escalation-called.bpmn',
+      ],
+    ));
   });
   after(() => ctx.close());
 

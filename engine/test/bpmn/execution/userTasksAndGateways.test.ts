@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { ConflictError, NotAllowedError, type Principal } from '../../../src/index.ts';
-import { createColleague, loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import { createColleague, type TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: user tasks, FEEL script tasks and exclusive gateways', () => {
   let ctx: TestContext;
@@ -9,14 +9,10 @@ describe('Feature: user tasks, FEEL script tasks and exclusive gateways', () => 
   let quinn: Principal;
   let petra: Principal;
   before(async () => {
-    ctx = await startTestEngine();
-    [olivia, quinn, petra] = [
-      await loginAs(ctx.engine, 'olivia'),
-      await loginAs(ctx.engine, 'quinn'),
-      await loginAs(ctx.engine, 'petra'),
-    ];
-    await deploy(ctx.engine, quinn, 'approval.bpmn');
-    await deploy(ctx.engine, quinn, 'no-default.bpmn');
+    ({ ctx, olivia, quinn, petra } = await scenarioEngine(
+      ['olivia', 'quinn', 'petra'],
+      ['approval.bpmn', 'no-default.bpmn'],
+    ));
   });
   after(() => ctx.close());
 

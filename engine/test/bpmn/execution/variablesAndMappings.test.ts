@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { InputError, type Principal } from '../../../src/index.ts';
-import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
-import { deploy, taskAt } from './support.ts';
+import type { TestContext } from '../../support/testEngine.ts';
+import { scenarioEngine, taskAt } from './support.ts';
 
 describe('Feature: input and output mappings and variable scopes', () => {
   let ctx: TestContext;
@@ -10,16 +10,16 @@ describe('Feature: input and output mappings and variable scopes', () => {
   /** The variables the label printer was given, per call. */
   const printed: Record<string, unknown>[] = [];
   before(async () => {
-    ctx = await startTestEngine();
-    olivia = await loginAs(ctx.engine, 'olivia');
-    quinn = await loginAs(ctx.engine, 'quinn');
-    ctx.engine.processes.handlers.register('label.print', ({ variables }) => {
-      printed.push(variables);
-      return { variables: { printer: 'line 3' } };
-    });
-    for (const model of ['vars-mappings.bpmn', 'vars-called.bpmn', 'vars-mi-local.bpmn']) {
-      await deploy(ctx.engine, quinn, model);
-    }
+    ({ ctx, olivia, quinn } = await scenarioEngine(
+      ['olivia', 'quinn'],
+      ['vars-mappings.bpmn', 'vars-called.bpmn', 'vars-mi-local.bpmn'],
+      (ctx) => {
+        ctx.engine.processes.handlers.register('label.print', ({ variables }) => {
+          printed.push(variables);
+          return { variables: { printer: 'line 3' } };
+        });
+      },
+    ));
   });
   after(() => ctx.close());
 

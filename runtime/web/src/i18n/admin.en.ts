@@ -116,7 +116,7 @@ export const adminEn = {
   'admin.import.revised': 'The draft {template} {version} was revised with the new content.',
   'admin.import.unchanged': '{template} {version} already holds exactly this content; nothing changed.',
   'admin.import.open': 'Open {template} {version}',
-  'admin.import.bytes': '{size} bytes',
+  'admin.import.bytes': '{size, plural, one {# byte} other {# bytes}}',
   'admin.import.kb': '{size} KB',
 
   'admin.version.back': '← All templates',

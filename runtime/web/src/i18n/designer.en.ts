@@ -33,7 +33,8 @@ export const designerEn = {
   'designer.saving': 'Saving…',
   'designer.unsaved': 'Changes not saved yet',
   'designer.savedCompiles': 'Saved; passes every check',
-  'designer.savedProblems': 'Saved; {count} problems to fix before it can be submitted',
+  'designer.savedProblems':
+    'Saved; {count, plural, one {# problem} other {# problems}} to fix before it can be submitted',
   'designer.openedProblems': 'Problems to fix before it can be submitted: see Check and submit',
   'designer.saveFailed': 'Not saved: {detail}',
   'designer.conflict': 'Someone else saved this draft meanwhile; your last changes were not saved.',

@@ -26,7 +26,7 @@ const core = {
   'password.submit': 'Change password',
   'lock.title': 'Session locked',
   'lock.why':
-    'The session was locked after {minutes} minutes without activity. Enter your password to go on.',
+    'The session was locked after {minutes, plural, one {# minute} other {# minutes}} without activity. Enter your password to go on.',
   'lock.other': 'Sign in as someone else',
   'nav.tasks': 'My tasks',
   'nav.records': 'Records',
@@ -55,7 +55,7 @@ const core = {
   'records.owner': 'Owner',
   'records.due': 'Due',
   'records.empty': 'No record matches.',
-  'records.count': '{count} records',
+  'records.count': '{count, plural, one {# record} other {# records}}',
   'new.title': 'Start a new record',
   'new.template': 'What do you want to start?',
   'new.recordTitle': 'Short title',

@@ -1,10 +1,7 @@
-import { en, type MessageKey } from './en.ts';
-import { zhCN } from './zh-CN.ts';
+import { translate, type Language, type MessageKey } from './translate.ts';
 
-export const LANGUAGES = { en: 'English', 'zh-CN': '简体中文' } as const;
-export type Language = keyof typeof LANGUAGES;
+export { LANGUAGES, translate, type Language } from './translate.ts';
 
-const catalogues: Record<Language, Record<MessageKey, string>> = { en, 'zh-CN': zhCN };
 const STORAGE_KEY = 'attest.language';
 
 let current: Language = initialLanguage();
@@ -26,17 +23,6 @@ export function setLanguage(next: Language): void {
   current = next;
   globalThis.localStorage?.setItem(STORAGE_KEY, next);
   document.documentElement.lang = next;
-}
-
-/** The text of a key in a language, with `{name}` filled from params. */
-export function translate(
-  language: Language,
-  key: MessageKey,
-  params: Record<string, string | number> = {},
-): string {
-  return catalogues[language][key].replace(/\{(\w+)\}/g, (_, name: string) =>
-    String(params[name] ?? `{${name}}`),
-  );
 }
 
 /** The text of a key in the current language, with `{name}` filled from params. */

@@ -49,7 +49,7 @@ export const reviewEn = {
   'review.auditTo': 'To (day)',
   'review.auditAt': 'When',
   'review.auditDetails': 'Details',
-  'review.auditCount': '{shown} of {total} entries',
+  'review.auditCount': '{shown} of {total, plural, one {# entry} other {# entries}}',
   'review.exportCsv': 'Export CSV',
   'review.exportJson': 'Export JSON',
 } as const;

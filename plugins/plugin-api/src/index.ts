@@ -1,0 +1,7 @@
+/**
+ * The contract between Attest and its plugins. The engine depends on this package and on nothing a
+ * plugin provides; a plugin depends on this package and on nothing of the engine.
+ */
+export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from './serviceHandler.ts';
+export type { DeviceConnection, DeviceConnector, Reading } from './device.ts';
+export { PLUGIN_API_VERSION, type PluginManifest } from './manifest.ts';
