@@ -27,7 +27,14 @@ export {
   type CheckpointReport,
   type CheckpointService,
 } from './audit/checkpoints.ts';
-export { directorySink, CheckpointExistsError, type CheckpointSink } from './audit/checkpointSink.ts';
+export {
+  directorySink,
+  checkpointName,
+  CheckpointExistsError,
+  type CheckpointSink,
+} from './audit/checkpointSink.ts';
+export { s3Sink, S3Error, type ObjectLockMode, type S3Sink, type S3SinkOptions } from './audit/s3Sink.ts';
+export type { AwsCredentials } from './audit/sigV4.ts';
 export * from './identity/permissions.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
 export { generateOneTimePassword } from './identity/passwords.ts';

@@ -91,3 +91,21 @@ export async function weighRepeatedly(engine: Engine, operator: Principal) {
   }
   return record;
 }
+
+/**
+ * The database owner's rewrite of the second weighing (to 7) with every hash after it recomputed
+ * and the ledger re-sealed: the chains and the seals agree with each other again.
+ */
+export async function rewriteWeighing(ctx: TestContext, recordId: string) {
+  await tamper(ctx, async (db) => {
+    await db.raw('ALTER TABLE events DISABLE TRIGGER events_append_only');
+    await db.raw(
+      `UPDATE events SET payload = jsonb_set(payload, '{changes,0,new}', '7') WHERE record_id = ? AND seq = 2`,
+      [recordId],
+    );
+    await db.raw(`UPDATE records SET content = '{"w":7}'::jsonb WHERE id = ?`, [recordId]);
+    await rehashFrom(db, recordId, 2);
+    await reseal(db);
+    await db.raw('ALTER TABLE events ENABLE TRIGGER events_append_only');
+  });
+}
