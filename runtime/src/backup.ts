@@ -63,8 +63,10 @@ async function tool(name: 'pg_dump' | 'pg_restore', args: string[]): Promise<voi
 }
 
 /** The files of an embedded data folder that are not the database: kept across a restore. */
-function keptFiles(dataDir: string, paths: string[]): string[] {
-  return paths.filter((p) => !relative(dataDir, p).startsWith('..') && existsSync(p));
+function keptFiles(dataDir: string, paths: (string | undefined)[]): string[] {
+  return paths.filter(
+    (p): p is string => p !== undefined && !relative(dataDir, p).startsWith('..') && existsSync(p),
+  );
 }
 
 /**
@@ -79,6 +81,7 @@ function besideTheDatabase(target: BackupTarget): string[] {
     join(target.dataDir, 'jwt-secret'),
     join(target.dataDir, 'attest.lock'),
   ]
+    .filter((p) => p !== undefined)
     .map((p) => relative(target.dataDir, p))
     .filter((p) => p !== '' && !p.startsWith('..'));
 }
@@ -86,9 +89,9 @@ function besideTheDatabase(target: BackupTarget): string[] {
 export interface BackupTarget {
   databaseUrl: string | undefined;
   dataDir: string;
-  /** The checkpoint key file and sink directory, kept out of an embedded restore's way. */
+  /** The checkpoint key file and sink directory (none for an object store), kept out of an embedded restore's way. */
   keyFile: string;
-  sinkDir: string;
+  sinkDir: string | undefined;
 }
 
 /**

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 
 /**
  * Where signed checkpoints are kept, outside the database: written once, never rewritten, read in
- * order by verification. An append-only directory is the default; an S3-compatible object store
- * with object lock (WORM) fits the same contract.
+ * order by verification. An append-only directory is the default; `s3Sink` keeps them in an
+ * S3-compatible object store under object lock (WORM).
  */
 export interface CheckpointSink {
   /** Where it writes, for logs and the verify report. */

@@ -71,7 +71,7 @@ describe('Feature: checkpoints in an S3-compatible object store with object lock
     assert.deepEqual(await sink.list(), [1, 2, 3]);
   });
 
-  it('C3: publishes the public key once, locked like the checkpoints; another key under its name is refused', async () => {
+  it('publishes the public key once, locked like the checkpoints; another key under its name is refused', async () => {
     const sink = s3Sink(sinkOptions(store, { lockMode: 'GOVERNANCE' }));
     await sink.publishKey('ab'.repeat(32), 'PEM one');
     await sink.publishKey('ab'.repeat(32), 'PEM one');
