@@ -29,6 +29,7 @@ export {
 } from './audit/checkpoints.ts';
 export {
   directorySink,
+  CHECKPOINT_NAME,
   checkpointName,
   CheckpointExistsError,
   type CheckpointSink,

@@ -11,6 +11,8 @@ import { filterTar } from './dataDirDump.ts';
 import {
   appendEvents,
   canonicalize,
+  CHECKPOINT_NAME,
+  checkpointName,
   LEDGER_SUBJECT,
   RUNTIME_ROLE,
   systemClock,
@@ -157,8 +159,7 @@ export async function backup(
     keyId,
   };
   await mkdir(sidecar);
-  for (const f of files)
-    await writeFile(join(sidecar, `checkpoint-${String(f.seq).padStart(12, '0')}.json`), f.text);
+  for (const f of files) await writeFile(join(sidecar, checkpointName(f.seq)), f.text);
   await writeFile(join(sidecar, 'checkpoint-key.pem'), publicPem);
   await writeFile(join(sidecar, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -182,7 +183,7 @@ async function readBackup(file: string) {
   }
   const checkpoints = new Map<number, string>();
   for (const name of await readdir(sidecar)) {
-    const seq = /^checkpoint-(\d{12})\.json$/.exec(name)?.[1];
+    const seq = CHECKPOINT_NAME.exec(name)?.[1];
     if (seq) checkpoints.set(Number(seq), await readFile(join(sidecar, name), 'utf8'));
   }
   return { manifest, checkpoints };

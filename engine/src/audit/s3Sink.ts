@@ -151,13 +151,13 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
     return true;
   }
 
-  /** Every key under the prefix with the id of its oldest version (the one locked first). */
-  async function versions(): Promise<Map<string, string>> {
+  /** Every key under `prefix` with the id of its oldest version (the one locked first). */
+  async function versions(prefix = options.prefix): Promise<Map<string, string>> {
     const oldest = new Map<string, string>();
     let marker: Record<string, string> = {};
     for (;;) {
       const response = await request('GET', '', {
-        query: { versions: '', prefix: options.prefix, ...marker },
+        query: { versions: '', prefix, ...marker },
       });
       if (response.status !== 200) throw refused('listing the checkpoints', response);
       // Versions of a key come newest first: the last one seen is the oldest.
@@ -173,7 +173,7 @@ export function s3Sink(options: S3SinkOptions): S3Sink {
   }
 
   async function readOldest(name: string): Promise<string> {
-    const versionId = (await versions()).get(options.prefix + name);
+    const versionId = (await versions(options.prefix + name)).get(options.prefix + name);
     if (versionId === undefined) {
       throw new S3Error(404, 'NoSuchKey', `${name} is not in ${where}`);
     }
