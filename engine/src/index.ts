@@ -27,7 +27,15 @@ export {
   type CheckpointReport,
   type CheckpointService,
 } from './audit/checkpoints.ts';
-export { directorySink, CheckpointExistsError, type CheckpointSink } from './audit/checkpointSink.ts';
+export {
+  directorySink,
+  CHECKPOINT_NAME,
+  checkpointName,
+  CheckpointExistsError,
+  type CheckpointSink,
+} from './audit/checkpointSink.ts';
+export { s3Sink, S3Error, type ObjectLockMode, type S3Sink, type S3SinkOptions } from './audit/s3Sink.ts';
+export type { AwsCredentials } from './audit/sigV4.ts';
 export * from './identity/permissions.ts';
 export { GMP_APPROVAL } from './identity/permissionConflicts.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';

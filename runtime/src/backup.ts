@@ -11,6 +11,8 @@ import { filterTar } from './dataDirDump.ts';
 import {
   appendEvents,
   canonicalize,
+  CHECKPOINT_NAME,
+  checkpointName,
   LEDGER_SUBJECT,
   RUNTIME_ROLE,
   systemClock,
@@ -63,8 +65,10 @@ async function tool(name: 'pg_dump' | 'pg_restore', args: string[]): Promise<voi
 }
 
 /** The files of an embedded data folder that are not the database: kept across a restore. */
-function keptFiles(dataDir: string, paths: string[]): string[] {
-  return paths.filter((p) => !relative(dataDir, p).startsWith('..') && existsSync(p));
+function keptFiles(dataDir: string, paths: (string | undefined)[]): string[] {
+  return paths.filter(
+    (p): p is string => p !== undefined && !relative(dataDir, p).startsWith('..') && existsSync(p),
+  );
 }
 
 /**
@@ -79,6 +83,7 @@ function besideTheDatabase(target: BackupTarget): string[] {
     join(target.dataDir, 'jwt-secret'),
     join(target.dataDir, 'attest.lock'),
   ]
+    .filter((p) => p !== undefined)
     .map((p) => relative(target.dataDir, p))
     .filter((p) => p !== '' && !p.startsWith('..'));
 }
@@ -86,9 +91,9 @@ function besideTheDatabase(target: BackupTarget): string[] {
 export interface BackupTarget {
   databaseUrl: string | undefined;
   dataDir: string;
-  /** The checkpoint key file and sink directory, kept out of an embedded restore's way. */
+  /** The checkpoint key file and sink directory (none for an object store), kept out of an embedded restore's way. */
   keyFile: string;
-  sinkDir: string;
+  sinkDir: string | undefined;
 }
 
 /**
@@ -154,8 +159,7 @@ export async function backup(
     keyId,
   };
   await mkdir(sidecar);
-  for (const f of files)
-    await writeFile(join(sidecar, `checkpoint-${String(f.seq).padStart(12, '0')}.json`), f.text);
+  for (const f of files) await writeFile(join(sidecar, checkpointName(f.seq)), f.text);
   await writeFile(join(sidecar, 'checkpoint-key.pem'), publicPem);
   await writeFile(join(sidecar, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
@@ -179,7 +183,7 @@ async function readBackup(file: string) {
   }
   const checkpoints = new Map<number, string>();
   for (const name of await readdir(sidecar)) {
-    const seq = /^checkpoint-(\d{12})\.json$/.exec(name)?.[1];
+    const seq = CHECKPOINT_NAME.exec(name)?.[1];
     if (seq) checkpoints.set(Number(seq), await readFile(join(sidecar, name), 'utf8'));
   }
   return { manifest, checkpoints };

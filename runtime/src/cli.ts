@@ -6,7 +6,6 @@ import pino from 'pino';
 import {
   DEMO_USERS,
   createEngine,
-  directorySink,
   generateOneTimePassword,
   migrateOwner,
   openDatabase,
@@ -16,7 +15,13 @@ import {
   type VerifyReport,
 } from '@attest/engine';
 import { backup, BackupError, restore, sidecarOf } from './backup.ts';
-import { ConfigError, loadCheckpointKey, loadConfig, type RuntimeConfig } from './config.ts';
+import {
+  ConfigError,
+  loadCheckpointKey,
+  loadConfig,
+  openCheckpointSink,
+  type RuntimeConfig,
+} from './config.ts';
 import { seedDemoTemplates } from './demoTemplates.ts';
 import { SHIPPED_TEMPLATES } from './paths.ts';
 
@@ -43,14 +48,15 @@ Commands:
                               verify it against the checkpoint of the backup
 
 The database is the PostgreSQL server at DATABASE_URL, or the embedded one in ATTEST_DATA_DIR (./data).
-Checkpoints are signed with the Ed25519 key ATTEST_CHECKPOINT_KEY and written to ATTEST_CHECKPOINT_DIR.`;
+Checkpoints are signed with the Ed25519 key ATTEST_CHECKPOINT_KEY and written to the directory
+ATTEST_CHECKPOINT_DIR, or to the object store with object lock ATTEST_CHECKPOINT_SINK (s3://bucket/prefix).`;
 
 class UsageError extends Error {}
 
 /**
  * The engine on the configured database. `sign`: it takes checkpoints (generating the key at its
- * default place on first use) and verifies against them; `verify`: it verifies against them if
- * there is a key.
+ * default place on first use, and refusing an object store without object lock) and verifies
+ * against them; `verify`: it verifies against them if there is a key.
  */
 async function openEngine(
   config: RuntimeConfig,
@@ -59,11 +65,12 @@ async function openEngine(
 ): Promise<Engine> {
   const key =
     checkpoints === 'none' ? null : loadCheckpointKey(config.checkpoint, checkpoints === 'sign').key;
+  const sink = key && (await openCheckpointSink(config.checkpoint, checkpoints === 'sign'));
   const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, migrate });
   return createEngine({
     database,
     settings: config.settings,
-    ...(key && { checkpoints: { key, sink: directorySink(config.checkpoint.dir) } }),
+    ...(key && sink && { checkpoints: { key, sink } }),
   });
 }
 
@@ -92,13 +99,14 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
   const { key, generated } = loadCheckpointKey(config.checkpoint);
   if (!key?.privateKey)
     throw new ConfigError('ATTEST_CHECKPOINT_KEY must be a private key to sign checkpoints');
+  const engine = await openEngine(config, true, 'sign');
+  const sink = engine.checkpoints!.sink.description;
   if (generated && config.databaseUrl) {
     logger.warn(
-      { keyFile: config.checkpoint.keyFile, sink: config.checkpoint.dir },
-      'ATTEST_CHECKPOINT_KEY is not set: generated a checkpoint key here; set ATTEST_CHECKPOINT_KEY and ATTEST_CHECKPOINT_DIR so that every runtime shares one key and one sink, kept away from the database',
+      { keyFile: config.checkpoint.keyFile, sink },
+      'ATTEST_CHECKPOINT_KEY is not set: generated a checkpoint key here; set ATTEST_CHECKPOINT_KEY and the sink so that every runtime shares one key and one sink, kept away from the database',
     );
   }
-  const engine = await openEngine(config, true, 'sign');
   if (demo) {
     await seedDemoUsers(engine.identity, { demo: true });
     await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
@@ -118,7 +126,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
   );
   console.log(`Database: ${where(config)}`);
   console.log(
-    `Audit checkpoints: every ${config.checkpoint.intervalMs / 1000} s into ${config.checkpoint.dir}, key ${config.checkpoint.keyFile}`,
+    `Audit checkpoints: every ${config.checkpoint.intervalMs / 1000} s into ${sink}, key ${config.checkpoint.keyFile}`,
   );
   if (config.jwtSecretSource === 'generated for this process') {
     console.log('ATTEST_JWT_SECRET is not set: tokens are valid for this process only.');
@@ -377,11 +385,12 @@ export async function main(argv: string[]): Promise<number> {
         const report = await engine.verify();
         printReport(report);
         if (engine.checkpoints) return report.ok ? 0 : 1;
-        const { keyFile, dir } = config.checkpoint;
-        const orphans = (await directorySink(dir).list()).length;
+        const { keyFile } = config.checkpoint;
+        const sink = await openCheckpointSink(config.checkpoint, false);
+        const orphans = (await sink.list()).length;
         if (orphans > 0) {
           console.log(
-            `CHECKPOINT: ${dir} holds ${orphans} checkpoints but there is no key at ${keyFile} to check them`,
+            `CHECKPOINT: ${sink.description} holds ${orphans} checkpoints but there is no key at ${keyFile} to check them`,
           );
           return 1;
         }
@@ -397,7 +406,7 @@ export async function main(argv: string[]): Promise<number> {
         const { checkpoint, written } = await engine.checkpoints!.take();
         const what = written ? 'Signed checkpoint' : 'Nothing changed since checkpoint';
         console.log(
-          `${what} #${checkpoint.seq} (${checkpoint.counts.events} events in ${checkpoint.counts.chains} chains, ${checkpoint.counts.records} records, root ${checkpoint.root.slice(0, 16)}…) in ${config.checkpoint.dir}`,
+          `${what} #${checkpoint.seq} (${checkpoint.counts.events} events in ${checkpoint.counts.chains} chains, ${checkpoint.counts.records} records, root ${checkpoint.root.slice(0, 16)}…) in ${engine.checkpoints!.sink.description}`,
         );
       } finally {
         await engine.close();
@@ -425,7 +434,7 @@ export async function main(argv: string[]): Promise<number> {
         path,
         values.force,
         () => openEngine(config, false, 'sign'),
-        directorySink(config.checkpoint.dir),
+        await openCheckpointSink(config.checkpoint, true),
         loadCheckpointKey(config.checkpoint, false).key,
       );
       console.log(
@@ -450,7 +459,7 @@ function backupTarget(config: RuntimeConfig) {
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     keyFile: config.checkpoint.keyFile,
-    sinkDir: config.checkpoint.dir,
+    sinkDir: config.checkpoint.sink.kind === 'directory' ? config.checkpoint.sink.dir : undefined,
   };
 }
 

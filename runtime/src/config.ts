@@ -3,10 +3,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   checkpointKey,
+  directorySink,
   generateCheckpointKeyPem,
   isTimeZone,
+  s3Sink,
   type CheckpointKey,
+  type CheckpointSink,
   type DeepPartial,
+  type S3SinkOptions,
   type Settings,
 } from '@attest/engine';
 import type { TrustProxy } from './http/app.ts';
@@ -28,15 +32,19 @@ export interface RuntimeConfig {
   checkpoint: CheckpointConfig;
 }
 
-/** Signed checkpoints of the audit trail: the key that signs them and the directory they go to. */
+/** Signed checkpoints of the audit trail: the key that signs them and the sink they go to. */
 export interface CheckpointConfig {
   /** The PEM file of the key. */
   keyFile: string;
   /** Set in the environment, or the default place (where it is generated on first use). */
   keySource: 'environment' | 'default';
-  dir: string;
+  /** An append-only directory, or a bucket of an S3-compatible object store with object lock. */
+  sink: { kind: 'directory'; dir: string } | { kind: 's3'; options: S3SinkOptions };
   intervalMs: number;
 }
+
+/** Checkpoints stay locked as long as the records they vouch for are kept: P10Y in the shipped templates. */
+export const DEFAULT_RETENTION_DAYS = 3653;
 
 export class ConfigError extends Error {}
 
@@ -143,7 +151,8 @@ export function loadConfig(
  * Where the checkpoint key and sink are. ATTEST_CHECKPOINT_KEY names an Ed25519 private key
  * (PKCS#8 PEM), or a public key alone where checkpoints are only verified (an auditor's copy);
  * unset, it is data/checkpoint-key.pem (embedded database) or ./checkpoint-key.pem (a server). The
- * sink is ATTEST_CHECKPOINT_DIR, else data/checkpoints or ./checkpoints.
+ * sink is the object store ATTEST_CHECKPOINT_SINK (s3://bucket/prefix), else the directory
+ * ATTEST_CHECKPOINT_DIR, else data/checkpoints or ./checkpoints.
  */
 function checkpointConfig(
   env: NodeJS.ProcessEnv,
@@ -156,9 +165,69 @@ function checkpointConfig(
   return {
     keyFile: resolve(cwd, env.ATTEST_CHECKPOINT_KEY || join(home, 'checkpoint-key.pem')),
     keySource: env.ATTEST_CHECKPOINT_KEY ? 'environment' : 'default',
-    dir: resolve(cwd, env.ATTEST_CHECKPOINT_DIR || join(home, 'checkpoints')),
+    sink: env.ATTEST_CHECKPOINT_SINK
+      ? { kind: 's3', options: s3Config(env, env.ATTEST_CHECKPOINT_SINK) }
+      : { kind: 'directory', dir: resolve(cwd, env.ATTEST_CHECKPOINT_DIR || join(home, 'checkpoints')) },
     intervalMs: seconds * 1000,
   };
+}
+
+/** The bucket and prefix of ATTEST_CHECKPOINT_SINK, the store's address and the credentials. */
+function s3Config(env: NodeJS.ProcessEnv, sink: string): S3SinkOptions {
+  if (env.ATTEST_CHECKPOINT_DIR)
+    throw new ConfigError('set ATTEST_CHECKPOINT_SINK or ATTEST_CHECKPOINT_DIR, not both');
+  const [, bucket, path = ''] = /^s3:\/\/([^/]*)\/?(.*)$/.exec(sink) ?? [];
+  if (bucket === undefined)
+    throw new ConfigError(`ATTEST_CHECKPOINT_SINK must be s3://bucket/prefix, not "${sink}"`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new ConfigError(
+      `ATTEST_CHECKPOINT_SINK must name a bucket of 3 to 63 lowercase letters, digits, dots and hyphens, not "${bucket}"`,
+    );
+  const region = env.ATTEST_S3_REGION || env.AWS_REGION || 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region))
+    throw new ConfigError(`ATTEST_S3_REGION must be a region such as eu-central-1, not "${region}"`);
+  const endpoint = env.ATTEST_S3_ENDPOINT || `https://s3.${region}.amazonaws.com`;
+  const url = URL.canParse(endpoint) ? new URL(endpoint) : null;
+  if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.username)
+    throw new ConfigError(
+      `ATTEST_S3_ENDPOINT must be an http:// or https:// address such as http://minio:9000, not "${endpoint}"`,
+    );
+  const addressing = env.ATTEST_S3_ADDRESSING || (env.ATTEST_S3_ENDPOINT ? 'path' : 'virtual');
+  if (addressing !== 'path' && addressing !== 'virtual')
+    throw new ConfigError(`ATTEST_S3_ADDRESSING must be path or virtual, not "${addressing}"`);
+  const lockMode = env.ATTEST_CHECKPOINT_LOCK_MODE || 'COMPLIANCE';
+  if (lockMode !== 'COMPLIANCE' && lockMode !== 'GOVERNANCE')
+    throw new ConfigError(`ATTEST_CHECKPOINT_LOCK_MODE must be COMPLIANCE or GOVERNANCE, not "${lockMode}"`);
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'])
+    if (!env[name]) throw new ConfigError(`${name} must be set to write checkpoints to ${sink}`);
+  return {
+    endpoint: url.origin,
+    region,
+    bucket,
+    prefix: path === '' || path.endsWith('/') ? path : `${path}/`,
+    addressing,
+    credentials: {
+      accessKeyId: env.AWS_ACCESS_KEY_ID!,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY!,
+      ...(env.AWS_SESSION_TOKEN && { sessionToken: env.AWS_SESSION_TOKEN }),
+    },
+    lockMode,
+    retentionDays: integer(env, 'ATTEST_CHECKPOINT_RETENTION_DAYS', 1, 36_500) ?? DEFAULT_RETENTION_DAYS,
+  };
+}
+
+/**
+ * The configured sink. One that checkpoints are written to is checked first: an object store's
+ * bucket must have object lock enabled, or the runtime refuses to start.
+ */
+export async function openCheckpointSink(
+  config: CheckpointConfig,
+  writing: boolean,
+): Promise<CheckpointSink> {
+  if (config.sink.kind === 'directory') return directorySink(config.sink.dir);
+  const sink = s3Sink(config.sink.options);
+  if (writing) await sink.checkObjectLock();
+  return sink;
 }
 
 /**

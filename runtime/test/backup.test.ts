@@ -15,22 +15,8 @@ import {
 } from '@attest/engine';
 import { packageFiles } from '../../engine/src/templates/package.ts';
 import { fixturePackage } from '../../engine/test/templates/fixturePackage.ts';
-import { createTestDatabase, demoPassword, TEST_SETTINGS } from '../../engine/test/support/testEngine.ts';
-import { attest } from './support/attestCommand.ts';
-
-/** A database of its own for one side of the round trip: a server database, or an embedded data folder. */
-async function target(root: string, name: string) {
-  if (process.env.DATABASE_URL) {
-    const db = await createTestDatabase();
-    return { options: db.options, env: { DATABASE_URL: db.options.url }, drop: db.drop };
-  }
-  const dir = join(root, name);
-  return {
-    options: { dataDir: dir } as DatabaseOptions,
-    env: { DATABASE_URL: '', ATTEST_DATA_DIR: dir },
-    drop: async () => {},
-  };
-}
+import { demoPassword, TEST_SETTINGS } from '../../engine/test/support/testEngine.ts';
+import { attest, eraseChainOf, target } from './support/attestCommand.ts';
 
 const COUNTED = ['users', 'user_roles', 'records', 'process_instances', 'tasks', 'signatures', 'events'];
 
@@ -212,16 +198,7 @@ describe('Feature: attest checkpoint and attest verify against the checkpoints',
       taken.stdout,
       /^Signed checkpoint #1 \(\d+ events in \d+ chains, 0 records, root [0-9a-f]{16}…\)/,
     );
-    const owner = await openDatabase({ ...options, owner: true, migrate: false });
-    let userId: string;
-    try {
-      userId = (await owner.knex('users').where({ username: 'oscar' }).first('id')).id;
-      await owner.knex.raw('ALTER TABLE events DISABLE TRIGGER events_append_only');
-      await owner.knex.raw('DELETE FROM events WHERE record_id = ?', [userId]);
-      await owner.knex.raw('ALTER TABLE events ENABLE TRIGGER events_append_only');
-    } finally {
-      await owner.close();
-    }
+    const userId = await eraseChainOf(options, 'oscar');
     const verify = await attest(['verify'], env);
     assert.equal(verify.code, 1, verify.stdout);
     assert.match(

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 
 /**
  * Where signed checkpoints are kept, outside the database: written once, never rewritten, read in
- * order by verification. An append-only directory is the default; an S3-compatible object store
- * with object lock (WORM) fits the same contract.
+ * order by verification. An append-only directory is the default; `s3Sink` keeps them in an
+ * S3-compatible object store under object lock (WORM).
  */
 export interface CheckpointSink {
   /** Where it writes, for logs and the verify report. */
@@ -24,8 +24,9 @@ export class CheckpointExistsError extends Error {
   }
 }
 
-const NAME = /^checkpoint-(\d{12})\.json$/;
-const fileName = (seq: number) => `checkpoint-${String(seq).padStart(12, '0')}.json`;
+/** A checkpoint's name in a sink: `checkpoint-000000000042.json`. */
+export const CHECKPOINT_NAME = /^checkpoint-(\d{12})\.json$/;
+export const checkpointName = (seq: number) => `checkpoint-${String(seq).padStart(12, '0')}.json`;
 
 /**
  * A directory of one read-only file per checkpoint. A file appears whole or not at all: it is
@@ -64,14 +65,14 @@ export function directorySink(dir: string): CheckpointSink {
         throw error;
       });
       return names
-        .map((n) => NAME.exec(n)?.[1])
+        .map((n) => CHECKPOINT_NAME.exec(n)?.[1])
         .filter((n): n is string => n !== undefined)
         .map(Number)
         .sort((a, b) => a - b);
     },
-    read: (seq) => readFile(join(dir, fileName(seq)), 'utf8'),
+    read: (seq) => readFile(join(dir, checkpointName(seq)), 'utf8'),
     async write(seq, text) {
-      if (!(await writeOnce(fileName(seq), text))) throw new CheckpointExistsError(seq);
+      if (!(await writeOnce(checkpointName(seq), text))) throw new CheckpointExistsError(seq);
     },
     async publishKey(keyId, pem) {
       const name = `checkpoint-key-${keyId.slice(0, 16)}.pem`;

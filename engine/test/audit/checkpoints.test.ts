@@ -12,77 +12,25 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Knex } from 'knex';
 import {
   canonicalize,
   checkpointKey,
   createEngine,
   directorySink,
-  eventHash,
   generateCheckpointKeyPem,
-  GENESIS_HASH,
   LEDGER_SUBJECT,
-  type AuditEvent,
   type Checkpoint,
   type Engine,
   type Principal,
 } from '../../src/index.ts';
-import { toEvent } from '../../src/audit/eventRepository.ts';
-import { packageFiles } from '../../src/templates/package.ts';
-import { fixturePackage } from '../templates/fixturePackage.ts';
+import { loginAs, startTestEngine, TEST_SETTINGS, type TestContext } from '../support/testEngine.ts';
 import {
-  demoPassword,
-  loginAs,
-  startTestEngine,
-  TEST_SETTINGS,
-  type TestContext,
-} from '../support/testEngine.ts';
-
-/** Runs `sql` as the database owner with the append-only triggers and foreign keys switched off. */
-async function tamper(ctx: TestContext, fn: (db: Knex.Transaction) => Promise<void>): Promise<void> {
-  await ctx.asOwner((db) =>
-    (db.isTransaction ? fn(db as Knex.Transaction) : db.transaction(fn)).then(() => undefined),
-  );
-}
-
-async function withReplicationRole(db: Knex.Transaction, fn: () => Promise<void>) {
-  await db.raw('SET LOCAL session_replication_role = replica');
-  await fn();
-}
-
-/** What the database owner does to rewrite an event unnoticed by the chains: recompute every hash after it. */
-async function rehashFrom(db: Knex.Transaction, recordId: string, fromSeq: number) {
-  const { rows } = await db.raw('SELECT * FROM events WHERE record_id = ? ORDER BY seq', [recordId]);
-  let prev = GENESIS_HASH;
-  for (const row of rows as Parameters<typeof toEvent>[0][]) {
-    const e = toEvent(row);
-    if (e.seq >= fromSeq) {
-      const hash = eventHash({ ...e, prevHash: prev });
-      await db.raw('UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?', [prev, hash, e.id]);
-      prev = hash;
-    } else prev = e.hash;
-  }
-}
-
-/** Seals recomputed over the chains as they now are, as an owner covering the rewrite would. */
-async function reseal(db: Knex.Transaction) {
-  const seals = (await db.raw('SELECT * FROM events WHERE record_id = ? ORDER BY seq', [LEDGER_SUBJECT.id]))
-    .rows as Parameters<typeof toEvent>[0][];
-  for (const row of seals) {
-    const e: AuditEvent = toEvent(row);
-    if (e.type !== 'ledger.sealed') continue;
-    const heads = [];
-    for (const [id] of e.payload.heads as [string, number, string][]) {
-      const { rows } = await db.raw(
-        'SELECT seq, hash FROM events WHERE record_id = ? ORDER BY seq DESC LIMIT 1',
-        [id],
-      );
-      heads.push([id, rows[0].seq, rows[0].hash.trim()]);
-    }
-    await db.raw('UPDATE events SET payload = ?::jsonb WHERE id = ?', [canonicalize({ heads }), e.id]);
-  }
-  await rehashFrom(db, LEDGER_SUBJECT.id, 1);
-}
+  makeDeviationEffective,
+  rewriteWeighing,
+  tamper,
+  weighRepeatedly,
+  withReplicationRole,
+} from './checkpointScenarios.ts';
 
 describe('Feature: signed checkpoints of the audit trail, kept outside the database', () => {
   let ctx: TestContext;
@@ -91,20 +39,6 @@ describe('Feature: signed checkpoints of the audit trail, kept outside the datab
   let olivia: Principal;
   let quinn: Principal;
   const keyPem = generateCheckpointKeyPem();
-
-  async function populate() {
-    const petra = await loginAs(ctx.engine, 'petra');
-    const pkg = fixturePackage();
-    const sample = {
-      ...pkg,
-      manifest: { ...pkg.manifest, roles: ['operator', 'qa'], qualifications: {} },
-      process: pkg.process.replace('attest:candidateRoles="author"', 'attest:candidateRoles="operator"'),
-    };
-    await engine.templates.import(quinn, { files: packageFiles(sample) });
-    await engine.templates.submit(quinn, 'deviation', '1.0.0');
-    await engine.templates.approve(petra, 'deviation', '1.0.0', { password: demoPassword('petra') });
-    await engine.templates.makeEffective(quinn, 'deviation', '1.0.0');
-  }
 
   beforeEach(async () => {
     ctx = await startTestEngine();
@@ -117,28 +51,14 @@ describe('Feature: signed checkpoints of the audit trail, kept outside the datab
     });
     olivia = await loginAs(engine, 'olivia');
     quinn = await loginAs(engine, 'quinn');
-    await populate();
+    await makeDeviationEffective(engine, quinn, await loginAs(ctx.engine, 'petra'));
   });
   afterEach(async () => {
     await ctx.close();
     rmSync(sinkDir, { recursive: true, force: true });
   });
 
-  const weighing = async () => {
-    const record = await engine.records.create(olivia, {
-      kind: 'batch',
-      title: 'Batch 7',
-      content: { w: 1 },
-    });
-    for (let version = 1; version <= 3; version++) {
-      await engine.records.update(olivia, record.id, {
-        version,
-        changes: [{ path: '/w', value: version + 1 }],
-        reason: 'Re-weighed',
-      });
-    }
-    return record;
-  };
+  const weighing = () => weighRepeatedly(engine, olivia);
   const problems = async () => {
     const report = await engine.verify();
     assert.equal(report.ok, false, 'verify must fail');
@@ -209,17 +129,7 @@ describe('Feature: signed checkpoints of the audit trail, kept outside the datab
     const record = await weighing();
     assert.ok(await engine.audit.seal());
     await engine.checkpoints!.take();
-    await tamper(ctx, async (db) => {
-      await db.raw('ALTER TABLE events DISABLE TRIGGER events_append_only');
-      await db.raw(
-        `UPDATE events SET payload = jsonb_set(payload, '{changes,0,new}', '7') WHERE record_id = ? AND seq = 2`,
-        [record.id],
-      );
-      await db.raw(`UPDATE records SET content = '{"w":7}'::jsonb WHERE id = ?`, [record.id]);
-      await rehashFrom(db, record.id, 2);
-      await reseal(db);
-      await db.raw('ALTER TABLE events ENABLE TRIGGER events_append_only');
-    });
+    await rewriteWeighing(ctx, record.id);
     const report = await engine.verify();
     assert.deepEqual(
       report.breaks,
