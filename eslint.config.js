@@ -29,4 +29,17 @@ export default tseslint.config(
     files: ['runtime/web/src/**', 'designer/src/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // Rules that need the types: a promise nobody awaits loses its error, and an async function
+    // handed to something that ignores its promise (an event listener, a callback) does too.
+    files: ['**/*.ts'],
+    ignores: ['runtime/web/vite.config.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
 );

@@ -40,7 +40,7 @@ export async function withBenchDatabase<T>(fn: (url: string) => Promise<T>): Pro
   const drop = () => execute(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   const onSignal = () => {
     console.error(`Interrupted: dropping database ${name}`);
-    drop().finally(() => process.exit(130));
+    void drop().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   try {

@@ -196,7 +196,8 @@ export function mountPreview(
         }
   };
 
-  validate.addEventListener('click', async () => {
+  // Every failure is shown in the result: nothing is left to the promise.
+  const validateSample = async () => {
     if (!form) return;
     clearMarks();
     validate.disabled = true;
@@ -211,7 +212,8 @@ export function mountPreview(
     } finally {
       validate.disabled = false;
     }
-  });
+  };
+  validate.addEventListener('click', () => void validateSample());
 
   reset.addEventListener('click', () => {
     sample = {};

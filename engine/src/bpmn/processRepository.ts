@@ -460,19 +460,15 @@ export const processRepository = {
   ): Promise<TaskRow[]> {
     const q = tasksWithRecord(db)
       .where({ 'tasks.status': 'open' })
-      .where((w) =>
-        w
-          .where({ candidate_user: filter.username })
-          .orWhere((byRole) =>
-            byRole
-              .whereNull('candidate_user')
-              .where((r) =>
-                r
-                  .whereRaw('cardinality(candidate_roles) = 0')
-                  .orWhereRaw('candidate_roles && ?::text[]', [filter.roles]),
-              ),
-          ),
-      )
+      .where((w) => {
+        w.where({ candidate_user: filter.username }).orWhere((byRole) => {
+          byRole.whereNull('candidate_user').where((r) => {
+            r.whereRaw('cardinality(candidate_roles) = 0').orWhereRaw('candidate_roles && ?::text[]', [
+              filter.roles,
+            ]);
+          });
+        });
+      })
       .orderBy('tasks.created_at');
     if (filter.instanceId) q.where({ 'tasks.instance_id': filter.instanceId });
     return (await q) as TaskRow[];
@@ -530,7 +526,10 @@ export const processRepository = {
     // A token waiting without a key takes any message of its name; one with a key only that key.
     if (correlationKey !== undefined) {
       if (correlationKey === null) q.whereNull('correlation_key');
-      else q.where((w) => w.where({ correlation_key: correlationKey }).orWhereNull('correlation_key'));
+      else
+        q.where((w) => {
+          w.where({ correlation_key: correlationKey }).orWhereNull('correlation_key');
+        });
     }
     return (await q) as SubscriptionRow[];
   },

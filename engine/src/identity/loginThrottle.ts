@@ -71,7 +71,9 @@ export function createLoginThrottle(knex: Knex, clock: Clock, settings: LoginThr
       // Counters nobody has added to for a window are history: the audit trail keeps the failures.
       await trx('login_throttle')
         .where('last_failure_at', '<', new Date(now.getTime() - windowMs))
-        .where((q) => q.whereNull('blocked_until').orWhere('blocked_until', '<', now))
+        .where((q) => {
+          q.whereNull('blocked_until').orWhere('blocked_until', '<', now);
+        })
         .delete();
     });
   }

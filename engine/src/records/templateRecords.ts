@@ -329,7 +329,9 @@ export function createTemplateRecords(deps: {
     const q = base.clone();
     const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     if (filter.q)
-      q.where((w) => w.whereILike('v.number', like(filter.q!)).orWhereILike('v.title', like(filter.q!)));
+      q.where((w) => {
+        w.whereILike('v.number', like(filter.q!)).orWhereILike('v.title', like(filter.q!));
+      });
     if (filter.number) q.whereILike('v.number', like(filter.number));
     if (filter.template) q.where('v.template_id', filter.template);
     if (filter.kind) q.where('v.kind', filter.kind);
@@ -346,8 +348,9 @@ export function createTemplateRecords(deps: {
       q.where('v.due_at', '<', before);
     }
     if (filter.overdue !== undefined) {
-      const overdue = (w: Knex.QueryBuilder) =>
+      const overdue = (w: Knex.QueryBuilder) => {
         w.where('v.due_at', '<', now).whereNotIn('v.status', FINISHED);
+      };
       if (filter.overdue) q.where(overdue);
       else q.whereNot(overdue);
     }

@@ -33,7 +33,9 @@ export function createTaskFeed(engine: Engine, options: { onAttach?: () => () =>
     }
     const rows = (await knex('events')
       .where('id', '>', lastId)
-      .where((w) => w.whereLike('type', 'task.%').orWhereIn('type', WITHDRAWING))
+      .where((w) => {
+        w.whereLike('type', 'task.%').orWhereIn('type', WITHDRAWING);
+      })
       .orderBy('id', 'desc')
       .limit(1)
       .select('id')) as { id: number | string }[];

@@ -66,7 +66,8 @@ export const changesOf = (e: AuditEvent): FieldChange[] =>
 export async function chainsOf(
   knex: Knex,
   subjectTypes: SubjectType[],
-  where?: ((q: Knex.QueryBuilder) => void) | null,
+  /** Narrows the events read: the builder given, with its conditions added. */
+  where?: ((q: Knex.QueryBuilder) => Knex.QueryBuilder) | null,
   /** Only the chains of rows of this table (by its `id`, or the column named): events of nothing stored are not read. */
   table?: string | { table: string; column: string },
 ): Promise<Map<string, AuditEvent[]>> {
@@ -75,7 +76,11 @@ export async function chainsOf(
     .select('reason', 'prev_hash', 'hash')
     .whereIn('record_type', subjectTypes)
     .orderBy([{ column: 'record_id' }, { column: 'seq' }]);
-  if (where) q.where(where);
+  if (where) {
+    q.where((w) => {
+      where(w);
+    });
+  }
   // The ids first: their chains are then read through the (record_id, seq) key, not by a scan.
   if (table) {
     const { table: name, column } = typeof table === 'string' ? { table, column: 'id' } : table;

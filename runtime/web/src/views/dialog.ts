@@ -1,5 +1,6 @@
 import { h } from '../dom.ts';
 import { t } from '../i18n/index.ts';
+import { onAsync } from '../events.ts';
 
 export interface DialogSpec {
   id: string;
@@ -50,7 +51,7 @@ export function openDialog(spec: DialogSpec): Promise<boolean> {
       event.preventDefault();
       if (!busy) close(false);
     });
-    form.addEventListener('submit', async (event) => {
+    onAsync(form, 'submit', async (event) => {
       event.preventDefault();
       if (busy) return;
       busy = true;

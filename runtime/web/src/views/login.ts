@@ -1,6 +1,7 @@
 import { Problem, request, setSession, type Session } from '../api.ts';
 import { h, show } from '../dom.ts';
 import { t } from '../i18n/index.ts';
+import { onAsync } from '../events.ts';
 
 /** What a failed sign-in means for the person in front of the screen. */
 function loginMessage(error: unknown): string {
@@ -44,7 +45,7 @@ export function loginView(
     options.other ? h('button', { type: 'button', class: 'link', id: 'other-user' }, t('lock.other')) : null,
   );
   form.querySelector('#other-user')?.addEventListener('click', () => options.other?.());
-  form.addEventListener('submit', async (event) => {
+  onAsync(form, 'submit', async (event) => {
     event.preventDefault();
     submit.disabled = true;
     message.hidden = true;
@@ -86,7 +87,7 @@ function passwordView(container: Element, current: string, done: (session: Sessi
     message,
     h('button', { type: 'submit', class: 'primary' }, t('password.submit')),
   );
-  form.addEventListener('submit', async (event) => {
+  onAsync(form, 'submit', async (event) => {
     event.preventDefault();
     message.hidden = true;
     if (next.input.value !== again.input.value) {

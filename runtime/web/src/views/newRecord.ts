@@ -1,6 +1,7 @@
 import { Problem, request } from '../api.ts';
 import { h, show } from '../dom.ts';
 import { t } from '../i18n/index.ts';
+import { onAsync } from '../events.ts';
 
 interface TemplateVersion {
   templateId: string;
@@ -49,7 +50,7 @@ export async function newRecordView(container: HTMLElement): Promise<void> {
     message,
     submit,
   );
-  form.addEventListener('submit', async (event) => {
+  onAsync(form, 'submit', async (event) => {
     event.preventDefault();
     const template = (form.querySelector('input[name=template]:checked') as HTMLInputElement | null)?.value;
     submit.disabled = true;

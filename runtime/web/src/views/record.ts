@@ -3,6 +3,7 @@ import { h, show } from '../dom.ts';
 import { t, type MessageKey } from '../i18n/index.ts';
 import { formatInstant } from '../time.ts';
 import { statusLabel } from './records.ts';
+import { onAsync } from '../events.ts';
 
 interface Person {
   id: string;
@@ -147,7 +148,7 @@ export async function recordView(container: HTMLElement, idOrNumber: string): Pr
   const { record } = dossier;
   const failure = h('p', { class: 'message error', role: 'alert', hidden: true });
   const pdf = h('button', { type: 'button', id: 'record-pdf', class: 'primary' }, t('review.pdf'));
-  pdf.addEventListener('click', async () => {
+  onAsync(pdf, 'click', async () => {
     pdf.disabled = true;
     failure.hidden = true;
     try {
@@ -442,7 +443,7 @@ function auditSection(recordId: string, number: string, events: AuditEvent[]): H
       { type: 'button', id: `audit-${format}` },
       format === 'csv' ? t('review.exportCsv') : t('review.exportJson'),
     );
-    button.addEventListener('click', async () => {
+    onAsync(button, 'click', async () => {
       failure.hidden = true;
       const query = new URLSearchParams({ format });
       if (actor.value) query.set('actor', actor.value);

@@ -2,6 +2,7 @@ import { currentSession, request, setSession } from '../api.ts';
 import { h, show } from '../dom.ts';
 import { LANGUAGES, isLanguage, language, setLanguage, t, type MessageKey } from '../i18n/index.ts';
 import { zone } from '../time.ts';
+import { onAsync } from '../events.ts';
 
 export interface Me {
   user: { id: string; username: string; printedName: string; language: string };
@@ -65,7 +66,7 @@ export function shellView(
     ),
   );
   // The choice is the person's, kept with their account for every device they sign in on.
-  select.addEventListener('change', async () => {
+  onAsync(select, 'change', async () => {
     if (!isLanguage(select.value)) return;
     const chosen = select.value;
     select.disabled = true;
@@ -79,7 +80,7 @@ export function shellView(
     rerender();
   });
   const signOut = h('button', { type: 'button', id: 'sign-out' }, t('nav.signOut'));
-  signOut.addEventListener('click', async () => {
+  onAsync(signOut, 'click', async () => {
     try {
       if (currentSession()) await request('POST', '/api/auth/logout');
     } finally {

@@ -15,6 +15,7 @@ import { componentPath, templateOf, valueText } from '../taskForm/definition.ts'
 import type { RenderedTaskForm } from '../taskForm/renderer.ts';
 import { dialogField, openDialog } from './dialog.ts';
 import type { Me } from './shell.ts';
+import { onAsync } from '../events.ts';
 
 const MEANING_KEYS: Record<Meaning, MessageKey> = {
   Performed: 'meaning.performed',
@@ -163,7 +164,7 @@ async function draw(
     complete.disabled = on;
   };
 
-  save.addEventListener('click', async () => {
+  onAsync(save, 'click', async () => {
     clearProblems();
     busy(true);
     try {
@@ -176,7 +177,7 @@ async function draw(
     }
   });
 
-  complete.addEventListener('click', async () => {
+  onAsync(complete, 'click', async () => {
     clearProblems();
     const submission = body();
     let refused: unknown = null;
@@ -335,7 +336,7 @@ function verificationPanel(
       }),
     );
   const button = h('button', { type: 'button', id: 'step-verify' }, t('step.verify'));
-  button.addEventListener('click', async () => {
+  onAsync(button, 'click', async () => {
     const username = h('input', {
       type: 'text',
       autocomplete: 'off',

@@ -5,6 +5,7 @@ import { listen } from '../live.ts';
 import { takeNotice } from '../notice.ts';
 import { formatInstant } from '../time.ts';
 import type { Me } from './shell.ts';
+import { onAsync } from '../events.ts';
 
 interface Task {
   id: string;
@@ -51,7 +52,7 @@ async function drawTasks(container: HTMLElement, me: Me, notice: string | null):
   const rows = tasks.map((task) => {
     const overdue = task.dueAt !== null && new Date(task.dueAt).getTime() < now;
     const claim = h('button', { type: 'button', class: 'claim' }, t('tasks.claim'));
-    claim.addEventListener('click', async () => {
+    onAsync(claim, 'click', async () => {
       claim.disabled = true;
       await request('POST', `/api/tasks/${task.id}/claim`);
       await drawTasks(container, me, notice);

@@ -4,6 +4,7 @@ import { t, type MessageKey } from '../../i18n/index.ts';
 import { formatInstant } from '../../time.ts';
 import type { Me } from '../shell.ts';
 import { notice, pageHead, problemText, table } from './common.ts';
+import { onAsync } from '../../events.ts';
 
 export interface TemplateVersion {
   id: string;
@@ -203,7 +204,7 @@ function importPanel(imported: () => Promise<void>): HTMLElement {
     message,
     h('div', { class: 'admin-form-actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
+  onAsync(form, 'submit', async (event) => {
     event.preventDefault();
     if (picked.length === 0) return;
     const archives = picked.filter(isArchive);

@@ -28,6 +28,7 @@ import {
   signedAct,
   table,
 } from './common.ts';
+import { onAsync } from '../../events.ts';
 
 interface User {
   id: string;
@@ -332,7 +333,7 @@ function createForm(
     message.hidden = true;
     for (const field of [...Object.values(fields), rolesRow]) markField(field, null);
   });
-  form.addEventListener('submit', async (event) => {
+  onAsync(form, 'submit', async (event) => {
     event.preventDefault();
     message.hidden = true;
     const body = {

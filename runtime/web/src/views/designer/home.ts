@@ -3,6 +3,7 @@ import { h, show } from '../../dom.ts';
 import { t } from '../../i18n/index.ts';
 import { compareVersions, statusBadge, type TemplateVersion } from '../admin/templates.ts';
 import { fieldRow, problemText, showAtFields } from '../admin/common.ts';
+import { onAsync } from '../../events.ts';
 
 const TEMPLATE_ID = /^[a-z][a-z0-9-]{1,39}$/;
 
@@ -38,7 +39,7 @@ export async function designerHome(container: HTMLElement): Promise<void> {
       t('designer.newVersion', { version: next }),
     );
     revise.hidden = list.some((v) => v.status === 'draft' || v.status === 'in_review');
-    revise.addEventListener('click', async () => {
+    onAsync(revise, 'click', async () => {
       revise.disabled = true;
       try {
         const base = `/api/templates/${encodeURIComponent(id)}/versions/${encodeURIComponent(latest.version)}`;
@@ -149,7 +150,7 @@ function newTemplateForm(fail: (error: unknown) => void): HTMLElement {
     ...Object.values(rows).map((r) => r.row),
     h('div', { class: 'actions' }, submit),
   );
-  form.addEventListener('submit', async (event) => {
+  onAsync(form, 'submit', async (event) => {
     event.preventDefault();
     const id = inputs.id.value.trim();
     if (!TEMPLATE_ID.test(id)) {

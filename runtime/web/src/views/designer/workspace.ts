@@ -4,6 +4,7 @@ import { language, t, type MessageKey } from '../../i18n/index.ts';
 import { problemText } from '../admin/common.ts';
 import { statusBadge, versionHref } from '../admin/templates.ts';
 import { autosave, openDraft, type DraftState, type SaveStatus } from './draft.ts';
+import { onAsync } from '../../events.ts';
 
 type Modules = typeof import('./modules.ts');
 type Tab = 'process' | 'forms' | 'manifest' | 'submit';
@@ -296,7 +297,7 @@ export async function workspaceView(container: HTMLElement, param: string): Prom
     );
     const failure = h('p', { class: 'message error', role: 'alert', hidden: true });
     submit.disabled = !draft.compiles || status.dataset.state === 'conflict';
-    submit.addEventListener('click', async () => {
+    onAsync(submit, 'click', async () => {
       submit.disabled = true;
       failure.hidden = true;
       try {
