@@ -1,0 +1,184 @@
+import type { Schema } from '../schema.ts';
+import {
+  closed,
+  string,
+  nullableString,
+  instant,
+  id,
+  integer,
+  boolean,
+  meaning,
+  TASK_STATUSES,
+  enumOf,
+  nullableInstant,
+  valueSource,
+  deviceReading,
+  TASK_VIEW,
+  stepSignature,
+  FORM_VERSION,
+} from './shared.ts';
+
+/** Forms, task forms, tasks and the review list. */
+export const FORM_AND_TASK_COMPONENTS = {
+  FormVersion: closed(FORM_VERSION, 'A version of a form'),
+  ImportedForm: closed(
+    {
+      ...FORM_VERSION,
+      created: { type: 'boolean', description: 'A new version was created' },
+      revised: { type: 'boolean', description: 'The latest version, not yet used, was changed' },
+    },
+    'The form version an import created, revised or found unchanged',
+  ),
+  FormDetail: closed(
+    {
+      ...FORM_VERSION,
+      definition: { type: 'object', description: 'The Form.io definition as imported' },
+      schema: {
+        type: 'object',
+        description: 'JSON Schema 2020-12 with x-attest keywords every submission meets',
+      },
+      render: {
+        type: 'object',
+        description: 'The definition for formio.js: instructions sanitized, GMP types as inputs',
+      },
+    },
+    'A form version with its definition and the schema it compiles to',
+  ),
+  TaskForm: closed(
+    {
+      taskId: id,
+      status: enumOf(TASK_STATUSES, 'Where the task is'),
+      signature: stepSignature,
+      form: closed(
+        { id, key: string, version: integer, title: nullableString, components: { type: 'array' } },
+        'The form version the task is pinned to, ready for formio.js',
+      ),
+      data: { type: 'object', description: 'Current values as form data, calculated values worked out' },
+      values: {
+        type: 'array',
+        items: closed(
+          {
+            pointer: string,
+            value: {},
+            source: valueSource,
+            device: deviceReading,
+            naReason: nullableString,
+            entered: {
+              type: ['number', 'null'],
+              description: 'The number as entered, when rounding changed it',
+            },
+            enteredBy: id,
+            enteredAt: instant,
+            changedAfterEntry: { type: 'boolean', description: 'Changed after its original entry (D5)' },
+            originalValue: {},
+            changedBy: { oneOf: [{ type: 'null' }, id] },
+            changedAt: nullableInstant,
+            changeReason: nullableString,
+            verifiedBy: { oneOf: [{ type: 'null' }, id] },
+            verifiedAt: nullableInstant,
+            verificationId: { oneOf: [{ type: 'null' }, id] },
+            needsVerification: {
+              type: 'boolean',
+              description: 'Needs a second person before completion (E5)',
+            },
+          },
+          'A value with its provenance and history',
+        ),
+      },
+      fields: {
+        type: 'array',
+        items: closed(
+          {
+            pointer: string,
+            key: string,
+            label: string,
+            type: string,
+            unit: nullableString,
+            decimals: { type: ['integer', 'null'] },
+            required: boolean,
+            critical: boolean,
+            naAllowed: boolean,
+            capture: { type: 'string', enum: ['manual', 'device', 'either'] },
+            calculated: boolean,
+            limits: {
+              oneOf: [
+                { type: 'null' },
+                closed(
+                  {
+                    alert: {
+                      oneOf: [
+                        { type: 'null' },
+                        closed(
+                          { min: { type: ['number', 'null'] }, max: { type: ['number', 'null'] } },
+                          'A band',
+                        ),
+                      ],
+                    },
+                    action: {
+                      oneOf: [
+                        { type: 'null' },
+                        closed(
+                          { min: { type: ['number', 'null'] }, max: { type: ['number', 'null'] } },
+                          'A band',
+                        ),
+                      ],
+                    },
+                    reject: boolean,
+                  },
+                  'Limits as they apply now',
+                ),
+              ],
+            },
+            locked: { type: 'boolean', description: 'Not editable here: calculated, or the task is closed' },
+          },
+          'A field of the form with its GMP properties',
+        ),
+      },
+      exceptions: {
+        type: 'array',
+        items: closed(
+          {
+            id,
+            pointer: nullableString,
+            type: string,
+            severity: { type: 'string', enum: ['low', 'medium', 'high'] },
+            blocking: boolean,
+            message: string,
+            raisedAt: instant,
+          },
+          'An exception the values raised',
+        ),
+      },
+      signatureId: { ...id, description: 'After a verification: the signature (meaning Verified) it made' },
+    },
+    'The renderer contract: a task’s form with its values, limits, locks and exceptions',
+    ['signatureId'],
+  ),
+  Task: closed(TASK_VIEW, 'A user task: work waiting for a person'),
+  ReviewItem: closed(
+    {
+      task: { $ref: '#/components/schemas/Task' },
+      meaning,
+      rejectable: { type: 'boolean', description: 'The decision may be a rejection (meaning Rejected)' },
+      record: {
+        oneOf: [
+          { type: 'null' },
+          closed(
+            { id, number: string, title: string, status: string, overdue: boolean },
+            'The record the step belongs to',
+          ),
+        ],
+      },
+      exceptions: closed(
+        { total: integer, high: integer, medium: integer, low: integer, blocking: integer },
+        'Exceptions the record’s values raised, by severity',
+      ),
+      changedValues: { type: 'integer', description: 'Values changed after their first entry (D5)' },
+    },
+    'A step waiting for this person’s review or approval, with what to look at first (F4)',
+  ),
+  TaskDetail: closed(
+    { ...TASK_VIEW, signature: stepSignature },
+    'A user task as the step view opens it, with the signature completing it asks for',
+  ),
+} satisfies Record<string, Schema>;
