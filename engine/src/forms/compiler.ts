@@ -1,4 +1,4 @@
-import { feelSyntaxError, feelText } from '../bpmn/feelCheck.ts';
+import { feelSyntaxError } from '../bpmn/feelCheck.ts';
 import { feelLimitProblem } from '../bpmn/feelLimits.ts';
 import { InputError, type FieldError } from '../errors.ts';
 import { FORBIDDEN_KEYS, findForbiddenKey, isForbiddenKey } from '../forbiddenKeys.ts';
@@ -11,12 +11,12 @@ import type {
   FormioComponent,
   FormioDefinition,
   JsonSchema,
-  LimitBand,
-  Limits,
   Rounding,
   ValueType,
   Visibility,
 } from './types.ts';
+import { isObject } from '../isObject.ts';
+import { NUMERIC, readAttestOptions } from './gmpOptions.ts';
 
 /** A form refused at import: every problem, each naming the component and what it cannot have. */
 export class FormError extends InputError {
@@ -28,7 +28,6 @@ export class FormError extends InputError {
 }
 
 const LAYOUT = new Set(['panel', 'fieldset', 'well', 'columns', 'tabs']);
-const NUMERIC = new Set(['number', 'currency', 'measuredValue', 'calculatedValue']);
 const TEXT = new Set(['textfield', 'textarea', 'materialLot', 'equipmentId']);
 const CHOICES = new Set(['select', 'radio', 'selectboxes']);
 const SUPPORTED = new Set([
@@ -60,18 +59,6 @@ const OPERATORS = new Set<Condition['operator']>([
   'greaterThan',
   'greaterThanOrEqual',
 ]);
-const ATTEST_OPTIONS = new Set([
-  'unit',
-  'decimals',
-  'significantDigits',
-  'rounding',
-  'limits',
-  'calculate',
-  'capture',
-  'critical',
-  'naAllowed',
-  'reasonForChange',
-]);
 const KEY = /^[A-Za-z_][A-Za-z0-9_-]{0,99}$/;
 const TIME = '^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$';
 const SCHEMA_URI = 'https://json-schema.org/draft/2020-12/schema';
@@ -83,9 +70,6 @@ const filled = (v: unknown) =>
   v !== false &&
   !(Array.isArray(v) && v.length === 0) &&
   !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A field whose conditional still names other components by key, resolved once all are known. */
 interface Pending {
@@ -319,7 +303,7 @@ class Compiler {
     copy: FormioComponent,
   ): JsonSchema {
     const v = c.validate ?? {};
-    this.attestOptions(c, type, at, name, field, copy);
+    readAttestOptions(this, c, type, at, name, field, copy);
     let schema: JsonSchema;
     let valueType: ValueType;
     const num = (k: string) => (typeof v[k] === 'number' ? (v[k] as number) : undefined);
@@ -456,149 +440,7 @@ class Compiler {
     return out;
   }
 
-  /** The `attest` block: GMP options, checked against the component they are on. */
-  private attestOptions(
-    c: FormioComponent,
-    type: string,
-    at: string,
-    name: string,
-    field: FieldSpec,
-    copy: FormioComponent,
-  ): void {
-    const a = c.attest;
-    const where = `${at}/attest`;
-    if (a !== undefined && !isObject(a)) {
-      this.refuse(where, name, 'attest options must be an object', 'type');
-      return;
-    }
-    const o = a ?? {};
-    for (const k of Object.keys(o))
-      if (!ATTEST_OPTIONS.has(k)) this.refuse(where, name, `the attest option "${k}" is unknown`, 'attest');
-    const numeric = NUMERIC.has(type);
-    const numericOnly = ['unit', 'decimals', 'significantDigits', 'limits'];
-    for (const k of numericOnly)
-      if (o[k] !== undefined && !numeric)
-        this.refuse(where, name, `${k} is only for numeric fields`, 'attest');
-    if (type === 'measuredValue' && (typeof o.unit !== 'string' || !o.unit.trim()))
-      this.refuse(where, name, 'a measured value needs its unit', 'attest');
-    if (o.unit !== undefined && (typeof o.unit !== 'string' || o.unit.length > 20))
-      this.refuse(where, name, 'the unit must be text of up to 20 characters', 'attest');
-    if (
-      o.decimals !== undefined &&
-      !(Number.isInteger(o.decimals) && (o.decimals as number) >= 0 && (o.decimals as number) <= 10)
-    )
-      this.refuse(where, name, 'decimals must be a whole number from 0 to 10', 'attest');
-    if (
-      o.significantDigits !== undefined &&
-      !(
-        Number.isInteger(o.significantDigits) &&
-        (o.significantDigits as number) >= 1 &&
-        (o.significantDigits as number) <= 15
-      )
-    )
-      this.refuse(where, name, 'significant digits must be a whole number from 1 to 15', 'attest');
-    if (o.decimals !== undefined && o.significantDigits !== undefined)
-      this.refuse(where, name, 'give either decimals or significant digits, not both', 'attest');
-    if (o.rounding !== undefined && !['halfUp', 'halfEven', 'refuse'].includes(String(o.rounding)))
-      this.refuse(where, name, 'rounding must be halfUp, halfEven or refuse', 'attest');
-    if (o.capture !== undefined && !['manual', 'device', 'either'].includes(String(o.capture)))
-      this.refuse(where, name, 'capture must be manual, device or either', 'attest');
-    for (const flag of ['critical', 'naAllowed', 'reasonForChange'])
-      if (o[flag] !== undefined && typeof o[flag] !== 'boolean')
-        this.refuse(where, name, `${flag} must be true or false`, 'attest');
-    if (o.reasonForChange === true && field.path.length !== 1)
-      this.refuse(where, name, 'reasonForChange applies to fields at the top of the form only', 'attest');
-    if (['container', 'datagrid', 'editgrid'].includes(type) && (o.critical || o.naAllowed))
-      this.refuse(where, name, 'critical and N/A apply to the fields inside, not to the group', 'attest');
-    if (type === 'calculatedValue') {
-      const feel = typeof o.calculate === 'string' ? feelText(o.calculate) : '';
-      if (!feel)
-        this.refuse(where, name, 'a calculated value needs its FEEL expression in calculate', 'attest');
-      else this.feel(where, name, 'calculate', feel, (text) => (field.calculate = text));
-      if (o.capture !== undefined || o.critical === true || o.naAllowed === true)
-        this.refuse(
-          where,
-          name,
-          'a calculated value is computed by the server: it has no capture, verification or N/A',
-          'attest',
-        );
-      field.capture = 'either';
-    } else if (o.calculate !== undefined) {
-      this.refuse(where, name, 'only a calculated value component has a calculation', 'attest');
-    }
-    if (o.limits !== undefined) field.limits = this.limits(o.limits, `${where}/limits`, name);
-    // formio.js renders the Attest types as the plain inputs they are built on.
-    if (type === 'measuredValue' || type === 'calculatedValue') {
-      copy.type = 'number';
-      if (typeof o.unit === 'string') copy.suffix = o.unit;
-      if (typeof o.decimals === 'number') {
-        copy.decimalLimit = o.decimals;
-        copy.requireDecimal = o.decimals > 0;
-      }
-      if (type === 'calculatedValue') copy.disabled = true;
-    } else if (type === 'materialLot' || type === 'equipmentId') {
-      copy.type = 'textfield';
-    }
-    if (type !== copy.type) copy.attestType = type;
-  }
-
-  private limits(raw: unknown, where: string, name: string): Limits | null {
-    if (!isObject(raw)) {
-      this.refuse(where, name, 'limits must be an object with alert and action bands', 'attest');
-      return null;
-    }
-    const limits: Limits = {};
-    for (const k of Object.keys(raw)) {
-      if (!['alert', 'action', 'reject'].includes(k))
-        this.refuse(where, name, `the limit "${k}" is unknown (alert, action, reject)`, 'attest');
-    }
-    if (raw.reject !== undefined && typeof raw.reject !== 'boolean')
-      this.refuse(where, name, 'reject must be true or false', 'attest');
-    if (raw.reject === true) limits.reject = true;
-    for (const band of ['alert', 'action'] as const) {
-      const b = raw[band];
-      if (b === undefined) continue;
-      if (!isObject(b)) {
-        this.refuse(
-          `${where}/${band}`,
-          name,
-          `the ${band} limits must be an object with min and/or max`,
-          'attest',
-        );
-        continue;
-      }
-      const out: LimitBand = {};
-      for (const end of Object.keys(b)) {
-        if (end !== 'min' && end !== 'max') {
-          this.refuse(`${where}/${band}`, name, `the ${band} limit "${end}" is unknown (min, max)`, 'attest');
-          continue;
-        }
-        const value = b[end];
-        if (typeof value === 'number' && Number.isFinite(value)) out[end] = value;
-        else if (typeof value === 'string' && feelText(value))
-          this.feel(
-            `${where}/${band}/${end}`,
-            name,
-            `the ${band} ${end}`,
-            feelText(value),
-            (t) => (out[end] = t),
-          );
-        else
-          this.refuse(
-            `${where}/${band}/${end}`,
-            name,
-            `the ${band} ${end} must be a number or a FEEL expression`,
-            'attest',
-          );
-      }
-      limits[band] = out;
-    }
-    if (limits.reject && !limits.action)
-      this.refuse(where, name, 'reject needs action limits to reject values outside of', 'attest');
-    return limits;
-  }
-
-  private feel(at: string, name: string, what: string, text: string, keep: (text: string) => void): void {
+  feel(at: string, name: string, what: string, text: string, keep: (text: string) => void): void {
     const problem = feelSyntaxError(text);
     const limit = problem ? null : feelLimitProblem(text);
     if (problem) this.refuse(at, name, `${what} is not valid FEEL: ${problem.message}`, 'feel');

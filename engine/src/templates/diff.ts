@@ -5,6 +5,7 @@ import { InputError } from '../errors.ts';
 import { compileForm } from '../forms/compiler.ts';
 import type { FieldSpec } from '../forms/types.ts';
 import type { TemplatePackage } from './package.ts';
+import { isObject } from '../isObject.ts';
 
 /**
  * What changed between two versions of a template, in the terms a reviewer approves: manifest
@@ -69,8 +70,6 @@ type Side = 'old' | 'new';
 
 const escapePointer = (segment: string) => segment.replaceAll('~', '~0').replaceAll('/', '~1');
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
 const same = (a: unknown, b: unknown) => canonicalize(a ?? null) === canonicalize(b ?? null);
 
 /**

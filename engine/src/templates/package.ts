@@ -7,6 +7,7 @@ import { canonicalize, sha256Hex } from '../canonicalJson.ts';
 import { ConflictError, InputError, type FieldError } from '../errors.ts';
 import { FORBIDDEN_KEYS, findForbiddenKey } from '../forbiddenKeys.ts';
 import { readTgz, writeTgz, type TarFile } from './tar.ts';
+import { isObject } from '../isObject.ts';
 
 /**
  * The template package format: a version folder `templates/<id>/v<version>/` (or a `.tgz` of one)
@@ -406,8 +407,6 @@ const notInPackage = (path: string) =>
   `${path} is not part of a template package, which holds ${MANIFEST}, ${PROCESS}, ${README} and forms/<key>.json`;
 const missing = (path: string) => `${path} is missing: a template package needs ${PARTS[path]}`;
 const notAForm = (path: string) => `${path} must hold a Form.io form: a JSON object with its components`;
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
 // A byte order mark stays in the text, so the text encodes back to the bytes that were hashed.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

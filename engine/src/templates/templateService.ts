@@ -28,6 +28,7 @@ import {
 import { packageProblems } from './packageCheck.ts';
 import { writeTgz } from './tar.ts';
 import { templateRepository, type TemplateStatus, type TemplateVersionRow } from './templateRepository.ts';
+import { isObject } from '../isObject.ts';
 
 /** A template version as people see it: what it is and where it is in its lifecycle (D1). */
 export interface TemplateVersionView {
@@ -70,9 +71,6 @@ export type PackageSource = { dir: string } | { tgz: Buffer } | { files: Package
 const subject = (row: { id: string }): Subject => ({ id: row.id, type: 'template' });
 
 const textOf = (value: unknown) => (typeof value === 'string' ? value : '');
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
-
 function toView(row: TemplateVersionRow): TemplateVersionView {
   // A draft's manifest may not be valid yet: the view shows what of it is there.
   const m = row.manifest as { [K in keyof TemplateManifest]?: unknown };

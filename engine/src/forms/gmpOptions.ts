@@ -1,0 +1,164 @@
+import { isObject } from '../isObject.ts';
+import { feelText } from '../bpmn/feelCheck.ts';
+import type { FieldSpec, FormioComponent, LimitBand, Limits } from './types.ts';
+
+/**
+ * The GMP options of a form field (its `attest` block: unit, precision, limits, capture,
+ * criticality, calculation), checked against the component they are on.
+ */
+
+/** Where a problem is reported, and how FEEL is checked: the form compiler's. */
+export interface Checks {
+  refuse(at: string, key: string, problem: string, keyword?: string): void;
+  feel(at: string, name: string, what: string, text: string, keep: (text: string) => void): void;
+}
+
+export const NUMERIC = new Set(['number', 'currency', 'measuredValue', 'calculatedValue']);
+
+const ATTEST_OPTIONS = new Set([
+  'unit',
+  'decimals',
+  'significantDigits',
+  'rounding',
+  'limits',
+  'calculate',
+  'capture',
+  'critical',
+  'naAllowed',
+  'reasonForChange',
+]);
+
+/** The `attest` block: GMP options, checked against the component they are on. */
+export function readAttestOptions(
+  r: Checks,
+  c: FormioComponent,
+  type: string,
+  at: string,
+  name: string,
+  field: FieldSpec,
+  copy: FormioComponent,
+): void {
+  const a = c.attest;
+  const where = `${at}/attest`;
+  if (a !== undefined && !isObject(a)) {
+    r.refuse(where, name, 'attest options must be an object', 'type');
+    return;
+  }
+  const o = a ?? {};
+  for (const k of Object.keys(o))
+    if (!ATTEST_OPTIONS.has(k)) r.refuse(where, name, `the attest option "${k}" is unknown`, 'attest');
+  const numeric = NUMERIC.has(type);
+  const numericOnly = ['unit', 'decimals', 'significantDigits', 'limits'];
+  for (const k of numericOnly)
+    if (o[k] !== undefined && !numeric) r.refuse(where, name, `${k} is only for numeric fields`, 'attest');
+  if (type === 'measuredValue' && (typeof o.unit !== 'string' || !o.unit.trim()))
+    r.refuse(where, name, 'a measured value needs its unit', 'attest');
+  if (o.unit !== undefined && (typeof o.unit !== 'string' || o.unit.length > 20))
+    r.refuse(where, name, 'the unit must be text of up to 20 characters', 'attest');
+  if (
+    o.decimals !== undefined &&
+    !(Number.isInteger(o.decimals) && (o.decimals as number) >= 0 && (o.decimals as number) <= 10)
+  )
+    r.refuse(where, name, 'decimals must be a whole number from 0 to 10', 'attest');
+  if (
+    o.significantDigits !== undefined &&
+    !(
+      Number.isInteger(o.significantDigits) &&
+      (o.significantDigits as number) >= 1 &&
+      (o.significantDigits as number) <= 15
+    )
+  )
+    r.refuse(where, name, 'significant digits must be a whole number from 1 to 15', 'attest');
+  if (o.decimals !== undefined && o.significantDigits !== undefined)
+    r.refuse(where, name, 'give either decimals or significant digits, not both', 'attest');
+  if (o.rounding !== undefined && !['halfUp', 'halfEven', 'refuse'].includes(String(o.rounding)))
+    r.refuse(where, name, 'rounding must be halfUp, halfEven or refuse', 'attest');
+  if (o.capture !== undefined && !['manual', 'device', 'either'].includes(String(o.capture)))
+    r.refuse(where, name, 'capture must be manual, device or either', 'attest');
+  for (const flag of ['critical', 'naAllowed', 'reasonForChange'])
+    if (o[flag] !== undefined && typeof o[flag] !== 'boolean')
+      r.refuse(where, name, `${flag} must be true or false`, 'attest');
+  if (o.reasonForChange === true && field.path.length !== 1)
+    r.refuse(where, name, 'reasonForChange applies to fields at the top of the form only', 'attest');
+  if (['container', 'datagrid', 'editgrid'].includes(type) && (o.critical || o.naAllowed))
+    r.refuse(where, name, 'critical and N/A apply to the fields inside, not to the group', 'attest');
+  if (type === 'calculatedValue') {
+    const feel = typeof o.calculate === 'string' ? feelText(o.calculate) : '';
+    if (!feel) r.refuse(where, name, 'a calculated value needs its FEEL expression in calculate', 'attest');
+    else r.feel(where, name, 'calculate', feel, (text) => (field.calculate = text));
+    if (o.capture !== undefined || o.critical === true || o.naAllowed === true)
+      r.refuse(
+        where,
+        name,
+        'a calculated value is computed by the server: it has no capture, verification or N/A',
+        'attest',
+      );
+    field.capture = 'either';
+  } else if (o.calculate !== undefined) {
+    r.refuse(where, name, 'only a calculated value component has a calculation', 'attest');
+  }
+  if (o.limits !== undefined) field.limits = readLimits(r, o.limits, `${where}/limits`, name);
+  // formio.js renders the Attest types as the plain inputs they are built on.
+  if (type === 'measuredValue' || type === 'calculatedValue') {
+    copy.type = 'number';
+    if (typeof o.unit === 'string') copy.suffix = o.unit;
+    if (typeof o.decimals === 'number') {
+      copy.decimalLimit = o.decimals;
+      copy.requireDecimal = o.decimals > 0;
+    }
+    if (type === 'calculatedValue') copy.disabled = true;
+  } else if (type === 'materialLot' || type === 'equipmentId') {
+    copy.type = 'textfield';
+  }
+  if (type !== copy.type) copy.attestType = type;
+}
+
+function readLimits(r: Checks, raw: unknown, where: string, name: string): Limits | null {
+  if (!isObject(raw)) {
+    r.refuse(where, name, 'limits must be an object with alert and action bands', 'attest');
+    return null;
+  }
+  const limits: Limits = {};
+  for (const k of Object.keys(raw)) {
+    if (!['alert', 'action', 'reject'].includes(k))
+      r.refuse(where, name, `the limit "${k}" is unknown (alert, action, reject)`, 'attest');
+  }
+  if (raw.reject !== undefined && typeof raw.reject !== 'boolean')
+    r.refuse(where, name, 'reject must be true or false', 'attest');
+  if (raw.reject === true) limits.reject = true;
+  for (const band of ['alert', 'action'] as const) {
+    const b = raw[band];
+    if (b === undefined) continue;
+    if (!isObject(b)) {
+      r.refuse(
+        `${where}/${band}`,
+        name,
+        `the ${band} limits must be an object with min and/or max`,
+        'attest',
+      );
+      continue;
+    }
+    const out: LimitBand = {};
+    for (const end of Object.keys(b)) {
+      if (end !== 'min' && end !== 'max') {
+        r.refuse(`${where}/${band}`, name, `the ${band} limit "${end}" is unknown (min, max)`, 'attest');
+        continue;
+      }
+      const value = b[end];
+      if (typeof value === 'number' && Number.isFinite(value)) out[end] = value;
+      else if (typeof value === 'string' && feelText(value))
+        r.feel(`${where}/${band}/${end}`, name, `the ${band} ${end}`, feelText(value), (t) => (out[end] = t));
+      else
+        r.refuse(
+          `${where}/${band}/${end}`,
+          name,
+          `the ${band} ${end} must be a number or a FEEL expression`,
+          'attest',
+        );
+    }
+    limits[band] = out;
+  }
+  if (limits.reject && !limits.action)
+    r.refuse(where, name, 'reject needs action limits to reject values outside of', 'attest');
+  return limits;
+}
