@@ -26,7 +26,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['runtime/web/src/**', 'designer/src/**'],
+    files: ['runtime/web/src/**', 'designer/src/**', 'task-form/src/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
 );
