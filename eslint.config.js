@@ -2,6 +2,11 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const NO_EVAL_MODULES = [
+  { name: 'node:vm', message: 'Expressions are FEEL; never evaluate JavaScript.' },
+  { name: 'vm', message: 'Expressions are FEEL; never evaluate JavaScript.' },
+];
+
 export default tseslint.config(
   { ignores: ['**/node_modules/**', 'data/**', '**/dist/**', '.test-output/**'] },
   js.configs.recommended,
@@ -12,22 +17,33 @@ export default tseslint.config(
       'no-eval': 'error',
       'no-implied-eval': 'error',
       'no-new-func': 'error',
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'node:vm', message: 'Expressions are FEEL; never evaluate JavaScript.' },
-            { name: 'vm', message: 'Expressions are FEEL; never evaluate JavaScript.' },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: NO_EVAL_MODULES }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
   {
-    files: ['runtime/web/src/**', 'designer/src/**'],
+    files: ['runtime/web/src/**', 'designer/src/**', 'task-form/src/**'],
     languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      // Browser code takes other packages by name, and never the server's code.
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NO_EVAL_MODULES,
+          patterns: [
+            {
+              group: ['../../../*'],
+              message: 'Import another package by its name (@attest/task-form, @attest/designer/…).',
+            },
+            {
+              regex: '^(node:|@attest/runtime(/|$)|@attest/engine(/(?!browser$)|$))',
+              message: 'Browser code imports no server code; the engine offers @attest/engine/browser.',
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     // Rules that need the types: a promise nobody awaits loses its error, and an async function

@@ -2,7 +2,7 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import type { Element } from 'diagram-js/lib/model/Types';
 import { getBBox } from 'diagram-js/lib/util/Elements';
 import { attestModdleDescriptor as attestDescriptor } from '@attest/engine/browser';
-import { h } from '../../../runtime/web/src/dom.ts';
+import { h } from '@attest/task-form/dom';
 
 /** How an element differs, as the engine's template diff reports it (G1). */
 export type Change = 'added' | 'removed' | 'changed';

@@ -1,10 +1,10 @@
 import { Builders, Components } from '@formio/js';
-import { formioZhCN } from '../../../runtime/web/src/i18n/formio.zh-CN.ts';
-import { usesDates } from '../../../runtime/web/src/taskForm/definition.ts';
+import { usesDates } from '@attest/task-form';
+import { h } from '@attest/task-form/dom';
+import { formioZhCN } from '@attest/task-form/i18n/formio.zh-CN';
 import { savedComponent } from './attestOptions.ts';
 import { authoredDefinition, editFormDefaults, withDefaults, type DefaultsOf } from './authored.ts';
 import { keyFor } from './componentKey.ts';
-import { h } from '../../../runtime/web/src/dom.ts';
 import { detail } from './element.ts';
 import { configureFormio, loadTimeZones, observeStyles } from './formioSetup.ts';
 import { editFormOverrides, withoutEditors } from './hiddenOptions.ts';

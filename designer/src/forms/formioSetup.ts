@@ -3,10 +3,10 @@ import {
   configureFormio as configureBuild,
   loadTimeZones as loadZones,
   type TemplateSet,
-} from '../../../runtime/web/src/taskForm/formioCsp.ts';
+} from '@attest/task-form/formio';
 import { registerGmpComponents } from './gmpComponents.ts';
 
-export { observeStyles } from '../../../runtime/web/src/taskForm/formioCsp.ts';
+export { observeStyles } from '@attest/task-form/formio';
 
 /** The formio.js build the builder and the preview run: the full one, with the builder. */
 const BUILD = { Templates, Utils };

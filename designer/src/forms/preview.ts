@@ -1,17 +1,18 @@
 import { Formio } from '@formio/js';
-import type { FieldState, TaskForm } from '../../../runtime/web/src/taskForm/contract.ts';
 import {
   componentPath,
   formDefinition,
   submissionOf,
   templateOf,
   usesDates,
+  type FieldState,
+  type TaskForm,
   type Translate as StepTranslate,
-} from '../../../runtime/web/src/taskForm/definition.ts';
-import type { Webform } from '../../../runtime/web/src/taskForm/formioCsp.ts';
-import { formioZhCN } from '../../../runtime/web/src/i18n/formio.zh-CN.ts';
-import { translate } from '../../../runtime/web/src/i18n/index.ts';
-import { h } from '../../../runtime/web/src/dom.ts';
+} from '@attest/task-form';
+import { h } from '@attest/task-form/dom';
+import type { Webform } from '@attest/task-form/formio';
+import { translate } from '@attest/task-form/i18n';
+import { formioZhCN } from '@attest/task-form/i18n/formio.zh-CN';
 import { detail } from './element.ts';
 import { configureFormio, loadTimeZones, observeStyles } from './formioSetup.ts';
 import { fieldStates, forPreview, valuesAt } from './previewFields.ts';

@@ -1,4 +1,4 @@
-import type { Band, FieldState } from '../../../runtime/web/src/taskForm/contract.ts';
+import type { Band, FieldState } from '@attest/task-form';
 import { limitValue, withoutInlineAttributes } from './attestOptions.ts';
 import type { FormComponent } from './types.ts';
 

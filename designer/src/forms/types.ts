@@ -1,4 +1,4 @@
-import type { FieldError, Submission } from '../../../runtime/web/src/taskForm/contract.ts';
+import type { FieldError, Submission } from '@attest/task-form';
 
 export type { FieldError, Submission };
 

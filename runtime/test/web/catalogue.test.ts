@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { en } from '../../web/src/i18n/en.ts';
-import { zhCN } from '../../web/src/i18n/zh-CN.ts';
-import { translate } from '../../web/src/i18n/translate.ts';
+import { en } from '@attest/task-form/i18n/en';
+import { zhCN } from '@attest/task-form/i18n/zh-CN';
+import { translate } from '@attest/task-form/i18n/translate';
 
-const SRC = fileURLToPath(new URL('../../web/src/', import.meta.url));
+/** The web app's sources and the browser modules it shares with the designer (the catalogues' own excepted). */
+const SOURCES = [
+  fileURLToPath(new URL('../../web/src/', import.meta.url)),
+  fileURLToPath(new URL('../../../task-form/src/', import.meta.url)),
+];
 
 async function sources(dir: string): Promise<string[]> {
   const found: string[] = [];
@@ -39,7 +43,8 @@ describe('Feature: every string of the web app in English and Simplified Chinese
   });
 
   it('every key the code uses is in the catalogue, and every key in the catalogue is used', async () => {
-    const code = (await Promise.all((await sources(SRC)).map((f) => readFile(f, 'utf8')))).join('\n');
+    const files = (await Promise.all(SOURCES.map(sources))).flat();
+    const code = (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
     const used = new Set([...code.matchAll(/\bt\('([\w.]+)'/g)].map((m) => m[1]!));
     for (const key of used)
       assert.ok(Object.hasOwn(en, key), `t('${key}') is used but is not in the catalogue`);

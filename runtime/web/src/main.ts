@@ -2,11 +2,11 @@
 import '@formio/js/dist/formio.form.min.css';
 import 'flatpickr/dist/flatpickr.min.css';
 import './styles.css';
-import './taskForm/taskForm.css';
+import '@attest/task-form/taskForm.css';
 import './review.css';
+import { h, show } from '@attest/task-form/dom';
+import { isLanguage, language, setLanguage, t } from '@attest/task-form/i18n';
 import { currentSession, Problem, request, setSession } from './api.ts';
-import { h, show } from './dom.ts';
-import { isLanguage, language, setLanguage, t } from './i18n/index.ts';
 import { setZone } from './time.ts';
 import { incidentsView } from './views/admin/incidents.ts';
 import { rolesView } from './views/admin/roles.ts';

@@ -1,4 +1,4 @@
-import { language } from './i18n/index.ts';
+import { language } from '@attest/task-form/i18n';
 
 /** The plant's time zone, from the server once someone is signed in; the browser's before that. */
 let plantZone: string = Intl.DateTimeFormat().resolvedOptions().timeZone;

@@ -1,7 +1,7 @@
 import '@formio/js/dist/formio.form.min.css';
 import 'flatpickr/dist/flatpickr.min.css';
 import '../../../../runtime/web/src/styles.css';
-import '../../../../runtime/web/src/taskForm/taskForm.css';
+import '@attest/task-form/taskForm.css';
 import '../../../src/forms/formBuilder.css';
 import { createFormBuilder, type FormDefinition } from '../../../src/forms/index.ts';
 

@@ -1,8 +1,14 @@
 import { Formio, Templates, Utils } from '@formio/js/form';
-import { formioZhCN } from '../i18n/formio.zh-CN.ts';
-import { language, t } from '../i18n/index.ts';
-import type { FieldError, Submission, TaskForm } from './contract.ts';
-import { componentPath, formDefinition, initialData, submissionOf, usesDates } from './definition.ts';
+import {
+  componentPath,
+  formDefinition,
+  initialData,
+  submissionOf,
+  usesDates,
+  type FieldError,
+  type Submission,
+  type TaskForm,
+} from '@attest/task-form';
 import {
   applyStyles,
   configureFormio,
@@ -10,7 +16,9 @@ import {
   observeStyles,
   type FormioComponentInstance,
   type Webform,
-} from './formioCsp.ts';
+} from '@attest/task-form/formio';
+import { language, t } from '@attest/task-form/i18n';
+import { formioZhCN } from '@attest/task-form/i18n/formio.zh-CN';
 
 /** The formio.js build the step view runs: the form renderer without the builder. */
 const BUILD = { Templates, Utils };

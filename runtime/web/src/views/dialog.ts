@@ -1,5 +1,5 @@
-import { h } from '../dom.ts';
-import { t } from '../i18n/index.ts';
+import { h } from '@attest/task-form/dom';
+import { t } from '@attest/task-form/i18n';
 import { onAsync } from '../events.ts';
 
 export interface DialogSpec {

@@ -1,6 +1,6 @@
+import { h, show } from '@attest/task-form/dom';
+import { t } from '@attest/task-form/i18n';
 import { Problem, request, setSession, type Session } from '../api.ts';
-import { h, show } from '../dom.ts';
-import { t } from '../i18n/index.ts';
 import { onAsync } from '../events.ts';
 
 /** What a failed sign-in means for the person in front of the screen. */

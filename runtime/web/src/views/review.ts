@@ -1,6 +1,6 @@
+import { h, show } from '@attest/task-form/dom';
+import { t, type MessageKey } from '@attest/task-form/i18n';
 import { request } from '../api.ts';
-import { h, show } from '../dom.ts';
-import { t, type MessageKey } from '../i18n/index.ts';
 import { formatInstant } from '../time.ts';
 import { statusLabel } from './records.ts';
 

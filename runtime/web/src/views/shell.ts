@@ -1,6 +1,6 @@
+import { h, show } from '@attest/task-form/dom';
+import { LANGUAGES, isLanguage, language, setLanguage, t, type MessageKey } from '@attest/task-form/i18n';
 import { currentSession, request, setSession } from '../api.ts';
-import { h, show } from '../dom.ts';
-import { LANGUAGES, isLanguage, language, setLanguage, t, type MessageKey } from '../i18n/index.ts';
 import { zone } from '../time.ts';
 import { onAsync } from '../events.ts';
 

@@ -1,17 +1,19 @@
+import {
+  componentPath,
+  templateOf,
+  valueText,
+  type FieldError,
+  type FieldState,
+  type Meaning,
+  type StepSignature,
+  type Submission,
+  type TaskDetail,
+  type TaskForm,
+} from '@attest/task-form';
+import { h, show } from '@attest/task-form/dom';
+import { t, type MessageKey } from '@attest/task-form/i18n';
 import { Problem, request } from '../api.ts';
-import { h, show } from '../dom.ts';
-import { t, type MessageKey } from '../i18n/index.ts';
 import { setNotice } from '../notice.ts';
-import type {
-  FieldError,
-  FieldState,
-  Meaning,
-  StepSignature,
-  Submission,
-  TaskDetail,
-  TaskForm,
-} from '../taskForm/contract.ts';
-import { componentPath, templateOf, valueText } from '../taskForm/definition.ts';
 import type { RenderedTaskForm } from '../taskForm/renderer.ts';
 import { dialogField, openDialog } from './dialog.ts';
 import type { Me } from './shell.ts';

@@ -1,6 +1,6 @@
+import { h, show } from '@attest/task-form/dom';
+import { t } from '@attest/task-form/i18n';
 import { request } from '../api.ts';
-import { h, show } from '../dom.ts';
-import { t } from '../i18n/index.ts';
 import { listen } from '../live.ts';
 import { takeNotice } from '../notice.ts';
 import { formatInstant } from '../time.ts';

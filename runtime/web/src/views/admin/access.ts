@@ -1,6 +1,6 @@
+import { h } from '@attest/task-form/dom';
+import { t } from '@attest/task-form/i18n';
 import { request } from '../../api.ts';
-import { h } from '../../dom.ts';
-import { t } from '../../i18n/index.ts';
 import type { Me } from '../shell.ts';
 import { meaningLabel } from './common.ts';
 import { PERMISSION_LABELS } from './permissionLabels.ts';

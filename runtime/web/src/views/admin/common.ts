@@ -1,6 +1,6 @@
+import { h } from '@attest/task-form/dom';
+import { t, type MessageKey } from '@attest/task-form/i18n';
 import { Problem } from '../../api.ts';
-import { h } from '../../dom.ts';
-import { t, type MessageKey } from '../../i18n/index.ts';
 import { dialogField, openDialog, type DialogSpec } from '../dialog.ts';
 import type { Me } from '../shell.ts';
 

@@ -1,4 +1,4 @@
-import type { MessageKey } from '../../i18n/en.ts';
+import type { MessageKey } from '@attest/task-form/i18n/en';
 
 /** Every permission of the engine, in its order, with its words (a test holds this list to the engine's). */
 export const PERMISSION_LABELS: Record<string, MessageKey> = {

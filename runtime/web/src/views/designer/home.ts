@@ -1,6 +1,6 @@
+import { h, show } from '@attest/task-form/dom';
+import { t } from '@attest/task-form/i18n';
 import { Problem, request } from '../../api.ts';
-import { h, show } from '../../dom.ts';
-import { t } from '../../i18n/index.ts';
 import { compareVersions, statusBadge, type TemplateVersion } from '../admin/templates.ts';
 import { fieldRow, problemText, showAtFields } from '../admin/common.ts';
 import { onAsync } from '../../events.ts';

@@ -1,6 +1,6 @@
+import { h, show } from '@attest/task-form/dom';
+import { language, t, type MessageKey } from '@attest/task-form/i18n';
 import { request } from '../../api.ts';
-import { h, show } from '../../dom.ts';
-import { language, t, type MessageKey } from '../../i18n/index.ts';
 import { problemText } from '../admin/common.ts';
 import { statusBadge, versionHref } from '../admin/templates.ts';
 import { autosave, openDraft, type DraftState, type SaveStatus } from './draft.ts';

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
-import { en, type MessageKey } from '../../web/src/i18n/en.ts';
-import type { FieldState, FormioComponent, TaskForm } from '../../web/src/taskForm/contract.ts';
-import {
-  componentPath,
-  formDefinition,
-  initialData,
-  submissionOf,
-  usesDates,
-} from '../../web/src/taskForm/definition.ts';
+import { en, type MessageKey } from '../src/i18n/en.ts';
+import type { FieldState, FormioComponent, TaskForm } from '../src/contract.ts';
+import { componentPath, formDefinition, initialData, submissionOf, usesDates } from '../src/definition.ts';
 
 /** The English catalogue, as the app's `t` reads it. */
 const t = (key: MessageKey, params: Record<string, string | number> = {}) =>
