@@ -70,7 +70,7 @@ export type {
   TaskDetail,
   IncidentView,
   ProcessService,
-} from './bpmn/processService.ts';
+} from './bpmn/service/processService.ts';
 export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 export type { Wait, JobKind } from './bpmn/executor.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';

@@ -7,7 +7,7 @@ import { ConflictError, InputError, NotFoundError } from '../errors.ts';
 import { addDuration } from '../bpmn/feel.ts';
 import type { InstanceRow } from '../bpmn/processRepository.ts';
 import type { PinnedVersion } from '../bpmn/migration.ts';
-import type { InstanceView, ProcessHooks, ProcessService } from '../bpmn/processService.ts';
+import type { InstanceView, ProcessHooks, ProcessService } from '../bpmn/service/processService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { optionalText, requireText } from '../textInput.ts';
 import { formatNumber } from '../templates/package.ts';

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { BpmnError, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
-import { appendEvents, chainEvents } from '../audit/auditTrail.ts';
-import { instanceStateDigest, jsonDigest } from '../audit/stateDigest.ts';
-import { eventRepository } from '../audit/eventRepository.ts';
+import { appendEvents, chainEvents } from '../../audit/auditTrail.ts';
+import { instanceStateDigest, jsonDigest } from '../../audit/stateDigest.ts';
+import { eventRepository } from '../../audit/eventRepository.ts';
 import {
   SYSTEM_ACTOR,
   type AuditEvent,
   type EventActor,
   type EventDraft,
   type FieldChange,
-} from '../audit/types.ts';
-import { canonicalize, sha256Hex } from '../canonicalJson.ts';
-import type { Clock } from '../clock.ts';
-import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldError } from '../errors.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
-import { compileBpmn } from './compile.ts';
-import { addDuration, evaluateFeel, ExpressionError } from './feel.ts';
-import { feelAct } from './feelGuard.ts';
+} from '../../audit/types.ts';
+import { canonicalize, sha256Hex } from '../../canonicalJson.ts';
+import type { Clock } from '../../clock.ts';
+import { ConflictError, InputError, NotAllowedError, NotFoundError, type FieldError } from '../../errors.ts';
+import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
+import { compileBpmn } from '../compile.ts';
+import { addDuration, evaluateFeel, ExpressionError } from '../feel.ts';
+import { feelAct } from '../feelGuard.ts';
 import {
   Execution,
   scheduleTimer,
@@ -26,9 +26,9 @@ import {
   type Step,
   type Token,
   type Wait,
-} from './executor.ts';
-import type { ProcessGraph } from './graph.ts';
-import { isUniqueViolation } from '../db/database.ts';
+} from '../executor.ts';
+import type { ProcessGraph } from '../graph.ts';
+import { isUniqueViolation } from '../../db/database.ts';
 import {
   processRepository,
   type DefinitionRow,
@@ -37,15 +37,15 @@ import {
   type JobRow,
   type TaskRow,
   type Writes,
-} from './processRepository.ts';
-import { createMigration, type MigrationRecords } from './migration.ts';
-import type { FormService } from '../forms/formService.ts';
-import { createTaskForms, stepSignature, type StepSignature } from '../forms/taskForms.ts';
-import { taskSignature, type Submission, type TaskSigning } from '../forms/taskValues.ts';
-import { AUTHORITY, type Meaning } from '../signatures/types.ts';
-import { optionalText } from '../textInput.ts';
-import type { IdentityService } from '../identity/identityService.ts';
-import { WriteBatcher } from './writeBatcher.ts';
+} from '../processRepository.ts';
+import { createMigration, type MigrationRecords } from '../migration.ts';
+import type { FormService } from '../../forms/formService.ts';
+import { createTaskForms, stepSignature, type StepSignature } from '../../forms/taskForms.ts';
+import { taskSignature, type Submission, type TaskSigning } from '../../forms/taskValues.ts';
+import { AUTHORITY, type Meaning } from '../../signatures/types.ts';
+import { optionalText } from '../../textInput.ts';
+import type { IdentityService } from '../../identity/identityService.ts';
+import { WriteBatcher } from '../writeBatcher.ts';
 
 export interface DeployedDefinition {
   id: string;
