@@ -69,8 +69,8 @@ export type {
   TaskView,
   TaskDetail,
   IncidentView,
-  ProcessService,
-} from './bpmn/service/processService.ts';
+} from './bpmn/service/types.ts';
+export type { ProcessService } from './bpmn/service/processService.ts';
 export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 export type { Wait, JobKind } from './bpmn/executor.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';

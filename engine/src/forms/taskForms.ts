@@ -17,7 +17,7 @@ import {
   type Submission,
   type TaskContext,
 } from './taskValues.ts';
-import type { PendingSigning } from '../bpmn/service/processService.ts';
+import type { PendingSigning } from '../bpmn/service/types.ts';
 
 /** What the process service lends the task forms: reading tasks and moving instances. */
 export interface ProcessAccess {
