@@ -11,7 +11,7 @@ import type {
   NewTask,
   Scope,
   Token,
-} from './executor.ts';
+} from './execution/execution.ts';
 import type { ProcessGraph } from './graph.ts';
 
 type Db = Knex | Knex.Transaction;

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import { InputError, NotAllowedError, NotFoundError } from '../errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
-import type { Execution, Token } from '../bpmn/executor.ts';
+import type { Execution, Token } from '../bpmn/execution/execution.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/processRepository.ts';
 import type { ProcessGraph, UserTaskSpec } from '../bpmn/graph.ts';
 import type { Meaning } from '../signatures/types.ts';

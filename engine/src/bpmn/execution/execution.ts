@@ -1,6 +1,6 @@
-import type { EventDraft, FieldChange } from '../audit/types.ts';
-import { addDuration, dueDateFrom, evaluateFeel, ExpressionError } from './feel.ts';
-import type { EventTrigger, FlowNode, ProcessGraph, TimerSpec } from './graph.ts';
+import type { EventDraft, FieldChange } from '../../audit/types.ts';
+import { addDuration, dueDateFrom, evaluateFeel, ExpressionError } from '../feel.ts';
+import type { EventTrigger, FlowNode, ProcessGraph, TimerSpec } from '../graph.ts';
 
 /** What a token rests on between moves. */
 export type Wait =
