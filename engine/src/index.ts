@@ -72,7 +72,7 @@ export type {
 } from './bpmn/service/types.ts';
 export type { ProcessService } from './bpmn/service/processService.ts';
 export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
-export type { Wait, JobKind } from './bpmn/execution/execution.ts';
+export type { Wait, JobKind } from './bpmn/execution/types.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';
 export { appendEvents } from './audit/auditTrail.ts';

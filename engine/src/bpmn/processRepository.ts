@@ -11,7 +11,7 @@ import type {
   NewTask,
   Scope,
   Token,
-} from './execution/execution.ts';
+} from './execution/types.ts';
 import type { ProcessGraph } from './graph.ts';
 
 type Db = Knex | Knex.Transaction;

@@ -6,7 +6,7 @@ import { canonicalize, sha256Hex } from '../../canonicalJson.ts';
 import { InputError, NotAllowedError, type FieldError } from '../../errors.ts';
 import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
 import { compileBpmn } from '../compile.ts';
-import { scheduleTimer } from '../execution/execution.ts';
+import { scheduleTimer } from '../execution/timers.ts';
 import { ExpressionError } from '../feel.ts';
 import type { ProcessGraph } from '../graph.ts';
 import { processRepository, type DefinitionRow } from '../processRepository.ts';

@@ -7,7 +7,8 @@ import type { AuditEvent, EventActor, EventDraft } from '../../audit/types.ts';
 import { isUniqueViolation } from '../../db/database.ts';
 import { ConflictError, NotAllowedError, NotFoundError } from '../../errors.ts';
 import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
-import { Execution, type NewJob, type Step, type Token } from '../execution/execution.ts';
+import { Execution } from '../execution/execution.ts';
+import type { NewJob, Step, Token } from '../execution/types.ts';
 import { feelAct } from '../feelGuard.ts';
 import type { ProcessGraph } from '../graph.ts';
 import {

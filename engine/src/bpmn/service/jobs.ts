@@ -4,7 +4,7 @@ import { BpmnError, type ServiceHandler, type ServiceResult } from '@attest/plug
 import { SYSTEM_ACTOR } from '../../audit/types.ts';
 import { ConflictError } from '../../errors.ts';
 import { requirePermission, type Principal } from '../../identity/permissions.ts';
-import type { Token } from '../execution/execution.ts';
+import type { Token } from '../execution/types.ts';
 import { addDuration } from '../feel.ts';
 import { processRepository, type InstanceRow, type JobRow } from '../processRepository.ts';
 import type { Correlation } from './correlation.ts';

@@ -4,7 +4,7 @@ import { createTaskForms, stepSignature } from '../../forms/taskForms.ts';
 import { taskSignature, type Submission, type TaskSigning } from '../../forms/taskValues.ts';
 import { AUTHORITY, type Meaning } from '../../signatures/types.ts';
 import { optionalText } from '../../textInput.ts';
-import type { Token } from '../execution/execution.ts';
+import type { Token } from '../execution/types.ts';
 import { evaluateFeel } from '../feel.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../processRepository.ts';
 import { checkVariables, refused } from './inputs.ts';
