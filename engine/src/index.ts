@@ -60,9 +60,9 @@ export type {
   MultiInstanceSpec,
   Mapping,
   TimerSpec,
-} from './bpmn/graph.ts';
-export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/compile.ts';
-export { ModelError } from './bpmn/modelError.ts';
+} from './bpmn/model/graph.ts';
+export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/model/compile.ts';
+export { ModelError } from './bpmn/model/modelError.ts';
 export type {
   DeployedDefinition,
   InstanceView,

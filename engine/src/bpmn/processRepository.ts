@@ -12,7 +12,7 @@ import type {
   Scope,
   Token,
 } from './execution/types.ts';
-import type { ProcessGraph } from './graph.ts';
+import type { ProcessGraph } from './model/graph.ts';
 
 type Db = Knex | Knex.Transaction;
 

@@ -7,7 +7,7 @@ import { eventActor, requirePermission, type Principal } from '../identity/permi
 import type { Execution } from '../bpmn/execution/execution.ts';
 import type { Token } from '../bpmn/execution/types.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/processRepository.ts';
-import type { ProcessGraph, UserTaskSpec } from '../bpmn/graph.ts';
+import type { ProcessGraph, UserTaskSpec } from '../bpmn/model/graph.ts';
 import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from './formService.ts';
 import { formRepository, type ValueRow } from './formRepository.ts';

@@ -1,6 +1,6 @@
 import type { FieldChange } from '../../audit/types.ts';
 import { dueDateFrom, evaluateFeel, ExpressionError } from '../feel.ts';
-import type { FlowNode } from '../graph.ts';
+import type { FlowNode } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { iterationDone } from './multiInstance.ts';
 import { openChildScope, closeChildScope, openScope } from './subProcesses.ts';

@@ -1,5 +1,5 @@
 import { addDuration, evaluateFeel, ExpressionError } from '../feel.ts';
-import type { EventTrigger, FlowNode, TimerSpec } from '../graph.ts';
+import type { EventTrigger, FlowNode, TimerSpec } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { startEventSubProcess } from './subProcesses.ts';
 import { scheduleTimer } from './timers.ts';

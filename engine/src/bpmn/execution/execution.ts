@@ -1,6 +1,6 @@
 import type { FieldChange } from '../../audit/types.ts';
 import { ExpressionError } from '../feel.ts';
-import type { FlowNode, ProcessGraph } from '../graph.ts';
+import type { FlowNode, ProcessGraph } from '../model/graph.ts';
 import { startActivity, execute, scheduleWork, activityDone } from './activities.ts';
 import { startMultiInstance } from './multiInstance.ts';
 import { openScope, completeEmptyScopes, triggerEventSubProcess } from './subProcesses.ts';

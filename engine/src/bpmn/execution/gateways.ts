@@ -1,5 +1,5 @@
 import { evaluateFeel, ExpressionError } from '../feel.ts';
-import type { FlowNode, ProcessGraph } from '../graph.ts';
+import type { FlowNode, ProcessGraph } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { boundaries } from './activities.ts';
 import { catchEvent, subscribe } from './events.ts';

@@ -1,6 +1,6 @@
 import type { EventDraft, FieldChange } from '../../audit/types.ts';
 import { evaluateFeel, ExpressionError } from '../feel.ts';
-import type { FlowNode } from '../graph.ts';
+import type { FlowNode } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { activityDone } from './activities.ts';
 import { openChildScope, closeChildScope } from './subProcesses.ts';

@@ -1,6 +1,6 @@
 import type { FieldChange } from '../../audit/types.ts';
 import { ExpressionError } from '../feel.ts';
-import type { FlowNode } from '../graph.ts';
+import type { FlowNode } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { boundaries, activityDone } from './activities.ts';
 import { listenSafely, rearmOrEnd } from './events.ts';

@@ -1,5 +1,5 @@
 import { addDuration, dueDateFrom, evaluateFeel, ExpressionError } from '../feel.ts';
-import type { TimerSpec } from '../graph.ts';
+import type { TimerSpec } from '../model/graph.ts';
 
 const CYCLE = /^R(\d*)\/(?:([^/]+)\/)?(P\S+)$/;
 

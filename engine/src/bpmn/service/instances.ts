@@ -10,7 +10,7 @@ import { eventActor, requirePermission, type Principal } from '../../identity/pe
 import { Execution } from '../execution/execution.ts';
 import type { NewJob, Step, Token } from '../execution/types.ts';
 import { feelAct } from '../feelGuard.ts';
-import type { ProcessGraph } from '../graph.ts';
+import type { ProcessGraph } from '../model/graph.ts';
 import {
   processRepository,
   type DefinitionRow,

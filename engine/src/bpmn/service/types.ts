@@ -5,7 +5,7 @@ import type { StepSignature } from '../../forms/taskForms.ts';
 import type { TaskSigning } from '../../forms/taskValues.ts';
 import type { IdentityService } from '../../identity/identityService.ts';
 import type { InstanceStatus, Wait } from '../execution/types.ts';
-import type { ProcessGraph } from '../graph.ts';
+import type { ProcessGraph } from '../model/graph.ts';
 import type { MigrationRecords } from '../migration.ts';
 import type { DefinitionRow, InstanceRow, InstanceWrite, Writes } from '../processRepository.ts';
 import type { WriteBatcher } from '../writeBatcher.ts';

@@ -1,8 +1,8 @@
 import { BpmnModdle, type ModdleElement, type ParseWarning } from 'bpmn-moddle';
-import descriptor from './attest-moddle.json' with { type: 'json' };
-import { isForbiddenKey } from '../forbiddenKeys.ts';
-import { feelSyntaxError, feelText } from './feelCheck.ts';
-import { feelLimitProblem } from './feelLimits.ts';
+import descriptor from '../attest-moddle.json' with { type: 'json' };
+import { isForbiddenKey } from '../../forbiddenKeys.ts';
+import { feelSyntaxError, feelText } from '../feelCheck.ts';
+import { feelLimitProblem } from '../feelLimits.ts';
 import type {
   EventTrigger,
   FlowNode,
