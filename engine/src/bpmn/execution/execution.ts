@@ -1,6 +1,7 @@
 import type { FieldChange } from '../../audit/types.ts';
 import { ExpressionError } from '../feel.ts';
 import type { FlowNode, ProcessGraph } from '../model/graph.ts';
+import { ACTIVITIES } from '../model/rules.ts';
 import { startActivity, execute, scheduleWork, activityDone } from './activities.ts';
 import { startMultiInstance } from './multiInstance.ts';
 import { openScope, completeEmptyScopes, triggerEventSubProcess } from './subProcesses.ts';
@@ -23,19 +24,6 @@ import { pointer, variableChanges } from './types.ts';
 
 /** More elements passed in one move than any sensible model needs: a loop without a wait state. */
 const MAX_ELEMENTS_PER_MOVE = 10_000;
-
-const ACTIVITIES = new Set<FlowNode['kind']>([
-  'task',
-  'manualTask',
-  'userTask',
-  'scriptTask',
-  'serviceTask',
-  'sendTask',
-  'receiveTask',
-  'businessRuleTask',
-  'subProcess',
-  'callActivity',
-]);
 
 /**
  * Moves the tokens of one instance through its graph until each rests at a wait state or has
