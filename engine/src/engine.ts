@@ -1,5 +1,6 @@
 import { createAuditService } from './audit/auditService.ts';
-import { createProcessService, type ProcessHooks } from './bpmn/processService.ts';
+import { createProcessService } from './bpmn/service/processService.ts';
+import type { ProcessHooks } from './bpmn/service/types.ts';
 import { createDossiers, createReviewQueue } from './records/dossier.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
 import { createTemplateService } from './templates/templateService.ts';

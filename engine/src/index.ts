@@ -68,19 +68,19 @@ export type {
   MultiInstanceSpec,
   Mapping,
   TimerSpec,
-} from './bpmn/graph.ts';
-export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/compile.ts';
-export { ModelError } from './bpmn/modelError.ts';
+} from './bpmn/model/graph.ts';
+export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/model/compile.ts';
+export { ModelError } from './bpmn/model/modelError.ts';
 export type {
   DeployedDefinition,
   InstanceView,
   TaskView,
   TaskDetail,
   IncidentView,
-  ProcessService,
-} from './bpmn/processService.ts';
+} from './bpmn/service/types.ts';
+export type { ProcessService } from './bpmn/service/processService.ts';
 export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
-export type { Wait, JobKind } from './bpmn/executor.ts';
+export type { Wait, JobKind } from './bpmn/execution/types.ts';
 export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';
 export { appendEvents } from './audit/auditTrail.ts';

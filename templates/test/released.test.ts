@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compileBpmn } from '../../engine/src/bpmn/compile.ts';
+import { compileBpmn } from '../../engine/src/bpmn/model/compile.ts';
 import { compileForm } from '../../engine/src/forms/compiler.ts';
 import { readPackageDir, writePackageDir } from '../../engine/src/templates/package.ts';
 import { fixturePackage } from '../../engine/test/templates/fixturePackage.ts';

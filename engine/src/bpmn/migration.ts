@@ -9,8 +9,8 @@ import { eventActor, requirePermission, type Principal } from '../identity/permi
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { AUTHORITY } from '../signatures/types.ts';
 import { optionalText } from '../textInput.ts';
-import type { Scope, Token } from './executor.ts';
-import type { FlowNode, ProcessGraph } from './graph.ts';
+import type { Scope, Token } from './execution/types.ts';
+import type { FlowNode, ProcessGraph } from './model/graph.ts';
 import { writeMigration, type MovedToken } from './migrationRepository.ts';
 import { processRepository, type InstanceRow } from './processRepository.ts';
 

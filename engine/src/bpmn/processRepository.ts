@@ -11,8 +11,8 @@ import type {
   NewTask,
   Scope,
   Token,
-} from './executor.ts';
-import type { ProcessGraph } from './graph.ts';
+} from './execution/types.ts';
+import type { ProcessGraph } from './model/graph.ts';
 
 type Db = Knex | Knex.Transaction;
 

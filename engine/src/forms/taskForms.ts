@@ -4,9 +4,10 @@ import type { Clock } from '../clock.ts';
 import { InputError, NotAllowedError, NotFoundError } from '../errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
-import type { Execution, Token } from '../bpmn/executor.ts';
+import type { Execution } from '../bpmn/execution/execution.ts';
+import type { Token } from '../bpmn/execution/types.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/processRepository.ts';
-import type { ProcessGraph, UserTaskSpec } from '../bpmn/graph.ts';
+import type { ProcessGraph, UserTaskSpec } from '../bpmn/model/graph.ts';
 import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from './formService.ts';
 import { formRepository, type ValueRow } from './formRepository.ts';
@@ -17,7 +18,7 @@ import {
   type Submission,
   type TaskContext,
 } from './taskValues.ts';
-import type { PendingSigning } from '../bpmn/processService.ts';
+import type { PendingSigning } from '../bpmn/service/types.ts';
 
 /** What the process service lends the task forms: reading tasks and moving instances. */
 export interface ProcessAccess {

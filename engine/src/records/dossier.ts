@@ -8,7 +8,7 @@ import type { FieldSpec } from '../forms/types.ts';
 import { requirePermission, type Principal } from '../identity/permissions.ts';
 import type { Meaning, Signature } from '../signatures/types.ts';
 import type { StepSignature } from '../forms/taskForms.ts';
-import type { TaskView } from '../bpmn/processService.ts';
+import type { TaskView } from '../bpmn/service/types.ts';
 import type { RecordDetail } from './templateRecords.ts';
 
 /** A person as the dossier names them: printed name and user name (B2). */

@@ -1,5 +1,5 @@
-import { compileBpmn } from '../bpmn/compile.ts';
-import type { FlowNode, NodeKind, ProcessGraph, SequenceFlow } from '../bpmn/graph.ts';
+import { compileBpmn } from '../bpmn/model/compile.ts';
+import type { FlowNode, NodeKind, ProcessGraph, SequenceFlow } from '../bpmn/model/graph.ts';
 import { canonicalize } from '../canonicalJson.ts';
 import { InputError } from '../errors.ts';
 import { compileForm } from '../forms/compiler.ts';

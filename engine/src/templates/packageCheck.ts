@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { compileBpmn } from '../bpmn/compile.ts';
-import type { FlowNode, ProcessGraph } from '../bpmn/graph.ts';
-import { ModelError } from '../bpmn/modelError.ts';
-import { unenforced } from '../bpmn/processService.ts';
+import { compileBpmn } from '../bpmn/model/compile.ts';
+import type { FlowNode, ProcessGraph } from '../bpmn/model/graph.ts';
+import { ModelError } from '../bpmn/model/modelError.ts';
+import { unenforced } from '../bpmn/service/deployment.ts';
 import { InputError, type FieldError } from '../errors.ts';
 import { compileForm } from '../forms/compiler.ts';
 import { userRepository } from '../identity/userRepository.ts';

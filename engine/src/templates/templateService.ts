@@ -5,7 +5,7 @@ import { eventRepository } from '../audit/eventRepository.ts';
 import type { AuditEvent, EventDraft, Subject } from '../audit/types.ts';
 import type { Clock } from '../clock.ts';
 import { ConflictError, InputError, NotFoundError, type FieldError } from '../errors.ts';
-import type { ProcessService } from '../bpmn/processService.ts';
+import type { ProcessService } from '../bpmn/service/processService.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { IdentityService } from '../identity/identityService.ts';

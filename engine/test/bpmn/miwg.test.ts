@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { compileBpmn, ModelError, parseBpmn } from '../../src/bpmn/compile.ts';
+import { compileBpmn, ModelError, parseBpmn } from '../../src/bpmn/model/compile.ts';
 
 const MIWG = new URL('../../../../shared/bpmn-miwg/', import.meta.url);
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { scheduleTimer } from '../../src/bpmn/executor.ts';
+import { scheduleTimer } from '../../src/bpmn/execution/timers.ts';
 import { ExpressionError } from '../../src/bpmn/feel.ts';
 
 const now = new Date('2026-11-24T10:30:00Z');

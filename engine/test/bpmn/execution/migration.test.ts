@@ -8,7 +8,7 @@ import {
   type Principal,
   type ProcessGraph,
 } from '../../../src/index.ts';
-import type { Scope, Token } from '../../../src/bpmn/executor.ts';
+import type { Scope, Token } from '../../../src/bpmn/execution/types.ts';
 import { mapInstance } from '../../../src/bpmn/migration.ts';
 import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
 import { deploy, taskAt } from './support.ts';

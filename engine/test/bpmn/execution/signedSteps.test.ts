@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Principal } from '../../../src/index.ts';
-import { compileBpmn } from '../../../src/bpmn/compile.ts';
+import { compileBpmn } from '../../../src/bpmn/model/compile.ts';
 import { demoPassword, type TestContext } from '../../support/testEngine.ts';
 import { fixture, scenarioEngine, taskAt } from './support.ts';
 

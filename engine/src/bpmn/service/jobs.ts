@@ -1,0 +1,397 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { BpmnError, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
+import { SYSTEM_ACTOR } from '../../audit/types.ts';
+import { ConflictError } from '../../errors.ts';
+import { requirePermission, type Principal } from '../../identity/permissions.ts';
+import type { Token } from '../execution/types.ts';
+import { addDuration } from '../feel.ts';
+import { processRepository, type InstanceRow, type JobRow } from '../processRepository.ts';
+import type { Correlation } from './correlation.ts';
+import { checkVariables } from './inputs.ts';
+import type { Instances } from './instances.ts';
+import type { ProcessContext } from './types.ts';
+
+/** Back-off after a failed attempt: 10 s, 40 s, 90 s ...; then the job gives up. */
+const DEFAULT_ATTEMPTS = 5;
+const retryDelayMs = (attempt: number) => 10_000 * attempt * attempt;
+
+/**
+ * Jobs: timers, service tasks, call activities, thrown messages and signals, run when due by the
+ * job runner, with the registry of service-task handlers.
+ */
+export function createJobs(ctx: ProcessContext, instances: Instances, correlation: Correlation) {
+  const { knex, clock, hooks } = ctx;
+  const { startsDirectly, startOn, visibleVariables, move } = instances;
+  const { correlate, broadcast } = correlation;
+  const handlers = new Map<string, ServiceHandler>();
+
+  function registerHandler(type: string, handler: ServiceHandler): void {
+    if (handlers.has(type)) throw new Error(`A handler for ${type} is registered already`);
+    handlers.set(type, handler);
+  }
+
+  /** The job's token, if it still waits for this job; a job whose token moved on is stale. */
+  function waitingToken(instance: InstanceRow, job: JobRow): Token | undefined {
+    const token = instance.tokens.find((t) => t.id === job.token_id);
+    if (!token) return undefined;
+    if (job.kind === 'resume' || job.kind === 'escalate') {
+      const child = (job.payload as { childInstanceId: string }).childInstanceId;
+      return token.wait === 'call' && token.childInstanceId === child && !token.incidentId
+        ? token
+        : undefined;
+    }
+    return token.jobId === job.id ? token : undefined;
+  }
+
+  /** Runs one job inside its transaction: whatever it does to instances lands with the job closed, or not at all. */
+  async function runJob(trx: Knex.Transaction, job: JobRow): Promise<void> {
+    const done = { jobUpdates: [{ id: job.id, status: 'done' as const }] };
+    const close = () => processRepository.closeJob(trx, job.id, 'done', clock.now());
+    if (job.kind === 'start') {
+      const row = await processRepository.findDefinition(trx, job.definition_id!);
+      if (!(await startsDirectly(trx, row!.key))) {
+        await processRepository.closeJob(trx, job.id, 'cancelled', clock.now());
+        return;
+      }
+      await startOn(
+        row!,
+        SYSTEM_ACTOR,
+        null,
+        {
+          variables: {},
+          businessKey: null,
+          startNode: job.element_id,
+          cause: { timer: job.element_id },
+        },
+        trx,
+      );
+      const cycle = (job.payload as { cycle: Token['cycle'] | null }).cycle;
+      if (cycle && cycle.remaining !== 0) {
+        const next = { remaining: cycle.remaining === null ? null : cycle.remaining - 1, every: cycle.every };
+        await processRepository.insertStartJobs(
+          trx,
+          [
+            {
+              id: randomUUID(),
+              definitionId: job.definition_id!,
+              elementId: job.element_id,
+              // From when this one was due, not when it ran: no drift after downtime.
+              dueAt: addDuration(job.due_at, cycle.every),
+              payload: { cycle: next },
+            },
+          ],
+          clock.now(),
+        );
+      }
+      await close();
+      return;
+    }
+    if (job.kind === 'throw') {
+      const payload = job.payload as {
+        signal?: string;
+        message?: string;
+        correlationKey?: string | null;
+        variables?: Record<string, unknown>;
+      };
+      if (payload.signal !== undefined) {
+        // Only those that waited when it was thrown: the job runs a little later.
+        const thrownAt = new Date((payload as { thrownAt: string }).thrownAt);
+        await broadcast(
+          SYSTEM_ACTOR,
+          null,
+          { name: payload.signal, variables: {}, waitingSince: thrownAt },
+          trx,
+        );
+      } else {
+        await correlate(
+          SYSTEM_ACTOR,
+          null,
+          {
+            name: payload.message!,
+            correlationKey: payload.correlationKey ?? null,
+            variables: payload.variables ?? {},
+          },
+          trx,
+        );
+      }
+      await close();
+      return;
+    }
+    const instance = (await processRepository.findInstance(trx, job.instance_id!))!;
+    if (job.kind === 'cancel') {
+      if (instance.status === 'completed' || instance.status === 'terminated') await close();
+      else {
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.cancel('The calling instance ended its call activity');
+            return [];
+          },
+          done,
+          trx,
+        );
+      }
+      return;
+    }
+    const token = waitingToken(instance, job);
+    if (!token) {
+      await processRepository.closeJob(trx, job.id, 'cancelled', clock.now());
+      return;
+    }
+    switch (job.kind) {
+      case 'timer':
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.fire(token.id);
+            return [{ type: 'timer.fired', payload: { jobId: job.id, elementId: job.element_id } }];
+          },
+          done,
+          trx,
+        );
+        return;
+      case 'service':
+        await runService(trx, job, instance, token);
+        return;
+      case 'call': {
+        const { processKey } = job.payload as { processKey: string };
+        // What the caller sees now, not when the call was scheduled: a retry passes corrections on.
+        const variables = await visibleVariables(trx, instance, token);
+        // A template's process starts its effective version, as a record of its own.
+        const record = await hooks.call?.(trx, processKey, instance, variables);
+        // Outside development mode a record calls only templates: no process of its own making.
+        const latest =
+          record?.definition ??
+          ((await startsDirectly(trx, processKey))
+            ? await processRepository.latestDefinition(trx, processKey)
+            : undefined);
+        if (!latest) throw new Error(`No process with key ${processKey} is deployed to be called`);
+        const child = await startOn(
+          latest,
+          SYSTEM_ACTOR,
+          instance.started_by,
+          {
+            variables: record?.variables ?? variables,
+            businessKey: record ? record.businessKey : instance.business_key,
+            parent: { instanceId: instance.id, tokenId: token.id, elementId: token.node },
+          },
+          trx,
+        );
+        await record?.started(child);
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.callStarted(token.id, child.id);
+            return [
+              {
+                type: 'call.started',
+                payload: {
+                  elementId: token.node,
+                  childInstanceId: child.id,
+                  key: child.key,
+                  version: child.version,
+                },
+              },
+            ];
+          },
+          done,
+          trx,
+        );
+        return;
+      }
+      case 'escalate': {
+        const { childInstanceId, code } = job.payload as { childInstanceId: string; code: string };
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.escalate(token.id, code);
+            return [{ type: 'call.escalated', payload: { elementId: token.node, childInstanceId, code } }];
+          },
+          done,
+          trx,
+        );
+        return;
+      }
+      case 'resume': {
+        const { childInstanceId, variables, error } = job.payload as {
+          childInstanceId: string;
+          variables?: Record<string, unknown>;
+          error?: { code: string; message: string };
+        };
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            if (error) {
+              execution.throwError(token.id, error.code, error.message);
+              return [
+                {
+                  type: 'call.failed',
+                  payload: { elementId: token.node, childInstanceId, code: error.code },
+                },
+              ];
+            }
+            const changes = execution.complete(token.id, variables ?? {});
+            return [{ type: 'call.completed', payload: { elementId: token.node, childInstanceId, changes } }];
+          },
+          done,
+          trx,
+        );
+        return;
+      }
+    }
+  }
+
+  async function runService(
+    trx: Knex.Transaction,
+    job: JobRow,
+    instance: InstanceRow,
+    token: Token,
+  ): Promise<void> {
+    const { type } = job.payload as { type: string };
+    const handler = handlers.get(type);
+    if (!handler) throw new Error(`No handler is registered for attest:type "${type}"`);
+    const variables = await visibleVariables(trx, instance, token);
+    let result: ServiceResult | void;
+    try {
+      result = await handler({
+        instanceId: instance.id,
+        businessKey: instance.business_key,
+        elementId: token.node,
+        variables,
+        attempt: job.attempts + 1,
+      });
+    } catch (error) {
+      if (!(error instanceof BpmnError)) throw error;
+      result = { error: { code: error.code, message: error.message } };
+    }
+    const outcome = result ?? {};
+    if ('error' in outcome) {
+      const { code, message } = outcome.error;
+      await move(
+        SYSTEM_ACTOR,
+        instance,
+        (execution) => {
+          execution.throwError(token.id, code, message ?? `BPMN error ${code}`);
+          return [{ type: 'service.failed', payload: { jobId: job.id, elementId: token.node, type, code } }];
+        },
+        { jobUpdates: [{ id: job.id, status: 'done' }] },
+        trx,
+      );
+      return;
+    }
+    const output = checkVariables(outcome.variables, '/variables');
+    await move(
+      SYSTEM_ACTOR,
+      instance,
+      (execution) => {
+        const changes = execution.complete(token.id, output);
+        return [
+          { type: 'service.completed', payload: { jobId: job.id, elementId: token.node, type, changes } },
+        ];
+      },
+      { jobUpdates: [{ id: job.id, status: 'done' }] },
+      trx,
+    );
+  }
+
+  /**
+   * Records a failed attempt in the job's own transaction, while its row is still locked, so no
+   * other worker takes it in between: tried again after a back-off, or, when its attempts are spent,
+   * marked failed with its token (a service task or call activity) turned into an incident, visible
+   * in the API; retrying the incident takes the same job up again. Should the instance move under
+   * it, the job is tried once more shortly rather than fail without an incident to show for it.
+   */
+  async function recordFailure(trx: Knex.Transaction, job: JobRow, error: string): Promise<void> {
+    const now = clock.now();
+    const attempts = job.attempts + 1;
+    const allowed =
+      job.kind === 'service' ? ((job.payload as { retries?: number }).retries ?? 3) + 1 : DEFAULT_ATTEMPTS;
+    if (attempts < allowed) {
+      await processRepository.failJob(
+        trx,
+        job.id,
+        error,
+        new Date(now.getTime() + retryDelayMs(attempts)),
+        now,
+      );
+      return;
+    }
+    const instance = job.instance_id ? await processRepository.findInstance(trx, job.instance_id) : undefined;
+    const token =
+      instance && ['service', 'call', 'resume'].includes(job.kind) ? waitingToken(instance, job) : undefined;
+    await trx.raw('SAVEPOINT attest_give_up');
+    try {
+      await processRepository.failJob(trx, job.id, error, null, now);
+      if (instance && token && (token.wait === 'job' || token.wait === 'call')) {
+        await move(
+          SYSTEM_ACTOR,
+          instance,
+          (execution) => {
+            execution.jobFailed(token.id, `${job.kind} job failed ${attempts} times: ${error}`, job.id);
+            return [{ type: 'job.failed', payload: { jobId: job.id, elementId: job.element_id, error } }];
+          },
+          {},
+          trx,
+        );
+      }
+    } catch (failure) {
+      if (!(failure instanceof ConflictError)) throw failure;
+      await trx.raw('ROLLBACK TO SAVEPOINT attest_give_up');
+      await processRepository.failJob(trx, job.id, error, new Date(now.getTime() + 1000), now);
+    }
+  }
+
+  /**
+   * Runs the jobs that are due, one transaction each: the job row is locked (SKIP LOCKED, so
+   * other runtime processes take other jobs), its token moves on as a system act, and the job is
+   * closed in the same write. A conflict (someone moved the instance meanwhile) leaves the job due
+   * for the next round; any other failure is undone and recorded in the same transaction (see
+   * recordFailure). Returns how many jobs ran. Handlers run while the job is locked: they should be
+   * quick, and must not call the engine themselves. Once `signal` aborts (the server shuts down), no
+   * further job is taken; the one running finishes.
+   */
+  async function runDueJobs(limit = 50, signal?: AbortSignal): Promise<number> {
+    let ran = 0;
+    for (let i = 0; i < limit && !signal?.aborted; i++) {
+      const outcome = await knex.transaction(async (trx): Promise<'none' | 'ran' | 'conflict' | 'failed'> => {
+        const job = await processRepository.lockDueJob(trx, clock.now());
+        if (!job) return 'none';
+        await trx.raw('SAVEPOINT attest_job');
+        try {
+          await runJob(trx, job);
+          return 'ran';
+        } catch (error) {
+          await trx.raw('ROLLBACK TO SAVEPOINT attest_job');
+          if (error instanceof ConflictError) return 'conflict';
+          await recordFailure(trx, job, (error as Error).message);
+          return 'failed';
+        }
+      });
+      if (outcome === 'none') break;
+      if (outcome === 'ran') ran += 1;
+    }
+    return ran;
+  }
+
+  /** Jobs that gave up without an incident to show for it (a thrown message nobody received). */
+  async function failedJobs(principal: Principal, instanceId?: string) {
+    requirePermission(principal, 'audit.read');
+    return (await processRepository.failedJobs(knex, instanceId)).map((j) => ({
+      id: j.id,
+      instanceId: j.instance_id,
+      elementId: j.element_id,
+      kind: j.kind,
+      attempts: j.attempts,
+      error: j.last_error,
+      failedAt: j.done_at.toISOString(),
+    }));
+  }
+
+  return { register: registerHandler, runDue: runDueJobs, failed: failedJobs };
+}
