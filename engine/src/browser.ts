@@ -4,5 +4,5 @@
  * so the modeler refuses what deployment would refuse.
  */
 export { default as attestModdleDescriptor } from './bpmn/attest-moddle.json' with { type: 'json' };
-export { feelSyntaxError, feelText } from './bpmn/feelCheck.ts';
-export { FEEL_LIMITS, feelLimitProblem } from './bpmn/feelLimits.ts';
+export { feelSyntaxError, feelText } from './feel/feelCheck.ts';
+export { FEEL_LIMITS, feelLimitProblem } from './feel/feelLimits.ts';

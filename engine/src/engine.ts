@@ -6,7 +6,7 @@ import { createTemplateRecords } from './records/templateRecords.ts';
 import { createTemplateService } from './templates/templateService.ts';
 import { designerChecks } from './templates/designerChecks.ts';
 import { createFormService } from './forms/formService.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock } from './kernel/clock.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
 import { createIdentityService } from './identity/identityService.ts';
 import { createRecordService } from './records/recordService.ts';

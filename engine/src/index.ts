@@ -1,7 +1,7 @@
-export * from './errors.ts';
-export * from './canonicalJson.ts';
-export * from './clock.ts';
-export { FORBIDDEN_KEYS, findForbiddenKey, refuseForbiddenKeys } from './forbiddenKeys.ts';
+export * from './kernel/errors.ts';
+export * from './kernel/canonicalJson.ts';
+export * from './kernel/clock.ts';
+export { FORBIDDEN_KEYS, findForbiddenKey, refuseForbiddenKeys } from './kernel/forbiddenKeys.ts';
 export * from './settings.ts';
 export {
   openDatabase,

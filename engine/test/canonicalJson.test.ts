@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { canonicalize, contentHash, sha256Hex } from '../src/canonicalJson.ts';
+import { canonicalize, contentHash, sha256Hex } from '../src/kernel/canonicalJson.ts';
 import { canonicalEventParts, eventHash, GENESIS_HASH } from '../src/audit/eventHash.ts';
 
 describe('Feature: RFC 8785 canonical JSON', () => {

@@ -1,4 +1,4 @@
-import { InputError } from '../../engine/src/errors.ts';
+import { InputError } from '../../engine/src/kernel/errors.ts';
 import { recordRelease } from './released.ts';
 
 /**

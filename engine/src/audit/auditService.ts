@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../kernel/clock.ts';
 import { requirePermission, type Principal } from '../identity/permissions.ts';
 import { appendEvents } from './auditTrail.ts';
 import { eventRepository, type EventFilter } from './eventRepository.ts';

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../kernel/clock.ts';
 import { canonicalEventParts, eventHash } from './eventHash.ts';
 import { eventRepository } from './eventRepository.ts';
 import type { AuditEvent, EventActor, EventDraft, Subject } from './types.ts';

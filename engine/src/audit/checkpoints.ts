@@ -8,9 +8,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import type { Knex } from 'knex';
-import { canonicalize, sha256Hex } from '../canonicalJson.ts';
-import type { Clock } from '../clock.ts';
-import { ConflictError } from '../errors.ts';
+import { canonicalize, sha256Hex } from '../kernel/canonicalJson.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { ConflictError } from '../kernel/errors.ts';
 import { CheckpointExistsError, type CheckpointSink } from './checkpointSink.ts';
 import { appendEvents } from './auditTrail.ts';
 import { eventRepository } from './eventRepository.ts';

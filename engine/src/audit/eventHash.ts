@@ -1,4 +1,4 @@
-import { canonicalize, sha256Hex } from '../canonicalJson.ts';
+import { canonicalize, sha256Hex } from '../kernel/canonicalJson.ts';
 import type { AuditEvent } from './types.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { isUniqueViolation, preparedQuery } from '../db/database.ts';
 import { GENESIS_HASH } from './eventHash.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError } from '../kernel/errors.ts';
 import type { AuditEvent, SubjectType } from './types.ts';
 
 interface EventRow {

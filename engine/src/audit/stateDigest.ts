@@ -1,4 +1,4 @@
-import { canonicalize, sha256Hex } from '../canonicalJson.ts';
+import { canonicalize, sha256Hex } from '../kernel/canonicalJson.ts';
 
 /**
  * Digests that events carry of state they do not spell out, so `attest verify` can prove the row a

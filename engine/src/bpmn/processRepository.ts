@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
 import { isUniqueViolation, preparedQuery } from '../db/database.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError } from '../kernel/errors.ts';
 import type {
   InstanceStatus,
   JobKind,

@@ -1,7 +1,7 @@
-import { feelSyntaxError } from '../bpmn/feelCheck.ts';
-import { feelLimitProblem } from '../bpmn/feelLimits.ts';
-import { InputError, type FieldError } from '../errors.ts';
-import { FORBIDDEN_KEYS, findForbiddenKey, isForbiddenKey } from '../forbiddenKeys.ts';
+import { feelSyntaxError } from '../feel/feelCheck.ts';
+import { feelLimitProblem } from '../feel/feelLimits.ts';
+import { InputError, type FieldError } from '../kernel/errors.ts';
+import { FORBIDDEN_KEYS, findForbiddenKey, isForbiddenKey } from '../kernel/forbiddenKeys.ts';
 import { INSTRUCTION_TAGS, sanitizeInstruction } from './sanitize.ts';
 import type {
   Capture,
@@ -15,7 +15,7 @@ import type {
   ValueType,
   Visibility,
 } from './types.ts';
-import { isObject } from '../isObject.ts';
+import { isObject } from '../kernel/isObject.ts';
 import { NUMERIC, readAttestOptions } from './gmpOptions.ts';
 
 /** A form refused at import: every problem, each naming the component and what it cannot have. */

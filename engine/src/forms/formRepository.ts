@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { EventDraft } from '../audit/types.ts';
 import { isUniqueViolation } from '../db/database.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError } from '../kernel/errors.ts';
 
 type Db = Knex | Knex.Transaction;
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
-import { contentHash } from '../canonicalJson.ts';
-import type { Clock } from '../clock.ts';
-import { InputError, NotFoundError } from '../errors.ts';
+import { contentHash } from '../kernel/canonicalJson.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { InputError, NotFoundError } from '../kernel/errors.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { compileForm } from './compiler.ts';
 import { formRepository, type FormRow } from './formRepository.ts';

@@ -1,5 +1,5 @@
-import { isObject } from '../isObject.ts';
-import { feelText } from '../bpmn/feelCheck.ts';
+import { isObject } from '../kernel/isObject.ts';
+import { feelText } from '../feel/feelCheck.ts';
 import type { FieldSpec, FormioComponent, LimitBand, Limits } from './types.ts';
 
 /**

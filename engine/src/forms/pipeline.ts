@@ -1,8 +1,8 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { evaluateFeel, ExpressionError } from '../bpmn/feel.ts';
-import { feelAct } from '../bpmn/feelGuard.ts';
-import type { FieldError } from '../errors.ts';
+import { evaluateFeel, ExpressionError } from '../feel/feel.ts';
+import { feelAct } from '../feel/feelGuard.ts';
+import type { FieldError } from '../kernel/errors.ts';
 import { decimalPlaces, decimalsForSignificant, formatNumber, roundTo } from './numbers.ts';
 import type { CompiledForm, Condition, FieldSpec, LimitBand, ValueSource, Visibility } from './types.ts';
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { EventActor, EventDraft } from '../audit/types.ts';
-import type { Clock } from '../clock.ts';
-import { InputError, NotAllowedError, NotFoundError } from '../errors.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import type { Execution } from '../bpmn/execution/execution.ts';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventDraft } from '../audit/types.ts';
-import { canonicalize, contentHash } from '../canonicalJson.ts';
-import { ConflictError, InputError, type FieldError } from '../errors.ts';
+import { canonicalize, contentHash } from '../kernel/canonicalJson.ts';
+import { ConflictError, InputError, type FieldError } from '../kernel/errors.ts';
 import { segregation } from '../identity/segregation.ts';
 import { signatureRepository } from '../signatures/signatureRepository.ts';
 import { exceptionRaised, formRepository, type ExceptionRow, type ValueRow } from './formRepository.ts';

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
 import { SYSTEM_ACTOR, type EventActor, type EventDraft, type Subject } from '../audit/types.ts';
-import type { Clock } from '../clock.ts';
-import { AccountLockedError, AuthenticationError, InputError, NotFoundError } from '../errors.ts';
-import { requireText } from '../textInput.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { AccountLockedError, AuthenticationError, InputError, NotFoundError } from '../kernel/errors.ts';
+import { requireText } from '../kernel/textInput.ts';
 import { createLoginThrottle } from './loginThrottle.ts';
 import { verifyPassword } from './passwords.ts';
 import type { Principal } from './permissions.ts';

@@ -1,6 +1,6 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
-import type { FieldError } from '../errors.ts';
+import type { FieldError } from '../kernel/errors.ts';
 import type { PasswordPolicy } from '../settings.ts';
 
 const CLASSES = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];

@@ -1,4 +1,4 @@
-import { NotAllowedError } from '../errors.ts';
+import { NotAllowedError } from '../kernel/errors.ts';
 
 /** Every act that needs authority (A2). */
 export const PERMISSIONS = {

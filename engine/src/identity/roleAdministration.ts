@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { SECURITY_SUBJECT, type Subject } from '../audit/types.ts';
-import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../errors.ts';
-import { optionalText, requireText } from '../textInput.ts';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
+import { optionalText, requireText } from '../kernel/textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { conflictsIn, describeConflicts, refuseConflicts } from './permissionConflicts.ts';
 import {

@@ -1,4 +1,4 @@
-import { NotAllowedError } from '../errors.ts';
+import { NotAllowedError } from '../kernel/errors.ts';
 
 /**
  * Segregation of duties (B5), as the engine checks it: the second person must really be another

@@ -8,7 +8,7 @@ import {
   InputError,
   PasswordChangeRequiredError,
   TooManyAttemptsError,
-} from '../errors.ts';
+} from '../kernel/errors.ts';
 import { throttleKeys } from './loginThrottle.ts';
 import { checkPassword } from './passwordPolicy.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
-import type { Clock } from '../clock.ts';
+import type { Clock } from '../kernel/clock.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { ExceptionRow, ValueRow } from '../forms/formRepository.ts';
 import type { FormRuntime } from '../forms/pipeline.ts';

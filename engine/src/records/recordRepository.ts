@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isUniqueViolation } from '../db/database.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError } from '../kernel/errors.ts';
 
 type Db = Knex | Knex.Transaction;
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
 import type { FieldChange, Subject } from '../audit/types.ts';
-import type { Clock } from '../clock.ts';
-import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../errors.ts';
-import { optionalText, requireText } from '../textInput.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
+import { optionalText, requireText } from '../kernel/textInput.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { recordRepository, type GmpRecord } from './recordRepository.ts';
 

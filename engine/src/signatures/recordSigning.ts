@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { ConflictError, NotAllowedError } from '../errors.ts';
+import { ConflictError, NotAllowedError } from '../kernel/errors.ts';
 import type { Principal } from '../identity/permissions.ts';
 import { INSTANCE_TREE } from '../records/dossier.ts';
 import type { Meaning } from './types.ts';

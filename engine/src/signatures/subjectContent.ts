@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Subject } from '../audit/types.ts';
-import { NotFoundError } from '../errors.ts';
+import { NotFoundError } from '../kernel/errors.ts';
 import { userRepository } from '../identity/userRepository.ts';
 import { recordRepository } from '../records/recordRepository.ts';
 

@@ -1,4 +1,4 @@
-import { InputError, type FieldError } from '../errors.ts';
+import { InputError, type FieldError } from '../kernel/errors.ts';
 import { compileForm } from '../forms/compiler.ts';
 import { FormRuntime, type ExceptionType, type Severity } from '../forms/pipeline.ts';
 import type { FieldSpec, LimitBand, LimitValue } from '../forms/types.ts';

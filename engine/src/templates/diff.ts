@@ -1,11 +1,11 @@
 import { compileBpmn } from '../bpmn/model/compile.ts';
 import type { FlowNode, NodeKind, ProcessGraph, SequenceFlow } from '../bpmn/model/graph.ts';
-import { canonicalize } from '../canonicalJson.ts';
-import { InputError } from '../errors.ts';
+import { canonicalize } from '../kernel/canonicalJson.ts';
+import { InputError } from '../kernel/errors.ts';
 import { compileForm } from '../forms/compiler.ts';
 import type { FieldSpec } from '../forms/types.ts';
 import type { TemplatePackage } from './package.ts';
-import { isObject } from '../isObject.ts';
+import { isObject } from '../kernel/isObject.ts';
 
 /**
  * What changed between two versions of a template, in the terms a reviewer approves: manifest

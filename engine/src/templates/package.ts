@@ -3,11 +3,11 @@ import { lstat, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import schema from './manifest.schema.json' with { type: 'json' };
-import { canonicalize, sha256Hex } from '../canonicalJson.ts';
-import { ConflictError, InputError, type FieldError } from '../errors.ts';
-import { FORBIDDEN_KEYS, findForbiddenKey } from '../forbiddenKeys.ts';
+import { canonicalize, sha256Hex } from '../kernel/canonicalJson.ts';
+import { ConflictError, InputError, type FieldError } from '../kernel/errors.ts';
+import { FORBIDDEN_KEYS, findForbiddenKey } from '../kernel/forbiddenKeys.ts';
 import { readTgz, writeTgz, type TarFile } from './tar.ts';
-import { isObject } from '../isObject.ts';
+import { isObject } from '../kernel/isObject.ts';
 
 /**
  * The template package format: a version folder `templates/<id>/v<version>/` (or a `.tgz` of one)

@@ -3,7 +3,7 @@ import { compileBpmn } from '../bpmn/model/compile.ts';
 import type { FlowNode, ProcessGraph } from '../bpmn/model/graph.ts';
 import { ModelError } from '../bpmn/model/modelError.ts';
 import { unenforced } from '../bpmn/service/deployment.ts';
-import { InputError, type FieldError } from '../errors.ts';
+import { InputError, type FieldError } from '../kernel/errors.ts';
 import { compileForm } from '../forms/compiler.ts';
 import { userRepository } from '../identity/userRepository.ts';
 import { validateManifest, type TemplateManifest, type TemplatePackage } from './package.ts';

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Parser, type ReadEntry } from 'tar';
-import { InputError, type FieldError } from '../errors.ts';
+import { InputError, type FieldError } from '../kernel/errors.ts';
 
 /**
  * The reader and writer of template packages (`.tgz`): regular files and directories, nothing

@@ -3,8 +3,8 @@ import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
 import { eventRepository } from '../audit/eventRepository.ts';
 import type { AuditEvent, EventDraft, Subject } from '../audit/types.ts';
-import type { Clock } from '../clock.ts';
-import { ConflictError, InputError, NotFoundError, type FieldError } from '../errors.ts';
+import type { Clock } from '../kernel/clock.ts';
+import { ConflictError, InputError, NotFoundError, type FieldError } from '../kernel/errors.ts';
 import type { ProcessService } from '../bpmn/service/processService.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { FormService } from '../forms/formService.ts';
@@ -12,7 +12,7 @@ import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
 import { segregation } from '../identity/segregation.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
-import { optionalText } from '../textInput.ts';
+import { optionalText } from '../kernel/textInput.ts';
 import { diffPackages, type TemplateDiff } from './diff.ts';
 import {
   packageHash,
@@ -28,7 +28,7 @@ import {
 import { packageProblems } from './packageCheck.ts';
 import { writeTgz } from './tar.ts';
 import { templateRepository, type TemplateStatus, type TemplateVersionRow } from './templateRepository.ts';
-import { isObject } from '../isObject.ts';
+import { isObject } from '../kernel/isObject.ts';
 
 /** A template version as people see it: what it is and where it is in its lifecycle (D1). */
 export interface TemplateVersionView {

@@ -3,7 +3,7 @@ import { BpmnModdle } from 'bpmn-moddle';
 import { readFile } from 'node:fs/promises';
 import { attestModdleDescriptor, compileBpmn, ModelError, parseBpmn } from '../../src/bpmn/model/compile.ts';
 import type { ProcessGraph } from '../../src/bpmn/model/graph.ts';
-import { InputError } from '../../src/errors.ts';
+import { InputError } from '../../src/kernel/errors.ts';
 
 const fixture = (name: string) => readFile(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { scheduleTimer } from '../../src/bpmn/execution/timers.ts';
-import { ExpressionError } from '../../src/bpmn/feel.ts';
+import { ExpressionError } from '../../src/feel/feel.ts';
 
 const now = new Date('2026-11-24T10:30:00Z');
 const cycle = (text: string) => scheduleTimer({ type: 'cycle', expression: JSON.stringify(text) }, {}, now);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { compileForm, FormError } from '../../src/forms/compiler.ts';
 import { FormRuntime } from '../../src/forms/pipeline.ts';
 import type { CompiledForm, FormioComponent, JsonSchema } from '../../src/forms/types.ts';
-import { InputError } from '../../src/errors.ts';
+import { InputError } from '../../src/kernel/errors.ts';
 
 const fixture = async (name: string): Promise<unknown> =>
   JSON.parse(await readFile(new URL(`./fixtures/${name}`, import.meta.url), 'utf8'));

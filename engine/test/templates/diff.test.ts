@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { InputError } from '../../src/errors.ts';
+import { InputError } from '../../src/kernel/errors.ts';
 import { diffPackages } from '../../src/templates/diff.ts';
 import type { TemplatePackage } from '../../src/templates/package.ts';
 import { fixturePackage, PROCESS, reportForm } from './fixturePackage.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { InputError } from '../../src/errors.ts';
+import { InputError } from '../../src/kernel/errors.ts';
 import {
   folderHash,
   formatNumber,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { canonicalize } from '../../canonicalJson.ts';
+import { canonicalize } from '../../kernel/canonicalJson.ts';
 import { toEvent } from '../eventRepository.ts';
 import type { AuditEvent, FieldChange, SubjectType } from '../types.ts';
 

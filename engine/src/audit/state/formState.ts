@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { contentHash } from '../../canonicalJson.ts';
+import { contentHash } from '../../kernel/canonicalJson.ts';
 import { chainsOf, changesOf, firstDifference, type Findings } from './findings.ts';
 
 /** Form versions against their events, which carry the whole definition: definition, hash, title, lock. */

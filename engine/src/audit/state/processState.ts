@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { sha256Hex } from '../../canonicalJson.ts';
+import { sha256Hex } from '../../kernel/canonicalJson.ts';
 import { instanceStateDigest, jsonDigest, type InstanceStateDigest } from '../stateDigest.ts';
 import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 

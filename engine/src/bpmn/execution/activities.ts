@@ -1,5 +1,5 @@
 import type { FieldChange } from '../../audit/types.ts';
-import { dueDateFrom, evaluateFeel, ExpressionError } from '../feel.ts';
+import { dueDateFrom, evaluateFeel, ExpressionError } from '../../feel/feel.ts';
 import type { FlowNode } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { iterationDone } from './multiInstance.ts';

@@ -1,4 +1,4 @@
-import { addDuration, evaluateFeel, ExpressionError } from '../feel.ts';
+import { addDuration, evaluateFeel, ExpressionError } from '../../feel/feel.ts';
 import type { EventTrigger, FlowNode, TimerSpec } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { startEventSubProcess } from './subProcesses.ts';

@@ -1,5 +1,5 @@
 import type { FieldChange } from '../../audit/types.ts';
-import { ExpressionError } from '../feel.ts';
+import { ExpressionError } from '../../feel/feel.ts';
 import type { FlowNode, ProcessGraph } from '../model/graph.ts';
 import { ACTIVITIES } from '../model/rules.ts';
 import { startActivity, execute, scheduleWork, activityDone } from './activities.ts';

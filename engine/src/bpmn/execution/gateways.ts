@@ -1,4 +1,4 @@
-import { evaluateFeel, ExpressionError } from '../feel.ts';
+import { evaluateFeel, ExpressionError } from '../../feel/feel.ts';
 import type { FlowNode, ProcessGraph } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { boundaries } from './activities.ts';

@@ -1,5 +1,5 @@
 import type { EventDraft, FieldChange } from '../../audit/types.ts';
-import { evaluateFeel, ExpressionError } from '../feel.ts';
+import { evaluateFeel, ExpressionError } from '../../feel/feel.ts';
 import type { FlowNode } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { activityDone } from './activities.ts';

@@ -1,5 +1,5 @@
 import type { FieldChange } from '../../audit/types.ts';
-import { ExpressionError } from '../feel.ts';
+import { ExpressionError } from '../../feel/feel.ts';
 import type { FlowNode } from '../model/graph.ts';
 import type { Execution } from './execution.ts';
 import { boundaries, activityDone } from './activities.ts';

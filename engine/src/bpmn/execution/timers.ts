@@ -1,4 +1,4 @@
-import { addDuration, dueDateFrom, evaluateFeel, ExpressionError } from '../feel.ts';
+import { addDuration, dueDateFrom, evaluateFeel, ExpressionError } from '../../feel/feel.ts';
 import type { TimerSpec } from '../model/graph.ts';
 
 const CYCLE = /^R(\d*)\/(?:([^/]+)\/)?(P\S+)$/;

@@ -1,6 +1,6 @@
 import type { ModdleElement } from 'bpmn-moddle';
 import descriptor from '../attest-moddle.json' with { type: 'json' };
-import { feelText } from '../feelCheck.ts';
+import { feelText } from '../../feel/feelCheck.ts';
 import {
   checkFlowsAt,
   checkLinks,

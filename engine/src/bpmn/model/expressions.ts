@@ -1,7 +1,7 @@
 import type { ModdleElement } from 'bpmn-moddle';
-import { isForbiddenKey } from '../../forbiddenKeys.ts';
-import { feelSyntaxError, feelText } from '../feelCheck.ts';
-import { feelLimitProblem } from '../feelLimits.ts';
+import { isForbiddenKey } from '../../kernel/forbiddenKeys.ts';
+import { feelSyntaxError, feelText } from '../../feel/feelCheck.ts';
+import { feelLimitProblem } from '../../feel/feelLimits.ts';
 import type { ProcessCompiler } from './compile.ts';
 import type { FlowNode, MultiInstanceSpec, TimerSpec } from './graph.ts';
 import { reference, text, trimmed } from './parse.ts';

@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.ts';
+import { InputError } from '../../kernel/errors.ts';
 import type { ModelProblem } from './graph.ts';
 
 /** The kind of a problem, given to clients as the `keyword` of its field error. */

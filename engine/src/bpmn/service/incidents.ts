@@ -1,6 +1,6 @@
-import { ConflictError, NotFoundError } from '../../errors.ts';
+import { ConflictError, NotFoundError } from '../../kernel/errors.ts';
 import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
-import { optionalText } from '../../textInput.ts';
+import { optionalText } from '../../kernel/textInput.ts';
 import { processRepository } from '../processRepository.ts';
 import { checkVariables, reasonRequired } from './inputs.ts';
 import type { Instances } from './instances.ts';

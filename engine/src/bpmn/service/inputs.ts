@@ -1,6 +1,6 @@
-import { canonicalize } from '../../canonicalJson.ts';
-import { InputError } from '../../errors.ts';
-import { ExpressionError } from '../feel.ts';
+import { canonicalize } from '../../kernel/canonicalJson.ts';
+import { InputError } from '../../kernel/errors.ts';
+import { ExpressionError } from '../../feel/feel.ts';
 
 /** Outside development mode processes come only from the template lifecycle. */
 export const RAW_REFUSED =

@@ -5,11 +5,11 @@ import { instanceStateDigest } from '../../audit/stateDigest.ts';
 import { eventRepository } from '../../audit/eventRepository.ts';
 import type { AuditEvent, EventActor, EventDraft } from '../../audit/types.ts';
 import { isUniqueViolation } from '../../db/database.ts';
-import { ConflictError, NotAllowedError, NotFoundError } from '../../errors.ts';
+import { ConflictError, NotAllowedError, NotFoundError } from '../../kernel/errors.ts';
 import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
 import { Execution } from '../execution/execution.ts';
 import type { NewJob, Step, Token } from '../execution/types.ts';
-import { feelAct } from '../feelGuard.ts';
+import { feelAct } from '../../feel/feelGuard.ts';
 import type { ProcessGraph } from '../model/graph.ts';
 import {
   processRepository,

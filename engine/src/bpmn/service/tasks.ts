@@ -1,11 +1,11 @@
-import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../../errors.ts';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../../kernel/errors.ts';
 import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
 import { createTaskForms, stepSignature } from '../../forms/taskForms.ts';
 import { taskSignature, type Submission, type TaskSigning } from '../../forms/taskValues.ts';
 import { AUTHORITY, type Meaning } from '../../signatures/types.ts';
-import { optionalText } from '../../textInput.ts';
+import { optionalText } from '../../kernel/textInput.ts';
 import type { Token } from '../execution/types.ts';
-import { evaluateFeel } from '../feel.ts';
+import { evaluateFeel } from '../../feel/feel.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../processRepository.ts';
 import { checkVariables, refused } from './inputs.ts';
 import type { Instances } from './instances.ts';

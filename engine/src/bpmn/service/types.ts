@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Clock } from '../../clock.ts';
+import type { Clock } from '../../kernel/clock.ts';
 import type { FormService } from '../../forms/formService.ts';
 import type { StepSignature } from '../../forms/taskForms.ts';
 import type { TaskSigning } from '../../forms/taskValues.ts';

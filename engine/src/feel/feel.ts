@@ -1,5 +1,5 @@
 import { isFunction, isRange } from 'feelin';
-import { isForbiddenKey } from '../forbiddenKeys.ts';
+import { isForbiddenKey } from '../kernel/forbiddenKeys.ts';
 import { compileFast, Fallback, type Compiled } from './feelFast.ts';
 import { evaluateBounded, FeelLimitError } from './feelGuard.ts';
 import { FEEL_LIMITS } from './feelLimits.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { evaluate } from 'feelin';
-import { compileFast, Fallback } from '../../src/bpmn/feelFast.ts';
+import { compileFast, Fallback } from '../../src/feel/feelFast.ts';
 
 const EXPRESSIONS = [
   '(weight - target) / target * 100',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { evaluate } from 'feelin';
-import { evaluateFeel, ExpressionError } from '../../src/bpmn/feel.ts';
-import { FEEL_LIMITS, feelLimitProblem } from '../../src/bpmn/feelLimits.ts';
+import { evaluateFeel, ExpressionError } from '../../src/feel/feel.ts';
+import { FEEL_LIMITS, feelLimitProblem } from '../../src/feel/feelLimits.ts';
 import { compileForm } from '../../src/forms/compiler.ts';
 import { FormRuntime } from '../../src/forms/pipeline.ts';
 
