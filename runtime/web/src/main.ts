@@ -8,16 +8,8 @@ import { h, show } from '@attest/task-form/dom';
 import { isLanguage, language, setLanguage, t } from '@attest/task-form/i18n';
 import { currentSession, Problem, request, setSession } from './api.ts';
 import { setZone } from './time.ts';
-import { incidentsView } from './views/admin/incidents.ts';
-import { rolesView } from './views/admin/roles.ts';
-import { securityChangesView } from './views/admin/securityChanges.ts';
-import { templatesView } from './views/admin/templates.ts';
-import { templateVersionView } from './views/admin/templateVersion.ts';
-import { usersView } from './views/admin/users.ts';
 import { loginView } from './views/login.ts';
 import { newRecordView } from './views/newRecord.ts';
-import { designerHome } from './views/designer/home.ts';
-import { workspaceView } from './views/designer/workspace.ts';
 import { recordView } from './views/record.ts';
 import { recordsView } from './views/records.ts';
 import { reviewView } from './views/review.ts';
@@ -29,6 +21,8 @@ import { tasksView } from './views/tasks.ts';
 const LOCK_MINUTES = 10;
 
 const WORKERS = ['records.perform', 'records.review', 'records.approve'];
+// Administration and the designer are loaded when first opened: an operator's first load carries
+// none of their code.
 const PAGES: Page[] = [
   { route: 'tasks', label: 'nav.tasks', permissions: WORKERS, render: (c, me) => tasksView(c, me) },
   {
@@ -50,14 +44,15 @@ const PAGES: Page[] = [
     route: 'designer',
     label: 'nav.designer',
     permissions: ['templates.manage'],
-    render: (c) => designerHome(c),
+    render: async (c) => (await import('./views/designer/home.ts')).designerHome(c),
   },
   {
     route: 'designer',
     label: 'nav.designer',
     permissions: ['templates.manage'],
     within: 'designer',
-    render: (c, _me, param) => workspaceView(c, param ?? ''),
+    render: async (c, _me, param) =>
+      (await import('./views/designer/workspace.ts')).workspaceView(c, param ?? ''),
   },
   {
     route: 'record',
@@ -70,38 +65,39 @@ const PAGES: Page[] = [
     route: 'users',
     label: 'admin.nav.users',
     permissions: ['users.manage'],
-    render: (c, me) => usersView(c, me),
+    render: async (c, me) => (await import('./views/admin/users.ts')).usersView(c, me),
   },
   {
     route: 'roles',
     label: 'admin.nav.roles',
     permissions: ['roles.manage'],
-    render: (c, me) => rolesView(c, me),
+    render: async (c, me) => (await import('./views/admin/roles.ts')).rolesView(c, me),
   },
   {
     route: 'security-changes',
     label: 'admin.nav.securityChanges',
     permissions: ['roles.manage'],
-    render: (c, me) => securityChangesView(c, me),
+    render: async (c, me) => (await import('./views/admin/securityChanges.ts')).securityChangesView(c, me),
   },
   {
     route: 'templates',
     label: 'admin.nav.templates',
     permissions: ['templates.manage', 'templates.approve'],
-    render: (c, me) => templatesView(c, me),
+    render: async (c, me) => (await import('./views/admin/templates.ts')).templatesView(c, me),
   },
   {
     route: 'template',
     label: 'admin.nav.templates',
     permissions: ['templates.manage', 'templates.approve'],
     within: 'templates',
-    render: (c, me, id) => templateVersionView(c, me, id ?? ''),
+    render: async (c, me, id) =>
+      (await import('./views/admin/templateVersion.ts')).templateVersionView(c, me, id ?? ''),
   },
   {
     route: 'incidents',
     label: 'admin.nav.incidents',
     permissions: ['config.manage', 'templates.manage'],
-    render: (c, me) => incidentsView(c, me),
+    render: async (c, me) => (await import('./views/admin/incidents.ts')).incidentsView(c, me),
   },
 ];
 
