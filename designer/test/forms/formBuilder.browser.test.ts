@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
-import { hasChromium, launch, SCREENSHOTS, watchedPage } from '../../../runtime/test/browser/support.ts';
+import {
+  launch,
+  SCREENSHOTS,
+  watchedPage,
+  skipWithoutChromium,
+} from '../../../runtime/test/browser/support.ts';
 import { KEY_PATTERN } from '../../src/forms/componentKey.ts';
 import { PALETTE_TYPES } from '../../src/forms/palette.ts';
 import type { FormDefinition } from '../../src/forms/types.ts';
@@ -32,10 +37,7 @@ describe('Feature: QA builds a form in the browser, under the app’s Content-Se
   let server: TestPage;
   let browser: Browser;
   before(async function () {
-    if (!hasChromium()) {
-      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     server = await servePage();
     browser = await launch();
   });

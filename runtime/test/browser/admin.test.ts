@@ -8,12 +8,12 @@ import { startTestApi, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
   checkTouchAndWidth,
-  hasChromium,
   launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
+  skipWithoutChromium,
 } from './support.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
@@ -54,10 +54,7 @@ describe('Feature: administration in the browser — users, template lifecycle, 
   /** Nina's one-time password, as adrian handed it over. */
   let ninas = '';
   before(async function () {
-    if (!hasChromium()) {
-      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     await buildWebApp();
     api = await startTestApi();
     await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });

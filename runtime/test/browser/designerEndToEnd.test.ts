@@ -10,12 +10,12 @@ import { builderDialog, dialogField, dragComponent } from '../../../designer/tes
 import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
-  hasChromium,
   launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
+  skipWithoutChromium,
 } from './support.ts';
 
 type Point = { x: number; y: number };
@@ -37,10 +37,7 @@ describe('Feature: a template designed in the browser goes through approval and 
   let browser: Browser;
   let quentinPassword: string;
   before(async function () {
-    if (!hasChromium()) {
-      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     await buildWebApp();
     api = await startTestApi();
     quentinPassword = (await createColleague(api.ctx, 'quentin', ['qa'])).password;

@@ -12,7 +12,7 @@ import { strictCsp } from '../../../designer/build/strictCspPlugin.ts';
 import { diffPackages } from '../../../engine/src/templates/diff.ts';
 import { readPackageDir } from '../../../engine/src/templates/package.ts';
 import { securityHeaders } from '../../src/http/securityHeaders.ts';
-import { hasChromium, launch, SCREENSHOTS, watchedPage } from './support.ts';
+import { launch, SCREENSHOTS, skipWithoutChromium, watchedPage } from './support.ts';
 
 const PAGE = fileURLToPath(new URL('../../../designer/test/modeler/browser/', import.meta.url));
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
@@ -41,10 +41,7 @@ describe('Feature: the workflow modeler in a real browser', function () {
   let url: string;
 
   before(async function () {
-    if (!hasChromium()) {
-      console.warn('Skipping the modeler browser test: no Chromium at /usr/bin/chromium');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     out = await mkdtemp(join(tmpdir(), 'attest-modeler-'));
     await build({
       configFile: false,

@@ -4,12 +4,12 @@ import { createColleague, demoPassword } from '../../../engine/test/support/test
 import { startTestApi, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
-  hasChromium,
   launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
+  skipWithoutChromium,
 } from './support.ts';
 
 const draftPath = (id: string, version: string, action = '') =>
@@ -21,10 +21,7 @@ describe('Feature: the designer’s template workspace in a real browser', funct
   let browser: Browser;
   let quentin: string;
   before(async function () {
-    if (!hasChromium()) {
-      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     await buildWebApp();
     api = await startTestApi();
     const colleague = await createColleague(api.ctx, 'quentin', ['qa']);

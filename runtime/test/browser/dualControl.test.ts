@@ -5,12 +5,12 @@ import { startTestApi, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
   checkTouchAndWidth,
-  hasChromium,
   launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
+  skipWithoutChromium,
 } from './support.ts';
 
 /**
@@ -26,10 +26,7 @@ describe('Feature: dual control of security administration in the browser', func
   const ids: Record<string, string> = {};
 
   before(async function () {
-    if (!hasChromium()) {
-      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     await buildWebApp();
     // The tests turn dual control off; this feature is about it being on, as it is by default.
     api = await startTestApi({ settings: { dualControl: true } });

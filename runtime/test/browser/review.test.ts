@@ -7,12 +7,12 @@ import { seedDemoTemplates } from '../../src/demoTemplates.ts';
 import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
-  hasChromium,
   launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
+  skipWithoutChromium,
 } from './support.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
@@ -22,10 +22,7 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
   let browser: Browser;
   const tokens: Partial<Record<DemoUser, string>> = {};
   before(async function () {
-    if (!hasChromium()) {
-      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     await buildWebApp();
     api = await startTestApi();
     await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });

@@ -6,12 +6,12 @@ import { seedDemoTemplates } from '../../src/demoTemplates.ts';
 import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
-  hasChromium,
   launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
+  skipWithoutChromium,
 } from './support.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
@@ -84,10 +84,7 @@ describe('Feature: the operator’s step view — a step’s form drawn by formi
   let browser: Browser;
   const tokens: Partial<Record<DemoUser, string>> = {};
   before(async function () {
-    if (!hasChromium()) {
-      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     await buildWebApp();
     api = await startTestApi();
     await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });

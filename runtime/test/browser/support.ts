@@ -27,6 +27,13 @@ const VITE = join(dirname(createRequire(import.meta.url).resolve('vite/package.j
 /** Browser tests need Debian's Chromium (`apt-get install -y chromium`; CI installs it). */
 export const hasChromium = (): boolean => existsSync(CHROMIUM);
 
+/** Skips the suite, with a note that says why, where Debian's Chromium is not installed. */
+export function skipWithoutChromium(suite: Mocha.Context): void {
+  if (hasChromium()) return;
+  console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
+  suite.skip();
+}
+
 let built: Promise<unknown> | undefined;
 /**
  * Builds the web app once per test run, as `npm run build` does: Vite's command in a process of

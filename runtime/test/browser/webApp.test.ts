@@ -6,12 +6,12 @@ import { seedDemoTemplates } from '../../src/demoTemplates.ts';
 import { startTestApi, type TestApi } from '../http/support/api.ts';
 import {
   buildWebApp,
-  hasChromium,
   launch,
   SCREENSHOTS,
   signIn,
   watchedPage,
   type InPage,
+  skipWithoutChromium,
 } from './support.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
@@ -20,10 +20,7 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
   let api: TestApi;
   let browser: Browser;
   before(async function () {
-    if (!hasChromium()) {
-      console.log('    (skipped: Debian Chromium is not installed; apt-get install -y chromium)');
-      this.skip();
-    }
+    skipWithoutChromium(this);
     await buildWebApp();
     // The plant's zone differs from the browser's (Asia/Shanghai): screens show the plant's.
     api = await startTestApi({ settings: { plant: { timeZone: 'Europe/Dublin' } } });
