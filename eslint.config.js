@@ -47,13 +47,13 @@ export default tseslint.config(
   },
   {
     // A source file is one concept; past 800 lines it is two.
-    files: ['*/src/**/*.ts', 'plugins/*/src/**/*.ts'],
+    files: ['*/src/**/*.{ts,tsx}', 'runtime/web/src/**/*.{ts,tsx}', 'plugins/*/src/**/*.ts'],
     rules: { 'max-lines': ['error', { max: 800 }] },
   },
   {
     // Rules that need the types: a promise nobody awaits loses its error, and an async function
     // handed to something that ignores its promise (an event listener, a callback) does too.
-    files: ['**/*.ts'],
+    files: ['**/*.{ts,tsx}'],
     ignores: ['runtime/web/vite.config.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import { strictCsp } from '../../designer/build/strictCspPlugin.ts';
+import { strictCsp } from '@attest/designer/build/strictCsp';
 
 /**
  * The web app, built into runtime/web/dist and served by the runtime under its strict

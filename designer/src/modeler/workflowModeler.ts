@@ -1,3 +1,5 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the declarations go wherever this module is compiled (the web app, the designer)
+/// <reference path="../types/properties-panel.d.ts" />
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import Modeler from 'bpmn-js/lib/Modeler';
 import { attestModdleDescriptor as attestDescriptor } from '@attest/engine/browser';

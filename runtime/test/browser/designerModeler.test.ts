@@ -8,7 +8,7 @@ import express from 'express';
 import type { Browser, Page } from 'playwright-core';
 import { build } from 'vite';
 import { compileProblems } from '../../../designer/test/modeler/support/bpmn.ts';
-import { strictCsp } from '../../../designer/build/strictCspPlugin.ts';
+import { strictCsp } from '@attest/designer/build/strictCsp';
 import { diffPackages } from '../../../engine/src/templates/diff.ts';
 import { readPackageDir } from '../../../engine/src/templates/package.ts';
 import { securityHeaders } from '../../src/http/securityHeaders.ts';

@@ -15,7 +15,7 @@ import { t, type MessageKey } from '@attest/task-form/i18n';
 import { Problem, request } from '../api.ts';
 import { setNotice } from '../notice.ts';
 import type { RenderedTaskForm } from '../taskForm/renderer.ts';
-import { dialogField, openDialog } from './dialog.ts';
+import { dialogField, openDialog } from '../ui/dialog.ts';
 import type { Me } from './shell.ts';
 import { onAsync } from '../events.ts';
 

@@ -1,7 +1,7 @@
 import { h } from '@attest/task-form/dom';
 import { t, type MessageKey } from '@attest/task-form/i18n';
 import { Problem } from '../../api.ts';
-import { dialogField, openDialog, type DialogSpec } from '../dialog.ts';
+import { dialogField, openDialog, type DialogSpec } from '../../ui/dialog.ts';
 import type { Me } from '../shell.ts';
 
 type FieldError = Problem['errors'][number];

@@ -1,4 +1,4 @@
-import type { Plugin } from 'vite';
+// Plain JavaScript: a Vite config loads it with Node, which does not strip types from a package.
 
 /**
  * Markup in libraries the designer uses that carries inline `style` attributes, which the app's
@@ -6,7 +6,8 @@ import type { Plugin } from 'vite';
  * elements without them; the designer's stylesheets give them that layout by class. A library
  * upgrade that changes the markup fails the build here rather than drawing a broken panel.
  */
-const REWRITES: { module: RegExp; from: string; to: string }[] = [
+/** @type {{ module: RegExp; from: string; to: string }[]} */
+const REWRITES = [
   {
     module: /bpmn-js-properties-panel\/dist\/index\.esm\.js$/,
     from: `domify('<div style="height: 100%" tabindex="-1" class="bio-properties-panel-container"></div>')`,
@@ -19,12 +20,13 @@ const REWRITES: { module: RegExp; from: string; to: string }[] = [
   },
 ];
 
-export function strictCsp(): Plugin {
+/** @returns {import('vite').Plugin} */
+export function strictCsp() {
   return {
     name: 'attest-strict-csp',
     enforce: 'pre',
     transform(code, id) {
-      const path = id.split('?')[0]!.replaceAll('\\', '/');
+      const path = (id.split('?')[0] ?? id).replaceAll('\\', '/');
       const rewrites = REWRITES.filter((r) => r.module.test(path));
       if (rewrites.length === 0) return null;
       let out = code;

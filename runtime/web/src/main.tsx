@@ -8,6 +8,9 @@ import { h, show } from '@attest/task-form/dom';
 import { isLanguage, language, setLanguage, t } from '@attest/task-form/i18n';
 import { currentSession, Problem, request, setSession } from './api.ts';
 import { setZone } from './time.ts';
+import { mountPage, unmountPage } from './app/page.tsx';
+import { loadTasks, TasksPage } from './features/tasks/TasksPage.tsx';
+import { takeNotice } from './notice.ts';
 import { loginView } from './views/login.ts';
 import { newRecordView } from './views/newRecord.ts';
 import { recordView } from './views/record.ts';
@@ -15,7 +18,6 @@ import { recordsView } from './views/records.ts';
 import { reviewView } from './views/review.ts';
 import { shellView, visiblePages, type Me, type Page } from './views/shell.ts';
 import { stepView } from './views/step.ts';
-import { tasksView } from './views/tasks.ts';
 
 /** Minutes without a touch, a key or a click before the screen locks (A5); the server's session ends at 15. */
 const LOCK_MINUTES = 10;
@@ -24,7 +26,15 @@ const WORKERS = ['records.perform', 'records.review', 'records.approve'];
 // Administration and the designer are loaded when first opened: an operator's first load carries
 // none of their code.
 const PAGES: Page[] = [
-  { route: 'tasks', label: 'nav.tasks', permissions: WORKERS, render: (c, me) => tasksView(c, me) },
+  {
+    route: 'tasks',
+    label: 'nav.tasks',
+    permissions: WORKERS,
+    render: async (c, me) => {
+      const notice = takeNotice();
+      mountPage(c, <TasksPage me={me} initial={await loadTasks()} notice={notice} />);
+    },
+  },
   {
     route: 'task',
     label: 'nav.tasks',
@@ -114,6 +124,7 @@ function routeOf(allowed: Page[]): { page: Page | undefined; param?: string } {
 }
 
 async function render(): Promise<void> {
+  unmountPage();
   if (!me) return;
   const allowed = visiblePages(PAGES, me);
   const { page, param } = routeOf(allowed);
@@ -153,6 +164,7 @@ async function start(): Promise<void> {
 }
 
 function signIn(): void {
+  unmountPage();
   me = null;
   setSession(null);
   document.documentElement.lang = language();
@@ -163,6 +175,7 @@ function signIn(): void {
 function lock(): void {
   if (!me) return;
   const username = me.user.username;
+  unmountPage();
   me = null;
   void request('POST', '/api/auth/logout').catch(() => undefined);
   setSession(null);
