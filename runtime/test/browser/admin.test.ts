@@ -3,17 +3,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
-import { seedDemoTemplates } from '../../src/demoTemplates.ts';
-import { startTestApi, type TestApi } from '../http/support/api.ts';
+import type { TestApi } from '../http/support/api.ts';
 import {
-  buildWebApp,
   checkTouchAndWidth,
-  launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
-  skipWithoutChromium,
+  openBrowserSuite,
+  closeBrowserSuite,
 } from './support.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
@@ -54,16 +52,9 @@ describe('Feature: administration in the browser — users, template lifecycle, 
   /** Nina's one-time password, as adrian handed it over. */
   let ninas = '';
   before(async function () {
-    skipWithoutChromium(this);
-    await buildWebApp();
-    api = await startTestApi();
-    await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
-    browser = await launch();
+    ({ api, browser } = await openBrowserSuite(this));
   });
-  after(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  after(() => closeBrowserSuite({ api, browser }));
 
   const open = async (page: Page, route: string, ready: string) => {
     await page.click(`nav a[data-route=${route}]`);

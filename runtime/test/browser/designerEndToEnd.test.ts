@@ -7,16 +7,8 @@ import { createColleague, demoPassword } from '../../../engine/test/support/test
 import { diffPackages } from '../../../engine/src/templates/diff.ts';
 import { readDraftFiles, readPackageTgz } from '../../../engine/src/templates/package.ts';
 import { builderDialog, dialogField, dragComponent } from '../../../designer/test/forms/builderPage.ts';
-import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
-import {
-  buildWebApp,
-  launch,
-  onlyRefusals,
-  SCREENSHOTS,
-  signIn,
-  watchedPage,
-  skipWithoutChromium,
-} from './support.ts';
+import { type DemoUser, type TestApi } from '../http/support/api.ts';
+import { onlyRefusals, SCREENSHOTS, openBrowserSuite, closeBrowserSuite, signedInPage } from './support.ts';
 
 type Point = { x: number; y: number };
 /** The page's DOM as the callbacks that run in the browser read it (this program has no DOM types). */
@@ -37,27 +29,18 @@ describe('Feature: a template designed in the browser goes through approval and 
   let browser: Browser;
   let quentinPassword: string;
   before(async function () {
-    skipWithoutChromium(this);
-    await buildWebApp();
-    api = await startTestApi();
+    ({ api, browser } = await openBrowserSuite(this, { templates: false }));
     quentinPassword = (await createColleague(api.ctx, 'quentin', ['qa'])).password;
-    browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  after(() => closeBrowserSuite({ api, browser }));
 
   /**
    * A page signed in as a demo user or as Quentin, the app drawn; it records console errors and CSP
    * violations.
    */
-  async function signedIn(username: DemoUser | 'quentin', viewport: { width: number; height: number }) {
-    const watched = await watchedPage(browser, viewport);
+  function signedIn(username: DemoUser | 'quentin', viewport: { width: number; height: number }) {
     const password = username === 'quentin' ? quentinPassword : demoPassword(username);
-    await signIn(watched.page, api.url, username, password);
-    await watched.page.waitForSelector('#who');
-    return watched;
+    return signedInPage({ api, browser }, username, { password, viewport });
   }
 
   /** The screen point of a diagram element's centre. */

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { createColleague, demoPassword } from '../../../engine/test/support/testEngine.ts';
-import { startTestApi, type TestApi } from '../http/support/api.ts';
+import type { TestApi } from '../http/support/api.ts';
 import {
-  buildWebApp,
-  launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
-  skipWithoutChromium,
+  openBrowserSuite,
+  closeBrowserSuite,
 } from './support.ts';
 
 const draftPath = (id: string, version: string, action = '') =>
@@ -21,17 +20,11 @@ describe('Feature: the designer’s template workspace in a real browser', funct
   let browser: Browser;
   let quentin: string;
   before(async function () {
-    skipWithoutChromium(this);
-    await buildWebApp();
-    api = await startTestApi();
+    ({ api, browser } = await openBrowserSuite(this, { templates: false }));
     const colleague = await createColleague(api.ctx, 'quentin', ['qa']);
     quentin = await api.login('quentin', colleague.password);
-    browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  after(() => closeBrowserSuite({ api, browser }));
 
   async function designer(page: Page) {
     await signIn(page, api.url, 'quinn', demoPassword('quinn'));

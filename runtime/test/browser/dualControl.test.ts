@@ -1,16 +1,15 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
-import { startTestApi, type TestApi } from '../http/support/api.ts';
+import type { TestApi } from '../http/support/api.ts';
 import {
-  buildWebApp,
   checkTouchAndWidth,
-  launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
-  skipWithoutChromium,
+  openBrowserSuite,
+  closeBrowserSuite,
 } from './support.ts';
 
 /**
@@ -26,10 +25,8 @@ describe('Feature: dual control of security administration in the browser', func
   const ids: Record<string, string> = {};
 
   before(async function () {
-    skipWithoutChromium(this);
-    await buildWebApp();
     // The tests turn dual control off; this feature is about it being on, as it is by default.
-    api = await startTestApi({ settings: { dualControl: true } });
+    ({ api, browser } = await openBrowserSuite(this, { settings: { dualControl: true }, templates: false }));
     await api.ctx.engine.identity.bootstrapUser({
       username: 'alma',
       printedName: 'Alma Amsel',
@@ -44,12 +41,8 @@ describe('Feature: dual control of security administration in the browser', func
       username: string;
     }[];
     for (const user of users) ids[user.username] = user.id;
-    browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  after(() => closeBrowserSuite({ api, browser }));
 
   const rolesOf = async (username: string) =>
     (await api.request('GET', `/api/users/${ids[username]}`, { token: adrian })).body.roles as string[];

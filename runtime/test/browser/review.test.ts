@@ -1,38 +1,19 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
-import { seedDemoTemplates } from '../../src/demoTemplates.ts';
-import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
-import {
-  buildWebApp,
-  launch,
-  onlyRefusals,
-  SCREENSHOTS,
-  signIn,
-  watchedPage,
-  skipWithoutChromium,
-} from './support.ts';
-
-const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
+import { type DemoUser, type TestApi } from '../http/support/api.ts';
+import { onlyRefusals, SCREENSHOTS, openBrowserSuite, closeBrowserSuite, signedInPage } from './support.ts';
 
 describe('Feature: QA reviews and approves a deviation in the browser', function () {
   let api: TestApi;
   let browser: Browser;
   const tokens: Partial<Record<DemoUser, string>> = {};
   before(async function () {
-    skipWithoutChromium(this);
-    await buildWebApp();
-    api = await startTestApi();
-    await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
+    ({ api, browser } = await openBrowserSuite(this));
     for (const who of ['olivia', 'quinn', 'petra'] as const) tokens[who] = await api.login(who);
-    browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  after(() => closeBrowserSuite({ api, browser }));
 
   const call = (who: DemoUser, method: string, path: string, body?: unknown) =>
     api.request(method, path, { token: tokens[who], body });
@@ -52,12 +33,7 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
       }[]
     ).map((s) => `${s.manifestation.userId}:${s.meaning}`);
 
-  async function session(who: DemoUser) {
-    const watched = await watchedPage(browser);
-    await signIn(watched.page, api.url, who, demoPassword(who));
-    await watched.page.waitForSelector('#who');
-    return watched;
-  }
+  const session = (who: DemoUser) => signedInPage({ api, browser }, who);
   async function openStep(page: Page, taskId: string) {
     await page.goto(`${api.url}/#/task/${taskId}`);
     await page.waitForSelector('#step-form .formio-form');

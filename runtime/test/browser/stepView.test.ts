@@ -1,20 +1,15 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
-import { seedDemoTemplates } from '../../src/demoTemplates.ts';
-import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
+import { type DemoUser, type TestApi } from '../http/support/api.ts';
 import {
-  buildWebApp,
-  launch,
   onlyRefusals,
   SCREENSHOTS,
   signIn,
   watchedPage,
-  skipWithoutChromium,
+  openBrowserSuite,
+  closeBrowserSuite,
 } from './support.ts';
-
-const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
 
 /** A weighing step with a critical value typed by hand and a field that may be N/A (no shipped template has one). */
 const WEIGHING_FORM = {
@@ -84,17 +79,10 @@ describe('Feature: the operator’s step view — a step’s form drawn by formi
   let browser: Browser;
   const tokens: Partial<Record<DemoUser, string>> = {};
   before(async function () {
-    skipWithoutChromium(this);
-    await buildWebApp();
-    api = await startTestApi();
-    await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
+    ({ api, browser } = await openBrowserSuite(this));
     for (const who of ['olivia', 'oscar', 'quinn'] as const) tokens[who] = await api.login(who);
-    browser = await launch();
   });
-  after(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  after(() => closeBrowserSuite({ api, browser }));
 
   const call = (who: DemoUser, method: string, path: string, body?: unknown) =>
     api.request(method, path, { token: tokens[who], body });

@@ -6,6 +6,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { seedDemoTemplates } from '../../src/demoTemplates.ts';
+import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -118,4 +121,51 @@ export async function checkTouchAndWidth(page: Page): Promise<void> {
         .map((e) => `${e.tagName}#${e.id}.${e.className}: ${e.getBoundingClientRect().right}`),
     );
   assert.deepEqual(wide, [], 'nothing runs off the side of the screen');
+}
+
+const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
+
+export interface BrowserSuite {
+  api: TestApi;
+  browser: Browser;
+}
+
+/**
+ * What every browser suite starts with: Chromium present (else the suite is skipped), the web app
+ * built, a runtime on a database of its own (the shipped templates effective unless `templates` is
+ * false) and a browser. `closeBrowserSuite` in the suite's `after` ends both.
+ */
+export async function openBrowserSuite(
+  suite: Mocha.Context,
+  options: {
+    settings?: NonNullable<Parameters<typeof startTestApi>[0]>['settings'];
+    templates?: boolean;
+  } = {},
+): Promise<BrowserSuite> {
+  skipWithoutChromium(suite);
+  await buildWebApp();
+  const api = await startTestApi(options.settings ? { settings: options.settings } : {});
+  if (options.templates !== false)
+    await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
+  return { api, browser: await launch() };
+}
+
+export async function closeBrowserSuite(suite: Partial<BrowserSuite>): Promise<void> {
+  await suite.browser?.close();
+  await suite.api?.close();
+}
+
+/**
+ * A watched page signed in through the sign-in screen, the app drawn (`#who` shows the person): a
+ * demo user with their demo password, or anyone with the password given.
+ */
+export async function signedInPage(
+  { api, browser }: BrowserSuite,
+  username: DemoUser | string,
+  options: { password?: string; viewport?: { width: number; height: number } } = {},
+) {
+  const watched = await watchedPage(browser, options.viewport);
+  await signIn(watched.page, api.url, username, options.password ?? demoPassword(username as DemoUser));
+  await watched.page.waitForSelector('#who');
+  return watched;
 }

@@ -1,36 +1,24 @@
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
-import { seedDemoTemplates } from '../../src/demoTemplates.ts';
-import { startTestApi, type TestApi } from '../http/support/api.ts';
+import type { TestApi } from '../http/support/api.ts';
 import {
-  buildWebApp,
-  launch,
   SCREENSHOTS,
   signIn,
   watchedPage,
   type InPage,
-  skipWithoutChromium,
+  openBrowserSuite,
+  closeBrowserSuite,
 } from './support.ts';
-
-const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
 
 describe('Feature: the web app in a real browser — sign-in, role-aware menus, tasks, starting a record', function () {
   let api: TestApi;
   let browser: Browser;
   before(async function () {
-    skipWithoutChromium(this);
-    await buildWebApp();
     // The plant's zone differs from the browser's (Asia/Shanghai): screens show the plant's.
-    api = await startTestApi({ settings: { plant: { timeZone: 'Europe/Dublin' } } });
-    await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
-    browser = await launch();
+    ({ api, browser } = await openBrowserSuite(this, { settings: { plant: { timeZone: 'Europe/Dublin' } } }));
   });
-  after(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  after(() => closeBrowserSuite({ api, browser }));
 
   it('serves the app under a Content-Security-Policy without unsafe-eval or inline scripts', async () => {
     const response = await fetch(`${api.url}/`, { headers: { accept: 'text/html' } });
