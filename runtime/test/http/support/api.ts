@@ -82,7 +82,8 @@ export async function startTestApi(
       body = JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${url}${path}`, { method, headers, body });
+    // Cast for the programs that also compile DOM code, whose BodyInit names no Uint8Array.
+    const response = await fetch(`${url}${path}`, { method, headers, body: body as RequestInit['body'] });
     const bytes = Buffer.from(await response.arrayBuffer());
     const text = new TextDecoder().decode(bytes);
     const contentType = response.headers.get('content-type');
