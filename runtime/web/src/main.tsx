@@ -11,12 +11,13 @@ import { setZone } from './time.ts';
 import { mountPage, unmountPage } from './app/page.tsx';
 import { loadTasks, TasksPage } from './features/tasks/TasksPage.tsx';
 import { takeNotice } from './notice.ts';
-import { loginView } from './views/login.ts';
+import type { Me } from './app/me.ts';
+import { shellView, visiblePages, type Page } from './app/Shell.tsx';
+import { loginView } from './features/login/LoginPage.tsx';
 import { newRecordView } from './views/newRecord.ts';
 import { recordView } from './views/record.ts';
 import { recordsView } from './views/records.ts';
 import { reviewView } from './views/review.ts';
-import { shellView, visiblePages, type Me, type Page } from './views/shell.ts';
 import { stepView } from './views/step.ts';
 
 /** Minutes without a touch, a key or a click before the screen locks (A5); the server's session ends at 15. */
