@@ -14,7 +14,7 @@ import { takeNotice } from './notice.ts';
 import type { Me } from './app/me.ts';
 import { shellView, visiblePages, type Page } from './app/Shell.tsx';
 import { loginView } from './features/login/LoginPage.tsx';
-import { newRecordView } from './views/newRecord.ts';
+import { loadEffectiveTemplates, NewRecordPage } from './features/newRecord/NewRecordPage.tsx';
 import { recordView } from './views/record.ts';
 import { recordsView } from './views/records.ts';
 import { reviewView } from './views/review.ts';
@@ -43,7 +43,12 @@ const PAGES: Page[] = [
     within: 'tasks',
     render: (c, me, id) => stepView(c, me, id ?? ''),
   },
-  { route: 'new', label: 'nav.new', permissions: ['records.create'], render: (c) => newRecordView(c) },
+  {
+    route: 'new',
+    label: 'nav.new',
+    permissions: ['records.create'],
+    render: async (c) => mountPage(c, <NewRecordPage templates={await loadEffectiveTemplates()} />),
+  },
   {
     route: 'review',
     label: 'nav.review',
