@@ -15,9 +15,10 @@ import type { Me } from './app/me.ts';
 import { shellView, visiblePages, type Page } from './app/Shell.tsx';
 import { loginView } from './features/login/LoginPage.tsx';
 import { loadEffectiveTemplates, NewRecordPage } from './features/newRecord/NewRecordPage.tsx';
-import { recordView } from './views/record.ts';
-import { recordsView } from './views/records.ts';
-import { reviewView } from './views/review.ts';
+import { loadDossier } from './features/record/dossier.ts';
+import { RecordPage } from './features/record/RecordPage.tsx';
+import { loadRecords, RecordsPage } from './features/records/RecordsPage.tsx';
+import { loadReviewQueue, ReviewPage } from './features/review/ReviewPage.tsx';
 import { stepView } from './views/step.ts';
 
 /** Minutes without a touch, a key or a click before the screen locks (A5); the server's session ends at 15. */
@@ -53,9 +54,14 @@ const PAGES: Page[] = [
     route: 'review',
     label: 'nav.review',
     permissions: ['records.review', 'records.approve', 'records.release'],
-    render: (c) => reviewView(c),
+    render: async (c) => mountPage(c, <ReviewPage items={await loadReviewQueue()} />),
   },
-  { route: 'records', label: 'nav.records', permissions: ['audit.read'], render: (c) => recordsView(c) },
+  {
+    route: 'records',
+    label: 'nav.records',
+    permissions: ['audit.read'],
+    render: async (c) => mountPage(c, <RecordsPage initial={await loadRecords()} />),
+  },
   {
     route: 'designer',
     label: 'nav.designer',
@@ -75,7 +81,7 @@ const PAGES: Page[] = [
     label: 'nav.records',
     permissions: ['audit.read'],
     within: 'records',
-    render: (c, _me, id) => recordView(c, id ?? ''),
+    render: async (c, _me, id) => mountPage(c, <RecordPage dossier={await loadDossier(id ?? '')} />),
   },
   {
     route: 'users',
