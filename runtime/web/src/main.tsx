@@ -19,7 +19,7 @@ import { loadDossier } from './features/record/dossier.ts';
 import { RecordPage } from './features/record/RecordPage.tsx';
 import { loadRecords, RecordsPage } from './features/records/RecordsPage.tsx';
 import { loadReviewQueue, ReviewPage } from './features/review/ReviewPage.tsx';
-import { stepView } from './views/step.ts';
+import { loadStep, StepPage } from './features/step/StepPage.tsx';
 
 /** Minutes without a touch, a key or a click before the screen locks (A5); the server's session ends at 15. */
 const LOCK_MINUTES = 10;
@@ -42,7 +42,7 @@ const PAGES: Page[] = [
     label: 'nav.tasks',
     permissions: WORKERS,
     within: 'tasks',
-    render: (c, me, id) => stepView(c, me, id ?? ''),
+    render: async (c, me, id) => mountPage(c, <StepPage me={me} step={await loadStep(id ?? '')} />),
   },
   {
     route: 'new',
