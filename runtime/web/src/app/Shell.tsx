@@ -26,17 +26,22 @@ interface ShellProps {
   pages: Page[];
   /** The menu entry marked as where the person is. */
   route: string;
+  navigation: number;
   rerender: () => void;
   signedOut: () => void;
 }
 
-/** The element pages are mounted into; the same element for as long as the frame is shown. */
+/** The element pages are mounted into. */
 const main = createRef<HTMLElement>();
+/** Navigations so far: each has a main element of its own. */
+let navigation = 0;
 
 /**
  * Shows the frame around every page and returns its main area. Drawn again on each navigation
- * (the menu marks where the person is; a language change redraws its texts), it keeps the same
- * main element, whose content belongs to the page mounted in it.
+ * (the menu marks where the person is; a language change redraws its texts). Each navigation gets
+ * a new main element, so a page whose data arrives after the person moved on finds its element
+ * gone and is not shown (see mountPage); between navigations the element stays, whatever the
+ * frame redraws, and its content belongs to the page mounted in it.
  */
 export function shellView(
   root: HTMLElement,
@@ -46,7 +51,18 @@ export function shellView(
   rerender: () => void,
   signedOut: () => void,
 ): HTMLElement {
-  render(<Shell me={me} pages={pages} route={route} rerender={rerender} signedOut={signedOut} />, root);
+  navigation += 1;
+  render(
+    <Shell
+      me={me}
+      pages={pages}
+      route={route}
+      navigation={navigation}
+      rerender={rerender}
+      signedOut={signedOut}
+    />,
+    root,
+  );
   return main.current!;
 }
 
@@ -122,7 +138,7 @@ function Shell(props: ShellProps) {
           </button>
         </div>
       </header>
-      <main id="page" ref={main} />
+      <main key={props.navigation} id="page" ref={main} />
       <footer>{t('common.zone', { zone: zone() })}</footer>
     </>
   );
