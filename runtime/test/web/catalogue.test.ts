@@ -17,7 +17,7 @@ async function sources(dir: string): Promise<string[]> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) found.push(...(await sources(path)));
-    else if (/\.ts$/.test(entry.name) && !path.includes(`${join('src', 'i18n')}`)) found.push(path);
+    else if (/\.tsx?$/.test(entry.name) && !path.includes(`${join('src', 'i18n')}`)) found.push(path);
   }
   return found;
 }

@@ -11,13 +11,15 @@ import { setZone } from './time.ts';
 import { mountPage, unmountPage } from './app/page.tsx';
 import { loadTasks, TasksPage } from './features/tasks/TasksPage.tsx';
 import { takeNotice } from './notice.ts';
-import { loginView } from './views/login.ts';
-import { newRecordView } from './views/newRecord.ts';
-import { recordView } from './views/record.ts';
-import { recordsView } from './views/records.ts';
-import { reviewView } from './views/review.ts';
-import { shellView, visiblePages, type Me, type Page } from './views/shell.ts';
-import { stepView } from './views/step.ts';
+import type { Me } from './app/me.ts';
+import { shellView, visiblePages, type Page } from './app/Shell.tsx';
+import { loginView } from './features/login/LoginPage.tsx';
+import { loadEffectiveTemplates, NewRecordPage } from './features/newRecord/NewRecordPage.tsx';
+import { loadDossier } from './features/record/dossier.ts';
+import { RecordPage } from './features/record/RecordPage.tsx';
+import { loadRecords, RecordsPage } from './features/records/RecordsPage.tsx';
+import { loadReviewQueue, ReviewPage } from './features/review/ReviewPage.tsx';
+import { loadStep, StepPage } from './features/step/StepPage.tsx';
 
 /** Minutes without a touch, a key or a click before the screen locks (A5); the server's session ends at 15. */
 const LOCK_MINUTES = 10;
@@ -40,16 +42,26 @@ const PAGES: Page[] = [
     label: 'nav.tasks',
     permissions: WORKERS,
     within: 'tasks',
-    render: (c, me, id) => stepView(c, me, id ?? ''),
+    render: async (c, me, id) => mountPage(c, <StepPage me={me} step={await loadStep(id ?? '')} />),
   },
-  { route: 'new', label: 'nav.new', permissions: ['records.create'], render: (c) => newRecordView(c) },
+  {
+    route: 'new',
+    label: 'nav.new',
+    permissions: ['records.create'],
+    render: async (c) => mountPage(c, <NewRecordPage templates={await loadEffectiveTemplates()} />),
+  },
   {
     route: 'review',
     label: 'nav.review',
     permissions: ['records.review', 'records.approve', 'records.release'],
-    render: (c) => reviewView(c),
+    render: async (c) => mountPage(c, <ReviewPage items={await loadReviewQueue()} />),
   },
-  { route: 'records', label: 'nav.records', permissions: ['audit.read'], render: (c) => recordsView(c) },
+  {
+    route: 'records',
+    label: 'nav.records',
+    permissions: ['audit.read'],
+    render: async (c) => mountPage(c, <RecordsPage initial={await loadRecords()} />),
+  },
   {
     route: 'designer',
     label: 'nav.designer',
@@ -69,7 +81,7 @@ const PAGES: Page[] = [
     label: 'nav.records',
     permissions: ['audit.read'],
     within: 'records',
-    render: (c, _me, id) => recordView(c, id ?? ''),
+    render: async (c, _me, id) => mountPage(c, <RecordPage dossier={await loadDossier(id ?? '')} />),
   },
   {
     route: 'users',

@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { request } from '../../api.ts';
 import { useLiveEvents, useSerialReload } from '../../app/hooks.ts';
 import { formatInstant } from '../../time.ts';
-import type { Me } from '../../views/shell.ts';
+import type { Me } from '../../app/me.ts';
 
 export interface Task {
   id: string;

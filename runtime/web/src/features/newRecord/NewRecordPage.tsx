@@ -1,0 +1,100 @@
+import { t } from '@attest/task-form/i18n';
+import { useState } from 'preact/hooks';
+import { Problem, request } from '../../api.ts';
+import { Field } from '../../ui/Field.tsx';
+import { Message } from '../../ui/Message.tsx';
+
+export interface TemplateVersion {
+  templateId: string;
+  version: string;
+  title: string;
+  description: string;
+}
+
+/** The templates a record may be started from: the effective ones. */
+export async function loadEffectiveTemplates(): Promise<TemplateVersion[]> {
+  return (await request<{ templates: TemplateVersion[] }>('GET', '/api/templates?status=effective'))
+    .templates;
+}
+
+/** What became of the last start: the record's number, or why it was refused. */
+type Outcome = { ok: true; text: string } | { ok: false; text: string };
+
+/** Starts a record from an effective template, e.g. reporting a deviation (D2). */
+export function NewRecordPage(props: { templates: TemplateVersion[] }) {
+  const { templates } = props;
+  const [template, setTemplate] = useState(templates[0]?.templateId ?? '');
+  const [title, setTitle] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
+  if (templates.length === 0)
+    return (
+      <>
+        <h1>{t('new.title')}</h1>
+        <p class="empty">{t('new.none')}</p>
+      </>
+    );
+
+  const submit = (event: Event): void => {
+    event.preventDefault();
+    setBusy(true);
+    setOutcome(null);
+    request<{ number: string }>('POST', '/api/records', { template, title })
+      .then((record) => {
+        setOutcome({ ok: true, text: t('new.started', { number: record.number }) });
+        setTitle('');
+      })
+      .catch((error: unknown) =>
+        setOutcome({
+          ok: false,
+          text:
+            error instanceof Problem
+              ? error.errors.map((e) => e.message).join('; ') || error.detail
+              : String(error),
+        }),
+      )
+      .finally(() => setBusy(false));
+  };
+
+  return (
+    <>
+      <h1>{t('new.title')}</h1>
+      <form class="card" noValidate onSubmit={submit}>
+        <fieldset>
+          <legend>{t('new.template')}</legend>
+          {templates.map((tv) => (
+            <label key={tv.templateId} class="choice">
+              <input
+                type="radio"
+                name="template"
+                value={tv.templateId}
+                checked={tv.templateId === template}
+                onChange={() => setTemplate(tv.templateId)}
+              />
+              <span>
+                <strong>{`${tv.title} · ${t('common.version', { version: tv.version })}`}</strong>
+                <small>{tv.description}</small>
+              </span>
+            </label>
+          ))}
+        </fieldset>
+        <Field id="record-title" label={t('new.recordTitle')} hint={t('new.titleHint')}>
+          <input
+            id="record-title"
+            type="text"
+            required
+            maxLength={200}
+            value={title}
+            onInput={(event) => setTitle(event.currentTarget.value)}
+          />
+        </Field>
+        <Message tone={outcome === null ? 'plain' : outcome.ok ? 'success' : 'error'} role="status">
+          {outcome?.text}
+        </Message>
+        <button type="submit" class="primary" disabled={busy}>
+          {t('new.submit')}
+        </button>
+      </form>
+    </>
+  );
+}

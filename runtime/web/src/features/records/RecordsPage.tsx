@@ -1,0 +1,141 @@
+import { t } from '@attest/task-form/i18n';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { request } from '../../api.ts';
+import { useSerialReload } from '../../app/hooks.ts';
+import { formatInstant } from '../../time.ts';
+import { STATUSES, statusLabel } from './status.ts';
+
+interface RecordSummary {
+  id: string;
+  number: string;
+  title: string;
+  status: string;
+  template: { id: string; version: string; title: string } | null;
+  owner: { printedName: string } | null;
+  dueAt: string | null;
+  overdue: boolean;
+}
+
+export interface RecordList {
+  records: RecordSummary[];
+  total: number;
+}
+
+interface Filter {
+  q: string;
+  status: string;
+  overdue: boolean;
+}
+
+export async function loadRecords(
+  filter: Filter = { q: '', status: '', overdue: false },
+): Promise<RecordList> {
+  const query = new URLSearchParams({ limit: '100' });
+  if (filter.q) query.set('q', filter.q);
+  if (filter.status) query.set('status', filter.status);
+  if (filter.overdue) query.set('overdue', 'true');
+  return request<RecordList>('GET', `/api/records?${query}`);
+}
+
+const COLUMNS = [
+  'records.number',
+  'records.recordTitle',
+  'records.template',
+  'records.status',
+  'records.owner',
+  'records.due',
+] as const;
+
+/** Records, newest first, searched by number or title, filtered by status and overdue. */
+export function RecordsPage(props: { initial: RecordList }) {
+  const [list, setList] = useState(props.initial);
+  const [search, setSearch] = useState('');
+  // The search asked of the server: what was typed, once typing paused.
+  const [q, setQ] = useState('');
+  const [status, setStatus] = useState('');
+  const [overdue, setOverdue] = useState(false);
+  const reload = useSerialReload(async () => setList(await loadRecords({ q, status, overdue })));
+
+  useEffect(() => {
+    const timer = setTimeout(() => setQ(search.trim()), 250);
+    return () => clearTimeout(timer);
+  }, [search]);
+  // The first list came with the page; each change of the filter asks again.
+  const shown = useRef(false);
+  useEffect(() => {
+    if (shown.current) reload();
+    shown.current = true;
+  }, [q, status, overdue]);
+
+  const { records, total } = list;
+  return (
+    <>
+      <h1>{t('records.title')}</h1>
+      <div class="filters">
+        <input
+          type="search"
+          id="record-search"
+          placeholder={t('records.search')}
+          value={search}
+          onInput={(event) => setSearch(event.currentTarget.value)}
+        />
+        <select
+          id="record-status"
+          aria-label={t('records.status')}
+          value={status}
+          onChange={(event) => setStatus(event.currentTarget.value)}
+        >
+          <option value="">{t('records.any')}</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {statusLabel(s)}
+            </option>
+          ))}
+        </select>
+        <label class="check">
+          <input
+            type="checkbox"
+            id="record-overdue"
+            checked={overdue}
+            onChange={(event) => setOverdue(event.currentTarget.checked)}
+          />
+          {t('records.overdueOnly')}
+        </label>
+      </div>
+      <div id="record-results">
+        <p class="count">{t('records.count', { count: total })}</p>
+        {records.length === 0 ? (
+          <p class="empty">{t('records.empty')}</p>
+        ) : (
+          <table class="records">
+            <thead>
+              <tr>
+                {COLUMNS.map((k) => (
+                  <th key={k}>{t(k)}</th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {records.map((r) => (
+                <tr key={r.id} class={r.overdue ? 'overdue' : undefined}>
+                  <td>
+                    <a href={`#/record/${r.number}`}>{r.number}</a>
+                  </td>
+                  <td>{r.title}</td>
+                  <td>
+                    {r.template
+                      ? `${r.template.title} (${t('common.version', { version: r.template.version })})`
+                      : '—'}
+                  </td>
+                  <td>{statusLabel(r.status)}</td>
+                  <td>{r.owner?.printedName ?? '—'}</td>
+                  <td>{formatInstant(r.dueAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </>
+  );
+}

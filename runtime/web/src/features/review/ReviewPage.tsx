@@ -1,0 +1,87 @@
+import { t, type MessageKey } from '@attest/task-form/i18n';
+import { request } from '../../api.ts';
+import { formatInstant } from '../../time.ts';
+import { statusLabel } from '../records/status.ts';
+
+export interface ReviewItem {
+  task: { id: string; name: string | null; elementId: string; createdAt: string; dueAt: string | null };
+  meaning: 'Reviewed' | 'Approved' | 'Released';
+  rejectable: boolean;
+  record: { id: string; number: string; title: string; status: string; overdue: boolean } | null;
+  exceptions: { total: number; high: number; medium: number; low: number; blocking: number };
+  changedValues: number;
+}
+
+const MEANINGS: Record<ReviewItem['meaning'], MessageKey> = {
+  Reviewed: 'meaning.reviewed',
+  Approved: 'meaning.approved',
+  Released: 'meaning.released',
+};
+
+export async function loadReviewQueue(): Promise<ReviewItem[]> {
+  return (await request<{ items: ReviewItem[] }>('GET', '/api/review-queue')).items;
+}
+
+/**
+ * The review queue: steps waiting for this person to review, approve or release, records with
+ * high exceptions first. A row opens the record as QA reads it; the step is one tap further.
+ */
+export function ReviewPage(props: { items: ReviewItem[] }) {
+  const { items } = props;
+  return (
+    <>
+      <h1>{t('review.queue')}</h1>
+      <p class="hint">{t('review.queueHint')}</p>
+      {items.length === 0 ? (
+        <p class="empty">{t('review.queueEmpty')}</p>
+      ) : (
+        <ul class="tasks review-queue">
+          {items.map((item) => (
+            <QueueItem key={item.task.id} item={item} />
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function QueueItem({ item }: { item: ReviewItem }) {
+  const { task, record } = item;
+  return (
+    <li class={item.exceptions.high > 0 || record?.overdue ? 'task overdue' : 'task'} data-task={task.id}>
+      <a class="task-main" href={record ? `#/record/${record.number}` : `#/task/${task.id}`}>
+        <strong>{record ? `${record.number} · ${record.title}` : task.elementId}</strong>
+        <span class="record">
+          {`${task.name ?? task.elementId} · ${t(MEANINGS[item.meaning])}`}
+          {record ? ` · ${statusLabel(record.status)}` : ''}
+        </span>
+      </a>
+      <div class="task-meta">
+        <Badges item={item} />
+      </div>
+      <div class="task-meta">
+        <span>{`${t('tasks.due')}: ${formatInstant(task.dueAt)}`}</span>
+        <a class="button" href={`#/task/${task.id}`}>
+          {t('review.openStep')}
+        </a>
+      </div>
+    </li>
+  );
+}
+
+/** What QA should look at first: exceptions by severity and values changed after entry. */
+function Badges({ item }: { item: ReviewItem }) {
+  const { high, medium, low } = item.exceptions;
+  if (high + medium + low === 0 && item.changedValues === 0)
+    return <span class="badge ok">{t('review.clean')}</span>;
+  return (
+    <>
+      {high > 0 ? <span class="badge severity-high">{t('review.high', { count: high })}</span> : null}
+      {medium > 0 ? <span class="badge severity-medium">{t('review.medium', { count: medium })}</span> : null}
+      {low > 0 ? <span class="badge severity-low">{t('review.low', { count: low })}</span> : null}
+      {item.changedValues > 0 ? (
+        <span class="badge changed">{t('review.changedCount', { count: item.changedValues })}</span>
+      ) : null}
+    </>
+  );
+}

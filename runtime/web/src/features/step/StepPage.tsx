@@ -1,0 +1,297 @@
+import {
+  componentPath,
+  templateOf,
+  type FieldError,
+  type FieldState,
+  type StepSignature,
+  type Submission,
+  type TaskDetail,
+  type TaskForm,
+} from '@attest/task-form';
+import { t } from '@attest/task-form/i18n';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { Problem, request } from '../../api.ts';
+import type { Me } from '../../app/me.ts';
+import { setNotice } from '../../notice.ts';
+import { Field } from '../../ui/Field.tsx';
+import { FieldError as FieldErrorNote } from '../../ui/FieldError.tsx';
+import { Message } from '../../ui/Message.tsx';
+import { ModalForm } from '../../ui/ModalForm.tsx';
+import { meaningLabel, SignatureDialog, type SignatureInput } from '../../ui/SignatureDialog.tsx';
+import { ChangedPanel, ExceptionsPanel, VerificationPanel } from './panels.tsx';
+import type { RenderedTaskForm } from './renderer.ts';
+import { TaskFormHost } from './TaskFormHost.tsx';
+
+export interface Step {
+  task: TaskDetail;
+  contract: TaskForm | null;
+}
+
+/**
+ * The step and its form's contract. formio.js (a chunk of its own) loads meanwhile, so a step
+ * whose renderer cannot load fails here, where the app shows a failure, as its data would.
+ */
+export async function loadStep(taskId: string): Promise<Step> {
+  const task = await request<TaskDetail>('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
+  if (!task.formKey) return { task, contract: null };
+  const [contract] = await Promise.all([
+    request<TaskForm>('GET', `/api/tasks/${task.id}/form`),
+    import('./renderer.ts'),
+  ]);
+  return { task, contract };
+}
+
+/** What the top of the step lists after a refusal: a headline and each error, named after its field. */
+type Problems = { headline: string; items: { pointer: string; text: string }[]; plain?: boolean };
+
+type Body = Partial<Submission> & { reason?: string };
+
+/**
+ * The operator's step: the step and its record, the form rendered with formio.js from the renderer
+ * contract (instructions, units and limits, locks, N/A, values changed after entry), exceptions,
+ * second-person verification of critical values, and completion — with an electronic signature
+ * when the model signs the step.
+ */
+export function StepPage(props: { me: Me; step: Step }) {
+  const { me } = props;
+  const { task } = props.step;
+  const open = task.status === 'open';
+  const name = task.name ?? task.elementId;
+  const [contract, setContract] = useState(props.step.contract);
+  const [status, setStatus] = useState<string | null>(null);
+  const [problems, setProblems] = useState<Problems | null>(null);
+  const [reason, setReason] = useState('');
+  const [reasonError, setReasonError] = useState<string | null>(null);
+  // Asked for by a refusal: the reason stays on screen until the form is drawn again.
+  const [reasonAsked, setReasonAsked] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [completing, setCompleting] = useState(false);
+  const form = useRef<RenderedTaskForm | null>(null);
+  const problemsBox = useRef<HTMLDivElement>(null);
+  // What completing sends, taken when it was asked for, and the refusal it met, if any.
+  const submission = useRef<Body>({});
+  const refused = useRef<unknown>(null);
+
+  useEffect(() => {
+    if (problems && !problems.plain) problemsBox.current?.scrollIntoView({ block: 'nearest' });
+  }, [problems]);
+
+  const fields = contract?.fields ?? [];
+  /** The contract the server answered with, drawn again with a message at the top. */
+  const redraw = (next: TaskForm, message: string): void => {
+    setContract(next);
+    setStatus(message);
+    setReason('');
+    setReasonAsked(false);
+  };
+  const clearProblems = (): void => {
+    setProblems(null);
+    setStatus(null);
+    setReasonError(null);
+    form.current?.clearErrors();
+  };
+  /** Shows a refusal: each error at its field, and all of them listed at the top. */
+  const showProblem = (error: unknown): void => {
+    if (!(error instanceof Problem)) {
+      setProblems({
+        headline: t('common.error', { detail: (error as Error).message }),
+        items: [],
+        plain: true,
+      });
+      return;
+    }
+    form.current?.showErrors(error.errors);
+    const atReason = error.errors.filter((e) => e.pointer === '/reason');
+    if (atReason.length > 0) {
+      setReasonAsked(true);
+      setReasonError(atReason.map((e) => e.message).join('; '));
+    }
+    const items = error.errors.map((e) => ({
+      pointer: e.pointer,
+      text: errorText(e, fields, componentPath(e.pointer, fields)),
+    }));
+    setProblems({ headline: items.length > 0 ? t('step.notDone') : error.detail, items });
+  };
+  const body = (): Body => {
+    if (!form.current) return {};
+    const { data, na } = form.current.submission();
+    const why = reason.trim();
+    return { data, ...(Object.keys(na).length > 0 && { na }), ...(why && { reason: why }) };
+  };
+
+  const save = (): void => {
+    clearProblems();
+    setBusy(true);
+    request<TaskForm>('PUT', `/api/tasks/${task.id}/values`, body())
+      .then((saved) => redraw(saved, t('step.saved')))
+      .catch(showProblem)
+      .finally(() => setBusy(false));
+  };
+  const complete = (): void => {
+    clearProblems();
+    submission.current = body();
+    refused.current = null;
+    setBusy(true);
+    setCompleting(true);
+  };
+  const send = async (signature?: SignatureInput): Promise<unknown> => {
+    try {
+      await request('POST', `/api/tasks/${task.id}/complete`, {
+        ...submission.current,
+        ...(signature && { signature }),
+      });
+      return null;
+    } catch (error) {
+      return error;
+    }
+  };
+  const sign = async (signature: SignatureInput): Promise<string | null> => {
+    const error = await send(signature);
+    if (error === null) return null;
+    // A wrong password or a missing reason is answered in the dialog; the rest at the fields.
+    if (signatureProblem(error)) return (error as Problem).detail;
+    refused.current = error;
+    return null;
+  };
+  const completed = (done: boolean): void => {
+    setCompleting(false);
+    setBusy(false);
+    if (!done) return;
+    if (refused.current) return showProblem(refused.current);
+    setNotice(
+      task.signature
+        ? t('step.completedSigned', { step: name, meaning: meaningLabel(task.signature.meaning) })
+        : t('step.completed', { step: name }),
+    );
+    location.hash = '#/tasks';
+  };
+
+  const reasonShown = reasonAsked || (contract !== null && contract.values.length > 0);
+  return (
+    <>
+      <p class="crumbs">
+        <a href="#/tasks">{t('step.back')}</a>
+      </p>
+      <h1 id="step-name">{name}</h1>
+      {task.record ? (
+        <p class="step-record" id="step-record">{`${task.record.number} · ${task.record.title}`}</p>
+      ) : null}
+      {open ? <SignatureNote signature={task.signature} /> : null}
+      {open ? null : <p class="note">{t(task.status === 'completed' ? 'step.done' : 'step.withdrawn')}</p>}
+      <Message tone="success" id="step-status">
+        {status}
+      </Message>
+      <div id="step-errors" class="message error" role="alert" hidden={problems === null} ref={problemsBox}>
+        {problems === null ? null : problems.plain ? (
+          problems.headline
+        ) : (
+          <>
+            <strong>{problems.headline}</strong>
+            {problems.items.length > 0 ? (
+              <ul>
+                {problems.items.map((item, i) => (
+                  <li key={i} data-pointer={item.pointer}>
+                    {item.text}
+                  </li>
+                ))}
+              </ul>
+            ) : null}
+          </>
+        )}
+      </div>
+      {contract ? <ExceptionsPanel contract={contract} /> : null}
+      {contract ? <ChangedPanel contract={contract} /> : null}
+      {contract && open ? (
+        <VerificationPanel
+          task={task}
+          contract={contract}
+          verified={(next) => redraw(next, t('step.verified'))}
+        />
+      ) : null}
+      {contract ? (
+        <TaskFormHost contract={contract} form={form} />
+      ) : (
+        <p class="note" id="step-no-form">
+          {t('step.noForm')}
+        </p>
+      )}
+      {open && contract ? (
+        <Field
+          id="step-reason"
+          label={t('step.changeReason')}
+          hint={t('step.changeReasonHint')}
+          hidden={!reasonShown}
+          after={<FieldErrorNote message={reasonError} />}
+        >
+          <textarea
+            id="step-reason"
+            name="step-reason"
+            rows={2}
+            maxLength={1000}
+            aria-invalid={reasonError === null ? undefined : 'true'}
+            value={reason}
+            onInput={(event) => setReason(event.currentTarget.value)}
+          />
+        </Field>
+      ) : null}
+      {open ? (
+        <div class="step-actions">
+          {contract ? (
+            <button type="button" id="step-save" disabled={busy} onClick={save}>
+              {t('step.save')}
+            </button>
+          ) : null}
+          <button type="button" class="primary" id="step-complete" disabled={busy} onClick={complete}>
+            {task.signature ? t('step.completeSign') : t('step.complete')}
+          </button>
+        </div>
+      ) : null}
+      {completing && task.signature ? (
+        <SignatureDialog signature={task.signature} signer={me.user} sign={sign} onClose={completed} />
+      ) : null}
+      {completing && !task.signature ? (
+        <ModalForm
+          id="confirm-dialog"
+          title={t('step.confirmTitle')}
+          confirm={t('step.complete')}
+          submit={async () => {
+            refused.current = await send();
+            return null;
+          }}
+          onClose={completed}
+        >
+          <p>{t('step.confirmText', { step: name })}</p>
+        </ModalForm>
+      ) : null}
+    </>
+  );
+}
+
+/** A refusal the signature dialog answers itself: the password, the lock, the reason for a rejection. */
+function signatureProblem(error: unknown): boolean {
+  if (!(error instanceof Problem)) return false;
+  if (error.status === 401 || error.status === 423) return true;
+  return error.errors.length > 0 && error.errors.every((e) => e.pointer.startsWith('/signature'));
+}
+
+/** An error as the list at the top reads it: named after its field when the message does not say. */
+function errorText(error: FieldError, fields: FieldState[], path: string | null): string {
+  if (error.pointer === '/reason') return `${t('step.changeReason')}: ${error.message}`;
+  if (path === null) return error.message;
+  const pointer = error.pointer.replace(/^\/(na|sources)(?=\/)/, '');
+  const field = fields.find((f) => f.pointer === templateOf(pointer));
+  if (!field || error.message.startsWith(field.label)) return error.message;
+  return `${field.label}: ${error.message}`;
+}
+
+function SignatureNote({ signature }: { signature: StepSignature | null }) {
+  if (!signature) return null;
+  const meaning = meaningLabel(signature.meaning);
+  return (
+    <p class="signature-note" id="step-signature">
+      {signature.rejectable
+        ? t('step.signedRejectable', { meaning, rejected: meaningLabel('Rejected') })
+        : t('step.signed', { meaning })}
+    </p>
+  );
+}
