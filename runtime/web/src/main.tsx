@@ -75,19 +75,20 @@ const PAGES: Page[] = [
     route: 'users',
     label: 'admin.nav.users',
     permissions: ['users.manage'],
-    render: async (c, me) => (await import('./views/admin/users.ts')).usersView(c, me),
+    render: async (c, me) => (await import('./features/admin/users/UsersPage.tsx')).default(c, me),
   },
   {
     route: 'roles',
     label: 'admin.nav.roles',
     permissions: ['roles.manage'],
-    render: async (c, me) => (await import('./views/admin/roles.ts')).rolesView(c, me),
+    render: async (c, me) => (await import('./features/admin/roles/RolesPage.tsx')).default(c, me),
   },
   {
     route: 'security-changes',
     label: 'admin.nav.securityChanges',
     permissions: ['roles.manage'],
-    render: async (c, me) => (await import('./views/admin/securityChanges.ts')).securityChangesView(c, me),
+    render: async (c, me) =>
+      (await import('./features/admin/securityChanges/SecurityChangesPage.tsx')).default(c, me),
   },
   {
     route: 'templates',
