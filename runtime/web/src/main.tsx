@@ -94,7 +94,7 @@ const PAGES: Page[] = [
     route: 'templates',
     label: 'admin.nav.templates',
     permissions: ['templates.manage', 'templates.approve'],
-    render: async (c, me) => (await import('./views/admin/templates.ts')).templatesView(c, me),
+    render: async (c, me) => (await import('./features/admin/templates/TemplatesPage.tsx')).default(c, me),
   },
   {
     route: 'template',
@@ -102,13 +102,13 @@ const PAGES: Page[] = [
     permissions: ['templates.manage', 'templates.approve'],
     within: 'templates',
     render: async (c, me, id) =>
-      (await import('./views/admin/templateVersion.ts')).templateVersionView(c, me, id ?? ''),
+      (await import('./features/admin/templates/TemplateVersionPage.tsx')).default(c, me, id ?? ''),
   },
   {
     route: 'incidents',
     label: 'admin.nav.incidents',
     permissions: ['config.manage', 'templates.manage'],
-    render: async (c, me) => (await import('./views/admin/incidents.ts')).incidentsView(c, me),
+    render: async (c, me) => (await import('./features/admin/incidents/IncidentsPage.tsx')).default(c, me),
   },
 ];
 
