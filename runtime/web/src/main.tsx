@@ -54,7 +54,7 @@ const PAGES: Page[] = [
     route: 'designer',
     label: 'nav.designer',
     permissions: ['templates.manage'],
-    render: async (c) => (await import('./views/designer/home.ts')).designerHome(c),
+    render: async (c) => (await import('./features/designer/DesignerHome.tsx')).default(c),
   },
   {
     route: 'designer',
@@ -62,7 +62,7 @@ const PAGES: Page[] = [
     permissions: ['templates.manage'],
     within: 'designer',
     render: async (c, _me, param) =>
-      (await import('./views/designer/workspace.ts')).workspaceView(c, param ?? ''),
+      (await import('./features/designer/Workspace.tsx')).default(c, param ?? ''),
   },
   {
     route: 'record',
