@@ -93,6 +93,10 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
     await reload();
     setNotice({ kind: 'success', content });
   };
+  // The form, once shown, starts at its first field.
+  useEffect(() => {
+    if (adding) document.getElementById('user-username')?.focus();
+  }, [adding]);
   const closeForm = () => {
     setAdding(false);
     setFormKey((k) => k + 1);
@@ -170,17 +174,7 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
   return (
     <>
       <PageHead title={t('admin.users.title')}>
-        <button
-          type="button"
-          class="primary"
-          id="user-new"
-          hidden={adding}
-          onClick={() => {
-            setAdding(true);
-            // The form is shown by the next render; its first field then takes the focus.
-            setTimeout(() => document.getElementById('user-username')?.focus());
-          }}
-        >
+        <button type="button" class="primary" id="user-new" hidden={adding} onClick={() => setAdding(true)}>
           {t('admin.users.new')}
         </button>
       </PageHead>
