@@ -66,7 +66,7 @@ const PAGES: Page[] = [
     route: 'designer',
     label: 'nav.designer',
     permissions: ['templates.manage'],
-    render: async (c) => (await import('./views/designer/home.ts')).designerHome(c),
+    render: async (c) => (await import('./features/designer/DesignerHome.tsx')).default(c),
   },
   {
     route: 'designer',
@@ -74,7 +74,7 @@ const PAGES: Page[] = [
     permissions: ['templates.manage'],
     within: 'designer',
     render: async (c, _me, param) =>
-      (await import('./views/designer/workspace.ts')).workspaceView(c, param ?? ''),
+      (await import('./features/designer/Workspace.tsx')).default(c, param ?? ''),
   },
   {
     route: 'record',
@@ -87,25 +87,26 @@ const PAGES: Page[] = [
     route: 'users',
     label: 'admin.nav.users',
     permissions: ['users.manage'],
-    render: async (c, me) => (await import('./views/admin/users.ts')).usersView(c, me),
+    render: async (c, me) => (await import('./features/admin/users/UsersPage.tsx')).default(c, me),
   },
   {
     route: 'roles',
     label: 'admin.nav.roles',
     permissions: ['roles.manage'],
-    render: async (c, me) => (await import('./views/admin/roles.ts')).rolesView(c, me),
+    render: async (c, me) => (await import('./features/admin/roles/RolesPage.tsx')).default(c, me),
   },
   {
     route: 'security-changes',
     label: 'admin.nav.securityChanges',
     permissions: ['roles.manage'],
-    render: async (c, me) => (await import('./views/admin/securityChanges.ts')).securityChangesView(c, me),
+    render: async (c, me) =>
+      (await import('./features/admin/securityChanges/SecurityChangesPage.tsx')).default(c, me),
   },
   {
     route: 'templates',
     label: 'admin.nav.templates',
     permissions: ['templates.manage', 'templates.approve'],
-    render: async (c, me) => (await import('./views/admin/templates.ts')).templatesView(c, me),
+    render: async (c, me) => (await import('./features/admin/templates/TemplatesPage.tsx')).default(c, me),
   },
   {
     route: 'template',
@@ -113,13 +114,13 @@ const PAGES: Page[] = [
     permissions: ['templates.manage', 'templates.approve'],
     within: 'templates',
     render: async (c, me, id) =>
-      (await import('./views/admin/templateVersion.ts')).templateVersionView(c, me, id ?? ''),
+      (await import('./features/admin/templates/TemplateVersionPage.tsx')).default(c, me, id ?? ''),
   },
   {
     route: 'incidents',
     label: 'admin.nav.incidents',
     permissions: ['config.manage', 'templates.manage'],
-    render: async (c, me) => (await import('./views/admin/incidents.ts')).incidentsView(c, me),
+    render: async (c, me) => (await import('./features/admin/incidents/IncidentsPage.tsx')).default(c, me),
   },
 ];
 

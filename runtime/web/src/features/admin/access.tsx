@@ -1,8 +1,7 @@
-import { h } from '@attest/task-form/dom';
 import { t } from '@attest/task-form/i18n';
+import type { ComponentChildren } from 'preact';
 import { request } from '../../api.ts';
-import type { Me } from '../shell.ts';
-import { meaningLabel } from './common.ts';
+import type { Me } from '../../views/shell.ts';
 import { PERMISSION_LABELS } from './permissionLabels.ts';
 
 /** A role as `GET /api/roles` gives it. */
@@ -60,67 +59,69 @@ export const permissionsOf = (roles: readonly Role[], names: readonly string[]):
 ];
 
 /** A permission as a badge, in words, GMP approval authority marked. */
-export function permissionBadge(me: Me, permission: string): HTMLElement {
-  const gmp = me.plant.gmpApproval.includes(permission);
-  return h(
-    'span',
-    { class: gmp ? 'badge admin-warn' : 'badge', 'data-permission': permission },
-    permissionLabel(permission),
-    gmp ? ` · ${t('admin.permission.gmp')}` : '',
+export function PermissionBadge(props: { me: Me; permission: string }) {
+  const gmp = props.me.plant.gmpApproval.includes(props.permission);
+  return (
+    <span class={gmp ? 'badge admin-warn' : 'badge'} data-permission={props.permission}>
+      {permissionLabel(props.permission)}
+      {gmp ? ` · ${t('admin.permission.gmp')}` : ''}
+    </span>
   );
 }
 
-/** Ticks to choose from, as a fieldset, and which of them are ticked. */
-export function choices(
-  id: string,
-  legend: string,
-  items: { value: string; title: string; note?: string; mark?: string; disabled?: boolean }[],
-  ticked: readonly string[],
-) {
-  const fieldset = h(
-    'fieldset',
-    { id, class: 'admin-roles' },
-    h('legend', {}, legend),
-    ...items.map((item) =>
-      h(
-        'label',
-        { class: 'choice' },
-        h('input', {
-          type: 'checkbox',
-          name: 'choice',
-          value: item.value,
-          checked: ticked.includes(item.value),
-          disabled: item.disabled,
-        }),
-        h(
-          'span',
-          {},
-          h('strong', {}, item.title),
-          item.note ? h('small', {}, item.note) : null,
-          item.mark ? h('small', { class: 'admin-mark' }, item.mark) : null,
-        ),
-      ),
-    ),
-  );
-  const chosen = () =>
-    [...fieldset.querySelectorAll<HTMLInputElement>('input[name=choice]:checked')].map((i) => i.value);
-  return { fieldset, chosen };
+export interface Choice {
+  value: string;
+  title: string;
+  note?: string;
+  mark?: string;
+  disabled?: boolean;
 }
 
-/**
- * Switches an open signature dialog between signing an act and proposing it for a second
- * administrator (dual control, A3): the meaning shown and the button say which it is.
- */
-export function signatureMode(id: string, proposal: boolean): void {
-  const dialog = document.getElementById(id);
-  const meaning = dialog?.querySelector(`#${id}-meaning`);
-  if (meaning) {
-    meaning.textContent = t('admin.sign.meaning', {
-      meaning: meaningLabel(proposal ? 'Proposed' : 'Approved'),
-    });
-  }
-  const confirm = dialog?.querySelector('[data-action=confirm]');
-  if (confirm) confirm.textContent = t(proposal ? 'admin.sign.propose' : 'admin.sign.submit');
+/** Ticks to choose from, as a fieldset; `ticked` are the values ticked, in the order of `items`. */
+export function Choices(props: {
+  id: string;
+  legend: string;
+  items: Choice[];
+  ticked: readonly string[];
+  onChange(ticked: string[]): void;
+  /** What is wrong with the choice, told at `${id}-error` (among the children). */
+  invalid?: string | null;
+  children?: ComponentChildren;
+}) {
+  const toggle = (value: string, on: boolean) => {
+    const next = new Set(props.ticked);
+    if (on) next.add(value);
+    else next.delete(value);
+    props.onChange(props.items.map((i) => i.value).filter((v) => next.has(v)));
+  };
+  return (
+    <fieldset
+      id={props.id}
+      class="admin-roles"
+      aria-invalid={props.invalid ? 'true' : undefined}
+      aria-describedby={props.invalid ? `${props.id}-error` : undefined}
+    >
+      <legend>{props.legend}</legend>
+      {props.items.map((item) => (
+        <label key={item.value} class="choice">
+          <input
+            type="checkbox"
+            name="choice"
+            value={item.value}
+            checked={props.ticked.includes(item.value)}
+            disabled={item.disabled}
+            onChange={(event) => toggle(item.value, event.currentTarget.checked)}
+          />
+          <span>
+            <strong>{item.title}</strong>
+            {item.note ? <small>{item.note}</small> : null}
+            {item.mark ? <small class="admin-mark">{item.mark}</small> : null}
+          </span>
+        </label>
+      ))}
+      {props.children}
+    </fieldset>
+  );
 }
 
 /** The targets of changes waiting for a second administrator: role names and user ids. */
@@ -134,9 +135,13 @@ export async function pendingTargets(me: Me): Promise<Set<string>> {
 }
 
 /** A mark that a change waits for a second administrator (decided under Security changes). */
-export const pendingBadge = (): HTMLElement =>
-  h('span', { class: 'badge admin-warn admin-pending' }, t('admin.dual.pending'));
+export const PendingBadge = () => (
+  <span class="badge admin-warn admin-pending">{t('admin.dual.pending')}</span>
+);
 
 /** A link to where changes waiting for a second administrator are decided. */
-export const changesLink = (id: string): HTMLElement =>
-  h('a', { href: '#/security-changes', id, class: 'admin-link' }, t('admin.dual.open'));
+export const ChangesLink = (props: { id: string }) => (
+  <a href="#/security-changes" id={props.id} class="admin-link">
+    {t('admin.dual.open')}
+  </a>
+);
