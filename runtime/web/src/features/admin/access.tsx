@@ -1,7 +1,7 @@
 import { t } from '@attest/task-form/i18n';
 import type { ComponentChildren } from 'preact';
 import { request } from '../../api.ts';
-import type { Me } from '../../views/shell.ts';
+import type { Me } from '../../app/me.ts';
 import { PERMISSION_LABELS } from './permissionLabels.ts';
 
 /** A role as `GET /api/roles` gives it. */

@@ -12,7 +12,7 @@ export { mountPage } from '../../app/page.tsx';
 export { useSerialReload } from '../../app/hooks.ts';
 export { formatInstant } from '../../time.ts';
 export { Table, type Column } from '../../ui/Table.tsx';
-export type { Me } from '../../views/shell.ts';
+export type { Me } from '../../app/me.ts';
 
 export type FieldError = Problem['errors'][number];
 

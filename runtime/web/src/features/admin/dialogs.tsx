@@ -1,7 +1,7 @@
 import { t } from '@attest/task-form/i18n';
 import { Fragment, type ComponentChild, type ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import type { Me } from '../../views/shell.ts';
+import type { Me } from '../../app/me.ts';
 import { Field, fieldProps, meaningLabel, type Signature } from './common.tsx';
 
 /**
