@@ -1,80 +1,48 @@
-/** What the API answers for a step: `GET /api/tasks/{id}` and the renderer contract `GET /api/tasks/{id}/form`. */
+/**
+ * What the API answers for a step: `GET /api/tasks/{id}` and the renderer contract `GET /api/tasks/{id}/form`,
+ * taken from the wire types generated from the API's OpenAPI document (`@attest/task-form/api`).
+ */
+import type { components, operations } from '../api/schema.ts';
 
-export type Meaning = 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+type Schemas = components['schemas'];
 
-/** How completing a step is signed; null: it is not. */
-export interface StepSignature {
-  meaning: Meaning;
-  /** The completion may turn out a rejection (meaning Rejected, a reason required). */
-  rejectable: boolean;
-}
+/** A user task as the step view opens it, with the signature completing it asks for. */
+export type TaskDetail = Schemas['TaskDetail'];
 
-export interface TaskDetail {
-  id: string;
-  name: string | null;
-  elementId: string;
-  status: 'open' | 'completed' | 'cancelled';
-  formKey: string | null;
-  assignee: string | null;
-  dueAt: string | null;
-  record: { id: string; number: string; title: string } | null;
-  signature: StepSignature | null;
-}
+/** How completing a step is signed: its meaning, and whether the completion may turn out a rejection. */
+export type StepSignature = NonNullable<TaskDetail['signature']>;
 
-export interface Band {
-  min: number | null;
-  max: number | null;
-}
+export type Meaning = StepSignature['meaning'];
 
-export interface FieldState {
-  pointer: string;
-  key: string;
-  label: string;
-  type: string;
-  unit: string | null;
-  decimals: number | null;
-  required: boolean;
-  critical: boolean;
-  naAllowed: boolean;
-  capture: 'manual' | 'device' | 'either';
-  calculated: boolean;
-  limits: { alert: Band | null; action: Band | null; reject: boolean } | null;
-  locked: boolean;
-}
+/** A field of the form with its GMP properties: unit, decimals, limits, capture, lock. */
+export type FieldState = Schemas['TaskForm']['fields'][number];
 
-export interface ValueState {
-  pointer: string;
-  value: unknown;
-  source: 'manual' | 'device' | 'calculated';
-  naReason: string | null;
-  changedAfterEntry: boolean;
-  originalValue: unknown;
-  changedAt: string | null;
-  changeReason: string | null;
-  verifiedBy: string | null;
-  needsVerification: boolean;
-}
+export type Band = NonNullable<NonNullable<FieldState['limits']>['alert']>;
 
-export interface TaskException {
-  id: string;
-  pointer: string | null;
-  type: string;
-  severity: 'low' | 'medium' | 'high';
-  blocking: boolean;
-  message: string;
-  raisedAt: string;
-}
+/** What the step view reads of a value: its provenance, its change after entry, its verification. */
+export type ValueState = Pick<
+  Schemas['TaskForm']['values'][number],
+  | 'pointer'
+  | 'value'
+  | 'source'
+  | 'naReason'
+  | 'changedAfterEntry'
+  | 'originalValue'
+  | 'changedAt'
+  | 'changeReason'
+  | 'verifiedBy'
+  | 'needsVerification'
+>;
 
-/** The renderer contract: a task's form with its values, limits, locks and exceptions. */
-export interface TaskForm {
-  taskId: string;
-  status: 'open' | 'completed' | 'cancelled';
-  signature: StepSignature | null;
-  form: { id: string; key: string; version: number; title: string | null; components: FormioComponent[] };
-  data: Record<string, unknown>;
+export type TaskException = Schemas['TaskForm']['exceptions'][number];
+
+/**
+ * The renderer contract: a task's form with its values, limits, locks and exceptions. The schema
+ * leaves the Form.io components open; the step view names what it touches of them.
+ */
+export interface TaskForm extends Omit<Schemas['TaskForm'], 'form' | 'values'> {
+  form: Omit<Schemas['TaskForm']['form'], 'components'> & { components: FormioComponent[] };
   values: ValueState[];
-  fields: FieldState[];
-  exceptions: TaskException[];
 }
 
 /** A Form.io component as the renderer contract gives it; only what the step view touches is named. */
@@ -94,14 +62,9 @@ export interface FormioComponent {
 }
 
 /** A problem's error at one place of the input (RFC 9457 `errors`). */
-export interface FieldError {
-  pointer: string;
-  keyword: string;
-  message: string;
-}
+export type FieldError = NonNullable<Schemas['Problem']['errors']>[number];
+
+type SavedValues = operations['saveTaskValues']['requestBody']['content']['application/json'];
 
 /** What the step view sends: the form data and the N/A answers by pointer. */
-export interface Submission {
-  data: Record<string, unknown>;
-  na: Record<string, string>;
-}
+export type Submission = Required<Pick<SavedValues, 'data' | 'na'>>;

@@ -6,6 +6,7 @@ import { createMetrics, type Metrics } from '../metrics.ts';
 import { createReadiness, type Readiness } from '../readiness.ts';
 import { authenticator } from './auth.ts';
 import { openApiDocument } from './openapi.ts';
+import type { Operation } from './operation.ts';
 import { problemResponder, unknownRoute } from './problem.ts';
 import { requestLogger } from './requestLogger.ts';
 import { operationRouter } from './router.ts';
@@ -13,7 +14,7 @@ import { authOperations } from './routes/auth.ts';
 import { designerOperations } from './routes/designer.ts';
 import { eventOperations } from './routes/events.ts';
 import { auditOperations } from './routes/audit.ts';
-import { platformOperations } from './routes/platform.ts';
+import { platformOperations, type PlatformDeps } from './routes/platform.ts';
 import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
 import { roleOperations } from './routes/roles.ts';
@@ -23,7 +24,7 @@ import { formOperations } from './routes/forms.ts';
 import { userOperations } from './routes/users.ts';
 import { securityHeaders } from './securityHeaders.ts';
 import { webApp } from './webApp.ts';
-import { createTokens } from './tokens.ts';
+import { createTokens, type Tokens } from './tokens.ts';
 import { createTaskFeed, type TaskFeed } from './taskFeed.ts';
 
 export interface AppOptions {
@@ -46,6 +47,42 @@ export interface AppOptions {
   metricsToken?: string;
 }
 
+/** Every operation of the API, in the order the router mounts them and the document lists them. */
+function apiOperations(engine: Engine, tokens: Tokens, feed: TaskFeed, platform: PlatformDeps): Operation[] {
+  return [
+    ...platformOperations(engine, platform),
+    ...authOperations(engine, tokens),
+    ...userOperations(engine),
+    ...roleOperations(engine),
+    ...recordOperations(engine),
+    ...processOperations(engine),
+    ...taskOperations(engine, feed),
+    ...formOperations(engine),
+    ...templateOperations(engine),
+    ...designerOperations(engine),
+    ...eventOperations(engine),
+    ...auditOperations(engine),
+  ];
+}
+
+/**
+ * The OpenAPI document the app serves, built from the declarations alone: no engine, database or
+ * server, so the browser's wire types can be generated from it at build time.
+ */
+export function apiDocument(): ReturnType<typeof openApiDocument> {
+  // Declaring an operation reads nothing of what it is given; only its handler would, and no
+  // handler runs here. So every collaborator is a stand-in that has nothing.
+  const absent = new Proxy({}, { get: () => undefined });
+  const operations = apiOperations(absent as Engine, absent as Tokens, absent as TaskFeed, {
+    version: runtimePackage.version,
+    document: () => ({}),
+    readiness: absent as Readiness,
+    metrics: absent as Metrics,
+    metricsToken: undefined,
+  });
+  return openApiDocument(operations, runtimePackage.version);
+}
+
 /** Ends the app's open event streams: a server waits for every connection before it closes. */
 export function closeStreams(app: Express): void {
   (app.locals.feed as TaskFeed | undefined)?.close();
@@ -66,26 +103,13 @@ export function createApp({
 }: AppOptions): Express {
   const tokens = createTokens(jwtSecret, engine.clock);
   const feed = createTaskFeed(engine, { onAttach: () => metrics.streamOpened() });
-  const operations = [
-    ...platformOperations(engine, {
-      version: runtimePackage.version,
-      document: () => document,
-      readiness,
-      metrics,
-      metricsToken,
-    }),
-    ...authOperations(engine, tokens),
-    ...userOperations(engine),
-    ...roleOperations(engine),
-    ...recordOperations(engine),
-    ...processOperations(engine),
-    ...taskOperations(engine, feed),
-    ...formOperations(engine),
-    ...templateOperations(engine),
-    ...designerOperations(engine),
-    ...eventOperations(engine),
-    ...auditOperations(engine),
-  ];
+  const operations = apiOperations(engine, tokens, feed, {
+    version: runtimePackage.version,
+    document: () => document,
+    readiness,
+    metrics,
+    metricsToken,
+  });
   const document = openApiDocument(operations, runtimePackage.version);
 
   const app = express();

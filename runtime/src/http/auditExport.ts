@@ -1,6 +1,6 @@
 import { InputError, type AuditEvent, type Engine, type EventFilter, type Principal } from '@attest/engine';
 import { CSV, listOf } from './components.ts';
-import { download, ok, type Reply, type ResponseSpec } from './operation.ts';
+import { download, ok } from './operation.ts';
 import { dateTime, jsonPointer, object, oneOf, uuid, type Infer } from './schema.ts';
 
 /** The filters of an audit trail (C5): by user, by time and by field path. */
@@ -17,7 +17,7 @@ export const auditQuery = object(
 
 export type AuditQuery = Infer<typeof auditQuery>;
 
-export const auditResponses: Record<number, ResponseSpec> = {
+export const auditResponses = {
   200: {
     description: 'The audit trail, oldest first',
     content: { 'application/json': listOf('events', 'AuditEvent', 'An audit trail'), 'text/csv': CSV },
@@ -119,7 +119,7 @@ export function auditCsv(events: AuditEvent[]): string {
   return [HEADER, ...events.flatMap(rows)].map((row) => row.map(field).join(',') + '\r\n').join('');
 }
 
-export function auditReply(events: AuditEvent[], format: AuditQuery['format'], subjectId: string): Reply {
+export function auditReply(events: AuditEvent[], format: AuditQuery['format'], subjectId: string) {
   if (format !== 'csv') return ok({ events });
   return download(
     auditCsv(events),

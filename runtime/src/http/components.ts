@@ -1,4 +1,4 @@
-import type { Schema } from './schema.ts';
+import type { Infer, Schema } from './schema.ts';
 import { IDENTITY_COMPONENTS } from './components/identity.ts';
 import { RECORD_COMPONENTS } from './components/records.ts';
 import { TEMPLATE_COMPONENTS } from './components/templates.ts';
@@ -27,14 +27,28 @@ export const COMPONENTS = {
 
 export type ComponentName = keyof typeof COMPONENTS;
 
-export const ref = (name: ComponentName): Schema => ({ $ref: `#/components/schemas/${name}` });
+/** The TypeScript type of what a schema describes, its references to components resolved. */
+export type Wire<S> = Infer<S, typeof COMPONENTS>;
 
-export const listOf = (
-  key: string,
-  name: ComponentName,
+export const ref = <N extends ComponentName>(name: N) => ({ $ref: `#/components/schemas/${name}` }) as const;
+
+/** An object holding one list of components under `key`, and whatever `more` adds. */
+export const listOf = <
+  const K extends string,
+  N extends ComponentName,
+  const M extends Record<string, Schema> = Record<never, never>,
+>(
+  key: K,
+  name: N,
   description: string,
-  more: Record<string, Schema> = {},
-): Schema => closed({ [key]: { type: 'array', items: ref(name) }, ...more }, description);
+  more?: M,
+) =>
+  closed(
+    { [key]: { type: 'array', items: ref(name) }, ...more } as {
+      [k in K]: { readonly type: 'array'; readonly items: ReturnType<typeof ref<N>> };
+    } & M,
+    description,
+  );
 
 export const CSV = { type: 'string', description: 'RFC 4180 CSV with a header row' } as const;
 export const TGZ = {

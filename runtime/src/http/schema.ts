@@ -84,23 +84,56 @@ export const object = <const P extends Record<string, Schema>, const R extends r
 
 type RequiredKeys<S> = S extends { readonly required: readonly (infer K)[] } ? K : never;
 
-type InferObject<P, R> = {
-  [K in keyof P as K extends R ? K : never]: Infer<P[K]>;
-} & { [K in keyof P as K extends R ? never : K]?: Infer<P[K]> };
+/** Schemas by component name, for resolving `$ref`s to `#/components/schemas/…`. */
+export type Components = { readonly [name: string]: unknown };
 
-/** The TypeScript type of the data a schema accepts (for the keywords the builders above use). */
-export type Infer<S> = S extends { readonly enum: readonly (infer E)[] }
-  ? E
-  : S extends { readonly type: 'string' }
-    ? string
-    : S extends { readonly type: readonly ['string', 'null'] }
-      ? string | null
-      : S extends { readonly type: 'integer' | 'number' }
-        ? number
-        : S extends { readonly type: 'boolean' }
-          ? boolean
-          : S extends { readonly type: 'array'; readonly items: infer I }
-            ? Infer<I>[]
-            : S extends { readonly type: 'object'; readonly properties: infer P }
-              ? InferObject<P, RequiredKeys<S>>
-              : unknown;
+type InferObject<P, R, C extends Components> = {
+  [K in keyof P as K extends R ? K : never]: Infer<P[K], C>;
+} & { [K in keyof P as K extends R ? never : K]?: Infer<P[K], C> };
+
+/** One JSON type name, with the other keywords of its schema (items, properties). */
+type InferType<T, S, C extends Components> = T extends 'string'
+  ? string
+  : T extends 'null'
+    ? null
+    : T extends 'integer' | 'number'
+      ? number
+      : T extends 'boolean'
+        ? boolean
+        : T extends 'array'
+          ? S extends { readonly items: infer I }
+            ? Infer<I, C>[]
+            : unknown[]
+          : T extends 'object'
+            ? S extends { readonly properties: infer P }
+              ? InferObject<P, RequiredKeys<S>, C>
+              : S extends { readonly additionalProperties: infer A extends Schema }
+                ? Record<string, Infer<A, C>>
+                : Record<string, unknown>
+            : unknown;
+
+/**
+ * The TypeScript type of the data a schema accepts, for the keywords these builders and the
+ * response components use; `C` resolves references to components.
+ */
+export type Infer<S, C extends Components = Record<never, never>> = S extends {
+  readonly $ref: `#/components/schemas/${infer N}`;
+}
+  ? N extends keyof C
+    ? Infer<C[N], C>
+    : unknown
+  : S extends { readonly const: infer V }
+    ? V
+    : S extends { readonly enum: readonly (infer E)[] }
+      ? E
+      : S extends { readonly oneOf: readonly (infer O)[] }
+        ? O extends unknown
+          ? Infer<O, C>
+          : never
+        : S extends { readonly type: readonly (infer T)[] }
+          ? T extends unknown
+            ? InferType<T, S, C>
+            : never
+          : S extends { readonly type: infer T }
+            ? InferType<T, S, C>
+            : unknown;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { onServer, startTestEngine, type TestContext } from '../../../engine/test/support/testEngine.ts';
+import { apiDocument } from '../../src/http/app.ts';
 import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the OpenAPI document is walked generically */
@@ -156,6 +157,10 @@ describe('Feature: the platform around the API', () => {
     assert.equal(raw.openapi, '3.1.0');
     assert.equal(raw.jsonSchemaDialect, 'https://json-schema.org/draft/2020-12/schema');
     assert.deepEqual(raw.paths['/api/health'].get.security, []);
+  });
+
+  it('builds the same document from the declarations alone, for the generated wire types', () => {
+    assert.deepEqual(JSON.parse(JSON.stringify(apiDocument())), api.document);
   });
 
   it('closes every request schema and bounds every string in it', () => {

@@ -1,10 +1,12 @@
+import type { components } from '@attest/task-form/api';
+
 /** A problem document the API answered with (RFC 9457). */
 export class Problem extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
     readonly detail: string,
-    readonly errors: { pointer: string; keyword: string; message: string }[] = [],
+    readonly errors: NonNullable<components['schemas']['Problem']['errors']> = [],
   ) {
     super(detail);
   }
@@ -14,12 +16,8 @@ export class Problem extends Error {
   }
 }
 
-export interface Session {
-  token: string;
-  expiresAt: string;
-  mustChangePassword: boolean;
-  user: { id: string; username: string; printedName: string; language?: string };
-}
+/** An open session: its token, when the token expires, and the account behind it. */
+export type Session = components['schemas']['Session'];
 
 const TOKEN_KEY = 'attest.session';
 let session: Session | null = readStored();

@@ -13,17 +13,24 @@ import type { Schema } from '../schema.ts';
  * What the API answers with. Closed like the request schemas, so the tests that check every
  * response against the document notice at once when the two drift apart.
  */
-export const closed = (
-  properties: Record<string, Schema>,
+export const closed = <
+  const P extends Record<string, Schema>,
+  const O extends readonly (keyof P & string)[] = [],
+>(
+  properties: P,
   description: string,
-  optional: string[] = [],
-): Schema => ({
-  type: 'object',
-  description,
-  additionalProperties: false,
-  required: Object.keys(properties).filter((key) => !optional.includes(key)),
-  properties,
-});
+  optional?: O,
+) =>
+  ({
+    type: 'object',
+    description,
+    additionalProperties: false,
+    required: Object.keys(properties).filter((key) => !optional?.includes(key)) as Exclude<
+      keyof P & string,
+      O[number]
+    >[],
+    properties,
+  }) as const;
 
 export const string = { type: 'string' } as const;
 export const nullableString = { type: ['string', 'null'] } as const;
@@ -80,13 +87,14 @@ export const JOB_KINDS: Record<JobKind, string> = {
   escalate: 'handing a called instance’s escalation to its call activity',
   start: 'a timer start event',
 };
-export const enumOf = (descriptions: Record<string, string>, what: string): Schema => ({
-  type: 'string',
-  enum: Object.keys(descriptions),
-  description: `${what}: ${Object.entries(descriptions)
-    .map(([value, says]) => `${value} (${says})`)
-    .join(', ')}`,
-});
+export const enumOf = <K extends string>(descriptions: Record<K, string>, what: string) =>
+  ({
+    type: 'string',
+    enum: Object.keys(descriptions) as K[],
+    description: `${what}: ${Object.entries(descriptions)
+      .map(([value, says]) => `${value} (${says})`)
+      .join(', ')}`,
+  }) as const;
 export const nullableInstant = { type: ['string', 'null'], format: 'date-time' } as const;
 
 type TemplateVersionView = Awaited<ReturnType<Engine['templates']['get']>>;
@@ -139,7 +147,7 @@ export const TEMPLATE_VERSION = {
     ...nullableId,
     description: 'The process definition deployed when it became effective',
   },
-};
+} as const;
 export const valueChange = closed(
   { path: string, old: {}, new: {} },
   'A changed value: a JSON pointer and its old and new value (null: absent)',
@@ -197,7 +205,7 @@ export const RECORD_VIEW = {
   overdue: { type: 'boolean', description: 'Due and not finished' },
   parent: { oneOf: [{ type: 'null' }, recordLink], description: 'The record whose process started this one' },
   raisedFrom: { oneOf: [{ type: 'null' }, recordLink], description: 'The record this one was raised from' },
-};
+} as const;
 
 export const person = closed(
   { id, username: string, printedName: string },
@@ -243,7 +251,7 @@ export const RECORD_DETAIL = {
     ),
   },
   variables: { type: 'object', description: 'Its process variables; empty without a process' },
-};
+} as const;
 
 export const TASK_VIEW = {
   id,
@@ -268,7 +276,7 @@ export const TASK_VIEW = {
     oneOf: [{ type: 'null' }, closed({ id, number: string, title: string }, 'The record', [])],
     description: 'The record the task is a step of (in lists and the step view); null otherwise',
   },
-};
+} as const;
 
 /** How completing a step is signed (attest:signatureMeaning, attest:rejectWhen); null: it is not. */
 export const stepSignature = {
@@ -299,4 +307,4 @@ export const FORM_VERSION = {
     ...nullableInstant,
     description: 'When a deployed process first used it; from then on it never changes (D3)',
   },
-};
+} as const;

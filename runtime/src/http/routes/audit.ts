@@ -41,7 +41,11 @@ export function auditOperations(engine: Engine) {
       problems: [404],
       handle: async () => {
         if (!engine.checkpoints) throw new NotFoundError(NO_SINK);
-        return { status: 200, body: engine.checkpoints.key.publicPem, contentType: 'application/x-pem-file' };
+        return {
+          status: 200 as const,
+          body: engine.checkpoints.key.publicPem,
+          contentType: 'application/x-pem-file',
+        };
       },
     }),
     operation({

@@ -1,5 +1,6 @@
-import type { Engine } from '@attest/engine';
-import { listOf, ref } from '../components.ts';
+import type { Engine, TaskForm } from '@attest/engine';
+import { listOf, ref, type Wire } from '../components.ts';
+import type { valueSource } from '../components/shared.ts';
 import { created, json, ok, operation } from '../operation.ts';
 import {
   LIMITS,
@@ -12,6 +13,17 @@ import {
   uuid,
   type Schema,
 } from '../schema.ts';
+
+/**
+ * The engine hands a field's capture, a value's source and an exception's severity over as plain
+ * text; they only ever hold the words the schema lists, so the form is read as carrying those words.
+ */
+const withStoredWords = <F extends TaskForm>(form: F) =>
+  form as F & {
+    fields: (TaskForm['fields'][number] & { capture: 'manual' | 'device' | 'either' })[];
+    values: (TaskForm['values'][number] & { source: Wire<typeof valueSource> })[];
+    exceptions: (TaskForm['exceptions'][number] & { severity: 'low' | 'medium' | 'high' })[];
+  };
 
 /** A Form.io definition: the builder's JSON; the engine's compiler checks every component. */
 export const definition = {
@@ -154,7 +166,8 @@ export function formOperations(engine: Engine) {
       access: 'session',
       params: taskId,
       responses: { 200: json('The task’s form', ref('TaskForm')) },
-      handle: async ({ principal, params }) => ok(await engine.tasks.form(principal, params.id)),
+      handle: async ({ principal, params }) =>
+        ok(withStoredWords(await engine.tasks.form(principal, params.id))),
     }),
     operation({
       id: 'saveTaskValues',
@@ -172,7 +185,7 @@ export function formOperations(engine: Engine) {
       responses: { 200: json('The task’s form with the values saved', ref('TaskForm')) },
       problems: [409],
       handle: async ({ principal, params, body }) =>
-        ok(await engine.tasks.saveValues(principal, params.id, submissionOf(body))),
+        ok(withStoredWords(await engine.tasks.saveValues(principal, params.id, submissionOf(body)))),
     }),
     operation({
       id: 'verifyTaskValues',
@@ -197,7 +210,7 @@ export function formOperations(engine: Engine) {
       responses: { 200: json('The task’s form, the values verified', ref('TaskForm')) },
       problems: [409, 423],
       handle: async ({ principal, params, body }) =>
-        ok(await engine.tasks.verify(principal, params.id, body)),
+        ok(withStoredWords(await engine.tasks.verify(principal, params.id, body))),
     }),
   ];
 }

@@ -83,7 +83,7 @@ export function platformOperations(engine: Engine, deps: PlatformDeps) {
         if (!tokenMatches(req.get('authorization'), metricsToken))
           throw new AuthenticationError('The metrics need the bearer token ATTEST_METRICS_TOKEN');
         const { contentType, body } = await metrics.exposition();
-        return { status: 200, body, contentType };
+        return { status: 200 as const, body, contentType };
       },
     }),
     operation({

@@ -1,7 +1,8 @@
-import { MEANINGS, type Engine, type Principal } from '@attest/engine';
+import { MEANINGS, type Dossier, type Engine, type Principal } from '@attest/engine';
 import { recordPrintout } from '../../printout/recordPrintout.ts';
 import { auditQuery, auditReply, auditResponses, readTrail } from '../auditExport.ts';
-import { listOf, ref } from '../components.ts';
+import { listOf, ref, type Wire } from '../components.ts';
+import type { valueSource } from '../components/shared.ts';
 import { created, download, json, ok, operation } from '../operation.ts';
 import {
   boolean,
@@ -96,6 +97,17 @@ const withdrawal = object(
   ['password', 'reason'],
 );
 
+/**
+ * The engine hands a value's source over as plain text; it only ever holds the words the schema
+ * lists, so the dossier is read as carrying those words.
+ */
+const withStoredSources = (dossier: Dossier) =>
+  dossier as Dossier & {
+    steps: (Dossier['steps'][number] & {
+      values: (Dossier['steps'][number]['values'][number] & { source: Wire<typeof valueSource> })[];
+    })[];
+  };
+
 export function recordOperations(engine: Engine) {
   return [
     operation({
@@ -181,7 +193,8 @@ export function recordOperations(engine: Engine) {
       access: 'session',
       params: object({ record: recordRef('Record id or number, e.g. DEV-2026-0001') }, ['record']),
       responses: { 200: json('The dossier', ref('Dossier')) },
-      handle: async ({ principal, params }) => ok(await engine.records.dossier(principal, params.record)),
+      handle: async ({ principal, params }) =>
+        ok(withStoredSources(await engine.records.dossier(principal, params.record))),
     }),
     operation({
       id: 'recordPrintout',

@@ -41,8 +41,9 @@ export function roleOperations(engine: Engine) {
       body: roleDefinition,
       responses: { 200: json('The role as it now is', ref('Role')) },
       problems: [409, 423],
+      // The role was written in the same call, so reading it back finds it.
       handle: async ({ principal, params, body: { signature, ...role } }) =>
-        ok(await engine.identity.defineRole(principal, { name: params.name, ...role }, signature)),
+        ok((await engine.identity.defineRole(principal, { name: params.name, ...role }, signature))!),
     }),
     operation({
       id: 'proposeRole',

@@ -1,6 +1,6 @@
 import type { Engine } from '@attest/engine';
 import { listOf, ref } from '../components.ts';
-import { json, ok, operation } from '../operation.ts';
+import { json, ok, operation, stream } from '../operation.ts';
 import { LIMITS, object, password, text, uuid } from '../schema.ts';
 import type { TaskFeed } from '../taskFeed.ts';
 import { variables, variablesOf } from './processes.ts';
@@ -43,7 +43,7 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
           content: { 'text/event-stream': { type: 'string' } },
         },
       },
-      handle: async () => ({ status: 200, stream: (res) => feed.attach(res) }),
+      handle: async () => stream((res) => feed.attach(res)),
     }),
     operation({
       id: 'listTasks',
