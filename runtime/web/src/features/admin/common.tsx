@@ -3,17 +3,6 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import { Problem } from '../../api.ts';
 
-// What the administration pages take from the rest of the app, besides what follows. Each page
-// lives in a folder of its own, one deeper than the app's other features; browser code reaches no
-// further than two folders up (the lint rule that keeps packages apart), so the pages reach the
-// app through here.
-export { download, Problem, request } from '../../api.ts';
-export { mountPage } from '../../app/page.tsx';
-export { useSerialReload } from '../../app/hooks.ts';
-export { formatInstant } from '../../time.ts';
-export { Table, type Column } from '../../ui/Table.tsx';
-export type { Me } from '../../app/me.ts';
-
 export type FieldError = Problem['errors'][number];
 
 /** A refusal in words: the detail, and every error with where it is. */

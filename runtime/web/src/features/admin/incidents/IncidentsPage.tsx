@@ -1,19 +1,11 @@
 import { t } from '@attest/task-form/i18n';
 import { useState } from 'preact/hooks';
-import {
-  formatInstant,
-  Problem,
-  request,
-  Table,
-  mountPage,
-  type Me,
-  Field,
-  fieldProps,
-  Notice,
-  PageHead,
-  problemText,
-  type NoticeState,
-} from '../common.tsx';
+import { formatInstant } from '../../../time.ts';
+import { Problem, request } from '../../../api.ts';
+import { Table } from '../../../ui/Table.tsx';
+import { mountPage } from '../../../app/page.tsx';
+import { type Me } from '../../../app/me.ts';
+import { Field, fieldProps, Notice, PageHead, problemText, type NoticeState } from '../common.tsx';
 import { Modal, useDialog } from '../dialogs.tsx';
 
 interface Incident {

@@ -10,18 +10,11 @@ import {
   pendingTargets,
   type Role,
 } from '../access.tsx';
-import {
-  request,
-  Table,
-  mountPage,
-  type Me,
-  attempt,
-  Field,
-  fieldProps,
-  Notice,
-  PageHead,
-  type NoticeState,
-} from '../common.tsx';
+import { request } from '../../../api.ts';
+import { Table } from '../../../ui/Table.tsx';
+import { mountPage } from '../../../app/page.tsx';
+import { type Me } from '../../../app/me.ts';
+import { attempt, Field, fieldProps, Notice, PageHead, type NoticeState } from '../common.tsx';
 import { SignatureDialog, useDialog } from '../dialogs.tsx';
 import { PERMISSION_LABELS } from '../permissionLabels.ts';
 

@@ -9,19 +9,12 @@ import {
   type Role,
   type SecurityChange,
 } from '../access.tsx';
-import {
-  Problem,
-  request,
-  formatInstant,
-  Table,
-  mountPage,
-  type Me,
-  Notice,
-  PageHead,
-  problemText,
-  signedAct,
-  type NoticeState,
-} from '../common.tsx';
+import { Problem, request } from '../../../api.ts';
+import { formatInstant } from '../../../time.ts';
+import { Table } from '../../../ui/Table.tsx';
+import { mountPage } from '../../../app/page.tsx';
+import { type Me } from '../../../app/me.ts';
+import { Notice, PageHead, problemText, signedAct, type NoticeState } from '../common.tsx';
 import { SignatureDialog, useDialog } from '../dialogs.tsx';
 
 interface Person {

@@ -1,14 +1,12 @@
 import { t, type MessageKey } from '@attest/task-form/i18n';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
+import { download, Problem, request } from '../../../api.ts';
+import { formatInstant } from '../../../time.ts';
+import { Table } from '../../../ui/Table.tsx';
+import { mountPage } from '../../../app/page.tsx';
+import { type Me } from '../../../app/me.ts';
 import {
-  download,
-  Problem,
-  request,
-  formatInstant,
-  Table,
-  mountPage,
-  type Me,
   attempt,
   meaningLabel,
   Notice,

@@ -1,18 +1,12 @@
 import { t } from '@attest/task-form/i18n';
 import { useRef, useState } from 'preact/hooks';
-import {
-  Problem,
-  request,
-  useSerialReload,
-  formatInstant,
-  Table,
-  mountPage,
-  type Me,
-  Notice,
-  PageHead,
-  problemText,
-  type NoticeState,
-} from '../common.tsx';
+import { Problem, request } from '../../../api.ts';
+import { useSerialReload } from '../../../app/hooks.ts';
+import { formatInstant } from '../../../time.ts';
+import { Table } from '../../../ui/Table.tsx';
+import { mountPage } from '../../../app/page.tsx';
+import { type Me } from '../../../app/me.ts';
+import { Notice, PageHead, problemText, type NoticeState } from '../common.tsx';
 import {
   compareVersions,
   STATUS_KEYS,

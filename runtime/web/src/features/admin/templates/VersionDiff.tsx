@@ -2,7 +2,9 @@ import { h, show } from '@attest/task-form/dom';
 import { t, type MessageKey } from '@attest/task-form/i18n';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { request, Table, problemText, valueText } from '../common.tsx';
+import { request } from '../../../api.ts';
+import { Table } from '../../../ui/Table.tsx';
+import { problemText, valueText } from '../common.tsx';
 import type { DiagramDiff } from '../diagram.ts';
 import { compareVersions, templateStatusLabel, type TemplateVersion } from './lifecycle.tsx';
 

@@ -2,10 +2,9 @@ import { t } from '@attest/task-form/i18n';
 import type { ComponentChild } from 'preact';
 import { useState } from 'preact/hooks';
 import { Choices, gmpApproval, type Role } from '../access.tsx';
+import { Problem, request } from '../../../api.ts';
+import { type Me } from '../../../app/me.ts';
 import {
-  Problem,
-  request,
-  type Me,
   errorsAtFields,
   Field,
   FieldMessage,

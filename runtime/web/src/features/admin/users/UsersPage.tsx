@@ -12,17 +12,12 @@ import {
   pendingTargets,
   type Role,
 } from '../access.tsx';
-import {
-  request,
-  formatInstant,
-  Table,
-  mountPage,
-  type Me,
-  attempt,
-  Notice,
-  PageHead,
-  type NoticeState,
-} from '../common.tsx';
+import { request } from '../../../api.ts';
+import { formatInstant } from '../../../time.ts';
+import { Table } from '../../../ui/Table.tsx';
+import { mountPage } from '../../../app/page.tsx';
+import { type Me } from '../../../app/me.ts';
+import { attempt, Notice, PageHead, type NoticeState } from '../common.tsx';
 import { ReasonDialog, SignatureDialog, useDialog } from '../dialogs.tsx';
 import { CreateUserForm } from './CreateUserForm.tsx';
 import { roleChoices, rolesLegend, who, type User, type WithPassword } from './users.ts';
