@@ -12,7 +12,7 @@ import { createIdentityService } from './identity/identityService.ts';
 import { createRecordService } from './records/recordService.ts';
 import { resolveSettings, type DeepPartial, type Settings } from './settings.ts';
 import { createSignatureService } from './signatures/signatureService.ts';
-import { verifyDatabase } from './verify.ts';
+import { verifyDatabase } from './verify/verifyDatabase.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 
 export interface EngineOptions {

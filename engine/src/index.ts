@@ -57,7 +57,7 @@ export type {
   DossierPerson,
 } from './records/dossier.ts';
 export type { RecordView, RecordDetail } from './records/templateRecords.ts';
-export type { VerifyReport } from './verify.ts';
+export type { VerifyReport } from './verify/verifyDatabase.ts';
 export type {
   ProcessGraph,
   FlowNode,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../kernel/clock.ts';
-import { requirePermission, type Principal } from '../identity/permissions.ts';
+import { requirePermission, type Principal } from '../kernel/permissions.ts';
 import { appendEvents } from './auditTrail.ts';
 import { eventRepository, type EventFilter } from './eventRepository.ts';
 import { LEDGER_SUBJECT, SYSTEM_ACTOR, type AuditEvent } from './types.ts';

@@ -11,7 +11,7 @@ import {
   type FieldError,
 } from '../kernel/errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { AUTHORITY } from '../signatures/types.ts';
 import { optionalText } from '../kernel/textInput.ts';

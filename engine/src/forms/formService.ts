@@ -4,7 +4,7 @@ import { appendEvents } from '../audit/auditTrail.ts';
 import { contentHash } from '../kernel/canonicalJson.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { InputError, NotFoundError } from '../kernel/errors.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { compileForm } from './compiler.ts';
 import { formRepository, type FormRow } from './formRepository.ts';
 import { FormRuntime } from './pipeline.ts';

@@ -3,7 +3,7 @@ import type { EventActor, EventDraft } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import type { Execution } from '../bpmn/execution/execution.ts';
 import type { Token } from '../bpmn/execution/types.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/processRepository.ts';

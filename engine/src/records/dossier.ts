@@ -5,7 +5,7 @@ import type { FormService } from '../forms/formService.ts';
 import type { ExceptionRow, ValueRow } from '../forms/formRepository.ts';
 import type { FormRuntime } from '../forms/pipeline.ts';
 import type { FieldSpec } from '../forms/types.ts';
-import { requirePermission, type Principal } from '../identity/permissions.ts';
+import { requirePermission, type Principal } from '../kernel/permissions.ts';
 import type { Meaning, Signature } from '../signatures/types.ts';
 import type { StepSignature } from '../forms/taskForms.ts';
 import type { TaskView } from '../bpmn/service/types.ts';

@@ -5,7 +5,7 @@ import type { FieldChange, Subject } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { recordRepository, type GmpRecord } from './recordRepository.ts';
 
 export interface ValueChange {

@@ -9,7 +9,7 @@ import type { InstanceRow } from '../bpmn/processRepository.ts';
 import type { PinnedVersion } from '../bpmn/migration.ts';
 import type { ProcessService } from '../bpmn/service/processService.ts';
 import type { InstanceView, ProcessHooks } from '../bpmn/service/types.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { formatNumber } from '../templates/package.ts';
 import { templateRepository, type TemplateVersionRow } from '../templates/templateRepository.ts';

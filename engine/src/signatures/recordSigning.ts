@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotAllowedError } from '../kernel/errors.ts';
-import type { Principal } from '../identity/permissions.ts';
+import type { Principal } from '../kernel/permissions.ts';
 import { INSTANCE_TREE } from '../records/dossier.ts';
 import type { Meaning } from './types.ts';
 

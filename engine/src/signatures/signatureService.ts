@@ -7,7 +7,7 @@ import type { Clock } from '../kernel/clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { segregation } from '../identity/segregation.ts';
 import { recordRepository } from '../records/recordRepository.ts';
 import { signatureRepository, type SignatureRow } from './signatureRepository.ts';

@@ -9,7 +9,7 @@ import type { ProcessService } from '../bpmn/service/processService.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { segregation } from '../identity/segregation.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { optionalText } from '../kernel/textInput.ts';

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError } from '../../kernel/errors.ts';
-import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
 import { optionalText } from '../../kernel/textInput.ts';
 import { processRepository } from '../processRepository.ts';
 import { checkVariables, reasonRequired } from './inputs.ts';

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { BpmnError, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 import { SYSTEM_ACTOR } from '../../audit/types.ts';
 import { ConflictError } from '../../kernel/errors.ts';
-import { requirePermission, type Principal } from '../../identity/permissions.ts';
+import { requirePermission, type Principal } from '../../kernel/permissions.ts';
 import type { Token } from '../execution/types.ts';
 import { addDuration } from '../../feel/feel.ts';
 import { processRepository, type InstanceRow, type JobRow } from '../processRepository.ts';

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../../kernel/clock.ts';
 import type { FormService } from '../../forms/formService.ts';
 import type { IdentityService } from '../../identity/identityService.ts';
-import type { Principal } from '../../identity/permissions.ts';
+import type { Principal } from '../../kernel/permissions.ts';
 import { createMigration } from '../migration.ts';
 import {
   processRepository,

@@ -1,5 +1,5 @@
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../../kernel/errors.ts';
-import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
 import { createTaskForms, stepSignature } from '../../forms/taskForms.ts';
 import { taskSignature, type Submission, type TaskSigning } from '../../forms/taskValues.ts';
 import { AUTHORITY, type Meaning } from '../../signatures/types.ts';
