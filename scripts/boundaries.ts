@@ -11,8 +11,7 @@ import { fileURLToPath } from 'node:url';
  */
 const KNOWN: readonly string[] = [
   'bpmn ↔ signatures',
-  'bpmn ↔ forms',
-  'forms ↔ signatures',
+  'signatures ↔ steps',
   'identity ↔ signatures',
   'records ↔ signatures',
 ];

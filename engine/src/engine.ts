@@ -6,6 +6,7 @@ import { createTemplateRecords } from './records/templateRecords.ts';
 import { createTemplateService } from './templates/templateService.ts';
 import { designerChecks } from './templates/designerChecks.ts';
 import { createFormService } from './forms/formService.ts';
+import { createStepService } from './steps/stepService.ts';
 import { systemClock, type Clock } from './kernel/clock.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
 import { createIdentityService } from './identity/identityService.ts';
@@ -31,7 +32,14 @@ export function createEngine(options: EngineOptions) {
   const identity = createIdentityService({ knex, clock, settings });
   const forms = createFormService({ knex, clock });
   const hooks: ProcessHooks = {};
-  const { tasks, incidents, jobs, startIn, deployTemplate, ...processes } = createProcessService({
+  const {
+    tasks: { access, ...taskLists },
+    incidents,
+    jobs,
+    startIn,
+    deployTemplate,
+    ...processes
+  } = createProcessService({
     knex,
     clock,
     forms,
@@ -39,6 +47,7 @@ export function createEngine(options: EngineOptions) {
     hooks,
     development: settings.development,
   });
+  const tasks = { ...taskLists, ...createStepService({ knex, clock, forms, identity, tasks: access }) };
   const templates = createTemplateService({
     knex,
     clock,

@@ -71,13 +71,7 @@ export type {
 } from './bpmn/model/graph.ts';
 export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/model/compile.ts';
 export { ModelError } from './bpmn/model/modelError.ts';
-export type {
-  DeployedDefinition,
-  InstanceView,
-  TaskView,
-  TaskDetail,
-  IncidentView,
-} from './bpmn/service/types.ts';
+export type { DeployedDefinition, InstanceView, TaskView, IncidentView } from './bpmn/service/types.ts';
 export type { ProcessService } from './bpmn/service/processService.ts';
 export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 export type { Wait, JobKind } from './bpmn/execution/types.ts';
@@ -88,4 +82,5 @@ export { compileForm, FormError } from './forms/compiler.ts';
 export { FormRuntime, type SubmissionInput, type Processed } from './forms/pipeline.ts';
 export type * from './forms/types.ts';
 export type { FormVersion, FormDetail } from './forms/formService.ts';
-export type { TaskForm, StepSignature } from './forms/taskForms.ts';
+export type { TaskForm, StepSignature } from './steps/taskForms.ts';
+export type { TaskDetail, StepService } from './steps/stepService.ts';

@@ -7,7 +7,7 @@ import type { FormRuntime } from '../forms/pipeline.ts';
 import type { FieldSpec } from '../forms/types.ts';
 import { requirePermission, type Principal } from '../kernel/permissions.ts';
 import type { Meaning, Signature } from '../signatures/types.ts';
-import type { StepSignature } from '../forms/taskForms.ts';
+import type { StepSignature } from '../steps/taskForms.ts';
 import type { TaskView } from '../bpmn/service/types.ts';
 import type { RecordDetail } from './templateRecords.ts';
 

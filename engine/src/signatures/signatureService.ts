@@ -16,7 +16,7 @@ import { checkNotSignedAlready, checkRecordSignable } from './recordSigning.ts';
 import { appendInstanceEvents } from '../bpmn/instanceEvents.ts';
 import { exceptionRaised, formRepository, type ExceptionRow } from '../forms/formRepository.ts';
 import { loadSignedContent } from './subjectContent.ts';
-import { taskSignedContent } from '../forms/taskValues.ts';
+import { taskSignedContent } from '../steps/taskValues.ts';
 import { AUTHORITY, isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
 
 export interface SignInput {

@@ -1,8 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../kernel/clock.ts';
 import type { FormService } from '../../forms/formService.ts';
-import type { StepSignature } from '../../forms/taskForms.ts';
-import type { TaskSigning } from '../../forms/taskValues.ts';
 import type { IdentityService } from '../../identity/identityService.ts';
 import type { InstanceStatus, Wait } from '../execution/types.ts';
 import type { ProcessGraph } from '../model/graph.ts';
@@ -36,11 +34,6 @@ export interface TaskView {
   dueAt: string | null;
   /** The record the task is a step of, for lists; null for an instance without a record. */
   record: { id: string; number: string; title: string } | null;
-}
-
-/** One task as the step view opens it: the task, and how completing it is signed. */
-export interface TaskDetail extends TaskView {
-  signature: StepSignature | null;
 }
 
 export interface InstanceView {
@@ -81,17 +74,6 @@ export interface StartOptions {
   parent?: { instanceId: string; tokenId: string; elementId: string };
   /** Recorded with the start: the message or signal that started it, the timer that fired. */
   cause?: Record<string, unknown>;
-}
-
-/** What a person gives to sign a task: their password, and a reason (required to reject). */
-export interface SignatureInput {
-  password?: unknown;
-  reason?: unknown;
-}
-
-/** A signer re-authenticated; the meaning is settled once the completion data is known. */
-export interface PendingSigning {
-  meaningFor(data: Record<string, unknown>): TaskSigning;
 }
 
 /**

@@ -5,8 +5,13 @@ import { canonicalize, contentHash } from '../kernel/canonicalJson.ts';
 import { ConflictError, InputError, type FieldError } from '../kernel/errors.ts';
 import { segregation } from '../identity/segregation.ts';
 import { signatureRepository } from '../signatures/signatureRepository.ts';
-import { exceptionRaised, formRepository, type ExceptionRow, type ValueRow } from './formRepository.ts';
-import type { FormRuntime, ProcessedValue, SubmissionInput } from './pipeline.ts';
+import {
+  exceptionRaised,
+  formRepository,
+  type ExceptionRow,
+  type ValueRow,
+} from '../forms/formRepository.ts';
+import type { FormRuntime, ProcessedValue, SubmissionInput } from '../forms/pipeline.ts';
 import type { Meaning } from '../signatures/types.ts';
 
 /** The task a submission or verification is for, as the process service hands it over. */
@@ -335,6 +340,11 @@ export interface TaskSigning {
   signer: Verifier;
   meaning: Meaning;
   reason: string | null;
+}
+
+/** A signer re-authenticated; the meaning is settled once the completion data is known. */
+export interface PendingSigning {
+  meaningFor(data: Record<string, unknown>): TaskSigning;
 }
 
 /**
