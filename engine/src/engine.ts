@@ -13,6 +13,7 @@ import { createIdentityService } from './identity/identityService.ts';
 import { createRecordService } from './records/recordService.ts';
 import { resolveSettings, type DeepPartial, type Settings } from './settings.ts';
 import { createSignatureService } from './signatures/signatureService.ts';
+import { createSignedSubjects } from './records/signedSubjects.ts';
 import { verifyDatabase } from './verify/verifyDatabase.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 
@@ -57,7 +58,12 @@ export function createEngine(options: EngineOptions) {
   });
   const templateRecords = createTemplateRecords({ knex, clock, processes: { startIn } });
   Object.assign(hooks, templateRecords.hooks);
-  const signatures = createSignatureService({ knex, clock, identity });
+  const signatures = createSignatureService({
+    knex,
+    clock,
+    reauthenticate: identity.reauthenticate,
+    subjects: createSignedSubjects({ clock }),
+  });
   const audit = createAuditService({ knex, clock });
   const checkpoints = options.checkpoints
     ? createCheckpointService({ knex, clock, ...options.checkpoints })

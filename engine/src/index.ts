@@ -40,7 +40,7 @@ export * from './identity/permissions.ts';
 export { GMP_APPROVAL } from './identity/permissionConflicts.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
 export { generateOneTimePassword, hashPassword, verifyPassword } from './identity/passwords.ts';
-export { segregation } from './identity/segregation.ts';
+export { segregation } from './signatures/segregation.ts';
 export type { User } from './identity/userRepository.ts';
 export type { SecurityChange } from './identity/securityChangeRepository.ts';
 export type { LoginResult, NewUser, SignatureInput, IdentityService } from './identity/identityService.ts';

@@ -13,6 +13,7 @@ import {
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
+import type { SignedContent } from '../signatures/subjectContent.ts';
 import { AUTHORITY } from '../signatures/types.ts';
 import { optionalText } from '../kernel/textInput.ts';
 import type { Scope, Token } from './execution/types.ts';
@@ -58,6 +59,8 @@ export interface MigrationRecords {
     actor: EventActor,
     details: { reason: string; signatureId: string },
   ): Promise<void>;
+  /** What the signature approving a move covers of the record: its content as it is now. */
+  signedContent(db: Knex | Knex.Transaction, recordId: string): Promise<SignedContent>;
 }
 
 export interface MigrationProblem {
@@ -391,6 +394,7 @@ export function createMigration<V>({
           trx,
           clock,
           { id: pin.recordId, type: 'record' },
+          await hooks.records!.signedContent(trx, pin.recordId),
           signing.signer,
           'Approved',
           reason,

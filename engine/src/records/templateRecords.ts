@@ -12,6 +12,7 @@ import type { InstanceView, ProcessHooks } from '../bpmn/service/types.ts';
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { formatNumber } from '../templates/package.ts';
+import { recordSignedContent } from './signedContent.ts';
 import { templateRepository, type TemplateVersionRow } from '../templates/templateRepository.ts';
 
 /** A record as people find and follow it: number, template version, status, owner, due date, links. */
@@ -505,6 +506,7 @@ export function createTemplateRecords(deps: {
             : null,
         };
       },
+      signedContent: recordSignedContent,
       async repin(trx, pin, to, actor, details) {
         const moved = await trx('records')
           .where({ id: pin.recordId, template_version_id: pin.template.versionId })

@@ -12,7 +12,8 @@ import type { TaskAccess } from '../bpmn/service/tasks.ts';
 import type { InstanceView, TaskView } from '../bpmn/service/types.ts';
 import { AUTHORITY, type Meaning } from '../signatures/types.ts';
 import { createTaskForms, stepSignature, type StepSignature, type TaskForm } from './taskForms.ts';
-import { taskSignature, type PendingSigning, type Submission, type TaskSigning } from './taskValues.ts';
+import type { TaskSigning } from '../signatures/taskSigning.ts';
+import { taskSignature, type PendingSigning, type Submission } from './taskValues.ts';
 
 /** One task as the step view opens it: the task, and how completing it is signed. */
 export interface TaskDetail extends TaskView {

@@ -10,8 +10,9 @@ import { isUniqueViolation } from '../db/database.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
-import { segregation } from '../identity/segregation.ts';
+import { segregation } from '../signatures/segregation.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
+import { templateSignedContent } from './signedContent.ts';
 import { optionalText } from '../kernel/textInput.ts';
 import { diffPackages, type TemplateDiff } from './diff.ts';
 import {
@@ -448,7 +449,15 @@ export function createTemplateService(deps: {
       await move(trx, principal, row, 'approved', {
         patch: { updated_at: at, approved_by: signer.userId, approved_at: at },
       });
-      await writeSignature(trx, clock, subject(row), signer, 'Approved', null);
+      await writeSignature(
+        trx,
+        clock,
+        subject(row),
+        await templateSignedContent(trx, row.id),
+        signer,
+        'Approved',
+        null,
+      );
     });
     return get(principal, templateId, version);
   }
@@ -465,7 +474,15 @@ export function createTemplateService(deps: {
     expect(row, ['in_review'], 'rejected');
     const signer = await reviewer(principal, row, input.password);
     await knex.transaction(async (trx) => {
-      await writeSignature(trx, clock, subject(row), signer, 'Rejected', reason);
+      await writeSignature(
+        trx,
+        clock,
+        subject(row),
+        await templateSignedContent(trx, row.id),
+        signer,
+        'Rejected',
+        reason,
+      );
       await move(trx, principal, row, 'draft', { reason });
     });
     return get(principal, templateId, version);
