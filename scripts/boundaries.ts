@@ -20,7 +20,7 @@ function files(dir: string): string[] {
 }
 
 /** Folders whose sub-folders are folders of their own. */
-const SPLIT = new Set<string>([]);
+const SPLIT = new Set(['bpmn']);
 
 /** The folder of engine/src a file is in; files at the top are the composition (engine, index). */
 const folderOf = (file: string) => {

@@ -7,7 +7,7 @@ import { NotFoundError } from '../kernel/errors.ts';
 import { eventActor, type Principal } from '../kernel/permissions.ts';
 import { exceptionRaised, formRepository, type ExceptionRow } from '../forms/formRepository.ts';
 import { roleSignedContent, userSignedContent } from '../identity/signedContent.ts';
-import { appendInstanceEvents } from '../bpmn/instanceEvents.ts';
+import { appendInstanceEvents } from '../bpmn/service/instanceEvents.ts';
 import type { SignatureRow } from '../signatures/signatureRepository.ts';
 import { withdrawal, type SignedSubjects } from '../signatures/signatureService.ts';
 import type { SignedContentReader } from '../signatures/subjectContent.ts';

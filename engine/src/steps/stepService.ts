@@ -6,7 +6,7 @@ import { eventActor, requirePermission, type Principal } from '../kernel/permiss
 import { optionalText } from '../kernel/textInput.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import type { InstanceRow, TaskRow } from '../bpmn/processRepository.ts';
+import type { InstanceRow, TaskRow } from '../bpmn/service/processRepository.ts';
 import { checkVariables, refused } from '../bpmn/service/inputs.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
 import type { InstanceView, TaskView } from '../bpmn/service/types.ts';

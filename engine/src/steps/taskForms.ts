@@ -3,7 +3,7 @@ import type { Clock } from '../kernel/clock.ts';
 import { InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
-import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/processRepository.ts';
+import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/service/processRepository.ts';
 import type { UserTaskSpec } from '../bpmn/model/graph.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
 import type { InstanceView } from '../bpmn/service/types.ts';

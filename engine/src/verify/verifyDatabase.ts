@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { processRepository } from '../bpmn/processRepository.ts';
+import { processRepository } from '../bpmn/service/processRepository.ts';
 import { checkState, type StateFinding } from './stateChecks.ts';
 import type { CheckpointReport, CheckpointService } from '../audit/checkpoints.ts';
 import { verifyChains, type ChainBreak } from '../audit/verify.ts';

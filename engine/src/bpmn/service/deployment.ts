@@ -9,7 +9,7 @@ import { compileBpmn } from '../model/compile.ts';
 import { scheduleTimer } from '../execution/timers.ts';
 import { ExpressionError } from '../../feel/feel.ts';
 import type { ProcessGraph } from '../model/graph.ts';
-import { processRepository, type DefinitionRow } from '../processRepository.ts';
+import { processRepository, type DefinitionRow } from './processRepository.ts';
 import { RAW_REFUSED } from './inputs.ts';
 import type { DeployedDefinition, ProcessContext } from './types.ts';
 

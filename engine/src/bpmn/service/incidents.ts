@@ -1,7 +1,7 @@
 import { ConflictError, NotFoundError } from '../../kernel/errors.ts';
 import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
 import { optionalText } from '../../kernel/textInput.ts';
-import { processRepository } from '../processRepository.ts';
+import { processRepository } from './processRepository.ts';
 import { checkVariables, reasonRequired } from './inputs.ts';
 import type { Instances } from './instances.ts';
 import type { IncidentView, InstanceView, ProcessContext } from './types.ts';

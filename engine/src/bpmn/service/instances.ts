@@ -17,7 +17,7 @@ import {
   type InstanceRow,
   type InstanceWrite,
   type Writes,
-} from '../processRepository.ts';
+} from './processRepository.ts';
 import { checkVariables, RAW_REFUSED } from './inputs.ts';
 import type { Db, InstanceView, ProcessContext, StartOptions } from './types.ts';
 

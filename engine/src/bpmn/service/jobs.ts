@@ -6,7 +6,7 @@ import { ConflictError } from '../../kernel/errors.ts';
 import { requirePermission, type Principal } from '../../kernel/permissions.ts';
 import type { Token } from '../execution/types.ts';
 import { addDuration } from '../../feel/feel.ts';
-import { processRepository, type InstanceRow, type JobRow } from '../processRepository.ts';
+import { processRepository, type InstanceRow, type JobRow } from './processRepository.ts';
 import type { Correlation } from './correlation.ts';
 import { checkVariables } from './inputs.ts';
 import type { Instances } from './instances.ts';

@@ -3,14 +3,9 @@ import type { Clock } from '../../kernel/clock.ts';
 import type { FormService } from '../../forms/formService.ts';
 import type { IdentityService } from '../../identity/identityService.ts';
 import type { Principal } from '../../kernel/permissions.ts';
-import { createMigration } from '../migration.ts';
-import {
-  processRepository,
-  type InstanceRow,
-  type InstanceWrite,
-  type Writes,
-} from '../processRepository.ts';
-import { WriteBatcher } from '../writeBatcher.ts';
+import { createMigration } from './migration.ts';
+import { processRepository, type InstanceRow, type InstanceWrite, type Writes } from './processRepository.ts';
+import { WriteBatcher } from './writeBatcher.ts';
 import { createCorrelation } from './correlation.ts';
 import { createDeployment } from './deployment.ts';
 import { createIncidents } from './incidents.ts';

@@ -5,7 +5,7 @@ import { eventActor, requirePermission, type Principal } from '../../kernel/perm
 import type { Execution } from '../execution/execution.ts';
 import type { Token } from '../execution/types.ts';
 import type { ProcessGraph, UserTaskSpec } from '../model/graph.ts';
-import { processRepository, type InstanceRow, type TaskRow, type Writes } from '../processRepository.ts';
+import { processRepository, type InstanceRow, type TaskRow, type Writes } from './processRepository.ts';
 import type { Instances } from './instances.ts';
 import type { Db, InstanceView, ProcessContext, TaskView } from './types.ts';
 

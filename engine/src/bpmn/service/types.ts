@@ -4,9 +4,9 @@ import type { FormService } from '../../forms/formService.ts';
 import type { IdentityService } from '../../identity/identityService.ts';
 import type { InstanceStatus, Wait } from '../execution/types.ts';
 import type { ProcessGraph } from '../model/graph.ts';
-import type { MigrationRecords } from '../migration.ts';
-import type { DefinitionRow, InstanceRow, InstanceWrite, Writes } from '../processRepository.ts';
-import type { WriteBatcher } from '../writeBatcher.ts';
+import type { MigrationRecords } from './migration.ts';
+import type { DefinitionRow, InstanceRow, InstanceWrite, Writes } from './processRepository.ts';
+import type { WriteBatcher } from './writeBatcher.ts';
 
 export interface DeployedDefinition {
   id: string;
