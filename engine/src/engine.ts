@@ -1,8 +1,8 @@
 import { createAuditService } from './audit/auditService.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
-import type { ProcessHooks } from './bpmn/service/types.ts';
 import { createDossiers, createReviewQueue } from './records/dossier.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
+import { createTemplateRecordHooks } from './records/templateRecordHooks.ts';
 import { createTemplateService } from './templates/templateService.ts';
 import { designerChecks } from './templates/designerChecks.ts';
 import { createFormService } from './forms/formService.ts';
@@ -32,7 +32,7 @@ export function createEngine(options: EngineOptions) {
   const settings = resolveSettings(options.settings);
   const identity = createIdentityService({ knex, clock, settings });
   const forms = createFormService({ knex, clock });
-  const hooks: ProcessHooks = {};
+  const hooks = createTemplateRecordHooks({ knex, clock });
   const {
     tasks: { access, ...taskLists },
     incidents,
@@ -57,7 +57,6 @@ export function createEngine(options: EngineOptions) {
     processes: { deploy: deployTemplate },
   });
   const templateRecords = createTemplateRecords({ knex, clock, processes: { startIn } });
-  Object.assign(hooks, templateRecords.hooks);
   const signatures = createSignatureService({
     knex,
     clock,

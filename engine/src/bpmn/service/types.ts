@@ -77,7 +77,7 @@ export interface StartOptions {
 }
 
 /**
- * What the records of templates add to execution, bound after the services are made: which
+ * What the records of templates add to execution, given to the process service when it is made: which
  * definition a call activity starts and the record that goes with it, and which processes start
  * only as records.
  */
