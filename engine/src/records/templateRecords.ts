@@ -91,7 +91,28 @@ interface ViewRow {
   raised_from_number: string | null;
 }
 
-export type TemplateRecords = ReturnType<typeof createTemplateRecords>;
+/** The open deviations naming a batch, for its release: any critical one holds the batch back. */
+export interface BatchDeviations {
+  batch: string;
+  openDeviations: (RecordView & { classification: string | null })[];
+  criticalOpen: boolean;
+}
+
+/** Records started from templates: starting one, finding them, and reading one with its links. */
+export interface TemplateRecords {
+  start(
+    principal: Principal,
+    input: {
+      template: string;
+      title: string;
+      variables?: Record<string, unknown>;
+      raisedFrom?: string | null;
+    },
+  ): Promise<RecordDetail>;
+  list(principal: Principal, filter?: RecordFilter): Promise<{ records: RecordView[]; total: number }>;
+  get(principal: Principal, idOrNumber: string): Promise<RecordDetail>;
+  batchDeviations(principal: Principal, batch: string): Promise<BatchDeviations>;
+}
 
 /**
  * Records started from templates (D2): numbered by the template's pattern, unique and without gaps
@@ -103,7 +124,7 @@ export function createTemplateRecords(deps: {
   knex: Knex;
   clock: Clock;
   processes: Pick<ProcessService, 'startIn'>;
-}) {
+}): TemplateRecords {
   const { knex, clock, processes } = deps;
 
   const views = (db: Knex | Knex.Transaction) =>
@@ -333,7 +354,7 @@ export function createTemplateRecords(deps: {
    * Open deviations that name a batch among their affected batches, and whether any is critical:
    * batch release is refused while one is (F5).
    */
-  async function batchDeviations(principal: Principal, batch: string) {
+  async function batchDeviations(principal: Principal, batch: string): Promise<BatchDeviations> {
     requirePermission(principal, 'audit.read');
     const name = requireText(batch, '/batch', 100);
     const now = clock.now();

@@ -130,7 +130,61 @@ function parseVersion(version: string) {
   return { major, minor, patch };
 }
 
-export type TemplateService = ReturnType<typeof createTemplateService>;
+/** The template registry: the lifecycle of a template version from import to retirement. */
+export interface TemplateService {
+  import(
+    principal: Principal,
+    source: PackageSource,
+  ): Promise<TemplateVersionView & { created: boolean; revised: boolean }>;
+  saveDraft(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { files: Readonly<Record<string, string>>; baseHash: string | null },
+  ): Promise<TemplateDraftView>;
+  submit(principal: Principal, templateId: string, version: string): Promise<TemplateVersionView>;
+  approve(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { password?: unknown },
+  ): Promise<TemplateVersionView>;
+  reject(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { password?: unknown; reason?: unknown },
+  ): Promise<TemplateVersionView>;
+  makeEffective(principal: Principal, templateId: string, version: string): Promise<TemplateVersionView>;
+  retire(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { reason?: unknown },
+  ): Promise<TemplateVersionView>;
+  list(
+    principal: Principal,
+    filter?: { templateId?: string; status?: TemplateStatus },
+  ): Promise<TemplateVersionView[]>;
+  get(principal: Principal, templateId: string, version: string): Promise<TemplateVersionView>;
+  export(
+    principal: Principal,
+    templateId: string,
+    version: string,
+  ): Promise<{ files: PackageFile[]; tgz: Buffer; contentHash: string; fileName: string }>;
+  files(
+    principal: Principal,
+    templateId: string,
+    version: string,
+  ): Promise<{ version: TemplateVersionView; files: Record<string, string> }>;
+  diff(
+    principal: Principal,
+    templateId: string,
+    from: string,
+    to: string,
+  ): Promise<TemplateDiff & { from: string; to: string }>;
+  history(principal: Principal, templateId: string, version: string): Promise<AuditEvent[]>;
+}
 
 /**
  * The template registry (D1–D3): packages imported as drafts, checked as the engine will run
@@ -146,7 +200,7 @@ export function createTemplateService(deps: {
   forms: FormService;
   /** Deploys a version's process when it becomes effective. */
   processes: { deploy: ProcessService['deployTemplate'] };
-}) {
+}): TemplateService {
   const { knex, clock, identity, forms, processes } = deps;
 
   async function read(source: PackageSource) {

@@ -7,7 +7,16 @@ import type { Instances } from './instances.ts';
 import type { IncidentView, InstanceView, ProcessContext } from './types.ts';
 
 /** Incidents: tokens stuck on a failure, listed, and retried (with corrected variables if need be). */
-export function createIncidents(ctx: ProcessContext, instances: Instances) {
+export interface Incidents {
+  list(principal: Principal, instanceId?: string): Promise<IncidentView[]>;
+  retry(
+    principal: Principal,
+    incidentId: string,
+    input?: { variables?: Record<string, unknown>; reason?: unknown },
+  ): Promise<InstanceView>;
+}
+
+export function createIncidents(ctx: ProcessContext, instances: Instances): Incidents {
   const { knex } = ctx;
   const { move } = instances;
 
