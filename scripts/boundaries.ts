@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
  * (type-only imports included: a type names a dependency as much as a value does) and fails on any
  * cycle between folders, however long (a → b → c → a): the strongly connected components of the
  * folder graph must each be one folder. The BPMN folders model, execution and service count as
- * folders of their own.
+ * folders of their own. The files at the top (engine, index) compose the folders; no folder
+ * imports them.
  */
 const SRC = fileURLToPath(new URL('../engine/src/', import.meta.url));
 const IMPORT = /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?'(\.{1,2}\/[^']+)'/gm;
@@ -31,10 +32,13 @@ const folderOf = (file: string) => {
 
 /** The first import from one folder into another, by folder: what names the dependency. */
 const edges = new Map<string, Map<string, string>>();
+/** Imports of the composition (the files at the top) from a folder: the composition imports them. */
+const upward: string[] = [];
 for (const file of files(SRC)) {
   for (const [, spec] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
     const from = folderOf(file);
     const to = folderOf(resolve(dirname(file), spec!));
+    if (from !== '.' && to === '.') upward.push(`${relative(SRC, file)} → ${spec}`);
     if (from === to || from === '.' || to === '.') continue;
     const out = edges.get(from) ?? new Map<string, string>();
     if (!out.has(to)) out.set(to, `${relative(SRC, file)} → ${spec}`);
@@ -134,9 +138,11 @@ for (const pkg of PACKAGES) {
   }
 }
 
-if (cycles.length > 0 || leaving.length > 0) {
+if (cycles.length > 0 || leaving.length > 0 || upward.length > 0) {
   for (const line of leaving)
     console.error(`a relative import leaves its package (import it by name): ${line}`);
+  for (const line of upward)
+    console.error(`an engine folder imports the composition at the top of engine/src: ${line}`);
   for (const c of cycles)
     console.error(`engine folders import each other: ${c.join(', ')}: ${cycleIn(c).slice(1).join('; ')}`);
   process.exit(1);

@@ -11,7 +11,7 @@ import { createRecordService } from './records/recordService.ts';
 import { createSignedSubjects } from './records/signedSubjects.ts';
 import { createTemplateRecordHooks } from './records/templateRecordHooks.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
-import { resolveSettings, type DeepPartial, type Settings } from './settings.ts';
+import { resolveSettings, type DeepPartial, type Settings } from './kernel/settings.ts';
 import { createSignatureService } from './signatures/signatureService.ts';
 import { createStepService } from './steps/stepService.ts';
 import { designerChecks } from './templates/designerChecks.ts';

@@ -12,7 +12,7 @@ import type { Principal } from './kernel/permissions.ts';
 import type { Dossier, ReviewQueue } from './records/dossier.ts';
 import type { RecordService } from './records/recordService.ts';
 import type { TemplateRecords } from './records/templateRecords.ts';
-import type { Settings } from './settings.ts';
+import type { Settings } from './kernel/settings.ts';
 import type { SignatureService } from './signatures/signatureService.ts';
 import type { StepService } from './steps/stepService.ts';
 import type { DesignerChecks } from './templates/designerChecks.ts';

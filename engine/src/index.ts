@@ -2,7 +2,7 @@ export * from './kernel/errors.ts';
 export * from './kernel/canonicalJson.ts';
 export * from './kernel/clock.ts';
 export { FORBIDDEN_KEYS, findForbiddenKey, refuseForbiddenKeys } from './kernel/forbiddenKeys.ts';
-export * from './settings.ts';
+export * from './kernel/settings.ts';
 export {
   openDatabase,
   migrateOwner,
@@ -37,7 +37,7 @@ export {
 export { s3Sink, S3Error, type ObjectLockMode, type S3Sink, type S3SinkOptions } from './audit/s3Sink.ts';
 export type { AwsCredentials } from './audit/sigV4.ts';
 export * from './identity/permissions.ts';
-export { GMP_APPROVAL } from './identity/permissionConflicts.ts';
+export { GMP_APPROVAL } from './kernel/permissionConflicts.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
 export { generateOneTimePassword, hashPassword, verifyPassword } from './identity/passwords.ts';
 export { segregation } from './signatures/segregation.ts';

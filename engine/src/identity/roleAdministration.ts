@@ -5,7 +5,7 @@ import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../ke
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { roleSignedContent } from './signedContent.ts';
-import { conflictsIn, describeConflicts, refuseConflicts } from './permissionConflicts.ts';
+import { conflictsIn, describeConflicts, refuseConflicts } from '../kernel/permissionConflicts.ts';
 import {
   securityChangeRepository,
   type SecurityChange,

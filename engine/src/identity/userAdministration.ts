@@ -7,7 +7,7 @@ import { optionalText, requireText } from '../kernel/textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 import { userSignedContent } from './signedContent.ts';
 import { throttleKeys } from './loginThrottle.ts';
-import { GMP_APPROVAL, refuseConflicts } from './permissionConflicts.ts';
+import { GMP_APPROVAL, refuseConflicts } from '../kernel/permissionConflicts.ts';
 import { generateOneTimePassword, hashPassword } from './passwords.ts';
 import { BUILT_IN_ROLES, eventActor, requirePermission, type Principal } from './permissions.ts';
 import { toUser, userRepository, type User, type UserRow } from './userRepository.ts';
