@@ -90,7 +90,8 @@ export function createProcessService({
   knex: Knex;
   clock: Clock;
   forms: FormService;
-  identity: IdentityService;
+  /** Re-authenticates whoever signs a migration. */
+  identity: Pick<IdentityService, 'reauthenticate'>;
   hooks?: ProcessHooks;
   /** Processes may be deployed and started outside the template lifecycle (never in production). */
   development?: boolean;
@@ -99,7 +100,6 @@ export function createProcessService({
     knex,
     clock,
     forms,
-    identity,
     hooks,
     development,
     graphs: new Map(),

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../kernel/clock.ts';
 import type { FormService } from '../../forms/formService.ts';
-import type { IdentityService } from '../../identity/identityService.ts';
 import type { InstanceStatus, Wait } from '../execution/types.ts';
 import type { ProcessGraph } from '../model/graph.ts';
 import type { MigrationRecords } from './migration.ts';
@@ -112,7 +111,6 @@ export interface ProcessContext {
   knex: Knex;
   clock: Clock;
   forms: FormService;
-  identity: IdentityService;
   hooks: ProcessHooks;
   /** Processes may be deployed and started outside the template lifecycle (never in production). */
   development: boolean;
