@@ -348,7 +348,7 @@ const LOCK_KEY = 0x41545354_43484b50n;
 export interface CheckpointService {
   key: CheckpointKey;
   sink: CheckpointSink;
-  /** Signs the chain heads as they are now into the sink, unless nothing changed since the last (or `force`). */
+  /** Signs the chain heads into the sink, unless nothing changed since the last checkpoint (or `force`). */
   take(options?: { force?: boolean }): Promise<{ checkpoint: Checkpoint; written: boolean }>;
   /** Marks in the sink that the database was restored from a backup taken at checkpoint `from`. */
   restored(from: number): Promise<Checkpoint>;

@@ -84,7 +84,10 @@ export interface SignedSubjects {
   instanceOf(db: Db, recordId: string): Promise<string | null>;
   /** Refuses a signature on a record that its state or segregation of duties forbids (D4, B5). */
   checkRecordSignable(db: Db, recordId: string, principal: Principal, meaning: Meaning): Promise<void>;
-  /** Refuses the same signature over the same content twice (B4); locks the record until the signature is written. */
+  /**
+   * Refuses the same signature over the same content twice (B4), keeping the record locked until
+   * the signature is written.
+   */
   checkNotSignedAlready(
     trx: Knex.Transaction,
     recordId: string,

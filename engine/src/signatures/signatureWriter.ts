@@ -17,8 +17,8 @@ export interface Signer {
 /**
  * Writes a signature of an already re-authenticated signer, inside the caller's transaction: the
  * hash of the content as the subject's owner read it in that transaction, the signature row and
- * the signature event in the subject's own chain. The row names the subject and the event's seq, so it cannot be moved elsewhere
- * without `attest verify` noticing.
+ * the signature event in the subject's own chain. The row names the subject and the event's seq,
+ * so it cannot be moved elsewhere without `attest verify` noticing.
  */
 export async function writeSignature(
   trx: Knex.Transaction,

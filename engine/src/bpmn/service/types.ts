@@ -76,9 +76,9 @@ export interface StartOptions {
 }
 
 /**
- * What the records of templates add to execution, given to the process service when it is made: which
- * definition a call activity starts and the record that goes with it, and which processes start
- * only as records.
+ * What the records of templates add to execution, given to the process service when it is made:
+ * which definition a call activity starts and the record that goes with it, and which processes
+ * start only as records.
  */
 export interface ProcessHooks {
   /** Null: not a template's process; the latest definition of the key is called. */
