@@ -32,7 +32,7 @@ const folderOf = (file: string) => {
 
 /** The first import from one folder into another, by folder: what names the dependency. */
 const edges = new Map<string, Map<string, string>>();
-/** Imports of the composition (the files at the top) from a folder: the composition imports them. */
+/** Folders importing a file at the top: the composition imports the folders, never the other way. */
 const upward: string[] = [];
 for (const file of files(SRC)) {
   for (const [, spec] of readFileSync(file, 'utf8').matchAll(IMPORT)) {
