@@ -1,19 +1,22 @@
 import { createAuditService } from './audit/auditService.ts';
-import { createProcessService } from './bpmn/service/processService.ts';
-import type { ProcessHooks } from './bpmn/service/types.ts';
-import { createDossiers, createReviewQueue } from './records/dossier.ts';
-import { createTemplateRecords } from './records/templateRecords.ts';
-import { createTemplateService } from './templates/templateService.ts';
-import { designerChecks } from './templates/designerChecks.ts';
-import { createFormService } from './forms/formService.ts';
-import { systemClock, type Clock } from './kernel/clock.ts';
-import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
-import { createIdentityService } from './identity/identityService.ts';
-import { createRecordService } from './records/recordService.ts';
-import { resolveSettings, type DeepPartial, type Settings } from './settings.ts';
-import { createSignatureService } from './signatures/signatureService.ts';
-import { verifyDatabase } from './verify.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
+import { createProcessService } from './bpmn/service/processService.ts';
+import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
+import type { Engine, EngineTasks } from './engineApi.ts';
+import { createFormService } from './forms/formService.ts';
+import { createIdentityService } from './identity/identityService.ts';
+import { systemClock, type Clock } from './kernel/clock.ts';
+import { createDossiers, createReviewQueue } from './records/dossier.ts';
+import { createRecordService } from './records/recordService.ts';
+import { createSignedSubjects } from './records/signedSubjects.ts';
+import { createTemplateRecordHooks } from './records/templateRecordHooks.ts';
+import { createTemplateRecords } from './records/templateRecords.ts';
+import { resolveSettings, type DeepPartial, type Settings } from './kernel/settings.ts';
+import { createSignatureService } from './signatures/signatureService.ts';
+import { createStepService } from './steps/stepService.ts';
+import { designerChecks } from './templates/designerChecks.ts';
+import { createTemplateService } from './templates/templateService.ts';
+import { verifyDatabase } from './verify/verifyDatabase.ts';
 
 export interface EngineOptions {
   database: Database;
@@ -23,22 +26,36 @@ export interface EngineOptions {
   checkpoints?: CheckpointOptions;
 }
 
-/** Wires the engine's services around one database; everything the runtime calls goes through it. */
-export function createEngine(options: EngineOptions) {
+/**
+ * Wires the engine's services around one database, each made once its collaborators are: the
+ * hooks of template records before the process service that calls them, the steps over the tasks
+ * the process service opens, the records over both. Everything the runtime calls goes through it.
+ */
+export function createEngine(options: EngineOptions): Engine {
   const { knex } = options.database;
   const clock = options.clock ?? systemClock;
   const settings = resolveSettings(options.settings);
   const identity = createIdentityService({ knex, clock, settings });
   const forms = createFormService({ knex, clock });
-  const hooks: ProcessHooks = {};
-  const { tasks, incidents, jobs, startIn, deployTemplate, ...processes } = createProcessService({
+  const {
+    tasks: { access, ...taskLists },
+    incidents,
+    jobs,
+    startIn,
+    deployTemplate,
+    ...processes
+  } = createProcessService({
     knex,
     clock,
     forms,
     identity,
-    hooks,
+    hooks: createTemplateRecordHooks({ knex, clock }),
     development: settings.development,
   });
+  const tasks: EngineTasks = {
+    ...taskLists,
+    ...createStepService({ knex, clock, forms, identity, tasks: access }),
+  };
   const templates = createTemplateService({
     knex,
     clock,
@@ -47,8 +64,12 @@ export function createEngine(options: EngineOptions) {
     processes: { deploy: deployTemplate },
   });
   const templateRecords = createTemplateRecords({ knex, clock, processes: { startIn } });
-  Object.assign(hooks, templateRecords.hooks);
-  const signatures = createSignatureService({ knex, clock, identity });
+  const signatures = createSignatureService({
+    knex,
+    clock,
+    reauthenticate: identity.reauthenticate,
+    subjects: createSignedSubjects({ clock }),
+  });
   const audit = createAuditService({ knex, clock });
   const checkpoints = options.checkpoints
     ? createCheckpointService({ knex, clock, ...options.checkpoints })
@@ -85,12 +106,10 @@ export function createEngine(options: EngineOptions) {
     incidents,
     jobs,
     checkpoints,
-    verify: (opts?: { pageSize?: number }) => verifyDatabase(knex, { ...opts, checkpoints }),
+    verify: (opts) => verifyDatabase(knex, { ...opts, checkpoints }),
     close: () => options.database.close(),
   };
 }
-
-export type Engine = ReturnType<typeof createEngine>;
 
 export async function openEngine(
   db: DatabaseOptions,

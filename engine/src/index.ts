@@ -2,7 +2,7 @@ export * from './kernel/errors.ts';
 export * from './kernel/canonicalJson.ts';
 export * from './kernel/clock.ts';
 export { FORBIDDEN_KEYS, findForbiddenKey, refuseForbiddenKeys } from './kernel/forbiddenKeys.ts';
-export * from './settings.ts';
+export * from './kernel/settings.ts';
 export {
   openDatabase,
   migrateOwner,
@@ -37,10 +37,10 @@ export {
 export { s3Sink, S3Error, type ObjectLockMode, type S3Sink, type S3SinkOptions } from './audit/s3Sink.ts';
 export type { AwsCredentials } from './audit/sigV4.ts';
 export * from './identity/permissions.ts';
-export { GMP_APPROVAL } from './identity/permissionConflicts.ts';
+export { GMP_APPROVAL } from './kernel/permissionConflicts.ts';
 export { checkPassword } from './identity/passwordPolicy.ts';
 export { generateOneTimePassword, hashPassword, verifyPassword } from './identity/passwords.ts';
-export { segregation } from './identity/segregation.ts';
+export { segregation } from './signatures/segregation.ts';
 export type { User } from './identity/userRepository.ts';
 export type { SecurityChange } from './identity/securityChangeRepository.ts';
 export type { LoginResult, NewUser, SignatureInput, IdentityService } from './identity/identityService.ts';
@@ -57,7 +57,7 @@ export type {
   DossierPerson,
 } from './records/dossier.ts';
 export type { RecordView, RecordDetail } from './records/templateRecords.ts';
-export type { VerifyReport } from './verify.ts';
+export type { VerifyReport } from './verify/verifyDatabase.ts';
 export type {
   ProcessGraph,
   FlowNode,
@@ -71,21 +71,25 @@ export type {
 } from './bpmn/model/graph.ts';
 export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/model/compile.ts';
 export { ModelError } from './bpmn/model/modelError.ts';
-export type {
-  DeployedDefinition,
-  InstanceView,
-  TaskView,
-  TaskDetail,
-  IncidentView,
-} from './bpmn/service/types.ts';
-export type { ProcessService } from './bpmn/service/processService.ts';
+export type { DeployedDefinition, InstanceView, TaskView, IncidentView } from './bpmn/service/types.ts';
+export type { ProcessService, Processes } from './bpmn/service/processService.ts';
 export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 export type { Wait, JobKind } from './bpmn/execution/types.ts';
-export { createEngine, openEngine, type Engine, type EngineOptions } from './engine.ts';
+export { createEngine, openEngine, type EngineOptions } from './engine.ts';
+export type { Engine, EngineTasks, Records } from './engineApi.ts';
+export type { AuditService } from './audit/auditService.ts';
+export type { FormService } from './forms/formService.ts';
+export type { TemplateService } from './templates/templateService.ts';
+export type { TemplateRecords, BatchDeviations } from './records/templateRecords.ts';
+export type { ReviewQueue, ReviewItem } from './records/dossier.ts';
+export type { Tasks } from './bpmn/service/tasks.ts';
+export type { Incidents } from './bpmn/service/incidents.ts';
+export type { Jobs, FailedJob } from './bpmn/service/jobs.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';
 export { appendEvents } from './audit/auditTrail.ts';
 export { compileForm, FormError } from './forms/compiler.ts';
 export { FormRuntime, type SubmissionInput, type Processed } from './forms/pipeline.ts';
 export type * from './forms/types.ts';
 export type { FormVersion, FormDetail } from './forms/formService.ts';
-export type { TaskForm, StepSignature } from './forms/taskForms.ts';
+export type { TaskForm, StepSignature } from './steps/taskForms.ts';
+export type { TaskDetail, StepService } from './steps/stepService.ts';

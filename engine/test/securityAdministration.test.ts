@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { InputError, NotAllowedError, type Principal } from '../src/index.ts';
-import { conflictsIn, DEFAULT_PERMISSION_CONFLICTS } from '../src/identity/permissionConflicts.ts';
+import { conflictsIn, DEFAULT_PERMISSION_CONFLICTS } from '../src/kernel/permissionConflicts.ts';
 import {
   createColleague,
   demoPassword,

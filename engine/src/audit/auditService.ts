@@ -1,13 +1,18 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../kernel/clock.ts';
-import { requirePermission, type Principal } from '../identity/permissions.ts';
+import { requirePermission, type Principal } from '../kernel/permissions.ts';
 import { appendEvents } from './auditTrail.ts';
 import { eventRepository, type EventFilter } from './eventRepository.ts';
 import { LEDGER_SUBJECT, SYSTEM_ACTOR, type AuditEvent } from './types.ts';
 
-export type AuditService = ReturnType<typeof createAuditService>;
+export interface AuditService {
+  /** The audit trail, filterable by record, user, time and field (C5). */
+  trail(principal: Principal, filter: EventFilter): Promise<AuditEvent[]>;
+  /** Seals the heads of the chains changed since the last seal into the ledger; null: nothing changed. */
+  seal(marginMs?: number): Promise<AuditEvent | null>;
+}
 
-export function createAuditService({ knex, clock }: { knex: Knex; clock: Clock }) {
+export function createAuditService({ knex, clock }: { knex: Knex; clock: Clock }): AuditService {
   /** The audit trail, filterable by record, user, time and field (C5). */
   async function trail(principal: Principal, filter: EventFilter): Promise<AuditEvent[]> {
     requirePermission(principal, 'audit.read');

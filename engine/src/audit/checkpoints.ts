@@ -345,14 +345,25 @@ export interface CheckpointOptions {
 /** Two runtimes on one database never take the same checkpoint number. */
 const LOCK_KEY = 0x41545354_43484b50n;
 
-export type CheckpointService = ReturnType<typeof createCheckpointService>;
+export interface CheckpointService {
+  key: CheckpointKey;
+  sink: CheckpointSink;
+  /** Signs the chain heads into the sink, unless nothing changed since the last checkpoint (or `force`). */
+  take(options?: { force?: boolean }): Promise<{ checkpoint: Checkpoint; written: boolean }>;
+  /** Marks in the sink that the database was restored from a backup taken at checkpoint `from`. */
+  restored(from: number): Promise<Checkpoint>;
+  /** Checks the sink (signatures, the chain of checkpoints) and the database against it. */
+  check(db?: Knex): Promise<CheckpointReport>;
+  /** The checkpoints as the sink holds them, from the first to `upTo`, for a backup to carry. */
+  files(upTo: number): Promise<{ seq: number; text: string }[]>;
+}
 
 export function createCheckpointService({
   knex,
   clock,
   key,
   sink,
-}: CheckpointOptions & { knex: Knex; clock: Clock }) {
+}: CheckpointOptions & { knex: Knex; clock: Clock }): CheckpointService {
   let cached: Replay = emptyReplay();
 
   /** The sink as read so far plus what was added since, by this process or another. */

@@ -4,7 +4,7 @@ import { appendEvents } from '../audit/auditTrail.ts';
 import { contentHash } from '../kernel/canonicalJson.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { InputError, NotFoundError } from '../kernel/errors.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { compileForm } from './compiler.ts';
 import { formRepository, type FormRow } from './formRepository.ts';
 import { FormRuntime } from './pipeline.ts';
@@ -47,7 +47,24 @@ const toVersion = (r: FormRow): FormVersion => ({
   lockedAt: r.locked_at?.toISOString() ?? null,
 });
 
-export type FormService = ReturnType<typeof createFormService>;
+export interface FormService {
+  /** Imports a form definition as a new version, or revises one no deployed process uses yet. */
+  save(
+    principal: Principal,
+    input: { key: unknown; definition: unknown },
+    db?: Knex,
+  ): Promise<FormVersion & { created: boolean; revised: boolean }>;
+  list(principal: Principal): Promise<FormVersion[]>;
+  get(principal: Principal, key: string, version?: number): Promise<FormDetail>;
+  /** Pins a process's form reference to one version, inside deployment; a string: why it cannot be. */
+  pin(
+    trx: Knex.Transaction,
+    principal: Principal,
+    reference: string,
+  ): Promise<{ id: string; key: string; version: number } | string>;
+  /** A form version with its compiled runtime, cached: versions never change once used. */
+  runtime(db: Db, formId: string): Promise<{ row: FormRow; runtime: FormRuntime }>;
+}
 
 /**
  * Form versions: imported from Form.io JSON, compiled (refused whole when any component cannot be
@@ -55,7 +72,7 @@ export type FormService = ReturnType<typeof createFormService>;
  * while no deployed process uses it; once one does, it is frozen (the database refuses a change)
  * and a change is a new version. Every import and revision is an audited configuration change.
  */
-export function createFormService({ knex, clock }: { knex: Knex; clock: Clock }) {
+export function createFormService({ knex, clock }: { knex: Knex; clock: Clock }): FormService {
   const runtimes = new Map<string, FormRuntime>();
 
   /** The compiled form of a version, built once per content and kept. */

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../kernel/clock.ts';
-import type { Settings } from '../settings.ts';
+import type { Settings } from '../kernel/settings.ts';
 import type { User } from './userRepository.ts';
 
 /** The languages of the user interface. */

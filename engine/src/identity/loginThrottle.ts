@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../kernel/clock.ts';
-import type { LoginThrottleSettings } from '../settings.ts';
+import type { LoginThrottleSettings } from '../kernel/settings.ts';
 
 interface ThrottleRow {
   key: string;

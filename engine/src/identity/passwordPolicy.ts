@@ -1,7 +1,7 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
 import type { FieldError } from '../kernel/errors.ts';
-import type { PasswordPolicy } from '../settings.ts';
+import type { PasswordPolicy } from '../kernel/settings.ts';
 
 const CLASSES = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];
 

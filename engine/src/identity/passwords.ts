@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import { randomInt } from 'node:crypto';
-import type { Settings } from '../settings.ts';
+import type { Settings } from '../kernel/settings.ts';
 
 export function hashPassword(password: string, settings: Settings): Promise<string> {
   return argon2.hash(password, { type: argon2.argon2id, ...settings.argon2 });

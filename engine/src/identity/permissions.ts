@@ -1,32 +1,8 @@
-import { NotAllowedError } from '../kernel/errors.ts';
+import type { Permission } from '../kernel/permissions.ts';
 
-/** Every act that needs authority (A2). */
-export const PERMISSIONS = {
-  'records.create': 'Start records',
-  'records.edit': 'Enter and correct values in records',
-  'records.perform': 'Sign steps as performed',
-  'records.verify': 'Verify another person’s entries',
-  'records.review': 'Review records',
-  'records.approve': 'Approve or reject records',
-  'records.release': 'Certify and release batches (qualified person)',
-  'records.void': 'Void records',
-  'records.migrate': 'Move running records to the effective version of their template (e-signed)',
-  'incidents.retry': 'Retry incidents with corrected process variables',
-  'processes.correlate': 'Send messages and signals into the processes of records',
-  'audit.read': 'Read audit trails',
-  'users.manage': 'Create, deactivate and reset users',
-  'roles.manage': 'Grant and revoke roles, define roles',
-  'templates.manage': 'Author templates and make approved versions effective',
-  'templates.approve': 'Approve or reject template versions',
-  'config.manage': 'Configure plugins and settings',
-  'devices.write': 'Write to devices',
-} as const;
-
-export type Permission = keyof typeof PERMISSIONS;
-
-export function isPermission(value: string): value is Permission {
-  return Object.hasOwn(PERMISSIONS, value);
-}
+// The catalogue of permissions and the principal are the kernel's, since every folder checks
+// authority; identity adds the roles made of them.
+export * from '../kernel/permissions.ts';
 
 export interface RoleDefinition {
   name: string;
@@ -76,25 +52,3 @@ export const BUILT_IN_ROLES: RoleDefinition[] = [
     permissions: ['users.manage', 'roles.manage', 'config.manage', 'audit.read'],
   },
 ];
-
-/** An authenticated person acting through an open session. */
-export interface Principal {
-  userId: string;
-  username: string;
-  printedName: string;
-  sessionId: string;
-  roles: string[];
-  permissions: ReadonlySet<Permission>;
-  /** The password is a one-time password or has aged: only changing it is allowed. */
-  mustChangePassword: boolean;
-}
-
-export function requirePermission(principal: Principal, permission: Permission): void {
-  if (!principal.permissions.has(permission)) {
-    throw new NotAllowedError(`${principal.username} may not ${PERMISSIONS[permission].toLowerCase()}`);
-  }
-}
-
-export function eventActor(principal: Principal): { userId: string; printedName: string } {
-  return { userId: principal.userId, printedName: principal.printedName };
-}

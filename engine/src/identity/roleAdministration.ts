@@ -4,14 +4,15 @@ import { SECURITY_SUBJECT, type Subject } from '../audit/types.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
-import { conflictsIn, describeConflicts, refuseConflicts } from './permissionConflicts.ts';
+import { roleSignedContent } from './signedContent.ts';
+import { conflictsIn, describeConflicts, refuseConflicts } from '../kernel/permissionConflicts.ts';
 import {
   securityChangeRepository,
   type SecurityChange,
   type SecurityChangeKind,
   type SecurityChangeStatus,
 } from './securityChangeRepository.ts';
-import { segregation } from './segregation.ts';
+import { segregation } from '../signatures/segregation.ts';
 import {
   eventActor,
   isPermission,
@@ -143,7 +144,15 @@ export function createRoleAdministration(
         reason: change.reason,
       },
     ]);
-    await writeSignature(trx, clock, subject, signerOf(change.signer), 'Approved', change.reason);
+    await writeSignature(
+      trx,
+      clock,
+      subject,
+      await roleSignedContent(trx, id),
+      signerOf(change.signer),
+      'Approved',
+      change.reason,
+    );
   }
 
   const permissionsChange = async (role: RoleDefinition) => {

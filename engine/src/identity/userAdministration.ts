@@ -5,8 +5,9 @@ import { SECURITY_SUBJECT, SYSTEM_ACTOR, type EventActor } from '../audit/types.
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
+import { userSignedContent } from './signedContent.ts';
 import { throttleKeys } from './loginThrottle.ts';
-import { GMP_APPROVAL, refuseConflicts } from './permissionConflicts.ts';
+import { GMP_APPROVAL, refuseConflicts } from '../kernel/permissionConflicts.ts';
 import { generateOneTimePassword, hashPassword } from './passwords.ts';
 import { BUILT_IN_ROLES, eventActor, requirePermission, type Principal } from './permissions.ts';
 import { toUser, userRepository, type User, type UserRow } from './userRepository.ts';
@@ -154,6 +155,7 @@ export function createUserAdministration(ctx: IdentityContext) {
         trx,
         clock,
         userSubject(id),
+        await userSignedContent(trx, id),
         { userId: admin.id, username: admin.username, printedName: admin.printed_name },
         'Approved',
         signature.reason ?? null,
@@ -195,6 +197,7 @@ export function createUserAdministration(ctx: IdentityContext) {
       trx,
       clock,
       userSubject(change.userId),
+      await userSignedContent(trx, change.userId),
       signerOf(change.signer),
       'Approved',
       change.reason,

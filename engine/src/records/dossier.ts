@@ -5,9 +5,9 @@ import type { FormService } from '../forms/formService.ts';
 import type { ExceptionRow, ValueRow } from '../forms/formRepository.ts';
 import type { FormRuntime } from '../forms/pipeline.ts';
 import type { FieldSpec } from '../forms/types.ts';
-import { requirePermission, type Principal } from '../identity/permissions.ts';
+import { requirePermission, type Principal } from '../kernel/permissions.ts';
 import type { Meaning, Signature } from '../signatures/types.ts';
-import type { StepSignature } from '../forms/taskForms.ts';
+import type { StepSignature } from '../steps/taskForms.ts';
 import type { TaskView } from '../bpmn/service/types.ts';
 import type { RecordDetail } from './templateRecords.ts';
 
@@ -119,7 +119,7 @@ export function createDossiers(deps: {
   view: (principal: Principal, idOrNumber: string) => Promise<RecordDetail>;
   signatures: (principal: Principal, recordId: string) => Promise<Signature[]>;
   trail: (principal: Principal, filter: { recordId: string }) => Promise<AuditEvent[]>;
-}) {
+}): { dossier(principal: Principal, idOrNumber: string): Promise<Dossier> } {
   const { knex, clock, forms } = deps;
 
   async function dossier(principal: Principal, idOrNumber: string): Promise<Dossier> {
@@ -295,6 +295,8 @@ const REVIEW_MEANINGS: readonly Meaning[] = ['Reviewed', 'Approved', 'Released']
  * The review queue: open steps this person may do whose completion signs as Reviewed, Approved or
  * Released, records with high exceptions first, then the oldest.
  */
+export type ReviewQueue = (principal: Principal) => Promise<ReviewItem[]>;
+
 export function createReviewQueue(deps: {
   knex: Knex;
   view: (principal: Principal, idOrNumber: string) => Promise<RecordDetail>;
@@ -302,7 +304,7 @@ export function createReviewQueue(deps: {
     list: (principal: Principal) => Promise<TaskView[]>;
     get: (principal: Principal, id: string) => Promise<TaskView & { signature: StepSignature | null }>;
   };
-}) {
+}): ReviewQueue {
   const { knex, tasks } = deps;
   return async function reviewQueue(principal: Principal): Promise<ReviewItem[]> {
     requirePermission(principal, 'audit.read');

@@ -5,7 +5,7 @@ import type { FieldChange, Subject } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { recordRepository, type GmpRecord } from './recordRepository.ts';
 
 export interface ValueChange {
@@ -68,14 +68,26 @@ async function refuseTemplateRecord(db: Knex.Transaction, id: string, number: st
   }
 }
 
-export type RecordService = ReturnType<typeof createRecordService>;
+export interface RecordService {
+  create(
+    principal: Principal,
+    input: { kind: string; title: string; number?: string; content?: Record<string, unknown> },
+  ): Promise<GmpRecord>;
+  get(principal: Principal, id: string): Promise<GmpRecord>;
+  update(
+    principal: Principal,
+    id: string,
+    input: { version: number; changes: ValueChange[]; reason?: string | null },
+  ): Promise<GmpRecord>;
+  voidRecord(principal: Principal, id: string, reason: string): Promise<GmpRecord>;
+}
 
 /**
  * GMP records as the foundation knows them: created, changed field by field with old and new
  * values (C1), a correction after first entry only with a reason (B3), locked once completed (D4),
  * voided rather than deleted (C2). Templates and processes build on this.
  */
-export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock }) {
+export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock }): RecordService {
   const subject = (id: string): Subject => ({ id, type: 'record' });
 
   async function create(

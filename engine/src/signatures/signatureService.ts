@@ -1,23 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
-import type { Subject } from '../audit/types.ts';
+import type { EventDraft, Subject } from '../audit/types.ts';
 import { contentHash } from '../kernel/canonicalJson.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
-import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
-import { segregation } from '../identity/segregation.ts';
-import { recordRepository } from '../records/recordRepository.ts';
+import { segregation } from './segregation.ts';
 import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
 import { writeSignature } from './signatureWriter.ts';
-import { checkNotSignedAlready, checkRecordSignable } from './recordSigning.ts';
-import { appendInstanceEvents } from '../bpmn/instanceEvents.ts';
-import { exceptionRaised, formRepository, type ExceptionRow } from '../forms/formRepository.ts';
-import { loadSignedContent } from './subjectContent.ts';
-import { taskSignedContent } from '../forms/taskValues.ts';
+import type { SignedContentReader } from './subjectContent.ts';
 import { AUTHORITY, isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
+
+type Db = Knex | Knex.Transaction;
 
 export interface SignInput {
   meaning: string;
@@ -63,10 +58,69 @@ export function toSignature(row: SignatureRow, currentHash: string | null): Sign
   };
 }
 
-export type SignatureService = ReturnType<typeof createSignatureService>;
+/** Signing records, withdrawing one's signature, and the signatures of a subject with their state. */
+export interface SignatureService {
+  sign(principal: Principal, recordId: string, input: SignInput): Promise<Signature>;
+  withdraw(
+    principal: Principal,
+    signatureId: string,
+    input: { password: string; reason: string },
+  ): Promise<Signature>;
+  list(principal: Principal, recordId: string, type?: Subject['type']): Promise<Signature[]>;
+}
 
-export function createSignatureService(deps: { knex: Knex; clock: Clock; identity: IdentityService }) {
-  const { knex, clock, identity } = deps;
+/**
+ * What signing is told by the folders owning the subjects it signs: what a signature covers, the
+ * rules a record's state sets, and where a withdrawal is written and flagged.
+ */
+export interface SignedSubjects {
+  /** What a signature of a subject covers as it is now; the same for signing and for checking. */
+  content: SignedContentReader;
+  /** What a signature over values of one task covers as they are now. */
+  taskContent(db: Db, taskId: string, pointers: string[]): Promise<Record<string, unknown>>;
+  /** Whether the record exists. */
+  hasRecord(db: Db, recordId: string): Promise<boolean>;
+  /** The process instance a record runs, whose chain holds its steps' signatures; null: none. */
+  instanceOf(db: Db, recordId: string): Promise<string | null>;
+  /** Refuses a signature on a record that its state or segregation of duties forbids (D4, B5). */
+  checkRecordSignable(db: Db, recordId: string, principal: Principal, meaning: Meaning): Promise<void>;
+  /**
+   * Refuses the same signature over the same content twice (B4), keeping the record locked until
+   * the signature is written.
+   */
+  checkNotSignedAlready(
+    trx: Knex.Transaction,
+    recordId: string,
+    signerId: string,
+    meaning: Meaning,
+    contentHash: string,
+  ): Promise<void>;
+  /**
+   * Writes the withdrawal of a signature of a process instance or of a record that runs one: its
+   * event in the instance's chain, and the exception that flags it on the process; null for a
+   * signature of anything else, whose withdrawal goes into the subject's own chain.
+   */
+  withdrawInProcess(
+    trx: Knex.Transaction,
+    row: SignatureRow,
+    principal: Principal,
+    reason: string,
+  ): Promise<{ at: string } | null>;
+}
+
+/** The signer, re-authenticated by the password they gave again (B1). */
+export type Reauthenticate = (
+  principal: Principal,
+  password: unknown,
+) => Promise<{ id: string; username: string; printed_name: string }>;
+
+export function createSignatureService(deps: {
+  knex: Knex;
+  clock: Clock;
+  reauthenticate: Reauthenticate;
+  subjects: SignedSubjects;
+}): SignatureService {
+  const { knex, clock, reauthenticate, subjects } = deps;
 
   /** Segregation of duties for the record being signed (B5). */
   function checkSegregation(
@@ -113,18 +167,18 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
     }
     requirePermission(principal, AUTHORITY[meaning]);
     const subject: Subject = { id: recordId, type: 'record' };
-    const signed = await loadSignedContent(knex, subject);
+    const signed = await subjects.content(knex, subject);
     checkSegregation(
       meaning,
       principal,
       signed.authorId,
       await signatureRepository.forRecord(knex, recordId),
     );
-    await checkRecordSignable(knex, recordId, principal, meaning);
-    const signer = await identity.reauthenticate(principal, input.password);
+    await subjects.checkRecordSignable(knex, recordId, principal, meaning);
+    const signer = await reauthenticate(principal, input.password);
     const row = await knex.transaction(async (trx) => {
-      const now = await loadSignedContent(trx, subject);
-      await checkNotSignedAlready(trx, recordId, signer.id, meaning, contentHash(now.content));
+      const now = await subjects.content(trx, subject);
+      await subjects.checkNotSignedAlready(trx, recordId, signer.id, meaning, contentHash(now.content));
       // Checked again inside the transaction: another signature may have landed meanwhile.
       checkSegregation(
         meaning,
@@ -132,11 +186,12 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
         signed.authorId,
         await signatureRepository.forRecord(trx, recordId),
       );
-      await checkRecordSignable(trx, recordId, principal, meaning);
+      await subjects.checkRecordSignable(trx, recordId, principal, meaning);
       return writeSignature(
         trx,
         clock,
         subject,
+        now,
         { userId: signer.id, username: signer.username, printedName: signer.printed_name },
         meaning,
         reason,
@@ -169,45 +224,22 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
     if (row.signer_id !== principal.userId)
       throw new NotAllowedError('Only the signer may withdraw a signature');
     if (row.withdrawn_at) throw new ConflictError('The signature was withdrawn already');
-    await identity.reauthenticate(principal, input.password);
+    await reauthenticate(principal, input.password);
     await knex.transaction(async (trx) => {
-      const flag = await withdrawalException(trx, row, principal, reason);
-      const draft = {
-        type: 'signature.withdrawn',
-        payload: {
-          signatureId,
-          meaning: row.meaning,
-          ...(flag && {
-            exception: { id: flag.id, type: flag.type, severity: flag.severity, message: flag.message },
-          }),
-        },
-        reason,
-      };
-      // The flag is an exception of the record's process like any other: raised in its instance's chain.
-      const raised = flag && exceptionRaised(flag);
-      let at: string;
-      if (row.record_type === 'instance') {
-        const drafts = raised ? [draft, raised] : [draft];
-        at = (await appendInstanceEvents(trx, row.record_id, eventActor(principal), clock.now(), drafts))
-          .events[0]!.at;
-      } else {
-        at = (
+      const at =
+        (await subjects.withdrawInProcess(trx, row, principal, reason))?.at ??
+        (
           await appendEvents(
             trx,
             clock,
             { id: row.record_id, type: row.record_type as Subject['type'] },
             eventActor(principal),
-            [draft],
+            [withdrawal(row, reason)],
           )
         )[0]!.at;
-        if (flag && raised) {
-          await appendInstanceEvents(trx, flag.instance_id, eventActor(principal), new Date(at), [raised]);
-        }
-      }
       if (!(await signatureRepository.withdraw(trx, signatureId, new Date(at), principal.userId, reason))) {
         throw new ConflictError('The signature was withdrawn already');
       }
-      if (flag) await formRepository.insertExceptions(trx, [{ ...flag, raised_at: new Date(at) }]);
     });
     return (await list(principal, row.record_id, row.record_type as Subject['type'])).find(
       (s) => s.id === signatureId,
@@ -224,66 +256,37 @@ export function createSignatureService(deps: { knex: Knex; clock: Clock; identit
     const rows = await signatureRepository.forRecord(knex, recordId);
     if (type === 'record') {
       // A record started from a template: the signatures of its steps are its signatures too.
-      const record = await knex('records').where({ id: recordId }).first('instance_id');
-      if (record?.instance_id) {
-        rows.push(...(await signatureRepository.forRecord(knex, record.instance_id)));
+      const instanceId = await subjects.instanceOf(knex, recordId);
+      if (instanceId) {
+        rows.push(...(await signatureRepository.forRecord(knex, instanceId)));
         rows.sort((a, b) => a.signed_at.getTime() - b.signed_at.getTime());
       }
     }
-    if (rows.length === 0 && type === 'record' && !(await recordRepository.find(knex, recordId))) {
+    if (rows.length === 0 && type === 'record' && !(await subjects.hasRecord(knex, recordId))) {
       throw new NotFoundError(`There is no record ${recordId}`);
     }
     const hashes = new Map<string, string>();
     for (const t of new Set(rows.filter((r) => !r.task_id).map((r) => r.record_type))) {
       hashes.set(
         t,
-        contentHash((await loadSignedContent(knex, { id: recordId, type: t as Subject['type'] })).content),
+        contentHash((await subjects.content(knex, { id: recordId, type: t as Subject['type'] })).content),
       );
     }
     // A signature over values of one task is checked against those values as they are now.
     for (const r of rows.filter((r) => r.task_id)) {
-      hashes.set(r.id, contentHash(await taskSignedContent(knex, r.task_id!, r.pointers ?? [])));
+      hashes.set(r.id, contentHash(await subjects.taskContent(knex, r.task_id!, r.pointers ?? [])));
     }
     return rows.map((r) => toSignature(r, hashes.get(r.task_id ? r.id : r.record_type) ?? null));
   }
 
-  /** The exception that flags a withdrawn signature on the record's process, if it has one. */
-  async function withdrawalException(
-    trx: Knex.Transaction,
-    row: SignatureRow,
-    principal: Principal,
-    reason: string,
-  ): Promise<ExceptionRow | null> {
-    const instanceId =
-      row.record_type === 'instance'
-        ? row.record_id
-        : row.record_type === 'record'
-          ? ((await trx('records').where({ id: row.record_id }).first('instance_id'))?.instance_id ?? null)
-          : null;
-    if (!instanceId) return null;
-    const task = row.task_id
-      ? await trx('tasks').where({ id: row.task_id }).first('element_id', 'name')
-      : undefined;
-    const what = task ? `of step “${task.name ?? task.element_id}”` : 'on the record';
-    return {
-      id: randomUUID(),
-      instance_id: instanceId,
-      task_id: row.task_id ?? null,
-      element_id: task?.element_id ?? null,
-      pointer: null,
-      type: 'signature_withdrawn',
-      severity: 'high',
-      // Flagged for review, never a stop: the process goes on and review decides.
-      blocking: false,
-      message:
-        `${row.signer_name} withdrew their ${row.meaning} signature ${what}: ${reason}. ` +
-        (task ? 'The step needs signing again or QA’s attention.' : 'It needs QA’s attention.'),
-      details: { signatureId: row.id, meaning: row.meaning, signer: row.signer_username },
-      status: 'open',
-      raised_at: clock.now(),
-      raised_by: principal.userId,
-    };
-  }
-
   return { sign, withdraw, list };
+}
+
+/** The event of a signature's withdrawal, in the chain the signature is in. */
+export function withdrawal(row: SignatureRow, reason: string, flagged?: Record<string, unknown>): EventDraft {
+  return {
+    type: 'signature.withdrawn',
+    payload: { signatureId: row.id, meaning: row.meaning, ...(flagged && { exception: flagged }) },
+    reason,
+  };
 }

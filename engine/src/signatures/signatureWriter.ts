@@ -5,7 +5,7 @@ import type { Subject } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { contentHash } from '../kernel/canonicalJson.ts';
 import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
-import { loadSignedContent } from './subjectContent.ts';
+import type { SignedContent } from './subjectContent.ts';
 import type { Meaning } from './types.ts';
 
 export interface Signer {
@@ -16,19 +16,19 @@ export interface Signer {
 
 /**
  * Writes a signature of an already re-authenticated signer, inside the caller's transaction: the
- * hash of the content as it is now, the signature row and the signature event in the subject's
- * own chain. The row names the subject and the event's seq, so it cannot be moved elsewhere
- * without `attest verify` noticing.
+ * hash of the content as the subject's owner read it in that transaction, the signature row and
+ * the signature event in the subject's own chain. The row names the subject and the event's seq,
+ * so it cannot be moved elsewhere without `attest verify` noticing.
  */
 export async function writeSignature(
   trx: Knex.Transaction,
   clock: Clock,
   subject: Subject,
+  signed: SignedContent,
   signer: Signer,
   meaning: Meaning,
   reason: string | null,
 ): Promise<SignatureRow> {
-  const signed = await loadSignedContent(trx, subject);
   const id = randomUUID();
   const hash = contentHash(signed.content);
   const [event] = await appendEvents(trx, clock, subject, signer, [

@@ -1,4 +1,4 @@
-import type { Permission } from '../identity/permissions.ts';
+import type { Permission } from '../kernel/permissions.ts';
 
 /** What a signature means (B2). */
 export const MEANINGS = ['Performed', 'Verified', 'Reviewed', 'Approved', 'Released', 'Rejected'] as const;

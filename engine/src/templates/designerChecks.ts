@@ -2,7 +2,7 @@ import { InputError, type FieldError } from '../kernel/errors.ts';
 import { compileForm } from '../forms/compiler.ts';
 import { FormRuntime, type ExceptionType, type Severity } from '../forms/pipeline.ts';
 import type { FieldSpec, LimitBand, LimitValue } from '../forms/types.ts';
-import { requirePermission, type Principal } from '../identity/permissions.ts';
+import { requirePermission, type Principal } from '../kernel/permissions.ts';
 import { processProblems, type ElementProblem } from './packageCheck.ts';
 
 /**

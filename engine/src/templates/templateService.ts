@@ -9,9 +9,10 @@ import type { ProcessService } from '../bpmn/service/processService.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
-import { segregation } from '../identity/segregation.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
+import { segregation } from '../signatures/segregation.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
+import { templateSignedContent } from './signedContent.ts';
 import { optionalText } from '../kernel/textInput.ts';
 import { diffPackages, type TemplateDiff } from './diff.ts';
 import {
@@ -129,7 +130,61 @@ function parseVersion(version: string) {
   return { major, minor, patch };
 }
 
-export type TemplateService = ReturnType<typeof createTemplateService>;
+/** The template registry: the lifecycle of a template version from import to retirement. */
+export interface TemplateService {
+  import(
+    principal: Principal,
+    source: PackageSource,
+  ): Promise<TemplateVersionView & { created: boolean; revised: boolean }>;
+  saveDraft(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { files: Readonly<Record<string, string>>; baseHash: string | null },
+  ): Promise<TemplateDraftView>;
+  submit(principal: Principal, templateId: string, version: string): Promise<TemplateVersionView>;
+  approve(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { password?: unknown },
+  ): Promise<TemplateVersionView>;
+  reject(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { password?: unknown; reason?: unknown },
+  ): Promise<TemplateVersionView>;
+  makeEffective(principal: Principal, templateId: string, version: string): Promise<TemplateVersionView>;
+  retire(
+    principal: Principal,
+    templateId: string,
+    version: string,
+    input: { reason?: unknown },
+  ): Promise<TemplateVersionView>;
+  list(
+    principal: Principal,
+    filter?: { templateId?: string; status?: TemplateStatus },
+  ): Promise<TemplateVersionView[]>;
+  get(principal: Principal, templateId: string, version: string): Promise<TemplateVersionView>;
+  export(
+    principal: Principal,
+    templateId: string,
+    version: string,
+  ): Promise<{ files: PackageFile[]; tgz: Buffer; contentHash: string; fileName: string }>;
+  files(
+    principal: Principal,
+    templateId: string,
+    version: string,
+  ): Promise<{ version: TemplateVersionView; files: Record<string, string> }>;
+  diff(
+    principal: Principal,
+    templateId: string,
+    from: string,
+    to: string,
+  ): Promise<TemplateDiff & { from: string; to: string }>;
+  history(principal: Principal, templateId: string, version: string): Promise<AuditEvent[]>;
+}
 
 /**
  * The template registry (D1–D3): packages imported as drafts, checked as the engine will run
@@ -145,7 +200,7 @@ export function createTemplateService(deps: {
   forms: FormService;
   /** Deploys a version's process when it becomes effective. */
   processes: { deploy: ProcessService['deployTemplate'] };
-}) {
+}): TemplateService {
   const { knex, clock, identity, forms, processes } = deps;
 
   async function read(source: PackageSource) {
@@ -448,7 +503,15 @@ export function createTemplateService(deps: {
       await move(trx, principal, row, 'approved', {
         patch: { updated_at: at, approved_by: signer.userId, approved_at: at },
       });
-      await writeSignature(trx, clock, subject(row), signer, 'Approved', null);
+      await writeSignature(
+        trx,
+        clock,
+        subject(row),
+        await templateSignedContent(trx, row.id),
+        signer,
+        'Approved',
+        null,
+      );
     });
     return get(principal, templateId, version);
   }
@@ -465,7 +528,15 @@ export function createTemplateService(deps: {
     expect(row, ['in_review'], 'rejected');
     const signer = await reviewer(principal, row, input.password);
     await knex.transaction(async (trx) => {
-      await writeSignature(trx, clock, subject(row), signer, 'Rejected', reason);
+      await writeSignature(
+        trx,
+        clock,
+        subject(row),
+        await templateSignedContent(trx, row.id),
+        signer,
+        'Rejected',
+        reason,
+      );
       await move(trx, principal, row, 'draft', { reason });
     });
     return get(principal, templateId, version);

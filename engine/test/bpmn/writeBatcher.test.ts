@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { WriteBatcher } from '../../src/bpmn/writeBatcher.ts';
+import { WriteBatcher } from '../../src/bpmn/service/writeBatcher.ts';
 
 interface Write {
   key: string;

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
 
-const fixture = (name: string) =>
-  readFileSync(new URL(`../../../engine/test/forms/fixtures/${name}`, import.meta.url), 'utf8');
+/** A fixture of the engine's tests: forms are the forms folder's, the process models the steps'. */
+const fixture = (path: string) =>
+  readFileSync(new URL(`../../../engine/test/${path}`, import.meta.url), 'utf8');
 
 describe('Feature: forms and task values over HTTP', () => {
   let api: TestApi;
@@ -20,13 +21,13 @@ describe('Feature: forms and task values over HTTP', () => {
   it('imports a form, deploys a process using it and runs the dispensing step to completion', async () => {
     const imported = await api.request('POST', '/api/forms', {
       ...as('quinn'),
-      body: { key: 'dispensing', definition: JSON.parse(fixture('dispensing.json')) },
+      body: { key: 'dispensing', definition: JSON.parse(fixture('forms/fixtures/dispensing.json')) },
     });
     assert.equal(imported.status, 201);
     assert.equal(imported.body.version, 1);
     const same = await api.request('POST', '/api/forms', {
       ...as('quinn'),
-      body: { key: 'dispensing', definition: JSON.parse(fixture('dispensing.json')) },
+      body: { key: 'dispensing', definition: JSON.parse(fixture('forms/fixtures/dispensing.json')) },
     });
     assert.deepEqual([same.status, same.body.created], [200, false]);
     const detail = await api.request('GET', '/api/forms/dispensing?version=1', as('olivia'));
@@ -41,7 +42,7 @@ describe('Feature: forms and task values over HTTP', () => {
       (
         await api.request('POST', '/api/processes', {
           ...as('quinn'),
-          body: { xml: fixture('dispensing.bpmn') },
+          body: { xml: fixture('steps/fixtures/dispensing.bpmn') },
         })
       ).status,
       201,

@@ -1,8 +1,8 @@
 import { ConflictError, NotFoundError } from '../../kernel/errors.ts';
 import type { EventActor, FieldChange } from '../../audit/types.ts';
-import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
 import { optionalText } from '../../kernel/textInput.ts';
-import { processRepository, type DefinitionRow, type InstanceRow } from '../processRepository.ts';
+import { processRepository, type DefinitionRow, type InstanceRow } from './processRepository.ts';
 import { checkVariables, eventName, reasonRequired, refused } from './inputs.ts';
 import type { Instances } from './instances.ts';
 import type { Db, InstanceView, ProcessContext } from './types.ts';

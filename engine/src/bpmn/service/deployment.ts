@@ -4,12 +4,12 @@ import { appendEvents } from '../../audit/auditTrail.ts';
 import { jsonDigest } from '../../audit/stateDigest.ts';
 import { canonicalize, sha256Hex } from '../../kernel/canonicalJson.ts';
 import { InputError, NotAllowedError, type FieldError } from '../../kernel/errors.ts';
-import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
 import { compileBpmn } from '../model/compile.ts';
 import { scheduleTimer } from '../execution/timers.ts';
 import { ExpressionError } from '../../feel/feel.ts';
 import type { ProcessGraph } from '../model/graph.ts';
-import { processRepository, type DefinitionRow } from '../processRepository.ts';
+import { processRepository, type DefinitionRow } from './processRepository.ts';
 import { RAW_REFUSED } from './inputs.ts';
 import type { DeployedDefinition, ProcessContext } from './types.ts';
 

@@ -1,13 +1,22 @@
 import { ConflictError, NotFoundError } from '../../kernel/errors.ts';
-import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
 import { optionalText } from '../../kernel/textInput.ts';
-import { processRepository } from '../processRepository.ts';
+import { processRepository } from './processRepository.ts';
 import { checkVariables, reasonRequired } from './inputs.ts';
 import type { Instances } from './instances.ts';
 import type { IncidentView, InstanceView, ProcessContext } from './types.ts';
 
 /** Incidents: tokens stuck on a failure, listed, and retried (with corrected variables if need be). */
-export function createIncidents(ctx: ProcessContext, instances: Instances) {
+export interface Incidents {
+  list(principal: Principal, instanceId?: string): Promise<IncidentView[]>;
+  retry(
+    principal: Principal,
+    incidentId: string,
+    input?: { variables?: Record<string, unknown>; reason?: unknown },
+  ): Promise<InstanceView>;
+}
+
+export function createIncidents(ctx: ProcessContext, instances: Instances): Incidents {
   const { knex } = ctx;
   const { move } = instances;
 

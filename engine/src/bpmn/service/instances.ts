@@ -6,7 +6,7 @@ import { eventRepository } from '../../audit/eventRepository.ts';
 import type { AuditEvent, EventActor, EventDraft } from '../../audit/types.ts';
 import { isUniqueViolation } from '../../db/database.ts';
 import { ConflictError, NotAllowedError, NotFoundError } from '../../kernel/errors.ts';
-import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
+import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
 import { Execution } from '../execution/execution.ts';
 import type { NewJob, Step, Token } from '../execution/types.ts';
 import { feelAct } from '../../feel/feelGuard.ts';
@@ -17,7 +17,7 @@ import {
   type InstanceRow,
   type InstanceWrite,
   type Writes,
-} from '../processRepository.ts';
+} from './processRepository.ts';
 import { checkVariables, RAW_REFUSED } from './inputs.ts';
 import type { Db, InstanceView, ProcessContext, StartOptions } from './types.ts';
 

@@ -3,10 +3,10 @@ import type { Knex } from 'knex';
 import { BpmnError, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 import { SYSTEM_ACTOR } from '../../audit/types.ts';
 import { ConflictError } from '../../kernel/errors.ts';
-import { requirePermission, type Principal } from '../../identity/permissions.ts';
-import type { Token } from '../execution/types.ts';
+import { requirePermission, type Principal } from '../../kernel/permissions.ts';
+import type { JobKind, Token } from '../execution/types.ts';
 import { addDuration } from '../../feel/feel.ts';
-import { processRepository, type InstanceRow, type JobRow } from '../processRepository.ts';
+import { processRepository, type InstanceRow, type JobRow } from './processRepository.ts';
 import type { Correlation } from './correlation.ts';
 import { checkVariables } from './inputs.ts';
 import type { Instances } from './instances.ts';
@@ -20,7 +20,29 @@ const retryDelayMs = (attempt: number) => 10_000 * attempt * attempt;
  * Jobs: timers, service tasks, call activities, thrown messages and signals, run when due by the
  * job runner, with the registry of service-task handlers.
  */
-export function createJobs(ctx: ProcessContext, instances: Instances, correlation: Correlation) {
+/** A job that failed for good, as operations see it. */
+export interface FailedJob {
+  id: string;
+  instanceId: string | null;
+  elementId: string;
+  kind: JobKind;
+  attempts: number;
+  error: string | null;
+  failedAt: string;
+}
+
+/** The jobs of processes as operations run and watch them. */
+export interface Jobs {
+  /** Runs the jobs that are due, at most `limit`; how many ran. */
+  runDue(limit?: number, signal?: AbortSignal): Promise<number>;
+  failed(principal: Principal, instanceId?: string): Promise<FailedJob[]>;
+}
+
+export function createJobs(
+  ctx: ProcessContext,
+  instances: Instances,
+  correlation: Correlation,
+): Jobs & { register(type: string, handler: ServiceHandler): void } {
   const { knex, clock, hooks } = ctx;
   const { startsDirectly, startOn, visibleVariables, move } = instances;
   const { correlate, broadcast } = correlation;
@@ -380,7 +402,7 @@ export function createJobs(ctx: ProcessContext, instances: Instances, correlatio
   }
 
   /** Jobs that gave up without an incident to show for it (a thrown message nobody received). */
-  async function failedJobs(principal: Principal, instanceId?: string) {
+  async function failedJobs(principal: Principal, instanceId?: string): Promise<FailedJob[]> {
     requirePermission(principal, 'audit.read');
     return (await processRepository.failedJobs(knex, instanceId)).map((j) => ({
       id: j.id,

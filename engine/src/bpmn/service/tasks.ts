@@ -1,26 +1,49 @@
-import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../../kernel/errors.ts';
-import { eventActor, requirePermission, type Principal } from '../../identity/permissions.ts';
-import { createTaskForms, stepSignature } from '../../forms/taskForms.ts';
-import { taskSignature, type Submission, type TaskSigning } from '../../forms/taskValues.ts';
-import { AUTHORITY, type Meaning } from '../../signatures/types.ts';
-import { optionalText } from '../../kernel/textInput.ts';
+import type { Knex } from 'knex';
+import type { EventActor, EventDraft } from '../../audit/types.ts';
+import { ConflictError, NotAllowedError, NotFoundError } from '../../kernel/errors.ts';
+import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
+import type { Execution } from '../execution/execution.ts';
 import type { Token } from '../execution/types.ts';
-import { evaluateFeel } from '../../feel/feel.ts';
-import { processRepository, type InstanceRow, type TaskRow } from '../processRepository.ts';
-import { checkVariables, refused } from './inputs.ts';
+import type { ProcessGraph, UserTaskSpec } from '../model/graph.ts';
+import { processRepository, type InstanceRow, type TaskRow, type Writes } from './processRepository.ts';
 import type { Instances } from './instances.ts';
-import type {
-  InstanceView,
-  PendingSigning,
-  ProcessContext,
-  SignatureInput,
-  TaskDetail,
-  TaskView,
-} from './types.ts';
+import type { Db, InstanceView, ProcessContext, TaskView } from './types.ts';
 
-/** User tasks: who may work on them, claiming, completing (signed when the model says so), forms. */
-export function createTasks(ctx: ProcessContext, instances: Instances) {
-  const { knex, clock, forms, identity } = ctx;
+/**
+ * What the steps of a process (a task with its form and its signature) use of the instances their
+ * tasks are in: opening a task for a person, reading it, and moving its instance on.
+ */
+export interface TaskAccess {
+  /** An open task the person may work on, with its instance as read; refused otherwise. */
+  openTask(principal: Principal, taskId: string): Promise<{ task: TaskRow; instance: InstanceRow }>;
+  findTask(taskId: string): Promise<{ task: TaskRow; instance: InstanceRow } | undefined>;
+  /** A task as lists show it, open or not, with what the model says of its element. */
+  describe(taskId: string): Promise<{ view: TaskView; spec: UserTaskSpec | null } | undefined>;
+  tokenOf(instance: InstanceRow, task: TaskRow): Token;
+  graphOf(instance: InstanceRow, db?: Db): Promise<ProcessGraph>;
+  visibleVariables(db: Db, instance: InstanceRow, token: Token): Promise<Record<string, unknown>>;
+  /** One move of the instance, written only if nobody moved it meanwhile; in `db` when given. */
+  move(
+    actor: EventActor,
+    instance: InstanceRow,
+    change: (execution: Execution) => EventDraft[],
+    extra?: Partial<Pick<Writes, 'taskUpdates'>>,
+    db?: Knex.Transaction,
+  ): Promise<InstanceView>;
+}
+
+/** The user tasks a person may work on, and claiming one. */
+export interface Tasks {
+  list(principal: Principal, filter?: { instanceId?: string }): Promise<TaskView[]>;
+  claim(principal: Principal, taskId: string): Promise<TaskView>;
+}
+
+/**
+ * User tasks as the process sees them: who may work on them, the lists, claiming; completing them
+ * is a step's (its form, its signature), made over the access given here.
+ */
+export function createTasks(ctx: ProcessContext, instances: Instances): Tasks & { access: TaskAccess } {
+  const { knex } = ctx;
   const { definition, move, visibleVariables } = instances;
 
   async function openTask(
@@ -85,16 +108,6 @@ export function createTasks(ctx: ProcessContext, instances: Instances) {
     return rows.map(toTaskView);
   }
 
-  /** One task, open or not, with the signature completing it asks for; reading it needs audit access. */
-  async function getTask(principal: Principal, taskId: string): Promise<TaskDetail> {
-    requirePermission(principal, 'audit.read');
-    const task = await processRepository.findTask(knex, taskId);
-    if (!task) throw new NotFoundError(`There is no task ${taskId}`);
-    const instance = (await processRepository.findInstance(knex, task.instance_id))!;
-    const { graph } = await definition(instance.definition_id);
-    return { ...toTaskView(task), signature: stepSignature(graph.nodes[task.element_id]?.userTask) };
-  }
-
   async function claim(principal: Principal, taskId: string): Promise<TaskView> {
     const { task, instance } = await openTask(principal, taskId);
     if (task.assignee === principal.userId) return toTaskView(task);
@@ -109,156 +122,26 @@ export function createTasks(ctx: ProcessContext, instances: Instances) {
     return toTaskView({ ...task, assignee: principal.userId });
   }
 
-  /**
-   * Completes a user task: a task with a form through the submission pipeline (values, provenance,
-   * exceptions in the same transaction), one without with its output variables. The instance moves
-   * on to its next wait states.
-   */
-  async function complete(
-    principal: Principal,
-    taskId: string,
-    input: { variables?: Record<string, unknown>; signature?: SignatureInput } & Submission = {},
-  ): Promise<InstanceView> {
-    const variables = checkVariables(input.variables);
-    const { task, instance } = await openTask(principal, taskId);
-    const signing = await signingOf(principal, task, instance, input.signature);
-    if (await taskForms.hasForm(task, instance)) {
-      if (input.variables !== undefined) {
-        throw new InputError('A task with a form is completed with its form data, not variables', [
-          { pointer: '/variables', keyword: 'form', message: 'send the form data in data instead' },
-        ]);
-      }
-      return taskForms.complete<InstanceView>(principal, { task, instance }, input, signing);
-    }
-    if (input.data !== undefined) {
-      throw new InputError('This task has no form; complete it with variables', [
-        { pointer: '/data', keyword: 'form', message: 'the task has no form' },
-      ]);
-    }
-    const token = tokenOf(instance, task);
-    const updates = {
-      taskUpdates: [
-        { id: taskId, status: 'completed' as const, completedBy: principal.userId, assignee: null },
-      ],
-    };
-    if (!signing) {
-      return move(
-        eventActor(principal),
-        instance,
-        (execution) => {
-          const changes = refused('The task cannot be completed with these values', () =>
-            execution.complete(token.id, variables),
-          );
-          return [{ type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } }];
-        },
-        updates,
-      );
-    }
-    return knex.transaction(async (trx) => {
-      const meaning = signing.meaningFor({ ...instance.variables, ...variables });
-      const signature = await taskSignature(
-        trx,
-        { taskId, instanceId: instance.id, instanceVersion: instance.version },
-        meaning,
-        0,
-      );
-      const moved = await move(
-        eventActor(principal),
-        instance,
-        (execution) => {
-          const changes = refused('The task cannot be completed with these values', () =>
-            execution.complete(token.id, variables),
-          );
-          return [
-            signature.draft,
-            { type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } },
-          ];
-        },
-        updates,
-        trx,
-      );
-      await signature.afterMove(trx);
-      return moved;
-    });
-  }
-
-  /**
-   * The signature a task's model asks for (B1): the signer's password, checked before anything is
-   * written. Its meaning is settled with the completion data: the model's meaning, or Rejected
-   * (reason required) when `attest:rejectWhen` holds; the signer must hold the authority for it.
-   */
-  async function signingOf(
-    principal: Principal,
-    task: TaskRow,
-    instance: InstanceRow,
-    input: SignatureInput | undefined,
-  ): Promise<PendingSigning | null> {
-    const { graph } = await definition(instance.definition_id);
-    const spec = graph.nodes[task.element_id]?.userTask;
-    const meaning = spec?.signatureMeaning as Meaning | null | undefined;
-    if (!spec || !meaning) {
-      if (input !== undefined && input !== null) {
-        throw new InputError('This step is not signed; complete it without a signature', [
-          { pointer: '/signature', keyword: 'signature', message: 'the step is not signed' },
-        ]);
-      }
-      return null;
-    }
-    if (input === undefined || input === null || typeof input !== 'object') {
-      throw new InputError(`This step is signed (${meaning}): your password is required`, [
-        { pointer: '/signature/password', keyword: 'required', message: `is required to sign as ${meaning}` },
-      ]);
-    }
-    const reason = optionalText(input.reason, '/signature/reason', 1000);
-    const signer = await identity.reauthenticate(principal, input.password);
-    const who = { userId: signer.id, username: signer.username, printedName: signer.printed_name };
-    return {
-      meaningFor(data: Record<string, unknown>): TaskSigning {
-        const rejected =
-          spec.rejectWhen !== null &&
-          refused('The rejection condition cannot be worked out', () =>
-            evaluateFeel(spec.rejectWhen!, data),
-          ) === true;
-        const settled: Meaning = rejected ? 'Rejected' : meaning;
-        requirePermission(principal, AUTHORITY[settled]);
-        if (rejected && !reason) {
-          throw new InputError('A reason is required to reject', [
-            { pointer: '/signature/reason', keyword: 'required', message: 'is required to sign a rejection' },
-          ]);
-        }
-        return { signer: who, meaning: settled, reason };
-      },
-    };
-  }
-
-  const taskForms = createTaskForms({
-    knex,
-    clock,
-    forms,
-    identity,
-    process: {
-      openTask,
-      findTask: (taskId) => processRepository.findTaskWithInstance(knex, taskId),
-      tokenOf,
-      graphOf: async (instance, db) => (await definition(instance.definition_id, db)).graph,
-      visibleVariables,
-      move: (actor, instance, change, extra, db) =>
-        move(actor, instance, change, extra, db) as Promise<never>,
+  const access: TaskAccess = {
+    openTask,
+    findTask: (taskId) => processRepository.findTaskWithInstance(knex, taskId),
+    async describe(taskId) {
+      const task = await processRepository.findTask(knex, taskId);
+      if (!task) return undefined;
+      const instance = (await processRepository.findInstance(knex, task.instance_id))!;
+      const { graph } = await definition(instance.definition_id);
+      return { view: toTaskView(task), spec: graph.nodes[task.element_id]?.userTask ?? null };
     },
-  });
-
-  return {
-    list: listTasks,
-    get: getTask,
-    claim,
-    complete,
-    form: taskForms.form,
-    saveValues: taskForms.save,
-    verify: taskForms.verify,
+    tokenOf,
+    graphOf: async (instance, db) => (await definition(instance.definition_id, db)).graph,
+    visibleVariables,
+    move: (actor, instance, change, extra, db) => move(actor, instance, change, extra, db),
   };
+
+  return { list: listTasks, claim, access };
 }
 
-function toTaskView(t: TaskRow): TaskView {
+export function toTaskView(t: TaskRow): TaskView {
   return {
     id: t.id,
     instanceId: t.instance_id,

@@ -1,14 +1,11 @@
 import type { Knex } from 'knex';
 import type { Clock } from '../../kernel/clock.ts';
 import type { FormService } from '../../forms/formService.ts';
-import type { StepSignature } from '../../forms/taskForms.ts';
-import type { TaskSigning } from '../../forms/taskValues.ts';
-import type { IdentityService } from '../../identity/identityService.ts';
 import type { InstanceStatus, Wait } from '../execution/types.ts';
 import type { ProcessGraph } from '../model/graph.ts';
-import type { MigrationRecords } from '../migration.ts';
-import type { DefinitionRow, InstanceRow, InstanceWrite, Writes } from '../processRepository.ts';
-import type { WriteBatcher } from '../writeBatcher.ts';
+import type { MigrationRecords } from './migration.ts';
+import type { DefinitionRow, InstanceRow, InstanceWrite, Writes } from './processRepository.ts';
+import type { WriteBatcher } from './writeBatcher.ts';
 
 export interface DeployedDefinition {
   id: string;
@@ -36,11 +33,6 @@ export interface TaskView {
   dueAt: string | null;
   /** The record the task is a step of, for lists; null for an instance without a record. */
   record: { id: string; number: string; title: string } | null;
-}
-
-/** One task as the step view opens it: the task, and how completing it is signed. */
-export interface TaskDetail extends TaskView {
-  signature: StepSignature | null;
 }
 
 export interface InstanceView {
@@ -83,21 +75,10 @@ export interface StartOptions {
   cause?: Record<string, unknown>;
 }
 
-/** What a person gives to sign a task: their password, and a reason (required to reject). */
-export interface SignatureInput {
-  password?: unknown;
-  reason?: unknown;
-}
-
-/** A signer re-authenticated; the meaning is settled once the completion data is known. */
-export interface PendingSigning {
-  meaningFor(data: Record<string, unknown>): TaskSigning;
-}
-
 /**
- * What the records of templates add to execution, bound after the services are made: which
- * definition a call activity starts and the record that goes with it, and which processes start
- * only as records.
+ * What the records of templates add to execution, given to the process service when it is made:
+ * which definition a call activity starts and the record that goes with it, and which processes
+ * start only as records.
  */
 export interface ProcessHooks {
   /** Null: not a template's process; the latest definition of the key is called. */
@@ -130,7 +111,6 @@ export interface ProcessContext {
   knex: Knex;
   clock: Clock;
   forms: FormService;
-  identity: IdentityService;
   hooks: ProcessHooks;
   /** Processes may be deployed and started outside the template lifecycle (never in production). */
   development: boolean;

@@ -9,7 +9,7 @@ import {
   type ProcessGraph,
 } from '../../../src/index.ts';
 import type { Scope, Token } from '../../../src/bpmn/execution/types.ts';
-import { mapInstance } from '../../../src/bpmn/migration.ts';
+import { mapInstance } from '../../../src/bpmn/service/migration.ts';
 import { loginAs, startTestEngine, type TestContext } from '../../support/testEngine.ts';
 import { deploy, taskAt } from './support.ts';
 

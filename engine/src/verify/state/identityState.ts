@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { passwordDigest } from '../stateDigest.ts';
-import type { AuditEvent } from '../types.ts';
+import { passwordDigest } from '../../audit/stateDigest.ts';
+import type { AuditEvent } from '../../audit/types.ts';
 import { chainsOf, changesOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /** A user account as its events tell it; `undefined`: the events do not say (written before they did). */

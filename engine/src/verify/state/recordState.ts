@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { packageHash } from '../../templates/package.ts';
 import { applyChanges } from '../../records/recordService.ts';
-import type { AuditEvent } from '../types.ts';
+import type { AuditEvent } from '../../audit/types.ts';
 import { chainsOf, changesOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /** Record columns other events than `record.updated` may change, by the path they name. */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { canonicalize } from '../../kernel/canonicalJson.ts';
-import { toEvent } from '../eventRepository.ts';
-import type { AuditEvent, FieldChange, SubjectType } from '../types.ts';
+import { toEvent } from '../../audit/eventRepository.ts';
+import type { AuditEvent, FieldChange, SubjectType } from '../../audit/types.ts';
 
 /** A row of current state that its audit trail does not prove: which table, which row, what differs. */
 export interface StateFinding {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuditEvent } from '../types.ts';
+import type { AuditEvent } from '../../audit/types.ts';
 import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuditEvent } from '../audit/types.ts';
+import type { AuditEvent } from '../../audit/types.ts';
 import { writeEventsOnly } from './instanceEvents.ts';
 import type { InstanceRow } from './processRepository.ts';
 

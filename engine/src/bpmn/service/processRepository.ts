@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import type { AuditEvent } from '../audit/types.ts';
-import { isUniqueViolation, preparedQuery } from '../db/database.ts';
-import { ConflictError } from '../kernel/errors.ts';
+import type { AuditEvent } from '../../audit/types.ts';
+import { isUniqueViolation, preparedQuery } from '../../db/database.ts';
+import { ConflictError } from '../../kernel/errors.ts';
 import type {
   InstanceStatus,
   JobKind,
@@ -11,8 +11,8 @@ import type {
   NewTask,
   Scope,
   Token,
-} from './execution/types.ts';
-import type { ProcessGraph } from './model/graph.ts';
+} from '../execution/types.ts';
+import type { ProcessGraph } from '../model/graph.ts';
 
 type Db = Knex | Knex.Transaction;
 

@@ -1,51 +1,23 @@
 import type { Knex } from 'knex';
-import type { EventActor, EventDraft } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
-import type { Execution } from '../bpmn/execution/execution.ts';
-import type { Token } from '../bpmn/execution/types.ts';
-import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/processRepository.ts';
-import type { ProcessGraph, UserTaskSpec } from '../bpmn/model/graph.ts';
+import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
+import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/service/processRepository.ts';
+import type { UserTaskSpec } from '../bpmn/model/graph.ts';
+import type { TaskAccess } from '../bpmn/service/tasks.ts';
+import type { InstanceView } from '../bpmn/service/types.ts';
 import type { Meaning } from '../signatures/types.ts';
-import type { FormService } from './formService.ts';
-import { formRepository, type ValueRow } from './formRepository.ts';
+import type { FormService } from '../forms/formService.ts';
+import { formRepository, type ValueRow } from '../forms/formRepository.ts';
 import {
   recordSubmission,
   recordVerification,
   taskSignature,
+  type PendingSigning,
   type Submission,
   type TaskContext,
 } from './taskValues.ts';
-import type { PendingSigning } from '../bpmn/service/types.ts';
-
-/** What the process service lends the task forms: reading tasks and moving instances. */
-export interface ProcessAccess {
-  openTask(principal: Principal, taskId: string): Promise<{ task: TaskRow; instance: InstanceRow }>;
-  findTask(taskId: string): Promise<{ task: TaskRow; instance: InstanceRow } | undefined>;
-  tokenOf(instance: InstanceRow, task: TaskRow): Token;
-  graphOf(instance: InstanceRow, db: Knex | Knex.Transaction): Promise<ProcessGraph>;
-  visibleVariables(
-    db: Knex | Knex.Transaction,
-    instance: InstanceRow,
-    token: Token,
-  ): Promise<Record<string, unknown>>;
-  move<T>(
-    actor: EventActor,
-    instance: InstanceRow,
-    change: (execution: Execution) => EventDraft[],
-    extra: {
-      taskUpdates?: {
-        id: string;
-        status: 'open' | 'completed';
-        completedBy: string | null;
-        assignee: string | null;
-      }[];
-    },
-    db: Knex.Transaction,
-  ): Promise<T>;
-}
 
 export interface FieldState {
   pointer: string;
@@ -135,7 +107,7 @@ export function createTaskForms(deps: {
   clock: Clock;
   forms: FormService;
   identity: IdentityService;
-  process: ProcessAccess;
+  process: TaskAccess;
 }) {
   const { knex, clock, forms, identity, process } = deps;
 
@@ -175,12 +147,12 @@ export function createTaskForms(deps: {
    * Completes a task with a form, as the process service opened it (read before the transaction;
    * the move writes only if the instance is still at that version).
    */
-  async function complete<T>(
+  async function complete(
     principal: Principal,
     { task, instance }: { task: TaskRow; instance: InstanceRow },
     input: Submission,
     signing: PendingSigning | null = null,
-  ): Promise<T> {
+  ): Promise<InstanceView> {
     const taskId = task.id;
     return knex.transaction(async (trx) => {
       await processRepository.lockInstanceAt(trx, instance.id, instance.version);
@@ -197,7 +169,7 @@ export function createTaskForms(deps: {
             drafts.length,
           )
         : null;
-      const moved = await process.move<T>(
+      const moved = await process.move(
         eventActor(principal),
         instance,
         (execution) => {

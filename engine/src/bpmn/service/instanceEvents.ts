@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { chainEvents } from '../audit/auditTrail.ts';
-import type { AuditEvent, EventActor, EventDraft } from '../audit/types.ts';
-import { isUniqueViolation } from '../db/database.ts';
-import { ConflictError, NotFoundError } from '../kernel/errors.ts';
+import { chainEvents } from '../../audit/auditTrail.ts';
+import type { AuditEvent, EventActor, EventDraft } from '../../audit/types.ts';
+import { isUniqueViolation } from '../../db/database.ts';
+import { ConflictError, NotFoundError } from '../../kernel/errors.ts';
 import { processRepository, type InstanceRow, type Writes } from './processRepository.ts';
 
 const CONFLICT = 'The process instance was changed by someone else at the same time; reload and try again';

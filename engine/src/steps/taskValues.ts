@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventDraft } from '../audit/types.ts';
-import { canonicalize, contentHash } from '../kernel/canonicalJson.ts';
+import { canonicalize } from '../kernel/canonicalJson.ts';
 import { ConflictError, InputError, type FieldError } from '../kernel/errors.ts';
-import { segregation } from '../identity/segregation.ts';
-import { signatureRepository } from '../signatures/signatureRepository.ts';
-import { exceptionRaised, formRepository, type ExceptionRow, type ValueRow } from './formRepository.ts';
-import type { FormRuntime, ProcessedValue, SubmissionInput } from './pipeline.ts';
-import type { Meaning } from '../signatures/types.ts';
+import { segregation } from '../signatures/segregation.ts';
+import type { Signer } from '../signatures/signatureWriter.ts';
+import { signTaskValues, type SignedTask, type TaskSigning } from '../signatures/taskSigning.ts';
+import {
+  exceptionRaised,
+  formRepository,
+  type ExceptionRow,
+  type ValueRow,
+} from '../forms/formRepository.ts';
+import type { FormRuntime, ProcessedValue, SubmissionInput } from '../forms/pipeline.ts';
 
 /** The task a submission or verification is for, as the process service hands it over. */
 export interface TaskContext {
@@ -249,12 +254,6 @@ export async function recordSubmission(
   return { data: processed.data, drafts };
 }
 
-export interface Verifier {
-  userId: string;
-  username: string;
-  printedName: string;
-}
-
 /**
  * Second-person verification of hand-entered critical values (E5): the verifier signs with the
  * meaning Verified; they must not have entered or changed any value they verify (B5). The
@@ -264,7 +263,7 @@ export interface Verifier {
 export async function recordVerification(
   trx: Knex.Transaction,
   task: TaskContext,
-  verifier: Verifier,
+  verifier: Signer,
   pointers: string[] | undefined,
   at: Date,
 ): Promise<{ drafts: EventDraft[]; afterMove: (trx: Knex.Transaction) => Promise<string> }> {
@@ -290,9 +289,13 @@ export async function recordVerification(
     segregation.verifierIsNotPerformer(v.entered_by, verifier.userId);
     if (v.changed_by) segregation.verifierIsNotPerformer(v.changed_by, verifier.userId);
   }
-  const signatureId = randomUUID();
   const covered = chosen.map((v) => ({ pointer: v.pointer, value: v.value, source: v.source }));
-  const hash = contentHash({ taskId: task.taskId, values: covered });
+  const { signatureId, draft, afterMove } = signTaskValues(
+    task,
+    { signer: verifier, meaning: 'Verified', reason: null },
+    { pointers: chosen.map((v) => v.pointer), content: { taskId: task.taskId, values: covered } },
+    0,
+  );
   for (const v of chosen) {
     await formRepository.updateValue(trx, {
       ...v,
@@ -301,40 +304,19 @@ export async function recordVerification(
       verification_id: signatureId,
     });
   }
-  const seq = task.instanceVersion + 1;
   const drafts: EventDraft[] = [
-    {
-      type: 'signature.applied',
-      payload: {
-        signatureId,
-        meaning: 'Verified',
-        contentHash: hash,
-        recordVersion: task.instanceVersion,
-        signer: verifier.username,
-        taskId: task.taskId,
-        pointers: chosen.map((v) => v.pointer),
-      },
-    },
+    draft,
     {
       type: 'form.values_verified',
       payload: { taskId: task.taskId, signatureId, values: covered },
     },
   ];
-  const afterMove = (db: Knex.Transaction) =>
-    writeTaskSignature(db, task, seq, {
-      id: signatureId,
-      signing: { signer: verifier, meaning: 'Verified', reason: null },
-      hash,
-      pointers: chosen.map((v) => v.pointer),
-    });
   return { drafts, afterMove };
 }
 
-/** A signature that completes a task (`attest:signatureMeaning`), as the signer gave it. */
-export interface TaskSigning {
-  signer: Verifier;
-  meaning: Meaning;
-  reason: string | null;
+/** A signer re-authenticated; the meaning is settled once the completion data is known. */
+export interface PendingSigning {
+  meaningFor(data: Record<string, unknown>): TaskSigning;
 }
 
 /**
@@ -344,64 +326,15 @@ export interface TaskSigning {
  */
 export async function taskSignature(
   trx: Knex.Transaction,
-  task: { taskId: string; instanceId: string; instanceVersion: number },
+  task: SignedTask,
   signing: TaskSigning,
   offset: number,
 ): Promise<{ draft: EventDraft; afterMove: (trx: Knex.Transaction) => Promise<string> }> {
   const pointers = (await formRepository.values(trx, task.taskId))
     .filter((v) => v.value !== null || v.na_reason !== null)
     .map((v) => v.pointer);
-  const hash = contentHash(await taskSignedContent(trx, task.taskId, pointers));
-  const signatureId = randomUUID();
-  const seq = task.instanceVersion + 1 + offset;
-  const draft: EventDraft = {
-    type: 'signature.applied',
-    payload: {
-      signatureId,
-      meaning: signing.meaning,
-      contentHash: hash,
-      recordVersion: task.instanceVersion,
-      signer: signing.signer.username,
-      taskId: task.taskId,
-      pointers,
-    },
-    reason: signing.reason,
-  };
-  const afterMove = (db: Knex.Transaction) =>
-    writeTaskSignature(db, task, seq, { id: signatureId, signing, hash, pointers });
-  return { draft, afterMove };
-}
-
-/** The row of a signature over values of one task, once its event is at `seq` of the instance's chain. */
-async function writeTaskSignature(
-  db: Knex.Transaction,
-  task: { taskId: string; instanceId: string; instanceVersion: number },
-  seq: number,
-  signature: { id: string; signing: TaskSigning; hash: string; pointers: string[] },
-): Promise<string> {
-  const event = await db('events').where({ record_id: task.instanceId, seq }).first('at', 'type');
-  if (event?.type !== 'signature.applied') throw new Error('The signature event is not where it was placed');
-  const { signer, meaning, reason } = signature.signing;
-  await signatureRepository.insert(db, {
-    id: signature.id,
-    record_id: task.instanceId,
-    record_type: 'instance',
-    event_seq: seq,
-    signer_id: signer.userId,
-    signer_username: signer.username,
-    signer_name: signer.printedName,
-    meaning,
-    reason,
-    signed_at: new Date(event.at),
-    content_hash: signature.hash,
-    record_version: task.instanceVersion,
-    withdrawn_at: null,
-    withdrawn_by: null,
-    withdrawal_reason: null,
-    task_id: task.taskId,
-    pointers: signature.pointers,
-  });
-  return signature.id;
+  const content = await taskSignedContent(trx, task.taskId, pointers);
+  return signTaskValues(task, signing, { pointers, content }, offset);
 }
 
 /** Fields marked reasonForChange whose new value differs from the process variable of the same key. */

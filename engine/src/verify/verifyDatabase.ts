@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { processRepository } from './bpmn/processRepository.ts';
-import { checkState, type StateFinding } from './audit/stateChecks.ts';
-import type { CheckpointReport, CheckpointService } from './audit/checkpoints.ts';
-import { verifyChains, type ChainBreak } from './audit/verify.ts';
+import { processRepository } from '../bpmn/service/processRepository.ts';
+import { checkState, type StateFinding } from './stateChecks.ts';
+import type { CheckpointReport, CheckpointService } from '../audit/checkpoints.ts';
+import { verifyChains, type ChainBreak } from '../audit/verify.ts';
 
 export interface VerifyReport {
   ok: boolean;

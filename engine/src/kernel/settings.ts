@@ -2,7 +2,7 @@ import {
   checkConflictMatrix,
   DEFAULT_PERMISSION_CONFLICTS,
   type PermissionConflict,
-} from './identity/permissionConflicts.ts';
+} from './permissionConflicts.ts';
 
 /** Security settings; each has a default a plant can change (A4, A5). */
 export interface PasswordPolicy {

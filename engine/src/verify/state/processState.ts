@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { sha256Hex } from '../../kernel/canonicalJson.ts';
-import { instanceStateDigest, jsonDigest, type InstanceStateDigest } from '../stateDigest.ts';
+import { instanceStateDigest, jsonDigest, type InstanceStateDigest } from '../../audit/stateDigest.ts';
 import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /** Deployed definitions against their deployment event: the XML and the compiled graph by their digests. */

@@ -10,7 +10,12 @@ import {
 import { demoPassword, loginAs, startTestEngine, type TestContext } from '../support/testEngine.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
-const form = (name: string) => JSON.parse(fixture(name)) as Record<string, unknown>;
+/** Forms are the forms folder's fixtures; the process models that use them are here. */
+const form = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../forms/fixtures/${name}`, import.meta.url), 'utf8')) as Record<
+    string,
+    unknown
+  >;
 const taskOf = (instance: { openTasks: { id: string; elementId: string }[] }, elementId: string) =>
   instance.openTasks.find((t) => t.elementId === elementId)!.id;
 

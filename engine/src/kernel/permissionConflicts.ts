@@ -1,4 +1,4 @@
-import { InputError } from '../kernel/errors.ts';
+import { InputError } from './errors.ts';
 import { PERMISSIONS, type Permission } from './permissions.ts';
 
 /** Two permissions nobody may hold together, through one role or the union of their roles (B5). */

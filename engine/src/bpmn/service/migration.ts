@@ -1,22 +1,23 @@
 import type { Knex } from 'knex';
-import { chainEvents } from '../audit/auditTrail.ts';
-import { instanceStateDigest } from '../audit/stateDigest.ts';
-import type { EventActor } from '../audit/types.ts';
-import type { Clock } from '../kernel/clock.ts';
+import { chainEvents } from '../../audit/auditTrail.ts';
+import { instanceStateDigest } from '../../audit/stateDigest.ts';
+import type { EventActor } from '../../audit/types.ts';
+import type { Clock } from '../../kernel/clock.ts';
 import {
   ConflictError,
   InputError,
   NotAllowedError,
   NotFoundError,
   type FieldError,
-} from '../kernel/errors.ts';
-import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../identity/permissions.ts';
-import { writeSignature } from '../signatures/signatureWriter.ts';
-import { AUTHORITY } from '../signatures/types.ts';
-import { optionalText } from '../kernel/textInput.ts';
-import type { Scope, Token } from './execution/types.ts';
-import type { FlowNode, ProcessGraph } from './model/graph.ts';
+} from '../../kernel/errors.ts';
+import type { IdentityService } from '../../identity/identityService.ts';
+import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
+import { writeSignature } from '../../signatures/signatureWriter.ts';
+import type { SignedContent } from '../../signatures/subjectContent.ts';
+import { AUTHORITY } from '../../signatures/types.ts';
+import { optionalText } from '../../kernel/textInput.ts';
+import type { Scope, Token } from '../execution/types.ts';
+import type { FlowNode, ProcessGraph } from '../model/graph.ts';
 import { writeMigration, type MovedToken } from './migrationRepository.ts';
 import { processRepository, type InstanceRow } from './processRepository.ts';
 
@@ -58,6 +59,8 @@ export interface MigrationRecords {
     actor: EventActor,
     details: { reason: string; signatureId: string },
   ): Promise<void>;
+  /** What the signature approving a move covers of the record: its content as it is now. */
+  signedContent(db: Knex | Knex.Transaction, recordId: string): Promise<SignedContent>;
 }
 
 export interface MigrationProblem {
@@ -391,6 +394,7 @@ export function createMigration<V>({
           trx,
           clock,
           { id: pin.recordId, type: 'record' },
+          await hooks.records!.signedContent(trx, pin.recordId),
           signing.signer,
           'Approved',
           reason,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import type { Principal, VerifyReport } from '../../src/index.ts';
 import { packageFiles, type TemplatePackage } from '../../src/templates/package.ts';
-import { verifyDatabase } from '../../src/verify.ts';
+import { verifyDatabase } from '../../src/verify/verifyDatabase.ts';
 import { demoPassword, loginAs, startTestEngine, type TestContext } from '../support/testEngine.ts';
 import { fixturePackage } from '../templates/fixturePackage.ts';
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotAllowedError } from '../kernel/errors.ts';
-import type { Principal } from '../identity/permissions.ts';
-import { INSTANCE_TREE } from '../records/dossier.ts';
-import type { Meaning } from './types.ts';
+import type { Principal } from '../kernel/permissions.ts';
+import { INSTANCE_TREE } from './dossier.ts';
+import type { Meaning } from '../signatures/types.ts';
 
 type Db = Knex | Knex.Transaction;
 

@@ -1,0 +1,62 @@
+import type { AuditService } from './audit/auditService.ts';
+import type { CheckpointService } from './audit/checkpoints.ts';
+import type { Processes } from './bpmn/service/processService.ts';
+import type { Incidents } from './bpmn/service/incidents.ts';
+import type { Jobs } from './bpmn/service/jobs.ts';
+import type { Tasks } from './bpmn/service/tasks.ts';
+import type { Database } from './db/database.ts';
+import type { FormService } from './forms/formService.ts';
+import type { IdentityService } from './identity/identityService.ts';
+import type { Clock } from './kernel/clock.ts';
+import type { Principal } from './kernel/permissions.ts';
+import type { Dossier, ReviewQueue } from './records/dossier.ts';
+import type { RecordService } from './records/recordService.ts';
+import type { TemplateRecords } from './records/templateRecords.ts';
+import type { Settings } from './kernel/settings.ts';
+import type { SignatureService } from './signatures/signatureService.ts';
+import type { StepService } from './steps/stepService.ts';
+import type { DesignerChecks } from './templates/designerChecks.ts';
+import type { TemplateService } from './templates/templateService.ts';
+import type { VerifyReport } from './verify/verifyDatabase.ts';
+
+/**
+ * Records as people work with them: plain GMP records, records started from templates, a record's
+ * dossier and the queue of records waiting for review.
+ */
+export interface Records extends RecordService {
+  start: TemplateRecords['start'];
+  list: TemplateRecords['list'];
+  /** A record of a template, with its process and links. */
+  view: TemplateRecords['get'];
+  batchDeviations: TemplateRecords['batchDeviations'];
+  dossier(principal: Principal, idOrNumber: string): Promise<Dossier>;
+  reviewQueue: ReviewQueue;
+}
+
+/** User tasks: the lists and claiming, and the steps they are (form, values, signature). */
+export type EngineTasks = Tasks & StepService;
+
+/** The engine as the runtime, the CLI and the benchmarks use it: one service per concept. */
+export interface Engine {
+  database: Database;
+  settings: Settings;
+  clock: Clock;
+  identity: IdentityService;
+  signatures: SignatureService;
+  records: Records;
+  templates: TemplateService;
+  /** The checks the designer runs while a model or a form is edited, before it is a template. */
+  designer: DesignerChecks;
+  audit: AuditService;
+  /** Form versions; a form is pinned and run only through the processes and steps that use it. */
+  forms: Pick<FormService, 'save' | 'list' | 'get'>;
+  processes: Processes;
+  tasks: EngineTasks;
+  incidents: Incidents;
+  jobs: Jobs;
+  /** Signed checkpoints of the chain heads outside the database; null without a key and a sink. */
+  checkpoints: CheckpointService | null;
+  /** `attest verify`: the hash chains, the state that follows from them, and the checkpoints. */
+  verify(options?: { pageSize?: number }): Promise<VerifyReport>;
+  close(): Promise<void>;
+}
