@@ -1,8 +1,11 @@
+import type { FieldError } from '@attest/task-form';
 import { t } from '@attest/task-form/i18n';
 import { useState } from 'preact/hooks';
 import { Problem, request } from '../../api.ts';
 import { mountPage } from '../../app/page.tsx';
-import { errorsAtFields, Field, fieldProps, problemText, type FieldError } from '../admin/common.tsx';
+import { errorsAtFields, Field, fieldProps } from '../../ui/Field.tsx';
+import { Message } from '../../ui/Message.tsx';
+import { problemText } from '../../ui/problem.ts';
 import { compareVersions, StatusBadge, type TemplateVersion } from '../admin/templates/lifecycle.tsx';
 
 const TEMPLATE_ID = /^[a-z][a-z0-9-]{1,39}$/;
@@ -42,9 +45,7 @@ export function DesignerHome(props: { versions: TemplateVersion[] }) {
     <>
       <h1>{t('designer.title')}</h1>
       <p class="hint">{t('designer.hint')}</p>
-      <p class="message error" role="alert" hidden={failure === null}>
-        {failure ?? ''}
-      </p>
+      <Message tone="error">{failure}</Message>
       <h2>{t('designer.drafts')}</h2>
       {drafts.length === 0 ? (
         <p class="empty">{t('designer.noDrafts')}</p>
@@ -240,17 +241,22 @@ function NewTemplateForm(props: { fail(error: unknown): void }) {
       }}
     >
       <h2>{t('designer.newTemplate')}</h2>
-      <Field id={fieldId('id')} label={t('designer.id')} hint={t('designer.idHint')} error={errors.id}>
+      <Field
+        id={fieldId('id')}
+        label={t('designer.id')}
+        hint={t('designer.idHint')}
+        error={errors.id ?? null}
+      >
         <input type="text" maxLength={40} autocomplete="off" {...input('id')} />
       </Field>
-      <Field id={fieldId('title')} label={t('designer.templateTitle')} error={errors.title}>
+      <Field id={fieldId('title')} label={t('designer.templateTitle')} error={errors.title ?? null}>
         <input type="text" maxLength={200} {...input('title')} />
       </Field>
       <Field
         id={fieldId('kind')}
         label={t('designer.kind')}
         hint={t('designer.kindHint')}
-        error={errors.kind}
+        error={errors.kind ?? null}
       >
         <input type="text" maxLength={60} {...input('kind')} />
       </Field>
@@ -258,7 +264,7 @@ function NewTemplateForm(props: { fail(error: unknown): void }) {
         id={fieldId('numbering')}
         label={t('designer.numbering')}
         hint={t('designer.numberingHint')}
-        error={errors.numbering}
+        error={errors.numbering ?? null}
       >
         <input type="text" maxLength={60} {...input('numbering')} />
       </Field>
@@ -266,7 +272,7 @@ function NewTemplateForm(props: { fail(error: unknown): void }) {
         id={fieldId('roles')}
         label={t('designer.roles')}
         hint={t('designer.rolesHint')}
-        error={errors.roles}
+        error={errors.roles ?? null}
       >
         <input type="text" maxLength={200} {...input('roles')} />
       </Field>

@@ -2,9 +2,10 @@ import { language, t, type MessageKey } from '@attest/task-form/i18n';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../api.ts';
 import { mountPage } from '../../app/page.tsx';
-import { problemText } from '../admin/common.tsx';
 import { StatusBadge, versionHref } from '../admin/templates/lifecycle.tsx';
 import { autosave, openDraft, type DraftState, type SaveStatus } from './draft.ts';
+import { Message } from '../../ui/Message.tsx';
+import { problemText } from '../../ui/problem.ts';
 
 type Modules = typeof import('./modules.ts');
 type Saver = ReturnType<typeof autosave>;
@@ -473,9 +474,7 @@ function SubmitView(props: { draft: DraftState; saver: Saver; conflict: boolean 
         </ul>
       )}
       <p class="hint">{t('designer.submitHint')}</p>
-      <p class="message error" role="alert" hidden={failure === null}>
-        {failure ?? ''}
-      </p>
+      <Message tone="error">{failure}</Message>
       <button
         type="button"
         class="primary"

@@ -13,11 +13,15 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { Problem, request } from '../../api.ts';
 import type { Me } from '../../app/me.ts';
 import { setNotice } from '../../notice.ts';
-import { Field } from '../../ui/Field.tsx';
-import { FieldError as FieldErrorNote } from '../../ui/FieldError.tsx';
+import { Field, fieldProps } from '../../ui/Field.tsx';
 import { Message } from '../../ui/Message.tsx';
-import { ModalForm } from '../../ui/ModalForm.tsx';
-import { meaningLabel, SignatureDialog, type SignatureInput } from '../../ui/SignatureDialog.tsx';
+import { ConfirmDialog } from '../../ui/ModalForm.tsx';
+import {
+  meaningLabel,
+  SignatureDialog,
+  signatureProblem,
+  type SignatureInput,
+} from '../../ui/SignatureDialog.tsx';
 import { ChangedPanel, ExceptionsPanel, VerificationPanel } from './panels.tsx';
 import type { RenderedTaskForm } from './renderer.ts';
 import { TaskFormHost } from './TaskFormHost.tsx';
@@ -221,14 +225,12 @@ export function StepPage(props: { me: Me; step: Step }) {
           label={t('step.changeReason')}
           hint={t('step.changeReasonHint')}
           hidden={!reasonShown}
-          after={<FieldErrorNote message={reasonError} />}
+          error={reasonError}
         >
           <textarea
-            id="step-reason"
-            name="step-reason"
             rows={2}
             maxLength={1000}
-            aria-invalid={reasonError === null ? undefined : 'true'}
+            {...fieldProps('step-reason', reasonError)}
             value={reason}
             onInput={(event) => setReason(event.currentTarget.value)}
           />
@@ -247,31 +249,37 @@ export function StepPage(props: { me: Me; step: Step }) {
         </div>
       ) : null}
       {completing && task.signature ? (
-        <SignatureDialog signature={task.signature} signer={me.user} sign={sign} onClose={completed} />
+        <SignatureDialog
+          id="sign-dialog"
+          fields="sign"
+          wording="step"
+          meaning={task.signature.meaning}
+          note={
+            task.signature.rejectable ? (
+              <p class="note">{t('sign.rejectable', { rejected: meaningLabel('Rejected') })}</p>
+            ) : null
+          }
+          signer={me.user}
+          reason={task.signature.rejectable ? 'optional' : 'none'}
+          sign={sign}
+          onClose={completed}
+        />
       ) : null}
       {completing && !task.signature ? (
-        <ModalForm
+        <ConfirmDialog
           id="confirm-dialog"
           title={t('step.confirmTitle')}
+          text={t('step.confirmText', { step: name })}
           confirm={t('step.complete')}
-          submit={async () => {
+          send={async () => {
             refused.current = await send();
             return null;
           }}
           onClose={completed}
-        >
-          <p>{t('step.confirmText', { step: name })}</p>
-        </ModalForm>
+        />
       ) : null}
     </>
   );
-}
-
-/** A refusal the signature dialog answers itself: the password, the lock, the reason for a rejection. */
-function signatureProblem(error: unknown): boolean {
-  if (!(error instanceof Problem)) return false;
-  if (error.status === 401 || error.status === 423) return true;
-  return error.errors.length > 0 && error.errors.every((e) => e.pointer.startsWith('/signature'));
 }
 
 /** An error as the list at the top reads it: named after its field when the message does not say. */

@@ -5,8 +5,11 @@ import { Problem, request } from '../../../api.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { Field, fieldProps, Notice, PageHead, problemText, type NoticeState } from '../common.tsx';
-import { Modal, useDialog } from '../dialogs.tsx';
+import { Field, fieldProps } from '../../../ui/Field.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { ModalForm, useDialog } from '../../../ui/ModalForm.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { PageHead } from '../common.tsx';
 
 interface Incident {
   id: string;
@@ -70,7 +73,7 @@ export function IncidentsPage(props: { me: Me; initial: IncidentsData }) {
     setNotice(null);
     let result: Instance | null = null;
     const ok = await open((close) => (
-      <RetryDialog incident={incident} retried={(after) => (result = after)} close={close} />
+      <RetryDialog incident={incident} retried={(after) => (result = after)} onClose={close} />
     ));
     if (!ok || !result) return;
     const after: Instance = result;
@@ -95,7 +98,7 @@ export function IncidentsPage(props: { me: Me; initial: IncidentsData }) {
     <>
       <PageHead title={t('admin.incidents.title')} />
       <p class="note admin-intro">{t('admin.incidents.intro')}</p>
-      <Notice id="incident-outcome" as="div" notice={notice} />
+      <Notice id="incident-outcome" block notice={notice} />
       {incidents.length > 0 ? (
         <p class="count" id="incident-count">
           {t('admin.incidents.count', { count: incidents.length })}
@@ -168,7 +171,7 @@ export function IncidentsPage(props: { me: Me; initial: IncidentsData }) {
 function RetryDialog(props: {
   incident: Incident;
   retried(after: Instance): void;
-  close(done: boolean): void;
+  onClose(done: boolean): void;
 }) {
   const { incident } = props;
   const [variables, setVariables] = useState('');
@@ -214,12 +217,12 @@ function RetryDialog(props: {
     }
   };
   return (
-    <Modal
+    <ModalForm
       id="retry-dialog"
       title={t('admin.incidents.retryTitle')}
       confirm={t('admin.incidents.retry')}
       submit={submit}
-      close={props.close}
+      onClose={props.onClose}
     >
       <p>{t('admin.incidents.retryText', { element: incident.elementId })}</p>
       <p class="note">{incident.message}</p>
@@ -227,7 +230,7 @@ function RetryDialog(props: {
         id="retry-variables"
         label={t('admin.incidents.variables')}
         hint={t('admin.incidents.variablesHint')}
-        error={errors.variables}
+        error={errors.variables ?? null}
       >
         <textarea
           rows={4}
@@ -242,7 +245,7 @@ function RetryDialog(props: {
         id="retry-reason"
         label={t('admin.incidents.reason')}
         hint={t('admin.incidents.reasonHint')}
-        error={errors.reason}
+        error={errors.reason ?? null}
       >
         <input
           type="text"
@@ -252,6 +255,6 @@ function RetryDialog(props: {
           onInput={(event) => setReason(event.currentTarget.value)}
         />
       </Field>
-    </Modal>
+    </ModalForm>
   );
 }

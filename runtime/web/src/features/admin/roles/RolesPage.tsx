@@ -14,8 +14,12 @@ import { request } from '../../../api.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { attempt, Field, fieldProps, Notice, PageHead, type NoticeState } from '../common.tsx';
-import { SignatureDialog, useDialog } from '../dialogs.tsx';
+import { Field, fieldProps } from '../../../ui/Field.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { useDialog } from '../../../ui/ModalForm.tsx';
+import { attempt } from '../../../ui/problem.ts';
+import { SignatureDialog } from '../../../ui/SignatureDialog.tsx';
+import { PageHead } from '../common.tsx';
 import { PERMISSION_LABELS } from '../permissionLabels.ts';
 
 export interface RolesData {
@@ -56,7 +60,7 @@ export function RolesPage(props: { me: Me; initial: RolesData }) {
     const name = `${role.title} (${role.name})`;
     let proposed = false;
     const ok = await open((close) => (
-      <RoleDialog me={me} role={role} sent={(asProposal) => (proposed = asProposal)} close={close} />
+      <RoleDialog me={me} role={role} sent={(asProposal) => (proposed = asProposal)} onClose={close} />
     ));
     if (!ok) return;
     setData(await loadRoles(me));
@@ -142,7 +146,7 @@ function RoleDialog(props: {
   me: Me;
   role: Role;
   sent(proposal: boolean): void;
-  close(done: boolean): void;
+  onClose(done: boolean): void;
 }) {
   const { me, role } = props;
   const name = `${role.title} (${role.name})`;
@@ -158,10 +162,11 @@ function RoleDialog(props: {
       title={t('admin.roles.editTitle', { role: name })}
       act={t('admin.roles.act', { role: name })}
       meaning={proposal ? 'Proposed' : 'Approved'}
-      me={me}
+      wording="admin"
+      signer={me.user}
       reason="optional"
       confirm={t(proposal ? 'admin.sign.propose' : 'admin.sign.submit')}
-      send={async (signature) => {
+      sign={async (signature) => {
         const body = { title: title.trim(), description: description.trim(), permissions, signature };
         if (!changesPermissions && body.title === role.title && body.description === role.description) {
           return t('admin.roles.nothing');
@@ -170,7 +175,7 @@ function RoleDialog(props: {
         const path = `/api/roles/${encodeURIComponent(role.name)}${proposal ? '/proposals' : ''}`;
         return attempt(() => request(proposal ? 'POST' : 'PUT', path, body));
       }}
-      close={props.close}
+      onClose={props.onClose}
     >
       <Field id="role-title" label={t('admin.roles.titleField')}>
         <input

@@ -14,8 +14,11 @@ import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { Notice, PageHead, problemText, signedAct, type NoticeState } from '../common.tsx';
-import { SignatureDialog, useDialog } from '../dialogs.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { useDialog } from '../../../ui/ModalForm.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { SignatureDialog } from '../../../ui/SignatureDialog.tsx';
+import { PageHead, signedAct } from '../common.tsx';
 
 interface Person {
   id: string;
@@ -101,11 +104,12 @@ export function SecurityChangesPage(props: { me: Me; initial: ChangesData }) {
         title={t(approve ? 'admin.changes.approveTitle' : 'admin.changes.rejectTitle')}
         act={t(approve ? 'admin.changes.approveAct' : 'admin.changes.rejectAct', { what: subject })}
         meaning={approve ? 'Approved' : 'Rejected'}
-        me={me}
+        wording="admin"
+        signer={me.user}
         reason={approve ? 'optional' : 'required'}
         confirm={t('admin.sign.submit')}
-        send={signed.send}
-        close={close}
+        sign={signed.send}
+        onClose={close}
       >
         <ChangeDetail me={me} change={change} now={now} />
       </SignatureDialog>

@@ -6,16 +6,15 @@ import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { ConfirmDialog, ReasonDialog, useDialog } from '../../../ui/ModalForm.tsx';
+import { attempt, problemText } from '../../../ui/problem.ts';
 import {
-  attempt,
-  meaningLabel,
-  Notice,
-  problemText,
+  adminMeaningLabel as meaningLabel,
+  SignatureDialog,
   signatureProblem,
-  valueText,
-  type NoticeState,
-} from '../common.tsx';
-import { ConfirmDialog, ReasonDialog, SignatureDialog, useDialog } from '../dialogs.tsx';
+} from '../../../ui/SignatureDialog.tsx';
+import { valueText } from '../common.tsx';
 import { StatusBadge, templateStatusLabel, type TemplateVersion } from './lifecycle.tsx';
 import { VersionDiff } from './VersionDiff.tsx';
 
@@ -138,10 +137,11 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
         title={t(rejecting ? 'admin.version.rejectTitle' : 'admin.version.approveTitle', { name })}
         act={t(rejecting ? 'admin.version.rejectAct' : 'admin.version.approveAct', { name })}
         meaning={meaning}
-        me={me}
+        wording="admin"
+        signer={me.user}
         reason={rejecting ? 'required' : 'none'}
         confirm={t('admin.sign.submit')}
-        send={async (signature) => {
+        sign={async (signature) => {
           try {
             await request('POST', `${path}/${rejecting ? 'reject' : 'approve'}`, signature);
             return null;
@@ -152,7 +152,7 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
             return null;
           }
         }}
-        close={close}
+        onClose={close}
       />
     ));
     if (!ok) return;
@@ -175,7 +175,7 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
               text={t('admin.version.submitText')}
               confirm={t('admin.version.submit')}
               send={() => attempt(() => request('POST', `${path}/submit`))}
-              close={close}
+              onClose={close}
             />
           ));
           if (ok) await redraw(t('admin.version.submitted', { name }));
@@ -200,7 +200,7 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
               }
               confirm={t('admin.version.makeEffective')}
               send={() => attempt(() => request('POST', `${path}/effective`))}
-              close={close}
+              onClose={close}
             />
           ));
           if (ok) await redraw(t('admin.version.madeEffective', { name }));
@@ -215,7 +215,7 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
               text={t('admin.version.retireText')}
               confirm={t('admin.version.retireConfirm')}
               send={(reason) => attempt(() => request('POST', `${path}/retire`, { reason }))}
-              close={close}
+              onClose={close}
             />
           ));
           if (ok) await redraw(t('admin.version.retired', { name }));

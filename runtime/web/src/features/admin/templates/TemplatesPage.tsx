@@ -6,7 +6,9 @@ import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { Notice, PageHead, problemText, type NoticeState } from '../common.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { PageHead } from '../common.tsx';
 import {
   compareVersions,
   STATUS_KEYS,
@@ -263,7 +265,7 @@ function ImportPanel(props: { imported(): void }) {
           </li>
         ))}
       </ul>
-      <Notice id="import-message" as="div" notice={notice} />
+      <Notice id="import-message" block notice={notice} />
       <div class="admin-form-actions">
         <button type="submit" class="primary" id="import-submit" disabled={sending || picked.length === 0}>
           {t('admin.import.submit')}

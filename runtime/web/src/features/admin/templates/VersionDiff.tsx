@@ -4,7 +4,8 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../../api.ts';
 import { Table } from '../../../ui/Table.tsx';
-import { problemText, valueText } from '../common.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { valueText } from '../common.tsx';
 import type { DiagramDiff } from '../diagram.ts';
 import { compareVersions, templateStatusLabel, type TemplateVersion } from './lifecycle.tsx';
 

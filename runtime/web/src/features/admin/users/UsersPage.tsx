@@ -17,8 +17,11 @@ import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { attempt, Notice, PageHead, type NoticeState } from '../common.tsx';
-import { ReasonDialog, SignatureDialog, useDialog } from '../dialogs.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { ReasonDialog, useDialog } from '../../../ui/ModalForm.tsx';
+import { attempt } from '../../../ui/problem.ts';
+import { SignatureDialog } from '../../../ui/SignatureDialog.tsx';
+import { PageHead } from '../common.tsx';
 import { CreateUserForm } from './CreateUserForm.tsx';
 import { roleChoices, rolesLegend, who, type User, type WithPassword } from './users.ts';
 
@@ -111,7 +114,7 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
           text={t(deactivate ? 'admin.users.deactivateText' : 'admin.users.reactivateText')}
           confirm={t(deactivate ? 'admin.users.deactivateConfirm' : 'admin.users.reactivateConfirm')}
           send={(reason) => attempt(() => request('POST', `/api/users/${user.id}/${action}`, { reason }))}
-          close={close}
+          onClose={close}
         />
       ));
       if (ok)
@@ -129,7 +132,7 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
               reset = await request<WithPassword>('POST', `/api/users/${user.id}/reset-password`, { reason });
             })
           }
-          close={close}
+          onClose={close}
         />
       ));
       if (ok && reset) {
@@ -144,7 +147,7 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
           user={user}
           roles={knownRoles}
           sent={(asProposal) => (proposed = asProposal)}
-          close={close}
+          onClose={close}
         />
       ));
       if (ok && proposed)
@@ -289,7 +292,7 @@ function RolesDialog(props: {
   roles: Role[];
   /** Called as the change is sent: whether it goes as a proposal. */
   sent(proposal: boolean): void;
-  close(done: boolean): void;
+  onClose(done: boolean): void;
 }) {
   const { me, user } = props;
   const [chosen, setChosen] = useState(user.roles);
@@ -305,17 +308,18 @@ function RolesDialog(props: {
       title={t('admin.users.rolesTitle', { who: name })}
       act={t('admin.users.rolesAct', { who: name })}
       meaning={proposal ? 'Proposed' : 'Approved'}
-      me={me}
+      wording="admin"
+      signer={me.user}
       reason="optional"
       confirm={t(proposal ? 'admin.sign.propose' : 'admin.sign.submit')}
-      send={(signature) =>
+      sign={(signature) =>
         attempt(async () => {
           props.sent(proposal);
           const path = `/api/users/${user.id}/roles${proposal ? '/proposals' : ''}`;
           await request(proposal ? 'POST' : 'PUT', path, { roles: chosen, signature });
         })
       }
-      close={props.close}
+      onClose={props.onClose}
     >
       <Choices
         id={`roles-${user.username}`}
