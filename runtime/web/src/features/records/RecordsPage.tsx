@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { request } from '../../api.ts';
 import { useSerialReload } from '../../app/hooks.ts';
 import { formatInstant } from '../../time.ts';
+import { Table } from '../../ui/Table.tsx';
 import { STATUSES, statusLabel } from './status.ts';
 
 interface RecordSummary {
@@ -36,15 +37,6 @@ export async function loadRecords(
   if (filter.overdue) query.set('overdue', 'true');
   return request<RecordList>('GET', `/api/records?${query}`);
 }
-
-const COLUMNS = [
-  'records.number',
-  'records.recordTitle',
-  'records.template',
-  'records.status',
-  'records.owner',
-  'records.due',
-] as const;
 
 /** Records, newest first, searched by number or title, filtered by status and overdue. */
 export function RecordsPage(props: { initial: RecordList }) {
@@ -107,33 +99,26 @@ export function RecordsPage(props: { initial: RecordList }) {
         {records.length === 0 ? (
           <p class="empty">{t('records.empty')}</p>
         ) : (
-          <table class="records">
-            <thead>
-              <tr>
-                {COLUMNS.map((k) => (
-                  <th key={k}>{t(k)}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {records.map((r) => (
-                <tr key={r.id} class={r.overdue ? 'overdue' : undefined}>
-                  <td>
-                    <a href={`#/record/${r.number}`}>{r.number}</a>
-                  </td>
-                  <td>{r.title}</td>
-                  <td>
-                    {r.template
-                      ? `${r.template.title} (${t('common.version', { version: r.template.version })})`
-                      : '—'}
-                  </td>
-                  <td>{statusLabel(r.status)}</td>
-                  <td>{r.owner?.printedName ?? '—'}</td>
-                  <td>{formatInstant(r.dueAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            cards={false}
+            rows={records}
+            rowKey={(r) => r.id}
+            rowProps={(r) => ({ class: r.overdue ? 'overdue' : undefined })}
+            columns={[
+              { heading: t('records.number'), cell: (r) => <a href={`#/record/${r.number}`}>{r.number}</a> },
+              { heading: t('records.recordTitle'), cell: (r) => r.title },
+              {
+                heading: t('records.template'),
+                cell: (r) =>
+                  r.template
+                    ? `${r.template.title} (${t('common.version', { version: r.template.version })})`
+                    : '—',
+              },
+              { heading: t('records.status'), cell: (r) => statusLabel(r.status) },
+              { heading: t('records.owner'), cell: (r) => r.owner?.printedName ?? '—' },
+              { heading: t('records.due'), cell: (r) => formatInstant(r.dueAt) },
+            ]}
+          />
         )}
       </div>
     </>
