@@ -49,9 +49,13 @@ export const difference = (before: readonly string[], after: readonly string[]) 
   removed: before.filter((x) => !after.includes(x)),
 });
 
+/** Whether a permission is GMP approval authority at this plant. */
+export const isGmpApproval = (me: Me, permission: string): boolean =>
+  (me.plant.gmpApproval as readonly string[]).includes(permission);
+
 /** The permissions among these that are GMP approval authority. */
 export const gmpApproval = (me: Me, permissions: readonly string[]): string[] =>
-  permissions.filter((p) => me.plant.gmpApproval.includes(p));
+  permissions.filter((p) => isGmpApproval(me, p));
 
 /** The permissions the roles grant together. */
 export const permissionsOf = (roles: readonly Role[], names: readonly string[]): string[] => [
@@ -60,7 +64,7 @@ export const permissionsOf = (roles: readonly Role[], names: readonly string[]):
 
 /** A permission as a badge, in words, GMP approval authority marked. */
 export function PermissionBadge(props: { me: Me; permission: string }) {
-  const gmp = props.me.plant.gmpApproval.includes(props.permission);
+  const gmp = isGmpApproval(props.me, props.permission);
   return (
     <span class={gmp ? 'badge admin-warn' : 'badge'} data-permission={props.permission}>
       {permissionLabel(props.permission)}

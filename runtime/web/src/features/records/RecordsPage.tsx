@@ -1,26 +1,13 @@
 import { t } from '@attest/task-form/i18n';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { request } from '../../api.ts';
+import { api, type Answered } from '../../api/client.ts';
 import { useSerialReload } from '../../app/hooks.ts';
 import { formatInstant } from '../../time.ts';
 import { Table } from '../../ui/Table.tsx';
 import { STATUSES, statusLabel } from './status.ts';
 
-interface RecordSummary {
-  id: string;
-  number: string;
-  title: string;
-  status: string;
-  template: { id: string; version: string; title: string } | null;
-  owner: { printedName: string } | null;
-  dueAt: string | null;
-  overdue: boolean;
-}
-
-export interface RecordList {
-  records: RecordSummary[];
-  total: number;
-}
+/** A page of records, newest first, and how many match in all. */
+export type RecordList = Answered<'get', '/api/records'>;
 
 interface Filter {
   q: string;
@@ -31,11 +18,14 @@ interface Filter {
 export async function loadRecords(
   filter: Filter = { q: '', status: '', overdue: false },
 ): Promise<RecordList> {
-  const query = new URLSearchParams({ limit: '100' });
-  if (filter.q) query.set('q', filter.q);
-  if (filter.status) query.set('status', filter.status);
-  if (filter.overdue) query.set('overdue', 'true');
-  return request<RecordList>('GET', `/api/records?${query}`);
+  return api.get('/api/records', {
+    query: {
+      limit: '100',
+      q: filter.q || undefined,
+      status: filter.status || undefined,
+      overdue: filter.overdue ? 'true' : undefined,
+    },
+  });
 }
 
 /** Records, newest first, searched by number or title, filtered by status and overdue. */

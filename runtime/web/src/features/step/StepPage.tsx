@@ -10,7 +10,8 @@ import {
 } from '@attest/task-form';
 import { t } from '@attest/task-form/i18n';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Problem, request } from '../../api.ts';
+import { Problem } from '../../api.ts';
+import { api } from '../../api/client.ts';
 import type { Me } from '../../app/me.ts';
 import { setNotice } from '../../notice.ts';
 import { Field, fieldProps } from '../../ui/Field.tsx';
@@ -36,13 +37,14 @@ export interface Step {
  * whose renderer cannot load fails here, where the app shows a failure, as its data would.
  */
 export async function loadStep(taskId: string): Promise<Step> {
-  const task = await request<TaskDetail>('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
+  const task = await api.get('/api/tasks/{id}', { path: { id: taskId } });
   if (!task.formKey) return { task, contract: null };
   const [contract] = await Promise.all([
-    request<TaskForm>('GET', `/api/tasks/${task.id}/form`),
+    api.get('/api/tasks/{id}/form', { path: { id: task.id } }),
     import('./renderer.ts'),
   ]);
-  return { task, contract };
+  // The document leaves the Form.io components open; the contract names what the step view reads of them.
+  return { task, contract: contract as TaskForm };
 }
 
 /** What the top of the step lists after a refusal: a headline and each error, named after its field. */
@@ -126,8 +128,9 @@ export function StepPage(props: { me: Me; step: Step }) {
   const save = (): void => {
     clearProblems();
     setBusy(true);
-    request<TaskForm>('PUT', `/api/tasks/${task.id}/values`, body())
-      .then((saved) => redraw(saved, t('step.saved')))
+    api
+      .put('/api/tasks/{id}/values', { path: { id: task.id }, body: body() })
+      .then((saved) => redraw(saved as TaskForm, t('step.saved')))
       .catch(showProblem)
       .finally(() => setBusy(false));
   };
@@ -140,9 +143,9 @@ export function StepPage(props: { me: Me; step: Step }) {
   };
   const send = async (signature?: SignatureInput): Promise<unknown> => {
     try {
-      await request('POST', `/api/tasks/${task.id}/complete`, {
-        ...submission.current,
-        ...(signature && { signature }),
+      await api.post('/api/tasks/{id}/complete', {
+        path: { id: task.id },
+        body: { ...submission.current, ...(signature && { signature }) },
       });
       return null;
     } catch (error) {

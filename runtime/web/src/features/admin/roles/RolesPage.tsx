@@ -7,6 +7,7 @@ import {
   PendingBadge,
   PermissionBadge,
   permissionLabel,
+  isGmpApproval,
   pendingTargets,
   type Role,
 } from '../access.tsx';
@@ -203,7 +204,7 @@ function RoleDialog(props: {
           value: permission,
           title: permissionLabel(permission),
           note: permission,
-          mark: me.plant.gmpApproval.includes(permission) ? t('admin.permission.gmp') : undefined,
+          mark: isGmpApproval(me, permission) ? t('admin.permission.gmp') : undefined,
         }))}
         ticked={permissions}
         onChange={setPermissions}

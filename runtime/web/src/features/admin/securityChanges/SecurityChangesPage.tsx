@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import {
   difference,
   gmpApproval,
+  isGmpApproval,
   permissionLabel,
   permissionName,
   permissionsOf,
@@ -268,7 +269,7 @@ function ChangeDetail(props: { me: Me; change: SecurityChange; now: ChangesData 
     kind,
     label: t(kind === 'added' ? 'admin.changes.added' : 'admin.changes.removed'),
     text: permissionName(permission),
-    gmp: me.plant.gmpApproval.includes(permission),
+    gmp: isGmpApproval(me, permission),
   });
   let compared: string;
   let gmp: string[] | null = null;
