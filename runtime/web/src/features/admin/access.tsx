@@ -1,23 +1,21 @@
 import { t } from '@attest/task-form/i18n';
 import type { ComponentChildren } from 'preact';
-import { request } from '../../api.ts';
+import { api, type Schemas } from '../../api/client.ts';
 import type { Me } from '../../app/me.ts';
 import { PERMISSION_LABELS } from './permissionLabels.ts';
 
-/** A role as `GET /api/roles` gives it. */
-export interface Role {
-  name: string;
-  title: string;
-  description: string;
-  permissions: string[];
-}
+/**
+ * What the pages read of a role as `GET /api/roles` gives it (a role held by a user but not
+ * listed to this administrator is known by its name alone).
+ */
+export type Role = Pick<Schemas['Role'], 'name' | 'title' | 'description' | 'permissions'>;
 
-/** A change of access proposed for a second administrator (dual control, A3). */
-export interface SecurityChange {
-  id: string;
-  kind: 'role' | 'user-roles';
-  /** The role name, or the id of the user whose roles change. */
-  target: string;
+/**
+ * A change of access proposed for a second administrator (dual control, A3). The API document
+ * leaves what is proposed open (an object); this names what the page reads of it: a role's
+ * definition, or a user's roles and those they had before.
+ */
+export interface SecurityChange extends Omit<Schemas['SecurityChange'], 'proposal'> {
   proposal: {
     title?: string;
     description?: string;
@@ -25,13 +23,12 @@ export interface SecurityChange {
     roles?: string[];
     before?: string[];
   };
-  status: 'pending' | 'approved' | 'rejected';
-  proposedBy: string;
-  proposedAt: string;
-  proposalReason: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionReason: string | null;
+}
+
+/** The changes of access, pending or decided, as the page reads them. */
+export async function loadSecurityChanges(status?: 'pending'): Promise<SecurityChange[]> {
+  const { changes } = await api.get('/api/security-changes', { query: { status } });
+  return changes as SecurityChange[];
 }
 
 export const permissionLabel = (permission: string): string => {
@@ -131,10 +128,7 @@ export function Choices(props: {
 /** The targets of changes waiting for a second administrator: role names and user ids. */
 export async function pendingTargets(me: Me): Promise<Set<string>> {
   if (!me.plant.dualControl || !me.permissions.includes('roles.manage')) return new Set();
-  const { changes } = await request<{ changes: SecurityChange[] }>(
-    'GET',
-    '/api/security-changes?status=pending',
-  );
+  const changes = await loadSecurityChanges('pending');
   return new Set(changes.map((c) => c.target));
 }
 

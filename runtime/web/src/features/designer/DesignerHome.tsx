@@ -1,7 +1,8 @@
 import type { FieldError } from '@attest/task-form';
 import { t } from '@attest/task-form/i18n';
 import { useState } from 'preact/hooks';
-import { Problem, request } from '../../api.ts';
+import { Problem } from '../../api.ts';
+import { api } from '../../api/client.ts';
 import { mountPage } from '../../app/page.tsx';
 import { errorsAtFields, Field, fieldProps } from '../../ui/Field.tsx';
 import { Message } from '../../ui/Message.tsx';
@@ -19,7 +20,7 @@ export function nextVersion(versions: string[]): string {
 const manifestFile = (manifest: Record<string, unknown>) => `${JSON.stringify(manifest, null, 2)}\n`;
 
 export async function loadDesignerHome(): Promise<TemplateVersion[]> {
-  return (await request<{ templates: TemplateVersion[] }>('GET', '/api/templates')).templates;
+  return (await api.get('/api/templates')).templates;
 }
 
 /**
@@ -85,17 +86,18 @@ function TemplateRow(props: { id: string; list: TemplateVersion[]; fail(error: u
   const revise = async () => {
     setBusy(true);
     try {
-      const base = `/api/templates/${encodeURIComponent(id)}/versions/${encodeURIComponent(latest.version)}`;
-      const { files } = await request<{ files: Record<string, string> }>('GET', `${base}/files`);
+      const { files } = await api.get('/api/templates/{templateId}/versions/{version}/files', {
+        path: { templateId: id, version: latest.version },
+      });
       const manifest = JSON.parse(files['manifest.json']!) as Record<string, unknown>;
       files['manifest.json'] = manifestFile({
         ...manifest,
         version: next,
         changeReason: t('designer.changeReasonTodo'),
       });
-      await request('PUT', `/api/templates/${encodeURIComponent(id)}/versions/${next}/draft`, {
-        files,
-        baseHash: null,
+      await api.put('/api/templates/{templateId}/versions/{version}/draft', {
+        path: { templateId: id, version: next },
+        body: { files, baseHash: null },
       });
       location.hash = `#/designer/${encodeURIComponent(id)}/${next}`;
     } catch (error) {
@@ -207,13 +209,16 @@ function NewTemplateForm(props: { fail(error: unknown): void }) {
       changeReason: t('designer.firstVersion'),
     };
     try {
-      await request('PUT', `/api/templates/${id}/versions/1.0.0/draft`, {
-        files: {
-          'manifest.json': manifestFile(manifest),
-          'process.bpmn': blankProcessXml(id, title),
-          'README.md': `# ${title}\n\n${manifest.description}\n`,
+      await api.put('/api/templates/{templateId}/versions/{version}/draft', {
+        path: { templateId: id, version: '1.0.0' },
+        body: {
+          files: {
+            'manifest.json': manifestFile(manifest),
+            'process.bpmn': blankProcessXml(id, title),
+            'README.md': `# ${title}\n\n${manifest.description}\n`,
+          },
+          baseHash: null,
         },
-        baseHash: null,
       });
       location.hash = `#/designer/${id}/1.0.0`;
     } catch (error) {

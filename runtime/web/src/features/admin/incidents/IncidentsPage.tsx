@@ -1,7 +1,8 @@
 import { t } from '@attest/task-form/i18n';
 import { useState } from 'preact/hooks';
 import { formatInstant } from '../../../time.ts';
-import { Problem, request } from '../../../api.ts';
+import { Problem } from '../../../api.ts';
+import { api, type Schemas } from '../../../api/client.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
@@ -11,23 +12,9 @@ import { ModalForm, useDialog } from '../../../ui/ModalForm.tsx';
 import { problemText } from '../../../ui/problem.ts';
 import { PageHead } from '../common.tsx';
 
-interface Incident {
-  id: string;
-  instanceId: string;
-  elementId: string;
-  message: string;
-  createdAt: string;
-}
+type Incident = Schemas['Incident'];
 
-interface Instance {
-  id: string;
-  key: string;
-  version: number;
-  status: string;
-  businessKey: string | null;
-  incidents: { id: string; elementId: string }[];
-  openTasks: { name: string | null; elementId: string }[];
-}
+type Instance = Schemas['ProcessInstance'];
 
 export interface IncidentsData {
   incidents: Incident[];
@@ -36,12 +23,12 @@ export interface IncidentsData {
 }
 
 export async function loadIncidents(): Promise<IncidentsData> {
-  const { incidents } = await request<{ incidents: Incident[] }>('GET', '/api/incidents');
+  const { incidents } = await api.get('/api/incidents');
   const instances = new Map<string, Instance>();
   await Promise.all(
     [...new Set(incidents.map((i) => i.instanceId))].map(async (id) => {
       try {
-        instances.set(id, await request<Instance>('GET', `/api/instances/${id}`));
+        instances.set(id, await api.get('/api/instances/{id}', { path: { id } }));
       } catch {
         // The list still shows the instance by its id.
       }
@@ -197,11 +184,16 @@ function RetryDialog(props: {
     }
     try {
       props.retried(
-        await request<Instance>(
-          'POST',
-          `/api/incidents/${incident.id}/retry`,
-          corrected ? { variables: corrected, ...(reason.trim() && { reason: reason.trim() }) } : {},
-        ),
+        await api.post('/api/incidents/{id}/retry', {
+          path: { id: incident.id },
+          // `corrected` was checked above to be an object (not a list).
+          body: corrected
+            ? {
+                variables: corrected as Record<string, unknown>,
+                ...(reason.trim() && { reason: reason.trim() }),
+              }
+            : {},
+        }),
       );
       return null;
     } catch (error) {

@@ -11,10 +11,10 @@ import {
   pendingTargets,
   type Role,
 } from '../access.tsx';
-import { request } from '../../../api.ts';
+import { api } from '../../../api/client.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
-import { type Me } from '../../../app/me.ts';
+import type { Me, Permission } from '../../../app/me.ts';
 import { Field, fieldProps } from '../../../ui/Field.tsx';
 import { Notice, type NoticeState } from '../../../ui/Message.tsx';
 import { useDialog } from '../../../ui/ModalForm.tsx';
@@ -30,10 +30,7 @@ export interface RolesData {
 }
 
 export async function loadRoles(me: Me): Promise<RolesData> {
-  const [{ roles }, pending] = await Promise.all([
-    request<{ roles: Role[] }>('GET', '/api/roles'),
-    pendingTargets(me),
-  ]);
+  const [{ roles }, pending] = await Promise.all([api.get('/api/roles'), pendingTargets(me)]);
   return { roles, pending };
 }
 
@@ -153,7 +150,8 @@ function RoleDialog(props: {
   const name = `${role.title} (${role.name})`;
   const [title, setTitle] = useState(role.title);
   const [description, setDescription] = useState(role.description);
-  const [permissions, setPermissions] = useState(role.permissions);
+  // The ticks offer exactly the engine's permissions (PERMISSION_LABELS, held to the engine's list by a test).
+  const [permissions, setPermissions] = useState<string[]>(role.permissions);
   const { added, removed } = difference(role.permissions, permissions);
   const changesPermissions = added.length + removed.length > 0;
   const proposal = me.plant.dualControl && changesPermissions;
@@ -168,13 +166,20 @@ function RoleDialog(props: {
       reason="optional"
       confirm={t(proposal ? 'admin.sign.propose' : 'admin.sign.submit')}
       sign={async (signature) => {
-        const body = { title: title.trim(), description: description.trim(), permissions, signature };
+        const body = {
+          title: title.trim(),
+          description: description.trim(),
+          permissions: permissions as Permission[],
+          signature,
+        };
         if (!changesPermissions && body.title === role.title && body.description === role.description) {
           return t('admin.roles.nothing');
         }
         props.sent(proposal);
-        const path = `/api/roles/${encodeURIComponent(role.name)}${proposal ? '/proposals' : ''}`;
-        return attempt(() => request(proposal ? 'POST' : 'PUT', path, body));
+        const options = { path: { name: role.name }, body };
+        return attempt(() =>
+          proposal ? api.post('/api/roles/{name}/proposals', options) : api.put('/api/roles/{name}', options),
+        );
       }}
       onClose={props.onClose}
     >

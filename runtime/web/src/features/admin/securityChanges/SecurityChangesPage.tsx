@@ -4,13 +4,15 @@ import {
   difference,
   gmpApproval,
   isGmpApproval,
+  loadSecurityChanges,
   permissionLabel,
   permissionName,
   permissionsOf,
   type Role,
   type SecurityChange,
 } from '../access.tsx';
-import { Problem, request } from '../../../api.ts';
+import { Problem } from '../../../api.ts';
+import { api, type Schemas } from '../../../api/client.ts';
 import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
@@ -21,12 +23,7 @@ import { problemText } from '../../../ui/problem.ts';
 import { SignatureDialog } from '../../../ui/SignatureDialog.tsx';
 import { PageHead, signedAct } from '../common.tsx';
 
-interface Person {
-  id: string;
-  username: string;
-  printedName: string;
-  roles: string[];
-}
+type Person = Schemas['User'];
 
 /** What the page shows: the changes, and the roles and people as they are now to describe them. */
 export interface ChangesData {
@@ -36,12 +33,10 @@ export interface ChangesData {
 }
 
 export async function loadChanges(me: Me): Promise<ChangesData> {
-  const [{ changes }, { roles }, users] = await Promise.all([
-    request<{ changes: SecurityChange[] }>('GET', '/api/security-changes'),
-    request<{ roles: Role[] }>('GET', '/api/roles'),
-    me.permissions.includes('users.manage')
-      ? request<{ users: Person[] }>('GET', '/api/users').then((r) => r.users)
-      : [],
+  const [changes, { roles }, users] = await Promise.all([
+    loadSecurityChanges(),
+    api.get('/api/roles'),
+    me.permissions.includes('users.manage') ? api.get('/api/users').then((r) => r.users) : [],
   ]);
   return { changes, roles, people: new Map(users.map((u) => [u.id, u])) };
 }
@@ -97,7 +92,9 @@ export function SecurityChangesPage(props: { me: Me; initial: ChangesData }) {
     const approve = decision === 'approve';
     const subject = what(change, now);
     const signed = signedAct(async (signature) => {
-      await request('POST', `/api/security-changes/${change.id}/${decision}`, { signature });
+      const options = { path: { id: change.id }, body: { signature } };
+      if (approve) await api.post('/api/security-changes/{id}/approve', options);
+      else await api.post('/api/security-changes/{id}/reject', options);
     }, refusal);
     const ok = await open((close) => (
       <SignatureDialog

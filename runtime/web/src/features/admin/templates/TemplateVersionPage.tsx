@@ -1,7 +1,8 @@
 import { t, type MessageKey } from '@attest/task-form/i18n';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { download, Problem, request } from '../../../api.ts';
+import { download, Problem } from '../../../api.ts';
+import { api, type Schemas } from '../../../api/client.ts';
 import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
@@ -18,21 +19,10 @@ import { valueText } from '../common.tsx';
 import { StatusBadge, templateStatusLabel, type TemplateVersion } from './lifecycle.tsx';
 import { VersionDiff } from './VersionDiff.tsx';
 
-interface AuditEvent {
-  seq: number;
-  type: string;
-  actorId: string | null;
-  actorName: string;
-  at: string;
-  payload: Record<string, unknown>;
-  reason: string | null;
-}
+type AuditEvent = Schemas['AuditEvent'];
 
-interface ValueChange {
-  path: string;
-  old: unknown;
-  new: unknown;
-}
+/** A change an event's payload lists, as a diff of versions names one. */
+type ValueChange = Schemas['TemplateDiff']['manifest'][number];
 
 const EVENT_KEYS: Record<string, MessageKey> = {
   'template.imported': 'admin.event.imported',
@@ -55,21 +45,18 @@ export interface VersionData {
   siblings: TemplateVersion[];
 }
 
-const paths = (param: string) => {
+/** `<templateId>/<version>` of the route → the path parameters of the version's operations. */
+const versionOf = (param: string) => {
   const [templateId = '', version = ''] = param.split('/');
-  const base = `/api/templates/${encodeURIComponent(templateId)}`;
-  return { templateId, base, path: `${base}/versions/${encodeURIComponent(version)}` };
+  return { templateId, version };
 };
 
 export async function loadVersion(param: string): Promise<VersionData> {
-  const { templateId, path } = paths(param);
+  const path = versionOf(param);
   const [tv, { events }, { templates: siblings }] = await Promise.all([
-    request<TemplateVersion>('GET', path),
-    request<{ events: AuditEvent[] }>('GET', `${path}/history`),
-    request<{ templates: TemplateVersion[] }>(
-      'GET',
-      `/api/templates?templateId=${encodeURIComponent(templateId)}`,
-    ),
+    api.get('/api/templates/{templateId}/versions/{version}', { path }),
+    api.get('/api/templates/{templateId}/versions/{version}/history', { path }),
+    api.get('/api/templates', { query: { templateId: path.templateId } }),
   ]);
   return { tv, events, siblings };
 }
@@ -93,7 +80,7 @@ export default async function showTemplateVersion(
  */
 export function TemplateVersionPage(props: { me: Me; param: string; initial: VersionData }) {
   const { me, param } = props;
-  const { base, path } = paths(param);
+  const path = versionOf(param);
   const [data, setData] = useState(props.initial);
   // Each act draws the version anew, its comparison included.
   const [generation, setGeneration] = useState(0);
@@ -143,7 +130,17 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
         confirm={t('admin.sign.submit')}
         sign={async (signature) => {
           try {
-            await request('POST', `${path}/${rejecting ? 'reject' : 'approve'}`, signature);
+            if (rejecting)
+              // The dialog asks a rejection's reason before it sends (B3).
+              await api.post('/api/templates/{templateId}/versions/{version}/reject', {
+                path,
+                body: { password: signature.password, reason: signature.reason ?? '' },
+              });
+            else
+              await api.post('/api/templates/{templateId}/versions/{version}/approve', {
+                path,
+                body: signature,
+              });
             return null;
           } catch (error) {
             if (signatureProblem(error) || (error instanceof Problem && error.status === 400))
@@ -174,7 +171,9 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
               title={t('admin.version.submitTitle', { name })}
               text={t('admin.version.submitText')}
               confirm={t('admin.version.submit')}
-              send={() => attempt(() => request('POST', `${path}/submit`))}
+              send={() =>
+                attempt(() => api.post('/api/templates/{templateId}/versions/{version}/submit', { path }))
+              }
               onClose={close}
             />
           ));
@@ -199,7 +198,9 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
                   : t('admin.version.effectiveText')
               }
               confirm={t('admin.version.makeEffective')}
-              send={() => attempt(() => request('POST', `${path}/effective`))}
+              send={() =>
+                attempt(() => api.post('/api/templates/{templateId}/versions/{version}/effective', { path }))
+              }
               onClose={close}
             />
           ));
@@ -214,7 +215,14 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
               title={t('admin.version.retireTitle', { name })}
               text={t('admin.version.retireText')}
               confirm={t('admin.version.retireConfirm')}
-              send={(reason) => attempt(() => request('POST', `${path}/retire`, { reason }))}
+              send={(reason) =>
+                attempt(() =>
+                  api.post('/api/templates/{templateId}/versions/{version}/retire', {
+                    path,
+                    body: { reason },
+                  }),
+                )
+              }
               onClose={close}
             />
           ));
@@ -223,7 +231,9 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
       : null,
     button('version-export', t('admin.version.export'), false, async () => {
       try {
-        await download(`${path}/export`);
+        await download(
+          `/api/templates/${encodeURIComponent(path.templateId)}/versions/${encodeURIComponent(path.version)}/export`,
+        );
       } catch (error) {
         setNotice({ kind: 'error', content: problemText(error) });
       }
@@ -292,7 +302,7 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
           ]}
         />
       </section>
-      <VersionDiff key={generation} base={base} tv={tv} siblings={siblings} />
+      <VersionDiff key={generation} tv={tv} siblings={siblings} />
       <section class="panel" id="version-history">
         <h2>{t('admin.version.history')}</h2>
         <History events={events} />

@@ -2,7 +2,8 @@ import { t } from '@attest/task-form/i18n';
 import type { ComponentChild } from 'preact';
 import { useState } from 'preact/hooks';
 import { Choices, gmpApproval, type Role } from '../access.tsx';
-import { Problem, request } from '../../../api.ts';
+import { Problem } from '../../../api.ts';
+import { api } from '../../../api/client.ts';
 import { type Me } from '../../../app/me.ts';
 import type { FieldError } from '@attest/task-form';
 import { errorsAtFields, Field, fieldProps } from '../../../ui/Field.tsx';
@@ -75,7 +76,7 @@ export function CreateUserForm(props: {
     if (missing.length > 0) return;
     let result: WithPassword | null = null;
     const creation = signedAct(async (signature) => {
-      result = await request<WithPassword>('POST', '/api/users', { ...body, signature });
+      result = await api.post('/api/users', { body: { ...body, signature } });
     });
     setSending(true);
     try {

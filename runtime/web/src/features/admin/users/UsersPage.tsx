@@ -12,7 +12,7 @@ import {
   pendingTargets,
   type Role,
 } from '../access.tsx';
-import { request } from '../../../api.ts';
+import { api } from '../../../api/client.ts';
 import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
@@ -36,8 +36,8 @@ export interface UsersData {
 export async function loadUsers(me: Me): Promise<UsersData> {
   const mayGrant = me.permissions.includes('roles.manage');
   const [{ users }, roles, pending] = await Promise.all([
-    request<{ users: User[] }>('GET', '/api/users'),
-    mayGrant ? request<{ roles: Role[] }>('GET', '/api/roles').then((r) => r.roles) : null,
+    api.get('/api/users'),
+    mayGrant ? api.get('/api/roles').then((r) => r.roles) : null,
     pendingTargets(me),
   ]);
   return { users, roles, pending };
@@ -79,10 +79,7 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
   const roleTitle = (name: string) => knownRoles.find((r) => r.name === name)?.title ?? name;
 
   const reload = async () => {
-    const [fresh, pending] = await Promise.all([
-      request<{ users: User[] }>('GET', '/api/users'),
-      pendingTargets(me),
-    ]);
+    const [fresh, pending] = await Promise.all([api.get('/api/users'), pendingTargets(me)]);
     setUsers(fresh.users);
     setWaiting(pending);
   };
@@ -113,7 +110,14 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
           })}
           text={t(deactivate ? 'admin.users.deactivateText' : 'admin.users.reactivateText')}
           confirm={t(deactivate ? 'admin.users.deactivateConfirm' : 'admin.users.reactivateConfirm')}
-          send={(reason) => attempt(() => request('POST', `/api/users/${user.id}/${action}`, { reason }))}
+          send={(reason) =>
+            attempt(() =>
+              api.post(deactivate ? '/api/users/{id}/deactivate' : '/api/users/{id}/reactivate', {
+                path: { id: user.id },
+                body: { reason },
+              }),
+            )
+          }
           onClose={close}
         />
       ));
@@ -129,7 +133,10 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
           confirm={t('admin.users.resetConfirm')}
           send={(reason) =>
             attempt(async () => {
-              reset = await request<WithPassword>('POST', `/api/users/${user.id}/reset-password`, { reason });
+              reset = await api.post('/api/users/{id}/reset-password', {
+                path: { id: user.id },
+                body: { reason },
+              });
             })
           }
           onClose={close}
@@ -315,8 +322,9 @@ function RolesDialog(props: {
       sign={(signature) =>
         attempt(async () => {
           props.sent(proposal);
-          const path = `/api/users/${user.id}/roles${proposal ? '/proposals' : ''}`;
-          await request(proposal ? 'POST' : 'PUT', path, { roles: chosen, signature });
+          const options = { path: { id: user.id }, body: { roles: chosen, signature } };
+          if (proposal) await api.post('/api/users/{id}/roles/proposals', options);
+          else await api.put('/api/users/{id}/roles', options);
         })
       }
       onClose={props.onClose}
