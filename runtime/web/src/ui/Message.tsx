@@ -22,16 +22,17 @@ export function Message(props: {
   const role = props.role ?? (tone === 'error' ? 'alert' : 'status');
   const shown = props.shown ?? Boolean(children);
   const className = tone === 'plain' ? 'message' : `message ${tone}`;
-  const ref = useRef<HTMLElement>(null);
+  // One ref for either element the message may be drawn as.
+  const ref = useRef<HTMLParagraphElement & HTMLDivElement>(null);
   useEffect(() => {
     if (props.reveal && shown) ref.current?.scrollIntoView({ block: 'nearest' });
   }, [props.reveal]);
   return props.block ? (
-    <div ref={ref as never} id={id} class={className} role={role} hidden={!shown}>
+    <div ref={ref} id={id} class={className} role={role} hidden={!shown}>
       {children}
     </div>
   ) : (
-    <p ref={ref as never} id={id} class={className} role={role} hidden={!shown}>
+    <p ref={ref} id={id} class={className} role={role} hidden={!shown}>
       {children}
     </p>
   );
