@@ -15,19 +15,13 @@ import { takeNotice } from './notice.ts';
 import type { Me, Permission } from './app/me.ts';
 import { shellView, visiblePages, type Page } from './app/Shell.tsx';
 import { loginView } from './features/login/LoginPage.tsx';
-import { loadEffectiveTemplates, NewRecordPage } from './features/newRecord/NewRecordPage.tsx';
-import { loadDossier } from './features/record/dossier.ts';
-import { RecordPage } from './features/record/RecordPage.tsx';
-import { loadRecords, RecordsPage } from './features/records/RecordsPage.tsx';
-import { loadReviewQueue, ReviewPage } from './features/review/ReviewPage.tsx';
-import { loadStep, StepPage } from './features/step/StepPage.tsx';
 
 /** Minutes without a touch, a key or a click before the screen locks (A5); the server's session ends at 15. */
 const LOCK_MINUTES = 10;
 
 const WORKERS: Permission[] = ['records.perform', 'records.review', 'records.approve'];
-// Administration and the designer are loaded when first opened: an operator's first load carries
-// none of their code.
+// Every page but My tasks is loaded when first opened: an operator's first load carries the task
+// list and the sign-in, and none of the step, QA, administration or designer code.
 const PAGES: Page[] = [
   {
     route: 'tasks',
@@ -43,25 +37,38 @@ const PAGES: Page[] = [
     label: 'nav.tasks',
     permissions: WORKERS,
     within: 'tasks',
-    render: async (c, me, id) => mountPage(c, <StepPage me={me} step={await loadStep(id ?? '')} />),
+    render: async (c, me, id) => {
+      const { loadStep, StepPage } = await import('./features/step/StepPage.tsx');
+      mountPage(c, <StepPage me={me} step={await loadStep(id ?? '')} />);
+    },
   },
   {
     route: 'new',
     label: 'nav.new',
     permissions: ['records.create'],
-    render: async (c) => mountPage(c, <NewRecordPage templates={await loadEffectiveTemplates()} />),
+    render: async (c) => {
+      const { loadEffectiveTemplates, NewRecordPage } =
+        await import('./features/newRecord/NewRecordPage.tsx');
+      mountPage(c, <NewRecordPage templates={await loadEffectiveTemplates()} />);
+    },
   },
   {
     route: 'review',
     label: 'nav.review',
     permissions: ['records.review', 'records.approve', 'records.release'],
-    render: async (c) => mountPage(c, <ReviewPage items={await loadReviewQueue()} />),
+    render: async (c) => {
+      const { loadReviewQueue, ReviewPage } = await import('./features/review/ReviewPage.tsx');
+      mountPage(c, <ReviewPage items={await loadReviewQueue()} />);
+    },
   },
   {
     route: 'records',
     label: 'nav.records',
     permissions: ['audit.read'],
-    render: async (c) => mountPage(c, <RecordsPage initial={await loadRecords()} />),
+    render: async (c) => {
+      const { loadRecords, RecordsPage } = await import('./features/records/RecordsPage.tsx');
+      mountPage(c, <RecordsPage initial={await loadRecords()} />);
+    },
   },
   {
     route: 'designer',
@@ -82,7 +89,13 @@ const PAGES: Page[] = [
     label: 'nav.records',
     permissions: ['audit.read'],
     within: 'records',
-    render: async (c, _me, id) => mountPage(c, <RecordPage dossier={await loadDossier(id ?? '')} />),
+    render: async (c, _me, id) => {
+      const [{ loadDossier }, { RecordPage }] = await Promise.all([
+        import('./features/record/dossier.ts'),
+        import('./features/record/RecordPage.tsx'),
+      ]);
+      mountPage(c, <RecordPage dossier={await loadDossier(id ?? '')} />);
+    },
   },
   {
     route: 'users',
