@@ -1,3 +1,6 @@
+import { INSTANCE_TREE } from '../bpmn/service/instanceTree.ts';
+import type { ExceptionStatus } from '../forms/formRepository.ts';
+import { dispositionsOf, type ExceptionDisposition } from '../exceptions/exceptionService.ts';
 import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
@@ -60,8 +63,10 @@ export interface DossierException {
   severity: string;
   blocking: boolean;
   message: string;
-  status: string;
+  status: ExceptionStatus;
   raisedAt: string;
+  /** QA's signed decisions on it, oldest first (F4, F5). */
+  dispositions: ExceptionDisposition[];
 }
 
 /** One step of the record's process: a user task, open, done or withdrawn, with its values. */
@@ -104,12 +109,6 @@ interface TaskRowLite {
   completed_at: Date | null;
   completed_by: string | null;
 }
-
-/** The instances a record's process runs in: its own and those it called that are not records of their own. */
-export const INSTANCE_TREE = `WITH RECURSIVE tree AS (SELECT id FROM process_instances WHERE id = ?
-    UNION ALL SELECT c.id FROM process_instances c JOIN tree ON c.parent_instance_id = tree.id
-      WHERE NOT EXISTS (SELECT 1 FROM records x WHERE x.instance_id = c.id))
-  SELECT id FROM tree`;
 
 /** Builds a record's dossier from what the record, form, signature and audit services hold. */
 export function createDossiers(deps: {
@@ -174,6 +173,10 @@ export function createDossiers(deps: {
       id ? (people.get(id) ?? { id, username: id, printedName: id }) : null;
 
     const stepName = new Map(tasks.map((t) => [t.id, t.name ?? t.element_id]));
+    const decided = await dispositionsOf(
+      knex,
+      exceptionRows.map((e) => e.id),
+    );
     const exceptions: DossierException[] = exceptionRows.map((e) => ({
       id: e.id,
       taskId: e.task_id,
@@ -185,6 +188,7 @@ export function createDossiers(deps: {
       message: e.message,
       status: e.status,
       raisedAt: e.raised_at.toISOString(),
+      dispositions: decided.get(e.id) ?? [],
     }));
 
     const steps: DossierStep[] = tasks.map((t) => {

@@ -65,6 +65,7 @@ const core = {
   'new.started': '{number} started. Its first step is waiting in My tasks.',
   'status.open': 'Open',
   'status.closed': 'Closed',
+  'status.held': 'Held: exceptions to decide',
   'status.cancelled': 'Cancelled',
   'status.voided': 'Voided',
   'step.back': 'Back to My tasks',

@@ -62,6 +62,7 @@ const core = {
   'new.started': '{number} 已创建。第一个步骤在“我的任务”中等待处理。',
   'status.open': '进行中',
   'status.closed': '已关闭',
+  'status.held': '暂停：待处理异常',
   'status.cancelled': '已取消',
   'status.voided': '已作废',
   'step.back': '返回我的任务',
