@@ -1533,7 +1533,7 @@ export interface components {
       number: string;
       kind: string;
       title: string;
-      /** @description open, closed, cancelled, voided, or the stage its process names; records without a process keep their own */
+      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
       status: string;
       template: null | {
         id: string;
@@ -1579,7 +1579,7 @@ export interface components {
       number: string;
       kind: string;
       title: string;
-      /** @description open, closed, cancelled, voided, or the stage its process names; records without a process keep their own */
+      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
       status: string;
       template: null | {
         id: string;
@@ -1652,7 +1652,7 @@ export interface components {
         number: string;
         kind: string;
         title: string;
-        /** @description open, closed, cancelled, voided, or the stage its process names; records without a process keep their own */
+        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
         status: string;
         template: null | {
           id: string;
@@ -2034,7 +2034,7 @@ export interface components {
         number: string;
         kind: string;
         title: string;
-        /** @description open, closed, cancelled, voided, or the stage its process names; records without a process keep their own */
+        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
         status: string;
         template: null | {
           id: string;
@@ -2681,6 +2681,10 @@ export interface components {
         medium: number;
         low: number;
         blocking: number;
+        /** @description Not yet accepted or given a deviation by QA */
+        undecided: number;
+        /** @description Blocking and undecided: they hold the review back until QA decides (F4) */
+        holding: number;
       };
       /** @description Values changed after their first entry (D5) */
       changedValues: number;

@@ -1,6 +1,7 @@
 import { INSTANCE_TREE } from '../bpmn/service/instanceTree.ts';
 import type { ExceptionStatus } from '../forms/formRepository.ts';
 import { dispositionsOf, type ExceptionDisposition } from '../exceptions/exceptionService.ts';
+import { UNDISPOSITIONED } from '../exceptions/gate.ts';
 import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
@@ -287,8 +288,19 @@ export interface ReviewItem {
   meaning: Meaning;
   rejectable: boolean;
   record: { id: string; number: string; title: string; status: string; overdue: boolean } | null;
-  /** Exceptions the record's values raised, by severity: review by exception (F4). */
-  exceptions: { total: number; high: number; medium: number; low: number; blocking: number };
+  /**
+   * Exceptions the record's values raised, by severity: review by exception (F4); `undecided`
+   * of them wait for QA's decision, `holding` of those are blocking and hold the review back.
+   */
+  exceptions: {
+    total: number;
+    high: number;
+    medium: number;
+    low: number;
+    blocking: number;
+    undecided: number;
+    holding: number;
+  };
   /** Values changed after their first entry (D5). */
   changedValues: number;
 }
@@ -323,7 +335,12 @@ export function createReviewQueue(deps: {
         : [task.instanceId];
       const severities = (await knex('exceptions')
         .whereIn('instance_id', instanceIds)
-        .select('severity', 'blocking')) as { severity: string; blocking: boolean }[];
+        .select('severity', 'blocking', 'status')) as {
+        severity: string;
+        blocking: boolean;
+        status: string;
+      }[];
+      const undecided = severities.filter((s) => (UNDISPOSITIONED as readonly string[]).includes(s.status));
       const changed = (await knex('form_values')
         .whereIn('instance_id', instanceIds)
         .where('corrections', '>', 0)
@@ -347,6 +364,8 @@ export function createReviewQueue(deps: {
           medium: severities.filter((s) => s.severity === 'medium').length,
           low: severities.filter((s) => s.severity === 'low').length,
           blocking: severities.filter((s) => s.blocking).length,
+          undecided: undecided.length,
+          holding: undecided.filter((s) => s.blocking).length,
         },
         changedValues: Number(changed[0]?.n ?? 0),
       });
