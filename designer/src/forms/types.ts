@@ -1,4 +1,5 @@
 import type { FieldError, Submission } from '@attest/task-form';
+import type { components } from '@attest/task-form/api';
 
 export type { FieldError, Submission };
 
@@ -21,39 +22,17 @@ export interface FormDefinition {
   [option: string]: unknown;
 }
 
-/** One reason the server refuses a definition: where in it (a JSON pointer), and why. */
-export interface Problem {
-  pointer: string;
-  keyword: string;
-  message: string;
-}
+/** What the server says of a definition: the compile checks the engine runs at import (`POST /api/designer/form-check`). */
+export type CheckResult = components['schemas']['FormCheck'];
 
-/** What the server says of a definition: the compile checks the engine runs at import. */
-export interface CheckResult {
-  ok: boolean;
-  problems: Problem[];
-  /** The input fields the server found, when it accepts the form. */
-  fields?: unknown[];
-}
+/** One reason the server refuses a definition: where in it (a JSON pointer), and why. */
+export type Problem = CheckResult['problems'][number];
+
+/** What the server's submission pipeline makes of sample input, nothing stored (`POST /api/designer/form-preview`). */
+export type PreviewResult = components['schemas']['FormPreview'];
 
 /** An exception the server's pipeline would raise on the sample input (a limit breach, an N/A…). */
-export interface PreviewException {
-  pointer: string | null;
-  type: string;
-  severity: 'low' | 'medium' | 'high';
-  /** Would block release until resolved. */
-  blocking?: boolean;
-  message: string;
-}
-
-/** What the server's submission pipeline makes of sample input, nothing stored. */
-export interface PreviewResult {
-  ok: boolean;
-  errors: FieldError[];
-  exceptions: PreviewException[];
-  /** The data as the server keeps it: rounded, with calculated values. */
-  data?: Record<string, unknown>;
-}
+export type PreviewException = PreviewResult['exceptions'][number];
 
 export interface FormBuilderOptions {
   /** The definition to open; an empty form without it. */

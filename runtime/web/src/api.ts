@@ -1,4 +1,5 @@
 import type { components } from '@attest/task-form/api';
+import type { Answered } from './api/client.ts';
 
 /** A problem document the API answered with (RFC 9457). */
 export class Problem extends Error {
@@ -53,7 +54,8 @@ export function setSession(next: Session | null): void {
 async function refresh(): Promise<void> {
   if (!session) return;
   try {
-    const renewed = await request<Session>('POST', '/api/auth/refresh');
+    // The typed client is built on `request`; this module names the operation's answer instead.
+    const renewed = await request<Answered<'post', '/api/auth/refresh'>>('POST', '/api/auth/refresh');
     setSession({ ...session, ...renewed });
   } catch {
     // The session ended on the server (inactivity, logout elsewhere): the next request says so.

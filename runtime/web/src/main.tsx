@@ -6,12 +6,13 @@ import '@attest/task-form/taskForm.css';
 import './review.css';
 import { h, show } from '@attest/task-form/dom';
 import { isLanguage, language, setLanguage, t } from '@attest/task-form/i18n';
-import { currentSession, Problem, request, setSession } from './api.ts';
+import { currentSession, Problem, setSession } from './api.ts';
+import { api } from './api/client.ts';
 import { setZone } from './time.ts';
 import { mountPage, unmountPage } from './app/page.tsx';
 import { loadTasks, TasksPage } from './features/tasks/TasksPage.tsx';
 import { takeNotice } from './notice.ts';
-import type { Me } from './app/me.ts';
+import type { Me, Permission } from './app/me.ts';
 import { shellView, visiblePages, type Page } from './app/Shell.tsx';
 import { loginView } from './features/login/LoginPage.tsx';
 import { loadEffectiveTemplates, NewRecordPage } from './features/newRecord/NewRecordPage.tsx';
@@ -24,7 +25,7 @@ import { loadStep, StepPage } from './features/step/StepPage.tsx';
 /** Minutes without a touch, a key or a click before the screen locks (A5); the server's session ends at 15. */
 const LOCK_MINUTES = 10;
 
-const WORKERS = ['records.perform', 'records.review', 'records.approve'];
+const WORKERS: Permission[] = ['records.perform', 'records.review', 'records.approve'];
 // Administration and the designer are loaded when first opened: an operator's first load carries
 // none of their code.
 const PAGES: Page[] = [
@@ -165,7 +166,7 @@ async function render(): Promise<void> {
 
 async function start(): Promise<void> {
   try {
-    me = await request<Me>('GET', '/api/auth/me');
+    me = await api.get('/api/auth/me');
   } catch {
     setSession(null);
     return signIn();
@@ -190,7 +191,7 @@ function lock(): void {
   const username = me.user.username;
   unmountPage();
   me = null;
-  void request('POST', '/api/auth/logout').catch(() => undefined);
+  void api.post('/api/auth/logout').catch(() => undefined);
   setSession(null);
   loginView(root, () => void start(), {
     username,

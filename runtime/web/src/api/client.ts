@@ -24,6 +24,9 @@ export type Answer<O> = O extends { responses: infer R }
       : undefined
   : never;
 
+/** What the operation at a method and path answers, e.g. `Answered<'get', '/api/records'>`. */
+export type Answered<M extends Method, P extends PathsWith<M>> = Answer<Operation<M, P>>;
+
 type PathOption<O> = O extends { parameters: { path: infer P } } ? { path: P } : { path?: never };
 type QueryOption<O> = O extends { parameters: { query?: infer Q } }
   ? [NonNullable<Q>] extends [never]

@@ -1,16 +1,17 @@
 import { LANGUAGES, isLanguage, language, setLanguage, t, type MessageKey } from '@attest/task-form/i18n';
 import { createRef, render } from 'preact';
 import { useState } from 'preact/hooks';
-import { currentSession, request, setSession } from '../api.ts';
+import { currentSession, setSession } from '../api.ts';
+import { api } from '../api/client.ts';
 import { zone } from '../time.ts';
-import type { Me } from './me.ts';
+import type { Me, Permission } from './me.ts';
 
 /** A page of the app: its route, its label, who may see it, and what draws it. */
 export interface Page {
   route: string;
   label: MessageKey;
   /** Shown to whoever holds one of these permissions. */
-  permissions: string[];
+  permissions: Permission[];
   /** A page inside another (a step inside My tasks): not in the menu, which marks the other. */
   within?: string;
   /** `param`: what follows the route, e.g. the task id of `#/task/<id>`. */
@@ -84,7 +85,8 @@ function Shell(props: ShellProps) {
     const chosen = (event.currentTarget as HTMLSelectElement).value;
     if (!isLanguage(chosen)) return;
     setSaving(true);
-    request('PUT', '/api/auth/language', { language: chosen })
+    api
+      .put('/api/auth/language', { body: { language: chosen } })
       .then(
         () => {
           me.user.language = chosen;
@@ -100,7 +102,7 @@ function Shell(props: ShellProps) {
       .catch(reportError);
   };
   const signOut = (): void => {
-    const ended = currentSession() ? request('POST', '/api/auth/logout') : Promise.resolve();
+    const ended = currentSession() ? api.post('/api/auth/logout') : Promise.resolve();
     ended
       .finally(() => {
         setSession(null);

@@ -1,7 +1,10 @@
-/** The server's refusal of one field, shown under it; hidden while there is none. */
-export function FieldError(props: { message: string | null }) {
+/**
+ * What is wrong with one field, shown under it; hidden while there is nothing to say. With an id,
+ * the field's input points screen readers to it (see `fieldProps`).
+ */
+export function FieldError(props: { id?: string; message: string | null | undefined }) {
   return (
-    <small class="field-error" hidden={props.message === null}>
+    <small class="field-error" id={props.id} hidden={!props.message}>
       {props.message ?? ''}
     </small>
   );

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 
 /**
  * A status or alert line of a page or dialog. It stays in the page while empty (hidden), so a
@@ -14,18 +15,47 @@ export function Message(props: {
   shown?: boolean;
   /** A message with a list in it is a block of its own, not a paragraph. */
   block?: boolean;
+  /** Each new value (a new outcome) scrolls the shown message into view, e.g. at the top of a long page. */
+  reveal?: unknown;
 }) {
   const { tone, id, children } = props;
   const role = props.role ?? (tone === 'error' ? 'alert' : 'status');
   const shown = props.shown ?? Boolean(children);
   const className = tone === 'plain' ? 'message' : `message ${tone}`;
+  // One ref for either element the message may be drawn as.
+  const ref = useRef<HTMLParagraphElement & HTMLDivElement>(null);
+  useEffect(() => {
+    if (props.reveal && shown) ref.current?.scrollIntoView({ block: 'nearest' });
+  }, [props.reveal]);
   return props.block ? (
-    <div id={id} class={className} role={role} hidden={!shown}>
+    <div ref={ref} id={id} class={className} role={role} hidden={!shown}>
       {children}
     </div>
   ) : (
-    <p id={id} class={className} role={role} hidden={!shown}>
+    <p ref={ref} id={id} class={className} role={role} hidden={!shown}>
       {children}
     </p>
+  );
+}
+
+/** What a page's outcome message says: what was done, or what went wrong. */
+export interface NoticeState {
+  kind: 'success' | 'error';
+  content: ComponentChildren;
+}
+
+/** A page's outcome message, hidden until there is something to say; each new one scrolls into view. */
+export function Notice(props: { id: string; notice: NoticeState | null; block?: boolean }) {
+  const { notice } = props;
+  return (
+    <Message
+      id={props.id}
+      tone={notice?.kind ?? 'plain'}
+      shown={notice !== null}
+      block={props.block}
+      reveal={notice}
+    >
+      {notice?.content}
+    </Message>
   );
 }

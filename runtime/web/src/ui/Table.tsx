@@ -9,19 +9,23 @@ export interface Column<T> {
 }
 
 /**
- * A table whose cells say their column on a narrow screen (a tablet upright), its rows keyed so a
- * reload changes only what changed: focus and scroll position stay where they were.
+ * A table whose rows are keyed so a reload changes only what changed: focus and scroll position
+ * stay where they were. As a list of cards (the default, the administration's tables) each row
+ * becomes a card on a narrow screen (a tablet upright) whose cells say their column; otherwise it
+ * stays a plain table (a record's values, its audit trail, the records list).
  */
 export function Table<T>(props: {
   id?: string;
   class?: string;
+  cards?: boolean;
   columns: Column<T>[];
   rows: T[];
   rowKey: (row: T, index: number) => string | number;
   rowProps?: (row: T) => JSX.HTMLAttributes<HTMLTableRowElement> & Record<`data-${string}`, unknown>;
 }) {
+  const cards = props.cards ?? true;
   return (
-    <table id={props.id} class={`records admin-table ${props.class ?? ''}`.trim()}>
+    <table id={props.id} class={['records', cards && 'admin-table', props.class].filter(Boolean).join(' ')}>
       <thead>
         <tr>
           {props.columns.map((column, i) => (
@@ -35,7 +39,7 @@ export function Table<T>(props: {
         {props.rows.map((row, index) => (
           <tr key={props.rowKey(row, index)} {...props.rowProps?.(row)}>
             {props.columns.map((column, i) => (
-              <td key={i} class={column.class} data-label={column.heading || undefined}>
+              <td key={i} class={column.class} data-label={(cards && column.heading) || undefined}>
                 {column.cell(row)}
               </td>
             ))}

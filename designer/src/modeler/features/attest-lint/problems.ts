@@ -1,13 +1,8 @@
+import type { components } from '@attest/task-form/api';
 import { elementReasons, type ModdleLike } from '../../unsupported.ts';
 
-/** One compile problem, as the server's process check gives it (and the engine's ModelError). */
-export interface Problem {
-  elementId: string | null;
-  elementType: string;
-  name: string | null;
-  keyword: string;
-  problem: string;
-}
+/** One compile problem, as the server's process check gives it (`POST /api/designer/process-check`). */
+export type Problem = components['schemas']['ProcessCheck']['problems'][number];
 
 /** What the diagram shows: messages on elements, and the rest in the problems list. */
 export interface ProblemView {

@@ -1,23 +1,21 @@
 import { t } from '@attest/task-form/i18n';
 import type { ComponentChildren } from 'preact';
-import { request } from '../../api.ts';
+import { api, type Schemas } from '../../api/client.ts';
 import type { Me } from '../../app/me.ts';
 import { PERMISSION_LABELS } from './permissionLabels.ts';
 
-/** A role as `GET /api/roles` gives it. */
-export interface Role {
-  name: string;
-  title: string;
-  description: string;
-  permissions: string[];
-}
+/**
+ * What the pages read of a role as `GET /api/roles` gives it (a role held by a user but not
+ * listed to this administrator is known by its name alone).
+ */
+export type Role = Pick<Schemas['Role'], 'name' | 'title' | 'description' | 'permissions'>;
 
-/** A change of access proposed for a second administrator (dual control, A3). */
-export interface SecurityChange {
-  id: string;
-  kind: 'role' | 'user-roles';
-  /** The role name, or the id of the user whose roles change. */
-  target: string;
+/**
+ * A change of access proposed for a second administrator (dual control, A3). The API document
+ * leaves what is proposed open (an object); this names what the page reads of it: a role's
+ * definition, or a user's roles and those they had before.
+ */
+export interface SecurityChange extends Omit<Schemas['SecurityChange'], 'proposal'> {
   proposal: {
     title?: string;
     description?: string;
@@ -25,13 +23,12 @@ export interface SecurityChange {
     roles?: string[];
     before?: string[];
   };
-  status: 'pending' | 'approved' | 'rejected';
-  proposedBy: string;
-  proposedAt: string;
-  proposalReason: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  decisionReason: string | null;
+}
+
+/** The changes of access, pending or decided, as the page reads them. */
+export async function loadSecurityChanges(status?: 'pending'): Promise<SecurityChange[]> {
+  const { changes } = await api.get('/api/security-changes', { query: { status } });
+  return changes as SecurityChange[];
 }
 
 export const permissionLabel = (permission: string): string => {
@@ -49,9 +46,13 @@ export const difference = (before: readonly string[], after: readonly string[]) 
   removed: before.filter((x) => !after.includes(x)),
 });
 
+/** Whether a permission is GMP approval authority at this plant. */
+export const isGmpApproval = (me: Me, permission: string): boolean =>
+  (me.plant.gmpApproval as readonly string[]).includes(permission);
+
 /** The permissions among these that are GMP approval authority. */
 export const gmpApproval = (me: Me, permissions: readonly string[]): string[] =>
-  permissions.filter((p) => me.plant.gmpApproval.includes(p));
+  permissions.filter((p) => isGmpApproval(me, p));
 
 /** The permissions the roles grant together. */
 export const permissionsOf = (roles: readonly Role[], names: readonly string[]): string[] => [
@@ -60,7 +61,7 @@ export const permissionsOf = (roles: readonly Role[], names: readonly string[]):
 
 /** A permission as a badge, in words, GMP approval authority marked. */
 export function PermissionBadge(props: { me: Me; permission: string }) {
-  const gmp = props.me.plant.gmpApproval.includes(props.permission);
+  const gmp = isGmpApproval(props.me, props.permission);
   return (
     <span class={gmp ? 'badge admin-warn' : 'badge'} data-permission={props.permission}>
       {permissionLabel(props.permission)}
@@ -127,10 +128,7 @@ export function Choices(props: {
 /** The targets of changes waiting for a second administrator: role names and user ids. */
 export async function pendingTargets(me: Me): Promise<Set<string>> {
   if (!me.plant.dualControl || !me.permissions.includes('roles.manage')) return new Set();
-  const { changes } = await request<{ changes: SecurityChange[] }>(
-    'GET',
-    '/api/security-changes?status=pending',
-  );
+  const changes = await loadSecurityChanges('pending');
   return new Set(changes.map((c) => c.target));
 }
 

@@ -1,8 +1,12 @@
+import type { FieldError } from '@attest/task-form';
 import { t } from '@attest/task-form/i18n';
 import { useState } from 'preact/hooks';
-import { Problem, request } from '../../api.ts';
+import { Problem } from '../../api.ts';
+import { api } from '../../api/client.ts';
 import { mountPage } from '../../app/page.tsx';
-import { errorsAtFields, Field, fieldProps, problemText, type FieldError } from '../admin/common.tsx';
+import { errorsAtFields, Field, fieldProps } from '../../ui/Field.tsx';
+import { Message } from '../../ui/Message.tsx';
+import { problemText } from '../../ui/problem.ts';
 import { compareVersions, StatusBadge, type TemplateVersion } from '../admin/templates/lifecycle.tsx';
 
 const TEMPLATE_ID = /^[a-z][a-z0-9-]{1,39}$/;
@@ -16,7 +20,7 @@ export function nextVersion(versions: string[]): string {
 const manifestFile = (manifest: Record<string, unknown>) => `${JSON.stringify(manifest, null, 2)}\n`;
 
 export async function loadDesignerHome(): Promise<TemplateVersion[]> {
-  return (await request<{ templates: TemplateVersion[] }>('GET', '/api/templates')).templates;
+  return (await api.get('/api/templates')).templates;
 }
 
 /**
@@ -42,9 +46,7 @@ export function DesignerHome(props: { versions: TemplateVersion[] }) {
     <>
       <h1>{t('designer.title')}</h1>
       <p class="hint">{t('designer.hint')}</p>
-      <p class="message error" role="alert" hidden={failure === null}>
-        {failure ?? ''}
-      </p>
+      <Message tone="error">{failure}</Message>
       <h2>{t('designer.drafts')}</h2>
       {drafts.length === 0 ? (
         <p class="empty">{t('designer.noDrafts')}</p>
@@ -84,17 +86,18 @@ function TemplateRow(props: { id: string; list: TemplateVersion[]; fail(error: u
   const revise = async () => {
     setBusy(true);
     try {
-      const base = `/api/templates/${encodeURIComponent(id)}/versions/${encodeURIComponent(latest.version)}`;
-      const { files } = await request<{ files: Record<string, string> }>('GET', `${base}/files`);
+      const { files } = await api.get('/api/templates/{templateId}/versions/{version}/files', {
+        path: { templateId: id, version: latest.version },
+      });
       const manifest = JSON.parse(files['manifest.json']!) as Record<string, unknown>;
       files['manifest.json'] = manifestFile({
         ...manifest,
         version: next,
         changeReason: t('designer.changeReasonTodo'),
       });
-      await request('PUT', `/api/templates/${encodeURIComponent(id)}/versions/${next}/draft`, {
-        files,
-        baseHash: null,
+      await api.put('/api/templates/{templateId}/versions/{version}/draft', {
+        path: { templateId: id, version: next },
+        body: { files, baseHash: null },
       });
       location.hash = `#/designer/${encodeURIComponent(id)}/${next}`;
     } catch (error) {
@@ -206,13 +209,16 @@ function NewTemplateForm(props: { fail(error: unknown): void }) {
       changeReason: t('designer.firstVersion'),
     };
     try {
-      await request('PUT', `/api/templates/${id}/versions/1.0.0/draft`, {
-        files: {
-          'manifest.json': manifestFile(manifest),
-          'process.bpmn': blankProcessXml(id, title),
-          'README.md': `# ${title}\n\n${manifest.description}\n`,
+      await api.put('/api/templates/{templateId}/versions/{version}/draft', {
+        path: { templateId: id, version: '1.0.0' },
+        body: {
+          files: {
+            'manifest.json': manifestFile(manifest),
+            'process.bpmn': blankProcessXml(id, title),
+            'README.md': `# ${title}\n\n${manifest.description}\n`,
+          },
+          baseHash: null,
         },
-        baseHash: null,
       });
       location.hash = `#/designer/${id}/1.0.0`;
     } catch (error) {
@@ -240,17 +246,22 @@ function NewTemplateForm(props: { fail(error: unknown): void }) {
       }}
     >
       <h2>{t('designer.newTemplate')}</h2>
-      <Field id={fieldId('id')} label={t('designer.id')} hint={t('designer.idHint')} error={errors.id}>
+      <Field
+        id={fieldId('id')}
+        label={t('designer.id')}
+        hint={t('designer.idHint')}
+        error={errors.id ?? null}
+      >
         <input type="text" maxLength={40} autocomplete="off" {...input('id')} />
       </Field>
-      <Field id={fieldId('title')} label={t('designer.templateTitle')} error={errors.title}>
+      <Field id={fieldId('title')} label={t('designer.templateTitle')} error={errors.title ?? null}>
         <input type="text" maxLength={200} {...input('title')} />
       </Field>
       <Field
         id={fieldId('kind')}
         label={t('designer.kind')}
         hint={t('designer.kindHint')}
-        error={errors.kind}
+        error={errors.kind ?? null}
       >
         <input type="text" maxLength={60} {...input('kind')} />
       </Field>
@@ -258,7 +269,7 @@ function NewTemplateForm(props: { fail(error: unknown): void }) {
         id={fieldId('numbering')}
         label={t('designer.numbering')}
         hint={t('designer.numberingHint')}
-        error={errors.numbering}
+        error={errors.numbering ?? null}
       >
         <input type="text" maxLength={60} {...input('numbering')} />
       </Field>
@@ -266,7 +277,7 @@ function NewTemplateForm(props: { fail(error: unknown): void }) {
         id={fieldId('roles')}
         label={t('designer.roles')}
         hint={t('designer.rolesHint')}
-        error={errors.roles}
+        error={errors.roles ?? null}
       >
         <input type="text" maxLength={200} {...input('roles')} />
       </Field>

@@ -1,10 +1,11 @@
 import { language, t, type MessageKey } from '@attest/task-form/i18n';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { request } from '../../api.ts';
+import { api } from '../../api/client.ts';
 import { mountPage } from '../../app/page.tsx';
-import { problemText } from '../admin/common.tsx';
 import { StatusBadge, versionHref } from '../admin/templates/lifecycle.tsx';
 import { autosave, openDraft, type DraftState, type SaveStatus } from './draft.ts';
+import { Message } from '../../ui/Message.tsx';
+import { problemText } from '../../ui/problem.ts';
 
 type Modules = typeof import('./modules.ts');
 type Saver = ReturnType<typeof autosave>;
@@ -189,12 +190,7 @@ function ModelerView(props: { draft: DraftState; modules: Modules; saver: Saver 
     let ended = false;
     let modeler: ReturnType<Modules['createWorkflowModeler']> | null = null;
     const mount = async () => {
-      const templates = (
-        await request<{ templates: { templateId: string; title: string; status: string }[] }>(
-          'GET',
-          '/api/templates',
-        )
-      ).templates.filter((v) => v.status === 'effective');
+      const templates = (await api.get('/api/templates')).templates.filter((v) => v.status === 'effective');
       if (ended) return;
       const made = modules.createWorkflowModeler(canvas.current!, {
         propertiesParent: properties.current!,
@@ -211,14 +207,12 @@ function ModelerView(props: { draft: DraftState; modules: Modules; saver: Saver 
           return Array.isArray(roles) ? roles.map(String) : [];
         },
         check: async (xml) => {
+          // The forms go as the draft has them, even half written: the check says what is wrong
+          // with them, so the document's shape of a form is not checked here.
           const forms = Object.fromEntries(
             formKeys(draft).map((key) => [key, parsed(draft.files[`forms/${key}.json`])]),
-          );
-          const answer = await request<{ problems: Parameters<typeof made.showProblems>[0] }>(
-            'POST',
-            '/api/designer/process-check',
-            { xml, forms },
-          );
+          ) as Record<string, { components: unknown[] }>;
+          const answer = await api.post('/api/designer/process-check', { body: { xml, forms } });
           return answer.problems;
         },
       });
@@ -281,12 +275,10 @@ function FormsView(props: { draft: DraftState; modules: Modules; saver: Saver })
     const made = await props.modules.createFormBuilder(host.current!, {
       definition,
       language: language(),
-      check: (d) => request('POST', '/api/designer/form-check', { definition: d }),
+      check: (d) => api.post('/api/designer/form-check', { body: { definition: d } }),
       preview: (d, data, na) =>
-        request('POST', '/api/designer/form-preview', {
-          definition: d,
-          data,
-          ...(na && Object.keys(na).length > 0 && { na }),
+        api.post('/api/designer/form-preview', {
+          body: { definition: d, data, ...(na && Object.keys(na).length > 0 && { na }) },
         }),
     });
     if (ended.current) return made.destroy();
@@ -447,8 +439,9 @@ function SubmitView(props: { draft: DraftState; saver: Saver; conflict: boolean 
     try {
       await saver.flush();
       if (!draft.compiles) throw new Error(t('designer.fixFirst'));
-      const base = `/api/templates/${encodeURIComponent(draft.templateId)}/versions/${encodeURIComponent(draft.version)}`;
-      await request('POST', `${base}/submit`);
+      await api.post('/api/templates/{templateId}/versions/{version}/submit', {
+        path: { templateId: draft.templateId, version: draft.version },
+      });
       location.hash = versionHref(draft);
     } catch (error) {
       setFailure(problemText(error));
@@ -473,9 +466,7 @@ function SubmitView(props: { draft: DraftState; saver: Saver; conflict: boolean 
         </ul>
       )}
       <p class="hint">{t('designer.submitHint')}</p>
-      <p class="message error" role="alert" hidden={failure === null}>
-        {failure ?? ''}
-      </p>
+      <Message tone="error">{failure}</Message>
       <button
         type="button"
         class="primary"

@@ -1,16 +1,14 @@
-import { Problem, request } from '../../api.ts';
+import { Problem } from '../../api.ts';
+import { api, type Schemas } from '../../api/client.ts';
 
 /** A package problem as a draft save reports it: where in the package, and why. */
-export interface PackageProblem {
-  pointer: string;
-  keyword: string;
-  message: string;
-}
+export type PackageProblem = Schemas['TemplateDraft']['problems'][number];
 
+/** The draft being edited: its files as they are here, and what the server last said of them. */
 export interface DraftState {
   templateId: string;
   version: string;
-  status: string;
+  status: Schemas['TemplateDraft']['status'];
   /** The content hash of the draft as last loaded or saved: the base of the next save. */
   hash: string | null;
   files: Record<string, string>;
@@ -27,10 +25,10 @@ export type SaveStatus =
 
 /** Opens a version's files for editing. */
 export async function openDraft(templateId: string, version: string): Promise<DraftState> {
-  const base = `/api/templates/${encodeURIComponent(templateId)}/versions/${encodeURIComponent(version)}`;
+  const path = { templateId, version };
   const [files, view] = await Promise.all([
-    request<{ status: string; contentHash: string; files: Record<string, string> }>('GET', `${base}/files`),
-    request<{ compiles: boolean }>('GET', base),
+    api.get('/api/templates/{templateId}/versions/{version}/files', { path }),
+    api.get('/api/templates/{templateId}/versions/{version}', { path }),
   ]);
   return {
     templateId,
@@ -69,12 +67,11 @@ export function autosave(
     }
     dirty = false;
     onStatus({ kind: 'saving' }, draft);
-    const path = `/api/templates/${encodeURIComponent(draft.templateId)}/versions/${encodeURIComponent(draft.version)}/draft`;
-    saving = request<{ contentHash: string; status: string; compiles: boolean; problems: PackageProblem[] }>(
-      'PUT',
-      path,
-      { files: { ...draft.files }, baseHash: draft.hash },
-    )
+    saving = api
+      .put('/api/templates/{templateId}/versions/{version}/draft', {
+        path: { templateId: draft.templateId, version: draft.version },
+        body: { files: { ...draft.files }, baseHash: draft.hash },
+      })
       .then((saved) => {
         draft.hash = saved.contentHash;
         draft.status = saved.status;

@@ -1,6 +1,7 @@
 import { t } from '@attest/task-form/i18n';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Problem, request, setSession, type Session } from '../../api.ts';
+import { Problem, setSession, type Session } from '../../api.ts';
+import { api } from '../../api/client.ts';
 import { leaveShell } from '../../app/Shell.tsx';
 import { mountPage } from '../../app/page.tsx';
 import { Field } from '../../ui/Field.tsx';
@@ -71,7 +72,8 @@ function SignInForm(
     event.preventDefault();
     setBusy(true);
     setProblem(null);
-    request<Session>('POST', '/api/auth/login', { username: username.trim(), password })
+    api
+      .post('/api/auth/login', { body: { username: username.trim(), password } })
       .then((session) => {
         setSession(session);
         if (session.mustChangePassword) props.passwordToChange(password);
@@ -143,8 +145,9 @@ function PasswordForm(props: { current: string; done: (session: Session) => void
       setProblem(t('password.mismatch'));
       return;
     }
-    request('POST', '/api/auth/password', { currentPassword: current, newPassword: next })
-      .then(() => request<Session>('POST', '/api/auth/refresh'))
+    api
+      .post('/api/auth/password', { body: { currentPassword: current, newPassword: next } })
+      .then(() => api.post('/api/auth/refresh'))
       .then((renewed) => {
         setSession(renewed);
         props.done(renewed);

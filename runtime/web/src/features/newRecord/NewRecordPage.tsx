@@ -1,20 +1,15 @@
 import { t } from '@attest/task-form/i18n';
 import { useState } from 'preact/hooks';
-import { Problem, request } from '../../api.ts';
+import { Problem } from '../../api.ts';
+import { api, type Schemas } from '../../api/client.ts';
 import { Field } from '../../ui/Field.tsx';
 import { Message } from '../../ui/Message.tsx';
 
-export interface TemplateVersion {
-  templateId: string;
-  version: string;
-  title: string;
-  description: string;
-}
+type TemplateVersion = Schemas['TemplateVersion'];
 
 /** The templates a record may be started from: the effective ones. */
 export async function loadEffectiveTemplates(): Promise<TemplateVersion[]> {
-  return (await request<{ templates: TemplateVersion[] }>('GET', '/api/templates?status=effective'))
-    .templates;
+  return (await api.get('/api/templates', { query: { status: 'effective' } })).templates;
 }
 
 /** What became of the last start: the record's number, or why it was refused. */
@@ -39,7 +34,8 @@ export function NewRecordPage(props: { templates: TemplateVersion[] }) {
     event.preventDefault();
     setBusy(true);
     setOutcome(null);
-    request<{ number: string }>('POST', '/api/records', { template, title })
+    api
+      .post('/api/records', { body: { template, title } })
       .then((record) => {
         setOutcome({ ok: true, text: t('new.started', { number: record.number }) });
         setTitle('');

@@ -3,15 +3,8 @@ import { useState } from 'preact/hooks';
 import { download } from '../../api.ts';
 import { formatInstant } from '../../time.ts';
 import { Message } from '../../ui/Message.tsx';
+import { Table } from '../../ui/Table.tsx';
 import type { AuditEvent } from './dossier.ts';
-
-const COLUMNS = [
-  'review.auditAt',
-  'review.auditWho',
-  'review.auditWhat',
-  'review.auditDetails',
-  'sign.reason',
-] as const;
 
 /** A day picked is a day where the browser is; the bounds go to the server as instants. */
 function bounds(from: string, to: string) {
@@ -106,28 +99,19 @@ export function AuditTrail(props: { recordId: string; number: string; events: Au
       <p class="count" id="audit-count">
         {t('review.auditCount', { shown: shown.length, total: events.length })}
       </p>
-      <table class="records audit">
-        <thead>
-          <tr>
-            {COLUMNS.map((k) => (
-              <th key={k}>{t(k)}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((e) => (
-            <tr key={e.seq}>
-              <td>{formatInstant(e.at)}</td>
-              <td>{e.actorName}</td>
-              <td>
-                <code>{e.type}</code>
-              </td>
-              <td class="details">{summary(e.payload)}</td>
-              <td>{e.reason ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Table
+        class="audit"
+        cards={false}
+        rows={shown}
+        rowKey={(e) => e.seq}
+        columns={[
+          { heading: t('review.auditAt'), cell: (e) => formatInstant(e.at) },
+          { heading: t('review.auditWho'), cell: (e) => e.actorName },
+          { heading: t('review.auditWhat'), cell: (e) => <code>{e.type}</code> },
+          { heading: t('review.auditDetails'), class: 'details', cell: (e) => summary(e.payload) },
+          { heading: t('sign.reason'), cell: (e) => e.reason ?? '' },
+        ]}
+      />
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { download } from '../../api.ts';
 import { formatInstant } from '../../time.ts';
 import { Message } from '../../ui/Message.tsx';
+import { Table } from '../../ui/Table.tsx';
 import { statusLabel } from '../records/status.ts';
 import { AuditTrail } from './AuditTrail.tsx';
 import {
@@ -171,77 +172,89 @@ function Exceptions({ exceptions }: { exceptions: DossierException[] }) {
   );
 }
 
-const VALUE_COLUMNS = [
-  'review.field',
-  'review.value',
-  'review.provenance',
-  'review.entered',
-  'review.verified',
-] as const;
-
+/** A step's values with their provenance, changes and verification; a value out of limits shows why. */
 function ValuesTable(props: { values: DossierValue[]; exceptions: DossierException[] }) {
   const raised = new Map<string, DossierException>();
   for (const e of props.exceptions) if (e.pointer) raised.set(e.pointer, e);
   return (
-    <table class="records values">
-      <thead>
-        <tr>
-          {VALUE_COLUMNS.map((k) => (
-            <th key={k}>{t(k)}</th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {props.values.map((v) => (
-          <ValueRow key={v.pointer} value={v} exception={raised.get(v.pointer)} />
-        ))}
-      </tbody>
-    </table>
+    <Table
+      class="values"
+      cards={false}
+      rows={props.values}
+      rowKey={(v) => v.pointer}
+      rowProps={(v) => {
+        const exception = raised.get(v.pointer);
+        const classes = [v.changedAfterEntry && 'changed', exception && `severity-${exception.severity}`]
+          .filter(Boolean)
+          .join(' ');
+        return { class: classes || undefined, 'data-pointer': v.pointer };
+      }}
+      columns={[
+        {
+          heading: t('review.field'),
+          cell: (v) => (
+            <>
+              {v.label}
+              {v.critical ? <span class="badge">{t('review.critical')}</span> : null}
+            </>
+          ),
+        },
+        {
+          heading: t('review.value'),
+          cell: (v) => <ValueCell value={v} exception={raised.get(v.pointer)} />,
+        },
+        { heading: t('review.provenance'), cell: (v) => provenanceText(v) },
+        {
+          heading: t('review.entered'),
+          cell: (v) => (
+            <>
+              {who(v.enteredBy)}
+              <br />
+              {formatInstant(v.enteredAt)}
+            </>
+          ),
+        },
+        {
+          heading: t('review.verified'),
+          cell: (v) => (v.verifiedBy ? [who(v.verifiedBy), formatInstant(v.verifiedAt)].join(' · ') : '—'),
+        },
+      ]}
+    />
   );
 }
 
-function ValueRow({ value: v, exception }: { value: DossierValue; exception: DossierException | undefined }) {
-  const classes = [v.changedAfterEntry && 'changed', exception && `severity-${exception.severity}`]
-    .filter(Boolean)
-    .join(' ');
+function ValueCell({
+  value: v,
+  exception,
+}: {
+  value: DossierValue;
+  exception: DossierException | undefined;
+}) {
   return (
-    <tr class={classes || undefined} data-pointer={v.pointer}>
-      <td>
-        {v.label}
-        {v.critical ? <span class="badge">{t('review.critical')}</span> : null}
-      </td>
-      <td>
-        {v.naReason !== null ? (
-          t('review.na', { reason: v.naReason })
-        ) : (
-          <strong class="value">{fieldText(v, v.value, v.choice)}</strong>
-        )}
-        {exception ? (
-          <div class="exception-note">
-            <span class={`badge severity-${exception.severity}`}>{severityLabel(exception.severity)}</span>
-            {` ${exception.message}`}
-          </div>
-        ) : null}
-        {v.changedAfterEntry ? (
-          <div class="changed-note">
-            <span class="badge changed">{t('review.changed')}</span>
-            {` ${t('review.changedDetail', {
-              original: fieldText(v, v.originalValue, v.originalChoice),
-              who: who(v.changedBy),
-              at: formatInstant(v.changedAt),
-              reason: v.changeReason ?? '—',
-            })}`}
-          </div>
-        ) : null}
-      </td>
-      <td>{provenanceText(v)}</td>
-      <td>
-        {who(v.enteredBy)}
-        <br />
-        {formatInstant(v.enteredAt)}
-      </td>
-      <td>{v.verifiedBy ? [who(v.verifiedBy), formatInstant(v.verifiedAt)].join(' · ') : '—'}</td>
-    </tr>
+    <>
+      {v.naReason !== null ? (
+        t('review.na', { reason: v.naReason })
+      ) : (
+        <strong class="value">{fieldText(v, v.value, v.choice)}</strong>
+      )}
+      {exception ? (
+        <div class="exception-note">
+          <span class={`badge severity-${exception.severity}`}>{severityLabel(exception.severity)}</span>
+          {` ${exception.message}`}
+        </div>
+      ) : null}
+      {v.changedAfterEntry ? (
+        <div class="changed-note">
+          <span class="badge changed">{t('review.changed')}</span>
+          {` ${t('review.changedDetail', {
+            original: fieldText(v, v.originalValue, v.originalChoice),
+            who: who(v.changedBy),
+            at: formatInstant(v.changedAt),
+            reason: v.changeReason ?? '—',
+          })}`}
+        </div>
+      ) : null}
+    </>
   );
 }
 

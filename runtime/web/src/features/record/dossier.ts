@@ -1,102 +1,23 @@
 import { t, type MessageKey } from '@attest/task-form/i18n';
-import { request } from '../../api.ts';
+import { api, type Schemas } from '../../api/client.ts';
 import { formatInstant } from '../../time.ts';
 
 // A record's dossier (`GET /api/records/{id}/dossier`) and how its parts read.
 
-export interface Person {
-  id: string;
-  username: string;
-  printedName: string;
-}
+/** Everything a reviewer reads of a record, as its printout holds it. */
+export type Dossier = Schemas['Dossier'];
 
-export interface DossierValue {
-  pointer: string;
-  label: string;
-  unit: string | null;
-  critical: boolean;
-  type: string;
-  value: unknown;
-  choice: string | null;
-  source: 'manual' | 'device' | 'calculated';
-  device: { deviceId: string; channel: string | null; raw: string } | null;
-  naReason: string | null;
-  enteredBy: Person | null;
-  enteredAt: string;
-  changedAfterEntry: boolean;
-  originalValue: unknown;
-  originalChoice: string | null;
-  changedBy: Person | null;
-  changedAt: string | null;
-  changeReason: string | null;
-  verifiedBy: Person | null;
-  verifiedAt: string | null;
-}
+/** A value of a step with its provenance, its change after entry and its verification. */
+export type DossierValue = Dossier['steps'][number]['values'][number];
 
-export interface DossierException {
-  id: string;
-  taskId: string | null;
-  step: string | null;
-  pointer: string | null;
-  severity: string;
-  blocking: boolean;
-  message: string;
-  raisedAt: string;
-}
+export type DossierException = Schemas['DossierException'];
 
-export interface Signature {
-  id: string;
-  meaning: string;
-  reason: string | null;
-  contentChanged: boolean;
-  manifestation: { text: string };
-  withdrawn: { at: string; reason: string } | null;
-}
+export type Signature = Schemas['Signature'];
 
-export interface AuditEvent {
-  seq: number;
-  recordId: string;
-  type: string;
-  actorId: string | null;
-  actorName: string;
-  at: string;
-  payload: Record<string, unknown>;
-  reason: string | null;
-  hash: string;
-}
+export type AuditEvent = Schemas['AuditEvent'];
 
-export interface Dossier {
-  record: {
-    id: string;
-    number: string;
-    title: string;
-    status: string;
-    template: { id: string; version: string; title: string } | null;
-    owner: Person | null;
-    createdAt: string;
-    dueAt: string | null;
-    overdue: boolean;
-    parent: { id: string; number: string } | null;
-    raisedFrom: { id: string; number: string } | null;
-    children: { id: string; number: string; status: string }[];
-    openTasks: { id: string; name: string | null; elementId: string }[];
-  };
-  steps: {
-    taskId: string;
-    elementId: string;
-    name: string;
-    status: 'open' | 'completed' | 'cancelled';
-    completedAt: string | null;
-    completedBy: Person | null;
-    form: { key: string; version: number; title: string | null } | null;
-    values: DossierValue[];
-    exceptions: DossierException[];
-    signatureIds: string[];
-  }[];
-  exceptions: DossierException[];
-  signatures: Signature[];
-  audit: AuditEvent[];
-}
+/** A person as the dossier names them: user name and printed name. */
+export type Person = Dossier['generatedBy'];
 
 const SEVERITY_KEYS: Record<string, MessageKey> = {
   low: 'severity.low',
@@ -138,5 +59,5 @@ export function provenanceText(v: DossierValue): string {
 }
 
 export async function loadDossier(idOrNumber: string): Promise<Dossier> {
-  return request<Dossier>('GET', `/api/records/${encodeURIComponent(idOrNumber)}/dossier`);
+  return api.get('/api/records/{record}/dossier', { path: { record: idOrNumber } });
 }

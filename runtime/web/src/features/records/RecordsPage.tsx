@@ -1,25 +1,13 @@
 import { t } from '@attest/task-form/i18n';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { request } from '../../api.ts';
+import { api, type Answered } from '../../api/client.ts';
 import { useSerialReload } from '../../app/hooks.ts';
 import { formatInstant } from '../../time.ts';
+import { Table } from '../../ui/Table.tsx';
 import { STATUSES, statusLabel } from './status.ts';
 
-interface RecordSummary {
-  id: string;
-  number: string;
-  title: string;
-  status: string;
-  template: { id: string; version: string; title: string } | null;
-  owner: { printedName: string } | null;
-  dueAt: string | null;
-  overdue: boolean;
-}
-
-export interface RecordList {
-  records: RecordSummary[];
-  total: number;
-}
+/** A page of records, newest first, and how many match in all. */
+export type RecordList = Answered<'get', '/api/records'>;
 
 interface Filter {
   q: string;
@@ -30,21 +18,15 @@ interface Filter {
 export async function loadRecords(
   filter: Filter = { q: '', status: '', overdue: false },
 ): Promise<RecordList> {
-  const query = new URLSearchParams({ limit: '100' });
-  if (filter.q) query.set('q', filter.q);
-  if (filter.status) query.set('status', filter.status);
-  if (filter.overdue) query.set('overdue', 'true');
-  return request<RecordList>('GET', `/api/records?${query}`);
+  return api.get('/api/records', {
+    query: {
+      limit: '100',
+      q: filter.q || undefined,
+      status: filter.status || undefined,
+      overdue: filter.overdue ? 'true' : undefined,
+    },
+  });
 }
-
-const COLUMNS = [
-  'records.number',
-  'records.recordTitle',
-  'records.template',
-  'records.status',
-  'records.owner',
-  'records.due',
-] as const;
 
 /** Records, newest first, searched by number or title, filtered by status and overdue. */
 export function RecordsPage(props: { initial: RecordList }) {
@@ -107,33 +89,26 @@ export function RecordsPage(props: { initial: RecordList }) {
         {records.length === 0 ? (
           <p class="empty">{t('records.empty')}</p>
         ) : (
-          <table class="records">
-            <thead>
-              <tr>
-                {COLUMNS.map((k) => (
-                  <th key={k}>{t(k)}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {records.map((r) => (
-                <tr key={r.id} class={r.overdue ? 'overdue' : undefined}>
-                  <td>
-                    <a href={`#/record/${r.number}`}>{r.number}</a>
-                  </td>
-                  <td>{r.title}</td>
-                  <td>
-                    {r.template
-                      ? `${r.template.title} (${t('common.version', { version: r.template.version })})`
-                      : '—'}
-                  </td>
-                  <td>{statusLabel(r.status)}</td>
-                  <td>{r.owner?.printedName ?? '—'}</td>
-                  <td>{formatInstant(r.dueAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <Table
+            cards={false}
+            rows={records}
+            rowKey={(r) => r.id}
+            rowProps={(r) => ({ class: r.overdue ? 'overdue' : undefined })}
+            columns={[
+              { heading: t('records.number'), cell: (r) => <a href={`#/record/${r.number}`}>{r.number}</a> },
+              { heading: t('records.recordTitle'), cell: (r) => r.title },
+              {
+                heading: t('records.template'),
+                cell: (r) =>
+                  r.template
+                    ? `${r.template.title} (${t('common.version', { version: r.template.version })})`
+                    : '—',
+              },
+              { heading: t('records.status'), cell: (r) => statusLabel(r.status) },
+              { heading: t('records.owner'), cell: (r) => r.owner?.printedName ?? '—' },
+              { heading: t('records.due'), cell: (r) => formatInstant(r.dueAt) },
+            ]}
+          />
         )}
       </div>
     </>

@@ -1,25 +1,13 @@
-import { t, type MessageKey } from '@attest/task-form/i18n';
-import { request } from '../../api.ts';
+import { t } from '@attest/task-form/i18n';
+import { api, type Schemas } from '../../api/client.ts';
 import { formatInstant } from '../../time.ts';
+import { meaningLabel } from '../../ui/SignatureDialog.tsx';
 import { statusLabel } from '../records/status.ts';
 
-export interface ReviewItem {
-  task: { id: string; name: string | null; elementId: string; createdAt: string; dueAt: string | null };
-  meaning: 'Reviewed' | 'Approved' | 'Released';
-  rejectable: boolean;
-  record: { id: string; number: string; title: string; status: string; overdue: boolean } | null;
-  exceptions: { total: number; high: number; medium: number; low: number; blocking: number };
-  changedValues: number;
-}
-
-const MEANINGS: Record<ReviewItem['meaning'], MessageKey> = {
-  Reviewed: 'meaning.reviewed',
-  Approved: 'meaning.approved',
-  Released: 'meaning.released',
-};
+export type ReviewItem = Schemas['ReviewItem'];
 
 export async function loadReviewQueue(): Promise<ReviewItem[]> {
-  return (await request<{ items: ReviewItem[] }>('GET', '/api/review-queue')).items;
+  return (await api.get('/api/review-queue')).items;
 }
 
 /**
@@ -52,7 +40,7 @@ function QueueItem({ item }: { item: ReviewItem }) {
       <a class="task-main" href={record ? `#/record/${record.number}` : `#/task/${task.id}`}>
         <strong>{record ? `${record.number} · ${record.title}` : task.elementId}</strong>
         <span class="record">
-          {`${task.name ?? task.elementId} · ${t(MEANINGS[item.meaning])}`}
+          {`${task.name ?? task.elementId} · ${meaningLabel(item.meaning)}`}
           {record ? ` · ${statusLabel(record.status)}` : ''}
         </span>
       </a>

@@ -10,14 +10,19 @@ import {
 } from '@attest/task-form';
 import { t } from '@attest/task-form/i18n';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Problem, request } from '../../api.ts';
+import { Problem } from '../../api.ts';
+import { api } from '../../api/client.ts';
 import type { Me } from '../../app/me.ts';
 import { setNotice } from '../../notice.ts';
-import { Field } from '../../ui/Field.tsx';
-import { FieldError as FieldErrorNote } from '../../ui/FieldError.tsx';
+import { Field, fieldProps } from '../../ui/Field.tsx';
 import { Message } from '../../ui/Message.tsx';
-import { ModalForm } from '../../ui/ModalForm.tsx';
-import { meaningLabel, SignatureDialog, type SignatureInput } from '../../ui/SignatureDialog.tsx';
+import { ConfirmDialog } from '../../ui/ModalForm.tsx';
+import {
+  meaningLabel,
+  SignatureDialog,
+  signatureProblem,
+  type SignatureInput,
+} from '../../ui/SignatureDialog.tsx';
 import { ChangedPanel, ExceptionsPanel, VerificationPanel } from './panels.tsx';
 import type { RenderedTaskForm } from './renderer.ts';
 import { TaskFormHost } from './TaskFormHost.tsx';
@@ -32,13 +37,14 @@ export interface Step {
  * whose renderer cannot load fails here, where the app shows a failure, as its data would.
  */
 export async function loadStep(taskId: string): Promise<Step> {
-  const task = await request<TaskDetail>('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
+  const task = await api.get('/api/tasks/{id}', { path: { id: taskId } });
   if (!task.formKey) return { task, contract: null };
   const [contract] = await Promise.all([
-    request<TaskForm>('GET', `/api/tasks/${task.id}/form`),
+    api.get('/api/tasks/{id}/form', { path: { id: task.id } }),
     import('./renderer.ts'),
   ]);
-  return { task, contract };
+  // The document leaves the Form.io components open; the contract names what the step view reads of them.
+  return { task, contract: contract as TaskForm };
 }
 
 /** What the top of the step lists after a refusal: a headline and each error, named after its field. */
@@ -122,8 +128,9 @@ export function StepPage(props: { me: Me; step: Step }) {
   const save = (): void => {
     clearProblems();
     setBusy(true);
-    request<TaskForm>('PUT', `/api/tasks/${task.id}/values`, body())
-      .then((saved) => redraw(saved, t('step.saved')))
+    api
+      .put('/api/tasks/{id}/values', { path: { id: task.id }, body: body() })
+      .then((saved) => redraw(saved as TaskForm, t('step.saved')))
       .catch(showProblem)
       .finally(() => setBusy(false));
   };
@@ -136,9 +143,9 @@ export function StepPage(props: { me: Me; step: Step }) {
   };
   const send = async (signature?: SignatureInput): Promise<unknown> => {
     try {
-      await request('POST', `/api/tasks/${task.id}/complete`, {
-        ...submission.current,
-        ...(signature && { signature }),
+      await api.post('/api/tasks/{id}/complete', {
+        path: { id: task.id },
+        body: { ...submission.current, ...(signature && { signature }) },
       });
       return null;
     } catch (error) {
@@ -221,14 +228,12 @@ export function StepPage(props: { me: Me; step: Step }) {
           label={t('step.changeReason')}
           hint={t('step.changeReasonHint')}
           hidden={!reasonShown}
-          after={<FieldErrorNote message={reasonError} />}
+          error={reasonError}
         >
           <textarea
-            id="step-reason"
-            name="step-reason"
             rows={2}
             maxLength={1000}
-            aria-invalid={reasonError === null ? undefined : 'true'}
+            {...fieldProps('step-reason', reasonError)}
             value={reason}
             onInput={(event) => setReason(event.currentTarget.value)}
           />
@@ -247,31 +252,37 @@ export function StepPage(props: { me: Me; step: Step }) {
         </div>
       ) : null}
       {completing && task.signature ? (
-        <SignatureDialog signature={task.signature} signer={me.user} sign={sign} onClose={completed} />
+        <SignatureDialog
+          id="sign-dialog"
+          fields="sign"
+          wording="step"
+          meaning={task.signature.meaning}
+          note={
+            task.signature.rejectable ? (
+              <p class="note">{t('sign.rejectable', { rejected: meaningLabel('Rejected') })}</p>
+            ) : null
+          }
+          signer={me.user}
+          reason={task.signature.rejectable ? 'optional' : 'none'}
+          sign={sign}
+          onClose={completed}
+        />
       ) : null}
       {completing && !task.signature ? (
-        <ModalForm
+        <ConfirmDialog
           id="confirm-dialog"
           title={t('step.confirmTitle')}
+          text={t('step.confirmText', { step: name })}
           confirm={t('step.complete')}
-          submit={async () => {
+          send={async () => {
             refused.current = await send();
             return null;
           }}
           onClose={completed}
-        >
-          <p>{t('step.confirmText', { step: name })}</p>
-        </ModalForm>
+        />
       ) : null}
     </>
   );
-}
-
-/** A refusal the signature dialog answers itself: the password, the lock, the reason for a rejection. */
-function signatureProblem(error: unknown): boolean {
-  if (!(error instanceof Problem)) return false;
-  if (error.status === 401 || error.status === 423) return true;
-  return error.errors.length > 0 && error.errors.every((e) => e.pointer.startsWith('/signature'));
 }
 
 /** An error as the list at the top reads it: named after its field when the message does not say. */

@@ -8,7 +8,8 @@ import {
 } from '@attest/task-form';
 import { t, type MessageKey } from '@attest/task-form/i18n';
 import { useRef, useState } from 'preact/hooks';
-import { Problem, request } from '../../api.ts';
+import { Problem } from '../../api.ts';
+import { api } from '../../api/client.ts';
 import { Field } from '../../ui/Field.tsx';
 import { ModalForm } from '../../ui/ModalForm.tsx';
 import { meaningLabel } from '../../ui/SignatureDialog.tsx';
@@ -134,10 +135,11 @@ function VerifyDialog(props: {
   const answer = useRef<TaskForm | null>(null);
   const submit = async (): Promise<string | null> => {
     try {
-      answer.current = await request<TaskForm>('POST', `/api/tasks/${props.task.id}/verification`, {
-        username: username.trim(),
-        password,
+      const verified = await api.post('/api/tasks/{id}/verification', {
+        path: { id: props.task.id },
+        body: { username: username.trim(), password },
       });
+      answer.current = verified as TaskForm;
       return null;
     } catch (error) {
       setPassword('');

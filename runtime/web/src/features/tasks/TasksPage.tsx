@@ -1,23 +1,14 @@
 import { t } from '@attest/task-form/i18n';
 import { useState } from 'preact/hooks';
-import { request } from '../../api.ts';
+import { api, type Schemas } from '../../api/client.ts';
 import { useLiveEvents, useSerialReload } from '../../app/hooks.ts';
 import { formatInstant } from '../../time.ts';
 import type { Me } from '../../app/me.ts';
 
-export interface Task {
-  id: string;
-  name: string | null;
-  elementId: string;
-  candidateRoles: string[];
-  candidateUser: string | null;
-  assignee: string | null;
-  dueAt: string | null;
-  record: { id: string; number: string; title: string } | null;
-}
+export type Task = Schemas['Task'];
 
 export async function loadTasks(): Promise<Task[]> {
-  return (await request<{ tasks: Task[] }>('GET', '/api/tasks')).tasks;
+  return (await api.get('/api/tasks')).tasks;
 }
 
 /**
@@ -62,7 +53,8 @@ function TaskRow(props: { task: Task; me: Me; now: number; claimed: () => void }
     (task.candidateRoles.length > 0 ? task.candidateRoles.join(', ') : t('tasks.anyone'));
   const claim = (): void => {
     setClaiming(true);
-    request('POST', `/api/tasks/${task.id}/claim`)
+    api
+      .post('/api/tasks/{id}/claim', { path: { id: task.id } })
       .then(props.claimed)
       .catch((error: unknown) => {
         setClaiming(false);

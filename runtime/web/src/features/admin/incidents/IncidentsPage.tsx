@@ -1,30 +1,20 @@
 import { t } from '@attest/task-form/i18n';
 import { useState } from 'preact/hooks';
 import { formatInstant } from '../../../time.ts';
-import { Problem, request } from '../../../api.ts';
+import { Problem } from '../../../api.ts';
+import { api, type Schemas } from '../../../api/client.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { Field, fieldProps, Notice, PageHead, problemText, type NoticeState } from '../common.tsx';
-import { Modal, useDialog } from '../dialogs.tsx';
+import { Field, fieldProps } from '../../../ui/Field.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { ModalForm, useDialog } from '../../../ui/ModalForm.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { PageHead } from '../common.tsx';
 
-interface Incident {
-  id: string;
-  instanceId: string;
-  elementId: string;
-  message: string;
-  createdAt: string;
-}
+type Incident = Schemas['Incident'];
 
-interface Instance {
-  id: string;
-  key: string;
-  version: number;
-  status: string;
-  businessKey: string | null;
-  incidents: { id: string; elementId: string }[];
-  openTasks: { name: string | null; elementId: string }[];
-}
+type Instance = Schemas['ProcessInstance'];
 
 export interface IncidentsData {
   incidents: Incident[];
@@ -33,12 +23,12 @@ export interface IncidentsData {
 }
 
 export async function loadIncidents(): Promise<IncidentsData> {
-  const { incidents } = await request<{ incidents: Incident[] }>('GET', '/api/incidents');
+  const { incidents } = await api.get('/api/incidents');
   const instances = new Map<string, Instance>();
   await Promise.all(
     [...new Set(incidents.map((i) => i.instanceId))].map(async (id) => {
       try {
-        instances.set(id, await request<Instance>('GET', `/api/instances/${id}`));
+        instances.set(id, await api.get('/api/instances/{id}', { path: { id } }));
       } catch {
         // The list still shows the instance by its id.
       }
@@ -70,7 +60,7 @@ export function IncidentsPage(props: { me: Me; initial: IncidentsData }) {
     setNotice(null);
     let result: Instance | null = null;
     const ok = await open((close) => (
-      <RetryDialog incident={incident} retried={(after) => (result = after)} close={close} />
+      <RetryDialog incident={incident} retried={(after) => (result = after)} onClose={close} />
     ));
     if (!ok || !result) return;
     const after: Instance = result;
@@ -95,7 +85,7 @@ export function IncidentsPage(props: { me: Me; initial: IncidentsData }) {
     <>
       <PageHead title={t('admin.incidents.title')} />
       <p class="note admin-intro">{t('admin.incidents.intro')}</p>
-      <Notice id="incident-outcome" as="div" notice={notice} />
+      <Notice id="incident-outcome" block notice={notice} />
       {incidents.length > 0 ? (
         <p class="count" id="incident-count">
           {t('admin.incidents.count', { count: incidents.length })}
@@ -168,7 +158,7 @@ export function IncidentsPage(props: { me: Me; initial: IncidentsData }) {
 function RetryDialog(props: {
   incident: Incident;
   retried(after: Instance): void;
-  close(done: boolean): void;
+  onClose(done: boolean): void;
 }) {
   const { incident } = props;
   const [variables, setVariables] = useState('');
@@ -194,11 +184,16 @@ function RetryDialog(props: {
     }
     try {
       props.retried(
-        await request<Instance>(
-          'POST',
-          `/api/incidents/${incident.id}/retry`,
-          corrected ? { variables: corrected, ...(reason.trim() && { reason: reason.trim() }) } : {},
-        ),
+        await api.post('/api/incidents/{id}/retry', {
+          path: { id: incident.id },
+          // `corrected` was checked above to be an object (not a list).
+          body: corrected
+            ? {
+                variables: corrected as Record<string, unknown>,
+                ...(reason.trim() && { reason: reason.trim() }),
+              }
+            : {},
+        }),
       );
       return null;
     } catch (error) {
@@ -214,12 +209,12 @@ function RetryDialog(props: {
     }
   };
   return (
-    <Modal
+    <ModalForm
       id="retry-dialog"
       title={t('admin.incidents.retryTitle')}
       confirm={t('admin.incidents.retry')}
       submit={submit}
-      close={props.close}
+      onClose={props.onClose}
     >
       <p>{t('admin.incidents.retryText', { element: incident.elementId })}</p>
       <p class="note">{incident.message}</p>
@@ -227,7 +222,7 @@ function RetryDialog(props: {
         id="retry-variables"
         label={t('admin.incidents.variables')}
         hint={t('admin.incidents.variablesHint')}
-        error={errors.variables}
+        error={errors.variables ?? null}
       >
         <textarea
           rows={4}
@@ -242,7 +237,7 @@ function RetryDialog(props: {
         id="retry-reason"
         label={t('admin.incidents.reason')}
         hint={t('admin.incidents.reasonHint')}
-        error={errors.reason}
+        error={errors.reason ?? null}
       >
         <input
           type="text"
@@ -252,6 +247,6 @@ function RetryDialog(props: {
           onInput={(event) => setReason(event.currentTarget.value)}
         />
       </Field>
-    </Modal>
+    </ModalForm>
   );
 }

@@ -7,15 +7,20 @@ import {
   PendingBadge,
   PermissionBadge,
   permissionLabel,
+  isGmpApproval,
   pendingTargets,
   type Role,
 } from '../access.tsx';
-import { request } from '../../../api.ts';
+import { api } from '../../../api/client.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
-import { type Me } from '../../../app/me.ts';
-import { attempt, Field, fieldProps, Notice, PageHead, type NoticeState } from '../common.tsx';
-import { SignatureDialog, useDialog } from '../dialogs.tsx';
+import type { Me, Permission } from '../../../app/me.ts';
+import { Field, fieldProps } from '../../../ui/Field.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { useDialog } from '../../../ui/ModalForm.tsx';
+import { attempt } from '../../../ui/problem.ts';
+import { SignatureDialog } from '../../../ui/SignatureDialog.tsx';
+import { PageHead } from '../common.tsx';
 import { PERMISSION_LABELS } from '../permissionLabels.ts';
 
 export interface RolesData {
@@ -25,10 +30,7 @@ export interface RolesData {
 }
 
 export async function loadRoles(me: Me): Promise<RolesData> {
-  const [{ roles }, pending] = await Promise.all([
-    request<{ roles: Role[] }>('GET', '/api/roles'),
-    pendingTargets(me),
-  ]);
+  const [{ roles }, pending] = await Promise.all([api.get('/api/roles'), pendingTargets(me)]);
   return { roles, pending };
 }
 
@@ -56,7 +58,7 @@ export function RolesPage(props: { me: Me; initial: RolesData }) {
     const name = `${role.title} (${role.name})`;
     let proposed = false;
     const ok = await open((close) => (
-      <RoleDialog me={me} role={role} sent={(asProposal) => (proposed = asProposal)} close={close} />
+      <RoleDialog me={me} role={role} sent={(asProposal) => (proposed = asProposal)} onClose={close} />
     ));
     if (!ok) return;
     setData(await loadRoles(me));
@@ -142,13 +144,14 @@ function RoleDialog(props: {
   me: Me;
   role: Role;
   sent(proposal: boolean): void;
-  close(done: boolean): void;
+  onClose(done: boolean): void;
 }) {
   const { me, role } = props;
   const name = `${role.title} (${role.name})`;
   const [title, setTitle] = useState(role.title);
   const [description, setDescription] = useState(role.description);
-  const [permissions, setPermissions] = useState(role.permissions);
+  // The ticks offer exactly the engine's permissions (PERMISSION_LABELS, held to the engine's list by a test).
+  const [permissions, setPermissions] = useState<string[]>(role.permissions);
   const { added, removed } = difference(role.permissions, permissions);
   const changesPermissions = added.length + removed.length > 0;
   const proposal = me.plant.dualControl && changesPermissions;
@@ -158,19 +161,27 @@ function RoleDialog(props: {
       title={t('admin.roles.editTitle', { role: name })}
       act={t('admin.roles.act', { role: name })}
       meaning={proposal ? 'Proposed' : 'Approved'}
-      me={me}
+      wording="admin"
+      signer={me.user}
       reason="optional"
       confirm={t(proposal ? 'admin.sign.propose' : 'admin.sign.submit')}
-      send={async (signature) => {
-        const body = { title: title.trim(), description: description.trim(), permissions, signature };
+      sign={async (signature) => {
+        const body = {
+          title: title.trim(),
+          description: description.trim(),
+          permissions: permissions as Permission[],
+          signature,
+        };
         if (!changesPermissions && body.title === role.title && body.description === role.description) {
           return t('admin.roles.nothing');
         }
         props.sent(proposal);
-        const path = `/api/roles/${encodeURIComponent(role.name)}${proposal ? '/proposals' : ''}`;
-        return attempt(() => request(proposal ? 'POST' : 'PUT', path, body));
+        const options = { path: { name: role.name }, body };
+        return attempt(() =>
+          proposal ? api.post('/api/roles/{name}/proposals', options) : api.put('/api/roles/{name}', options),
+        );
       }}
-      close={props.close}
+      onClose={props.onClose}
     >
       <Field id="role-title" label={t('admin.roles.titleField')}>
         <input
@@ -198,7 +209,7 @@ function RoleDialog(props: {
           value: permission,
           title: permissionLabel(permission),
           note: permission,
-          mark: me.plant.gmpApproval.includes(permission) ? t('admin.permission.gmp') : undefined,
+          mark: isGmpApproval(me, permission) ? t('admin.permission.gmp') : undefined,
         }))}
         ticked={permissions}
         onChange={setPermissions}

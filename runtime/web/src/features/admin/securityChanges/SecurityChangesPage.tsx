@@ -3,26 +3,27 @@ import { useState } from 'preact/hooks';
 import {
   difference,
   gmpApproval,
+  isGmpApproval,
+  loadSecurityChanges,
   permissionLabel,
   permissionName,
   permissionsOf,
   type Role,
   type SecurityChange,
 } from '../access.tsx';
-import { Problem, request } from '../../../api.ts';
+import { Problem } from '../../../api.ts';
+import { api, type Schemas } from '../../../api/client.ts';
 import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { Notice, PageHead, problemText, signedAct, type NoticeState } from '../common.tsx';
-import { SignatureDialog, useDialog } from '../dialogs.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { useDialog } from '../../../ui/ModalForm.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { SignatureDialog } from '../../../ui/SignatureDialog.tsx';
+import { PageHead, signedAct } from '../common.tsx';
 
-interface Person {
-  id: string;
-  username: string;
-  printedName: string;
-  roles: string[];
-}
+type Person = Schemas['User'];
 
 /** What the page shows: the changes, and the roles and people as they are now to describe them. */
 export interface ChangesData {
@@ -32,12 +33,10 @@ export interface ChangesData {
 }
 
 export async function loadChanges(me: Me): Promise<ChangesData> {
-  const [{ changes }, { roles }, users] = await Promise.all([
-    request<{ changes: SecurityChange[] }>('GET', '/api/security-changes'),
-    request<{ roles: Role[] }>('GET', '/api/roles'),
-    me.permissions.includes('users.manage')
-      ? request<{ users: Person[] }>('GET', '/api/users').then((r) => r.users)
-      : [],
+  const [changes, { roles }, users] = await Promise.all([
+    loadSecurityChanges(),
+    api.get('/api/roles'),
+    me.permissions.includes('users.manage') ? api.get('/api/users').then((r) => r.users) : [],
   ]);
   return { changes, roles, people: new Map(users.map((u) => [u.id, u])) };
 }
@@ -93,7 +92,9 @@ export function SecurityChangesPage(props: { me: Me; initial: ChangesData }) {
     const approve = decision === 'approve';
     const subject = what(change, now);
     const signed = signedAct(async (signature) => {
-      await request('POST', `/api/security-changes/${change.id}/${decision}`, { signature });
+      const options = { path: { id: change.id }, body: { signature } };
+      if (approve) await api.post('/api/security-changes/{id}/approve', options);
+      else await api.post('/api/security-changes/{id}/reject', options);
     }, refusal);
     const ok = await open((close) => (
       <SignatureDialog
@@ -101,11 +102,12 @@ export function SecurityChangesPage(props: { me: Me; initial: ChangesData }) {
         title={t(approve ? 'admin.changes.approveTitle' : 'admin.changes.rejectTitle')}
         act={t(approve ? 'admin.changes.approveAct' : 'admin.changes.rejectAct', { what: subject })}
         meaning={approve ? 'Approved' : 'Rejected'}
-        me={me}
+        wording="admin"
+        signer={me.user}
         reason={approve ? 'optional' : 'required'}
         confirm={t('admin.sign.submit')}
-        send={signed.send}
-        close={close}
+        sign={signed.send}
+        onClose={close}
       >
         <ChangeDetail me={me} change={change} now={now} />
       </SignatureDialog>
@@ -264,7 +266,7 @@ function ChangeDetail(props: { me: Me; change: SecurityChange; now: ChangesData 
     kind,
     label: t(kind === 'added' ? 'admin.changes.added' : 'admin.changes.removed'),
     text: permissionName(permission),
-    gmp: me.plant.gmpApproval.includes(permission),
+    gmp: isGmpApproval(me, permission),
   });
   let compared: string;
   let gmp: string[] | null = null;

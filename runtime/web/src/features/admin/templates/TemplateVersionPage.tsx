@@ -1,39 +1,28 @@
 import { t, type MessageKey } from '@attest/task-form/i18n';
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { download, Problem, request } from '../../../api.ts';
+import { download, Problem } from '../../../api.ts';
+import { api, type Schemas } from '../../../api/client.ts';
 import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { ConfirmDialog, ReasonDialog, useDialog } from '../../../ui/ModalForm.tsx';
+import { attempt, problemText } from '../../../ui/problem.ts';
 import {
-  attempt,
-  meaningLabel,
-  Notice,
-  problemText,
+  adminMeaningLabel as meaningLabel,
+  SignatureDialog,
   signatureProblem,
-  valueText,
-  type NoticeState,
-} from '../common.tsx';
-import { ConfirmDialog, ReasonDialog, SignatureDialog, useDialog } from '../dialogs.tsx';
+} from '../../../ui/SignatureDialog.tsx';
+import { valueText } from '../common.tsx';
 import { StatusBadge, templateStatusLabel, type TemplateVersion } from './lifecycle.tsx';
 import { VersionDiff } from './VersionDiff.tsx';
 
-interface AuditEvent {
-  seq: number;
-  type: string;
-  actorId: string | null;
-  actorName: string;
-  at: string;
-  payload: Record<string, unknown>;
-  reason: string | null;
-}
+type AuditEvent = Schemas['AuditEvent'];
 
-interface ValueChange {
-  path: string;
-  old: unknown;
-  new: unknown;
-}
+/** A change an event's payload lists, as a diff of versions names one. */
+type ValueChange = Schemas['TemplateDiff']['manifest'][number];
 
 const EVENT_KEYS: Record<string, MessageKey> = {
   'template.imported': 'admin.event.imported',
@@ -56,21 +45,18 @@ export interface VersionData {
   siblings: TemplateVersion[];
 }
 
-const paths = (param: string) => {
+/** `<templateId>/<version>` of the route → the path parameters of the version's operations. */
+const versionOf = (param: string) => {
   const [templateId = '', version = ''] = param.split('/');
-  const base = `/api/templates/${encodeURIComponent(templateId)}`;
-  return { templateId, base, path: `${base}/versions/${encodeURIComponent(version)}` };
+  return { templateId, version };
 };
 
 export async function loadVersion(param: string): Promise<VersionData> {
-  const { templateId, path } = paths(param);
+  const path = versionOf(param);
   const [tv, { events }, { templates: siblings }] = await Promise.all([
-    request<TemplateVersion>('GET', path),
-    request<{ events: AuditEvent[] }>('GET', `${path}/history`),
-    request<{ templates: TemplateVersion[] }>(
-      'GET',
-      `/api/templates?templateId=${encodeURIComponent(templateId)}`,
-    ),
+    api.get('/api/templates/{templateId}/versions/{version}', { path }),
+    api.get('/api/templates/{templateId}/versions/{version}/history', { path }),
+    api.get('/api/templates', { query: { templateId: path.templateId } }),
   ]);
   return { tv, events, siblings };
 }
@@ -94,7 +80,7 @@ export default async function showTemplateVersion(
  */
 export function TemplateVersionPage(props: { me: Me; param: string; initial: VersionData }) {
   const { me, param } = props;
-  const { base, path } = paths(param);
+  const path = versionOf(param);
   const [data, setData] = useState(props.initial);
   // Each act draws the version anew, its comparison included.
   const [generation, setGeneration] = useState(0);
@@ -138,12 +124,23 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
         title={t(rejecting ? 'admin.version.rejectTitle' : 'admin.version.approveTitle', { name })}
         act={t(rejecting ? 'admin.version.rejectAct' : 'admin.version.approveAct', { name })}
         meaning={meaning}
-        me={me}
+        wording="admin"
+        signer={me.user}
         reason={rejecting ? 'required' : 'none'}
         confirm={t('admin.sign.submit')}
-        send={async (signature) => {
+        sign={async (signature) => {
           try {
-            await request('POST', `${path}/${rejecting ? 'reject' : 'approve'}`, signature);
+            if (rejecting)
+              // The dialog asks a rejection's reason before it sends (B3).
+              await api.post('/api/templates/{templateId}/versions/{version}/reject', {
+                path,
+                body: { password: signature.password, reason: signature.reason ?? '' },
+              });
+            else
+              await api.post('/api/templates/{templateId}/versions/{version}/approve', {
+                path,
+                body: signature,
+              });
             return null;
           } catch (error) {
             if (signatureProblem(error) || (error instanceof Problem && error.status === 400))
@@ -152,7 +149,7 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
             return null;
           }
         }}
-        close={close}
+        onClose={close}
       />
     ));
     if (!ok) return;
@@ -174,8 +171,10 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
               title={t('admin.version.submitTitle', { name })}
               text={t('admin.version.submitText')}
               confirm={t('admin.version.submit')}
-              send={() => attempt(() => request('POST', `${path}/submit`))}
-              close={close}
+              send={() =>
+                attempt(() => api.post('/api/templates/{templateId}/versions/{version}/submit', { path }))
+              }
+              onClose={close}
             />
           ));
           if (ok) await redraw(t('admin.version.submitted', { name }));
@@ -199,8 +198,10 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
                   : t('admin.version.effectiveText')
               }
               confirm={t('admin.version.makeEffective')}
-              send={() => attempt(() => request('POST', `${path}/effective`))}
-              close={close}
+              send={() =>
+                attempt(() => api.post('/api/templates/{templateId}/versions/{version}/effective', { path }))
+              }
+              onClose={close}
             />
           ));
           if (ok) await redraw(t('admin.version.madeEffective', { name }));
@@ -214,8 +215,15 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
               title={t('admin.version.retireTitle', { name })}
               text={t('admin.version.retireText')}
               confirm={t('admin.version.retireConfirm')}
-              send={(reason) => attempt(() => request('POST', `${path}/retire`, { reason }))}
-              close={close}
+              send={(reason) =>
+                attempt(() =>
+                  api.post('/api/templates/{templateId}/versions/{version}/retire', {
+                    path,
+                    body: { reason },
+                  }),
+                )
+              }
+              onClose={close}
             />
           ));
           if (ok) await redraw(t('admin.version.retired', { name }));
@@ -223,7 +231,9 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
       : null,
     button('version-export', t('admin.version.export'), false, async () => {
       try {
-        await download(`${path}/export`);
+        await download(
+          `/api/templates/${encodeURIComponent(path.templateId)}/versions/${encodeURIComponent(path.version)}/export`,
+        );
       } catch (error) {
         setNotice({ kind: 'error', content: problemText(error) });
       }
@@ -292,7 +302,7 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
           ]}
         />
       </section>
-      <VersionDiff key={generation} base={base} tv={tv} siblings={siblings} />
+      <VersionDiff key={generation} tv={tv} siblings={siblings} />
       <section class="panel" id="version-history">
         <h2>{t('admin.version.history')}</h2>
         <History events={events} />

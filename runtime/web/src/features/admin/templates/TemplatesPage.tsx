@@ -1,24 +1,27 @@
 import { t } from '@attest/task-form/i18n';
 import { useRef, useState } from 'preact/hooks';
-import { Problem, request } from '../../../api.ts';
+import { Problem } from '../../../api.ts';
+import { api } from '../../../api/client.ts';
 import { useSerialReload } from '../../../app/hooks.ts';
 import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { Notice, PageHead, problemText, type NoticeState } from '../common.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { PageHead } from '../common.tsx';
 import {
   compareVersions,
   STATUS_KEYS,
   StatusBadge,
   templateStatusLabel,
   versionHref,
+  type TemplateStatus,
   type TemplateVersion,
 } from './lifecycle.tsx';
 
-export async function loadTemplates(status = ''): Promise<TemplateVersion[]> {
-  const query = status ? `?status=${status}` : '';
-  return (await request<{ templates: TemplateVersion[] }>('GET', `/api/templates${query}`)).templates;
+export async function loadTemplates(status: TemplateStatus | '' = ''): Promise<TemplateVersion[]> {
+  return (await api.get('/api/templates', { query: { status: status || undefined } })).templates;
 }
 
 /**
@@ -35,7 +38,7 @@ export default async function showTemplates(container: HTMLElement, me: Me): Pro
  */
 export function TemplatesPage(props: { me: Me; initial: TemplateVersion[] }) {
   const [versions, setVersions] = useState(props.initial);
-  const status = useRef('');
+  const status = useRef<TemplateStatus | ''>('');
   const reload = useSerialReload(async () => setVersions(await loadTemplates(status.current)));
   return (
     <>
@@ -48,7 +51,8 @@ export function TemplatesPage(props: { me: Me; initial: TemplateVersion[] }) {
           id="template-status"
           aria-label={t('admin.templates.status')}
           onChange={(event) => {
-            status.current = event.currentTarget.value;
+            // The choices are the lifecycle's statuses, or none.
+            status.current = event.currentTarget.value as TemplateStatus | '';
             reload();
           }}
         >
@@ -131,11 +135,6 @@ function base64(bytes: Uint8Array): string {
   return btoa(binary);
 }
 
-interface Imported extends TemplateVersion {
-  created: boolean;
-  revised: boolean;
-}
-
 const sizeText = (bytes: number) =>
   bytes < 1024
     ? t('admin.import.bytes', { size: bytes })
@@ -173,7 +172,7 @@ function ImportPanel(props: { imported(): void }) {
                 await Promise.all(picked.map(async (f) => [packagePath(f), await f.text()] as const)),
               ),
             };
-      const saved = await request<Imported>('POST', '/api/templates', body);
+      const saved = await api.post('/api/templates', { body });
       const what = { template: saved.templateId, version: saved.version };
       setNotice({
         kind: 'success',
@@ -263,7 +262,7 @@ function ImportPanel(props: { imported(): void }) {
           </li>
         ))}
       </ul>
-      <Notice id="import-message" as="div" notice={notice} />
+      <Notice id="import-message" block notice={notice} />
       <div class="admin-form-actions">
         <button type="submit" class="primary" id="import-submit" disabled={sending || picked.length === 0}>
           {t('admin.import.submit')}

@@ -2,53 +2,15 @@ import { h, show } from '@attest/task-form/dom';
 import { t, type MessageKey } from '@attest/task-form/i18n';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { request } from '../../../api.ts';
+import { api, type Schemas } from '../../../api/client.ts';
 import { Table } from '../../../ui/Table.tsx';
-import { problemText, valueText } from '../common.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { valueText } from '../common.tsx';
 import type { DiagramDiff } from '../diagram.ts';
 import { compareVersions, templateStatusLabel, type TemplateVersion } from './lifecycle.tsx';
 
-interface ValueChange {
-  path: string;
-  old: unknown;
-  new: unknown;
-}
-interface ElementSummary {
-  id: string;
-  kind: string;
-  name: string | null;
-  process: string;
-}
-interface FieldSummary {
-  key: string;
-  pointer: string;
-  label: string;
-  type: string;
-}
-interface TemplateDiff {
-  from: string;
-  to: string;
-  manifest: ValueChange[];
-  process: {
-    added: ElementSummary[];
-    removed: ElementSummary[];
-    changed: { id: string; name: string | null; changes: ValueChange[] }[];
-  };
-  forms: {
-    added: string[];
-    removed: string[];
-    changed: {
-      key: string;
-      fields: {
-        added: FieldSummary[];
-        removed: FieldSummary[];
-        changed: { key: string; pointer: string; label: string; changes: ValueChange[] }[];
-      };
-    }[];
-  };
-  readme: boolean;
-  identical: boolean;
-}
+type TemplateDiff = Schemas['TemplateDiff'];
+type ValueChange = TemplateDiff['manifest'][number];
 
 /** The other version to compare with first: the effective one, else the one just before. */
 function defaultOther(tv: TemplateVersion, siblings: TemplateVersion[]): TemplateVersion | undefined {
@@ -68,8 +30,9 @@ type Compared =
   | { state: 'failed'; problem: string };
 
 /** What changed between this version and another (G1): manifest values, process elements, form fields. */
-export function VersionDiff(props: { base: string; tv: TemplateVersion; siblings: TemplateVersion[] }) {
-  const { base, tv, siblings } = props;
+export function VersionDiff(props: { tv: TemplateVersion; siblings: TemplateVersion[] }) {
+  const { tv, siblings } = props;
+  const { templateId } = tv;
   const others = siblings
     .filter((s) => s.version !== tv.version)
     .sort((a, b) => compareVersions(b.version, a.version));
@@ -82,7 +45,8 @@ export function VersionDiff(props: { base: string; tv: TemplateVersion; siblings
     let current = true;
     const [from, to] = compareVersions(other, tv.version) < 0 ? [other, tv.version] : [tv.version, other];
     setCompared({ state: 'loading' });
-    request<TemplateDiff>('GET', `${base}/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)
+    api
+      .get('/api/templates/{templateId}/diff', { path: { templateId }, query: { from, to } })
       .then((diff) => {
         if (current) setCompared({ state: 'done', diff, from, to });
       })
@@ -92,14 +56,20 @@ export function VersionDiff(props: { base: string; tv: TemplateVersion; siblings
     return () => {
       current = false;
     };
-  }, [base, tv.version, other]);
+  }, [templateId, tv.version, other]);
 
   if (other === null) {
     return (
       <section class="panel" id="version-diff">
         <h2>{t('admin.diff.title')}</h2>
         <p class="empty">{t('admin.diff.only')}</p>
-        <Diagrams base={base} from={null} to={tv.version} versions={[tv, ...siblings]} diff={null} />
+        <Diagrams
+          templateId={templateId}
+          from={null}
+          to={tv.version}
+          versions={[tv, ...siblings]}
+          diff={null}
+        />
       </section>
     );
   }
@@ -129,7 +99,7 @@ export function VersionDiff(props: { base: string; tv: TemplateVersion; siblings
             diff={compared.diff}
             diagrams={
               <Diagrams
-                base={base}
+                templateId={templateId}
                 from={compared.from}
                 to={compared.to}
                 versions={siblings}
@@ -323,7 +293,7 @@ function ChangesTable(props: { changes: ValueChange[] }) {
  * element of their own, and are destroyed when it leaves the page.
  */
 function Diagrams(props: {
-  base: string;
+  templateId: string;
   from: string | null;
   to: string;
   versions: TemplateVersion[];
@@ -331,7 +301,7 @@ function Diagrams(props: {
   drawn?: { current: DiagramDiff | null };
 }) {
   const host = useRef<HTMLDivElement>(null);
-  const { base, from, to } = props;
+  const { templateId, from, to } = props;
   const latest = useRef(props);
   latest.current = props;
   useEffect(() => {
@@ -345,11 +315,10 @@ function Diagrams(props: {
       return `${t('admin.version.version')} ${version}${status ? ` · ${templateStatusLabel(status)}` : ''}`;
     };
     const processOf = async (version: string) => {
-      const files = await request<{ files: Record<string, string> }>(
-        'GET',
-        `${base}/versions/${encodeURIComponent(version)}/files`,
-      );
-      return files.files['process.bpmn'] ?? '';
+      const { files } = await api.get('/api/templates/{templateId}/versions/{version}/files', {
+        path: { templateId, version },
+      });
+      return files['process.bpmn'] ?? '';
     };
     const ids = (list: { id: string; kind?: string }[]) =>
       list.filter((e) => e.kind !== 'process').map((e) => e.id);
@@ -397,6 +366,6 @@ function Diagrams(props: {
       shown?.destroy();
       if (drawn && drawn.current === shown) drawn.current = null;
     };
-  }, [base, from, to]);
+  }, [templateId, from, to]);
   return <div ref={host} id="diff-diagrams" class="admin-diagrams" />;
 }

@@ -1,32 +1,10 @@
 import { t, type MessageKey } from '@attest/task-form/i18n';
+import type { Schemas } from '../../../api/client.ts';
 
-export interface TemplateVersion {
-  id: string;
-  templateId: string;
-  version: string;
-  kind: string;
-  title: string;
-  description: string;
-  status: TemplateStatus;
-  contentHash: string;
-  /** The package passed every check when last saved; only then may it be submitted. */
-  compiles: boolean;
-  numbering: string;
-  roles: string[];
-  retention: string;
-  recordDue: string | null;
-  parameters: Record<string, string | number | boolean>;
-  changeReason: string;
-  forms: string[];
-  createdAt: string;
-  createdBy: string;
-  approvedAt: string | null;
-  approvedBy: string | null;
-  effectiveAt: string | null;
-  definitionId: string | null;
-}
+/** A version of a template and where it is in its lifecycle (D1). */
+export type TemplateVersion = Schemas['TemplateVersion'];
 
-export type TemplateStatus = 'draft' | 'in_review' | 'approved' | 'effective' | 'superseded' | 'retired';
+export type TemplateStatus = TemplateVersion['status'];
 
 export const STATUS_KEYS: Record<TemplateStatus, MessageKey> = {
   draft: 'admin.status.draft',

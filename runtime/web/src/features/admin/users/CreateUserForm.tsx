@@ -2,19 +2,17 @@ import { t } from '@attest/task-form/i18n';
 import type { ComponentChild } from 'preact';
 import { useState } from 'preact/hooks';
 import { Choices, gmpApproval, type Role } from '../access.tsx';
-import { Problem, request } from '../../../api.ts';
+import { Problem } from '../../../api.ts';
+import { api } from '../../../api/client.ts';
 import { type Me } from '../../../app/me.ts';
-import {
-  errorsAtFields,
-  Field,
-  FieldMessage,
-  fieldProps,
-  problemText,
-  signedAct,
-  type FieldError,
-} from '../common.tsx';
-import { SignatureDialog } from '../dialogs.tsx';
+import type { FieldError } from '@attest/task-form';
+import { errorsAtFields, Field, fieldProps } from '../../../ui/Field.tsx';
+import { FieldError as FieldErrorNote } from '../../../ui/FieldError.tsx';
+import { SignatureDialog } from '../../../ui/SignatureDialog.tsx';
+import { problemText } from '../../../ui/problem.ts';
+import { signedAct } from '../common.tsx';
 import { roleChoices, rolesLegend, type WithPassword } from './users.ts';
+import { Message } from '../../../ui/Message.tsx';
 
 const FIELDS = {
   username: '/username',
@@ -78,7 +76,7 @@ export function CreateUserForm(props: {
     if (missing.length > 0) return;
     let result: WithPassword | null = null;
     const creation = signedAct(async (signature) => {
-      result = await request<WithPassword>('POST', '/api/users', { ...body, signature });
+      result = await api.post('/api/users', { body: { ...body, signature } });
     });
     setSending(true);
     try {
@@ -90,12 +88,13 @@ export function CreateUserForm(props: {
             who: `${body.printedName} (${body.username})`,
             roles: body.roles.join(', ') || t('admin.users.noRoles'),
           })}
+          wording="admin"
           meaning="Approved"
-          me={me}
+          signer={me.user}
           reason="optional"
           confirm={t('admin.sign.submit')}
-          send={creation.send}
-          close={close}
+          sign={creation.send}
+          onClose={close}
         />
       ));
       if (!signed) return;
@@ -139,7 +138,7 @@ export function CreateUserForm(props: {
         id={IDS.username}
         label={t('admin.users.username')}
         hint={t('admin.users.usernameHint')}
-        error={errors.username}
+        error={errors.username ?? null}
       >
         <input
           type="text"
@@ -154,7 +153,7 @@ export function CreateUserForm(props: {
         id={IDS.printedName}
         label={t('admin.users.printedName')}
         hint={t('admin.users.printedNameHint')}
-        error={errors.printedName}
+        error={errors.printedName ?? null}
       >
         <input type="text" autocomplete="off" maxLength={200} {...input('printedName')} />
       </Field>
@@ -162,7 +161,7 @@ export function CreateUserForm(props: {
         id={IDS.email}
         label={t('admin.users.email')}
         hint={t('admin.users.emailHint')}
-        error={errors.email}
+        error={errors.email ?? null}
       >
         <input type="email" autocomplete="off" maxLength={254} {...input('email')} />
       </Field>
@@ -179,11 +178,9 @@ export function CreateUserForm(props: {
         onChange={setRoles}
         invalid={errors.roles}
       >
-        <FieldMessage id="user-roles-error" error={errors.roles} />
+        <FieldErrorNote id="user-roles-error" message={errors.roles} />
       </Choices>
-      <p class="message error" role="alert" hidden={message === null}>
-        {message ?? ''}
-      </p>
+      <Message tone="error">{message}</Message>
       <div class="admin-form-actions">
         <button type="reset">{t('admin.cancel')}</button>
         <button type="submit" class="primary" id="user-create" disabled={sending}>

@@ -12,13 +12,16 @@ import {
   pendingTargets,
   type Role,
 } from '../access.tsx';
-import { request } from '../../../api.ts';
+import { api } from '../../../api/client.ts';
 import { formatInstant } from '../../../time.ts';
 import { Table } from '../../../ui/Table.tsx';
 import { mountPage } from '../../../app/page.tsx';
 import { type Me } from '../../../app/me.ts';
-import { attempt, Notice, PageHead, type NoticeState } from '../common.tsx';
-import { ReasonDialog, SignatureDialog, useDialog } from '../dialogs.tsx';
+import { Notice, type NoticeState } from '../../../ui/Message.tsx';
+import { ReasonDialog, useDialog } from '../../../ui/ModalForm.tsx';
+import { attempt } from '../../../ui/problem.ts';
+import { SignatureDialog } from '../../../ui/SignatureDialog.tsx';
+import { PageHead } from '../common.tsx';
 import { CreateUserForm } from './CreateUserForm.tsx';
 import { roleChoices, rolesLegend, who, type User, type WithPassword } from './users.ts';
 
@@ -33,8 +36,8 @@ export interface UsersData {
 export async function loadUsers(me: Me): Promise<UsersData> {
   const mayGrant = me.permissions.includes('roles.manage');
   const [{ users }, roles, pending] = await Promise.all([
-    request<{ users: User[] }>('GET', '/api/users'),
-    mayGrant ? request<{ roles: Role[] }>('GET', '/api/roles').then((r) => r.roles) : null,
+    api.get('/api/users'),
+    mayGrant ? api.get('/api/roles').then((r) => r.roles) : null,
     pendingTargets(me),
   ]);
   return { users, roles, pending };
@@ -76,10 +79,7 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
   const roleTitle = (name: string) => knownRoles.find((r) => r.name === name)?.title ?? name;
 
   const reload = async () => {
-    const [fresh, pending] = await Promise.all([
-      request<{ users: User[] }>('GET', '/api/users'),
-      pendingTargets(me),
-    ]);
+    const [fresh, pending] = await Promise.all([api.get('/api/users'), pendingTargets(me)]);
     setUsers(fresh.users);
     setWaiting(pending);
   };
@@ -110,8 +110,15 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
           })}
           text={t(deactivate ? 'admin.users.deactivateText' : 'admin.users.reactivateText')}
           confirm={t(deactivate ? 'admin.users.deactivateConfirm' : 'admin.users.reactivateConfirm')}
-          send={(reason) => attempt(() => request('POST', `/api/users/${user.id}/${action}`, { reason }))}
-          close={close}
+          send={(reason) =>
+            attempt(() =>
+              api.post(deactivate ? '/api/users/{id}/deactivate' : '/api/users/{id}/reactivate', {
+                path: { id: user.id },
+                body: { reason },
+              }),
+            )
+          }
+          onClose={close}
         />
       ));
       if (ok)
@@ -126,10 +133,13 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
           confirm={t('admin.users.resetConfirm')}
           send={(reason) =>
             attempt(async () => {
-              reset = await request<WithPassword>('POST', `/api/users/${user.id}/reset-password`, { reason });
+              reset = await api.post('/api/users/{id}/reset-password', {
+                path: { id: user.id },
+                body: { reason },
+              });
             })
           }
-          close={close}
+          onClose={close}
         />
       ));
       if (ok && reset) {
@@ -144,7 +154,7 @@ export function UsersPage(props: { me: Me; initial: UsersData }) {
           user={user}
           roles={knownRoles}
           sent={(asProposal) => (proposed = asProposal)}
-          close={close}
+          onClose={close}
         />
       ));
       if (ok && proposed)
@@ -289,7 +299,7 @@ function RolesDialog(props: {
   roles: Role[];
   /** Called as the change is sent: whether it goes as a proposal. */
   sent(proposal: boolean): void;
-  close(done: boolean): void;
+  onClose(done: boolean): void;
 }) {
   const { me, user } = props;
   const [chosen, setChosen] = useState(user.roles);
@@ -305,17 +315,19 @@ function RolesDialog(props: {
       title={t('admin.users.rolesTitle', { who: name })}
       act={t('admin.users.rolesAct', { who: name })}
       meaning={proposal ? 'Proposed' : 'Approved'}
-      me={me}
+      wording="admin"
+      signer={me.user}
       reason="optional"
       confirm={t(proposal ? 'admin.sign.propose' : 'admin.sign.submit')}
-      send={(signature) =>
+      sign={(signature) =>
         attempt(async () => {
           props.sent(proposal);
-          const path = `/api/users/${user.id}/roles${proposal ? '/proposals' : ''}`;
-          await request(proposal ? 'POST' : 'PUT', path, { roles: chosen, signature });
+          const options = { path: { id: user.id }, body: { roles: chosen, signature } };
+          if (proposal) await api.post('/api/users/{id}/roles/proposals', options);
+          else await api.put('/api/users/{id}/roles', options);
         })
       }
-      close={props.close}
+      onClose={props.onClose}
     >
       <Choices
         id={`roles-${user.username}`}

@@ -1,23 +1,11 @@
 import { t } from '@attest/task-form/i18n';
+import type { Schemas } from '../../../api/client.ts';
 import type { Choice, Role } from '../access.tsx';
 
-export interface User {
-  id: string;
-  username: string;
-  printedName: string;
-  email: string | null;
-  active: boolean;
-  locked: boolean;
-  mustChangePassword: boolean;
-  passwordChangedAt: string;
-  roles: string[];
-}
+export type User = Schemas['User'];
 
 /** A user as created or reset, with the one-time password to hand over (A6). */
-export interface WithPassword {
-  user: User;
-  oneTimePassword: string;
-}
+export type WithPassword = Schemas['UserWithOneTimePassword'];
 
 /** The roles as choices; `locked` roles are shown but cannot be ticked, with why. */
 export function roleChoices(roles: Role[], locked?: (role: Role) => string | null): Choice[] {
