@@ -268,11 +268,16 @@ export function createExceptionService(deps: {
       const e = await find(trx, exceptionId, true);
       check(e, act, principal);
       const record = await recordOf(trx, e.instance_id);
+      if (act.action === 'deviation' && !record) {
+        throw new ConflictError(
+          'A deviation is raised from a record; this exception is on a process that runs outside one',
+        );
+      }
       const deviation =
-        act.action === 'deviation'
+        act.action === 'deviation' && record
           ? await startDeviation(trx, principal, {
               title: input.deviationTitle?.trim() || e.message.slice(0, 200),
-              raisedFrom: record?.id ?? e.instance_id,
+              raisedFrom: record.id,
             })
           : null;
       const earlier = (await exceptionSignedContent(trx, e.id)).content.decisions as {
