@@ -47,6 +47,14 @@ function QueueItem({ item }: { item: ReviewItem }) {
       <div class="task-meta">
         <Badges item={item} />
       </div>
+      {item.exceptions.holding > 0 && record ? (
+        <div class="task-meta holding">
+          <span class="badge danger">{t('exception.holdsReview', { count: item.exceptions.holding })}</span>
+          <a class="button" href={`#/record/${record.number}`}>
+            {t('exception.openRecord')}
+          </a>
+        </div>
+      ) : null}
       <div class="task-meta">
         <span>{`${t('tasks.due')}: ${formatInstant(task.dueAt)}`}</span>
         <a class="button" href={`#/task/${task.id}`}>
