@@ -82,7 +82,7 @@ const PAGES: Page[] = [
     label: 'nav.records',
     permissions: ['audit.read'],
     within: 'records',
-    render: async (c, _me, id) => mountPage(c, <RecordPage dossier={await loadDossier(id ?? '')} />),
+    render: async (c, me, id) => mountPage(c, <RecordPage me={me} dossier={await loadDossier(id ?? '')} />),
   },
   {
     route: 'users',
