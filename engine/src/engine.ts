@@ -1,4 +1,5 @@
 import { createAuditService } from './audit/auditService.ts';
+import { createExceptionService } from './exceptions/exceptionService.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
@@ -70,6 +71,12 @@ export function createEngine(options: EngineOptions): Engine {
     reauthenticate: identity.reauthenticate,
     subjects: createSignedSubjects({ clock }),
   });
+  const exceptions = createExceptionService({
+    knex,
+    clock,
+    reauthenticate: identity.reauthenticate,
+    startDeviation: templateRecords.startDeviation,
+  });
   const audit = createAuditService({ knex, clock });
   const checkpoints = options.checkpoints
     ? createCheckpointService({ knex, clock, ...options.checkpoints })
@@ -103,6 +110,7 @@ export function createEngine(options: EngineOptions): Engine {
     forms: { save: forms.save, list: forms.list, get: forms.get },
     processes,
     tasks,
+    exceptions,
     incidents,
     jobs,
     checkpoints,

@@ -5,6 +5,7 @@ import type { Incidents } from './bpmn/service/incidents.ts';
 import type { Jobs } from './bpmn/service/jobs.ts';
 import type { Tasks } from './bpmn/service/tasks.ts';
 import type { Database } from './db/database.ts';
+import type { ExceptionService } from './exceptions/exceptionService.ts';
 import type { FormService } from './forms/formService.ts';
 import type { IdentityService } from './identity/identityService.ts';
 import type { Clock } from './kernel/clock.ts';
@@ -52,6 +53,8 @@ export interface Engine {
   forms: Pick<FormService, 'save' | 'list' | 'get'>;
   processes: Processes;
   tasks: EngineTasks;
+  /** The exceptions of records and QA's signed decisions on them (F4, F5). */
+  exceptions: ExceptionService;
   incidents: Incidents;
   jobs: Jobs;
   /** Signed checkpoints of the chain heads outside the database; null without a key and a sink. */

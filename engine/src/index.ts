@@ -93,3 +93,11 @@ export type * from './forms/types.ts';
 export type { FormVersion, FormDetail } from './forms/formService.ts';
 export type { TaskForm, StepSignature } from './steps/taskForms.ts';
 export type { TaskDetail, StepService } from './steps/stepService.ts';
+export type {
+  ExceptionService,
+  ExceptionView,
+  ExceptionDisposition,
+  DispositionInput,
+  DispositionAction,
+} from './exceptions/exceptionService.ts';
+export { blockingExceptions } from './exceptions/gate.ts';

@@ -622,6 +622,43 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/exceptions/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** An exception with its record and QA’s decisions on it (F4, F5) */
+    get: operations['getException'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/exceptions/{id}/dispositions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * QA’s signed decision on an exception: assess it, then accept it or raise a deviation (F4, F5)
+     * @description Each decision is an e-signature (Reviewed to assess or raise a deviation, Approved to accept) with the comment as its reason. A blocking exception holds its record back — closing, review, approval and release signatures — until it is accepted or given a deviation. Nobody decides on an exception their own entry raised. A deviation is started from the deviation template, raised from the record.
+     */
+    post: operations['disposeException'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/processes': {
     parameters: {
       query?: never;
@@ -1496,7 +1533,7 @@ export interface components {
       number: string;
       kind: string;
       title: string;
-      /** @description open, closed, cancelled, voided, or the stage its process names; records without a process keep their own */
+      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
       status: string;
       template: null | {
         id: string;
@@ -1542,7 +1579,7 @@ export interface components {
       number: string;
       kind: string;
       title: string;
-      /** @description open, closed, cancelled, voided, or the stage its process names; records without a process keep their own */
+      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
       status: string;
       template: null | {
         id: string;
@@ -1615,7 +1652,7 @@ export interface components {
         number: string;
         kind: string;
         title: string;
-        /** @description open, closed, cancelled, voided, or the stage its process names; records without a process keep their own */
+        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
         status: string;
         template: null | {
           id: string;
@@ -1997,7 +2034,7 @@ export interface components {
         number: string;
         kind: string;
         title: string;
-        /** @description open, closed, cancelled, voided, or the stage its process names; records without a process keep their own */
+        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
         status: string;
         template: null | {
           id: string;
@@ -2160,9 +2197,78 @@ export interface components {
       severity: string;
       blocking: boolean;
       message: string;
-      status: string;
+      /**
+       * @description Where QA’s decision on it stands: open (raised, not yet assessed), assessed (assessed by QA, not yet decided; a blocking one still holds the record back), accepted (accepted by QA with a justification), deviation (QA raised a deviation for it)
+       * @enum {string}
+       */
+      status: 'open' | 'assessed' | 'accepted' | 'deviation';
       /** Format: date-time */
       raisedAt: string;
+      /** @description QA’s signed decisions on it, oldest first (F4, F5) */
+      dispositions: components['schemas']['ExceptionDisposition'][];
+    };
+    /** @description A decision QA signed on an exception: assessed, accepted with a justification, or given a deviation */
+    ExceptionDisposition: {
+      /** Format: uuid */
+      id: string;
+      /**
+       * @description What was decided: assessed (assessed, with a comment), accepted (accepted, with a justification), deviation (a deviation raised for it)
+       * @enum {string}
+       */
+      action: 'assessed' | 'accepted' | 'deviation';
+      comment: string;
+      deviation: {
+        /** Format: uuid */
+        id: string;
+        number: string;
+      } | null;
+      /** Format: date-time */
+      at: string;
+      /** @description A person: user name and printed name */
+      by: {
+        /** Format: uuid */
+        id: string;
+        username: string;
+        printedName: string;
+      };
+      /** @description The e-signature of the decision, with its manifestation (B2) */
+      signature: {
+        /** Format: uuid */
+        id: string;
+        /** @enum {string} */
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+        text: string;
+      };
+    };
+    /** @description An exception with what QA decided about it (F4, F5) */
+    Exception: {
+      /** Format: uuid */
+      id: string;
+      record: {
+        /** Format: uuid */
+        id: string;
+        number: string;
+      } | null;
+      /** Format: uuid */
+      instanceId: string;
+      taskId: null | string;
+      pointer: string | null;
+      type: string;
+      severity: string;
+      blocking: boolean;
+      message: string;
+      /** @description The value, the limits and other facts */
+      details: Record<string, unknown>;
+      /**
+       * @description Where QA’s decision on it stands: open (raised, not yet assessed), assessed (assessed by QA, not yet decided; a blocking one still holds the record back), accepted (accepted by QA with a justification), deviation (QA raised a deviation for it)
+       * @enum {string}
+       */
+      status: 'open' | 'assessed' | 'accepted' | 'deviation';
+      /** Format: date-time */
+      raisedAt: string;
+      raisedBy: null | string;
+      /** @description QA’s signed decisions on it, oldest first */
+      dispositions: components['schemas']['ExceptionDisposition'][];
     };
     /** @description How a signature shows itself: printed name, user id, date and time with zone, meaning (B2) */
     Manifestation: {
@@ -2214,11 +2320,20 @@ export interface components {
       /** Format: uuid */
       recordId: string;
       /**
-       * @description What the trail is kept for: record (a GMP record), user (a user account), role (a role), security (the security log), ledger (the ledger of sealed heads), definition (a deployed process definition), instance (a process instance), form (a form version), template (a template version)
+       * @description What the trail is kept for: record (a GMP record), user (a user account), role (a role), security (the security log), ledger (the ledger of sealed heads), definition (a deployed process definition), instance (a process instance), form (a form version), template (a template version), exception (an exception on a record, with the decisions QA signed on it)
        * @enum {string}
        */
       recordType:
-        'record' | 'user' | 'role' | 'security' | 'ledger' | 'definition' | 'instance' | 'form' | 'template';
+        | 'record'
+        | 'user'
+        | 'role'
+        | 'security'
+        | 'ledger'
+        | 'definition'
+        | 'instance'
+        | 'form'
+        | 'template'
+        | 'exception';
       seq: number;
       type: string;
       actorId: null | string;
@@ -2566,6 +2681,10 @@ export interface components {
         medium: number;
         low: number;
         blocking: number;
+        /** @description Not yet accepted or given a deviation by QA */
+        undecided: number;
+        /** @description Blocking and undecided: they hold the review back until QA decides (F4) */
+        holding: number;
       };
       /** @description Values changed after their first entry (D5) */
       changedValues: number;
@@ -5759,6 +5878,194 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Signature'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The account is locked; an administrator must reset its password */
+      423: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getException: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Exception id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The exception */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Exception'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  disposeException: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Exception id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description assess (open → assessed), then accept (→ accepted) or raiseDeviation (→ deviation)
+           * @enum {string}
+           */
+          action: 'assess' | 'accept' | 'raiseDeviation';
+          /** @description The assessment, the justification of acceptance, or why a deviation is raised */
+          comment: string;
+          /** @description For raiseDeviation: the deviation’s title; the exception’s message if left out */
+          deviationTitle?: string;
+          /** @description The signer’s own password, typed again (B1) */
+          password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The exception with the decision */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Exception'];
         };
       };
       /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */

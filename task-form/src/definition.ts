@@ -52,6 +52,19 @@ export function gmpNotes(field: FieldState, t: Translate): string[] {
   return notes;
 }
 
+/**
+ * What the operator reads at a number outside the field's action limits as it is typed: the
+ * limits, and that the value raises an exception (or, where the limits reject, is refused).
+ * Null for a value within them, for no number, or for a field without action limits.
+ */
+export function limitBreach(field: FieldState, value: unknown, t: Translate): string | null {
+  const limits = field.limits;
+  const band = limits?.action;
+  if (!band || typeof value !== 'number' || !Number.isFinite(value)) return null;
+  if ((band.min === null || value >= band.min) && (band.max === null || value <= band.max)) return null;
+  return t(limits.reject ? 'step.rejectLimits' : 'step.outsideAction', { band: bandText(band, field) });
+}
+
 /** How a value reads in a note: numbers with the field's decimals, N/A, nothing. */
 export function valueText(value: unknown, field: FieldState | undefined): string {
   if (value === null || value === undefined || value === '') return '—';

@@ -21,7 +21,14 @@ export function createAuditService({ knex, clock }: { knex: Knex; clock: Clock }
       const record = await knex('records').where({ id: filter.recordId }).first('instance_id');
       if (record?.instance_id) {
         const { recordId, ...rest } = filter;
-        return eventRepository.list(knex, { ...rest, recordIds: [recordId, record.instance_id] });
+        // And the chains of its exceptions, which hold QA's signed decisions on them.
+        const exceptions = (await knex('exceptions')
+          .where({ instance_id: record.instance_id })
+          .pluck('id')) as string[];
+        return eventRepository.list(knex, {
+          ...rest,
+          recordIds: [recordId, record.instance_id, ...exceptions],
+        });
       }
     }
     return eventRepository.list(knex, filter);

@@ -8,10 +8,20 @@ export const SYSTEM_ACTOR: EventActor = { userId: null, printedName: 'Attest (sy
 
 /**
  * What the audit trail is kept for: a GMP record, a user account, a role, the security log, the
- * ledger, a deployed process definition, a process instance, a form version, a template version.
+ * ledger, a deployed process definition, a process instance, a form version, a template version,
+ * an exception (the decisions QA signs on it).
  */
 export type SubjectType =
-  'record' | 'user' | 'role' | 'security' | 'ledger' | 'definition' | 'instance' | 'form' | 'template';
+  | 'record'
+  | 'user'
+  | 'role'
+  | 'security'
+  | 'ledger'
+  | 'definition'
+  | 'instance'
+  | 'form'
+  | 'template'
+  | 'exception';
 
 export interface Subject {
   id: string;

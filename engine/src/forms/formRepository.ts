@@ -40,6 +40,9 @@ export interface ValueRow {
   verification_id: string | null;
 }
 
+/** Where QA's decision on an exception stands (F4, F5): only ever open → assessed → accepted | deviation. */
+export type ExceptionStatus = 'open' | 'assessed' | 'accepted' | 'deviation';
+
 export interface ExceptionRow {
   id: string;
   instance_id: string;
@@ -51,7 +54,7 @@ export interface ExceptionRow {
   blocking: boolean;
   message: string;
   details: Record<string, unknown>;
-  status: string;
+  status: ExceptionStatus;
   raised_at: Date;
   raised_by: string | null;
 }

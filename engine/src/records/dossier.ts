@@ -1,3 +1,7 @@
+import { INSTANCE_TREE } from '../bpmn/service/instanceTree.ts';
+import type { ExceptionStatus } from '../forms/formRepository.ts';
+import { dispositionsOf, type ExceptionDisposition } from '../exceptions/exceptionService.ts';
+import { UNDISPOSITIONED } from '../exceptions/gate.ts';
 import type { Knex } from 'knex';
 import type { AuditEvent } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
@@ -60,8 +64,10 @@ export interface DossierException {
   severity: string;
   blocking: boolean;
   message: string;
-  status: string;
+  status: ExceptionStatus;
   raisedAt: string;
+  /** QA's signed decisions on it, oldest first (F4, F5). */
+  dispositions: ExceptionDisposition[];
 }
 
 /** One step of the record's process: a user task, open, done or withdrawn, with its values. */
@@ -104,12 +110,6 @@ interface TaskRowLite {
   completed_at: Date | null;
   completed_by: string | null;
 }
-
-/** The instances a record's process runs in: its own and those it called that are not records of their own. */
-export const INSTANCE_TREE = `WITH RECURSIVE tree AS (SELECT id FROM process_instances WHERE id = ?
-    UNION ALL SELECT c.id FROM process_instances c JOIN tree ON c.parent_instance_id = tree.id
-      WHERE NOT EXISTS (SELECT 1 FROM records x WHERE x.instance_id = c.id))
-  SELECT id FROM tree`;
 
 /** Builds a record's dossier from what the record, form, signature and audit services hold. */
 export function createDossiers(deps: {
@@ -174,6 +174,10 @@ export function createDossiers(deps: {
       id ? (people.get(id) ?? { id, username: id, printedName: id }) : null;
 
     const stepName = new Map(tasks.map((t) => [t.id, t.name ?? t.element_id]));
+    const decided = await dispositionsOf(
+      knex,
+      exceptionRows.map((e) => e.id),
+    );
     const exceptions: DossierException[] = exceptionRows.map((e) => ({
       id: e.id,
       taskId: e.task_id,
@@ -185,6 +189,7 @@ export function createDossiers(deps: {
       message: e.message,
       status: e.status,
       raisedAt: e.raised_at.toISOString(),
+      dispositions: decided.get(e.id) ?? [],
     }));
 
     const steps: DossierStep[] = tasks.map((t) => {
@@ -283,8 +288,19 @@ export interface ReviewItem {
   meaning: Meaning;
   rejectable: boolean;
   record: { id: string; number: string; title: string; status: string; overdue: boolean } | null;
-  /** Exceptions the record's values raised, by severity: review by exception (F4). */
-  exceptions: { total: number; high: number; medium: number; low: number; blocking: number };
+  /**
+   * Exceptions the record's values raised, by severity: review by exception (F4); `undecided`
+   * of them wait for QA's decision, `holding` of those are blocking and hold the review back.
+   */
+  exceptions: {
+    total: number;
+    high: number;
+    medium: number;
+    low: number;
+    blocking: number;
+    undecided: number;
+    holding: number;
+  };
   /** Values changed after their first entry (D5). */
   changedValues: number;
 }
@@ -319,7 +335,12 @@ export function createReviewQueue(deps: {
         : [task.instanceId];
       const severities = (await knex('exceptions')
         .whereIn('instance_id', instanceIds)
-        .select('severity', 'blocking')) as { severity: string; blocking: boolean }[];
+        .select('severity', 'blocking', 'status')) as {
+        severity: string;
+        blocking: boolean;
+        status: string;
+      }[];
+      const undecided = severities.filter((s) => (UNDISPOSITIONED as readonly string[]).includes(s.status));
       const changed = (await knex('form_values')
         .whereIn('instance_id', instanceIds)
         .where('corrections', '>', 0)
@@ -343,6 +364,8 @@ export function createReviewQueue(deps: {
           medium: severities.filter((s) => s.severity === 'medium').length,
           low: severities.filter((s) => s.severity === 'low').length,
           blocking: severities.filter((s) => s.blocking).length,
+          undecided: undecided.length,
+          holding: undecided.filter((s) => s.blocking).length,
         },
         changedValues: Number(changed[0]?.n ?? 0),
       });

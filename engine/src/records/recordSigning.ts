@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import { ConflictError, NotAllowedError } from '../kernel/errors.ts';
 import type { Principal } from '../kernel/permissions.ts';
-import { INSTANCE_TREE } from './dossier.ts';
+import { INSTANCE_TREE } from '../bpmn/service/instanceTree.ts';
 import type { Meaning } from '../signatures/types.ts';
+import { RELEASING, refuseWhileBlocking } from '../exceptions/gate.ts';
 
 type Db = Knex | Knex.Transaction;
 
@@ -53,6 +54,9 @@ export async function checkRecordSignable(
   const finished = FINISHED[record.status] ?? FINISHED[record.process_status ?? ''];
   if (finished) {
     throw new ConflictError(`${record.number} ${finished}: it takes no further signature`);
+  }
+  if (record.instance_id && RELEASING.includes(meaning)) {
+    await refuseWhileBlocking(db, record.instance_id, `Signing ${record.number} as ${meaning}`);
   }
   if (!JUDGING.includes(meaning)) return;
   if (record.created_by === principal.userId || record.started_by === principal.userId) {

@@ -14,6 +14,7 @@ import type { SignedContentReader } from '../signatures/subjectContent.ts';
 import { taskSignedContent } from '../steps/taskValues.ts';
 import { templateSignedContent } from '../templates/signedContent.ts';
 import { recordRepository } from './recordRepository.ts';
+import { exceptionSignedContent } from '../exceptions/exceptionService.ts';
 import { checkNotSignedAlready, checkRecordSignable } from './recordSigning.ts';
 import { recordSignedContent } from './signedContent.ts';
 
@@ -24,6 +25,7 @@ export const signedContentOf: SignedContentReader = (db, subject) => {
     user: userSignedContent,
     role: roleSignedContent,
     template: templateSignedContent,
+    exception: exceptionSignedContent,
   }[subject.type as string];
   if (!read) throw new NotFoundError(`There is no ${subject.type} ${subject.id} to sign`);
   return read(db, subject.id);

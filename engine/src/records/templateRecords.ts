@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { StartDeviation } from '../exceptions/exceptionService.ts';
+import { BLOCKING_IN_TREE } from '../exceptions/gate.ts';
 import type { Clock } from '../kernel/clock.ts';
 import { ConflictError, InputError, NotFoundError } from '../kernel/errors.ts';
 import type { ProcessService } from '../bpmn/service/processService.ts';
@@ -59,9 +61,14 @@ export interface RecordFilter {
 
 /** A template version as a record's events name it. */
 
-/** A record's status as its process tells it; stored status only for records without a process. */
+/**
+ * A record's status as its process tells it; stored status only for records without a process. A
+ * record whose process ended is `held`, not closed, while a blocking exception of it waits for
+ * QA's decision (F4): it closes when the last one is accepted or given a deviation.
+ */
 const STATUS_SQL = `CASE WHEN r.status = 'voided' THEN 'voided'
   WHEN pi.id IS NULL THEN r.status
+  WHEN pi.status = 'completed' AND EXISTS (${BLOCKING_IN_TREE}) THEN 'held'
   WHEN pi.status = 'completed' THEN 'closed'
   WHEN pi.status = 'terminated' THEN 'cancelled'
   WHEN jsonb_typeof(pi.variables->'recordStatus') = 'string' THEN pi.variables->>'recordStatus'
@@ -112,6 +119,8 @@ export interface TemplateRecords {
   list(principal: Principal, filter?: RecordFilter): Promise<{ records: RecordView[]; total: number }>;
   get(principal: Principal, idOrNumber: string): Promise<RecordDetail>;
   batchDeviations(principal: Principal, batch: string): Promise<BatchDeviations>;
+  /** A deviation raised from a record by QA's disposition of an exception, in its transaction (F5). */
+  startDeviation: StartDeviation;
 }
 
 /**
@@ -218,51 +227,82 @@ export function createTemplateRecords(deps: {
         { pointer: '/variables', keyword: 'type', message: 'must be an object' },
       ]);
     }
-    const id = await knex.transaction(async (trx) => {
-      const template = await templateRepository.effective(trx, templateId);
-      if (!template) {
-        const any = await templateRepository.list(trx, { templateId });
-        throw any.length === 0
-          ? new NotFoundError(`There is no template ${templateId}`)
-          : new ConflictError(
-              `Template ${templateId} has no effective version: only an effective version starts records (D2)`,
-            );
-      }
-      const from = raisedFrom ? await findRecord(trx, raisedFrom) : null;
-      if (raisedFrom && !from) {
-        throw new InputError(`There is no record ${raisedFrom} to raise this one from`, [
-          { pointer: '/raisedFrom', keyword: 'reference', message: 'names no record' },
-        ]);
-      }
-      const at = clock.now();
-      const number = await nextRecordNumber(trx, template, at);
-      const variables = {
-        ...(template.manifest.parameters ?? {}),
-        title,
-        ...(input.variables ?? {}),
-        recordNumber: number,
-        ...(from && { raisedFrom: from.number }),
-      };
-      const instance = await processes.startIn(trx, template.definition_id!, principal, {
-        variables,
-        businessKey: number,
-      });
-      const recordId = randomUUID();
-      await insertTemplateRecord(trx, clock, eventActor(principal), {
-        id: recordId,
-        number,
-        title,
-        template,
-        instanceId: instance.id,
-        createdBy: principal.userId,
-        ownerId: principal.userId,
-        parentId: null,
-        raisedFromId: from?.id ?? null,
-        at,
-      });
-      return recordId;
-    });
+    const { id } = await knex.transaction((trx) =>
+      startIn(trx, principal, { templateId, title, raisedFrom, variables: input.variables }),
+    );
     return get(principal, id);
+  }
+
+  /** Starts a record inside the caller's transaction, its input already checked. */
+  async function startIn(
+    trx: Knex.Transaction,
+    principal: Principal,
+    input: {
+      templateId: string;
+      title: string;
+      raisedFrom: string | null;
+      variables: Record<string, unknown> | undefined;
+    },
+  ): Promise<{ id: string; number: string }> {
+    const { templateId, title, raisedFrom } = input;
+    const template = await templateRepository.effective(trx, templateId);
+    if (!template) {
+      const any = await templateRepository.list(trx, { templateId });
+      throw any.length === 0
+        ? new NotFoundError(`There is no template ${templateId}`)
+        : new ConflictError(
+            `Template ${templateId} has no effective version: only an effective version starts records (D2)`,
+          );
+    }
+    const from = raisedFrom ? await findRecord(trx, raisedFrom) : null;
+    if (raisedFrom && !from) {
+      throw new InputError(`There is no record ${raisedFrom} to raise this one from`, [
+        { pointer: '/raisedFrom', keyword: 'reference', message: 'names no record' },
+      ]);
+    }
+    const at = clock.now();
+    const number = await nextRecordNumber(trx, template, at);
+    const variables = {
+      ...(template.manifest.parameters ?? {}),
+      title,
+      ...(input.variables ?? {}),
+      recordNumber: number,
+      ...(from && { raisedFrom: from.number }),
+    };
+    const instance = await processes.startIn(trx, template.definition_id!, principal, {
+      variables,
+      businessKey: number,
+    });
+    const recordId = randomUUID();
+    await insertTemplateRecord(trx, clock, eventActor(principal), {
+      id: recordId,
+      number,
+      title,
+      template,
+      instanceId: instance.id,
+      createdBy: principal.userId,
+      ownerId: principal.userId,
+      parentId: null,
+      raisedFromId: from?.id ?? null,
+      at,
+    });
+    return { id: recordId, number };
+  }
+
+  /** A deviation raised from a record by QA's disposition of an exception, in its transaction (F5). */
+  async function startDeviation(
+    trx: Knex.Transaction,
+    principal: Principal,
+    input: { title: string; raisedFrom: string },
+  ): Promise<{ id: string; number: string }> {
+    requirePermission(principal, 'records.create');
+    const title = requireText(input.title, '/deviationTitle', 200);
+    return startIn(trx, principal, {
+      templateId: 'deviation',
+      title,
+      raisedFrom: input.raisedFrom,
+      variables: undefined,
+    });
   }
 
   async function list(
@@ -379,5 +419,5 @@ export function createTemplateRecords(deps: {
     };
   }
 
-  return { start, list, get, batchDeviations };
+  return { start, startDeviation, list, get, batchDeviations };
 }

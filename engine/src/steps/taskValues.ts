@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RELEASING, refuseWhileBlocking, treeRootOf } from '../exceptions/gate.ts';
 import type { Knex } from 'knex';
 import type { EventDraft } from '../audit/types.ts';
 import { canonicalize } from '../kernel/canonicalJson.ts';
@@ -330,6 +331,10 @@ export async function taskSignature(
   signing: TaskSigning,
   offset: number,
 ): Promise<{ draft: EventDraft; afterMove: (trx: Knex.Transaction) => Promise<string> }> {
+  if (RELEASING.includes(signing.meaning)) {
+    const root = await treeRootOf(trx, task.instanceId);
+    await refuseWhileBlocking(trx, root, `Completing this step signed as ${signing.meaning}`);
+  }
   const pointers = (await formRepository.values(trx, task.taskId))
     .filter((v) => v.value !== null || v.na_reason !== null)
     .map((v) => v.pointer);

@@ -5,6 +5,7 @@ import { checkRoles, checkUsers } from './state/identityState.ts';
 import { checkDefinitions, checkInstances, checkTasks } from './state/processState.ts';
 import { checkRecords, checkTemplateVersions } from './state/recordState.ts';
 import { checkSignatures } from './state/signatureState.ts';
+import { checkDispositions } from './state/exceptionState.ts';
 
 export type { StateFinding } from './state/findings.ts';
 
@@ -26,6 +27,7 @@ export async function checkState(
     checkTasks,
     checkFormValues,
     checkExceptions,
+    checkDispositions,
     checkSignatures,
     checkForms,
     checkTemplateVersions,

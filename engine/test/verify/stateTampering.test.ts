@@ -286,9 +286,17 @@ describe('Feature: verify proves the current state from the audit trail, table b
   });
 
   it('C3: verify detects a changed exceptions.severity', () =>
-    expectDetected('exceptions', 'severity', (db) =>
-      db('exceptions').update({ severity: 'low', blocking: false }),
-    ));
+    expectDetected('exceptions', 'severity', async (db) => {
+      // Only an owner who takes away the trigger that keeps an exception's facts can change them.
+      await db.raw('ALTER TABLE exceptions DISABLE TRIGGER exceptions_move_one_way');
+      await db('exceptions').update({ severity: 'low', blocking: false });
+    }));
+
+  it('C3, F4: verify detects an exception marked accepted without QA’s signed decision', () =>
+    expectDetected('exceptions', 'status', async (db) => {
+      await db.raw('ALTER TABLE exceptions DISABLE TRIGGER exceptions_move_one_way');
+      await db('exceptions').update({ status: 'accepted' });
+    }));
 
   it('C3: verify detects a changed signatures.signer_name', () =>
     expectDetected('signatures', 'signer_name', (db) =>

@@ -257,10 +257,10 @@ function exceptions(w: PdfWriter, dossier: Dossier, at: At) {
   w.table(
     [
       { title: 'Severity', share: 1.1 },
-      { title: 'Step', share: 1.6 },
-      { title: 'Type', share: 1.4 },
-      { title: 'Message', share: 4 },
-      { title: 'Status', share: 1 },
+      { title: 'Step', share: 1.4 },
+      { title: 'Type', share: 1.2 },
+      { title: 'Message', share: 3.2 },
+      { title: 'Status and decisions', share: 2.6 },
       { title: 'Raised', share: 1.7 },
     ],
     gravestFirst(dossier.exceptions).map((e) => [
@@ -271,12 +271,25 @@ function exceptions(w: PdfWriter, dossier: Dossier, at: At) {
       e.step ?? '-',
       e.type,
       e.pointer ? [{ text: e.message }, { text: `Field ${e.pointer}`, color: COLORS.muted }] : e.message,
-      e.status,
+      [
+        { text: e.status, bold: e.blocking && (e.status === 'open' || e.status === 'assessed') },
+        ...e.dispositions.map((d) => ({
+          text: `${DECIDED[d.action]}${d.deviation ? ` ${d.deviation.number}` : ''}: “${d.comment}” — ${d.signature.text}`,
+          color: COLORS.muted,
+        })),
+      ],
       at(e.raisedAt),
     ]),
     { fill: () => COLORS.exceptionFill },
   );
 }
+
+/** QA's decisions on an exception as the printout says them (F4, F5). */
+const DECIDED: Record<DossierException['dispositions'][number]['action'], string> = {
+  assessed: 'Assessed',
+  accepted: 'Accepted',
+  deviation: 'Deviation raised',
+};
 
 const SEVERITY_RANK: Record<string, number> = { high: 0, medium: 1, low: 2 };
 

@@ -34,7 +34,7 @@ interface Dossier {
     exceptions: { severity: string; message: string; step: string }[];
     signatureIds: string[];
   }[];
-  exceptions: { severity: string }[];
+  exceptions: { severity: string; status: string; dispositions: { action: string }[] }[];
   signatures: { id: string; meaning: string; manifestation: { text: string } }[];
   audit: { type: string }[];
 }
@@ -92,17 +92,37 @@ describe('Feature: the review of a record — its dossier and the review queue',
       queue.body.items as {
         meaning: string;
         record: { number: string };
-        exceptions: { high: number };
+        exceptions: { high: number; holding: number };
         changedValues: number;
       }[]
     ).find((i) => i.record.number === number);
     assert.ok(item, 'the review waits in the queue');
     assert.deepEqual(
-      { meaning: item.meaning, high: item.exceptions.high, changed: item.changedValues },
-      { meaning: 'Reviewed', high: 1, changed: 1 },
+      {
+        meaning: item.meaning,
+        high: item.exceptions.high,
+        holding: item.exceptions.holding,
+        changed: item.changedValues,
+      },
+      { meaning: 'Reviewed', high: 1, holding: 1, changed: 1 },
     );
     const none = await call('olivia', 'GET', '/api/review-queue');
     assert.deepEqual(none.body.items, []);
+
+    // The temperature's exception is blocking: the review waits for QA's decision on it (F4).
+    const held = await call('petra', 'GET', `/api/records/${number}/dossier`);
+    const exceptionId = held.body.exceptions[0].id as string;
+    for (const [action, comment] of [
+      ['assess', 'Probe by the door; room within range an hour later.'],
+      ['accept', 'No product in the room at the time.'],
+    ]) {
+      const decided = await call('petra', 'POST', `/api/exceptions/${exceptionId}/dispositions`, {
+        action,
+        comment,
+        password: demoPassword('petra'),
+      });
+      assert.equal(decided.status, 200, decided.text);
+    }
 
     const review = await openTask(number, 'review');
     const reviewed = await call('quinn', 'POST', `/api/tasks/${review}/complete`, {
@@ -162,6 +182,10 @@ describe('Feature: the review of a record — its dossier and the review queue',
     );
     assert.match(reportStep!.exceptions[0]!.message, /Temperature/);
     assert.equal(dossier.exceptions.length, 1);
+    assert.deepEqual(
+      [dossier.exceptions[0]!.status, dossier.exceptions[0]!.dispositions.map((d) => d.action)],
+      ['accepted', ['assessed', 'accepted']],
+    );
     const reviewSignature = dossier.signatures.find((s) => s.id === reviewStep!.signatureIds[0]);
     assert.equal(reviewSignature?.meaning, 'Reviewed');
     assert.match(reviewSignature!.manifestation.text, /^Reviewed by .*\(quinn\)/);

@@ -372,6 +372,17 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
         },
         false,
       );
+      // QA decides on the blocking temperature exception before the review (F4).
+      const held = (await call('petra', 'GET', `/api/records/${number}/dossier`)).body as Dossier;
+      const blocking = held.exceptions.find((e) => e.blocking)!;
+      for (const action of ['assess', 'accept']) {
+        const decided = await call('petra', 'POST', `/api/exceptions/${blocking.id}/dispositions`, {
+          action,
+          comment: action === 'assess' ? 'Logger confirms 31 °C for 10 min.' : 'Within the stability data.',
+          password: demoPassword('petra'),
+        });
+        assert.equal(decided.status, 200, decided.text);
+      }
       await complete('quinn', number, 'review', {});
       const response = await call('quinn', 'GET', `/api/records/${number}/dossier`);
       assert.equal(response.status, 200, response.text);
@@ -392,7 +403,10 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
         ['low', 'na'],
       ]);
       assert.match(flat(text), /2 exceptions were raised on this record\./);
-      assert.match(text, /^\s*HIGH\s+Report\s+limit_breach\s+Temperature \(°C\) 31\.0 is above the action/m);
+      assert.match(text, /^\s*HIGH\s+Report\s+limit_breach\s+Temperature \(°C\) 31\.0 is above the/m);
+      // QA's decisions on it, each with its signature (F4).
+      assert.match(flat(text), /Assessed: “Logger confirms 31/);
+      assert.match(flat(text), /Accepted: “Within the stability data\.” — Approved by Petra Pohl \(petra\)/);
       assert.match(text, /^\s*Blocking\s/m);
       assert.match(text, /^\s*LOW\s+Report\s+na\s+Humidity \(%\) was answered N\/A/m);
       assert.match(flat(text), /Exceptions raised in this step: HIGH limit_breach, LOW na/);

@@ -89,12 +89,12 @@ const PAGES: Page[] = [
     label: 'nav.records',
     permissions: ['audit.read'],
     within: 'records',
-    render: async (c, _me, id) => {
+    render: async (c, me, id) => {
       const [{ loadDossier }, { RecordPage }] = await Promise.all([
         import('./features/record/dossier.ts'),
         import('./features/record/RecordPage.tsx'),
       ]);
-      mountPage(c, <RecordPage dossier={await loadDossier(id ?? '')} />);
+      mountPage(c, <RecordPage me={me} dossier={await loadDossier(id ?? '')} />);
     },
   },
   {

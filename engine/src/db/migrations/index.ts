@@ -8,6 +8,7 @@ import * as templates from './20261124130000_templates.ts';
 import * as templateDrafts from './20261124140000_template_drafts.ts';
 import * as securityAdministration from './20261207040000_security_administration.ts';
 import * as operations from './20261207060000_operations.ts';
+import * as exceptionDispositions from './20261207090000_exception_dispositions.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   '20261124140000_template_drafts': templateDrafts,
   '20261207040000_security_administration': securityAdministration,
   '20261207060000_operations': operations,
+  '20261207090000_exception_dispositions': exceptionDispositions,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -145,7 +145,7 @@ export async function checkFormValues(knex: Knex, findings: Findings): Promise<v
   }
 }
 
-/** Exceptions against `exception.raised`, which states every fact of them. */
+/** Exceptions against `exception.raised`, which states every fact of them (their status: exceptionState.ts). */
 export async function checkExceptions(knex: Knex, findings: Findings): Promise<void> {
   const chains = await chainsOf(knex, ['instance'], (q) => q.where('type', 'exception.raised'), {
     table: 'exceptions',
@@ -180,7 +180,6 @@ export async function checkExceptions(knex: Knex, findings: Findings): Promise<v
       ['blocking', row.blocking, p.blocking],
       ['message', row.message, p.message],
       ['details', row.details, p.details],
-      ['status', row.status, 'open'],
       ['raised_by', row.raised_by, e.actorId],
     ]);
     if (column)

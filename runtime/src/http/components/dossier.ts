@@ -22,6 +22,18 @@ import {
   RECORD_DETAIL,
 } from './shared.ts';
 
+const EXCEPTION_STATUSES = {
+  open: 'raised, not yet assessed',
+  assessed: 'assessed by QA, not yet decided; a blocking one still holds the record back',
+  accepted: 'accepted by QA with a justification',
+  deviation: 'QA raised a deviation for it',
+} as const;
+const DISPOSITION_ACTIONS = {
+  assessed: 'assessed, with a comment',
+  accepted: 'accepted, with a justification',
+  deviation: 'a deviation raised for it',
+} as const;
+
 /** A record's dossier, its signatures and audit trail. */
 export const DOSSIER_COMPONENTS = {
   Dossier: closed(
@@ -104,10 +116,55 @@ export const DOSSIER_COMPONENTS = {
       severity: string,
       blocking: boolean,
       message: string,
-      status: string,
+      status: enumOf(EXCEPTION_STATUSES, 'Where QA’s decision on it stands'),
       raisedAt: instant,
+      dispositions: {
+        type: 'array',
+        description: 'QA’s signed decisions on it, oldest first (F4, F5)',
+        items: { $ref: '#/components/schemas/ExceptionDisposition' },
+      },
     },
     'An exception on the record: a value out of limits, N/A, entered by hand in place of a device (E7), or a signature withdrawn (B7)',
+  ),
+  ExceptionDisposition: closed(
+    {
+      id,
+      action: enumOf(DISPOSITION_ACTIONS, 'What was decided'),
+      comment: string,
+      deviation: {
+        oneOf: [closed({ id, number: string }, 'The deviation raised for it'), { type: 'null' }],
+      },
+      at: instant,
+      by: person,
+      signature: closed(
+        { id, meaning, text: string },
+        'The e-signature of the decision, with its manifestation (B2)',
+      ),
+    },
+    'A decision QA signed on an exception: assessed, accepted with a justification, or given a deviation',
+  ),
+  Exception: closed(
+    {
+      id,
+      record: { oneOf: [closed({ id, number: string }, 'The record it is on'), { type: 'null' }] },
+      instanceId: id,
+      taskId: nullableId,
+      pointer: nullableString,
+      type: string,
+      severity: string,
+      blocking: boolean,
+      message: string,
+      details: { type: 'object', description: 'The value, the limits and other facts' },
+      status: enumOf(EXCEPTION_STATUSES, 'Where QA’s decision on it stands'),
+      raisedAt: instant,
+      raisedBy: nullableId,
+      dispositions: {
+        type: 'array',
+        description: 'QA’s signed decisions on it, oldest first',
+        items: { $ref: '#/components/schemas/ExceptionDisposition' },
+      },
+    },
+    'An exception with what QA decided about it (F4, F5)',
   ),
   Manifestation: closed(
     {

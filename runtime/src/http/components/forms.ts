@@ -170,7 +170,18 @@ export const FORM_AND_TASK_COMPONENTS = {
         ],
       },
       exceptions: closed(
-        { total: integer, high: integer, medium: integer, low: integer, blocking: integer },
+        {
+          total: integer,
+          high: integer,
+          medium: integer,
+          low: integer,
+          blocking: integer,
+          undecided: { type: 'integer', description: 'Not yet accepted or given a deviation by QA' },
+          holding: {
+            type: 'integer',
+            description: 'Blocking and undecided: they hold the review back until QA decides (F4)',
+          },
+        },
         'Exceptions the record’s values raised, by severity',
       ),
       changedValues: { type: 'integer', description: 'Values changed after their first entry (D5)' },

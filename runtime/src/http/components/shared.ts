@@ -53,6 +53,7 @@ export const SUBJECTS: Record<SubjectType, string> = {
   instance: 'a process instance',
   form: 'a form version',
   template: 'a template version',
+  exception: 'an exception on a record, with the decisions QA signed on it',
 };
 export const INSTANCE_STATUSES: Record<InstanceView['status'], string> = {
   active: 'waits for people or is moving',
@@ -184,7 +185,7 @@ export const RECORD_VIEW = {
   status: {
     type: 'string',
     description:
-      'open, closed, cancelled, voided, or the stage its process names; records without a process keep their own',
+      'open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own',
   },
   template: {
     oneOf: [

@@ -2,13 +2,15 @@ import { t, type MessageKey } from '@attest/task-form/i18n';
 import type { ComponentChild } from 'preact';
 import { useState } from 'preact/hooks';
 import { download } from '../../api.ts';
+import type { Me } from '../../app/me.ts';
 import { formatInstant } from '../../time.ts';
-import { Message } from '../../ui/Message.tsx';
+import { Message, Notice, type NoticeState } from '../../ui/Message.tsx';
 import { Table } from '../../ui/Table.tsx';
 import { statusLabel } from '../records/status.ts';
 import { AuditTrail } from './AuditTrail.tsx';
 import {
   fieldText,
+  loadDossier,
   provenanceText,
   severityLabel,
   STEP_KEYS,
@@ -18,6 +20,7 @@ import {
   type DossierValue,
   type Signature,
 } from './dossier.ts';
+import { Exceptions } from './Exceptions.tsx';
 
 const RecordLink = (props: { record: { number: string } }) => (
   <a href={`#/record/${props.record.number}`}>{props.record.number}</a>
@@ -26,12 +29,25 @@ const RecordLink = (props: { record: { number: string } }) => (
 /**
  * The record as QA reviews it: header with template version, every step's values with provenance,
  * exceptions highlighted by severity, values changed after entry marked, signatures with their
- * manifestation, the audit trail (filterable, exportable) and the PDF printout.
+ * manifestation, the audit trail (filterable, exportable) and the PDF printout. QA decides on
+ * exceptions here; after each decision the record is read again and drawn in place.
  */
-export function RecordPage({ dossier }: { dossier: Dossier }) {
+export function RecordPage(props: { me: Me; dossier: Dossier }) {
+  const [dossier, setDossier] = useState(props.dossier);
   const { record } = dossier;
   const [printing, setPrinting] = useState(false);
   const [failure, setFailure] = useState<string | null>(null);
+  const [notice, setNotice] = useState<NoticeState | null>(null);
+  const decided = (message: string): void => {
+    loadDossier(record.id)
+      .then((next) => {
+        setDossier(next);
+        setNotice({ kind: 'success', content: message });
+      })
+      .catch((error: unknown) =>
+        setNotice({ kind: 'error', content: t('common.error', { detail: (error as Error).message }) }),
+      );
+  };
   const print = (): void => {
     setPrinting(true);
     setFailure(null);
@@ -69,6 +85,7 @@ export function RecordPage({ dossier }: { dossier: Dossier }) {
         </div>
       </div>
       <Message tone="error">{failure}</Message>
+      <Notice id="record-notice" notice={notice} />
       <dl class="facts">
         {facts.map(([label, value]) => [
           <dt key={`${label}-t`}>{t(label)}</dt>,
@@ -90,7 +107,7 @@ export function RecordPage({ dossier }: { dossier: Dossier }) {
           </ul>
         </section>
       ) : null}
-      <Exceptions exceptions={dossier.exceptions} />
+      <Exceptions me={props.me} exceptions={dossier.exceptions} decided={decided} />
       <section id="record-steps">
         <h2>{t('review.steps')}</h2>
         {dossier.steps.map((step) => (
@@ -146,28 +163,6 @@ function OpenSteps({ tasks }: { tasks: Dossier['record']['openTasks'] }) {
           </li>
         ))}
       </ul>
-    </section>
-  );
-}
-
-function Exceptions({ exceptions }: { exceptions: DossierException[] }) {
-  return (
-    <section id="record-exceptions">
-      <h2>{t('step.exceptions')}</h2>
-      {exceptions.length === 0 ? (
-        <p class="empty">{t('review.noExceptions')}</p>
-      ) : (
-        <ul class="exceptions">
-          {exceptions.map((e) => (
-            <li key={e.id} class={`exception severity-${e.severity}`}>
-              <span class={`badge severity-${e.severity}`}>{severityLabel(e.severity)}</span>
-              {e.blocking ? <span class="badge danger">{t('step.blocking')}</span> : null}
-              <strong>{e.step ?? ''}</strong>
-              {` ${e.message} · ${formatInstant(e.raisedAt)}`}
-            </li>
-          ))}
-        </ul>
-      )}
     </section>
   );
 }

@@ -3,6 +3,7 @@ import { t, type MessageKey } from '@attest/task-form/i18n';
 const STATUS_KEYS: Record<string, MessageKey> = {
   open: 'status.open',
   closed: 'status.closed',
+  held: 'status.held',
   cancelled: 'status.cancelled',
   voided: 'status.voided',
 };

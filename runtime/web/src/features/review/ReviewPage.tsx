@@ -49,6 +49,11 @@ function QueueItem({ item }: { item: ReviewItem }) {
       </div>
       <div class="task-meta">
         <span>{`${t('tasks.due')}: ${formatInstant(task.dueAt)}`}</span>
+        {item.exceptions.holding > 0 && record ? (
+          <a class="button holding" href={`#/record/${record.number}`}>
+            {t('exception.openRecord')}
+          </a>
+        ) : null}
         <a class="button" href={`#/task/${task.id}`}>
           {t('review.openStep')}
         </a>
@@ -67,6 +72,11 @@ function Badges({ item }: { item: ReviewItem }) {
       {high > 0 ? <span class="badge severity-high">{t('review.high', { count: high })}</span> : null}
       {medium > 0 ? <span class="badge severity-medium">{t('review.medium', { count: medium })}</span> : null}
       {low > 0 ? <span class="badge severity-low">{t('review.low', { count: low })}</span> : null}
+      {item.exceptions.holding > 0 ? (
+        <span class="badge danger holds">
+          {t('exception.holdsReview', { count: item.exceptions.holding })}
+        </span>
+      ) : null}
       {item.changedValues > 0 ? (
         <span class="badge changed">{t('review.changedCount', { count: item.changedValues })}</span>
       ) : null}

@@ -47,8 +47,17 @@ export async function loadStep(taskId: string): Promise<Step> {
   return { task, contract: contract as TaskForm };
 }
 
-/** What the top of the step lists after a refusal: a headline and each error, named after its field. */
-type Problems = { headline: string; items: { pointer: string; text: string }[]; plain?: boolean };
+/**
+ * What the top of the step lists after a refusal: a headline and each error, named after its
+ * field; and, when the record holds the step back (e.g. a blocking exception QA has not decided
+ * on), the way to the record where it is decided.
+ */
+type Problems = {
+  headline: string;
+  items: { pointer: string; text: string }[];
+  plain?: boolean;
+  toRecord?: boolean;
+};
 
 type Body = Partial<Submission> & { reason?: string };
 
@@ -116,7 +125,11 @@ export function StepPage(props: { me: Me; step: Step }) {
       pointer: e.pointer,
       text: errorText(e, fields, componentPath(e.pointer, fields)),
     }));
-    setProblems({ headline: items.length > 0 ? t('step.notDone') : error.detail, items });
+    setProblems({
+      headline: items.length > 0 ? t('step.notDone') : error.detail,
+      items,
+      toRecord: error.status === 409 && items.length === 0,
+    });
   };
   const body = (): Body => {
     if (!form.current) return {};
@@ -202,6 +215,13 @@ export function StepPage(props: { me: Me; step: Step }) {
                   </li>
                 ))}
               </ul>
+            ) : null}
+            {problems.toRecord && task.record ? (
+              <p>
+                <a id="step-to-record" href={`#/record/${task.record.number}`}>
+                  {t('step.toRecord', { number: task.record.number })}
+                </a>
+              </p>
             ) : null}
           </>
         )}

@@ -3,6 +3,7 @@ import {
   componentPath,
   formDefinition,
   initialData,
+  limitBreach,
   submissionOf,
   usesDates,
   type FieldError,
@@ -71,10 +72,12 @@ export async function renderTaskForm(element: HTMLElement, contract: TaskForm): 
     shown.delete(component);
   };
   const clearErrors = () => [...shown.keys()].forEach(unmark);
+  const markBreaches = watchLimits(form, contract);
   // A field changed again is no longer what the server refused.
   form.on('change', (event) => {
     const changed = (event as { changed?: { instance?: FormioComponentInstance } } | undefined)?.changed;
     if (changed?.instance) unmark(changed.instance);
+    markBreaches();
   });
   return {
     submission: () => submissionOf(JSON.parse(JSON.stringify(form.data)) as Record<string, unknown>),
@@ -102,4 +105,43 @@ export async function renderTaskForm(element: HTMLElement, contract: TaskForm): 
       form.destroy(true);
     },
   };
+}
+
+/**
+ * Marks a number outside its field's action limits at the field while it is typed, with the
+ * limits, so the operator sees the exception before completing (the server still decides). Only
+ * fields outside grids: a grid's rows come and go. Answers the function that marks them again.
+ */
+function watchLimits(form: Webform, contract: TaskForm): () => void {
+  const watched = contract.fields.filter((f) => f.limits?.action && !f.pointer.includes('*') && !f.locked);
+  const notes = new Map<string, HTMLElement>();
+  const mark = (): void => {
+    for (const field of watched) {
+      const path = componentPath(field.pointer, contract.fields);
+      const element = path === null ? undefined : form.getComponent(path)?.element;
+      if (!element) continue;
+      const value = field.pointer
+        .slice(1)
+        .split('/')
+        .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], form.data);
+      const breach = limitBreach(field, value, t);
+      let note = notes.get(field.pointer);
+      element.classList.toggle('attest-outside', breach !== null);
+      if (breach === null) {
+        note?.remove();
+        notes.delete(field.pointer);
+        continue;
+      }
+      if (!note || !element.contains(note)) {
+        note = document.createElement('div');
+        note.className = 'attest-limit-breach';
+        note.setAttribute('role', 'status');
+        element.append(note);
+        notes.set(field.pointer, note);
+      }
+      note.textContent = breach;
+    }
+  };
+  mark();
+  return mark;
 }
