@@ -1,4 +1,5 @@
 import { createAuditService } from './audit/auditService.ts';
+import { createRunTimeChanges } from './changes/runTimeChanges.ts';
 import { createExceptionService } from './exceptions/exceptionService.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
@@ -103,6 +104,8 @@ export function createEngine(options: EngineOptions): Engine {
       batchDeviations: templateRecords.batchDeviations,
       dossier,
       reviewQueue: createReviewQueue({ knex, view: templateRecords.get, tasks }),
+      change: createRunTimeChanges({ knex, clock, reauthenticate: identity.reauthenticate, tasks: access })
+        .apply,
     },
     templates,
     designer: designerChecks,

@@ -4,6 +4,7 @@ import type { Processes } from './bpmn/service/processService.ts';
 import type { Incidents } from './bpmn/service/incidents.ts';
 import type { Jobs } from './bpmn/service/jobs.ts';
 import type { Tasks } from './bpmn/service/tasks.ts';
+import type { RunTimeChanges } from './changes/runTimeChanges.ts';
 import type { Database } from './db/database.ts';
 import type { ExceptionService } from './exceptions/exceptionService.ts';
 import type { FormService } from './forms/formService.ts';
@@ -32,6 +33,8 @@ export interface Records extends RecordService {
   batchDeviations: TemplateRecords['batchDeviations'];
   dossier(principal: Principal, idOrNumber: string): Promise<Dossier>;
   reviewQueue: ReviewQueue;
+  /** Skipping, repeating or adding a step in a running record: an e-signed, reasoned exception (D7). */
+  change: RunTimeChanges['apply'];
 }
 
 /** User tasks: the lists and claiming, and the steps they are (form, values, signature). */

@@ -57,6 +57,7 @@ export type {
   DossierPerson,
 } from './records/dossier.ts';
 export type { RecordView, RecordDetail } from './records/templateRecords.ts';
+export type { ChangeKind, RunTimeChange, RunTimeChangeInput } from './changes/runTimeChanges.ts';
 export type { VerifyReport } from './verify/verifyDatabase.ts';
 export type {
   ProcessGraph,

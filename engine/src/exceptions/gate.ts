@@ -8,14 +8,17 @@ type Db = Knex | Knex.Transaction;
 export const UNDISPOSITIONED = ['open', 'assessed'] as const;
 
 /**
- * SQL: a blocking exception not yet dispositioned in the instance tree of `pi` (a record's process
- * and what it called), for a query that joins process_instances as pi.
+ * SQL: what holds a record back in the instance tree of `pi` (a record's process and what it
+ * called), for a query that joins process_instances as pi: a blocking exception not yet
+ * dispositioned, or a step a run-time change repeated or added that is still open (D7).
  */
 export const BLOCKING_IN_TREE = `WITH RECURSIVE tree AS (SELECT pi.id
       UNION ALL SELECT c.id FROM process_instances c JOIN tree ON c.parent_instance_id = tree.id
         WHERE NOT EXISTS (SELECT 1 FROM records x WHERE x.instance_id = c.id))
     SELECT 1 FROM exceptions e JOIN tree ON e.instance_id = tree.id
-    WHERE e.blocking AND e.status IN ('open', 'assessed')`;
+    WHERE e.blocking AND e.status IN ('open', 'assessed')
+    UNION ALL SELECT 1 FROM tasks t JOIN tree ON t.instance_id = tree.id
+    WHERE t.origin <> 'flow' AND t.status = 'open'`;
 
 /** Meanings that pass a record on: none is given while a blocking exception waits for QA (F4). */
 export const RELEASING: readonly string[] = ['Reviewed', 'Approved', 'Released'];
@@ -51,6 +54,18 @@ export async function treeRootOf(db: Db, instanceId: string): Promise<string> {
  * each exception, so the person knows what to take to QA.
  */
 export async function refuseWhileBlocking(db: Db, recordInstanceId: string, what: string): Promise<void> {
+  const steps = (await db('tasks')
+    .whereRaw(`instance_id IN (${INSTANCE_TREE})`, [recordInstanceId])
+    .whereNot('origin', 'flow')
+    .where('status', 'open')
+    .orderBy('created_at')
+    .select('id', 'name', 'element_id')) as { id: string; name: string | null; element_id: string }[];
+  if (steps.length > 0) {
+    const listed = steps.map((t) => `“${t.name ?? t.element_id}” (task ${t.id})`).join('; ');
+    throw new ConflictError(
+      `${what} is refused while a step repeated or added by a run-time change is open: ${listed}. It is completed or skipped first.`,
+    );
+  }
   const open = await blockingExceptions(db, recordInstanceId);
   if (open.length === 0) return;
   const listed = open.map((e) => `“${e.message}” (${e.severity}, ${e.status}, exception ${e.id})`).join('; ');

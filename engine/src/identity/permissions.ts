@@ -32,6 +32,7 @@ export const BUILT_IN_ROLES: RoleDefinition[] = [
       'records.approve',
       'records.void',
       'records.migrate',
+      'records.change',
       'incidents.retry',
       'processes.correlate',
       'audit.read',
@@ -43,7 +44,14 @@ export const BUILT_IN_ROLES: RoleDefinition[] = [
     name: 'qp',
     title: 'Qualified person',
     description: 'Certifies and releases batches',
-    permissions: ['records.review', 'records.approve', 'records.release', 'audit.read', 'templates.approve'],
+    permissions: [
+      'records.review',
+      'records.approve',
+      'records.release',
+      'records.change',
+      'audit.read',
+      'templates.approve',
+    ],
   },
   {
     name: 'admin',

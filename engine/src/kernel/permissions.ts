@@ -11,6 +11,7 @@ export const PERMISSIONS = {
   'records.release': 'Certify and release batches (qualified person)',
   'records.void': 'Void records',
   'records.migrate': 'Move running records to the effective version of their template (e-signed)',
+  'records.change': 'Skip, repeat or add steps in running records (e-signed, reasoned)',
   'incidents.retry': 'Retry incidents with corrected process variables',
   'processes.correlate': 'Send messages and signals into the processes of records',
   'audit.read': 'Read audit trails',

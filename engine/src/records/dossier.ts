@@ -1,4 +1,5 @@
 import { INSTANCE_TREE } from '../bpmn/service/instanceTree.ts';
+import type { TaskOrigin, TaskStatus } from '../bpmn/service/processRepository.ts';
 import type { ExceptionStatus } from '../forms/formRepository.ts';
 import { dispositionsOf, type ExceptionDisposition } from '../exceptions/exceptionService.ts';
 import { UNDISPOSITIONED } from '../exceptions/gate.ts';
@@ -70,12 +71,27 @@ export interface DossierException {
   dispositions: ExceptionDisposition[];
 }
 
+/** A signed run-time change of a step (D7), as the exception that records it states it. */
+export interface DossierChange {
+  kind: 'skip' | 'repeat' | 'add';
+  reason: string;
+  exceptionId: string;
+  by: DossierPerson | null;
+  at: string;
+  /** For a repeat: the step done again. */
+  repeatOf: string | null;
+}
+
 /** One step of the record's process: a user task, open, done or withdrawn, with its values. */
 export interface DossierStep {
   taskId: string;
   elementId: string;
   name: string;
-  status: 'open' | 'completed' | 'cancelled';
+  status: TaskStatus;
+  /** flow: the model's flow made it; repeat or added: a run-time change did (D7). */
+  origin: TaskOrigin;
+  /** The run-time change that skipped, repeated or added this step: who, when, why (D7). */
+  change: DossierChange | null;
   createdAt: string;
   completedAt: string | null;
   completedBy: DossierPerson | null;
@@ -106,6 +122,7 @@ interface TaskRowLite {
   element_id: string;
   name: string | null;
   status: DossierStep['status'];
+  origin: TaskOrigin;
   created_at: Date;
   completed_at: Date | null;
   completed_by: string | null;
@@ -137,7 +154,16 @@ export function createDossiers(deps: {
           .whereIn('instance_id', instanceIds)
           .orderBy('created_at')
           .orderBy('id')
-          .select('id', 'element_id', 'name', 'status', 'created_at', 'completed_at', 'completed_by')
+          .select(
+            'id',
+            'element_id',
+            'name',
+            'status',
+            'origin',
+            'created_at',
+            'completed_at',
+            'completed_by',
+          )
       : [];
     const values: ValueRow[] = instanceIds.length
       ? await knex('form_values').whereIn('instance_id', instanceIds).orderBy('entered_at').orderBy('pointer')
@@ -159,6 +185,7 @@ export function createDossiers(deps: {
     for (const v of values)
       for (const id of [v.entered_by, v.changed_by, v.verified_by]) if (id) userIds.add(id);
     for (const t of tasks) if (t.completed_by) userIds.add(t.completed_by);
+    for (const e of exceptionRows) if (e.raised_by) userIds.add(e.raised_by);
     const people = new Map<string, DossierPerson>(
       (
         (await knex('users')
@@ -192,6 +219,20 @@ export function createDossiers(deps: {
       dispositions: decided.get(e.id) ?? [],
     }));
 
+    const changeOf = (taskId: string): DossierChange | null => {
+      const e = exceptionRows.find((x) => x.task_id === taskId && x.type === 'run_time_change');
+      if (!e) return null;
+      const d = e.details as { change: DossierChange['kind']; reason: string; repeatOf?: string };
+      return {
+        kind: d.change,
+        reason: d.reason,
+        exceptionId: e.id,
+        by: person(e.raised_by),
+        at: e.raised_at.toISOString(),
+        repeatOf: d.repeatOf ?? null,
+      };
+    };
+
     const steps: DossierStep[] = tasks.map((t) => {
       const form = values.find((v) => v.task_id === t.id)?.form_id;
       const fields = form ? runtimes.get(form)!.runtime.compiled.fields : [];
@@ -209,6 +250,8 @@ export function createDossiers(deps: {
         elementId: t.element_id,
         name: t.name ?? t.element_id,
         status: t.status,
+        origin: t.origin,
+        change: changeOf(t.id),
         createdAt: t.created_at.toISOString(),
         completedAt: t.completed_at?.toISOString() ?? null,
         completedBy: person(t.completed_by),

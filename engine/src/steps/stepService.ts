@@ -65,7 +65,7 @@ export function createStepService(deps: {
     requirePermission(principal, 'audit.read');
     const found = await tasks.describe(taskId);
     if (!found) throw new NotFoundError(`There is no task ${taskId}`);
-    return { ...found.view, signature: stepSignature(found.spec) };
+    return { ...found.view, signature: stepSignature(found.spec, found.view.origin) };
   }
 
   /**
@@ -154,8 +154,8 @@ export function createStepService(deps: {
   ): Promise<PendingSigning | null> {
     const graph = await tasks.graphOf(instance);
     const spec = graph.nodes[task.element_id]?.userTask;
-    const meaning = spec?.signatureMeaning as Meaning | null | undefined;
-    if (!spec || !meaning) {
+    const meaning = stepSignature(spec, task.origin)?.meaning;
+    if (!meaning) {
       if (input !== undefined && input !== null) {
         throw new InputError('This step is not signed; complete it without a signature', [
           { pointer: '/signature', keyword: 'signature', message: 'the step is not signed' },
@@ -174,6 +174,7 @@ export function createStepService(deps: {
     return {
       meaningFor(data: Record<string, unknown>): TaskSigning {
         const rejected =
+          spec &&
           spec.rejectWhen !== null &&
           refused('The rejection condition cannot be worked out', () =>
             evaluateFeel(spec.rejectWhen!, data),

@@ -70,11 +70,19 @@ export interface StepSignature {
   rejectable: boolean;
 }
 
-/** The signature a user task's model asks for at completion (`attest:signatureMeaning`), if any. */
-export const stepSignature = (spec: UserTaskSpec | null | undefined): StepSignature | null =>
-  spec?.signatureMeaning
-    ? { meaning: spec.signatureMeaning as Meaning, rejectable: spec.rejectWhen !== null }
-    : null;
+/**
+ * The signature a user task's model asks for at completion (`attest:signatureMeaning`), if any; an
+ * added step (D7) has no element in the model and is always signed Performed.
+ */
+export const stepSignature = (
+  spec: UserTaskSpec | null | undefined,
+  origin: TaskRow['origin'] = 'flow',
+): StepSignature | null =>
+  origin === 'added'
+    ? { meaning: 'Performed', rejectable: false }
+    : spec?.signatureMeaning
+      ? { meaning: spec.signatureMeaning as Meaning, rejectable: spec.rejectWhen !== null }
+      : null;
 
 export interface TaskForm {
   taskId: string;
@@ -116,11 +124,14 @@ export function createTaskForms(deps: {
     task: TaskRow,
     instance: InstanceRow,
   ): Promise<TaskContext | null> {
-    const graph = await process.graphOf(instance, db);
-    const formId = graph.nodes[task.element_id]?.userTask?.formId;
+    const formId = await formOf(db, task, instance);
     if (!formId) return null;
     const { runtime } = await forms.runtime(db, formId);
-    const token = process.tokenOf(instance, task);
+    // A repeated or added step has no token: it sees the record's variables and gives none back.
+    const variables =
+      task.origin === 'flow'
+        ? await process.visibleVariables(db, instance, process.tokenOf(instance, task))
+        : instance.variables;
     return {
       taskId: task.id,
       elementId: task.element_id,
@@ -128,7 +139,7 @@ export function createTaskForms(deps: {
       instanceVersion: instance.version,
       formId,
       runtime,
-      variables: await process.visibleVariables(db, instance, token),
+      variables,
     };
   }
 
@@ -137,10 +148,16 @@ export function createTaskForms(deps: {
       { pointer: '/data', keyword: 'form', message: 'the task has no form' },
     ]);
 
+  /** The form version of a task: pinned on a repeated or added step's row, else by its element. */
+  async function formOf(db: Knex | Knex.Transaction, task: TaskRow, instance: InstanceRow) {
+    if (task.form_id) return task.form_id;
+    const graph = await process.graphOf(instance, db);
+    return graph.nodes[task.element_id]?.userTask?.formId ?? null;
+  }
+
   /** Whether a task has a form: completion then goes through the pipeline. */
   async function hasForm(task: TaskRow, instance: InstanceRow): Promise<boolean> {
-    const graph = await process.graphOf(instance, knex);
-    return Boolean(graph.nodes[task.element_id]?.userTask?.formId);
+    return (await formOf(knex, task, instance)) !== null;
   }
 
   /**
@@ -158,7 +175,7 @@ export function createTaskForms(deps: {
       await processRepository.lockInstanceAt(trx, instance.id, instance.version);
       const ctx = await contextOf(trx, task, instance);
       if (!ctx) throw noForm();
-      const token = process.tokenOf(instance, task);
+      const token = task.origin === 'flow' ? process.tokenOf(instance, task) : null;
       const { data, drafts } = await recordSubmission(trx, ctx, principal, input, 'complete', clock.now());
       // The signature covers the values as completed, after any written just now.
       const signature = signing
@@ -173,7 +190,8 @@ export function createTaskForms(deps: {
         eventActor(principal),
         instance,
         (execution) => {
-          const changes = execution.complete(token.id, data);
+          // A repeated or added step's values stay on its task: the flow and its variables are unchanged.
+          const changes = token ? execution.complete(token.id, data) : [];
           return [
             ...drafts,
             ...(signature ? [signature.draft] : []),
@@ -251,7 +269,7 @@ export function createTaskForms(deps: {
     const { task, instance } = found;
     const graph = await process.graphOf(instance, knex);
     const spec = graph.nodes[task.element_id]?.userTask;
-    const formId = spec?.formId;
+    const formId = await formOf(knex, task, instance);
     if (!formId) throw noForm();
     const { row, runtime } = await forms.runtime(knex, formId);
     const values = await formRepository.values(knex, taskId);
@@ -275,7 +293,7 @@ export function createTaskForms(deps: {
     return {
       taskId,
       status: task.status,
-      signature: stepSignature(spec),
+      signature: stepSignature(spec, task.origin),
       form: {
         id: row.id,
         key: row.key,

@@ -48,10 +48,15 @@ export interface InstanceRow {
 export interface TaskRow {
   id: string;
   instance_id: string;
-  token_id: string;
+  /** Null for a repeated or added step (D7): no token of the model waits on it. */
+  token_id: string | null;
   element_id: string;
   name: string | null;
-  status: 'open' | 'completed' | 'cancelled';
+  status: TaskStatus;
+  /** flow: created by a token of the model; repeat or added: by a run-time change (D7). */
+  origin: TaskOrigin;
+  /** For a repeated or added step: the form version it is filled in with. */
+  form_id: string | null;
   candidate_roles: string[];
   /** User name of the one person who may work on it (`attest:assignee`); null: decided by roles. */
   candidate_user: string | null;
@@ -100,12 +105,16 @@ export interface IncidentRow {
   resolved_by: string | null;
 }
 
+/** Where a task is; `skipped`: withdrawn by a run-time change, the flow went on without its values (D7). */
+export type TaskStatus = 'open' | 'completed' | 'cancelled' | 'skipped';
+export type TaskOrigin = 'flow' | 'repeat' | 'added';
+
 /** What one move writes besides the instance row: all of it lands in the same statement. */
 export interface Writes {
   at: Date;
   taskUpdates: {
     id: string;
-    status: 'open' | 'completed' | 'cancelled';
+    status: TaskStatus;
     completedBy: string | null;
     assignee: string | null;
   }[];
@@ -452,6 +461,25 @@ export const processRepository = {
   /** One task with the record its instance carries, whatever its status. */
   async findTask(db: Db, taskId: string): Promise<TaskRow | undefined> {
     return (await tasksWithRecord(db).where({ 'tasks.id': taskId }).first()) as TaskRow | undefined;
+  },
+
+  /** A repeated or added step (D7): a task no token waits on, written by the change that made it. */
+  async insertChangedTask(db: Db, t: TaskRow): Promise<void> {
+    await db('tasks').insert({
+      id: t.id,
+      instance_id: t.instance_id,
+      token_id: null,
+      element_id: t.element_id,
+      name: t.name,
+      status: 'open',
+      origin: t.origin,
+      form_id: t.form_id,
+      candidate_roles: t.candidate_roles,
+      candidate_user: t.candidate_user,
+      form_key: t.form_key,
+      created_at: t.created_at,
+      due_at: null,
+    });
   },
 
   async openTasks(

@@ -94,7 +94,7 @@ export function createTasks(ctx: ProcessContext, instances: Instances): Tasks & 
   }
 
   const tokenOf = (instance: InstanceRow, task: TaskRow): Token => {
-    const token = instance.tokens.find((t) => t.taskId === task.id);
+    const token = task.token_id === null ? undefined : instance.tokens.find((t) => t.taskId === task.id);
     if (!token) throw new ConflictError('The task no longer waits in its instance; reload it');
     return token;
   };
@@ -148,6 +148,7 @@ export function toTaskView(t: TaskRow): TaskView {
     elementId: t.element_id,
     name: t.name,
     status: t.status,
+    origin: t.origin,
     candidateRoles: t.candidate_roles,
     candidateUser: t.candidate_user,
     formKey: t.form_key,

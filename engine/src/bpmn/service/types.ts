@@ -4,7 +4,14 @@ import type { FormService } from '../../forms/formService.ts';
 import type { InstanceStatus, Wait } from '../execution/types.ts';
 import type { ProcessGraph } from '../model/graph.ts';
 import type { MigrationRecords } from './migration.ts';
-import type { DefinitionRow, InstanceRow, InstanceWrite, Writes } from './processRepository.ts';
+import type {
+  DefinitionRow,
+  InstanceRow,
+  InstanceWrite,
+  TaskOrigin,
+  TaskStatus,
+  Writes,
+} from './processRepository.ts';
 import type { WriteBatcher } from './writeBatcher.ts';
 
 export interface DeployedDefinition {
@@ -23,7 +30,9 @@ export interface TaskView {
   instanceId: string;
   elementId: string;
   name: string | null;
-  status: 'open' | 'completed' | 'cancelled';
+  status: TaskStatus;
+  /** flow: the model's token made it; repeat or added: a run-time change did (D7). */
+  origin: TaskOrigin;
   candidateRoles: string[];
   /** The one person who may work on it, by user name (`attest:assignee`); null: anyone in the roles. */
   candidateUser: string | null;

@@ -124,19 +124,24 @@ interface ReplayedTask {
   candidate_user: unknown;
   form_key: unknown;
   due_at: unknown;
+  origin: unknown;
+  form_id: unknown;
   assignee: string | null;
   completed_by: string | null;
   completed_at: string | null;
 }
 
-/** User tasks against the events of their instance: created, claimed, completed or cancelled, by whom and when. */
+/**
+ * User tasks against the events of their instance: created (by the flow, or repeated or added by a
+ * run-time change), claimed, completed, skipped or cancelled, by whom and when.
+ */
 export async function checkTasks(knex: Knex, findings: Findings): Promise<void> {
   const chains = await chainsOf(
     knex,
     ['instance'],
     (q) =>
       q
-        .whereIn('type', ['task.created', 'task.claimed', 'task.completed'])
+        .whereIn('type', ['task.created', 'task.claimed', 'task.completed', 'task.skipped'])
         .orWhereRaw(`payload->'cancelledTasks' IS NOT NULL`),
     { table: 'tasks', column: 'instance_id' },
   );
@@ -155,6 +160,8 @@ export async function checkTasks(knex: Knex, findings: Findings): Promise<void> 
           candidate_user: e.payload.assignee ?? null,
           form_key: e.payload.formKey,
           due_at: e.payload.dueAt,
+          origin: e.payload.origin ?? 'flow',
+          form_id: e.payload.formId ?? null,
           assignee: null,
           completed_by: null,
           completed_at: null,
@@ -163,6 +170,8 @@ export async function checkTasks(knex: Knex, findings: Findings): Promise<void> 
         task.assignee = e.actorId;
       } else if (e.type === 'task.completed' && task) {
         Object.assign(task, { status: 'completed', completed_by: e.actorId, completed_at: e.at });
+      } else if (e.type === 'task.skipped' && task) {
+        Object.assign(task, { status: 'skipped', completed_by: e.actorId, completed_at: e.at });
       }
       for (const id of (e.payload.cancelledTasks as string[] | undefined) ?? []) {
         const cancelled = tasks.get(id);
@@ -197,6 +206,8 @@ export async function checkTasks(knex: Knex, findings: Findings): Promise<void> 
       ['candidate_user', row.candidate_user, task.candidate_user],
       ['form_key', row.form_key, task.form_key],
       ['due_at', iso(row.due_at), task.due_at],
+      ['origin', row.origin, task.origin],
+      ['form_id', row.form_id, task.form_id],
     ]);
     if (column)
       findings.differs('tasks', row.id, `${row.element_id}: ${column} differs from its audit trail`);

@@ -65,6 +65,12 @@ export const TASK_STATUSES: Record<TaskView['status'], string> = {
   open: 'waits for a person',
   completed: 'done',
   cancelled: 'withdrawn by the process, e.g. when it was terminated',
+  skipped: 'withdrawn by a signed run-time change; the flow went on without its values (D7)',
+};
+export const TASK_ORIGINS: Record<TaskView['origin'], string> = {
+  flow: 'created when the model’s flow reached it',
+  repeat: 'a completed step done again by a signed run-time change; the flow is unchanged (D7)',
+  added: 'a step added by a signed run-time change with one of the template’s forms (D7)',
 };
 export const WAITS: Record<Wait, string> = {
   task: 'a user task',
@@ -257,9 +263,13 @@ export const RECORD_DETAIL = {
 export const TASK_VIEW = {
   id,
   instanceId: id,
-  elementId: { type: 'string', description: 'The user task’s id in the model' },
+  elementId: {
+    type: 'string',
+    description: 'The user task’s id in the model; `added:<form key>` for an added step',
+  },
   name: nullableString,
   status: enumOf(TASK_STATUSES, 'Where the task is'),
+  origin: enumOf(TASK_ORIGINS, 'What made the task'),
   candidateRoles: {
     type: 'array',
     items: string,
