@@ -659,6 +659,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/records/{id}/changes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Skip, repeat or add a step in a running record: an e-signed, reasoned exception (D7)
+     * @description Needs the permission records.change and the signer’s password; the reason is the signature’s. A skipped step is withdrawn without values and the flow goes on from it; a repeated step gets a new task of the same element and form whose values stand beside the first ones; an added step uses one of the template’s forms. Neither a repeat nor an addition moves the flow, and the record holds while one is open. Each is a high, blocking exception that another person of QA dispositions. A record that is not running is refused.
+     */
+    post: operations['changeRecord'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/processes': {
     parameters: {
       query?: never;
@@ -1423,6 +1443,7 @@ export interface components {
         | 'records.release'
         | 'records.void'
         | 'records.migrate'
+        | 'records.change'
         | 'incidents.retry'
         | 'processes.correlate'
         | 'audit.read'
@@ -1486,6 +1507,7 @@ export interface components {
         | 'records.release'
         | 'records.void'
         | 'records.migrate'
+        | 'records.change'
         | 'incidents.retry'
         | 'processes.correlate'
         | 'audit.read'
@@ -1514,6 +1536,7 @@ export interface components {
           | 'records.release'
           | 'records.void'
           | 'records.migrate'
+          | 'records.change'
           | 'incidents.retry'
           | 'processes.correlate'
           | 'audit.read'
@@ -1694,6 +1717,26 @@ export interface components {
       }[];
       /** @description A critical deviation is open: the batch may not be released (F5) */
       criticalOpen: boolean;
+    };
+    /** @description A run-time change recorded on the record as a high, blocking exception (D7) */
+    RunTimeChange: {
+      /**
+       * @description What the change did: skip (the open step was withdrawn; the flow went on without its values), repeat (a completed step is done again beside the first time; the flow is unchanged), add (a step was added with one of the template’s forms; the flow is unchanged)
+       * @enum {string}
+       */
+      kind: 'skip' | 'repeat' | 'add';
+      /** Format: uuid */
+      exceptionId: string;
+      /**
+       * Format: uuid
+       * @description The step skipped, or the task the repeat or addition made
+       */
+      taskId: string;
+      /**
+       * Format: uuid
+       * @description The signature (Approved, with the reason) over the change
+       */
+      signatureId: string;
     };
     /** @description A version of a template and where it is in its lifecycle (D1) */
     TemplateVersion: {
@@ -2110,10 +2153,35 @@ export interface components {
         elementId: string;
         name: string;
         /**
-         * @description Where the step is: open (waits for a person), completed (done), cancelled (withdrawn by the process, e.g. when it was terminated)
+         * @description Where the step is: open (waits for a person), completed (done), cancelled (withdrawn by the process, e.g. when it was terminated), skipped (withdrawn by a signed run-time change; the flow went on without its values (D7))
          * @enum {string}
          */
-        status: 'open' | 'completed' | 'cancelled';
+        status: 'open' | 'completed' | 'cancelled' | 'skipped';
+        /**
+         * @description What made the step: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7))
+         * @enum {string}
+         */
+        origin: 'flow' | 'repeat' | 'added';
+        change: null | {
+          /**
+           * @description What the change did to the step: skip (the open step was withdrawn; the flow went on without its values), repeat (a completed step is done again beside the first time; the flow is unchanged), add (a step was added with one of the template’s forms; the flow is unchanged)
+           * @enum {string}
+           */
+          kind: 'skip' | 'repeat' | 'add';
+          reason: string;
+          /** Format: uuid */
+          exceptionId: string;
+          by: null | {
+            /** Format: uuid */
+            id: string;
+            username: string;
+            printedName: string;
+          };
+          /** Format: date-time */
+          at: string;
+          /** @description For a repeat: the step done again */
+          repeatOf: null | string;
+        };
         /** Format: date-time */
         createdAt: string;
         /** Format: date-time */
@@ -2528,10 +2596,10 @@ export interface components {
       /** Format: uuid */
       taskId: string;
       /**
-       * @description Where the task is: open (waits for a person), completed (done), cancelled (withdrawn by the process, e.g. when it was terminated)
+       * @description Where the task is: open (waits for a person), completed (done), cancelled (withdrawn by the process, e.g. when it was terminated), skipped (withdrawn by a signed run-time change; the flow went on without its values (D7))
        * @enum {string}
        */
-      status: 'open' | 'completed' | 'cancelled';
+      status: 'open' | 'completed' | 'cancelled' | 'skipped';
       signature: null | {
         /** @enum {string} */
         meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
@@ -2631,14 +2699,19 @@ export interface components {
       id: string;
       /** Format: uuid */
       instanceId: string;
-      /** @description The user task’s id in the model */
+      /** @description The user task’s id in the model; `added:<form key>` for an added step */
       elementId: string;
       name: string | null;
       /**
-       * @description Where the task is: open (waits for a person), completed (done), cancelled (withdrawn by the process, e.g. when it was terminated)
+       * @description Where the task is: open (waits for a person), completed (done), cancelled (withdrawn by the process, e.g. when it was terminated), skipped (withdrawn by a signed run-time change; the flow went on without its values (D7))
        * @enum {string}
        */
-      status: 'open' | 'completed' | 'cancelled';
+      status: 'open' | 'completed' | 'cancelled' | 'skipped';
+      /**
+       * @description What made the task: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7))
+       * @enum {string}
+       */
+      origin: 'flow' | 'repeat' | 'added';
       /** @description Roles that may claim and complete it; empty: anyone who performs */
       candidateRoles: string[];
       /** @description The one person who may work on it, by user name; null: anyone in the roles */
@@ -2695,14 +2768,19 @@ export interface components {
       id: string;
       /** Format: uuid */
       instanceId: string;
-      /** @description The user task’s id in the model */
+      /** @description The user task’s id in the model; `added:<form key>` for an added step */
       elementId: string;
       name: string | null;
       /**
-       * @description Where the task is: open (waits for a person), completed (done), cancelled (withdrawn by the process, e.g. when it was terminated)
+       * @description Where the task is: open (waits for a person), completed (done), cancelled (withdrawn by the process, e.g. when it was terminated), skipped (withdrawn by a signed run-time change; the flow went on without its values (D7))
        * @enum {string}
        */
-      status: 'open' | 'completed' | 'cancelled';
+      status: 'open' | 'completed' | 'cancelled' | 'skipped';
+      /**
+       * @description What made the task: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7))
+       * @enum {string}
+       */
+      origin: 'flow' | 'repeat' | 'added';
       /** @description Roles that may claim and complete it; empty: anyone who performs */
       candidateRoles: string[];
       /** @description The one person who may work on it, by user name; null: anyone in the roles */
@@ -4513,6 +4591,7 @@ export interface operations {
             | 'records.release'
             | 'records.void'
             | 'records.migrate'
+            | 'records.change'
             | 'incidents.retry'
             | 'processes.correlate'
             | 'audit.read'
@@ -4654,6 +4733,7 @@ export interface operations {
             | 'records.release'
             | 'records.void'
             | 'records.migrate'
+            | 'records.change'
             | 'incidents.retry'
             | 'processes.correlate'
             | 'audit.read'
@@ -6066,6 +6146,133 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Exception'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The account is locked; an administrator must reset its password */
+      423: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  changeRecord: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Record id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description skip an open step, repeat a completed one, or add a step with one of the template’s forms
+           * @enum {string}
+           */
+          kind: 'skip' | 'repeat' | 'add';
+          /**
+           * Format: uuid
+           * @description For skip: the open step; for repeat: the completed step
+           */
+          taskId?: string;
+          /** @description For add: the key of one of the template’s forms */
+          formKey?: string;
+          /** @description For add: the name of the new step */
+          name?: string;
+          /** @description Why the procedure is changed for this record */
+          reason: string;
+          /** @description The signer’s own password, typed again (B1) */
+          password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The change, with the exception that records it */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RunTimeChange'];
         };
       };
       /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */

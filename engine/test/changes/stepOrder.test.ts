@@ -33,7 +33,7 @@ describe('Feature: step order — a later step cannot be done before the model r
       ctx.engine.tasks.verify(olivia, taskId, { username: 'oscar', password: demoPassword('oscar') }),
   });
 
-  async function refusedEverywhere(taskId: string, refusal: RegExp, type: typeof Error) {
+  async function refusedEverywhere(taskId: string, refusal: RegExp, type: new (...args: never[]) => Error) {
     for (const [name, act] of Object.entries(acts(taskId))) {
       await assert.rejects(
         act(),

@@ -17,6 +17,7 @@ import { auditOperations } from './routes/audit.ts';
 import { platformOperations, type PlatformDeps } from './routes/platform.ts';
 import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
+import { changeOperations } from './routes/changes.ts';
 import { exceptionOperations } from './routes/exceptions.ts';
 import { roleOperations } from './routes/roles.ts';
 import { taskOperations } from './routes/tasks.ts';
@@ -57,6 +58,7 @@ function apiOperations(engine: Engine, tokens: Tokens, feed: TaskFeed, platform:
     ...roleOperations(engine),
     ...recordOperations(engine),
     ...exceptionOperations(engine),
+    ...changeOperations(engine),
     ...processOperations(engine),
     ...taskOperations(engine, feed),
     ...formOperations(engine),

@@ -11,6 +11,7 @@ import {
   meaning,
   SUBJECTS,
   TASK_STATUSES,
+  TASK_ORIGINS,
   enumOf,
   nullableInstant,
   nullableId,
@@ -34,6 +35,12 @@ const DISPOSITION_ACTIONS = {
   deviation: 'a deviation raised for it',
 } as const;
 
+export const CHANGE_KINDS = {
+  skip: 'the open step was withdrawn; the flow went on without its values',
+  repeat: 'a completed step is done again beside the first time; the flow is unchanged',
+  add: 'a step was added with one of the template’s forms; the flow is unchanged',
+} as const;
+
 /** A record's dossier, its signatures and audit trail. */
 export const DOSSIER_COMPONENTS = {
   Dossier: closed(
@@ -50,6 +57,23 @@ export const DOSSIER_COMPONENTS = {
             elementId: string,
             name: string,
             status: enumOf(TASK_STATUSES, 'Where the step is'),
+            origin: enumOf(TASK_ORIGINS, 'What made the step'),
+            change: {
+              oneOf: [
+                { type: 'null' },
+                closed(
+                  {
+                    kind: enumOf(CHANGE_KINDS, 'What the change did to the step'),
+                    reason: string,
+                    exceptionId: id,
+                    by: nullablePerson,
+                    at: instant,
+                    repeatOf: { ...nullableId, description: 'For a repeat: the step done again' },
+                  },
+                  'The signed run-time change that skipped, repeated or added the step (D7)',
+                ),
+              ],
+            },
             createdAt: instant,
             completedAt: nullableInstant,
             completedBy: nullablePerson,

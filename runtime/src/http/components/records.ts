@@ -1,5 +1,16 @@
 import type { Schema } from '../schema.ts';
-import { closed, string, nullableString, instant, integer, RECORD_VIEW, RECORD_DETAIL } from './shared.ts';
+import { CHANGE_KINDS } from './dossier.ts';
+import {
+  closed,
+  enumOf,
+  id,
+  string,
+  nullableString,
+  instant,
+  integer,
+  RECORD_VIEW,
+  RECORD_DETAIL,
+} from './shared.ts';
 
 /** Records and their links. */
 export const RECORD_COMPONENTS = {
@@ -33,5 +44,14 @@ export const RECORD_COMPONENTS = {
       },
     },
     'The open deviations affecting a batch',
+  ),
+  RunTimeChange: closed(
+    {
+      kind: enumOf(CHANGE_KINDS, 'What the change did'),
+      exceptionId: id,
+      taskId: { ...id, description: 'The step skipped, or the task the repeat or addition made' },
+      signatureId: { ...id, description: 'The signature (Approved, with the reason) over the change' },
+    },
+    'A run-time change recorded on the record as a high, blocking exception (D7)',
   ),
 } satisfies Record<string, Schema>;
