@@ -55,7 +55,7 @@ describe('Feature: run-time changes to a running record — skip, repeat, add �
     }
   };
 
-  it('D7 skip: the open step is withdrawn without values, the flow goes on from it, and the record shows the signed, reasoned change as a blocking exception', async () => {
+  it('D7: skip — the open step is withdrawn without values, the flow goes on from it, and the record shows the signed, reasoned change as a blocking exception', async () => {
     const { record, step } = await started();
     const dispense = (await step('dispense'))!;
     const done = await change(quinn, record.id, { kind: 'skip', taskId: dispense.id });
@@ -110,7 +110,7 @@ describe('Feature: run-time changes to a running record — skip, repeat, add �
     assert.equal(verified.ok, true, JSON.stringify(verified));
   });
 
-  it('D7 repeat: a completed step gets a new task of the same element and form; its values stand beside the first ones and the flow does not move', async () => {
+  it('D7: repeat — a completed step gets a new task of the same element and form; its values stand beside the first ones and the flow does not move', async () => {
     const { record, step } = await started();
     const dispense = (await step('dispense'))!;
     await ctx.engine.tasks.complete(olivia, dispense.id, { data: data(5) });
@@ -160,7 +160,7 @@ describe('Feature: run-time changes to a running record — skip, repeat, add �
     assert.equal(verified.ok, true, JSON.stringify(verified));
   });
 
-  it('D7 add: a step with one of the template’s forms changes no flow, and the record cannot be reviewed or close while it is open', async () => {
+  it('D7: add — a step with one of the template’s forms changes no flow, and the record cannot be reviewed or close while it is open', async () => {
     const { record, step } = await started();
     await ctx.engine.tasks.complete(olivia, (await step('dispense'))!.id, { data: data(5) });
     const done = await change(quinn, record.id, {
@@ -221,7 +221,7 @@ describe('Feature: run-time changes to a running record — skip, repeat, add �
     assert.equal(verified.ok, true, JSON.stringify(verified));
   });
 
-  it('D7 refusals: without the permission, a reason or the right password, on a wrong step, form or kind, twice, or on a closed record — each changes nothing', async () => {
+  it('D7: refusals — without the permission, a reason or the right password, on a wrong step, form or kind, twice, or on a closed record — each changes nothing', async () => {
     const { record, step } = await started();
     const dispense = (await step('dispense'))!;
     const other = await started();

@@ -43,7 +43,7 @@ describe('Feature: step order — a later step cannot be done before the model r
     }
   }
 
-  it('F1 blocked: only the step the flow reached has a task; the later steps have none to complete, save, sign, verify or claim', async () => {
+  it('F1: blocked — only the step the flow reached has a task; the later steps have none to complete, save, sign, verify or claim', async () => {
     const record = await ctx.engine.records.start(olivia, { template: 'ob', title: 'Batch 9' });
     const open = await ctx.engine.tasks.list(quinn, { instanceId: record.instanceId! });
     const forOlivia = await ctx.engine.tasks.list(olivia, { instanceId: record.instanceId! });
@@ -89,7 +89,7 @@ describe('Feature: step order — a later step cannot be done before the model r
     );
   });
 
-  it('F1 blocked: a step withdrawn by the flow (cancelled) or skipped by a run-time change takes no act', async () => {
+  it('F1: blocked — a step withdrawn by the flow (cancelled) or skipped by a run-time change takes no act', async () => {
     const stopped = await ctx.engine.records.start(olivia, { template: 'ob', title: 'Batch 10' });
     const [cancelled] = await ctx.engine.tasks.list(olivia, { instanceId: stopped.instanceId! });
     await ctx.engine.processes.messages.correlate(quinn, {

@@ -115,7 +115,7 @@ describe('Feature: run-time changes and step order over HTTP (D7, F1)', () => {
     assert.match(again.detail, /The step is skipped already/);
   });
 
-  it('F1 blocked: over HTTP no route acts on a step the flow has not reached, and none names a model element to make one', async () => {
+  it('F1: blocked — over HTTP no route acts on a step the flow has not reached, and none names a model element to make one', async () => {
     const { record, dispense } = await started();
     const tasks = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
     assert.deepEqual(

@@ -11,6 +11,7 @@ export const PERMISSION_LABELS: Record<string, MessageKey> = {
   'records.release': 'admin.permission.records.release',
   'records.void': 'admin.permission.records.void',
   'records.migrate': 'admin.permission.records.migrate',
+  'records.change': 'admin.permission.records.change',
   'incidents.retry': 'admin.permission.incidents.retry',
   'processes.correlate': 'admin.permission.processes.correlate',
   'audit.read': 'admin.permission.audit.read',

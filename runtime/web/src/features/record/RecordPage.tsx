@@ -5,6 +5,7 @@ import { download } from '../../api.ts';
 import type { Me } from '../../app/me.ts';
 import { formatInstant } from '../../time.ts';
 import { Message, Notice, type NoticeState } from '../../ui/Message.tsx';
+import { useDialog } from '../../ui/ModalForm.tsx';
 import { Table } from '../../ui/Table.tsx';
 import { statusLabel } from '../records/status.ts';
 import { AuditTrail } from './AuditTrail.tsx';
@@ -21,6 +22,20 @@ import {
   type Signature,
 } from './dossier.ts';
 import { Exceptions } from './Exceptions.tsx';
+import { ChangeDialog, ChangeNote, mayChange, stepChanges } from './RunTimeChanges.tsx';
+
+type Step = Dossier['steps'][number];
+type Kind = ReturnType<typeof stepChanges>[number];
+
+const CHANGE_BUTTONS: Record<Kind, MessageKey> = {
+  skip: 'change.skip',
+  repeat: 'change.repeat',
+  add: 'change.add',
+};
+const ORIGIN_KEYS: Partial<Record<Step['origin'], MessageKey>> = {
+  repeat: 'review.origin.repeat',
+  added: 'review.origin.added',
+};
 
 const RecordLink = (props: { record: { number: string } }) => (
   <a href={`#/record/${props.record.number}`}>{props.record.number}</a>
@@ -70,6 +85,25 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
   if (record.parent) facts.push(['review.parent', <RecordLink record={record.parent} />]);
   if (record.raisedFrom) facts.push(['review.raisedFrom', <RecordLink record={record.raisedFrom} />]);
   const signatures = new Map(dossier.signatures.map((s) => [s.id, s]));
+  const [dialog, openDialog] = useDialog();
+  const changing = mayChange(props.me, dossier);
+  const change = (kind: Kind, step: Step | null): void => {
+    let message = '';
+    openDialog((close) => (
+      <ChangeDialog
+        me={props.me}
+        dossier={dossier}
+        kind={kind}
+        step={step}
+        done={(text) => (message = text)}
+        onClose={close}
+      />
+    ))
+      .then((done) => {
+        if (done) decided(message);
+      })
+      .catch(reportError);
+  };
 
   return (
     <>
@@ -109,17 +143,31 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
       ) : null}
       <Exceptions me={props.me} exceptions={dossier.exceptions} decided={decided} />
       <section id="record-steps">
-        <h2>{t('review.steps')}</h2>
+        <div class="section-head">
+          <h2>{t('review.steps')}</h2>
+          {changing ? (
+            <button type="button" id="change-add" onClick={() => change('add', null)}>
+              {t(CHANGE_BUTTONS.add)}
+            </button>
+          ) : null}
+        </div>
         {dossier.steps.map((step) => (
           <article
             key={step.taskId}
             class={`card step-record${step.exceptions.length > 0 ? ' has-exceptions' : ''}`}
             data-step={step.elementId}
+            data-task={step.taskId}
+            data-status={step.status}
           >
-            <h3>{step.name}</h3>
+            <h3>
+              {step.name}
+              {ORIGIN_KEYS[step.origin] ? (
+                <span class="badge origin">{t(ORIGIN_KEYS[step.origin]!)}</span>
+              ) : null}
+            </h3>
             <p class="task-meta">
               <span>{t(STEP_KEYS[step.status] ?? 'review.stepOpen')}</span>
-              {step.completedBy ? (
+              {step.completedBy && step.status !== 'skipped' ? (
                 <span>
                   {t('review.completedBy', {
                     who: who(step.completedBy),
@@ -131,6 +179,16 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
                 <span>{t('review.form', { key: step.form.key, version: step.form.version })}</span>
               ) : null}
             </p>
+            <ChangeNote step={step} />
+            {changing && stepChanges(step).length > 0 ? (
+              <div class="actions changes">
+                {stepChanges(step).map((kind) => (
+                  <button key={kind} type="button" data-change-kind={kind} onClick={() => change(kind, step)}>
+                    {t(CHANGE_BUTTONS[kind])}
+                  </button>
+                ))}
+              </div>
+            ) : null}
             {step.signatureIds
               .map((id) => signatures.get(id))
               .filter((s): s is Signature => s !== undefined)
@@ -145,6 +203,7 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
           </article>
         ))}
       </section>
+      {dialog}
       <Signatures list={dossier.signatures} />
       <AuditTrail recordId={record.id} number={record.number} events={dossier.audit} />
     </>

@@ -31,6 +31,7 @@ export const STEP_KEYS: Record<string, MessageKey> = {
   open: 'review.stepOpen',
   completed: 'review.stepCompleted',
   cancelled: 'review.stepCancelled',
+  skipped: 'review.stepSkipped',
 };
 
 export const who = (p: Person | null) => (p ? `${p.printedName} (${p.username})` : '—');
