@@ -137,12 +137,19 @@ function steps(w: PdfWriter, dossier: Dossier, at: At) {
   if (dossier.steps.length === 0) w.paragraph('The record has no steps.');
   const signatureById = new Map(dossier.signatures.map((s) => [s.id, s]));
   dossier.steps.forEach((step, index) => {
-    w.heading(`${index + 1}. ${step.name} (${step.status})`, 2);
+    const origin = step.origin === 'flow' ? '' : `, ${step.origin === 'repeat' ? 'repeated' : 'added'}`;
+    w.heading(`${index + 1}. ${step.name} (${step.status}${origin})`, 2);
     const facts = [`Opened ${at(step.createdAt)}`];
     if (step.completedAt) {
       facts.push(
-        `${step.status === 'completed' ? 'completed' : 'ended'} ${at(step.completedAt)}` +
+        `${step.status === 'completed' ? 'completed' : step.status === 'skipped' ? 'skipped' : 'ended'} ${at(step.completedAt)}` +
           (step.completedBy ? ` by ${personName(step.completedBy)}` : ''),
+      );
+    }
+    if (step.change) {
+      // A run-time change (D7): who decided it, when and why, as the exception recording it states.
+      facts.push(
+        `run-time change (${step.change.kind}) by ${step.change.by ? personName(step.change.by) : 'unknown'} ${at(step.change.at)}, reason: ${step.change.reason}`,
       );
     }
     if (step.form) {

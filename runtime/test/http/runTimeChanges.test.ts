@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
 import { effectiveOrderedBatch } from '../../../engine/test/changes/fixtures.ts';
 import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
@@ -79,6 +80,18 @@ describe('Feature: run-time changes and step order over HTTP (D7, F1)', () => {
         ['run_time_change', true],
       ],
     );
+    const printout = await call('quinn', 'GET', `/api/records/${record.id}/printout`);
+    assert.equal(printout.status, 200);
+    const text = spawnSync('pdftotext', ['-', '-'], { input: printout.bytes, encoding: 'utf8' });
+    if (!text.error) {
+      const flat = text.stdout.replace(/\s+/g, ' ');
+      assert.match(flat, /Dispense \(open, repeated\)/);
+      assert.match(
+        flat,
+        /run-time change \(repeat\) by Quinn Quaye \(quinn\) .*reason: Wrong container tared/,
+      );
+      assert.match(flat, /Extra cleaning check \(open, added\)/);
+    }
   });
 
   it('D7: bad input, no permission, a wrong password, a wrong step or a second submit are problems that change nothing', async () => {
