@@ -1,7 +1,7 @@
 import type { Engine, Principal } from '../../src/index.ts';
 import { packageFiles, type TemplatePackage } from '../../src/templates/package.ts';
 import { demoPassword } from '../support/testEngine.ts';
-import { fixturePackage } from '../templates/fixturePackage.ts';
+import { batchTemplate } from '../exceptions/fixtures.ts';
 
 /**
  * A batch of three steps in the model's order — dispense (form `report`), mix (form `report`,
@@ -9,18 +9,8 @@ import { fixturePackage } from '../templates/fixturePackage.ts';
  * step; a message "Stop dispensing" withdraws the dispensing step and ends the record.
  */
 export function orderedBatch(id: string): TemplatePackage {
-  const pkg = fixturePackage();
   return {
-    ...pkg,
-    manifest: {
-      ...pkg.manifest,
-      id,
-      kind: 'batch-record',
-      title: `Batch ${id}`,
-      numbering: `${id.toUpperCase()}-{YYYY}-{seq:4}`,
-      roles: ['operator', 'qa'],
-      qualifications: {},
-    },
+    ...batchTemplate(id, false),
     process: `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL"
   xmlns:attest="http://attest.dev/schema/bpmn/1.0" id="d" targetNamespace="https://attest.example/test">

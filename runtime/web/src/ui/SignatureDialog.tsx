@@ -1,6 +1,6 @@
 import type { Meaning } from '@attest/task-form';
 import { t, type MessageKey } from '@attest/task-form/i18n';
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, Ref } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { Problem } from '../api.ts';
 import { Field, fieldProps } from './Field.tsx';
@@ -16,6 +16,30 @@ const MEANING_KEYS: Record<Meaning, MessageKey> = {
 };
 /** A signature's meaning in the person's language. */
 export const meaningLabel = (meaning: Meaning) => t(MEANING_KEYS[meaning]);
+
+/** The signer's password typed again (B1) and what signing means: the end of a signing dialog. */
+export function SignerPassword(props: {
+  id: string;
+  value: string;
+  onInput(value: string): void;
+  inputRef: Ref<HTMLInputElement>;
+}) {
+  return (
+    <>
+      <Field id={props.id} label={t('sign.password')}>
+        <input
+          ref={props.inputRef}
+          type="password"
+          autocomplete="current-password"
+          {...fieldProps(props.id, undefined)}
+          value={props.value}
+          onInput={(event) => props.onInput(event.currentTarget.value)}
+        />
+      </Field>
+      <p class="note">{t('sign.binding')}</p>
+    </>
+  );
+}
 
 /** What is signed in an administrative act: approved, rejected, or proposed for a second administrator. */
 export type AdminMeaning = 'Approved' | 'Rejected' | 'Proposed';

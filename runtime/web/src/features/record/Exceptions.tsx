@@ -8,7 +8,7 @@ import type { Me, Permission } from '../../app/me.ts';
 import { formatInstant } from '../../time.ts';
 import { Field, fieldProps } from '../../ui/Field.tsx';
 import { ModalForm, useDialog } from '../../ui/ModalForm.tsx';
-import { meaningLabel } from '../../ui/SignatureDialog.tsx';
+import { meaningLabel, SignerPassword } from '../../ui/SignatureDialog.tsx';
 import { severityLabel, type DossierException } from './dossier.ts';
 
 type Disposition = DossierException['dispositions'][number];
@@ -289,17 +289,12 @@ function DecisionDialog(props: {
           />
         </Field>
       ) : null}
-      <Field id="exception-password" label={t('sign.password')}>
-        <input
-          ref={passwordInput}
-          type="password"
-          autocomplete="current-password"
-          {...fieldProps('exception-password', undefined)}
-          value={password}
-          onInput={(event) => setPassword(event.currentTarget.value)}
-        />
-      </Field>
-      <p class="note">{t('sign.binding')}</p>
+      <SignerPassword
+        id="exception-password"
+        value={password}
+        onInput={setPassword}
+        inputRef={passwordInput}
+      />
     </ModalForm>
   );
 }

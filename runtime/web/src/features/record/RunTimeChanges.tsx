@@ -7,6 +7,7 @@ import type { Me } from '../../app/me.ts';
 import { formatInstant } from '../../time.ts';
 import { Field, fieldProps } from '../../ui/Field.tsx';
 import { ModalForm } from '../../ui/ModalForm.tsx';
+import { SignerPassword } from '../../ui/SignatureDialog.tsx';
 import { who, type Dossier } from './dossier.ts';
 
 type Step = Dossier['steps'][number];
@@ -180,17 +181,7 @@ export function ChangeDialog(props: {
           onInput={(event) => setReason(event.currentTarget.value)}
         />
       </Field>
-      <Field id="change-password" label={t('sign.password')}>
-        <input
-          ref={passwordInput}
-          type="password"
-          autocomplete="current-password"
-          {...fieldProps('change-password', undefined)}
-          value={password}
-          onInput={(event) => setPassword(event.currentTarget.value)}
-        />
-      </Field>
-      <p class="note">{t('sign.binding')}</p>
+      <SignerPassword id="change-password" value={password} onInput={setPassword} inputRef={passwordInput} />
     </ModalForm>
   );
 }
