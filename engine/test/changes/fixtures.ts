@@ -6,7 +6,7 @@ import { batchTemplate } from '../exceptions/fixtures.ts';
 /**
  * A batch of three steps in the model's order — dispense (form `report`), mix (form `report`,
  * signed Performed), QA review (signed Reviewed) — with the template's `closure` form used by no
- * step; a message "Stop dispensing" withdraws the dispensing step and ends the record.
+ * step; a message "Stop dispensing" withdraws the dispensing step and terminates the record.
  */
 export function orderedBatch(id: string): TemplatePackage {
   return {
@@ -21,7 +21,7 @@ export function orderedBatch(id: string): TemplatePackage {
     <userTask id="dispense" name="Dispense" attest:formKey="report" attest:candidateRoles="operator" />
     <boundaryEvent id="stopped" attachedToRef="dispense"><messageEventDefinition messageRef="stop" /></boundaryEvent>
     <sequenceFlow id="f5" sourceRef="stopped" targetRef="halted" />
-    <endEvent id="halted" />
+    <endEvent id="halted"><terminateEventDefinition /></endEvent>
     <sequenceFlow id="f2" sourceRef="dispense" targetRef="mix" />
     <userTask id="mix" name="Mix" attest:formKey="report" attest:candidateRoles="operator" attest:signatureMeaning="Performed" />
     <sequenceFlow id="f3" sourceRef="mix" targetRef="review" />

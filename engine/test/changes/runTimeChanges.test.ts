@@ -221,7 +221,7 @@ describe('Feature: run-time changes to a running record — skip, repeat, add �
     assert.equal(verified.ok, true, JSON.stringify(verified));
   });
 
-  it('D7: refusals — without the permission, a reason or the right password, on a wrong step, form or kind, twice, or on a closed record — each changes nothing', async () => {
+  it('D7: refusals — without the permission, a reason or the right password, on a wrong step, form or kind, twice, or on a record no longer running — each changes nothing; an added step ends with its process', async () => {
     const { record, step } = await started();
     const dispense = (await step('dispense'))!;
     const other = await started();
@@ -267,16 +267,28 @@ describe('Feature: run-time changes to a running record — skip, repeat, add �
       /The step is skipped: only a completed step is repeated/,
     );
 
-    // A record that does not run any more (here closed by the message that stops it) takes no change.
+    // A record that does not run any more (here cancelled by the message that stops it) takes no
+    // change, and the step added before is withdrawn with it: no token waited on it.
+    const added = await change(quinn, other.record.id, { kind: 'add', formKey: 'closure', name: 'Check' });
     await ctx.engine.processes.messages.correlate(quinn, {
       name: 'Stop dispensing',
       correlationKey: other.record.number,
       reason: 'Order cancelled',
     });
-    assert.equal((await ctx.engine.records.view(quinn, other.record.id)).status, 'closed');
+    assert.equal((await ctx.engine.records.view(quinn, other.record.id)).status, 'cancelled');
+    const withdrawn = (await ctx.engine.records.dossier(quinn, other.record.id)).steps;
+    assert.deepEqual(
+      withdrawn.map((s) => [s.taskId === added.taskId ? 'added' : s.elementId, s.status]),
+      [
+        ['dispense', 'cancelled'],
+        ['added', 'cancelled'],
+      ],
+    );
     await assert.rejects(
       change(quinn, other.record.id, { kind: 'add', formKey: 'closure', name: 'Late check' }),
-      /is not running \(its process is completed\)/,
+      /is not running \(its process is terminated\)/,
     );
+    const verified = await ctx.engine.verify();
+    assert.equal(verified.ok, true, JSON.stringify(verified));
   });
 });

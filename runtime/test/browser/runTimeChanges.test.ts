@@ -20,7 +20,7 @@ describe('Feature: QA skips and adds steps of a running record in the browser, e
     ({ api, browser } = await openBrowserSuite(this, { templates: false }));
     const { engine } = api.ctx;
     await effectiveOrderedBatch(engine, await loginAs(engine, 'quinn'), await loginAs(engine, 'petra'));
-    for (const who of ['olivia', 'quinn'] as const) tokens[who] = await api.login(who);
+    for (const who of ['olivia', 'quinn', 'petra'] as const) tokens[who] = await api.login(who);
   });
   after(() => closeBrowserSuite({ api, browser }));
 
@@ -106,5 +106,27 @@ describe('Feature: QA skips and adds steps of a running record in the browser, e
     await olivia.page.waitForSelector('#notice');
     assert.deepEqual(olivia.problems, []);
     await olivia.close();
+
+    // Petra reads the record in Chinese: the skipped and added steps and the change dialog speak it too.
+    assert.equal((await call('petra', 'PUT', '/api/auth/language', { language: 'zh-CN' })).status, 200);
+    const petra = await signedInPage({ api, browser }, 'petra');
+    await petra.page.goto(`${api.url}/#/record/${record.number}`);
+    await step(petra.page, 'dispense').waitFor();
+    assert.match(
+      await step(petra.page, 'dispense').innerText(),
+      /已跳过[\s\S]*由 Quinn Quaye \(quinn\) 于 .* 跳过。理由：/,
+    );
+    assert.match(await step(petra.page, 'added:closure').innerText(), /新增[\s\S]*已完成/);
+    await step(petra.page, 'added:closure')
+      .locator('button[data-change-kind=repeat]')
+      .waitFor({ state: 'detached' });
+    await step(petra.page, 'mix').locator('button[data-change-kind=skip]').click();
+    await petra.page.waitForSelector('#change-dialog[open]');
+    assert.match(await petra.page.locator('#change-dialog').innerText(), /跳过步骤“Mix”[\s\S]*变更理由/);
+    await petra.page.screenshot({ path: `${SCREENSHOTS}change-skip-dialog-zh-CN.png` });
+    await petra.page.click('#change-dialog [data-action=cancel]');
+    await petra.page.waitForSelector('#change-dialog', { state: 'detached' });
+    assert.deepEqual(petra.problems, []);
+    await petra.close();
   });
 });

@@ -283,6 +283,10 @@ export function createInstances(ctx: ProcessContext) {
     const execution = executionOf(instance, graph, at);
     const drafts = feelAct(() => change(execution));
     const step = execution.result();
+    if (step.status === 'terminated' && instance.status !== 'terminated') {
+      // A repeated or added step waits on no token (D7): the process's termination withdraws it too.
+      step.cancelledTasks.push(...(await processRepository.openChangedTasks(db, instance.id)));
+    }
     const writes = writesOf(
       step,
       actor,

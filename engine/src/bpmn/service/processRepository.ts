@@ -463,6 +463,15 @@ export const processRepository = {
     return (await tasksWithRecord(db).where({ 'tasks.id': taskId }).first()) as TaskRow | undefined;
   },
 
+  /** The repeated or added steps (D7) of an instance still open: no token waits on them. */
+  async openChangedTasks(db: Db, instanceId: string): Promise<string[]> {
+    return db('tasks')
+      .where({ instance_id: instanceId, status: 'open' })
+      .whereNot('origin', 'flow')
+      .orderBy('id')
+      .pluck('id');
+  },
+
   /** A repeated or added step (D7): a task no token waits on, written by the change that made it. */
   async insertChangedTask(db: Db, t: TaskRow): Promise<void> {
     await db('tasks').insert({
