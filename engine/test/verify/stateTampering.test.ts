@@ -261,6 +261,19 @@ describe('Feature: verify proves the current state from the audit trail, table b
       db('tasks').where({ id: reviewTask }).update({ status: 'completed', completed_at: new Date() }),
     ));
 
+  it('C3, D7: verify detects a step marked skipped without a signed run-time change', () =>
+    expectDetected('tasks', 'status', (db) =>
+      db('tasks').where({ id: reviewTask }).update({ status: 'skipped', completed_at: new Date() }),
+    ));
+
+  it('C3, D7: verify detects a completed step passed off as a repeat made by a run-time change', () =>
+    expectDetected('tasks', 'origin', async (db) => {
+      const form = await db('forms').where({ key: 'report' }).first('id');
+      await db('tasks')
+        .where({ id: reportTask })
+        .update({ origin: 'repeat', token_id: null, form_id: form.id });
+    }));
+
   it('C3: verify detects a changed tasks.form_key', () =>
     expectDetected('tasks', 'form_key', (db) =>
       db('tasks').where({ id: reportTask }).update({ form_key: 'closure' }),
