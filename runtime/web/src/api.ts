@@ -15,6 +15,16 @@ export class Problem extends Error {
   get kind(): string {
     return this.type.replace('urn:attest:problem:', '');
   }
+
+  /** What the problem says of the field at one JSON pointer; undefined when it says nothing of it. */
+  at(pointer: string): string | undefined {
+    return (
+      this.errors
+        .filter((e) => e.pointer === pointer)
+        .map((e) => e.message)
+        .join('; ') || undefined
+    );
+  }
 }
 
 /** An open session: its token, when the token expires, and the account behind it. */

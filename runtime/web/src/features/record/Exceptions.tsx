@@ -230,13 +230,8 @@ function DecisionDialog(props: {
     } catch (error) {
       setPassword('');
       if (!(error instanceof Problem)) return t('common.error', { detail: (error as Error).message });
-      const at = (pointer: string) =>
-        error.errors
-          .filter((e) => e.pointer === pointer)
-          .map((e) => e.message)
-          .join('; ') || undefined;
-      setErrors({ comment: at('/comment'), title: at('/deviationTitle') });
-      if (at('/comment')) commentInput.current?.focus();
+      setErrors({ comment: error.at('/comment'), title: error.at('/deviationTitle') });
+      if (error.at('/comment')) commentInput.current?.focus();
       else passwordInput.current?.focus();
       const rest = error.errors.filter((e) => e.pointer !== '/comment' && e.pointer !== '/deviationTitle');
       return rest.length > 0 ? `${error.detail} ${rest.map((e) => e.message).join('; ')}` : error.detail;

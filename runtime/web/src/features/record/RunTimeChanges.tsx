@@ -115,14 +115,11 @@ export function ChangeDialog(props: {
     } catch (error) {
       setPassword('');
       if (!(error instanceof Problem)) return t('common.error', { detail: (error as Error).message });
-      const at = (pointer: string) =>
-        error.errors
-          .filter((e) => e.pointer === pointer)
-          .map((e) => e.message)
-          .join('; ') || undefined;
-      setErrors({ reason: at('/reason'), name: at('/name'), formKey: at('/formKey') });
+      setErrors({ reason: error.at('/reason'), name: error.at('/name'), formKey: error.at('/formKey') });
       passwordInput.current?.focus();
-      return error.detail;
+      const shown = ['/reason', '/name', '/formKey'];
+      const rest = error.errors.filter((e) => !shown.includes(e.pointer));
+      return rest.length > 0 ? `${error.detail} ${rest.map((e) => e.message).join('; ')}` : error.detail;
     }
   };
 
