@@ -9,6 +9,7 @@ import { createIdentityService } from './identity/identityService.ts';
 import { systemClock, type Clock } from './kernel/clock.ts';
 import { createDossiers, createReviewQueue } from './records/dossier.ts';
 import { createRecordService } from './records/recordService.ts';
+import { createRecordReopening } from './records/reopenRecord.ts';
 import { createSignedSubjects } from './records/signedSubjects.ts';
 import { createTemplateRecordHooks } from './records/templateRecordHooks.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
@@ -102,6 +103,12 @@ export function createEngine(options: EngineOptions): Engine {
       view: templateRecords.get,
       batchDeviations: templateRecords.batchDeviations,
       dossier,
+      reopen: createRecordReopening({
+        knex,
+        clock,
+        reauthenticate: identity.reauthenticate,
+        view: templateRecords.get,
+      }),
       reviewQueue: createReviewQueue({ knex, view: templateRecords.get, tasks }),
     },
     templates,

@@ -12,6 +12,7 @@ import type { Clock } from './kernel/clock.ts';
 import type { Principal } from './kernel/permissions.ts';
 import type { Dossier, ReviewQueue } from './records/dossier.ts';
 import type { RecordService } from './records/recordService.ts';
+import type { ReopenRecord } from './records/reopenRecord.ts';
 import type { TemplateRecords } from './records/templateRecords.ts';
 import type { Settings } from './kernel/settings.ts';
 import type { SignatureService } from './signatures/signatureService.ts';
@@ -31,6 +32,8 @@ export interface Records extends RecordService {
   view: TemplateRecords['get'];
   batchDeviations: TemplateRecords['batchDeviations'];
   dossier(principal: Principal, idOrNumber: string): Promise<Dossier>;
+  /** Reopens a closed record: privileged, reasoned and e-signed (D4). */
+  reopen: ReopenRecord;
   reviewQueue: ReviewQueue;
 }
 

@@ -57,6 +57,8 @@ export type {
   DossierPerson,
 } from './records/dossier.ts';
 export type { RecordView, RecordDetail } from './records/templateRecords.ts';
+export type { Reopening } from './records/recordReopenings.ts';
+export type { ReopenInput, ReopenRecord } from './records/reopenRecord.ts';
 export type { VerifyReport } from './verify/verifyDatabase.ts';
 export type {
   ProcessGraph,

@@ -10,6 +10,7 @@ export const PERMISSIONS = {
   'records.approve': 'Approve or reject records',
   'records.release': 'Certify and release batches (qualified person)',
   'records.void': 'Void records',
+  'records.reopen': 'Reopen closed records (e-signed, with a reason)',
   'records.migrate': 'Move running records to the effective version of their template (e-signed)',
   'incidents.retry': 'Retry incidents with corrected process variables',
   'processes.correlate': 'Send messages and signals into the processes of records',

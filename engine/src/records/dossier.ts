@@ -14,6 +14,7 @@ import type { Meaning, Signature } from '../signatures/types.ts';
 import type { StepSignature } from '../steps/taskForms.ts';
 import type { TaskView } from '../bpmn/service/types.ts';
 import type { RecordDetail } from './templateRecords.ts';
+import { reopeningsOf, type Reopening } from './recordReopenings.ts';
 
 /** A person as the dossier names them: printed name and user name (B2). */
 export interface DossierPerson {
@@ -98,6 +99,8 @@ export interface Dossier {
   steps: DossierStep[];
   exceptions: DossierException[];
   signatures: Signature[];
+  /** Its reopenings after it was closed (D4), oldest first; the signatures flag those they precede. */
+  reopenings: Reopening[];
   audit: AuditEvent[];
 }
 
@@ -251,6 +254,7 @@ export function createDossiers(deps: {
       steps,
       exceptions,
       signatures,
+      reopenings: await reopeningsOf(knex, record.id),
       audit,
     };
   }

@@ -26,7 +26,11 @@ function formatManifestationTime(at: Date): string {
   return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-export function toSignature(row: SignatureRow, currentHash: string | null): Signature {
+export function toSignature(
+  row: SignatureRow,
+  currentHash: string | null,
+  precedesReopening: Signature['precedesReopening'] = null,
+): Signature {
   const signedAt = row.signed_at.toISOString();
   return {
     id: row.id,
@@ -55,6 +59,7 @@ export function toSignature(row: SignatureRow, currentHash: string | null): Sign
           reason: row.withdrawal_reason as string,
         }
       : null,
+    precedesReopening,
   };
 }
 
@@ -80,6 +85,14 @@ export interface SignedSubjects {
   taskContent(db: Db, taskId: string, pointers: string[]): Promise<Record<string, unknown>>;
   /** Whether the record exists. */
   hasRecord(db: Db, recordId: string): Promise<boolean>;
+  /**
+   * Which reopening of the record (D4), if any, a signature given at a time precedes: a reopening's
+   * own signature precedes only later ones.
+   */
+  reopeningAfter(
+    db: Db,
+    recordId: string,
+  ): Promise<(signature: { id: string; signedAt: string }) => Signature['precedesReopening']>;
   /** The process instance a record runs, whose chain holds its steps' signatures; null: none. */
   instanceOf(db: Db, recordId: string): Promise<string | null>;
   /** Refuses a signature on a record that its state or segregation of duties forbids (D4, B5). */
@@ -276,7 +289,14 @@ export function createSignatureService(deps: {
     for (const r of rows.filter((r) => r.task_id)) {
       hashes.set(r.id, contentHash(await subjects.taskContent(knex, r.task_id!, r.pointers ?? [])));
     }
-    return rows.map((r) => toSignature(r, hashes.get(r.task_id ? r.id : r.record_type) ?? null));
+    const precedes = type === 'record' ? await subjects.reopeningAfter(knex, recordId) : () => null;
+    return rows.map((r) =>
+      toSignature(
+        r,
+        hashes.get(r.task_id ? r.id : r.record_type) ?? null,
+        precedes({ id: r.id, signedAt: r.signed_at.toISOString() }),
+      ),
+    );
   }
 
   return { sign, withdraw, list };

@@ -89,6 +89,14 @@ const signing = object(
   ['meaning', 'password'],
 );
 
+const reopening = object(
+  {
+    reason: requiredText(LIMITS.reason, 'Why the closed record is reopened'),
+    password: password('The signer’s own password, typed again (B1)'),
+  },
+  ['reason', 'password'],
+);
+
 const withdrawal = object(
   {
     password: password('The signer’s own password, typed again'),
@@ -222,6 +230,26 @@ export function recordOperations(engine: Engine) {
           'application/pdf',
           `${dossier.record.number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`,
         );
+      },
+    }),
+    operation({
+      id: 'reopenRecord',
+      method: 'post',
+      path: '/api/records/{record}/reopenings',
+      tag: 'records',
+      summary: 'Reopen a closed record: privileged, with a reason, e-signed as Reopened (D4)',
+      description:
+        'Needs the permission records.reopen. The record becomes reopened: it takes signatures again, ' +
+        'counts as open, and closes again only with a new Approved signature by someone other than the ' +
+        'person who reopened it. Its earlier signatures stay, flagged as preceding the reopening.',
+      access: 'session',
+      params: object({ record: recordRef('Record id or number, e.g. DEV-2026-0001') }, ['record']),
+      body: reopening,
+      responses: { 201: json('The record, now reopened', ref('Record')) },
+      problems: [404, 409, 423],
+      handle: async ({ principal, params, body }) => {
+        const reopened = await engine.records.reopen(principal, params.record, body);
+        return created(await recordOf(engine, principal, reopened.id), `/api/records/${reopened.id}`);
       },
     }),
     operation({
