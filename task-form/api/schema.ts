@@ -550,6 +550,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/records/{record}/reopenings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reopen a closed record: privileged, with a reason, e-signed as Reopened (D4)
+     * @description Needs the permission records.reopen. The record becomes reopened: it takes signatures again, counts as open, and closes again only with a new Approved signature by someone other than the person who reopened it. Its earlier signatures stay, flagged as preceding the reopening.
+     */
+    post: operations['reopenRecord'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/batches/{batch}/deviations': {
     parameters: {
       query?: never;
@@ -1422,6 +1442,7 @@ export interface components {
         | 'records.approve'
         | 'records.release'
         | 'records.void'
+        | 'records.reopen'
         | 'records.migrate'
         | 'incidents.retry'
         | 'processes.correlate'
@@ -1485,6 +1506,7 @@ export interface components {
         | 'records.approve'
         | 'records.release'
         | 'records.void'
+        | 'records.reopen'
         | 'records.migrate'
         | 'incidents.retry'
         | 'processes.correlate'
@@ -1513,6 +1535,7 @@ export interface components {
           | 'records.approve'
           | 'records.release'
           | 'records.void'
+          | 'records.reopen'
           | 'records.migrate'
           | 'incidents.retry'
           | 'processes.correlate'
@@ -1533,7 +1556,7 @@ export interface components {
       number: string;
       kind: string;
       title: string;
-      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
+      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own */
       status: string;
       template: null | {
         id: string;
@@ -1579,7 +1602,7 @@ export interface components {
       number: string;
       kind: string;
       title: string;
-      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
+      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own */
       status: string;
       template: null | {
         id: string;
@@ -1652,7 +1675,7 @@ export interface components {
         number: string;
         kind: string;
         title: string;
-        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
+        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own */
         status: string;
         template: null | {
           id: string;
@@ -2034,7 +2057,7 @@ export interface components {
         number: string;
         kind: string;
         title: string;
-        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
+        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own */
         status: string;
         template: null | {
           id: string;
@@ -2184,6 +2207,8 @@ export interface components {
       }[];
       exceptions: components['schemas']['DossierException'][];
       signatures: components['schemas']['Signature'][];
+      /** @description Its reopenings after it was closed, oldest first (D4) */
+      reopenings: components['schemas']['Reopening'][];
       audit: components['schemas']['AuditEvent'][];
     };
     /** @description An exception on the record: a value out of limits, N/A, entered by hand in place of a device (E7), or a signature withdrawn (B7) */
@@ -2236,7 +2261,7 @@ export interface components {
         /** Format: uuid */
         id: string;
         /** @enum {string} */
-        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
         text: string;
       };
     };
@@ -2270,6 +2295,38 @@ export interface components {
       /** @description QA’s signed decisions on it, oldest first */
       dispositions: components['schemas']['ExceptionDisposition'][];
     };
+    /** @description A reopening of a closed record: privileged, reasoned and e-signed (D4) */
+    Reopening: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      recordId: string;
+      reason: string;
+      /** @description The status it had: closed, completed or approved */
+      previousStatus: string;
+      /**
+       * Format: uuid
+       * @description The signature of the reopening (meaning Reopened)
+       */
+      signatureId: string;
+      /** Format: date-time */
+      at: string;
+      /** @description A person: user name and printed name */
+      by: {
+        /** Format: uuid */
+        id: string;
+        username: string;
+        printedName: string;
+      };
+      closedBy: null | {
+        /** Format: uuid */
+        signatureId: string;
+        /** Format: date-time */
+        at: string;
+        printedName: string;
+        username: string;
+      };
+    };
     /** @description How a signature shows itself: printed name, user id, date and time with zone, meaning (B2) */
     Manifestation: {
       printedName: string;
@@ -2277,7 +2334,7 @@ export interface components {
       /** Format: date-time */
       signedAt: string;
       /** @enum {string} */
-      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
       /** @description e.g. "Approved by Anna Li (anna.li) on 2026-11-24 08:12:03 UTC" */
       text: string;
     };
@@ -2292,7 +2349,7 @@ export interface components {
       /** Format: uuid */
       signerId: string;
       /** @enum {string} */
-      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
       reason: string | null;
       /** Format: date-time */
       signedAt: string;
@@ -2312,6 +2369,12 @@ export interface components {
         /** Format: uuid */
         by: string;
         reason: string;
+      };
+      precedesReopening: null | {
+        /** Format: uuid */
+        reopeningId: string;
+        /** Format: date-time */
+        at: string;
       };
     };
     /** @description One entry of an audit trail (C1) */
@@ -2534,7 +2597,7 @@ export interface components {
       status: 'open' | 'completed' | 'cancelled';
       signature: null | {
         /** @enum {string} */
-        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
         /** @description The completion may be a rejection instead (meaning Rejected, a reason required) */
         rejectable: boolean;
       };
@@ -2663,7 +2726,7 @@ export interface components {
     ReviewItem: {
       task: components['schemas']['Task'];
       /** @enum {string} */
-      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
       /** @description The decision may be a rejection (meaning Rejected) */
       rejectable: boolean;
       record: null | {
@@ -2724,7 +2787,7 @@ export interface components {
       };
       signature: null | {
         /** @enum {string} */
-        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
         /** @description The completion may be a rejection instead (meaning Rejected, a reason required) */
         rejectable: boolean;
       };
@@ -4512,6 +4575,7 @@ export interface operations {
             | 'records.approve'
             | 'records.release'
             | 'records.void'
+            | 'records.reopen'
             | 'records.migrate'
             | 'incidents.retry'
             | 'processes.correlate'
@@ -4653,6 +4717,7 @@ export interface operations {
             | 'records.approve'
             | 'records.release'
             | 'records.void'
+            | 'records.reopen'
             | 'records.migrate'
             | 'incidents.retry'
             | 'processes.correlate'
@@ -5492,6 +5557,119 @@ export interface operations {
       };
       /** @description Nothing exists under this id */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  reopenRecord: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Record id or number, e.g. DEV-2026-0001 */
+        record: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Why the closed record is reopened */
+          reason: string;
+          /** @description The signer’s own password, typed again (B1) */
+          password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The record, now reopened */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Record'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The account is locked; an administrator must reset its password */
+      423: {
         headers: {
           [name: string]: unknown;
         };

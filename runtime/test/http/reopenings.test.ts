@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
+import { effectiveExceptionTemplates } from '../../../engine/test/exceptions/fixtures.ts';
+import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
+import { changesNothingTo, expectInput } from './support/refusals.ts';
+
+describe('Feature: reopening a closed record over HTTP (D4)', () => {
+  let api: TestApi;
+  const tokens: Record<'olivia' | 'quinn' | 'petra', string> = { olivia: '', quinn: '', petra: '' };
+
+  before(async () => {
+    api = await startTestApi();
+    const { engine } = api.ctx;
+    await effectiveExceptionTemplates(engine, await loginAs(engine, 'quinn'), await loginAs(engine, 'petra'));
+    for (const who of ['olivia', 'quinn', 'petra'] as const) tokens[who] = await api.login(who);
+  });
+  after(() => api.close());
+
+  const call = (who: keyof typeof tokens, method: string, path: string, body?: unknown) =>
+    api.request(method, path, { token: tokens[who], ...(body === undefined ? {} : { body }) });
+
+  /** A batch record within limits, its QA review signed: closed. */
+  async function closedRecord() {
+    const record = (await call('olivia', 'POST', '/api/records', { template: 'br', title: 'Batch 11' })).body;
+    const [step] = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
+    await call('olivia', 'POST', `/api/tasks/${step.id}/complete`, {
+      data: { title: 'Batch 11', temperature: 4, notes: '' },
+    });
+    const [review] = (await call('quinn', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
+    const done = await call('quinn', 'POST', `/api/tasks/${review.id}/complete`, {
+      signature: { password: demoPassword('quinn') },
+    });
+    assert.equal(done.status, 200, done.text);
+    return record as { id: string; number: string; instanceId: string };
+  }
+
+  it('D4: QA reopens a closed record by its number: 201, the record reopened, the earlier signatures flagged', async () => {
+    const record = await closedRecord();
+    const reopened = await call('quinn', 'POST', `/api/records/${record.number}/reopenings`, {
+      reason: 'Late lab result to attach',
+      password: demoPassword('quinn'),
+    });
+    assert.equal(reopened.status, 201, reopened.text);
+    assert.equal(reopened.body.status, 'reopened');
+    assert.equal(reopened.headers.get('location'), `/api/records/${record.id}`);
+    const dossier = (await call('quinn', 'GET', `/api/records/${record.id}/dossier`)).body;
+    assert.equal(dossier.reopenings[0].reason, 'Late lab result to attach');
+    assert.deepEqual(
+      dossier.signatures.map((s: { meaning: string; precedesReopening: unknown }) => [
+        s.meaning,
+        s.precedesReopening !== null,
+      ]),
+      [
+        ['Reviewed', true],
+        ['Reopened', false],
+      ],
+    );
+    const signatures = (await call('petra', 'GET', `/api/records/${record.id}/signatures`)).body.signatures;
+    assert.equal(signatures[0].precedesReopening.reopeningId, dossier.reopenings[0].id);
+  });
+
+  it('D4: no permission, no reason, a wrong password, an open record, a second reopening: problem+json, nothing changes', async () => {
+    const record = await closedRecord();
+    const open = (await call('olivia', 'POST', '/api/records', { template: 'br', title: 'Batch 12' })).body;
+    const path = `/api/records/${record.id}/reopenings`;
+    const state = async () => ({
+      record: (await call('quinn', 'GET', `/api/records/${record.id}/dossier`)).body.reopenings,
+      status: (await call('quinn', 'GET', `/api/records/${record.id}`)).body.status,
+      open: (await call('quinn', 'GET', `/api/records/${open.id}/dossier`)).body.reopenings,
+    });
+    await changesNothingTo(state)(async () => {
+      assertProblem(
+        await call('petra', 'POST', path, { reason: 'Because', password: demoPassword('petra') }),
+        403,
+        'not-allowed',
+      );
+      expectInput(await call('quinn', 'POST', path, { password: demoPassword('quinn') }), '/reason');
+      expectInput(
+        await call('quinn', 'POST', path, { reason: '  ', password: demoPassword('quinn') }),
+        '/reason',
+      );
+      expectInput(await call('quinn', 'POST', path, { reason: 'Because' }), '/password');
+      assertProblem(
+        await call('quinn', 'POST', path, { reason: 'Because', password: 'wrong' }),
+        401,
+        'unauthenticated',
+      );
+      const notClosed = assertProblem(
+        await call('quinn', 'POST', `/api/records/${open.id}/reopenings`, {
+          reason: 'Because',
+          password: demoPassword('quinn'),
+        }),
+        409,
+        'conflict',
+      );
+      assert.match(notClosed.detail, /is open, not closed/);
+      assertProblem(
+        await call('quinn', 'POST', '/api/records/BR-1999-0001/reopenings', {
+          reason: 'Because',
+          password: demoPassword('quinn'),
+        }),
+        404,
+        'not-found',
+      );
+    });
+    const first = await call('quinn', 'POST', path, { reason: 'Because', password: demoPassword('quinn') });
+    assert.equal(first.status, 201, first.text);
+    const twice = assertProblem(
+      await call('quinn', 'POST', path, { reason: 'Again', password: demoPassword('quinn') }),
+      409,
+      'conflict',
+    );
+    assert.match(twice.detail, /is reopened already/);
+    const again = await call('quinn', 'POST', `/api/records/${record.id}/signatures`, {
+      meaning: 'Approved',
+      password: demoPassword('quinn'),
+    });
+    assertProblem(again, 403, 'not-allowed');
+  });
+});
