@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
 import { effectiveExceptionTemplates } from '../../../engine/test/exceptions/fixtures.ts';
 import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
@@ -57,6 +61,31 @@ describe('Feature: reopening a closed record over HTTP (D4)', () => {
     );
     const signatures = (await call('petra', 'GET', `/api/records/${record.id}/signatures`)).body.signatures;
     assert.equal(signatures[0].precedesReopening.reopeningId, dossier.reopenings[0].id);
+  });
+
+  it('D4: the printout shows the reopening with its reason and signature, and marks the signatures given before it', async function () {
+    if (spawnSync('pdftotext', ['-v']).error) this.skip();
+    const record = await closedRecord();
+    await call('quinn', 'POST', `/api/records/${record.id}/reopenings`, {
+      reason: 'Label reconciliation to correct',
+      password: demoPassword('quinn'),
+    });
+    const response = await call('quinn', 'GET', `/api/records/${record.id}/printout`);
+    assert.equal(response.status, 200, response.text);
+    const file = join(await mkdtemp(join(tmpdir(), 'attest-reopen-')), `${record.number}.pdf`);
+    await writeFile(file, response.bytes);
+    const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout.replace(
+      /\s+/g,
+      ' ',
+    );
+    assert.match(text, /Reopened 1 time; last on .* by Quinn Quaye \(quinn\), not yet approved again/);
+    assert.match(
+      text,
+      /Reopenings Reopened on .* by Quinn Quaye \(quinn\), from closed\. Reason: Label reconciliation to correct/,
+    );
+    assert.match(text, /Signed: Reopened by Quinn Quaye \(quinn\) on /);
+    assert.match(text, /STILL REOPENED: a new approval by someone else closes it again/);
+    assert.match(text, /GIVEN BEFORE THE REOPENING/);
   });
 
   it('D4: no permission, no reason, a wrong password, an open record, a second reopening: problem+json, nothing changes', async () => {

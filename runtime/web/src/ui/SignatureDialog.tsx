@@ -13,6 +13,7 @@ const MEANING_KEYS: Record<Meaning, MessageKey> = {
   Approved: 'meaning.approved',
   Released: 'meaning.released',
   Rejected: 'meaning.rejected',
+  Reopened: 'meaning.reopened',
 };
 /** A signature's meaning in the person's language. */
 export const meaningLabel = (meaning: Meaning) => t(MEANING_KEYS[meaning]);
@@ -95,6 +96,8 @@ type SignatureProps = {
   children?: ComponentChildren;
   /** A reason: required (a rejection, B3), optional, or none asked. */
   reason: 'required' | 'optional' | 'none';
+  /** What the reason is asked for, in place of the wording's own hint. */
+  reasonHint?: string;
   /** Sends the signature; a message keeps the dialog open (the password emptied) and shows it, null closes it. */
   sign(input: SignatureInput): Promise<string | null>;
   onClose(done: boolean): void;
@@ -168,7 +171,7 @@ export function SignatureDialog(props: SignatureProps) {
         <Field
           id={`${fields}-reason`}
           label={t(props.reason === 'required' ? words.reasonRequired : words.reasonOptional)}
-          hint={t(words.reasonHint)}
+          hint={props.reasonHint ?? t(words.reasonHint)}
           error={errorAt('reason')}
         >
           <textarea

@@ -21,6 +21,7 @@ import {
   type Signature,
 } from './dossier.ts';
 import { Exceptions } from './Exceptions.tsx';
+import { ReopenActions, Reopenings } from './Reopening.tsx';
 
 const RecordLink = (props: { record: { number: string } }) => (
   <a href={`#/record/${props.record.number}`}>{props.record.number}</a>
@@ -79,6 +80,7 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
           {` · ${record.title}`}
         </h1>
         <div class="actions">
+          <ReopenActions me={props.me} record={record} done={decided} />
           <button type="button" id="record-pdf" class="primary" disabled={printing} onClick={print}>
             {t('review.pdf')}
           </button>
@@ -137,6 +139,7 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
               .map((s) => (
                 <p key={s.id} class="manifestation">
                   {s.manifestation.text}
+                  <BeforeReopening signature={s} />
                 </p>
               ))}
             {step.values.length > 0 ? (
@@ -145,6 +148,7 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
           </article>
         ))}
       </section>
+      <Reopenings list={dossier.reopenings} />
       <Signatures list={dossier.signatures} />
       <AuditTrail recordId={record.id} number={record.number} events={dossier.audit} />
     </>
@@ -253,6 +257,16 @@ function ValueCell({
   );
 }
 
+/** The mark of a signature given before the record was reopened (D4). */
+function BeforeReopening({ signature }: { signature: Signature }) {
+  if (!signature.precedesReopening) return null;
+  return (
+    <span class="badge reopened" data-before-reopening={signature.precedesReopening.reopeningId}>
+      {t('review.beforeReopening', { at: formatInstant(signature.precedesReopening.at) })}
+    </span>
+  );
+}
+
 function Signatures({ list }: { list: Signature[] }) {
   return (
     <section id="record-signatures">
@@ -262,10 +276,11 @@ function Signatures({ list }: { list: Signature[] }) {
       ) : (
         <ul class="signatures">
           {list.map((s) => (
-            <li key={s.id} class={s.withdrawn ? 'withdrawn' : undefined}>
+            <li key={s.id} class={s.withdrawn ? 'withdrawn' : undefined} data-meaning={s.meaning}>
               <strong class="manifestation">{s.manifestation.text}</strong>
               {s.reason ? <span>{t('review.reason', { reason: s.reason })}</span> : null}
               {s.contentChanged ? <span class="badge danger">{t('review.contentChanged')}</span> : null}
+              <BeforeReopening signature={s} />
               {s.withdrawn ? (
                 <span class="badge danger">
                   {t('review.withdrawn', { at: formatInstant(s.withdrawn.at), reason: s.withdrawn.reason })}

@@ -1,0 +1,142 @@
+import { t } from '@attest/task-form/i18n';
+import { Problem } from '../../api.ts';
+import { api, type Schemas } from '../../api/client.ts';
+import type { Me } from '../../app/me.ts';
+import { formatInstant } from '../../time.ts';
+import { useDialog } from '../../ui/ModalForm.tsx';
+import { SignatureDialog, type SignatureInput } from '../../ui/SignatureDialog.tsx';
+import { statusLabel } from '../records/status.ts';
+import { who, type Dossier } from './dossier.ts';
+
+type Reopening = Schemas['Reopening'];
+
+/** The statuses a record is reopened from: its work done and signed off (D4). */
+const CLOSED = ['closed', 'completed', 'approved'];
+
+/** What a refused signature tells the person, with the fields it names. */
+const refusal = (error: unknown): string => {
+  if (!(error instanceof Problem)) return t('common.error', { detail: (error as Error).message });
+  return error.errors.length > 0
+    ? `${error.detail} ${error.errors.map((e) => e.message).join('; ')}`
+    : error.detail;
+};
+
+/**
+ * Reopening a closed record (D4), for whoever may: a signature meaning Reopened, with a reason;
+ * and, on a reopened record, the new approval that closes it again. `done` hears what to tell the
+ * person once the server took it.
+ */
+export function ReopenActions(props: { me: Me; record: Dossier['record']; done(message: string): void }) {
+  const { me, record } = props;
+  const [dialog, open] = useDialog();
+  const may = (p: Me['permissions'][number]) => me.permissions.includes(p);
+  const reopenable = CLOSED.includes(record.status) && may('records.reopen');
+  const approvable = record.status === 'reopened' && may('records.approve');
+  if (!reopenable && !approvable) return null;
+
+  const sign = (kind: 'reopen' | 'approve'): void => {
+    let message = '';
+    const send = async (input: SignatureInput): Promise<string | null> => {
+      if (kind === 'reopen' && !input.reason) return t('admin.reasonMissing');
+      try {
+        if (kind === 'reopen') {
+          await api.post('/api/records/{record}/reopenings', {
+            path: { record: record.id },
+            body: { reason: input.reason ?? '', password: input.password },
+          });
+          message = t('reopen.done', { number: record.number });
+        } else {
+          await api.post('/api/records/{id}/signatures', {
+            path: { id: record.id },
+            body: { meaning: 'Approved', password: input.password },
+          });
+          message = t('reopen.approved', { number: record.number });
+        }
+        return null;
+      } catch (error) {
+        return refusal(error);
+      }
+    };
+    open((close) =>
+      kind === 'reopen' ? (
+        <SignatureDialog
+          id="reopen-dialog"
+          fields="reopen"
+          wording="step"
+          meaning="Reopened"
+          title={t('reopen.title', { number: record.number })}
+          act={t('reopen.act')}
+          signer={me.user}
+          reason="required"
+          reasonHint={t('reopen.reasonHint')}
+          sign={send}
+          onClose={close}
+        />
+      ) : (
+        <SignatureDialog
+          id="reapprove-dialog"
+          fields="reapprove"
+          wording="step"
+          meaning="Approved"
+          title={t('reopen.approveTitle', { number: record.number })}
+          act={t('reopen.approveAct')}
+          signer={me.user}
+          reason="none"
+          sign={send}
+          onClose={close}
+        />
+      ),
+    )
+      .then((done) => {
+        if (done) props.done(message);
+      })
+      .catch(reportError);
+  };
+  return (
+    <>
+      {reopenable ? (
+        <button type="button" id="record-reopen" onClick={() => sign('reopen')}>
+          {t('reopen.button')}
+        </button>
+      ) : null}
+      {approvable ? (
+        <button type="button" id="record-reapprove" class="primary" onClick={() => sign('approve')}>
+          {t('reopen.approve')}
+        </button>
+      ) : null}
+      {dialog}
+    </>
+  );
+}
+
+/** The record's reopenings (D4): who, when, from which status and why, and what closed it again. */
+export function Reopenings({ list }: { list: Reopening[] }) {
+  if (list.length === 0) return null;
+  return (
+    <section class="card" id="record-reopenings">
+      <h2>{t('reopen.history')}</h2>
+      <ol class="plain">
+        {list.map((r) => (
+          <li key={r.id} data-reopening={r.id}>
+            <p>
+              {t('reopen.entry', {
+                who: who(r.by),
+                at: formatInstant(r.at),
+                status: statusLabel(r.previousStatus),
+                reason: r.reason,
+              })}
+            </p>
+            <p class={r.closedBy ? 'note' : 'message warning'}>
+              {r.closedBy
+                ? t('reopen.closedAgain', {
+                    who: `${r.closedBy.printedName} (${r.closedBy.username})`,
+                    at: formatInstant(r.closedBy.at),
+                  })
+                : t('reopen.open', { who: who(r.by) })}
+            </p>
+          </li>
+        ))}
+      </ol>
+    </section>
+  );
+}
