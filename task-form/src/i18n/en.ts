@@ -108,6 +108,7 @@ const core = {
   'step.naReason': 'Why is it not applicable?',
   'sign.title': 'Electronic signature',
   'sign.meaning': 'You sign this step as {meaning}.',
+  'sign.meaningRecord': 'You sign this record as {meaning}.',
   'sign.rejectable': 'If your decision is a rejection, the signature means {rejected} and needs a reason.',
   'sign.signer': 'Signer: {name} ({username})',
   'sign.password': 'Your password',

@@ -104,6 +104,7 @@ const core = {
   'step.naReason': '为什么不适用？',
   'sign.title': '电子签名',
   'sign.meaning': '您以“{meaning}”的含义签署此步骤。',
+  'sign.meaningRecord': '您以“{meaning}”的含义签署此记录。',
   'sign.rejectable': '若您的决定为拒绝，签名含义为“{rejected}”，且须填写理由。',
   'sign.signer': '签名人：{name}（{username}）',
   'sign.password': '您的密码',

@@ -80,7 +80,7 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
           {` · ${record.title}`}
         </h1>
         <div class="actions">
-          <ReopenActions me={props.me} record={record} done={decided} />
+          <ReopenActions me={props.me} record={record} reopenings={dossier.reopenings} done={decided} />
           <button type="button" id="record-pdf" class="primary" disabled={printing} onClick={print}>
             {t('review.pdf')}
           </button>

@@ -26,12 +26,19 @@ const refusal = (error: unknown): string => {
  * and, on a reopened record, the new approval that closes it again. `done` hears what to tell the
  * person once the server took it.
  */
-export function ReopenActions(props: { me: Me; record: Dossier['record']; done(message: string): void }) {
+export function ReopenActions(props: {
+  me: Me;
+  record: Dossier['record'];
+  reopenings: Reopening[];
+  done(message: string): void;
+}) {
   const { me, record } = props;
   const [dialog, open] = useDialog();
   const may = (p: Me['permissions'][number]) => me.permissions.includes(p);
   const reopenable = CLOSED.includes(record.status) && may('records.reopen');
-  const approvable = record.status === 'reopened' && may('records.approve');
+  // Whoever reopened it does not approve it again: the server refuses it, so it is not offered.
+  const reopener = props.reopenings.find((r) => r.closedBy === null)?.by.id;
+  const approvable = record.status === 'reopened' && may('records.approve') && reopener !== me.user.id;
   if (!reopenable && !approvable) return null;
 
   const sign = (kind: 'reopen' | 'approve'): void => {
@@ -62,7 +69,7 @@ export function ReopenActions(props: { me: Me; record: Dossier['record']; done(m
         <SignatureDialog
           id="reopen-dialog"
           fields="reopen"
-          wording="step"
+          wording="record"
           meaning="Reopened"
           title={t('reopen.title', { number: record.number })}
           act={t('reopen.act')}
@@ -76,7 +83,7 @@ export function ReopenActions(props: { me: Me; record: Dossier['record']; done(m
         <SignatureDialog
           id="reapprove-dialog"
           fields="reapprove"
-          wording="step"
+          wording="record"
           meaning="Approved"
           title={t('reopen.approveTitle', { number: record.number })}
           act={t('reopen.approveAct')}
@@ -113,30 +120,30 @@ export function ReopenActions(props: { me: Me; record: Dossier['record']; done(m
 export function Reopenings({ list }: { list: Reopening[] }) {
   if (list.length === 0) return null;
   return (
-    <section class="card" id="record-reopenings">
+    <section id="record-reopenings">
       <h2>{t('reopen.history')}</h2>
-      <ol class="plain">
+      <ul class="signatures reopenings">
         {list.map((r) => (
           <li key={r.id} data-reopening={r.id}>
-            <p>
+            <strong>
               {t('reopen.entry', {
                 who: who(r.by),
                 at: formatInstant(r.at),
                 status: statusLabel(r.previousStatus),
                 reason: r.reason,
               })}
-            </p>
-            <p class={r.closedBy ? 'note' : 'message warning'}>
+            </strong>
+            <span class={r.closedBy ? 'note' : 'badge reopened'}>
               {r.closedBy
                 ? t('reopen.closedAgain', {
                     who: `${r.closedBy.printedName} (${r.closedBy.username})`,
                     at: formatInstant(r.closedBy.at),
                   })
                 : t('reopen.open', { who: who(r.by) })}
-            </p>
+            </span>
           </li>
         ))}
-      </ol>
+      </ul>
     </section>
   );
 }
