@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './kernel/clock.ts';
 import { createDossiers, createReviewQueue } from './records/dossier.ts';
 import { createRecordService } from './records/recordService.ts';
 import { createRecordReopening } from './records/reopenRecord.ts';
+import { createReviewLeadTimes } from './records/reviewLeadTimes.ts';
 import { createSignedSubjects } from './records/signedSubjects.ts';
 import { createTemplateRecordHooks } from './records/templateRecordHooks.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
@@ -110,6 +111,7 @@ export function createEngine(options: EngineOptions): Engine {
         view: templateRecords.get,
       }),
       reviewQueue: createReviewQueue({ knex, view: templateRecords.get, tasks }),
+      reviewLeadTimes: createReviewLeadTimes({ knex }),
     },
     templates,
     designer: designerChecks,

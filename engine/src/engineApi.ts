@@ -13,6 +13,7 @@ import type { Principal } from './kernel/permissions.ts';
 import type { Dossier, ReviewQueue } from './records/dossier.ts';
 import type { RecordService } from './records/recordService.ts';
 import type { ReopenRecord } from './records/reopenRecord.ts';
+import type { ReviewLeadTimeQuery } from './records/reviewLeadTimes.ts';
 import type { TemplateRecords } from './records/templateRecords.ts';
 import type { Settings } from './kernel/settings.ts';
 import type { SignatureService } from './signatures/signatureService.ts';
@@ -35,6 +36,8 @@ export interface Records extends RecordService {
   /** Reopens a closed record: privileged, reasoned and e-signed (D4). */
   reopen: ReopenRecord;
   reviewQueue: ReviewQueue;
+  /** How long review steps waited for their signature, for the dashboards of review by exception. */
+  reviewLeadTimes: ReviewLeadTimeQuery;
 }
 
 /** User tasks: the lists and claiming, and the steps they are (form, values, signature). */

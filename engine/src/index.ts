@@ -59,6 +59,12 @@ export type {
 export type { RecordView, RecordDetail } from './records/templateRecords.ts';
 export type { Reopening } from './records/recordReopenings.ts';
 export type { ReopenInput, ReopenRecord } from './records/reopenRecord.ts';
+export type {
+  ReviewLeadTime,
+  ReviewLeadTimeFilter,
+  ReviewLeadTimes,
+  ReviewLeadTimeQuery,
+} from './records/reviewLeadTimes.ts';
 export type { VerifyReport } from './verify/verifyDatabase.ts';
 export type {
   ProcessGraph,

@@ -513,6 +513,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/review-lead-times': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How long review steps waited: from the process reaching the step to the signature that completed it; newest first
+     * @description Reviews, approvals, releases and rejections that completed a step, with the record and template, the signer, when the step was reached and signed, and the lead time in seconds; with their median.
+     */
+    get: operations['reviewLeadTimes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/records/{record}/dossier': {
     parameters: {
       query?: never;
@@ -1718,6 +1738,43 @@ export interface components {
       /** @description A critical deviation is open: the batch may not be released (F5) */
       criticalOpen: boolean;
     };
+    /** @description The lead times of review steps, for the dashboards of review by exception */
+    ReviewLeadTimes: {
+      /** @description Newest signature first */
+      items: {
+        record: null | {
+          /** Format: uuid */
+          id: string;
+          number: string;
+          templateId: string | null;
+        };
+        /** Format: uuid */
+        taskId: string;
+        step: string;
+        /** @enum {string} */
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
+        /** @description Who signed the review */
+        signer: {
+          username: string;
+          printedName: string;
+        };
+        /**
+         * Format: date-time
+         * @description When the record’s process reached the step
+         */
+        reachedAt: string;
+        /**
+         * Format: date-time
+         * @description When the signature completed it
+         */
+        signedAt: string;
+        /** @description From reached to signed, in seconds */
+        leadSeconds: number;
+      }[];
+      count: number;
+      /** @description The median lead time of those listed, in seconds; null when none */
+      medianSeconds: number | null;
+    };
     /** @description A version of a template and where it is in its lifecycle (D1) */
     TemplateVersion: {
       /** Format: uuid */
@@ -2748,6 +2805,12 @@ export interface components {
         undecided: number;
         /** @description Blocking and undecided: they hold the review back until QA decides (F4) */
         holding: number;
+        /** @description The undecided ones by severity: what review by exception still has to look at */
+        open: {
+          high: number;
+          medium: number;
+          low: number;
+        };
       };
       /** @description Values changed after their first entry (D5) */
       changedValues: number;
@@ -5399,6 +5462,71 @@ export interface operations {
           'application/json': {
             items: components['schemas']['ReviewItem'][];
           };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  reviewLeadTimes: {
+    parameters: {
+      query?: {
+        /** @description Only reviews signed at or after this instant */
+        since?: string;
+        /** @description Only reviews signed before this instant */
+        until?: string;
+        /** @description Only records of this template */
+        template?: string;
+        /** @description At most this many, 1 to 1000 (default 100) */
+        limit?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lead times */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewLeadTimes'];
         };
       };
       /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */

@@ -304,6 +304,8 @@ export interface ReviewItem {
     blocking: number;
     undecided: number;
     holding: number;
+    /** The undecided ones by severity: what review by exception still has to look at. */
+    open: { high: number; medium: number; low: number };
   };
   /** Values changed after their first entry (D5). */
   changedValues: number;
@@ -370,13 +372,20 @@ export function createReviewQueue(deps: {
           blocking: severities.filter((s) => s.blocking).length,
           undecided: undecided.length,
           holding: undecided.filter((s) => s.blocking).length,
+          open: {
+            high: undecided.filter((s) => s.severity === 'high').length,
+            medium: undecided.filter((s) => s.severity === 'medium').length,
+            low: undecided.filter((s) => s.severity === 'low').length,
+          },
         },
         changedValues: Number(changed[0]?.n ?? 0),
       });
     }
     return items.sort(
       (a, b) =>
+        b.exceptions.open.high - a.exceptions.open.high ||
         b.exceptions.high - a.exceptions.high ||
+        b.exceptions.open.medium - a.exceptions.open.medium ||
         b.exceptions.medium - a.exceptions.medium ||
         a.task.createdAt.localeCompare(b.task.createdAt),
     );

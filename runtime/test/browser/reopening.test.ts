@@ -12,7 +12,7 @@ import {
   signedInPage,
 } from './support.ts';
 
-describe('Feature: QA reopens a closed record from its page, and a second person closes it again (D4)', function () {
+describe('Feature: QA in the browser — reopening a closed record (D4), and the review queue by exception', function () {
   let api: TestApi;
   let browser: Browser;
   const tokens: Partial<Record<DemoUser, string>> = {};
@@ -144,5 +144,59 @@ describe('Feature: QA reopens a closed record from its page, and a second person
     assert.deepEqual(petra.problems, []);
     await petra.close();
     assert.equal((await call('quinn', 'GET', `/api/records/${record.id}`)).body.status, 'closed');
+  });
+
+  it('the review queue shows the open exceptions by severity and how long each review waits; a record without exceptions is reviewed from its summary', async () => {
+    const started = async (title: string, temperature: number) => {
+      const record = (await call('olivia', 'POST', '/api/records', { template: 'br', title })).body;
+      const [step] = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
+      await call('olivia', 'POST', `/api/tasks/${step.id}/complete`, {
+        data: { title, temperature, notes: '' },
+      });
+      return record as { id: string; number: string };
+    };
+    const warm = await started('Batch 31', 12);
+    const clean = await started('Batch 32', 6);
+    const quinn = await signedInPage({ api, browser }, 'quinn');
+    await quinn.page.click('nav a[data-route=review]');
+    const first = quinn.page.locator('.review-queue li').first();
+    await first.waitFor();
+    assert.match(
+      await first.innerText(),
+      new RegExp(`${warm.number}[\\s\\S]*1 high open[\\s\\S]*Waiting since`),
+    );
+    const cleanItem = quinn.page.locator('.review-queue li', { hasText: clean.number });
+    assert.match(await cleanItem.innerText(), /No exceptions[\s\S]*Review from the summary/);
+    assert.equal(
+      await first.locator('a.summary').count(),
+      0,
+      'a record with exceptions is reviewed from its exceptions',
+    );
+    await quinn.page.screenshot({ path: `${SCREENSHOTS}review-queue-by-exception.png`, fullPage: true });
+    await checkTouchAndWidth(quinn.page);
+
+    // From the summary: steps, values and signatures at a glance; the review step one tap further.
+    await cleanItem.locator('a.summary').click();
+    await quinn.page.waitForSelector('#record-steps');
+    assert.equal(await quinn.page.locator('#record-number').innerText(), clean.number);
+    assert.match(await quinn.page.locator('#record-steps').innerText(), /Temperature[\s\S]*6 °C/);
+    await quinn.page.screenshot({ path: `${SCREENSHOTS}review-from-summary.png` });
+    await quinn.page.locator('#record-open a', { hasText: 'QA review' }).click();
+    await quinn.page.waitForSelector('#step-complete');
+    await quinn.page.click('#step-complete');
+    await quinn.page.waitForSelector('#sign-dialog[open]');
+    await quinn.page.fill('#sign-password', demoPassword('quinn'));
+    await quinn.page.click('#sign-dialog [data-action=confirm]');
+    await quinn.page.waitForSelector('#notice');
+    assert.equal((await call('quinn', 'GET', `/api/records/${clean.id}`)).body.status, 'closed');
+    const times = (await call('quinn', 'GET', '/api/review-lead-times')).body.items as {
+      record: { number: string };
+    }[];
+    assert.ok(
+      times.some((i) => i.record.number === clean.number),
+      'its review lead time is recorded',
+    );
+    assert.deepEqual(quinn.problems, []);
+    await quinn.close();
   });
 });

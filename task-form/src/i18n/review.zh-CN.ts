@@ -3,12 +3,16 @@ import type { reviewEn } from './review.en.ts';
 /** QA 审核：审核队列、记录视图、审计追踪、签名、打印。 */
 export const reviewZh: Record<keyof typeof reviewEn, string> = {
   'review.queue': '审核队列',
-  'review.queueHint': '等待您审核、批准或放行的步骤。数值产生高严重度异常的记录排在前面。',
+  'review.queueHint':
+    '等待您审核、批准或放行的步骤，并列出仍未处理的异常。有未处理高严重度异常的记录排在前面；没有异常的记录可从其摘要审核。',
   'review.queueEmpty': '没有等待您审核的内容。',
   'review.openStep': '打开步骤',
-  'review.high': '{count} 个高',
-  'review.medium': '{count} 个中',
-  'review.low': '{count} 个低',
+  'review.high': '{count} 个高（未处理）',
+  'review.medium': '{count} 个中（未处理）',
+  'review.low': '{count} 个低（未处理）',
+  'review.decided': 'QA 已决定 {count} 个',
+  'review.waitingSince': '自 {at} 起等待',
+  'review.fromSummary': '从摘要审核',
   'review.changedCount': '{count} 个录入后修改',
   'review.clean': '无异常',
   'review.pdf': '下载 PDF',

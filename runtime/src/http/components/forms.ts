@@ -181,6 +181,10 @@ export const FORM_AND_TASK_COMPONENTS = {
             type: 'integer',
             description: 'Blocking and undecided: they hold the review back until QA decides (F4)',
           },
+          open: closed(
+            { high: integer, medium: integer, low: integer },
+            'The undecided ones by severity: what review by exception still has to look at',
+          ),
         },
         'Exceptions the record’s values raised, by severity',
       ),

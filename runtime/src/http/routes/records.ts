@@ -192,6 +192,42 @@ export function recordOperations(engine: Engine) {
       handle: async ({ principal }) => ok({ items: await engine.records.reviewQueue(principal) }),
     }),
     operation({
+      id: 'reviewLeadTimes',
+      method: 'get',
+      path: '/api/review-lead-times',
+      tag: 'records',
+      summary:
+        'How long review steps waited: from the process reaching the step to the signature that completed it; newest first',
+      description:
+        'Reviews, approvals, releases and rejections that completed a step, with the record and template, ' +
+        'the signer, when the step was reached and signed, and the lead time in seconds; with their median.',
+      access: 'session',
+      query: object(
+        {
+          since: dateTime('Only reviews signed at or after this instant'),
+          until: dateTime('Only reviews signed before this instant'),
+          template: { ...templateId, description: 'Only records of this template' },
+          limit: {
+            type: 'string',
+            maxLength: 4,
+            pattern: '^([1-9][0-9]{0,2}|1000)$',
+            description: 'At most this many, 1 to 1000 (default 100)',
+          },
+        },
+        [],
+      ),
+      responses: { 200: json('The lead times', ref('ReviewLeadTimes')) },
+      handle: async ({ principal, query }) => {
+        const { limit, ...filter } = query;
+        return ok(
+          await engine.records.reviewLeadTimes(principal, {
+            ...filter,
+            ...(limit !== undefined && { limit: Number(limit) }),
+          }),
+        );
+      },
+    }),
+    operation({
       id: 'recordDossier',
       method: 'get',
       path: '/api/records/{record}/dossier',
