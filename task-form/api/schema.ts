@@ -2359,7 +2359,7 @@ export interface components {
       /** Format: uuid */
       recordId: string;
       reason: string;
-      /** @description The status it had: closed, completed or approved */
+      /** @description The status it had when reopened: closed */
       previousStatus: string;
       /**
        * Format: uuid

@@ -6,7 +6,6 @@ import type { Clock } from '../kernel/clock.ts';
 import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
-import { openReopening } from './recordReopenings.ts';
 import { recordRepository, type GmpRecord } from './recordRepository.ts';
 
 export interface ValueChange {
@@ -85,8 +84,7 @@ export interface RecordService {
 
 /**
  * GMP records as the foundation knows them: created, changed field by field with old and new
- * values (C1), a correction after first entry only with a reason (B3), locked once completed unless
- * reopened (D4),
+ * values (C1), a correction after first entry only with a reason (B3), locked once completed (D4),
  * voided rather than deleted (C2). Templates and processes build on this.
  */
 export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock }): RecordService {
@@ -144,7 +142,7 @@ export function createRecordService({ knex, clock }: { knex: Knex; clock: Clock 
       const record = await recordRepository.find(trx, id);
       if (!record) throw new NotFoundError(`There is no record ${id}`);
       await refuseTemplateRecord(trx, id, record.number, 'changed');
-      if (LOCKED.has(record.status) && (record.status === 'voided' || !(await openReopening(trx, id))))
+      if (LOCKED.has(record.status))
         throw new NotAllowedError(`Record ${record.number} is ${record.status} and locked`);
       if (record.version !== input.version) {
         throw new ConflictError(

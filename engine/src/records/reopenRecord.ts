@@ -12,9 +12,6 @@ import { openReopening } from './recordReopenings.ts';
 import { recordSignedContent } from './signedContent.ts';
 import { recordStatus, type RecordDetail } from './templateRecords.ts';
 
-/** The statuses a reopening starts from: a record whose work is done and signed off. */
-const CLOSED = ['closed', 'completed', 'approved'];
-
 /** What a person gives to reopen a record: why, and their password (B1, B3). */
 export interface ReopenInput {
   reason?: unknown;
@@ -46,7 +43,7 @@ export function createRecordReopening(deps: {
         `${record.number} is reopened already (by ${since?.by.printedName ?? 'someone'} on ${since?.at ?? 'an earlier date'}): it is closed again by a new Approved signature`,
       );
     }
-    if (!CLOSED.includes(status)) {
+    if (status !== 'closed') {
       throw new ConflictError(`${record.number} is ${status}, not closed: only a closed record is reopened`);
     }
     return status;

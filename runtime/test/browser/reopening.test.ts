@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { effectiveExceptionTemplates } from '../../../engine/test/exceptions/fixtures.ts';
-import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
-import { type DemoUser, type TestApi } from '../http/support/api.ts';
+import { demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { type TestApi } from '../http/support/api.ts';
+import { batchCaller, closedBatch, recordedBatch, type Caller } from '../http/support/batchRecords.ts';
 import {
   checkTouchAndWidth,
   closeBrowserSuite,
@@ -15,35 +15,15 @@ import {
 describe('Feature: QA in the browser — reopening a closed record (D4), and the review queue by exception', function () {
   let api: TestApi;
   let browser: Browser;
-  const tokens: Partial<Record<DemoUser, string>> = {};
+  let call: Caller;
   before(async function () {
     ({ api, browser } = await openBrowserSuite(this, { templates: false }));
-    const { engine } = api.ctx;
-    await effectiveExceptionTemplates(engine, await loginAs(engine, 'quinn'), await loginAs(engine, 'petra'));
-    for (const who of ['olivia', 'quinn', 'petra'] as const) tokens[who] = await api.login(who);
+    ({ call } = await batchCaller(api));
   });
   after(() => closeBrowserSuite({ api, browser }));
 
-  const call = (who: DemoUser, method: string, path: string, body?: unknown) =>
-    api.request(method, path, { token: tokens[who], body });
-
-  /** A batch record within limits whose QA review Quinn signed: closed. */
-  async function closedRecord(title: string) {
-    const record = (await call('olivia', 'POST', '/api/records', { template: 'br', title })).body;
-    const [step] = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
-    await call('olivia', 'POST', `/api/tasks/${step.id}/complete`, {
-      data: { title, temperature: 5, notes: '' },
-    });
-    const [review] = (await call('quinn', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
-    const done = await call('quinn', 'POST', `/api/tasks/${review.id}/complete`, {
-      signature: { password: demoPassword('quinn') },
-    });
-    assert.equal(done.status, 200, done.text);
-    return record as { id: string; number: string };
-  }
-
   it('D4: QA reopens a closed record with a reason and a signature; the earlier signature is flagged; the qualified person approves it closed again', async () => {
-    const record = await closedRecord('Batch 21');
+    const record = await closedBatch(call, 'Batch 21');
 
     // Olivia, an operator, sees no way to reopen it.
     const olivia = await signedInPage({ api, browser }, 'olivia');
@@ -147,16 +127,8 @@ describe('Feature: QA in the browser — reopening a closed record (D4), and the
   });
 
   it('the review queue shows the open exceptions by severity and how long each review waits; a record without exceptions is reviewed from its summary', async () => {
-    const started = async (title: string, temperature: number) => {
-      const record = (await call('olivia', 'POST', '/api/records', { template: 'br', title })).body;
-      const [step] = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
-      await call('olivia', 'POST', `/api/tasks/${step.id}/complete`, {
-        data: { title, temperature, notes: '' },
-      });
-      return record as { id: string; number: string };
-    };
-    const warm = await started('Batch 31', 12);
-    const clean = await started('Batch 32', 6);
+    const warm = await recordedBatch(call, 'Batch 31', 12);
+    const clean = await recordedBatch(call, 'Batch 32', 6);
     const quinn = await signedInPage({ api, browser }, 'quinn');
     await quinn.page.click('nav a[data-route=review]');
     const first = quinn.page.locator('.review-queue li').first();

@@ -3,40 +3,22 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
-import { effectiveExceptionTemplates } from '../../../engine/test/exceptions/fixtures.ts';
+import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
+import { batchCaller, closedBatch, type Caller } from './support/batchRecords.ts';
 import { changesNothingTo, expectInput } from './support/refusals.ts';
 
 describe('Feature: reopening a closed record over HTTP (D4)', () => {
   let api: TestApi;
-  const tokens: Record<'olivia' | 'quinn' | 'petra', string> = { olivia: '', quinn: '', petra: '' };
+  let call: Caller;
 
   before(async () => {
     api = await startTestApi();
-    const { engine } = api.ctx;
-    await effectiveExceptionTemplates(engine, await loginAs(engine, 'quinn'), await loginAs(engine, 'petra'));
-    for (const who of ['olivia', 'quinn', 'petra'] as const) tokens[who] = await api.login(who);
+    ({ call } = await batchCaller(api));
   });
   after(() => api.close());
 
-  const call = (who: keyof typeof tokens, method: string, path: string, body?: unknown) =>
-    api.request(method, path, { token: tokens[who], ...(body === undefined ? {} : { body }) });
-
-  /** A batch record within limits, its QA review signed: closed. */
-  async function closedRecord() {
-    const record = (await call('olivia', 'POST', '/api/records', { template: 'br', title: 'Batch 11' })).body;
-    const [step] = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
-    await call('olivia', 'POST', `/api/tasks/${step.id}/complete`, {
-      data: { title: 'Batch 11', temperature: 4, notes: '' },
-    });
-    const [review] = (await call('quinn', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
-    const done = await call('quinn', 'POST', `/api/tasks/${review.id}/complete`, {
-      signature: { password: demoPassword('quinn') },
-    });
-    assert.equal(done.status, 200, done.text);
-    return record as { id: string; number: string; instanceId: string };
-  }
+  const closedRecord = () => closedBatch(call, 'Batch 11');
 
   it('D4: QA reopens a closed record by its number: 201, the record reopened, the earlier signatures flagged', async () => {
     const record = await closedRecord();

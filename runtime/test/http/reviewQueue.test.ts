@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
-import { effectiveExceptionTemplates } from '../../../engine/test/exceptions/fixtures.ts';
+import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { startTestApi, type TestApi } from './support/api.ts';
+import { batchCaller, recordedBatch, type Caller } from './support/batchRecords.ts';
 import { expectInput } from './support/refusals.ts';
 
 interface QueueItem {
@@ -17,28 +17,16 @@ interface QueueItem {
 
 describe('Feature: the review queue by exception, and the lead time of each review', () => {
   let api: TestApi;
-  const tokens: Record<'olivia' | 'quinn' | 'petra', string> = { olivia: '', quinn: '', petra: '' };
+  let call: Caller;
+  let signInAgain: () => Promise<void>;
 
   before(async () => {
     api = await startTestApi();
-    const { engine } = api.ctx;
-    await effectiveExceptionTemplates(engine, await loginAs(engine, 'quinn'), await loginAs(engine, 'petra'));
-    for (const who of ['olivia', 'quinn', 'petra'] as const) tokens[who] = await api.login(who);
+    ({ call, again: signInAgain } = await batchCaller(api));
   });
   after(() => api.close());
 
-  const call = (who: keyof typeof tokens, method: string, path: string, body?: unknown) =>
-    api.request(method, path, { token: tokens[who], ...(body === undefined ? {} : { body }) });
-
-  /** A batch record whose step recorded this temperature (action limit 8 °C); its QA review waits. */
-  async function recorded(title: string, temperature: number) {
-    const record = (await call('olivia', 'POST', '/api/records', { template: 'br', title })).body;
-    const [step] = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
-    await call('olivia', 'POST', `/api/tasks/${step.id}/complete`, {
-      data: { title, temperature, notes: '' },
-    });
-    return record as { id: string; number: string };
-  }
+  const recorded = (title: string, temperature: number) => recordedBatch(call, title, temperature);
   const queued = async (number: string) =>
     ((await call('quinn', 'GET', '/api/review-queue')).body.items as QueueItem[]).find(
       (i) => i.record?.number === number,
@@ -77,7 +65,7 @@ describe('Feature: the review queue by exception, and the lead time of each revi
     const record = await recorded('Timed batch', 4);
     api.ctx.clock.advance(90);
     // Sessions end after a while without activity: QA signs in again for the review.
-    for (const who of ['quinn', 'petra'] as const) tokens[who] = await api.login(who);
+    await signInAgain();
     const review = await queued(record.number);
     const signed = await call('quinn', 'POST', `/api/tasks/${review.task.id}/complete`, {
       signature: { password: demoPassword('quinn') },

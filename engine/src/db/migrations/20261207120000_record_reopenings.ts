@@ -13,9 +13,7 @@ export async function up(knex: Knex): Promise<void> {
     t.uuid('id').primary().comment('Reopening id');
     t.uuid('record_id').notNullable().references('records.id').comment('The record reopened');
     t.text('reason').notNullable().comment('Why the record was reopened');
-    t.text('previous_status')
-      .notNullable()
-      .comment('The status the record had: closed, completed or approved');
+    t.text('previous_status').notNullable().comment('The status the record had when reopened (closed)');
     t.uuid('signature_id')
       .notNullable()
       .unique()

@@ -176,7 +176,7 @@ export const DOSSIER_COMPONENTS = {
       id,
       recordId: id,
       reason: string,
-      previousStatus: { type: 'string', description: 'The status it had: closed, completed or approved' },
+      previousStatus: { type: 'string', description: 'The status it had when reopened: closed' },
       signatureId: { ...id, description: 'The signature of the reopening (meaning Reopened)' },
       at: instant,
       by: person,

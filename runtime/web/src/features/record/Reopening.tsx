@@ -1,4 +1,5 @@
-import { t } from '@attest/task-form/i18n';
+import type { Meaning } from '@attest/task-form';
+import { t, type MessageKey } from '@attest/task-form/i18n';
 import { Problem } from '../../api.ts';
 import { api, type Schemas } from '../../api/client.ts';
 import type { Me } from '../../app/me.ts';
@@ -10,8 +11,26 @@ import { who, type Dossier } from './dossier.ts';
 
 type Reopening = Schemas['Reopening'];
 
-/** The statuses a record is reopened from: its work done and signed off (D4). */
-const CLOSED = ['closed', 'completed', 'approved'];
+/** How each act's signature dialog asks: its fields, meaning, words and whether a reason is required. */
+const DIALOGS = {
+  reopen: {
+    fields: 'reopen',
+    meaning: 'Reopened',
+    title: 'reopen.title',
+    act: 'reopen.act',
+    reason: 'required',
+  },
+  approve: {
+    fields: 'reapprove',
+    meaning: 'Approved',
+    title: 'reopen.approveTitle',
+    act: 'reopen.approveAct',
+    reason: 'none',
+  },
+} as const satisfies Record<
+  string,
+  { fields: string; meaning: Meaning; title: MessageKey; act: MessageKey; reason: 'required' | 'none' }
+>;
 
 /** What a refused signature tells the person, with the fields it names. */
 const refusal = (error: unknown): string => {
@@ -35,13 +54,13 @@ export function ReopenActions(props: {
   const { me, record } = props;
   const [dialog, open] = useDialog();
   const may = (p: Me['permissions'][number]) => me.permissions.includes(p);
-  const reopenable = CLOSED.includes(record.status) && may('records.reopen');
+  const reopenable = record.status === 'closed' && may('records.reopen');
   // Whoever reopened it does not approve it again: the server refuses it, so it is not offered.
   const reopener = props.reopenings.find((r) => r.closedBy === null)?.by.id;
   const approvable = record.status === 'reopened' && may('records.approve') && reopener !== me.user.id;
   if (!reopenable && !approvable) return null;
 
-  const sign = (kind: 'reopen' | 'approve'): void => {
+  const sign = (kind: keyof typeof DIALOGS): void => {
     let message = '';
     const send = async (input: SignatureInput): Promise<string | null> => {
       if (kind === 'reopen' && !input.reason) return t('admin.reasonMissing');
@@ -64,36 +83,22 @@ export function ReopenActions(props: {
         return refusal(error);
       }
     };
-    open((close) =>
-      kind === 'reopen' ? (
-        <SignatureDialog
-          id="reopen-dialog"
-          fields="reopen"
-          wording="record"
-          meaning="Reopened"
-          title={t('reopen.title', { number: record.number })}
-          act={t('reopen.act')}
-          signer={me.user}
-          reason="required"
-          reasonHint={t('reopen.reasonHint')}
-          sign={send}
-          onClose={close}
-        />
-      ) : (
-        <SignatureDialog
-          id="reapprove-dialog"
-          fields="reapprove"
-          wording="record"
-          meaning="Approved"
-          title={t('reopen.approveTitle', { number: record.number })}
-          act={t('reopen.approveAct')}
-          signer={me.user}
-          reason="none"
-          sign={send}
-          onClose={close}
-        />
-      ),
-    )
+    const asked = DIALOGS[kind];
+    open((close) => (
+      <SignatureDialog
+        id={`${asked.fields}-dialog`}
+        fields={asked.fields}
+        wording="record"
+        meaning={asked.meaning}
+        title={t(asked.title, { number: record.number })}
+        act={t(asked.act)}
+        signer={me.user}
+        reason={asked.reason}
+        reasonHint={t('reopen.reasonHint')}
+        sign={send}
+        onClose={close}
+      />
+    ))
       .then((done) => {
         if (done) props.done(message);
       })
