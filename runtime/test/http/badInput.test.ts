@@ -51,6 +51,7 @@ const VALID_BODIES: Record<string, object> = {
   },
   signRecord: { meaning: 'Performed', password: 'a password', reason: 'Done', override: false },
   withdrawSignature: { password: 'a password', reason: 'Wrong step' },
+  reopenRecord: { reason: 'Late lab result', password: 'a password' },
   disposeException: { action: 'assess', comment: 'Checked the data logger', password: 'a password' },
   deployProcess: { xml: '<definitions />' },
   correlateMessage: { name: 'Lab result', correlationKey: 'S-1', variables: { result: 'pass' } },
