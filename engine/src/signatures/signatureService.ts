@@ -237,6 +237,11 @@ export function createSignatureService(deps: {
     if (row.signer_id !== principal.userId)
       throw new NotAllowedError('Only the signer may withdraw a signature');
     if (row.withdrawn_at) throw new ConflictError('The signature was withdrawn already');
+    if (row.meaning === 'Reopened') {
+      throw new ConflictError(
+        'The signature of a reopening is not withdrawn: the reopening stands, and a new approval closes the record again',
+      );
+    }
     await reauthenticate(principal, input.password);
     await knex.transaction(async (trx) => {
       const at =

@@ -103,6 +103,13 @@ describe('Feature: reopening a closed record — privileged, reasoned, e-signed,
       dossier.reopenings.map((r) => [r.reason, r.previousStatus, r.by.username, r.signatureId, r.closedBy]),
       [['Late lab result to attach', 'closed', 'quinn', signature.id, null]],
     );
+    await assert.rejects(
+      ctx.engine.signatures.withdraw(quinn, signature.id, {
+        password: demoPassword('quinn'),
+        reason: 'Undo',
+      }),
+      /The signature of a reopening is not withdrawn/,
+    );
     const verified = await ctx.engine.verify();
     assert.equal(verified.ok, true, JSON.stringify(verified));
   });

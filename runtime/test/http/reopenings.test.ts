@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
@@ -54,12 +54,14 @@ describe('Feature: reopening a closed record over HTTP (D4)', () => {
     });
     const response = await call('quinn', 'GET', `/api/records/${record.id}/printout`);
     assert.equal(response.status, 200, response.text);
-    const file = join(await mkdtemp(join(tmpdir(), 'attest-reopen-')), `${record.number}.pdf`);
+    const dir = await mkdtemp(join(tmpdir(), 'attest-reopen-'));
+    const file = join(dir, `${record.number}.pdf`);
     await writeFile(file, response.bytes);
     const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).stdout.replace(
       /\s+/g,
       ' ',
     );
+    await rm(dir, { recursive: true, force: true });
     assert.match(text, /Reopened 1 time; last on .* by Quinn Quaye \(quinn\), not yet approved again/);
     assert.match(
       text,
