@@ -811,6 +811,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tasks/{id}/review': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a review step shows of its record: the dossier, or the audit trail to review (C6)
+     * @description For a step whose model names attest:reviewOf. Whoever may read audit trails reads it; whoever may work the open step reads that one record through it, since they sign what it shows.
+     */
+    get: operations['taskReview'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/tasks/{id}/claim': {
     parameters: {
       query?: never;
@@ -2728,6 +2748,17 @@ export interface components {
         /** @description The completion may be a rejection instead (meaning Rejected, a reason required) */
         rejectable: boolean;
       };
+      /** @description What the step reviews beside its own form (attest:reviewOf); null: nothing */
+      reviewOf: null | ('record' | 'auditTrail');
+    };
+    /** @description What a review step shows of its record without leaving the step */
+    StepReview: {
+      /**
+       * @description What a review step shows of its record: record (the record under review: values with provenance, exceptions with dispositions, signatures), auditTrail (the record’s audit trail, reviewed and signed as a step of its own (C6))
+       * @enum {string}
+       */
+      reviewOf: 'record' | 'auditTrail';
+      dossier: components['schemas']['Dossier'];
     };
     /** @description Where an instance cannot go on by itself, e.g. no outgoing flow matches; retried by a person */
     Incident: {
@@ -6799,6 +6830,74 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TaskDetail'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  taskReview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The record under review */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StepReview'];
         };
       };
       /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */

@@ -6,6 +6,7 @@ import { eventActor, requirePermission, type Principal } from '../kernel/permiss
 import { optionalText } from '../kernel/textInput.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { IdentityService } from '../identity/identityService.ts';
+import type { ReviewOf } from '../bpmn/model/graph.ts';
 import type { InstanceRow, TaskRow } from '../bpmn/service/processRepository.ts';
 import { checkVariables, refused } from '../bpmn/service/inputs.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
@@ -18,6 +19,8 @@ import { taskSignature, type PendingSigning, type Submission } from './taskValue
 /** One task as the step view opens it: the task, and how completing it is signed. */
 export interface TaskDetail extends TaskView {
   signature: StepSignature | null;
+  /** What the step reviews beside its own form (`attest:reviewOf`); null: nothing. */
+  reviewOf: ReviewOf | null;
 }
 
 /** What a person gives to sign a step: their password, and a reason (required to reject). */
@@ -65,7 +68,7 @@ export function createStepService(deps: {
     requirePermission(principal, 'audit.read');
     const found = await tasks.describe(taskId);
     if (!found) throw new NotFoundError(`There is no task ${taskId}`);
-    return { ...found.view, signature: stepSignature(found.spec) };
+    return { ...found.view, signature: stepSignature(found.spec), reviewOf: found.spec?.reviewOf ?? null };
   }
 
   /**
@@ -120,6 +123,7 @@ export function createStepService(deps: {
         { taskId, instanceId: instance.id, instanceVersion: instance.version },
         meaning,
         0,
+        signing.reviewOf,
       );
       const moved = await tasks.move(
         eventActor(principal),
@@ -172,6 +176,7 @@ export function createStepService(deps: {
     const signer = await identity.reauthenticate(principal, input.password);
     const who = { userId: signer.id, username: signer.username, printedName: signer.printed_name };
     return {
+      reviewOf: spec.reviewOf ?? null,
       meaningFor(data: Record<string, unknown>): TaskSigning {
         const rejected =
           spec.rejectWhen !== null &&

@@ -167,6 +167,7 @@ export function createTaskForms(deps: {
             { taskId, instanceId: instance.id, instanceVersion: instance.version },
             signing.meaningFor({ ...ctx.variables, ...data }),
             drafts.length,
+            signing.reviewOf,
           )
         : null;
       const moved = await process.move(

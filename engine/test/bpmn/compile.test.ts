@@ -80,6 +80,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         assignee: null,
         separateFrom: [],
         rejectWhen: null,
+        reviewOf: null,
       });
     });
 
@@ -114,6 +115,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         assignee: null,
         separateFrom: [],
         rejectWhen: null,
+        reviewOf: null,
       });
     });
 

@@ -72,6 +72,20 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
       handle: async ({ principal, params }) => ok(await engine.tasks.get(principal, params.id)),
     }),
     operation({
+      id: 'taskReview',
+      method: 'get',
+      path: '/api/tasks/{id}/review',
+      tag: 'tasks',
+      summary: 'What a review step shows of its record: the dossier, or the audit trail to review (C6)',
+      description:
+        'For a step whose model names attest:reviewOf. Whoever may read audit trails reads it; whoever ' +
+        'may work the open step reads that one record through it, since they sign what it shows.',
+      access: 'session',
+      params: taskId,
+      responses: { 200: json('The record under review', ref('StepReview')) },
+      handle: async ({ principal, params }) => ok(await engine.tasks.review(principal, params.id)),
+    }),
+    operation({
       id: 'claimTask',
       method: 'post',
       path: '/api/tasks/{id}/claim',
