@@ -800,7 +800,7 @@ export interface paths {
     };
     /**
      * A task, open or done, with its record and the signature completing it asks for
-     * @description What the step view shows before the form: the step, its record, and whether completing it is an electronic signature (its meaning, and whether it may be a rejection). Needs audit access.
+     * @description What the step view shows before the form: the step, its record, and whether completing it is an electronic signature (its meaning, and whether it may be a rejection), and what it reviews beside its form (attest:reviewOf). For whoever may read audit trails or work the open step.
      */
     get: operations['getTask'];
     put?: never;
@@ -6868,6 +6868,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Unexpected error; the request id identifies it in the log */
       500: {
         headers: {
@@ -6929,6 +6938,15 @@ export interface operations {
       };
       /** @description Nothing exists under this id */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
         headers: {
           [name: string]: unknown;
         };
@@ -7631,6 +7649,15 @@ export interface operations {
       };
       /** @description Nothing exists under this id */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
         headers: {
           [name: string]: unknown;
         };

@@ -19,7 +19,9 @@ export interface AuditService {
 export async function recordChains(db: Knex | Knex.Transaction, recordId: string): Promise<string[]> {
   const record = await db('records').where({ id: recordId }).first('instance_id');
   if (!record?.instance_id) return [recordId];
-  const exceptions = (await db('exceptions').where({ instance_id: record.instance_id }).pluck('id')) as string[];
+  const exceptions = (await db('exceptions')
+    .where({ instance_id: record.instance_id })
+    .pluck('id')) as string[];
   return [recordId, record.instance_id, ...exceptions];
 }
 
@@ -29,7 +31,8 @@ export function createAuditService({ knex, clock }: { knex: Knex; clock: Clock }
     requirePermission(principal, 'audit.read');
     if (filter.recordId) {
       const chains = await recordChains(knex, filter.recordId);
-      if (chains.length > 1) return eventRepository.list(knex, { ...filter, recordId: undefined, recordIds: chains });
+      if (chains.length > 1)
+        return eventRepository.list(knex, { ...filter, recordId: undefined, recordIds: chains });
     }
     return eventRepository.list(knex, filter);
   }

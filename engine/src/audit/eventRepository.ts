@@ -142,8 +142,7 @@ export const eventRepository = {
     const row = (await db('events')
       .whereIn('record_id', recordIds)
       .first(db.raw('count(*)::int AS events, max(id)::bigint AS last'))) as
-      | { events: number; last: string | null }
-      | undefined;
+      { events: number; last: string | null } | undefined;
     return { events: row?.events ?? 0, lastEventId: row?.last === null || !row ? null : Number(row.last) };
   },
 

@@ -2,6 +2,7 @@ import { NotFoundError } from '../kernel/errors.ts';
 import type { Principal } from '../kernel/permissions.ts';
 import type { ReviewOf } from '../bpmn/model/graph.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
+import { requireStepReader } from '../steps/stepReaders.ts';
 import type { Dossier } from './dossier.ts';
 
 /** What a review step shows beside its own form: the record under review, or its audit trail (C6). */
@@ -25,11 +26,11 @@ export function createStepReviews(deps: {
     const reviewOf = found.spec?.reviewOf ?? null;
     const record = found.view.record;
     if (!reviewOf || !record) throw new NotFoundError(`The step ${taskId} reviews no record`);
-    let reader = principal;
-    if (!principal.permissions.has('audit.read')) {
-      await deps.tasks.openTask(principal, taskId);
-      reader = { ...principal, permissions: new Set([...principal.permissions, 'audit.read']) };
-    }
+    await requireStepReader(principal, taskId, deps.tasks);
+    // The dossier is read for audit readers; a worker of the step reads this one record through it.
+    const reader = principal.permissions.has('audit.read')
+      ? principal
+      : { ...principal, permissions: new Set([...principal.permissions, 'audit.read' as const]) };
     return { reviewOf, dossier: await deps.dossier(reader, record.id) };
   };
 }

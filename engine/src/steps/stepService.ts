@@ -14,6 +14,7 @@ import type { InstanceView, TaskView } from '../bpmn/service/types.ts';
 import { AUTHORITY, type Meaning } from '../signatures/types.ts';
 import { createTaskForms, stepSignature, type StepSignature, type TaskForm } from './taskForms.ts';
 import type { TaskSigning } from '../signatures/taskSigning.ts';
+import { requireStepReader } from './stepReaders.ts';
 import { taskSignature, type PendingSigning, type Submission } from './taskValues.ts';
 
 /** One task as the step view opens it: the task, and how completing it is signed. */
@@ -37,7 +38,7 @@ export type StepCompletion = {
 
 /** The steps of records: a task, its form and its signature, read, filled in, verified and completed. */
 export interface StepService {
-  /** One task, open or not, with the signature completing it asks for; reading it needs audit access. */
+  /** One task, open or not, with the signature completing it asks for: for audit readers and its workers. */
   get(principal: Principal, taskId: string): Promise<TaskDetail>;
   complete(principal: Principal, taskId: string, input?: StepCompletion): Promise<InstanceView>;
   form(principal: Principal, taskId: string): Promise<TaskForm>;
@@ -65,7 +66,7 @@ export function createStepService(deps: {
   const taskForms = createTaskForms({ ...deps, process: tasks });
 
   async function get(principal: Principal, taskId: string): Promise<TaskDetail> {
-    requirePermission(principal, 'audit.read');
+    await requireStepReader(principal, taskId, tasks);
     const found = await tasks.describe(taskId);
     if (!found) throw new NotFoundError(`There is no task ${taskId}`);
     return { ...found.view, signature: stepSignature(found.spec), reviewOf: found.spec?.reviewOf ?? null };

@@ -356,8 +356,10 @@ export async function taskSignature(
  */
 async function reviewedTrail(trx: Knex.Transaction, instanceId: string): Promise<ReviewedTrail> {
   const root = await treeRootOf(trx, instanceId);
-  const record = (await trx('records').where({ instance_id: root }).first('id')) as { id: string } | undefined;
-  if (!record) throw new ConflictError('This step reviews the audit trail of a record, and its process has none');
+  const record = (await trx('records').where({ instance_id: root }).first('id')) as
+    { id: string } | undefined;
+  if (!record)
+    throw new ConflictError('This step reviews the audit trail of a record, and its process has none');
   return { recordId: record.id, ...(await eventRepository.extent(trx, await recordChains(trx, record.id))) };
 }
 

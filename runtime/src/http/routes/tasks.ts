@@ -65,10 +65,12 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
       summary: 'A task, open or done, with its record and the signature completing it asks for',
       description:
         'What the step view shows before the form: the step, its record, and whether completing it is ' +
-        'an electronic signature (its meaning, and whether it may be a rejection). Needs audit access.',
+        'an electronic signature (its meaning, and whether it may be a rejection), and what it reviews ' +
+        'beside its form (attest:reviewOf). For whoever may read audit trails or work the open step.',
       access: 'session',
       params: taskId,
       responses: { 200: json('The task', ref('TaskDetail')) },
+      problems: [409],
       handle: async ({ principal, params }) => ok(await engine.tasks.get(principal, params.id)),
     }),
     operation({
@@ -83,6 +85,7 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
       access: 'session',
       params: taskId,
       responses: { 200: json('The record under review', ref('StepReview')) },
+      problems: [409],
       handle: async ({ principal, params }) => ok(await engine.tasks.review(principal, params.id)),
     }),
     operation({
