@@ -31,12 +31,12 @@ export function TrailReview({ dossier }: { dossier: Dossier }) {
         {t('trail.showAll', { count: technical })}
       </label>
       <ol class="trail">
-        {shown.map(({ event, lines, technical: isTechnical }) =>
+        {shown.map(({ event, title, lines, technical: isTechnical }) =>
           isTechnical ? (
             <li key={event.id} class="technical" data-type={event.type}>
               <details>
                 <summary>
-                  <code>{event.type}</code>
+                  <code>{title}</code>
                   {` · ${event.actorName} · ${formatInstant(event.at)}`}
                 </summary>
                 <p class="details">{summary(event.payload)}</p>
@@ -44,11 +44,14 @@ export function TrailReview({ dossier }: { dossier: Dossier }) {
             </li>
           ) : (
             <li key={event.id} data-type={event.type}>
-              {lines.map((line, i) => (
-                <strong key={i} class="what">
-                  {line}
-                </strong>
-              ))}
+              <strong class="what">{title}</strong>
+              {lines.length > 0 ? (
+                <ul class="changes">
+                  {lines.map((line, i) => (
+                    <li key={i}>{line}</li>
+                  ))}
+                </ul>
+              ) : null}
               <span class="meta">
                 {[
                   event.reason ? t('trail.reason', { reason: event.reason }) : null,

@@ -9,7 +9,9 @@ import { fieldText, type AuditEvent, type Dossier, type DossierValue } from './d
 /** One entry of the trail as the review shows it. */
 export interface TrailEntry {
   event: AuditEvent;
-  /** What happened, one line per change; empty for a technical event. */
+  /** What happened, in a sentence; the event's type for a technical event. */
+  title: string;
+  /** The values it changed, one line each: `Field: old → new unit`. */
   lines: string[];
   technical: boolean;
 }
@@ -55,56 +57,63 @@ export function trailEntries(dossier: Dossier): TrailEntry[] {
   const changes = (payload: Record<string, unknown>) =>
     (Array.isArray(payload.changes) ? payload.changes : []) as Change[];
 
-  function lines(e: AuditEvent): string[] | null {
+  const entered = (p: Record<string, unknown>) =>
+    changes(p).map((c) =>
+      t('trail.value', { field: name(p, c), value: `${plain(p, c, c.new)}${unitOf(p, c)}` }),
+    );
+  const changed = (p: Record<string, unknown>) =>
+    changes(p).map((c) =>
+      t('trail.changed', {
+        field: name(p, c),
+        old: plain(p, c, c.old),
+        value: `${plain(p, c, c.new)}${unitOf(p, c)}`,
+      }),
+    );
+
+  /** What a GMP-relevant event says; null for a technical one. */
+  function said(e: AuditEvent): { title: string; lines?: string[] } | null {
     const p = e.payload;
+    const meaning = () => meaningLabel(p.meaning as Meaning);
     switch (e.type) {
       case 'form.values_entered':
-        return changes(p).map((c) =>
-          t('trail.entered', {
-            field: name(p, c),
-            value: `${plain(p, c, c.new)}${unitOf(p, c)}`,
-            step: stepOf(p),
-          }),
-        );
+        return { title: t('trail.entered', { step: stepOf(p) }), lines: entered(p) };
       case 'form.values_corrected':
+        return { title: t('trail.corrected', { step: stepOf(p) }), lines: changed(p) };
       case 'form.decision_changed':
-        return changes(p).map((c) =>
-          t('trail.changed', {
-            field: name(p, c),
-            old: plain(p, c, c.old),
-            value: `${plain(p, c, c.new)}${unitOf(p, c)}`,
-          }),
-        );
+        return { title: t('trail.decisionChanged', { step: stepOf(p) }), lines: changed(p) };
       case 'form.values_verified': {
-        const values = (Array.isArray(p.values) ? p.values : []) as (string | Change)[];
-        const names = values.map((v) => name(p, typeof v === 'string' ? { path: v } : v));
-        return [t('trail.verified', { fields: names.join(', '), step: stepOf(p) })];
+        const values = (Array.isArray(p.values) ? p.values : []) as { pointer: string; value: unknown }[];
+        return {
+          title: t('trail.verified', { step: stepOf(p) }),
+          lines: entered({ ...p, changes: values.map((v) => ({ path: v.pointer, new: v.value })) }),
+        };
       }
       case 'signature.applied':
-        return [
-          p.taskId
-            ? t('trail.signedStep', { meaning: meaningLabel(p.meaning as Meaning), step: stepOf(p) })
-            : t('trail.signed', { meaning: meaningLabel(p.meaning as Meaning) }),
-        ];
+        return {
+          title: p.taskId
+            ? t('trail.signedStep', { meaning: meaning(), step: stepOf(p) })
+            : t('trail.signed', { meaning: meaning() }),
+        };
       case 'signature.withdrawn':
-        return [t('trail.withdrawn', { meaning: meaningLabel(p.meaning as Meaning) })];
+        return { title: t('trail.withdrawn', { meaning: meaning() }) };
       case 'exception.raised':
-        return [t('trail.exception', { message: String(p.message ?? '') })];
+        return { title: t('trail.exception', { message: String(p.message ?? '') }) };
       case 'exception.dispositioned': {
         const key = DISPOSITION_KEYS[String(p.action)];
-        return key
-          ? [t(key, { comment: String(p.comment ?? ''), number: String(p.deviationNumber ?? '') })]
-          : null;
+        const values = { comment: String(p.comment ?? ''), number: String(p.deviationNumber ?? '') };
+        return key ? { title: t(key, values) } : null;
       }
       case 'task.completed':
-        return [t('trail.completed', { step: stepOf(p) })];
+        return { title: t('trail.completed', { step: stepOf(p) }) };
       default:
-        return RECORD_KEYS[e.type] ? [t(RECORD_KEYS[e.type]!)] : null;
+        return RECORD_KEYS[e.type] ? { title: t(RECORD_KEYS[e.type]!) } : null;
     }
   }
 
   return dossier.audit.map((event) => {
-    const said = lines(event);
-    return { event, lines: said ?? [], technical: said === null };
+    const plainly = said(event);
+    return plainly
+      ? { event, title: plainly.title, lines: plainly.lines ?? [], technical: false }
+      : { event, title: event.type, lines: [], technical: true };
   });
 }

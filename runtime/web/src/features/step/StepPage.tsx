@@ -204,7 +204,13 @@ export function StepPage(props: { me: Me; step: Step }) {
       ) : null}
       {open ? <SignatureNote signature={task.signature} /> : null}
       {open ? null : <p class="note">{t(task.status === 'completed' ? 'step.done' : 'step.withdrawn')}</p>}
-      <div class={props.step.review ? 'step-columns' : undefined}>
+      <div
+        class={
+          props.step.review
+            ? `step-columns${props.step.review.reviewOf === 'auditTrail' ? ' reviewing-trail' : ''}`
+            : undefined
+        }
+      >
         {props.step.review ? <UnderReview me={me} taskId={task.id} review={props.step.review} /> : null}
         <div class="step-own">
           <Message tone="success" id="step-status">
