@@ -4,6 +4,7 @@ import { json, ok, operation, stream } from '../operation.ts';
 import { LIMITS, object, password, text, uuid } from '../schema.ts';
 import type { TaskFeed } from '../taskFeed.ts';
 import { variables, variablesOf } from './processes.ts';
+import { withStoredSources } from './records.ts';
 import { submission, submissionOf } from './forms.ts';
 
 const byInstance = (what: string) => object({ instanceId: uuid(`Only the ${what} of this instance`) }, []);
@@ -86,7 +87,10 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
       params: taskId,
       responses: { 200: json('The record under review', ref('StepReview')) },
       problems: [409],
-      handle: async ({ principal, params }) => ok(await engine.tasks.review(principal, params.id)),
+      handle: async ({ principal, params }) => {
+        const review = await engine.tasks.review(principal, params.id);
+        return ok({ ...review, dossier: withStoredSources(review.dossier) });
+      },
     }),
     operation({
       id: 'claimTask',
