@@ -49,6 +49,20 @@ describe('Feature: QA signs what it sees in the review steps of a deviation', fu
   /** The deviation the scenarios follow, from report to approval. */
   let number = '';
   let id = '';
+  /** Quinn at a step on a tablet held one way or the other, once `ready` shows. */
+  async function atStep(taskId: string, viewport: typeof LANDSCAPE, ready: string) {
+    const quinn = await signedInPage({ api, browser }, 'quinn', { viewport });
+    await quinn.page.goto(`${api.url}/#/task/${taskId}`);
+    await quinn.page.waitForSelector(ready);
+    return quinn;
+  }
+  async function sign(page: Page) {
+    await page.click('#step-complete');
+    await page.waitForSelector('#sign-dialog[open]');
+    await page.fill('#sign-password', demoPassword('quinn'));
+    await page.click('#sign-dialog [data-action=confirm]');
+    await page.waitForSelector('#notice');
+  }
   const box = async (page: Page, selector: string) => (await page.locator(selector).boundingBox())!;
 
   const report = {
@@ -91,9 +105,7 @@ describe('Feature: QA signs what it sees in the review steps of a deviation', fu
     assert.equal(withdrawn.status, 200, withdrawn.text);
 
     const triage = await openTask(number, 'triage');
-    const upright = await signedInPage({ api, browser }, 'quinn', { viewport: PORTRAIT });
-    await upright.page.goto(`${api.url}/#/task/${triage}`);
-    await upright.page.waitForSelector('#step-review #record-steps [data-step=report]');
+    const upright = await atStep(triage, PORTRAIT, '#step-review #record-steps [data-step=report]');
     await upright.page.waitForSelector('#step-form .formio-form');
     // Upright, the record under review is above the form
     const [above, form] = [await box(upright.page, '#step-review'), await box(upright.page, '.step-own')];
@@ -102,9 +114,7 @@ describe('Feature: QA signs what it sees in the review steps of a deviation', fu
     await shot(upright.page, 'review-triage-800x1280.png');
     await upright.close();
 
-    const quinn = await signedInPage({ api, browser }, 'quinn', { viewport: LANDSCAPE });
-    await quinn.page.goto(`${api.url}/#/task/${triage}`);
-    await quinn.page.waitForSelector('#step-review #record-steps [data-step=report]');
+    const quinn = await atStep(triage, LANDSCAPE, '#step-review #record-steps [data-step=report]');
     await quinn.page.waitForSelector('#step-form .formio-form');
     // At 1280 wide, the record is beside the form
     const [beside, own] = [await box(quinn.page, '#step-review'), await box(quinn.page, '.step-own')];
@@ -127,11 +137,7 @@ describe('Feature: QA signs what it sees in the review steps of a deviation', fu
       'Wrong labels reached the line; none were applied.',
     );
     await quinn.page.check('.formio-component-investigationRequired input[value="no"]');
-    await quinn.page.click('#step-complete');
-    await quinn.page.waitForSelector('#sign-dialog[open]');
-    await quinn.page.fill('#sign-password', demoPassword('quinn'));
-    await quinn.page.click('#sign-dialog [data-action=confirm]');
-    await quinn.page.waitForSelector('#notice');
+    await sign(quinn.page);
     onlyRefusals(quinn.problems, []);
     await quinn.close();
   });
@@ -139,9 +145,7 @@ describe('Feature: QA signs what it sees in the review steps of a deviation', fu
   it('C6: the audit-trail review is a step of its own: plain-language changes with their reasons, technical events folded away, signed Reviewed', async () => {
     const auditReview = await openTask(number, 'auditReview');
 
-    const upright = await signedInPage({ api, browser }, 'quinn', { viewport: PORTRAIT });
-    await upright.page.goto(`${api.url}/#/task/${auditReview}`);
-    await upright.page.waitForSelector('#trail-review ol.trail li');
+    const upright = await atStep(auditReview, PORTRAIT, '#trail-review ol.trail li');
     const [trail, own] = [await box(upright.page, '#step-review'), await box(upright.page, '.step-own')];
     assert.ok(trail.y + trail.height <= own.y + 1, 'the trail is above the signing');
     const changed = upright.page.locator('#trail-review li[data-type="form.values_corrected"]');
@@ -162,17 +166,11 @@ describe('Feature: QA signs what it sees in the review steps of a deviation', fu
     await shot(upright.page, 'review-trail-800x1280.png');
     await upright.close();
 
-    const quinn = await signedInPage({ api, browser }, 'quinn', { viewport: LANDSCAPE });
-    await quinn.page.goto(`${api.url}/#/task/${auditReview}`);
-    await quinn.page.waitForSelector('#trail-review ol.trail li');
+    const quinn = await atStep(auditReview, LANDSCAPE, '#trail-review ol.trail li');
     const shown = Number(/: (\d+) entr/.exec(await quinn.page.locator('#trail-extent').innerText())![1]);
     await checkTouchAndWidth(quinn.page);
     await shot(quinn.page, 'review-trail-1280x800.png');
-    await quinn.page.click('#step-complete');
-    await quinn.page.waitForSelector('#sign-dialog[open]');
-    await quinn.page.fill('#sign-password', demoPassword('quinn'));
-    await quinn.page.click('#sign-dialog [data-action=confirm]');
-    await quinn.page.waitForSelector('#notice');
+    await sign(quinn.page);
     onlyRefusals(quinn.problems, []);
     await quinn.close();
 
