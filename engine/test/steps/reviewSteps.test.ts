@@ -127,6 +127,17 @@ describe('Feature: review steps show what they sign', () => {
     // Events written after the review (its own completion, the record closing) leave it intact
     assert.ok(trail.length > shown.length);
     assert.equal(signed[0]!.contentChanged, false);
+    // The extent reviewed is the event's: a row changed to claim another is found by verify (C3)
+    assert.equal((await ctx.engine.verify()).ok, true);
+    await ctx.asOwner((db) =>
+      db('signatures')
+        .where({ id: signed[0]!.id })
+        .update({ reviewed: JSON.stringify({ ...extent, events: extent.events + 5 }) }),
+    );
+    const verified = await ctx.engine.verify();
+    assert.ok(
+      verified.mismatches.some((m) => m.table === 'signatures' && /reviewed differs/.test(m.problem)),
+    );
     // A step that reviews nothing has nothing to show
     await assert.rejects(ctx.engine.tasks.review(quinn, report), /reviews no record/);
   });
