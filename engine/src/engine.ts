@@ -10,6 +10,7 @@ import { systemClock, type Clock } from './kernel/clock.ts';
 import { createDossiers, createReviewQueue } from './records/dossier.ts';
 import { createRecordService } from './records/recordService.ts';
 import { createSignedSubjects } from './records/signedSubjects.ts';
+import { createStepReviews } from './records/stepReview.ts';
 import { createTemplateRecordHooks } from './records/templateRecordHooks.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
 import { resolveSettings, type DeepPartial, type Settings } from './kernel/settings.ts';
@@ -53,10 +54,6 @@ export function createEngine(options: EngineOptions): Engine {
     hooks: createTemplateRecordHooks({ knex, clock }),
     development: settings.development,
   });
-  const tasks: EngineTasks = {
-    ...taskLists,
-    ...createStepService({ knex, clock, forms, identity, tasks: access }),
-  };
   const templates = createTemplateService({
     knex,
     clock,
@@ -89,6 +86,11 @@ export function createEngine(options: EngineOptions): Engine {
     signatures: signatures.list,
     trail: audit.trail,
   });
+  const tasks: EngineTasks = {
+    ...taskLists,
+    ...createStepService({ knex, clock, forms, identity, tasks: access }),
+    review: createStepReviews({ tasks: access, dossier }),
+  };
   return {
     database: options.database,
     settings,

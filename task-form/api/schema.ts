@@ -800,9 +800,29 @@ export interface paths {
     };
     /**
      * A task, open or done, with its record and the signature completing it asks for
-     * @description What the step view shows before the form: the step, its record, and whether completing it is an electronic signature (its meaning, and whether it may be a rejection). Needs audit access.
+     * @description What the step view shows before the form: the step, its record, and whether completing it is an electronic signature (its meaning, and whether it may be a rejection), and what it reviews beside its form (attest:reviewOf). For whoever may read audit trails or work the open step.
      */
     get: operations['getTask'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tasks/{id}/review': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a review step shows of its record: the dossier, or the audit trail to review (C6)
+     * @description For a step whose model names attest:reviewOf. Whoever may read audit trails reads it; whoever may work the open step reads that one record through it, since they sign what it shows.
+     */
+    get: operations['taskReview'];
     put?: never;
     post?: never;
     delete?: never;
@@ -2728,6 +2748,17 @@ export interface components {
         /** @description The completion may be a rejection instead (meaning Rejected, a reason required) */
         rejectable: boolean;
       };
+      /** @description What the step reviews beside its own form (attest:reviewOf); null: nothing */
+      reviewOf: null | ('record' | 'auditTrail');
+    };
+    /** @description What a review step shows of its record without leaving the step */
+    StepReview: {
+      /**
+       * @description What a review step shows of its record: record (the record under review: values with provenance, exceptions with dispositions, signatures), auditTrail (the record’s audit trail, reviewed and signed as a step of its own (C6))
+       * @enum {string}
+       */
+      reviewOf: 'record' | 'auditTrail';
+      dossier: components['schemas']['Dossier'];
     };
     /** @description Where an instance cannot go on by itself, e.g. no outgoing flow matches; retried by a person */
     Incident: {
@@ -6837,6 +6868,92 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  taskReview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The record under review */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StepReview'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Unexpected error; the request id identifies it in the log */
       500: {
         headers: {
@@ -7532,6 +7649,15 @@ export interface operations {
       };
       /** @description Nothing exists under this id */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
         headers: {
           [name: string]: unknown;
         };

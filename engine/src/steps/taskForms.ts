@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../kernel/clock.ts';
 import { InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
+import { eventActor, type Principal } from '../kernel/permissions.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/service/processRepository.ts';
 import type { UserTaskSpec } from '../bpmn/model/graph.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
@@ -10,6 +10,7 @@ import type { InstanceView } from '../bpmn/service/types.ts';
 import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from '../forms/formService.ts';
 import { formRepository, type ValueRow } from '../forms/formRepository.ts';
+import { requireStepReader } from './stepReaders.ts';
 import {
   recordSubmission,
   recordVerification,
@@ -167,6 +168,7 @@ export function createTaskForms(deps: {
             { taskId, instanceId: instance.id, instanceVersion: instance.version },
             signing.meaningFor({ ...ctx.variables, ...data }),
             drafts.length,
+            signing.reviewOf,
           )
         : null;
       const moved = await process.move(
@@ -245,7 +247,7 @@ export function createTaskForms(deps: {
 
   /** The renderer contract: the form of a task with its values, limits, locks and exceptions. */
   async function form(principal: Principal, taskId: string): Promise<TaskForm> {
-    requirePermission(principal, 'audit.read');
+    await requireStepReader(principal, taskId, process);
     const found = await process.findTask(taskId);
     if (!found) throw new NotFoundError(`There is no task ${taskId}`);
     const { task, instance } = found;

@@ -9,6 +9,7 @@ import * as templateDrafts from './20261124140000_template_drafts.ts';
 import * as securityAdministration from './20261207040000_security_administration.ts';
 import * as operations from './20261207060000_operations.ts';
 import * as exceptionDispositions from './20261207090000_exception_dispositions.ts';
+import * as reviewedTrail from './20261207120000_reviewed_trail.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -27,6 +28,7 @@ const migrations: Record<string, Migration> = {
   '20261207040000_security_administration': securityAdministration,
   '20261207060000_operations': operations,
   '20261207090000_exception_dispositions': exceptionDispositions,
+  '20261207120000_reviewed_trail': reviewedTrail,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

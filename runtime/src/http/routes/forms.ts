@@ -166,6 +166,7 @@ export function formOperations(engine: Engine) {
       access: 'session',
       params: taskId,
       responses: { 200: json('The task’s form', ref('TaskForm')) },
+      problems: [409],
       handle: async ({ principal, params }) =>
         ok(withStoredWords(await engine.tasks.form(principal, params.id))),
     }),

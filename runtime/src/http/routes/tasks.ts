@@ -4,6 +4,7 @@ import { json, ok, operation, stream } from '../operation.ts';
 import { LIMITS, object, password, text, uuid } from '../schema.ts';
 import type { TaskFeed } from '../taskFeed.ts';
 import { variables, variablesOf } from './processes.ts';
+import { withStoredSources } from './records.ts';
 import { submission, submissionOf } from './forms.ts';
 
 const byInstance = (what: string) => object({ instanceId: uuid(`Only the ${what} of this instance`) }, []);
@@ -65,11 +66,31 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
       summary: 'A task, open or done, with its record and the signature completing it asks for',
       description:
         'What the step view shows before the form: the step, its record, and whether completing it is ' +
-        'an electronic signature (its meaning, and whether it may be a rejection). Needs audit access.',
+        'an electronic signature (its meaning, and whether it may be a rejection), and what it reviews ' +
+        'beside its form (attest:reviewOf). For whoever may read audit trails or work the open step.',
       access: 'session',
       params: taskId,
       responses: { 200: json('The task', ref('TaskDetail')) },
+      problems: [409],
       handle: async ({ principal, params }) => ok(await engine.tasks.get(principal, params.id)),
+    }),
+    operation({
+      id: 'taskReview',
+      method: 'get',
+      path: '/api/tasks/{id}/review',
+      tag: 'tasks',
+      summary: 'What a review step shows of its record: the dossier, or the audit trail to review (C6)',
+      description:
+        'For a step whose model names attest:reviewOf. Whoever may read audit trails reads it; whoever ' +
+        'may work the open step reads that one record through it, since they sign what it shows.',
+      access: 'session',
+      params: taskId,
+      responses: { 200: json('The record under review', ref('StepReview')) },
+      problems: [409],
+      handle: async ({ principal, params }) => {
+        const review = await engine.tasks.review(principal, params.id);
+        return ok({ ...review, dossier: withStoredSources(review.dossier) });
+      },
     }),
     operation({
       id: 'claimTask',
