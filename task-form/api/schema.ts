@@ -983,6 +983,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/tasks/{id}/check': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What completing a task with these values would meet: errors and exceptions; nothing is stored
+     * @description The values run through the submission pipeline exactly as at completion: the errors that would refuse it, and the exceptions it would raise, each with whether the template asks for the operator’s comment on it. Completing over a value outside its limits needs the value confirmed (and commented where asked) in the completion; this is what the step view shows for that.
+     */
+    post: operations['checkTaskValues'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/tasks/{id}/verification': {
     parameters: {
       query?: never;
@@ -1944,6 +1964,7 @@ export interface components {
             max: number | string | null;
           };
           reject: boolean;
+          comment: boolean;
         };
       }[];
     };
@@ -1967,6 +1988,8 @@ export interface components {
         /** @description Would block release until resolved */
         blocking: boolean;
         message: string;
+        /** @description The operator must comment on it before completing (the field’s limits.comment) */
+        commentRequired: boolean;
       }[];
       /** @description The data as it would be kept: normalized, calculated values worked out */
       data: Record<string, unknown>;
@@ -2217,6 +2240,8 @@ export interface components {
       severity: string;
       blocking: boolean;
       message: string;
+      /** @description The operator’s comment on a value outside its limits */
+      comment: string | null;
       /**
        * @description Where QA’s decision on it stands: open (raised, not yet assessed), assessed (assessed by QA, not yet decided; a blocking one still holds the record back), accepted (accepted by QA with a justification), deviation (QA raised a deviation for it)
        * @enum {string}
@@ -2623,6 +2648,8 @@ export interface components {
             max: number | null;
           };
           reject: boolean;
+          /** @description A value outside them needs the operator’s comment at completion */
+          comment: boolean;
         };
         /** @description Not editable here: calculated, or the task is closed */
         locked: boolean;
@@ -2636,6 +2663,8 @@ export interface components {
         severity: 'low' | 'medium' | 'high';
         blocking: boolean;
         message: string;
+        /** @description The operator’s comment on a value outside its limits */
+        comment: string | null;
         /** Format: date-time */
         raisedAt: string;
       }[];
@@ -7100,6 +7129,12 @@ export interface operations {
           };
           /** @description Why values entered before are changed (B3) */
           reason?: string | null;
+          /** @description Values outside their limits the operator has seen and confirms, by pointer; completing over a breach that is not confirmed is refused (F4) */
+          confirmed?: string[];
+          /** @description The operator’s comment on a value outside its limits, by pointer; required where the template asks */
+          comments?: {
+            [key: string]: string;
+          };
           /** @description For a step the model signs (attest:signatureMeaning): the electronic signature of the completion */
           signature?: {
             /** @description The signer’s own password, typed again (B1) */
@@ -7721,6 +7756,125 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TaskForm'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 1024 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  checkTaskValues: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The form data, as formio.js submits it */
+          data?: Record<string, unknown>;
+          /** @description Provenance by value pointer; a value without one was entered by hand (E2) */
+          sources?: {
+            [key: string]: {
+              /** @enum {string} */
+              source: 'manual' | 'device';
+              /** @description Device that gave the value */
+              deviceId?: string;
+              /** @description Channel of the device */
+              channel?: string;
+              /** @description The raw reading, e.g. "S S     100.00 g" (E3) */
+              raw?: string;
+            };
+          };
+          /** @description Values answered N/A, by pointer, with the reason (E7) */
+          na?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The pipeline’s verdict */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FormPreview'];
         };
       };
       /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */

@@ -13,6 +13,7 @@ import type { TaskAccess } from '../bpmn/service/tasks.ts';
 import type { InstanceView, TaskView } from '../bpmn/service/types.ts';
 import { AUTHORITY, type Meaning } from '../signatures/types.ts';
 import { createTaskForms, stepSignature, type StepSignature, type TaskForm } from './taskForms.ts';
+import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 import type { TaskSigning } from '../signatures/taskSigning.ts';
 import { requireStepReader } from './stepReaders.ts';
 import { taskSignature, type PendingSigning, type Submission } from './taskValues.ts';
@@ -43,6 +44,8 @@ export interface StepService {
   complete(principal: Principal, taskId: string, input?: StepCompletion): Promise<InstanceView>;
   form(principal: Principal, taskId: string): Promise<TaskForm>;
   saveValues(principal: Principal, taskId: string, input: Submission): Promise<TaskForm>;
+  /** What completing with these values would meet (errors, exceptions); nothing is written. */
+  check(principal: Principal, taskId: string, input: SubmissionInput): Promise<Verdict>;
   verify(
     principal: Principal,
     taskId: string,
@@ -201,6 +204,7 @@ export function createStepService(deps: {
     complete,
     form: taskForms.form,
     saveValues: taskForms.save,
+    check: taskForms.check,
     verify: taskForms.verify,
   };
 }

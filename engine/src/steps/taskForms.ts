@@ -19,6 +19,7 @@ import {
   type Submission,
   type TaskContext,
 } from './taskValues.ts';
+import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 
 export interface FieldState {
   pointer: string;
@@ -37,6 +38,8 @@ export interface FieldState {
     alert: { min: number | null; max: number | null } | null;
     action: { min: number | null; max: number | null } | null;
     reject: boolean;
+    /** A value outside them needs the operator's comment at completion. */
+    comment: boolean;
   } | null;
   /** The operator cannot change it here: computed by the server, or the task is no longer open. */
   locked: boolean;
@@ -94,6 +97,8 @@ export interface TaskForm {
     severity: string;
     blocking: boolean;
     message: string;
+    /** The operator's comment on a value outside its limits, given when completing. */
+    comment: string | null;
     raisedAt: string;
   }[];
 }
@@ -188,6 +193,26 @@ export function createTaskForms(deps: {
       await signature?.afterMove(trx);
       return moved;
     });
+  }
+
+  /**
+   * What completing the task with these values would meet, without writing anything: the errors
+   * that would refuse it and the exceptions it would raise, each with whether the template asks for
+   * the operator's comment — what the step view shows for confirmation before the signature.
+   */
+  async function check(principal: Principal, taskId: string, input: SubmissionInput): Promise<Verdict> {
+    const { task, instance } = await process.openTask(principal, taskId);
+    const ctx = await contextOf(knex, task, instance);
+    if (!ctx) throw noForm();
+    const processed = ctx.runtime.process(
+      {
+        data: input.data,
+        ...(input.sources && { sources: input.sources }),
+        ...(input.na && { na: input.na }),
+      },
+      ctx.variables,
+    );
+    return ctx.runtime.verdict(processed);
   }
 
   /** Saves values before completion: each is entered (time, person, source) when saved (E1, E2). */
@@ -332,12 +357,13 @@ export function createTaskForms(deps: {
         severity: e.severity,
         blocking: e.blocking,
         message: e.message,
+        comment: typeof e.details.comment === 'string' ? e.details.comment : null,
         raisedAt: e.raised_at.toISOString(),
       })),
     };
   }
 
-  return { hasForm, complete, save, verify, form };
+  return { hasForm, complete, save, check, verify, form };
 }
 
 function setAt(data: Record<string, unknown>, pointer: string, value: unknown): void {

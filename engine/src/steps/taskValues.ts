@@ -18,6 +18,7 @@ import {
   type ValueRow,
 } from '../forms/formRepository.ts';
 import type { FormRuntime, ProcessedValue, SubmissionInput } from '../forms/pipeline.ts';
+import { acknowledged, type Acknowledgement } from './exceptionConfirmation.ts';
 
 /** The task a submission or verification is for, as the process service hands it over. */
 export interface TaskContext {
@@ -32,7 +33,7 @@ export interface TaskContext {
   variables: Record<string, unknown>;
 }
 
-export interface Submission extends SubmissionInput {
+export interface Submission extends SubmissionInput, Acknowledgement {
   /** Why values entered before are changed (B3). */
   reason?: string | null;
 }
@@ -194,7 +195,7 @@ export async function recordSubmission(
         unverified,
       );
     }
-    for (const e of processed.exceptions) {
+    for (const e of acknowledged(task.runtime, processed.exceptions, input)) {
       exceptions.push({
         id: randomUUID(),
         instance_id: task.instanceId,

@@ -132,6 +132,10 @@ export const FORM_AND_TASK_COMPONENTS = {
                       ],
                     },
                     reject: boolean,
+                    comment: {
+                      type: 'boolean',
+                      description: 'A value outside them needs the operator’s comment at completion',
+                    },
                   },
                   'Limits as they apply now',
                 ),
@@ -152,6 +156,10 @@ export const FORM_AND_TASK_COMPONENTS = {
             severity: { type: 'string', enum: ['low', 'medium', 'high'] },
             blocking: boolean,
             message: string,
+            comment: {
+              ...nullableString,
+              description: 'The operator’s comment on a value outside its limits',
+            },
             raisedAt: instant,
           },
           'An exception the values raised',

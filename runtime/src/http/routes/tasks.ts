@@ -5,7 +5,7 @@ import { LIMITS, object, password, text, uuid } from '../schema.ts';
 import type { TaskFeed } from '../taskFeed.ts';
 import { variables, variablesOf } from './processes.ts';
 import { withStoredSources } from './records.ts';
-import { submission, submissionOf } from './forms.ts';
+import { pointerKey, submission, submissionOf } from './forms.ts';
 
 const byInstance = (what: string) => object({ instanceId: uuid(`Only the ${what} of this instance`) }, []);
 const taskId = object({ id: uuid('Task id') }, ['id']);
@@ -13,6 +13,23 @@ const completion = object(
   {
     variables: { ...variables, description: 'For a task without a form: the variables it sets' },
     ...submission,
+    confirmed: {
+      type: 'array',
+      maxItems: 2000,
+      uniqueItems: true,
+      items: pointerKey,
+      description:
+        'Values outside their limits the operator has seen and confirms, by pointer; completing over a ' +
+        'breach that is not confirmed is refused (F4)',
+    },
+    comments: {
+      type: 'object',
+      maxProperties: 2000,
+      propertyNames: pointerKey,
+      additionalProperties: text(LIMITS.reason),
+      description:
+        'The operator’s comment on a value outside its limits, by pointer; required where the template asks',
+    },
     signature: object(
       {
         password: password('The signer’s own password, typed again (B1)'),
@@ -127,6 +144,8 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
           await engine.tasks.complete(principal, params.id, {
             variables: variablesOf(body),
             ...(body.data !== undefined || body.sources || body.na || body.reason ? submissionOf(body) : {}),
+            ...(body.confirmed && { confirmed: body.confirmed }),
+            ...(body.comments && { comments: body.comments as Record<string, string> }),
             ...(body.signature && { signature: body.signature }),
           }),
         ),

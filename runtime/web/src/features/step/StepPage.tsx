@@ -23,6 +23,7 @@ import {
   signatureProblem,
   type SignatureInput,
 } from '../../ui/SignatureDialog.tsx';
+import { BreachConfirm, type Breach } from './BreachConfirm.tsx';
 import { ChangedPanel, ExceptionsPanel, VerificationPanel } from './panels.tsx';
 import type { RenderedTaskForm } from './renderer.ts';
 import { TaskFormHost } from './TaskFormHost.tsx';
@@ -65,7 +66,11 @@ type Problems = {
   toRecord?: boolean;
 };
 
-type Body = Partial<Submission> & { reason?: string };
+type Body = Partial<Submission> & {
+  reason?: string;
+  confirmed?: string[];
+  comments?: Record<string, string>;
+};
 
 /**
  * The operator's step: the step and its record, the form rendered with formio.js from the renderer
@@ -87,6 +92,8 @@ export function StepPage(props: { me: Me; step: Step }) {
   const [reasonAsked, setReasonAsked] = useState(false);
   const [busy, setBusy] = useState(false);
   const [completing, setCompleting] = useState(false);
+  // Values outside their limits that completing would record: confirmed before the signature.
+  const [breaches, setBreaches] = useState<Breach[] | null>(null);
   const form = useRef<RenderedTaskForm | null>(null);
   const problemsBox = useRef<HTMLDivElement>(null);
   // What completing sends, taken when it was asked for, and the refusal it met, if any.
@@ -158,7 +165,28 @@ export function StepPage(props: { me: Me; step: Step }) {
     submission.current = body();
     refused.current = null;
     setBusy(true);
-    setCompleting(true);
+    if (!contract) {
+      setCompleting(true);
+      return;
+    }
+    // What completing would raise, as the server works it out: breaches are confirmed first.
+    const { data, na } = submission.current;
+    api
+      .post('/api/tasks/{id}/check', { path: { id: task.id }, body: { data, ...(na && { na }) } })
+      .then((verdict) => {
+        if (!verdict.ok) {
+          setBusy(false);
+          showProblem(new Problem(422, 'urn:attest:problem:input', t('step.notDone'), verdict.errors));
+          return;
+        }
+        const found = verdict.exceptions.filter((e) => e.type === 'limit_breach');
+        if (found.length > 0) setBreaches(found);
+        else setCompleting(true);
+      })
+      .catch((error: unknown) => {
+        setBusy(false);
+        showProblem(error);
+      });
   };
   const send = async (signature?: SignatureInput): Promise<unknown> => {
     try {
@@ -294,6 +322,20 @@ export function StepPage(props: { me: Me; step: Step }) {
           ) : null}
         </div>
       </div>
+      {breaches ? (
+        <BreachConfirm
+          breaches={breaches}
+          onConfirm={(answer) => {
+            submission.current = { ...submission.current, ...answer };
+            setBreaches(null);
+            setCompleting(true);
+          }}
+          onClose={() => {
+            setBreaches(null);
+            setBusy(false);
+          }}
+        />
+      ) : null}
       {completing && task.signature ? (
         <SignatureDialog
           id="sign-dialog"
