@@ -12,6 +12,7 @@ import { createRecordService } from './records/recordService.ts';
 import { createRecordReopening } from './records/reopenRecord.ts';
 import { createReviewLeadTimes } from './records/reviewLeadTimes.ts';
 import { createSignedSubjects } from './records/signedSubjects.ts';
+import { createStepReviews } from './records/stepReview.ts';
 import { createTemplateRecordHooks } from './records/templateRecordHooks.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
 import { resolveSettings, type DeepPartial, type Settings } from './kernel/settings.ts';
@@ -55,10 +56,6 @@ export function createEngine(options: EngineOptions): Engine {
     hooks: createTemplateRecordHooks({ knex, clock }),
     development: settings.development,
   });
-  const tasks: EngineTasks = {
-    ...taskLists,
-    ...createStepService({ knex, clock, forms, identity, tasks: access }),
-  };
   const templates = createTemplateService({
     knex,
     clock,
@@ -91,6 +88,11 @@ export function createEngine(options: EngineOptions): Engine {
     signatures: signatures.list,
     trail: audit.trail,
   });
+  const tasks: EngineTasks = {
+    ...taskLists,
+    ...createStepService({ knex, clock, forms, identity, tasks: access }),
+    review: createStepReviews({ tasks: access, dossier }),
+  };
   return {
     database: options.database,
     settings,

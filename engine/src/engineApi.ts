@@ -14,6 +14,7 @@ import type { Dossier, ReviewQueue } from './records/dossier.ts';
 import type { RecordService } from './records/recordService.ts';
 import type { ReopenRecord } from './records/reopenRecord.ts';
 import type { ReviewLeadTimeQuery } from './records/reviewLeadTimes.ts';
+import type { StepReview } from './records/stepReview.ts';
 import type { TemplateRecords } from './records/templateRecords.ts';
 import type { Settings } from './kernel/settings.ts';
 import type { SignatureService } from './signatures/signatureService.ts';
@@ -41,7 +42,11 @@ export interface Records extends RecordService {
 }
 
 /** User tasks: the lists and claiming, and the steps they are (form, values, signature). */
-export type EngineTasks = Tasks & StepService;
+export type EngineTasks = Tasks &
+  StepService & {
+    /** What a review step (`attest:reviewOf`) shows of its record, for whoever may work it. */
+    review(principal: Principal, taskId: string): Promise<StepReview>;
+  };
 
 /** The engine as the runtime, the CLI and the benchmarks use it: one service per concept. */
 export interface Engine {

@@ -76,7 +76,10 @@ export type {
   MultiInstanceSpec,
   Mapping,
   TimerSpec,
+  ReviewOf,
 } from './bpmn/model/graph.ts';
+export { REVIEW_OF } from './bpmn/model/graph.ts';
+export type { StepReview } from './records/stepReview.ts';
 export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/model/compile.ts';
 export { ModelError } from './bpmn/model/modelError.ts';
 export type { DeployedDefinition, InstanceView, TaskView, IncidentView } from './bpmn/service/types.ts';

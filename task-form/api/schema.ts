@@ -840,9 +840,29 @@ export interface paths {
     };
     /**
      * A task, open or done, with its record and the signature completing it asks for
-     * @description What the step view shows before the form: the step, its record, and whether completing it is an electronic signature (its meaning, and whether it may be a rejection). Needs audit access.
+     * @description What the step view shows before the form: the step, its record, and whether completing it is an electronic signature (its meaning, and whether it may be a rejection), and what it reviews beside its form (attest:reviewOf). For whoever may read audit trails or work the open step.
      */
     get: operations['getTask'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tasks/{id}/review': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a review step shows of its record: the dossier, or the audit trail to review (C6)
+     * @description For a step whose model names attest:reviewOf. Whoever may read audit trails reads it; whoever may work the open step reads that one record through it, since they sign what it shows.
+     */
+    get: operations['taskReview'];
     put?: never;
     post?: never;
     delete?: never;
@@ -997,6 +1017,26 @@ export interface paths {
      */
     put: operations['saveTaskValues'];
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tasks/{id}/check': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What completing a task with these values would meet: errors and exceptions; nothing is stored
+     * @description The values run through the submission pipeline exactly as at completion: the errors that would refuse it, and the exceptions it would raise, each with whether the template asks for the operator’s comment on it. Completing over a value outside its limits needs the value confirmed (and commented where asked) in the completion; this is what the step view shows for that.
+     */
+    post: operations['checkTaskValues'];
     delete?: never;
     options?: never;
     head?: never;
@@ -2004,6 +2044,7 @@ export interface components {
             max: number | string | null;
           };
           reject: boolean;
+          comment: boolean;
         };
       }[];
     };
@@ -2027,6 +2068,8 @@ export interface components {
         /** @description Would block release until resolved */
         blocking: boolean;
         message: string;
+        /** @description The operator must comment on it before completing (the field’s limits.comment) */
+        commentRequired: boolean;
       }[];
       /** @description The data as it would be kept: normalized, calculated values worked out */
       data: Record<string, unknown>;
@@ -2279,6 +2322,8 @@ export interface components {
       severity: string;
       blocking: boolean;
       message: string;
+      /** @description The operator’s comment on a value outside its limits */
+      comment: string | null;
       /**
        * @description Where QA’s decision on it stands: open (raised, not yet assessed), assessed (assessed by QA, not yet decided; a blocking one still holds the record back), accepted (accepted by QA with a justification), deviation (QA raised a deviation for it)
        * @enum {string}
@@ -2723,6 +2768,8 @@ export interface components {
             max: number | null;
           };
           reject: boolean;
+          /** @description A value outside them needs the operator’s comment at completion */
+          comment: boolean;
         };
         /** @description Not editable here: calculated, or the task is closed */
         locked: boolean;
@@ -2736,6 +2783,8 @@ export interface components {
         severity: 'low' | 'medium' | 'high';
         blocking: boolean;
         message: string;
+        /** @description The operator’s comment on a value outside its limits */
+        comment: string | null;
         /** Format: date-time */
         raisedAt: string;
       }[];
@@ -2854,6 +2903,17 @@ export interface components {
         /** @description The completion may be a rejection instead (meaning Rejected, a reason required) */
         rejectable: boolean;
       };
+      /** @description What the step reviews beside its own form (attest:reviewOf); null: nothing */
+      reviewOf: null | ('record' | 'auditTrail');
+    };
+    /** @description What a review step shows of its record without leaving the step */
+    StepReview: {
+      /**
+       * @description What a review step shows of its record: record (the record under review: values with provenance, exceptions with dispositions, signatures), auditTrail (the record’s audit trail, reviewed and signed as a step of its own (C6))
+       * @enum {string}
+       */
+      reviewOf: 'record' | 'auditTrail';
+      dossier: components['schemas']['Dossier'];
     };
     /** @description Where an instance cannot go on by itself, e.g. no outgoing flow matches; retried by a person */
     Incident: {
@@ -7143,6 +7203,92 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  taskReview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The record under review */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StepReview'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Unexpected error; the request id identifies it in the log */
       500: {
         headers: {
@@ -7289,6 +7435,12 @@ export interface operations {
           };
           /** @description Why values entered before are changed (B3) */
           reason?: string | null;
+          /** @description Values outside their limits the operator has seen and confirms, by pointer; completing over a breach that is not confirmed is refused (F4) */
+          confirmed?: string[];
+          /** @description The operator’s comment on a value outside its limits, by pointer; required where the template asks */
+          comments?: {
+            [key: string]: string;
+          };
           /** @description For a step the model signs (attest:signatureMeaning): the electronic signature of the completion */
           signature?: {
             /** @description The signer’s own password, typed again (B1) */
@@ -7845,6 +7997,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Unexpected error; the request id identifies it in the log */
       500: {
         headers: {
@@ -7901,6 +8062,125 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TaskForm'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 1024 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  checkTaskValues: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The form data, as formio.js submits it */
+          data?: Record<string, unknown>;
+          /** @description Provenance by value pointer; a value without one was entered by hand (E2) */
+          sources?: {
+            [key: string]: {
+              /** @enum {string} */
+              source: 'manual' | 'device';
+              /** @description Device that gave the value */
+              deviceId?: string;
+              /** @description Channel of the device */
+              channel?: string;
+              /** @description The raw reading, e.g. "S S     100.00 g" (E3) */
+              raw?: string;
+            };
+          };
+          /** @description Values answered N/A, by pointer, with the reason (E7) */
+          na?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The pipeline’s verdict */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FormPreview'];
         };
       };
       /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */

@@ -65,6 +65,8 @@ export interface DossierException {
   severity: string;
   blocking: boolean;
   message: string;
+  /** The operator's comment on a value outside its limits, given when completing the step. */
+  comment: string | null;
   status: ExceptionStatus;
   raisedAt: string;
   /** QA's signed decisions on it, oldest first (F4, F5). */
@@ -190,6 +192,7 @@ export function createDossiers(deps: {
       severity: e.severity,
       blocking: e.blocking,
       message: e.message,
+      comment: typeof e.details.comment === 'string' ? e.details.comment : null,
       status: e.status,
       raisedAt: e.raised_at.toISOString(),
       dispositions: decided.get(e.id) ?? [],

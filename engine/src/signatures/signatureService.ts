@@ -7,7 +7,7 @@ import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../ke
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { segregation } from './segregation.ts';
-import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
+import { signatureRepository, type ReviewedTrail, type SignatureRow } from './signatureRepository.ts';
 import { writeSignature } from './signatureWriter.ts';
 import type { SignedContentReader } from './subjectContent.ts';
 import { AUTHORITY, isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
@@ -81,8 +81,13 @@ export interface SignatureService {
 export interface SignedSubjects {
   /** What a signature of a subject covers as it is now; the same for signing and for checking. */
   content: SignedContentReader;
-  /** What a signature over values of one task covers as they are now. */
-  taskContent(db: Db, taskId: string, pointers: string[]): Promise<Record<string, unknown>>;
+  /** What a signature over values of one task covers as they are now (and the trail it reviewed). */
+  taskContent(
+    db: Db,
+    taskId: string,
+    pointers: string[],
+    reviewed: ReviewedTrail | null,
+  ): Promise<Record<string, unknown>>;
   /** Whether the record exists. */
   hasRecord(db: Db, recordId: string): Promise<boolean>;
   /**
@@ -292,7 +297,10 @@ export function createSignatureService(deps: {
     }
     // A signature over values of one task is checked against those values as they are now.
     for (const r of rows.filter((r) => r.task_id)) {
-      hashes.set(r.id, contentHash(await subjects.taskContent(knex, r.task_id!, r.pointers ?? [])));
+      hashes.set(
+        r.id,
+        contentHash(await subjects.taskContent(knex, r.task_id!, r.pointers ?? [], r.reviewed ?? null)),
+      );
     }
     const precedes = type === 'record' ? await subjects.reopeningAfter(knex, recordId) : () => null;
     return rows.map((r) =>

@@ -279,7 +279,11 @@ function exceptions(w: PdfWriter, dossier: Dossier, at: At) {
       ],
       e.step ?? '-',
       e.type,
-      e.pointer ? [{ text: e.message }, { text: `Field ${e.pointer}`, color: COLORS.muted }] : e.message,
+      [
+        { text: e.message },
+        ...(e.comment ? [{ text: `Operator’s comment: “${e.comment}”` }] : []),
+        ...(e.pointer ? [{ text: `Field ${e.pointer}`, color: COLORS.muted }] : []),
+      ],
       [
         { text: e.status, bold: e.blocking && (e.status === 'open' || e.status === 'assessed') },
         ...e.dispositions.map((d) => ({

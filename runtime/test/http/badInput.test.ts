@@ -84,6 +84,7 @@ const BODY_LIMITS_KB: Record<string, number> = {
   importForm: 4096,
   saveTaskValues: 1024,
   completeTask: 1024,
+  checkTaskValues: 1024,
   importTemplate: 8192,
   saveTemplateDraft: 8192,
   checkProcess: 8192,

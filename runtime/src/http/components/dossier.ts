@@ -121,6 +121,7 @@ export const DOSSIER_COMPONENTS = {
       severity: string,
       blocking: boolean,
       message: string,
+      comment: { ...nullableString, description: 'The operator’s comment on a value outside its limits' },
       status: enumOf(EXCEPTION_STATUSES, 'Where QA’s decision on it stands'),
       raisedAt: instant,
       dispositions: {

@@ -109,7 +109,7 @@ const withdrawal = object(
  * The engine hands a value's source over as plain text; it only ever holds the words the schema
  * lists, so the dossier is read as carrying those words.
  */
-const withStoredSources = (dossier: Dossier) =>
+export const withStoredSources = (dossier: Dossier) =>
   dossier as Dossier & {
     steps: (Dossier['steps'][number] & {
       values: (Dossier['steps'][number]['values'][number] & { source: Wire<typeof valueSource> })[];
