@@ -10,7 +10,10 @@ import { createIdentityService } from './identity/identityService.ts';
 import { systemClock, type Clock } from './kernel/clock.ts';
 import { createDossiers, createReviewQueue } from './records/dossier.ts';
 import { createRecordService } from './records/recordService.ts';
+import { createRecordReopening } from './records/reopenRecord.ts';
+import { createReviewLeadTimes } from './records/reviewLeadTimes.ts';
 import { createSignedSubjects } from './records/signedSubjects.ts';
+import { createStepReviews } from './records/stepReview.ts';
 import { createTemplateRecordHooks } from './records/templateRecordHooks.ts';
 import { createTemplateRecords } from './records/templateRecords.ts';
 import { resolveSettings, type DeepPartial, type Settings } from './kernel/settings.ts';
@@ -54,10 +57,6 @@ export function createEngine(options: EngineOptions): Engine {
     hooks: createTemplateRecordHooks({ knex, clock }),
     development: settings.development,
   });
-  const tasks: EngineTasks = {
-    ...taskLists,
-    ...createStepService({ knex, clock, forms, identity, tasks: access }),
-  };
   const templates = createTemplateService({
     knex,
     clock,
@@ -90,6 +89,11 @@ export function createEngine(options: EngineOptions): Engine {
     signatures: signatures.list,
     trail: audit.trail,
   });
+  const tasks: EngineTasks = {
+    ...taskLists,
+    ...createStepService({ knex, clock, forms, identity, tasks: access }),
+    review: createStepReviews({ tasks: access, dossier }),
+  };
   return {
     database: options.database,
     settings,
@@ -103,9 +107,16 @@ export function createEngine(options: EngineOptions): Engine {
       view: templateRecords.get,
       batchDeviations: templateRecords.batchDeviations,
       dossier,
+      reopen: createRecordReopening({
+        knex,
+        clock,
+        reauthenticate: identity.reauthenticate,
+        view: templateRecords.get,
+      }),
       reviewQueue: createReviewQueue({ knex, view: templateRecords.get, tasks }),
       change: createRunTimeChanges({ knex, clock, reauthenticate: identity.reauthenticate, tasks: access })
         .apply,
+      reviewLeadTimes: createReviewLeadTimes({ knex }),
     },
     templates,
     designer: designerChecks,

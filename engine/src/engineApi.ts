@@ -13,6 +13,9 @@ import type { Clock } from './kernel/clock.ts';
 import type { Principal } from './kernel/permissions.ts';
 import type { Dossier, ReviewQueue } from './records/dossier.ts';
 import type { RecordService } from './records/recordService.ts';
+import type { ReopenRecord } from './records/reopenRecord.ts';
+import type { ReviewLeadTimeQuery } from './records/reviewLeadTimes.ts';
+import type { StepReview } from './records/stepReview.ts';
 import type { TemplateRecords } from './records/templateRecords.ts';
 import type { Settings } from './kernel/settings.ts';
 import type { SignatureService } from './signatures/signatureService.ts';
@@ -32,13 +35,21 @@ export interface Records extends RecordService {
   view: TemplateRecords['get'];
   batchDeviations: TemplateRecords['batchDeviations'];
   dossier(principal: Principal, idOrNumber: string): Promise<Dossier>;
+  /** Reopens a closed record: privileged, reasoned and e-signed (D4). */
+  reopen: ReopenRecord;
   reviewQueue: ReviewQueue;
   /** Skipping, repeating or adding a step in a running record: an e-signed, reasoned exception (D7). */
   change: RunTimeChanges['apply'];
+  /** How long review steps waited for their signature, for the dashboards of review by exception. */
+  reviewLeadTimes: ReviewLeadTimeQuery;
 }
 
 /** User tasks: the lists and claiming, and the steps they are (form, values, signature). */
-export type EngineTasks = Tasks & StepService;
+export type EngineTasks = Tasks &
+  StepService & {
+    /** What a review step (`attest:reviewOf`) shows of its record, for whoever may work it. */
+    review(principal: Principal, taskId: string): Promise<StepReview>;
+  };
 
 /** The engine as the runtime, the CLI and the benchmarks use it: one service per concept. */
 export interface Engine {

@@ -58,6 +58,14 @@ export type {
 } from './records/dossier.ts';
 export type { RecordView, RecordDetail } from './records/templateRecords.ts';
 export type { ChangeKind, RunTimeChange, RunTimeChangeInput } from './changes/runTimeChanges.ts';
+export type { Reopening } from './records/recordReopenings.ts';
+export type { ReopenInput, ReopenRecord } from './records/reopenRecord.ts';
+export type {
+  ReviewLeadTime,
+  ReviewLeadTimeFilter,
+  ReviewLeadTimes,
+  ReviewLeadTimeQuery,
+} from './records/reviewLeadTimes.ts';
 export type { VerifyReport } from './verify/verifyDatabase.ts';
 export type {
   ProcessGraph,
@@ -69,7 +77,10 @@ export type {
   MultiInstanceSpec,
   Mapping,
   TimerSpec,
+  ReviewOf,
 } from './bpmn/model/graph.ts';
+export { REVIEW_OF } from './bpmn/model/graph.ts';
+export type { StepReview } from './records/stepReview.ts';
 export { compileBpmn, parseBpmn, attestModdleDescriptor } from './bpmn/model/compile.ts';
 export { ModelError } from './bpmn/model/modelError.ts';
 export type { DeployedDefinition, InstanceView, TaskView, IncidentView } from './bpmn/service/types.ts';

@@ -513,6 +513,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/review-lead-times': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * How long review steps waited: from the process reaching the step to the signature that completed it; newest first
+     * @description Reviews, approvals, releases and rejections that completed a step, with the record and template, the signer, when the step was reached and signed, and the lead time in seconds; with their median.
+     */
+    get: operations['reviewLeadTimes'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/records/{record}/dossier': {
     parameters: {
       query?: never;
@@ -544,6 +564,26 @@ export interface paths {
     get: operations['recordPrintout'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/records/{record}/reopenings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Reopen a closed record: privileged, with a reason, e-signed as Reopened (D4)
+     * @description Needs the permission records.reopen. The record becomes reopened: it takes signatures again, counts as open, and closes again only with a new Approved signature by someone other than the person who reopened it. Its earlier signatures stay, flagged as preceding the reopening.
+     */
+    post: operations['reopenRecord'];
     delete?: never;
     options?: never;
     head?: never;
@@ -820,9 +860,29 @@ export interface paths {
     };
     /**
      * A task, open or done, with its record and the signature completing it asks for
-     * @description What the step view shows before the form: the step, its record, and whether completing it is an electronic signature (its meaning, and whether it may be a rejection). Needs audit access.
+     * @description What the step view shows before the form: the step, its record, and whether completing it is an electronic signature (its meaning, and whether it may be a rejection), and what it reviews beside its form (attest:reviewOf). For whoever may read audit trails or work the open step.
      */
     get: operations['getTask'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tasks/{id}/review': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * What a review step shows of its record: the dossier, or the audit trail to review (C6)
+     * @description For a step whose model names attest:reviewOf. Whoever may read audit trails reads it; whoever may work the open step reads that one record through it, since they sign what it shows.
+     */
+    get: operations['taskReview'];
     put?: never;
     post?: never;
     delete?: never;
@@ -977,6 +1037,26 @@ export interface paths {
      */
     put: operations['saveTaskValues'];
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tasks/{id}/check': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * What completing a task with these values would meet: errors and exceptions; nothing is stored
+     * @description The values run through the submission pipeline exactly as at completion: the errors that would refuse it, and the exceptions it would raise, each with whether the template asks for the operator’s comment on it. Completing over a value outside its limits needs the value confirmed (and commented where asked) in the completion; this is what the step view shows for that.
+     */
+    post: operations['checkTaskValues'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1442,6 +1522,7 @@ export interface components {
         | 'records.approve'
         | 'records.release'
         | 'records.void'
+        | 'records.reopen'
         | 'records.migrate'
         | 'records.change'
         | 'incidents.retry'
@@ -1506,6 +1587,7 @@ export interface components {
         | 'records.approve'
         | 'records.release'
         | 'records.void'
+        | 'records.reopen'
         | 'records.migrate'
         | 'records.change'
         | 'incidents.retry'
@@ -1535,6 +1617,7 @@ export interface components {
           | 'records.approve'
           | 'records.release'
           | 'records.void'
+          | 'records.reopen'
           | 'records.migrate'
           | 'records.change'
           | 'incidents.retry'
@@ -1556,7 +1639,7 @@ export interface components {
       number: string;
       kind: string;
       title: string;
-      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
+      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own */
       status: string;
       template: null | {
         id: string;
@@ -1602,7 +1685,7 @@ export interface components {
       number: string;
       kind: string;
       title: string;
-      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
+      /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own */
       status: string;
       template: null | {
         id: string;
@@ -1675,7 +1758,7 @@ export interface components {
         number: string;
         kind: string;
         title: string;
-        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
+        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own */
         status: string;
         template: null | {
           id: string;
@@ -1737,6 +1820,43 @@ export interface components {
        * @description The signature (Approved, with the reason) over the change
        */
       signatureId: string;
+    };
+    /** @description The lead times of review steps, for the dashboards of review by exception */
+    ReviewLeadTimes: {
+      /** @description Newest signature first */
+      items: {
+        record: null | {
+          /** Format: uuid */
+          id: string;
+          number: string;
+          templateId: string | null;
+        };
+        /** Format: uuid */
+        taskId: string;
+        step: string;
+        /** @enum {string} */
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
+        /** @description Who signed the review */
+        signer: {
+          username: string;
+          printedName: string;
+        };
+        /**
+         * Format: date-time
+         * @description When the record’s process reached the step
+         */
+        reachedAt: string;
+        /**
+         * Format: date-time
+         * @description When the signature completed it
+         */
+        signedAt: string;
+        /** @description From reached to signed, in seconds */
+        leadSeconds: number;
+      }[];
+      count: number;
+      /** @description The median lead time of those listed, in seconds; null when none */
+      medianSeconds: number | null;
     };
     /** @description A version of a template and where it is in its lifecycle (D1) */
     TemplateVersion: {
@@ -1967,6 +2087,7 @@ export interface components {
             max: number | string | null;
           };
           reject: boolean;
+          comment: boolean;
         };
       }[];
     };
@@ -1990,6 +2111,8 @@ export interface components {
         /** @description Would block release until resolved */
         blocking: boolean;
         message: string;
+        /** @description The operator must comment on it before completing (the field’s limits.comment) */
+        commentRequired: boolean;
       }[];
       /** @description The data as it would be kept: normalized, calculated values worked out */
       data: Record<string, unknown>;
@@ -2077,7 +2200,7 @@ export interface components {
         number: string;
         kind: string;
         title: string;
-        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own */
+        /** @description open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own */
         status: string;
         template: null | {
           id: string;
@@ -2252,6 +2375,8 @@ export interface components {
       }[];
       exceptions: components['schemas']['DossierException'][];
       signatures: components['schemas']['Signature'][];
+      /** @description Its reopenings after it was closed, oldest first (D4) */
+      reopenings: components['schemas']['Reopening'][];
       audit: components['schemas']['AuditEvent'][];
     };
     /** @description An exception on the record: a value out of limits, N/A, entered by hand in place of a device (E7), or a signature withdrawn (B7) */
@@ -2265,6 +2390,8 @@ export interface components {
       severity: string;
       blocking: boolean;
       message: string;
+      /** @description The operator’s comment on a value outside its limits */
+      comment: string | null;
       /**
        * @description Where QA’s decision on it stands: open (raised, not yet assessed), assessed (assessed by QA, not yet decided; a blocking one still holds the record back), accepted (accepted by QA with a justification), deviation (QA raised a deviation for it)
        * @enum {string}
@@ -2304,7 +2431,7 @@ export interface components {
         /** Format: uuid */
         id: string;
         /** @enum {string} */
-        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
         text: string;
       };
     };
@@ -2338,6 +2465,38 @@ export interface components {
       /** @description QA’s signed decisions on it, oldest first */
       dispositions: components['schemas']['ExceptionDisposition'][];
     };
+    /** @description A reopening of a closed record: privileged, reasoned and e-signed (D4) */
+    Reopening: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      recordId: string;
+      reason: string;
+      /** @description The status it had when reopened: closed */
+      previousStatus: string;
+      /**
+       * Format: uuid
+       * @description The signature of the reopening (meaning Reopened)
+       */
+      signatureId: string;
+      /** Format: date-time */
+      at: string;
+      /** @description A person: user name and printed name */
+      by: {
+        /** Format: uuid */
+        id: string;
+        username: string;
+        printedName: string;
+      };
+      closedBy: null | {
+        /** Format: uuid */
+        signatureId: string;
+        /** Format: date-time */
+        at: string;
+        printedName: string;
+        username: string;
+      };
+    };
     /** @description How a signature shows itself: printed name, user id, date and time with zone, meaning (B2) */
     Manifestation: {
       printedName: string;
@@ -2345,7 +2504,7 @@ export interface components {
       /** Format: date-time */
       signedAt: string;
       /** @enum {string} */
-      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
       /** @description e.g. "Approved by Anna Li (anna.li) on 2026-11-24 08:12:03 UTC" */
       text: string;
     };
@@ -2360,7 +2519,7 @@ export interface components {
       /** Format: uuid */
       signerId: string;
       /** @enum {string} */
-      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
       reason: string | null;
       /** Format: date-time */
       signedAt: string;
@@ -2380,6 +2539,12 @@ export interface components {
         /** Format: uuid */
         by: string;
         reason: string;
+      };
+      precedesReopening: null | {
+        /** Format: uuid */
+        reopeningId: string;
+        /** Format: date-time */
+        at: string;
       };
     };
     /** @description One entry of an audit trail (C1) */
@@ -2602,7 +2767,7 @@ export interface components {
       status: 'open' | 'completed' | 'cancelled' | 'skipped';
       signature: null | {
         /** @enum {string} */
-        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
         /** @description The completion may be a rejection instead (meaning Rejected, a reason required) */
         rejectable: boolean;
       };
@@ -2671,6 +2836,8 @@ export interface components {
             max: number | null;
           };
           reject: boolean;
+          /** @description A value outside them needs the operator’s comment at completion */
+          comment: boolean;
         };
         /** @description Not editable here: calculated, or the task is closed */
         locked: boolean;
@@ -2684,6 +2851,8 @@ export interface components {
         severity: 'low' | 'medium' | 'high';
         blocking: boolean;
         message: string;
+        /** @description The operator’s comment on a value outside its limits */
+        comment: string | null;
         /** Format: date-time */
         raisedAt: string;
       }[];
@@ -2736,7 +2905,7 @@ export interface components {
     ReviewItem: {
       task: components['schemas']['Task'];
       /** @enum {string} */
-      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+      meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
       /** @description The decision may be a rejection (meaning Rejected) */
       rejectable: boolean;
       record: null | {
@@ -2758,6 +2927,12 @@ export interface components {
         undecided: number;
         /** @description Blocking and undecided: they hold the review back until QA decides (F4) */
         holding: number;
+        /** @description The undecided ones by severity: what review by exception still has to look at */
+        open: {
+          high: number;
+          medium: number;
+          low: number;
+        };
       };
       /** @description Values changed after their first entry (D5) */
       changedValues: number;
@@ -2802,10 +2977,21 @@ export interface components {
       };
       signature: null | {
         /** @enum {string} */
-        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected';
+        meaning: 'Performed' | 'Verified' | 'Reviewed' | 'Approved' | 'Released' | 'Rejected' | 'Reopened';
         /** @description The completion may be a rejection instead (meaning Rejected, a reason required) */
         rejectable: boolean;
       };
+      /** @description What the step reviews beside its own form (attest:reviewOf); null: nothing */
+      reviewOf: null | ('record' | 'auditTrail');
+    };
+    /** @description What a review step shows of its record without leaving the step */
+    StepReview: {
+      /**
+       * @description What a review step shows of its record: record (the record under review: values with provenance, exceptions with dispositions, signatures), auditTrail (the record’s audit trail, reviewed and signed as a step of its own (C6))
+       * @enum {string}
+       */
+      reviewOf: 'record' | 'auditTrail';
+      dossier: components['schemas']['Dossier'];
     };
     /** @description Where an instance cannot go on by itself, e.g. no outgoing flow matches; retried by a person */
     Incident: {
@@ -4590,6 +4776,7 @@ export interface operations {
             | 'records.approve'
             | 'records.release'
             | 'records.void'
+            | 'records.reopen'
             | 'records.migrate'
             | 'records.change'
             | 'incidents.retry'
@@ -4732,6 +4919,7 @@ export interface operations {
             | 'records.approve'
             | 'records.release'
             | 'records.void'
+            | 'records.reopen'
             | 'records.migrate'
             | 'records.change'
             | 'incidents.retry'
@@ -5454,6 +5642,71 @@ export interface operations {
       };
     };
   };
+  reviewLeadTimes: {
+    parameters: {
+      query?: {
+        /** @description Only reviews signed at or after this instant */
+        since?: string;
+        /** @description Only reviews signed before this instant */
+        until?: string;
+        /** @description Only records of this template */
+        template?: string;
+        /** @description At most this many, 1 to 1000 (default 100) */
+        limit?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lead times */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReviewLeadTimes'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   recordDossier: {
     parameters: {
       query?: never;
@@ -5572,6 +5825,119 @@ export interface operations {
       };
       /** @description Nothing exists under this id */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  reopenRecord: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Record id or number, e.g. DEV-2026-0001 */
+        record: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description Why the closed record is reopened */
+          reason: string;
+          /** @description The signer’s own password, typed again (B1) */
+          password: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The record, now reopened */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Record'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The account is locked; an administrator must reset its password */
+      423: {
         headers: {
           [name: string]: unknown;
         };
@@ -7044,6 +7410,92 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  taskReview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The record under review */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StepReview'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Unexpected error; the request id identifies it in the log */
       500: {
         headers: {
@@ -7190,6 +7642,12 @@ export interface operations {
           };
           /** @description Why values entered before are changed (B3) */
           reason?: string | null;
+          /** @description Values outside their limits the operator has seen and confirms, by pointer; completing over a breach that is not confirmed is refused (F4) */
+          confirmed?: string[];
+          /** @description The operator’s comment on a value outside its limits, by pointer; required where the template asks */
+          comments?: {
+            [key: string]: string;
+          };
           /** @description For a step the model signs (attest:signatureMeaning): the electronic signature of the completion */
           signature?: {
             /** @description The signer’s own password, typed again (B1) */
@@ -7746,6 +8204,15 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem'];
         };
       };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
       /** @description Unexpected error; the request id identifies it in the log */
       500: {
         headers: {
@@ -7802,6 +8269,125 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TaskForm'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 1024 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  checkTaskValues: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The form data, as formio.js submits it */
+          data?: Record<string, unknown>;
+          /** @description Provenance by value pointer; a value without one was entered by hand (E2) */
+          sources?: {
+            [key: string]: {
+              /** @enum {string} */
+              source: 'manual' | 'device';
+              /** @description Device that gave the value */
+              deviceId?: string;
+              /** @description Channel of the device */
+              channel?: string;
+              /** @description The raw reading, e.g. "S S     100.00 g" (E3) */
+              raw?: string;
+            };
+          };
+          /** @description Values answered N/A, by pointer, with the reason (E7) */
+          na?: {
+            [key: string]: string;
+          };
+        };
+      };
+    };
+    responses: {
+      /** @description The pipeline’s verdict */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FormPreview'];
         };
       };
       /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */

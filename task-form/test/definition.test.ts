@@ -88,7 +88,7 @@ const contract = (status: TaskForm['status'] = 'open'): TaskForm => ({
       unit: 'g',
       decimals: 1,
       critical: true,
-      limits: { alert: { min: 99, max: 101 }, action: { min: 98, max: null }, reject: false },
+      limits: { alert: { min: 99, max: 101 }, action: { min: 98, max: null }, reject: false, comment: false },
     }),
     field('/target', { type: 'calculatedValue', unit: 'g', decimals: 1, calculated: true, locked: true }),
     field('/sieve', { naAllowed: true }),

@@ -41,13 +41,14 @@ function limits(raw: unknown): unknown {
     if (key === 'alert' || key === 'action') {
       const b = band(value);
       if (b !== undefined) out[key] = b;
-    } else if (key === 'reject') {
-      if (value === true) out.reject = true;
-      else if (value !== false && !empty(value)) out.reject = value;
+    } else if (key === 'reject' || key === 'comment') {
+      if (value === true) out[key] = true;
+      else if (value !== false && !empty(value)) out[key] = value;
     } else if (!empty(value)) out[key] = value;
   }
   // Rejecting needs action limits; without them the box means nothing yet.
   if (out.reject === true && out.action === undefined) delete out.reject;
+  if (out.comment === true && out.action === undefined && out.alert === undefined) delete out.comment;
   return Object.keys(out).length > 0 ? out : undefined;
 }
 

@@ -178,6 +178,7 @@ function limitFields(t: Translate): EditField {
         ],
       },
       { type: 'checkbox', input: true, key: 'attest.limits.reject', label: t('gmp.reject') },
+      { type: 'checkbox', input: true, key: 'attest.limits.comment', label: t('gmp.limitComment') },
     ],
   };
 }

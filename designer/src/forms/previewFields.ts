@@ -38,7 +38,12 @@ function field(c: FormComponent, type: string, path: string[]): FieldState {
           ? c.decimalLimit
           : null;
   const limits = isObject(a.limits)
-    ? { alert: band(a.limits.alert), action: band(a.limits.action), reject: a.limits.reject === true }
+    ? {
+        alert: band(a.limits.alert),
+        action: band(a.limits.action),
+        reject: a.limits.reject === true,
+        comment: a.limits.comment === true,
+      }
     : null;
   const validate = isObject(c.validate) ? c.validate : {};
   return {

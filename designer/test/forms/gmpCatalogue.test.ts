@@ -18,6 +18,7 @@ const SAMPLES: Record<string, { value: unknown; expect: Record<string, unknown> 
   'attest.limits.action.min': { value: 'target - 1', expect: { limits: { action: { min: 'target - 1' } } } },
   'attest.limits.action.max': { value: '10', expect: { limits: { action: { max: 10 } } } },
   'attest.limits.reject': { value: true, expect: {} },
+  'attest.limits.comment': { value: true, expect: {} },
   'attest.capture': { value: 'device', expect: { capture: 'device' } },
   'attest.critical': { value: true, expect: { critical: true } },
   'attest.naAllowed': { value: true, expect: { naAllowed: true } },
@@ -84,7 +85,7 @@ describe('Feature: the GMP components write exactly the attest JSON the engine c
           const extra: Record<string, unknown> =
             key === 'attest.rounding'
               ? { 'attest.decimals': 1 }
-              : key === 'attest.limits.reject'
+              : key === 'attest.limits.reject' || key === 'attest.limits.comment'
                 ? { 'attest.limits.action.max': '5' }
                 : {};
           const component = savedComponent(
@@ -98,6 +99,7 @@ describe('Feature: the GMP components write exactly the attest JSON the engine c
               `${type} ${key}`,
             );
           if (key === 'attest.limits.reject') assert.equal(field.limits?.reject, true);
+          if (key === 'attest.limits.comment') assert.equal(field.limits?.comment, true);
         }
       });
     }

@@ -32,6 +32,7 @@ describe('Feature: the preview knows the form’s fields as the server does', ()
       alert: { min: 57, max: 63 },
       action: { min: 55, max: 65 },
       reject: false,
+      comment: false,
     });
     assert.equal(fieldStates(granulation).find((f) => f.key === 'lossOnDrying')!.naAllowed, true);
   });

@@ -12,24 +12,27 @@ export interface AuditService {
   seal(marginMs?: number): Promise<AuditEvent | null>;
 }
 
+/**
+ * The chains a record's audit trail is made of: its own; for a record started from a template its
+ * process instance's too, and those of its exceptions, which hold QA's signed decisions on them.
+ */
+export async function recordChains(db: Knex | Knex.Transaction, recordId: string): Promise<string[]> {
+  const record = await db('records').where({ id: recordId }).first('instance_id');
+  if (!record?.instance_id) return [recordId];
+  const exceptions = (await db('exceptions')
+    .where({ instance_id: record.instance_id })
+    .pluck('id')) as string[];
+  return [recordId, record.instance_id, ...exceptions];
+}
+
 export function createAuditService({ knex, clock }: { knex: Knex; clock: Clock }): AuditService {
   /** The audit trail, filterable by record, user, time and field (C5). */
   async function trail(principal: Principal, filter: EventFilter): Promise<AuditEvent[]> {
     requirePermission(principal, 'audit.read');
     if (filter.recordId) {
-      // A record started from a template: its own chain and its process instance's, together.
-      const record = await knex('records').where({ id: filter.recordId }).first('instance_id');
-      if (record?.instance_id) {
-        const { recordId, ...rest } = filter;
-        // And the chains of its exceptions, which hold QA's signed decisions on them.
-        const exceptions = (await knex('exceptions')
-          .where({ instance_id: record.instance_id })
-          .pluck('id')) as string[];
-        return eventRepository.list(knex, {
-          ...rest,
-          recordIds: [recordId, record.instance_id, ...exceptions],
-        });
-      }
+      const chains = await recordChains(knex, filter.recordId);
+      if (chains.length > 1)
+        return eventRepository.list(knex, { ...filter, recordId: undefined, recordIds: chains });
     }
     return eventRepository.list(knex, filter);
   }

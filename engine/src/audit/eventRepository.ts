@@ -134,6 +134,18 @@ export const eventRepository = {
     return ((await q) as unknown as EventRow[]).map(toEvent);
   },
 
+  /** How many events the chains hold, and the id of the newest. */
+  async extent(
+    db: Knex | Knex.Transaction,
+    recordIds: string[],
+  ): Promise<{ events: number; lastEventId: number | null }> {
+    const row = (await db('events')
+      .whereIn('record_id', recordIds)
+      .first(db.raw('count(*)::int AS events, max(id)::bigint AS last'))) as
+      { events: number; last: string | null } | undefined;
+    return { events: row?.events ?? 0, lastEventId: row?.last === null || !row ? null : Number(row.last) };
+  },
+
   /** One page of events in chain order, after (recordId, seq): keyset pagination for verification. */
   async page(db: Knex, after: { recordId: string; seq: number } | null, size: number): Promise<AuditEvent[]> {
     const { rows } = after

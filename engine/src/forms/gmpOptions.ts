@@ -120,12 +120,14 @@ function readLimits(r: Checks, raw: unknown, where: string, name: string): Limit
   }
   const limits: Limits = {};
   for (const k of Object.keys(raw)) {
-    if (!['alert', 'action', 'reject'].includes(k))
-      r.refuse(where, name, `the limit "${k}" is unknown (alert, action, reject)`, 'attest');
+    if (!['alert', 'action', 'reject', 'comment'].includes(k))
+      r.refuse(where, name, `the limit "${k}" is unknown (alert, action, reject, comment)`, 'attest');
   }
-  if (raw.reject !== undefined && typeof raw.reject !== 'boolean')
-    r.refuse(where, name, 'reject must be true or false', 'attest');
-  if (raw.reject === true) limits.reject = true;
+  for (const flag of ['reject', 'comment'] as const) {
+    if (raw[flag] !== undefined && typeof raw[flag] !== 'boolean')
+      r.refuse(where, name, `${flag} must be true or false`, 'attest');
+    if (raw[flag] === true) limits[flag] = true;
+  }
   for (const band of ['alert', 'action'] as const) {
     const b = raw[band];
     if (b === undefined) continue;
@@ -160,5 +162,7 @@ function readLimits(r: Checks, raw: unknown, where: string, name: string): Limit
   }
   if (limits.reject && !limits.action)
     r.refuse(where, name, 'reject needs action limits to reject values outside of', 'attest');
+  if (limits.comment && !limits.action && !limits.alert)
+    r.refuse(where, name, 'comment needs alert or action limits to comment a value outside of', 'attest');
   return limits;
 }

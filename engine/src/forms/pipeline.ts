@@ -54,6 +54,26 @@ export interface ExceptionDraft {
   details: Record<string, unknown>;
 }
 
+/** An exception values would raise, as a preview lists it. */
+export interface PreviewException {
+  pointer: string;
+  type: ExceptionType;
+  severity: Severity;
+  /** Would block release until resolved. */
+  blocking: boolean;
+  message: string;
+  /** The operator must comment on it before completing (the field's `limits.comment`). */
+  commentRequired: boolean;
+}
+
+/** What completing with some values would meet; nothing is written. */
+export interface Verdict {
+  ok: boolean;
+  errors: FieldError[];
+  exceptions: PreviewException[];
+  data: Data;
+}
+
 export interface Processed {
   /** The data as kept: normalized, calculated, hidden values cleared. */
   data: Data;
@@ -128,6 +148,31 @@ export class FormRuntime {
   /** The field a value pointer belongs to. */
   fieldAt(pointer: string): FieldSpec | undefined {
     return this.byPointer.get(templateOf(pointer));
+  }
+
+  /** Whether the template asks for the operator's comment on this value when it is outside its limits. */
+  commentAsked(pointer: string): boolean {
+    return this.fieldAt(pointer)?.limits?.comment === true;
+  }
+
+  /**
+   * What completing with these values would meet, as the designer's preview and the step view's
+   * check show it: the errors, and the exceptions with whether each needs the operator's comment.
+   */
+  verdict(processed: Processed): Verdict {
+    return {
+      ok: processed.errors.length === 0,
+      errors: processed.errors,
+      exceptions: processed.exceptions.map(({ pointer, type, severity, blocking, message }) => ({
+        pointer,
+        type,
+        severity,
+        blocking,
+        message,
+        commentRequired: type === 'limit_breach' && this.commentAsked(pointer),
+      })),
+      data: processed.data,
+    };
   }
 
   /** A field's name in messages: label, unit and, in a grid, the row. */
@@ -604,6 +649,7 @@ export class FormRuntime {
       alert: band(field.limits.alert),
       action: band(field.limits.action),
       reject: field.limits.reject === true,
+      comment: field.limits.comment === true,
     };
   }
 

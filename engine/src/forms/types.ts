@@ -34,6 +34,8 @@ export interface Limits {
   action?: LimitBand;
   /** A value outside the action limits is refused instead of raising an exception (F4). */
   reject?: boolean;
+  /** A value outside the limits needs the operator's comment before the step is completed. */
+  comment?: boolean;
 }
 
 export type Rounding = 'halfUp' | 'halfEven' | 'refuse';

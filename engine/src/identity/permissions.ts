@@ -31,6 +31,7 @@ export const BUILT_IN_ROLES: RoleDefinition[] = [
       'records.review',
       'records.approve',
       'records.void',
+      'records.reopen',
       'records.migrate',
       'records.change',
       'incidents.retry',

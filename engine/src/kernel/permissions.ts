@@ -10,6 +10,7 @@ export const PERMISSIONS = {
   'records.approve': 'Approve or reject records',
   'records.release': 'Certify and release batches (qualified person)',
   'records.void': 'Void records',
+  'records.reopen': 'Reopen closed records (e-signed, with a reason)',
   'records.migrate': 'Move running records to the effective version of their template (e-signed)',
   'records.change': 'Skip, repeat or add steps in running records (e-signed, reasoned)',
   'incidents.retry': 'Retry incidents with corrected process variables',

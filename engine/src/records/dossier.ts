@@ -15,6 +15,7 @@ import type { Meaning, Signature } from '../signatures/types.ts';
 import type { StepSignature } from '../steps/taskForms.ts';
 import type { TaskView } from '../bpmn/service/types.ts';
 import type { RecordDetail } from './templateRecords.ts';
+import { reopeningsOf, type Reopening } from './recordReopenings.ts';
 
 /** A person as the dossier names them: printed name and user name (B2). */
 export interface DossierPerson {
@@ -65,6 +66,8 @@ export interface DossierException {
   severity: string;
   blocking: boolean;
   message: string;
+  /** The operator's comment on a value outside its limits, given when completing the step. */
+  comment: string | null;
   status: ExceptionStatus;
   raisedAt: string;
   /** QA's signed decisions on it, oldest first (F4, F5). */
@@ -114,6 +117,8 @@ export interface Dossier {
   steps: DossierStep[];
   exceptions: DossierException[];
   signatures: Signature[];
+  /** Its reopenings after it was closed (D4), oldest first; the signatures flag those they precede. */
+  reopenings: Reopening[];
   audit: AuditEvent[];
 }
 
@@ -214,6 +219,7 @@ export function createDossiers(deps: {
       severity: e.severity,
       blocking: e.blocking,
       message: e.message,
+      comment: typeof e.details.comment === 'string' ? e.details.comment : null,
       status: e.status,
       raisedAt: e.raised_at.toISOString(),
       dispositions: decided.get(e.id) ?? [],
@@ -294,6 +300,7 @@ export function createDossiers(deps: {
       steps,
       exceptions,
       signatures,
+      reopenings: await reopeningsOf(knex, record.id),
       audit,
     };
   }
@@ -343,6 +350,8 @@ export interface ReviewItem {
     blocking: number;
     undecided: number;
     holding: number;
+    /** The undecided ones by severity: what review by exception still has to look at. */
+    open: { high: number; medium: number; low: number };
   };
   /** Values changed after their first entry (D5). */
   changedValues: number;
@@ -409,13 +418,20 @@ export function createReviewQueue(deps: {
           blocking: severities.filter((s) => s.blocking).length,
           undecided: undecided.length,
           holding: undecided.filter((s) => s.blocking).length,
+          open: {
+            high: undecided.filter((s) => s.severity === 'high').length,
+            medium: undecided.filter((s) => s.severity === 'medium').length,
+            low: undecided.filter((s) => s.severity === 'low').length,
+          },
         },
         changedValues: Number(changed[0]?.n ?? 0),
       });
     }
     return items.sort(
       (a, b) =>
+        b.exceptions.open.high - a.exceptions.open.high ||
         b.exceptions.high - a.exceptions.high ||
+        b.exceptions.open.medium - a.exceptions.open.medium ||
         b.exceptions.medium - a.exceptions.medium ||
         a.task.createdAt.localeCompare(b.task.createdAt),
     );

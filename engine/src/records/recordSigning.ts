@@ -4,6 +4,7 @@ import type { Principal } from '../kernel/permissions.ts';
 import { INSTANCE_TREE } from '../bpmn/service/instanceTree.ts';
 import type { Meaning } from '../signatures/types.ts';
 import { RELEASING, refuseWhileBlocking } from '../exceptions/gate.ts';
+import { openReopening } from './recordReopenings.ts';
 
 type Db = Knex | Knex.Transaction;
 
@@ -19,7 +20,8 @@ const FINISHED: Record<string, string> = {
 
 /**
  * The rules a signature given directly on a record obeys, the same as those its steps obey:
- * the record is still open (D4), and whoever started it or performed any of its steps does not
+ * the record is still open or reopened (D4) — a reopened record is approved again by someone other
+ * than the person who reopened it — and whoever started it or performed any of its steps does not
  * review, approve, release or reject it (B5) — for a record of a template, every step its process
  * ran, whatever the model's `separateFrom` names, for a signature on the whole record judges
  * all of them.
@@ -51,9 +53,15 @@ export async function checkRecordSignable(
       }
     | undefined;
   if (!record) return;
+  const reopened = record.status === 'voided' ? null : await openReopening(db, recordId);
   const finished = FINISHED[record.status] ?? FINISHED[record.process_status ?? ''];
-  if (finished) {
+  if (finished && !reopened) {
     throw new ConflictError(`${record.number} ${finished}: it takes no further signature`);
+  }
+  if (reopened && meaning === 'Approved' && reopened.by.id === principal.userId) {
+    throw new NotAllowedError(
+      `${principal.username} reopened ${record.number} and may not approve it again: a second person is required`,
+    );
   }
   if (record.instance_id && RELEASING.includes(meaning)) {
     await refuseWhileBlocking(db, record.instance_id, `Signing ${record.number} as ${meaning}`);

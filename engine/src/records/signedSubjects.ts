@@ -17,6 +17,7 @@ import { recordRepository } from './recordRepository.ts';
 import { exceptionSignedContent } from '../exceptions/exceptionService.ts';
 import { checkNotSignedAlready, checkRecordSignable } from './recordSigning.ts';
 import { recordSignedContent } from './signedContent.ts';
+import { reopeningAfter, reopeningsOf } from './recordReopenings.ts';
 
 /** What a signature of each kind of subject covers, read by the folder that owns it. */
 export const signedContentOf: SignedContentReader = (db, subject) => {
@@ -88,6 +89,10 @@ export function createSignedSubjects({ clock }: { clock: Clock }): SignedSubject
     content: signedContentOf,
     taskContent: taskSignedContent,
     hasRecord: async (db, recordId) => Boolean(await recordRepository.find(db, recordId)),
+    reopeningAfter: async (db, recordId) => {
+      const reopenings = await reopeningsOf(db, recordId);
+      return (signature) => reopeningAfter(reopenings, signature);
+    },
     instanceOf,
     checkRecordSignable,
     checkNotSignedAlready,

@@ -8,6 +8,7 @@ import type { ProcessService } from '../bpmn/service/processService.ts';
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { templateRepository } from '../templates/templateRepository.ts';
+import { REOPENED_SQL } from './recordReopenings.ts';
 import { insertTemplateRecord, nextRecordNumber } from './templateRecordHooks.ts';
 
 /** A record as people find and follow it: number, template version, status, owner, due date, links. */
@@ -16,7 +17,7 @@ export interface RecordView {
   number: string;
   kind: string;
   title: string;
-  /** open, closed, cancelled, voided, or the stage the process names in `recordStatus`. */
+  /** open, held, closed, reopened, cancelled, voided, or the stage the process names in `recordStatus`. */
   status: string;
   template: { id: string; version: string; versionId: string; title: string } | null;
   instanceId: string | null;
@@ -64,9 +65,11 @@ export interface RecordFilter {
 /**
  * A record's status as its process tells it; stored status only for records without a process. A
  * record whose process ended is `held`, not closed, while a blocking exception of it waits for
- * QA's decision (F4): it closes when the last one is accepted or given a deviation.
+ * QA's decision (F4): it closes when the last one is accepted or given a deviation. A closed
+ * record reopened (D4) is `reopened` until a new Approved signature closes it again.
  */
 const STATUS_SQL = `CASE WHEN r.status = 'voided' THEN 'voided'
+  WHEN ${REOPENED_SQL} THEN 'reopened'
   WHEN pi.id IS NULL THEN r.status
   WHEN pi.status = 'completed' AND EXISTS (${BLOCKING_IN_TREE}) THEN 'held'
   WHEN pi.status = 'completed' THEN 'closed'
@@ -74,6 +77,18 @@ const STATUS_SQL = `CASE WHEN r.status = 'voided' THEN 'voided'
   WHEN jsonb_typeof(pi.variables->'recordStatus') = 'string' THEN pi.variables->>'recordStatus'
   ELSE 'open' END`;
 const FINISHED = ['closed', 'cancelled', 'voided', 'completed', 'approved', 'released'];
+
+/** A record's status as people read it (see STATUS_SQL); undefined when there is no such record. */
+export async function recordStatus(
+  db: Knex | Knex.Transaction,
+  recordId: string,
+): Promise<string | undefined> {
+  const row = (await db('records as r')
+    .leftJoin('process_instances as pi', 'pi.id', 'r.instance_id')
+    .where('r.id', recordId)
+    .first(db.raw(`${STATUS_SQL} AS status`))) as { status: string } | undefined;
+  return row?.status;
+}
 
 interface ViewRow {
   id: string;

@@ -22,11 +22,24 @@ export interface SignatureRow {
   /** For a signature over values of one task (a verification): the task and the values. */
   task_id?: string | null;
   pointers?: string[] | null;
+  /** For an audit-trail review (C6): the record and the extent of its trail the signature covers. */
+  reviewed?: ReviewedTrail | null;
+}
+
+/** The extent of a record's audit trail a review signed: the events there were, and the last one. */
+export interface ReviewedTrail {
+  recordId: string;
+  events: number;
+  lastEventId: number | null;
 }
 
 export const signatureRepository = {
   async insert(db: Db, row: SignatureRow): Promise<void> {
-    await db('signatures').insert({ ...row, pointers: row.pointers ? JSON.stringify(row.pointers) : null });
+    await db('signatures').insert({
+      ...row,
+      pointers: row.pointers ? JSON.stringify(row.pointers) : null,
+      reviewed: row.reviewed ? JSON.stringify(row.reviewed) : null,
+    });
   },
 
   find: (db: Db, id: string) =>

@@ -7,7 +7,7 @@ import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../ke
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { segregation } from './segregation.ts';
-import { signatureRepository, type SignatureRow } from './signatureRepository.ts';
+import { signatureRepository, type ReviewedTrail, type SignatureRow } from './signatureRepository.ts';
 import { writeSignature } from './signatureWriter.ts';
 import type { SignedContentReader } from './subjectContent.ts';
 import { AUTHORITY, isMeaning, MEANINGS, type Meaning, type Signature } from './types.ts';
@@ -26,7 +26,11 @@ function formatManifestationTime(at: Date): string {
   return `${at.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-export function toSignature(row: SignatureRow, currentHash: string | null): Signature {
+export function toSignature(
+  row: SignatureRow,
+  currentHash: string | null,
+  precedesReopening: Signature['precedesReopening'] = null,
+): Signature {
   const signedAt = row.signed_at.toISOString();
   return {
     id: row.id,
@@ -55,6 +59,7 @@ export function toSignature(row: SignatureRow, currentHash: string | null): Sign
           reason: row.withdrawal_reason as string,
         }
       : null,
+    precedesReopening,
   };
 }
 
@@ -76,10 +81,23 @@ export interface SignatureService {
 export interface SignedSubjects {
   /** What a signature of a subject covers as it is now; the same for signing and for checking. */
   content: SignedContentReader;
-  /** What a signature over values of one task covers as they are now. */
-  taskContent(db: Db, taskId: string, pointers: string[]): Promise<Record<string, unknown>>;
+  /** What a signature over values of one task covers as they are now (and the trail it reviewed). */
+  taskContent(
+    db: Db,
+    taskId: string,
+    pointers: string[],
+    reviewed: ReviewedTrail | null,
+  ): Promise<Record<string, unknown>>;
   /** Whether the record exists. */
   hasRecord(db: Db, recordId: string): Promise<boolean>;
+  /**
+   * Which reopening of the record (D4), if any, a signature given at a time precedes: a reopening's
+   * own signature precedes only later ones.
+   */
+  reopeningAfter(
+    db: Db,
+    recordId: string,
+  ): Promise<(signature: { id: string; signedAt: string }) => Signature['precedesReopening']>;
   /** The process instance a record runs, whose chain holds its steps' signatures; null: none. */
   instanceOf(db: Db, recordId: string): Promise<string | null>;
   /** Refuses a signature on a record that its state or segregation of duties forbids (D4, B5). */
@@ -224,6 +242,11 @@ export function createSignatureService(deps: {
     if (row.signer_id !== principal.userId)
       throw new NotAllowedError('Only the signer may withdraw a signature');
     if (row.withdrawn_at) throw new ConflictError('The signature was withdrawn already');
+    if (row.meaning === 'Reopened') {
+      throw new ConflictError(
+        'The signature of a reopening is not withdrawn: the reopening stands, and a new approval closes the record again',
+      );
+    }
     await reauthenticate(principal, input.password);
     await knex.transaction(async (trx) => {
       const at =
@@ -274,9 +297,19 @@ export function createSignatureService(deps: {
     }
     // A signature over values of one task is checked against those values as they are now.
     for (const r of rows.filter((r) => r.task_id)) {
-      hashes.set(r.id, contentHash(await subjects.taskContent(knex, r.task_id!, r.pointers ?? [])));
+      hashes.set(
+        r.id,
+        contentHash(await subjects.taskContent(knex, r.task_id!, r.pointers ?? [], r.reviewed ?? null)),
+      );
     }
-    return rows.map((r) => toSignature(r, hashes.get(r.task_id ? r.id : r.record_type) ?? null));
+    const precedes = type === 'record' ? await subjects.reopeningAfter(knex, recordId) : () => null;
+    return rows.map((r) =>
+      toSignature(
+        r,
+        hashes.get(r.task_id ? r.id : r.record_type) ?? null,
+        precedes({ id: r.id, signedAt: r.signed_at.toISOString() }),
+      ),
+    );
   }
 
   return { sign, withdraw, list };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventDraft } from '../audit/types.ts';
 import { contentHash } from '../kernel/canonicalJson.ts';
-import { signatureRepository } from './signatureRepository.ts';
+import { signatureRepository, type ReviewedTrail } from './signatureRepository.ts';
 import type { Signer } from './signatureWriter.ts';
 import type { Meaning } from './types.ts';
 
@@ -28,13 +28,14 @@ export interface SignedTask {
 export function signTaskValues(
   task: SignedTask,
   signing: TaskSigning,
-  covered: { pointers: string[]; content: Record<string, unknown> },
+  covered: { pointers: string[]; content: Record<string, unknown>; reviewed?: ReviewedTrail | null },
   offset: number,
 ): { signatureId: string; draft: EventDraft; afterMove: (trx: Knex.Transaction) => Promise<string> } {
   const hash = contentHash(covered.content);
   const signatureId = randomUUID();
   const seq = task.instanceVersion + 1 + offset;
   const { pointers } = covered;
+  const reviewed = covered.reviewed ?? null;
   const draft: EventDraft = {
     type: 'signature.applied',
     payload: {
@@ -45,11 +46,12 @@ export function signTaskValues(
       signer: signing.signer.username,
       taskId: task.taskId,
       pointers,
+      ...(reviewed && { reviewed }),
     },
     reason: signing.reason,
   };
   const afterMove = (db: Knex.Transaction) =>
-    writeTaskSignature(db, task, seq, { id: signatureId, signing, hash, pointers });
+    writeTaskSignature(db, task, seq, { id: signatureId, signing, hash, pointers, reviewed });
   return { signatureId, draft, afterMove };
 }
 
@@ -58,7 +60,13 @@ export async function writeTaskSignature(
   db: Knex.Transaction,
   task: SignedTask,
   seq: number,
-  signature: { id: string; signing: TaskSigning; hash: string; pointers: string[] },
+  signature: {
+    id: string;
+    signing: TaskSigning;
+    hash: string;
+    pointers: string[];
+    reviewed?: ReviewedTrail | null;
+  },
 ): Promise<string> {
   const event = await db('events').where({ record_id: task.instanceId, seq }).first('at', 'type');
   if (event?.type !== 'signature.applied') throw new Error('The signature event is not where it was placed');
@@ -81,6 +89,7 @@ export async function writeTaskSignature(
     withdrawal_reason: null,
     task_id: task.taskId,
     pointers: signature.pointers,
+    reviewed: signature.reviewed ?? null,
   });
   return signature.id;
 }

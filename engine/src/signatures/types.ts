@@ -1,8 +1,13 @@
 import type { Permission } from '../kernel/permissions.ts';
 
-/** What a signature means (B2). */
+/** What a signature given on a record or a step means (B2). */
 export const MEANINGS = ['Performed', 'Verified', 'Reviewed', 'Approved', 'Released', 'Rejected'] as const;
-export type Meaning = (typeof MEANINGS)[number];
+/**
+ * Every meaning a stored signature may carry: those above, and `Reopened`, which only the reopening
+ * of a closed record gives (D4), never a signature asked for directly.
+ */
+export const RECORDED_MEANINGS = [...MEANINGS, 'Reopened'] as const;
+export type Meaning = (typeof RECORDED_MEANINGS)[number];
 
 /** The authority each meaning needs (A2, B6). */
 export const AUTHORITY: Record<Meaning, Permission> = {
@@ -12,9 +17,10 @@ export const AUTHORITY: Record<Meaning, Permission> = {
   Approved: 'records.approve',
   Released: 'records.release',
   Rejected: 'records.approve',
+  Reopened: 'records.reopen',
 };
 
-export function isMeaning(value: string): value is Meaning {
+export function isMeaning(value: string): value is (typeof MEANINGS)[number] {
   return (MEANINGS as readonly string[]).includes(value);
 }
 
@@ -46,4 +52,6 @@ export interface Signature {
   /** A signature over values of one task (a verification): the task and the values it covers. */
   covers: { taskId: string; pointers: string[] } | null;
   withdrawn: null | { at: string; by: string; reason: string };
+  /** Given before the record was reopened (D4): the first reopening after it; null otherwise. */
+  precedesReopening: null | { reopeningId: string; at: string };
 }

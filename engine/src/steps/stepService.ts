@@ -6,18 +6,23 @@ import { eventActor, requirePermission, type Principal } from '../kernel/permiss
 import { optionalText } from '../kernel/textInput.ts';
 import type { FormService } from '../forms/formService.ts';
 import type { IdentityService } from '../identity/identityService.ts';
+import type { ReviewOf } from '../bpmn/model/graph.ts';
 import type { InstanceRow, TaskRow } from '../bpmn/service/processRepository.ts';
 import { checkVariables, refused } from '../bpmn/service/inputs.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
 import type { InstanceView, TaskView } from '../bpmn/service/types.ts';
 import { AUTHORITY, type Meaning } from '../signatures/types.ts';
 import { createTaskForms, stepSignature, type StepSignature, type TaskForm } from './taskForms.ts';
+import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 import type { TaskSigning } from '../signatures/taskSigning.ts';
+import { requireStepReader } from './stepReaders.ts';
 import { taskSignature, type PendingSigning, type Submission } from './taskValues.ts';
 
 /** One task as the step view opens it: the task, and how completing it is signed. */
 export interface TaskDetail extends TaskView {
   signature: StepSignature | null;
+  /** What the step reviews beside its own form (`attest:reviewOf`); null: nothing. */
+  reviewOf: ReviewOf | null;
 }
 
 /** What a person gives to sign a step: their password, and a reason (required to reject). */
@@ -34,11 +39,13 @@ export type StepCompletion = {
 
 /** The steps of records: a task, its form and its signature, read, filled in, verified and completed. */
 export interface StepService {
-  /** One task, open or not, with the signature completing it asks for; reading it needs audit access. */
+  /** One task, open or not, with the signature completing it asks for: for audit readers and its workers. */
   get(principal: Principal, taskId: string): Promise<TaskDetail>;
   complete(principal: Principal, taskId: string, input?: StepCompletion): Promise<InstanceView>;
   form(principal: Principal, taskId: string): Promise<TaskForm>;
   saveValues(principal: Principal, taskId: string, input: Submission): Promise<TaskForm>;
+  /** What completing with these values would meet (errors, exceptions); nothing is written. */
+  check(principal: Principal, taskId: string, input: SubmissionInput): Promise<Verdict>;
   verify(
     principal: Principal,
     taskId: string,
@@ -62,10 +69,14 @@ export function createStepService(deps: {
   const taskForms = createTaskForms({ ...deps, process: tasks });
 
   async function get(principal: Principal, taskId: string): Promise<TaskDetail> {
-    requirePermission(principal, 'audit.read');
+    await requireStepReader(principal, taskId, tasks);
     const found = await tasks.describe(taskId);
     if (!found) throw new NotFoundError(`There is no task ${taskId}`);
-    return { ...found.view, signature: stepSignature(found.spec, found.view.origin) };
+    return {
+      ...found.view,
+      signature: stepSignature(found.spec, found.view.origin),
+      reviewOf: found.spec?.reviewOf ?? null,
+    };
   }
 
   /**
@@ -120,6 +131,7 @@ export function createStepService(deps: {
         { taskId, instanceId: instance.id, instanceVersion: instance.version },
         meaning,
         0,
+        signing.reviewOf,
       );
       const moved = await tasks.move(
         eventActor(principal),
@@ -172,6 +184,7 @@ export function createStepService(deps: {
     const signer = await identity.reauthenticate(principal, input.password);
     const who = { userId: signer.id, username: signer.username, printedName: signer.printed_name };
     return {
+      reviewOf: spec?.reviewOf ?? null,
       meaningFor(data: Record<string, unknown>): TaskSigning {
         const rejected =
           spec &&
@@ -196,6 +209,7 @@ export function createStepService(deps: {
     complete,
     form: taskForms.form,
     saveValues: taskForms.save,
+    check: taskForms.check,
     verify: taskForms.verify,
   };
 }

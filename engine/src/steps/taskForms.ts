@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Clock } from '../kernel/clock.ts';
 import { InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
-import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
+import { eventActor, type Principal } from '../kernel/permissions.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/service/processRepository.ts';
 import type { UserTaskSpec } from '../bpmn/model/graph.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
@@ -10,6 +10,7 @@ import type { InstanceView } from '../bpmn/service/types.ts';
 import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from '../forms/formService.ts';
 import { formRepository, type ValueRow } from '../forms/formRepository.ts';
+import { requireStepReader } from './stepReaders.ts';
 import {
   recordSubmission,
   recordVerification,
@@ -18,6 +19,7 @@ import {
   type Submission,
   type TaskContext,
 } from './taskValues.ts';
+import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 
 export interface FieldState {
   pointer: string;
@@ -36,6 +38,8 @@ export interface FieldState {
     alert: { min: number | null; max: number | null } | null;
     action: { min: number | null; max: number | null } | null;
     reject: boolean;
+    /** A value outside them needs the operator's comment at completion. */
+    comment: boolean;
   } | null;
   /** The operator cannot change it here: computed by the server, or the task is no longer open. */
   locked: boolean;
@@ -101,6 +105,8 @@ export interface TaskForm {
     severity: string;
     blocking: boolean;
     message: string;
+    /** The operator's comment on a value outside its limits, given when completing. */
+    comment: string | null;
     raisedAt: string;
   }[];
 }
@@ -184,6 +190,7 @@ export function createTaskForms(deps: {
             { taskId, instanceId: instance.id, instanceVersion: instance.version },
             signing.meaningFor({ ...ctx.variables, ...data }),
             drafts.length,
+            signing.reviewOf,
           )
         : null;
       const moved = await process.move(
@@ -204,6 +211,26 @@ export function createTaskForms(deps: {
       await signature?.afterMove(trx);
       return moved;
     });
+  }
+
+  /**
+   * What completing the task with these values would meet, without writing anything: the errors
+   * that would refuse it and the exceptions it would raise, each with whether the template asks for
+   * the operator's comment — what the step view shows for confirmation before the signature.
+   */
+  async function check(principal: Principal, taskId: string, input: SubmissionInput): Promise<Verdict> {
+    const { task, instance } = await process.openTask(principal, taskId);
+    const ctx = await contextOf(knex, task, instance);
+    if (!ctx) throw noForm();
+    const processed = ctx.runtime.process(
+      {
+        data: input.data,
+        ...(input.sources && { sources: input.sources }),
+        ...(input.na && { na: input.na }),
+      },
+      ctx.variables,
+    );
+    return ctx.runtime.verdict(processed);
   }
 
   /** Saves values before completion: each is entered (time, person, source) when saved (E1, E2). */
@@ -263,7 +290,7 @@ export function createTaskForms(deps: {
 
   /** The renderer contract: the form of a task with its values, limits, locks and exceptions. */
   async function form(principal: Principal, taskId: string): Promise<TaskForm> {
-    requirePermission(principal, 'audit.read');
+    await requireStepReader(principal, taskId, process);
     const found = await process.findTask(taskId);
     if (!found) throw new NotFoundError(`There is no task ${taskId}`);
     const { task, instance } = found;
@@ -348,12 +375,13 @@ export function createTaskForms(deps: {
         severity: e.severity,
         blocking: e.blocking,
         message: e.message,
+        comment: typeof e.details.comment === 'string' ? e.details.comment : null,
         raisedAt: e.raised_at.toISOString(),
       })),
     };
   }
 
-  return { hasForm, complete, save, verify, form };
+  return { hasForm, complete, save, check, verify, form };
 }
 
 function setAt(data: Record<string, unknown>, pointer: string, value: unknown): void {

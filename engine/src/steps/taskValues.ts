@@ -4,7 +4,11 @@ import type { Knex } from 'knex';
 import type { EventDraft } from '../audit/types.ts';
 import { canonicalize } from '../kernel/canonicalJson.ts';
 import { ConflictError, InputError, type FieldError } from '../kernel/errors.ts';
+import { recordChains } from '../audit/auditService.ts';
+import { eventRepository } from '../audit/eventRepository.ts';
+import type { ReviewOf } from '../bpmn/model/graph.ts';
 import { segregation } from '../signatures/segregation.ts';
+import type { ReviewedTrail } from '../signatures/signatureRepository.ts';
 import type { Signer } from '../signatures/signatureWriter.ts';
 import { signTaskValues, type SignedTask, type TaskSigning } from '../signatures/taskSigning.ts';
 import {
@@ -14,6 +18,7 @@ import {
   type ValueRow,
 } from '../forms/formRepository.ts';
 import type { FormRuntime, ProcessedValue, SubmissionInput } from '../forms/pipeline.ts';
+import { acknowledged, type Acknowledgement } from './exceptionConfirmation.ts';
 
 /** The task a submission or verification is for, as the process service hands it over. */
 export interface TaskContext {
@@ -28,7 +33,7 @@ export interface TaskContext {
   variables: Record<string, unknown>;
 }
 
-export interface Submission extends SubmissionInput {
+export interface Submission extends SubmissionInput, Acknowledgement {
   /** Why values entered before are changed (B3). */
   reason?: string | null;
 }
@@ -190,7 +195,7 @@ export async function recordSubmission(
         unverified,
       );
     }
-    for (const e of processed.exceptions) {
+    for (const e of acknowledged(task.runtime, processed.exceptions, input)) {
       exceptions.push({
         id: randomUUID(),
         instance_id: task.instanceId,
@@ -318,6 +323,8 @@ export async function recordVerification(
 /** A signer re-authenticated; the meaning is settled once the completion data is known. */
 export interface PendingSigning {
   meaningFor(data: Record<string, unknown>): TaskSigning;
+  /** What the step reviews beside its form: an audit-trail review signs the extent it reviewed. */
+  reviewOf: ReviewOf | null;
 }
 
 /**
@@ -330,6 +337,7 @@ export async function taskSignature(
   task: SignedTask,
   signing: TaskSigning,
   offset: number,
+  reviewOf: ReviewOf | null = null,
 ): Promise<{ draft: EventDraft; afterMove: (trx: Knex.Transaction) => Promise<string> }> {
   if (RELEASING.includes(signing.meaning)) {
     const root = await treeRootOf(trx, task.instanceId);
@@ -338,8 +346,22 @@ export async function taskSignature(
   const pointers = (await formRepository.values(trx, task.taskId))
     .filter((v) => v.value !== null || v.na_reason !== null)
     .map((v) => v.pointer);
-  const content = await taskSignedContent(trx, task.taskId, pointers);
-  return signTaskValues(task, signing, { pointers, content }, offset);
+  const reviewed = reviewOf === 'auditTrail' ? await reviewedTrail(trx, task.instanceId) : null;
+  const content = await taskSignedContent(trx, task.taskId, pointers, reviewed);
+  return signTaskValues(task, signing, { pointers, content, reviewed }, offset);
+}
+
+/**
+ * What an audit-trail review signs (C6): the record under review and its trail as it stands when
+ * signed, before this signature's own events, which the trail shows the reviewer in full.
+ */
+async function reviewedTrail(trx: Knex.Transaction, instanceId: string): Promise<ReviewedTrail> {
+  const root = await treeRootOf(trx, instanceId);
+  const record = (await trx('records').where({ instance_id: root }).first('id')) as
+    { id: string } | undefined;
+  if (!record)
+    throw new ConflictError('This step reviews the audit trail of a record, and its process has none');
+  return { recordId: record.id, ...(await eventRepository.extent(trx, await recordChains(trx, record.id))) };
 }
 
 /** Fields marked reasonForChange whose new value differs from the process variable of the same key. */
@@ -359,6 +381,7 @@ export async function taskSignedContent(
   db: Knex | Knex.Transaction,
   taskId: string,
   pointers: string[],
+  reviewed: ReviewedTrail | null = null,
 ): Promise<Record<string, unknown>> {
   const values = (await formRepository.values(db, taskId)).filter((v) => pointers.includes(v.pointer));
   const byPointer = new Map(values.map((v) => [v.pointer, v]));
@@ -369,5 +392,6 @@ export async function taskSignedContent(
       value: byPointer.get(p)?.value ?? null,
       source: byPointer.get(p)?.source ?? null,
     })),
+    ...(reviewed && { reviewed }),
   };
 }

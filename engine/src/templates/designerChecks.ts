@@ -1,6 +1,6 @@
 import { InputError, type FieldError } from '../kernel/errors.ts';
 import { compileForm } from '../forms/compiler.ts';
-import { FormRuntime, type ExceptionType, type Severity } from '../forms/pipeline.ts';
+import { FormRuntime, type Verdict } from '../forms/pipeline.ts';
 import type { FieldSpec, LimitBand, LimitValue } from '../forms/types.ts';
 import { requirePermission, type Principal } from '../kernel/permissions.ts';
 import { processProblems, type ElementProblem } from './packageCheck.ts';
@@ -30,16 +30,12 @@ export interface FieldCheck {
   critical: boolean;
   /** FEEL the server computes the value with; null for an entered value. */
   calculate: string | null;
-  limits: { alert: BandSummary | null; action: BandSummary | null; reject: boolean } | null;
-}
-
-export interface PreviewException {
-  pointer: string;
-  type: ExceptionType;
-  severity: Severity;
-  /** Would block release until resolved. */
-  blocking: boolean;
-  message: string;
+  limits: {
+    alert: BandSummary | null;
+    action: BandSummary | null;
+    reject: boolean;
+    comment: boolean;
+  } | null;
 }
 
 const band = (b: LimitBand | undefined): BandSummary | null =>
@@ -58,6 +54,7 @@ const fieldCheck = (f: FieldSpec): FieldCheck => ({
     alert: band(f.limits.alert),
     action: band(f.limits.action),
     reject: f.limits.reject === true,
+    comment: f.limits.comment === true,
   },
 });
 
@@ -103,7 +100,7 @@ function previewForm(
     na?: Record<string, string>;
     variables?: Record<string, unknown>;
   },
-): { ok: boolean; errors: FieldError[]; exceptions: PreviewException[]; data: Record<string, unknown> } {
+): Verdict {
   requirePermission(principal, 'templates.manage');
   const runtime = new FormRuntime(compileForm(input.definition));
   const processed = runtime.process(
@@ -111,18 +108,7 @@ function previewForm(
     input.variables ?? {},
     { partial: false },
   );
-  return {
-    ok: processed.errors.length === 0,
-    errors: processed.errors,
-    exceptions: processed.exceptions.map(({ pointer, type, severity, blocking, message }) => ({
-      pointer,
-      type,
-      severity,
-      blocking,
-      message,
-    })),
-    data: processed.data,
-  };
+  return runtime.verdict(processed);
 }
 
 export type DesignerChecks = typeof designerChecks;

@@ -6,6 +6,7 @@ import { checkDefinitions, checkInstances, checkTasks } from './state/processSta
 import { checkRecords, checkTemplateVersions } from './state/recordState.ts';
 import { checkSignatures } from './state/signatureState.ts';
 import { checkDispositions } from './state/exceptionState.ts';
+import { checkReopenings } from './state/reopeningState.ts';
 
 export type { StateFinding } from './state/findings.ts';
 
@@ -29,6 +30,7 @@ export async function checkState(
     checkExceptions,
     checkDispositions,
     checkSignatures,
+    checkReopenings,
     checkForms,
     checkTemplateVersions,
   ]) {

@@ -80,6 +80,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         assignee: null,
         separateFrom: [],
         rejectWhen: null,
+        reviewOf: null,
       });
     });
 
@@ -114,6 +115,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         assignee: null,
         separateFrom: [],
         rejectWhen: null,
+        reviewOf: null,
       });
     });
 
@@ -852,6 +854,31 @@ describe('Feature: compiling BPMN into the executable graph', () => {
     }
   });
 
+  describe('Scenario: review steps (attest:reviewOf)', () => {
+    const reviewing = (value: string) =>
+      bpmn(`<process id="p" isExecutable="true">
+  <startEvent id="s" />
+  <userTask id="check" attest:signatureMeaning="Reviewed" attest:reviewOf="${value}" />
+  <endEvent id="e" />
+  <sequenceFlow id="f1" sourceRef="s" targetRef="check" />
+  <sequenceFlow id="f2" sourceRef="check" targetRef="e" />
+</process>`);
+
+    it('Given a user task reviewing the record or its audit trail, when it is compiled, then its spec says which', async () => {
+      for (const value of ['record', 'auditTrail']) {
+        const { processes } = await compileBpmn(reviewing(value));
+        assert.equal(processes[0]!.nodes.check!.userTask!.reviewOf, value);
+      }
+    });
+
+    it('Given an unknown attest:reviewOf, when it is deployed, then the model is refused naming the values allowed', async () => {
+      const error = await refusal(reviewing('batch'));
+      assert.deepEqual(problemLines(error), [
+        'check bpmn:UserTask: attest:reviewOf "batch" is not one of record, auditTrail',
+      ]);
+    });
+  });
+
   describe('Scenario: parsing a model only interchanged', () => {
     it('Given a model the engine would refuse, when it is parsed, then its definitions and warnings come back without checks', async () => {
       const { definitions, warnings } = await parseBpmn(await fixture('broken-structure.bpmn'));
@@ -888,6 +915,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
               'assignee',
               'separateFrom',
               'rejectWhen',
+              'reviewOf',
             ],
           ],
           ['ScriptResult', ['bpmn:ScriptTask'], ['resultVariable']],

@@ -25,6 +25,7 @@ describe('Feature: exceptions that gate — QA assesses each, then accepts it or
     const [task] = await ctx.engine.tasks.list(by, { instanceId: record.instanceId! });
     await ctx.engine.tasks.complete(by, task!.id, {
       data: { title: 'Batch 42', temperature: 12, notes: '' },
+      confirmed: ['/temperature'],
     });
     const dossier = await ctx.engine.records.dossier(quinn, record.id);
     assert.equal(dossier.exceptions.length, 1);

@@ -118,6 +118,7 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
       alert: { min: 97.5, max: 102.5 },
       action: { min: 95, max: 105 },
       reject: true,
+      comment: false,
     });
     assert.equal(weight.unit, 'g');
     assert.equal(weight.critical, true);
@@ -281,6 +282,7 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
     const task = taskOf(started, 'dry');
     const done = await ctx.engine.tasks.complete(olivia, task, {
       data: { inletTemperature: 66.04, lossOnDrying: 1.234 },
+      confirmed: ['/inletTemperature'],
     });
     assert.equal(done.status, 'completed');
     assert.equal(done.variables.lossOnDrying, 1.2, 'two significant digits');

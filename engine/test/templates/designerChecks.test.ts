@@ -139,7 +139,7 @@ describe('Feature: the designer asks the engine before anything is saved', () =>
         required: true,
         critical: true,
         calculate: null,
-        limits: { alert: { min: 18, max: 25 }, action: { min: 15, max: 30 }, reject: false },
+        limits: { alert: { min: 18, max: 25 }, action: { min: 15, max: 30 }, reject: false, comment: false },
       });
       assert.equal(checked.fields[2]!.calculate, 'count * 2');
     });
@@ -163,6 +163,7 @@ describe('Feature: the designer asks the engine before anything is saved', () =>
           severity: 'high',
           blocking: true,
           message: 'Temperature (°C) 31.0 is above the action limit 30.0',
+          commentRequired: false,
         },
       ]);
       assert.deepEqual(preview.data, { temperature: 31, count: 11, doubled: 22 });

@@ -60,6 +60,7 @@ describe('Feature: verify proves the current state from the audit trail, table b
     reportTask = (await tasks.list(olivia, { instanceId }))[0]!.id;
     await tasks.complete(olivia, reportTask, {
       data: { title: 'Fridge 3 at 9 °C', temperature: 9, notes: 'Door left open' },
+      confirmed: ['/temperature'],
       signature: { password: demoPassword('olivia') },
     });
     // The review step claimed by QA

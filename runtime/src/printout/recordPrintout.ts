@@ -68,6 +68,7 @@ async function render(dossier: Dossier, options: PrintoutOptions, noticeCodePoin
   header(w, dossier, at);
   steps(w, dossier, at);
   exceptions(w, dossier, at);
+  reopenings(w, dossier, at);
   signatures(w, dossier, at);
   auditTrail(w, dossier, at);
 
@@ -103,6 +104,14 @@ function header(w: PdfWriter, dossier: Dossier, at: At) {
   ];
   if (record.parent) rows.push(['Part of', record.parent.number]);
   if (record.raisedFrom) rows.push(['Raised from', record.raisedFrom.number]);
+  if (dossier.reopenings.length) {
+    const last = dossier.reopenings.at(-1)!;
+    rows.push([
+      'Reopened',
+      `${count(dossier.reopenings.length, 'time')}; last on ${at(last.at)} by ${personName(last.by)}` +
+        (last.closedBy ? `, closed again on ${at(last.closedBy.at)}` : ', not yet approved again'),
+    ]);
+  }
   if (record.children.length) {
     rows.push(['Records it started', record.children.map((c) => `${c.number} (${c.status})`).join(', ')]);
   }
@@ -277,7 +286,11 @@ function exceptions(w: PdfWriter, dossier: Dossier, at: At) {
       ],
       e.step ?? '-',
       e.type,
-      e.pointer ? [{ text: e.message }, { text: `Field ${e.pointer}`, color: COLORS.muted }] : e.message,
+      [
+        { text: e.message },
+        ...(e.comment ? [{ text: `Operator’s comment: “${e.comment}”` }] : []),
+        ...(e.pointer ? [{ text: `Field ${e.pointer}`, color: COLORS.muted }] : []),
+      ],
       [
         { text: e.status, bold: e.blocking && (e.status === 'open' || e.status === 'assessed') },
         ...e.dispositions.map((d) => ({
@@ -313,10 +326,43 @@ function signatureLine(s: Signature): Run {
   const flags = [
     ...(s.withdrawn ? ['WITHDRAWN'] : []),
     ...(s.contentChanged ? ['CONTENT CHANGED SINCE SIGNING'] : []),
+    ...(s.precedesReopening ? ['GIVEN BEFORE THE REOPENING'] : []),
   ];
   return flags.length
     ? { text: `Signed: ${s.manifestation.text} [${flags.join(', ')}]`, bold: true, color: COLORS.alert }
     : { text: `Signed: ${s.manifestation.text}` };
+}
+
+/** Each reopening after the record was closed (D4): who, when, why, its signature, what closed it again. */
+function reopenings(w: PdfWriter, dossier: Dossier, at: At) {
+  if (dossier.reopenings.length === 0) return;
+  w.heading('Reopenings');
+  const signatureById = new Map(dossier.signatures.map((s) => [s.id, s]));
+  for (const r of dossier.reopenings) {
+    w.paragraph(
+      [
+        { text: `Reopened on ${at(r.at)} by ${personName(r.by)}, from ${r.previousStatus}. `, bold: true },
+        { text: `Reason: ${r.reason}` },
+      ],
+      9.5,
+      2,
+    );
+    const signature = signatureById.get(r.signatureId);
+    if (signature) w.paragraph(signatureLine(signature), 8.5, 2);
+    w.paragraph(
+      r.closedBy
+        ? {
+            text: `Closed again by the approval of ${r.closedBy.printedName} (${r.closedBy.username}) on ${at(r.closedBy.at)}`,
+          }
+        : {
+            text: 'STILL REOPENED: a new approval by someone else closes it again',
+            bold: true,
+            color: COLORS.alert,
+          },
+      8.5,
+      6,
+    );
+  }
 }
 
 function signatures(w: PdfWriter, dossier: Dossier, at: At) {
@@ -357,8 +403,10 @@ function signatures(w: PdfWriter, dossier: Dossier, at: At) {
       signatureStatus(s, at),
     ]),
     {
-      fill: (r) =>
-        dossier.signatures[r]!.withdrawn || dossier.signatures[r]!.contentChanged ? COLORS.changedFill : null,
+      fill: (r) => {
+        const s = dossier.signatures[r]!;
+        return s.withdrawn || s.contentChanged || s.precedesReopening ? COLORS.changedFill : null;
+      },
     },
   );
 }
@@ -380,6 +428,12 @@ function signatureStatus(s: Signature, at: At): Cell {
     runs.push(
       { text: 'CONTENT CHANGED SINCE SIGNING', bold: true, color: COLORS.alert },
       { text: `Signed version ${s.recordVersion}` },
+    );
+  }
+  if (s.precedesReopening) {
+    runs.push(
+      { text: 'GIVEN BEFORE THE REOPENING', bold: true, color: COLORS.alert },
+      { text: `of ${at(s.precedesReopening.at)}` },
     );
   }
   return runs.length ? runs : { text: 'In force; content unchanged', color: COLORS.muted };

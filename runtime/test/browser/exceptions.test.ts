@@ -82,7 +82,21 @@ describe('Feature: QA decides on exceptions in the browser, and a blocking one h
     await breach.waitFor();
     assert.match(await breach.innerText(), /Outside the action limits \(≤ 8 °C\)/);
     await olivia.page.screenshot({ path: `${SCREENSHOTS}exception-at-field-tablet.png`, fullPage: true });
+    // Before completing, she confirms the breach, and comments on it, in a dialog of its own.
     await olivia.page.click('#step-complete');
+    await olivia.page.waitForSelector('#breach-dialog[open]');
+    const listed = olivia.page.locator('#breach-dialog li[data-pointer="/temperature"]');
+    assert.match(
+      await listed.innerText(),
+      /High\s*Blocking\s*Temperature \(°C\) 12 is above the action limit 8/,
+    );
+    await olivia.page.click('#breach-dialog [data-action=confirm]');
+    await olivia.page.waitForSelector('#breach-dialog [role=alert]:not([hidden])');
+    assert.match(await olivia.page.locator('#breach-dialog [role=alert]').innerText(), /Tick the box/);
+    await olivia.page.fill('#breach-comment-0', 'Cold-room door left open while loading');
+    await olivia.page.check('#breach-confirmed');
+    await olivia.page.screenshot({ path: `${SCREENSHOTS}exception-confirm-tablet.png`, fullPage: true });
+    await olivia.page.click('#breach-dialog [data-action=confirm]');
     await olivia.page.waitForSelector('#confirm-dialog[open]');
     await olivia.page.click('#confirm-dialog [data-action=confirm]');
     await olivia.page.waitForSelector('#notice');
@@ -115,7 +129,7 @@ describe('Feature: QA decides on exceptions in the browser, and a blocking one h
     assert.equal(await quinn.page.locator('#record-number').innerText(), record.number);
     assert.match(
       await exception(quinn.page).innerText(),
-      /Blocking[\s\S]*Open: to be assessed[\s\S]*Holds the review/,
+      /Blocking[\s\S]*Open: to be assessed[\s\S]*Holds the review[\s\S]*Operator’s comment: Cold-room door left open while loading/,
     );
     assert.equal(await exception(quinn.page).locator('button[data-decision]').count(), 1);
     await exception(quinn.page).locator('button[data-decision=assess]').click();
@@ -196,6 +210,7 @@ describe('Feature: QA decides on exceptions in the browser, and a blocking one h
     const record = await started('Batch 8');
     const done = await call('olivia', 'POST', `/api/tasks/${record.step}/complete`, {
       data: { title: 'Batch 8', temperature: 14, notes: '' },
+      confirmed: ['/temperature'],
     });
     assert.equal(done.status, 200, done.text);
 

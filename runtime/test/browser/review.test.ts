@@ -33,6 +33,18 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
       }[]
     ).map((s) => `${s.manifestation.userId}:${s.meaning}`);
 
+  /** The audit-trail review before each approval, signed by QA through the API (its screen has a test of its own). */
+  const reviewTrail = async (record: string) => {
+    const reviewed = await call(
+      'quinn',
+      'POST',
+      `/api/tasks/${await openTask(record, 'auditReview')}/complete`,
+      {
+        signature: { password: demoPassword('quinn') },
+      },
+    );
+    assert.equal(reviewed.status, 200, reviewed.text);
+  };
   const session = (who: DemoUser) => signedInPage({ api, browser }, who);
   async function openStep(page: Page, taskId: string) {
     await page.goto(`${api.url}/#/task/${taskId}`);
@@ -95,6 +107,7 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
     await sign(quinn.page, demoPassword('quinn'));
     await quinn.page.waitForSelector('#notice');
     assert.deepEqual(await signatures(started.body.id), ['olivia:Performed', 'quinn:Reviewed']);
+    await reviewTrail(number);
 
     // The triager may not approve what she triaged: refused, nothing signed.
     await openStep(quinn.page, await openTask(number, 'approve'));
@@ -104,7 +117,11 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
     await quinn.page.waitForSelector('#step-errors:not([hidden])');
     assert.match(await quinn.page.locator('#step-errors').innerText(), /second person is required/);
     await quinn.page.screenshot({ path: `${SCREENSHOTS}approve-refused-to-triager.png`, fullPage: true });
-    assert.deepEqual(await signatures(started.body.id), ['olivia:Performed', 'quinn:Reviewed']);
+    assert.deepEqual(await signatures(started.body.id), [
+      'olivia:Performed',
+      'quinn:Reviewed',
+      'quinn:Reviewed',
+    ]);
     onlyRefusals(quinn.problems, [403]);
     await quinn.close();
 
@@ -124,6 +141,7 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
     assert.deepEqual(await signatures(started.body.id), [
       'olivia:Performed',
       'quinn:Reviewed',
+      'quinn:Reviewed',
       'petra:Rejected',
     ]);
 
@@ -138,6 +156,7 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
       signature: { password: demoPassword('quinn') },
     });
     assert.equal(triaged.status, 200, triaged.text);
+    await reviewTrail(number);
     await openStep(petra.page, await openTask(number, 'approve'));
     await choose(petra.page, 'classification', 'major');
     await choose(petra.page, 'decision', 'approve');
@@ -146,7 +165,9 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
     assert.deepEqual(await signatures(started.body.id), [
       'olivia:Performed',
       'quinn:Reviewed',
+      'quinn:Reviewed',
       'petra:Rejected',
+      'quinn:Reviewed',
       'quinn:Reviewed',
       'petra:Approved',
     ]);
@@ -156,12 +177,12 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
     await petra.page.waitForSelector('#record-signatures li');
     assert.match(await petra.page.locator('.facts').innerText(), /Closed/);
     const manifestations = await petra.page.locator('#record-signatures .manifestation').allInnerTexts();
-    assert.equal(manifestations.length, 5);
-    assert.match(manifestations[2]!, /^Rejected by .*\(petra\) on /);
+    assert.equal(manifestations.length, 7);
+    assert.match(manifestations[3]!, /^Rejected by .*\(petra\) on /);
     assert.match(await petra.page.locator('#record-signatures').innerText(), /The root cause is not stated/);
     const total = Number(/of (\d+)/.exec(await petra.page.locator('#audit-count').innerText())![1]);
     await petra.page.selectOption('#audit-type', 'signature.applied');
-    assert.match(await petra.page.locator('#audit-count').innerText(), new RegExp(`^5 of ${total} `));
+    assert.match(await petra.page.locator('#audit-count').innerText(), new RegExp(`^7 of ${total} `));
     await petra.page.screenshot({ path: `${SCREENSHOTS}record-review.png`, fullPage: true });
     const [csv] = await Promise.all([petra.page.waitForEvent('download'), petra.page.click('#audit-csv')]);
     assert.equal(csv.suggestedFilename(), `${number}-audit-trail.csv`);

@@ -124,7 +124,12 @@ describe('Feature: the designer’s questions and drafts over HTTP', () => {
         required: false,
         critical: false,
         calculate: null,
-        limits: { alert: { min: '18', max: '25' }, action: { min: '15', max: '30' }, reject: false },
+        limits: {
+          alert: { min: '18', max: '25' },
+          action: { min: '15', max: '30' },
+          reject: false,
+          comment: false,
+        },
       });
     });
 
@@ -146,6 +151,7 @@ describe('Feature: the designer’s questions and drafts over HTTP', () => {
           severity: 'high',
           blocking: true,
           message: 'Temperature (°C) 31.2 is above the action limit 30.0',
+          commentRequired: false,
         },
       ]);
       const fine = await post('form-preview', quinn, {

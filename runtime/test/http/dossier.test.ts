@@ -82,6 +82,7 @@ describe('Feature: the review of a record — its dossier and the review queue',
     const done = await call('olivia', 'POST', `/api/tasks/${report}/complete`, {
       data: { what: 'The room was warm', temperature: 31 },
       reason: 'Read again after the probe settled',
+      confirmed: ['/temperature'],
     });
     assert.equal(done.status, 200, done.text);
 

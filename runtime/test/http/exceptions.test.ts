@@ -25,12 +25,51 @@ describe('Feature: QA decides on exceptions over HTTP, and a blocking one holds 
     const tasks = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
     const step = await call('olivia', 'POST', `/api/tasks/${tasks[0].id}/complete`, {
       data: { title: 'Batch 7', temperature: 12, notes: '' },
+      confirmed: ['/temperature'],
     });
     assert.equal(step.status, 200, step.text);
     const dossier = (await call('quinn', 'GET', `/api/records/${record.id}/dossier`)).body;
     const review = (await call('quinn', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks[0];
     return { record, exception: dossier.exceptions[0], review };
   }
+
+  it('F4: the step view’s check names the breach, and completing over it unconfirmed is refused and changes nothing', async () => {
+    const record = (await call('olivia', 'POST', '/api/records', { template: 'br', title: 'Batch 8' })).body;
+    const task = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks[0];
+    const data = { title: 'Batch 8', temperature: 12, notes: '' };
+    const check = await call('olivia', 'POST', `/api/tasks/${task.id}/check`, { data });
+    assert.equal(check.status, 200, check.text);
+    assert.deepEqual(
+      check.body.exceptions.map((e: { pointer: string; blocking: boolean; commentRequired: boolean }) => [
+        e.pointer,
+        e.blocking,
+        e.commentRequired,
+      ]),
+      [['/temperature', true, false]],
+    );
+    const state = async () => [
+      (await call('olivia', 'GET', `/api/tasks/${task.id}/form`)).body,
+      (await call('quinn', 'GET', `/api/records/${record.id}/audit`)).body,
+    ];
+    await changesNothingTo(state)(async () => {
+      const refused = await call('olivia', 'POST', `/api/tasks/${task.id}/complete`, { data });
+      expectInput(refused, '/temperature', 'confirmation');
+      const other = await call('olivia', 'POST', `/api/tasks/${task.id}/complete`, {
+        data,
+        confirmed: ['/temperature'],
+        comments: { '/title': 'not a breach' },
+      });
+      expectInput(other, '/comments/title', 'comment');
+    });
+    const done = await call('olivia', 'POST', `/api/tasks/${task.id}/complete`, {
+      data,
+      confirmed: ['/temperature'],
+      comments: { '/temperature': 'Cold-room door left open during loading' },
+    });
+    assert.equal(done.status, 200, done.text);
+    const dossier = (await call('quinn', 'GET', `/api/records/${record.id}/dossier`)).body;
+    assert.equal(dossier.exceptions[0].comment, 'Cold-room door left open during loading');
+  });
 
   it('F4: the review step is refused with a problem naming the exception, until QA assessed it and accepted it, each signed', async () => {
     const { record, exception, review } = await breached();

@@ -369,6 +369,8 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
             '/temperature': { source: 'device', deviceId: 'TH-12', channel: 'T1', raw: 'T  31.0 C' },
           },
           na: { '/humidity': 'Hygrometer out for calibration' },
+          confirmed: ['/temperature'],
+          comments: { '/temperature': 'Sensor by the open door; product probe read 24 °C' },
         },
         false,
       );
@@ -403,6 +405,9 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
         ['low', 'na'],
       ]);
       assert.match(flat(text), /2 exceptions were raised on this record\./);
+      // The operator's comment on the breach, in its message cell (F4).
+      assert.match(text, /^\s+Operator’s comment: “Sensor by the\s/m);
+      assert.match(text, /^\s+open door; product probe read 24 °C”\s/m);
       assert.match(text, /^\s*HIGH\s+Report\s+limit_breach\s+Temperature \(°C\) 31\.0 is above the/m);
       // QA's decisions on it, each with its signature (F4).
       assert.match(flat(text), /Assessed: “Logger confirms 31/);

@@ -13,6 +13,7 @@ export const securityEn = {
   'admin.permission.records.approve': 'Approve or reject records',
   'admin.permission.records.release': 'Certify and release batches (qualified person)',
   'admin.permission.records.void': 'Void records',
+  'admin.permission.records.reopen': 'Reopen closed records (e-signed, with a reason)',
   'admin.permission.records.migrate': 'Move running records to the effective version of their template',
   'admin.permission.records.change': 'Skip, repeat or add steps in running records (e-signed, reasoned)',
   'admin.permission.incidents.retry': 'Retry incidents with corrected process variables',

@@ -15,6 +15,7 @@ export const securityZh: Record<keyof typeof securityEn, string> = {
   'admin.permission.records.approve': '批准或拒绝记录',
   'admin.permission.records.release': '认证并放行批次（质量受权人）',
   'admin.permission.records.void': '作废记录',
+  'admin.permission.records.reopen': '重新打开已关闭的记录（电子签名，需说明原因）',
   'admin.permission.records.migrate': '将进行中的记录迁移到其模板的生效版本',
   'admin.permission.records.change': '在进行中的记录中跳过、重复或添加步骤（电子签名并说明理由）',
   'admin.permission.incidents.retry': '以更正后的流程变量重试流程事件',

@@ -17,9 +17,11 @@ import type {
   MultiInstanceSpec,
   NodeKind,
   ProcessGraph,
+  ReviewOf,
   SequenceFlow,
   UserTaskSpec,
 } from './graph.ts';
+import { REVIEW_OF } from './graph.ts';
 import { type KeyedProblem, ModelError, type ProblemKeyword } from './modelError.ts';
 import {
   commaList,
@@ -624,6 +626,10 @@ export class ProcessCompiler {
         'value',
         'attest:rejectWhen needs attest:signatureMeaning: only a signed task can be rejected',
       );
+    const reviewOf = trimmed(element, 'reviewOf');
+    if (reviewOf !== null && !(REVIEW_OF as readonly string[]).includes(reviewOf)) {
+      this.report(element, 'value', `attest:reviewOf "${reviewOf}" is not one of ${REVIEW_OF.join(', ')}`);
+    }
     return {
       formKey: trimmed(element, 'formKey'),
       candidateRoles: commaList(element, 'candidateRoles'),
@@ -634,6 +640,7 @@ export class ProcessCompiler {
       assignee,
       separateFrom: commaList(element, 'separateFrom'),
       rejectWhen,
+      reviewOf: reviewOf as ReviewOf | null,
     };
   }
 }

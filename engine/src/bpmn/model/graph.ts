@@ -74,7 +74,16 @@ export interface UserTaskSpec {
    * rejection (meaning Rejected, reason required) rather than `signatureMeaning`.
    */
   rejectWhen: string | null;
+  /**
+   * What the step reviews beside its own form: the record under review (values with provenance,
+   * exceptions, signatures) or its audit trail (C6). Absent in graphs compiled before it existed.
+   */
+  reviewOf?: ReviewOf | null;
 }
+
+/** What a review step shows of its record (`attest:reviewOf`). */
+export const REVIEW_OF = ['record', 'auditTrail'] as const;
+export type ReviewOf = (typeof REVIEW_OF)[number];
 
 /** One variable mapping: `target` receives the value of the FEEL `source`. */
 export interface Mapping {

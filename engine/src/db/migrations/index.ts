@@ -9,7 +9,9 @@ import * as templateDrafts from './20261124140000_template_drafts.ts';
 import * as securityAdministration from './20261207040000_security_administration.ts';
 import * as operations from './20261207060000_operations.ts';
 import * as exceptionDispositions from './20261207090000_exception_dispositions.ts';
-import * as runTimeChanges from './20261207120000_run_time_changes.ts';
+import * as recordReopenings from './20261207130000_record_reopenings.ts';
+import * as reviewedTrail from './20261207120000_reviewed_trail.ts';
+import * as runTimeChanges from './20261207140000_run_time_changes.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,7 +30,9 @@ const migrations: Record<string, Migration> = {
   '20261207040000_security_administration': securityAdministration,
   '20261207060000_operations': operations,
   '20261207090000_exception_dispositions': exceptionDispositions,
-  '20261207120000_run_time_changes': runTimeChanges,
+  '20261207130000_record_reopenings': recordReopenings,
+  '20261207120000_reviewed_trail': reviewedTrail,
+  '20261207140000_run_time_changes': runTimeChanges,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -4,8 +4,8 @@ import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /**
  * Every column of every signature against its `signature.applied` event (signer id, user name and
- * printed name, meaning, reason, time, content hash, version, the values it covers) and its
- * withdrawal against `signature.withdrawn`.
+ * printed name, meaning, reason, time, content hash, version, the values and the audit trail it
+ * covers) and its withdrawal against `signature.withdrawn`.
  */
 export async function checkSignatures(knex: Knex, findings: Findings): Promise<void> {
   const chains = await chainsOf(
@@ -49,6 +49,7 @@ export async function checkSignatures(knex: Knex, findings: Findings): Promise<v
       ['record_version', row.record_version, p.recordVersion],
       ['task_id', row.task_id, p.taskId ?? null],
       ['pointers', row.pointers, p.pointers ?? null],
+      ['reviewed', row.reviewed, p.reviewed ?? null],
       ['withdrawn_at', iso(row.withdrawn_at), w?.at ?? null],
       ['withdrawn_by', row.withdrawn_by, w?.actorId ?? null],
       ['withdrawal_reason', row.withdrawal_reason, w?.reason ?? null],

@@ -126,6 +126,11 @@ export const DOSSIER_COMPONENTS = {
       },
       exceptions: { type: 'array', items: { $ref: '#/components/schemas/DossierException' } },
       signatures: { type: 'array', items: { $ref: '#/components/schemas/Signature' } },
+      reopenings: {
+        type: 'array',
+        description: 'Its reopenings after it was closed, oldest first (D4)',
+        items: { $ref: '#/components/schemas/Reopening' },
+      },
       audit: { type: 'array', items: { $ref: '#/components/schemas/AuditEvent' } },
     },
     'Everything a reviewer reads of a record, as its printout holds it (D5, D6)',
@@ -140,6 +145,7 @@ export const DOSSIER_COMPONENTS = {
       severity: string,
       blocking: boolean,
       message: string,
+      comment: { ...nullableString, description: 'The operator’s comment on a value outside its limits' },
       status: enumOf(EXCEPTION_STATUSES, 'Where QA’s decision on it stands'),
       raisedAt: instant,
       dispositions: {
@@ -190,6 +196,27 @@ export const DOSSIER_COMPONENTS = {
     },
     'An exception with what QA decided about it (F4, F5)',
   ),
+  Reopening: closed(
+    {
+      id,
+      recordId: id,
+      reason: string,
+      previousStatus: { type: 'string', description: 'The status it had when reopened: closed' },
+      signatureId: { ...id, description: 'The signature of the reopening (meaning Reopened)' },
+      at: instant,
+      by: person,
+      closedBy: {
+        oneOf: [
+          { type: 'null' },
+          closed(
+            { signatureId: id, at: instant, printedName: string, username: string },
+            'The Approved signature that closed the record again',
+          ),
+        ],
+      },
+    },
+    'A reopening of a closed record: privileged, reasoned and e-signed (D4)',
+  ),
   Manifestation: closed(
     {
       printedName: string,
@@ -230,6 +257,15 @@ export const DOSSIER_COMPONENTS = {
         oneOf: [
           { type: 'null' },
           closed({ at: instant, by: id, reason: string }, 'When, by whom and why it was withdrawn (B7)'),
+        ],
+      },
+      precedesReopening: {
+        oneOf: [
+          { type: 'null' },
+          closed(
+            { reopeningId: id, at: instant },
+            'Given before the record was reopened: the first reopening after it (D4)',
+          ),
         ],
       },
     },

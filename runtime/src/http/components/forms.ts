@@ -18,6 +18,14 @@ import {
   FORM_VERSION,
 } from './shared.ts';
 
+const reviewOf = enumOf(
+  {
+    record: 'the record under review: values with provenance, exceptions with dispositions, signatures',
+    auditTrail: 'the record’s audit trail, reviewed and signed as a step of its own (C6)',
+  },
+  'What a review step shows of its record',
+);
+
 /** Forms, task forms, tasks and the review list. */
 export const FORM_AND_TASK_COMPONENTS = {
   FormVersion: closed(FORM_VERSION, 'A version of a form'),
@@ -124,6 +132,10 @@ export const FORM_AND_TASK_COMPONENTS = {
                       ],
                     },
                     reject: boolean,
+                    comment: {
+                      type: 'boolean',
+                      description: 'A value outside them needs the operator’s comment at completion',
+                    },
                   },
                   'Limits as they apply now',
                 ),
@@ -144,6 +156,10 @@ export const FORM_AND_TASK_COMPONENTS = {
             severity: { type: 'string', enum: ['low', 'medium', 'high'] },
             blocking: boolean,
             message: string,
+            comment: {
+              ...nullableString,
+              description: 'The operator’s comment on a value outside its limits',
+            },
             raisedAt: instant,
           },
           'An exception the values raised',
@@ -181,6 +197,10 @@ export const FORM_AND_TASK_COMPONENTS = {
             type: 'integer',
             description: 'Blocking and undecided: they hold the review back until QA decides (F4)',
           },
+          open: closed(
+            { high: integer, medium: integer, low: integer },
+            'The undecided ones by severity: what review by exception still has to look at',
+          ),
         },
         'Exceptions the record’s values raised, by severity',
       ),
@@ -189,7 +209,18 @@ export const FORM_AND_TASK_COMPONENTS = {
     'A step waiting for this person’s review or approval, with what to look at first (F4)',
   ),
   TaskDetail: closed(
-    { ...TASK_VIEW, signature: stepSignature },
+    {
+      ...TASK_VIEW,
+      signature: stepSignature,
+      reviewOf: {
+        oneOf: [{ type: 'null' }, reviewOf],
+        description: 'What the step reviews beside its own form (attest:reviewOf); null: nothing',
+      },
+    },
     'A user task as the step view opens it, with the signature completing it asks for',
+  ),
+  StepReview: closed(
+    { reviewOf, dossier: { $ref: '#/components/schemas/Dossier' } },
+    'What a review step shows of its record without leaving the step',
   ),
 } satisfies Record<string, Schema>;

@@ -3,11 +3,12 @@ import { CHANGE_KINDS } from './dossier.ts';
 import {
   closed,
   enumOf,
-  id,
   string,
   nullableString,
   instant,
   integer,
+  id,
+  meaning,
   RECORD_VIEW,
   RECORD_DETAIL,
 } from './shared.ts';
@@ -53,5 +54,40 @@ export const RECORD_COMPONENTS = {
       signatureId: { ...id, description: 'The signature (Approved, with the reason) over the change' },
     },
     'A run-time change recorded on the record as a high, blocking exception (D7)',
+  ),
+  ReviewLeadTimes: closed(
+    {
+      items: {
+        type: 'array',
+        description: 'Newest signature first',
+        items: closed(
+          {
+            record: {
+              oneOf: [
+                { type: 'null' },
+                closed(
+                  { id, number: string, templateId: { type: ['string', 'null'] } },
+                  'The record the step belongs to',
+                ),
+              ],
+            },
+            taskId: id,
+            step: string,
+            meaning,
+            signer: closed({ username: string, printedName: string }, 'Who signed the review'),
+            reachedAt: { ...instant, description: 'When the record’s process reached the step' },
+            signedAt: { ...instant, description: 'When the signature completed it' },
+            leadSeconds: { type: 'integer', minimum: 0, description: 'From reached to signed, in seconds' },
+          },
+          'One review step done, with its lead time',
+        ),
+      },
+      count: integer,
+      medianSeconds: {
+        type: ['number', 'null'],
+        description: 'The median lead time of those listed, in seconds; null when none',
+      },
+    },
+    'The lead times of review steps, for the dashboards of review by exception',
   ),
 } satisfies Record<string, Schema>;

@@ -1,5 +1,5 @@
 import {
-  MEANINGS,
+  RECORDED_MEANINGS,
   PERMISSIONS,
   type Engine,
   type InstanceView,
@@ -40,7 +40,7 @@ export const integer = { type: 'integer' } as const;
 export const boolean = { type: 'boolean' } as const;
 export const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 export const permission = { type: 'string', enum: Object.keys(PERMISSIONS) } as const;
-export const meaning = { type: 'string', enum: MEANINGS } as const;
+export const meaning = { type: 'string', enum: RECORDED_MEANINGS } as const;
 
 /** Keyed by the engine's own types, so a new subject or status fails to compile until described here. */
 export const SUBJECTS: Record<SubjectType, string> = {
@@ -191,7 +191,7 @@ export const RECORD_VIEW = {
   status: {
     type: 'string',
     description:
-      'open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), cancelled, voided, or the stage its process names; records without a process keep their own',
+      'open, closed, held (its process ended, a blocking exception waits for QA’s decision: it closes when the last is decided, F4), reopened (closed, then reopened: a new Approved signature closes it again, D4), cancelled, voided, or the stage its process names; records without a process keep their own',
   },
   template: {
     oneOf: [

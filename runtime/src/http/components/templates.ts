@@ -108,8 +108,8 @@ export const TEMPLATE_COMPONENTS = {
               oneOf: [
                 { type: 'null' },
                 closed(
-                  { alert: limitBand, action: limitBand, reject: boolean },
-                  'Its limits: alert and action bands; reject refuses a value outside the action band (F4)',
+                  { alert: limitBand, action: limitBand, reject: boolean, comment: boolean },
+                  'Its limits: alert and action bands; reject refuses a value outside the action band (F4); comment asks the operator to comment on a value outside them',
                 ),
               ],
             },
@@ -133,6 +133,10 @@ export const TEMPLATE_COMPONENTS = {
             severity: { type: 'string', enum: ['low', 'medium', 'high'] },
             blocking: { type: 'boolean', description: 'Would block release until resolved' },
             message: string,
+            commentRequired: {
+              type: 'boolean',
+              description: 'The operator must comment on it before completing (the field’s limits.comment)',
+            },
           },
           'An exception the values would raise (E7, F4)',
         ),

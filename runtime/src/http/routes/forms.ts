@@ -65,7 +65,11 @@ const formVersion = object(
   [],
 );
 const taskId = object({ id: uuid('Task id') }, ['id']);
-const pointerKey = { type: 'string', pattern: '^(/[A-Za-z0-9_-]+)+$', maxLength: LIMITS.pointer } as const;
+export const pointerKey = {
+  type: 'string',
+  pattern: '^(/[A-Za-z0-9_-]+)+$',
+  maxLength: LIMITS.pointer,
+} as const;
 
 /** What a person submits in a task's form: the data, where values came from, N/A answers, why values changed. */
 export const submission = {
@@ -166,6 +170,7 @@ export function formOperations(engine: Engine) {
       access: 'session',
       params: taskId,
       responses: { 200: json('The task’s form', ref('TaskForm')) },
+      problems: [409],
       handle: async ({ principal, params }) =>
         ok(withStoredWords(await engine.tasks.form(principal, params.id))),
     }),
@@ -186,6 +191,27 @@ export function formOperations(engine: Engine) {
       problems: [409],
       handle: async ({ principal, params, body }) =>
         ok(withStoredWords(await engine.tasks.saveValues(principal, params.id, submissionOf(body)))),
+    }),
+    operation({
+      id: 'checkTaskValues',
+      method: 'post',
+      path: '/api/tasks/{id}/check',
+      tag: 'tasks',
+      summary:
+        'What completing a task with these values would meet: errors and exceptions; nothing is stored',
+      description:
+        'The values run through the submission pipeline exactly as at completion: the errors that would ' +
+        'refuse it, and the exceptions it would raise, each with whether the template asks for the ' +
+        'operator’s comment on it. Completing over a value outside its limits needs the value confirmed ' +
+        '(and commented where asked) in the completion; this is what the step view shows for that.',
+      access: 'session',
+      params: taskId,
+      body: object({ data: submission.data, sources: submission.sources, na: submission.na }, []),
+      bodyLimitKb: 1024,
+      responses: { 200: json('The pipeline’s verdict', ref('FormPreview')) },
+      problems: [409],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.tasks.check(principal, params.id, submissionOf(body))),
     }),
     operation({
       id: 'verifyTaskValues',

@@ -89,6 +89,14 @@ const signing = object(
   ['meaning', 'password'],
 );
 
+const reopening = object(
+  {
+    reason: requiredText(LIMITS.reason, 'Why the closed record is reopened'),
+    password: password('The signer’s own password, typed again (B1)'),
+  },
+  ['reason', 'password'],
+);
+
 const withdrawal = object(
   {
     password: password('The signer’s own password, typed again'),
@@ -101,7 +109,7 @@ const withdrawal = object(
  * The engine hands a value's source over as plain text; it only ever holds the words the schema
  * lists, so the dossier is read as carrying those words.
  */
-const withStoredSources = (dossier: Dossier) =>
+export const withStoredSources = (dossier: Dossier) =>
   dossier as Dossier & {
     steps: (Dossier['steps'][number] & {
       values: (Dossier['steps'][number]['values'][number] & { source: Wire<typeof valueSource> })[];
@@ -184,6 +192,42 @@ export function recordOperations(engine: Engine) {
       handle: async ({ principal }) => ok({ items: await engine.records.reviewQueue(principal) }),
     }),
     operation({
+      id: 'reviewLeadTimes',
+      method: 'get',
+      path: '/api/review-lead-times',
+      tag: 'records',
+      summary:
+        'How long review steps waited: from the process reaching the step to the signature that completed it; newest first',
+      description:
+        'Reviews, approvals, releases and rejections that completed a step, with the record and template, ' +
+        'the signer, when the step was reached and signed, and the lead time in seconds; with their median.',
+      access: 'session',
+      query: object(
+        {
+          since: dateTime('Only reviews signed at or after this instant'),
+          until: dateTime('Only reviews signed before this instant'),
+          template: { ...templateId, description: 'Only records of this template' },
+          limit: {
+            type: 'string',
+            maxLength: 4,
+            pattern: '^([1-9][0-9]{0,2}|1000)$',
+            description: 'At most this many, 1 to 1000 (default 100)',
+          },
+        },
+        [],
+      ),
+      responses: { 200: json('The lead times', ref('ReviewLeadTimes')) },
+      handle: async ({ principal, query }) => {
+        const { limit, ...filter } = query;
+        return ok(
+          await engine.records.reviewLeadTimes(principal, {
+            ...filter,
+            ...(limit !== undefined && { limit: Number(limit) }),
+          }),
+        );
+      },
+    }),
+    operation({
       id: 'recordDossier',
       method: 'get',
       path: '/api/records/{record}/dossier',
@@ -222,6 +266,26 @@ export function recordOperations(engine: Engine) {
           'application/pdf',
           `${dossier.record.number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`,
         );
+      },
+    }),
+    operation({
+      id: 'reopenRecord',
+      method: 'post',
+      path: '/api/records/{record}/reopenings',
+      tag: 'records',
+      summary: 'Reopen a closed record: privileged, with a reason, e-signed as Reopened (D4)',
+      description:
+        'Needs the permission records.reopen. The record becomes reopened: it takes signatures again, ' +
+        'counts as open, and closes again only with a new Approved signature by someone other than the ' +
+        'person who reopened it. Its earlier signatures stay, flagged as preceding the reopening.',
+      access: 'session',
+      params: object({ record: recordRef('Record id or number, e.g. DEV-2026-0001') }, ['record']),
+      body: reopening,
+      responses: { 201: json('The record, now reopened', ref('Record')) },
+      problems: [404, 409, 423],
+      handle: async ({ principal, params, body }) => {
+        const reopened = await engine.records.reopen(principal, params.record, body);
+        return created(await recordOf(engine, principal, reopened.id), `/api/records/${reopened.id}`);
       },
     }),
     operation({

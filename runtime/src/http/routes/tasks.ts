@@ -4,7 +4,8 @@ import { json, ok, operation, stream } from '../operation.ts';
 import { LIMITS, object, password, text, uuid } from '../schema.ts';
 import type { TaskFeed } from '../taskFeed.ts';
 import { variables, variablesOf } from './processes.ts';
-import { submission, submissionOf } from './forms.ts';
+import { withStoredSources } from './records.ts';
+import { pointerKey, submission, submissionOf } from './forms.ts';
 
 const byInstance = (what: string) => object({ instanceId: uuid(`Only the ${what} of this instance`) }, []);
 const taskId = object({ id: uuid('Task id') }, ['id']);
@@ -12,6 +13,23 @@ const completion = object(
   {
     variables: { ...variables, description: 'For a task without a form: the variables it sets' },
     ...submission,
+    confirmed: {
+      type: 'array',
+      maxItems: 2000,
+      uniqueItems: true,
+      items: pointerKey,
+      description:
+        'Values outside their limits the operator has seen and confirms, by pointer; completing over a ' +
+        'breach that is not confirmed is refused (F4)',
+    },
+    comments: {
+      type: 'object',
+      maxProperties: 2000,
+      propertyNames: pointerKey,
+      additionalProperties: text(LIMITS.reason),
+      description:
+        'The operator’s comment on a value outside its limits, by pointer; required where the template asks',
+    },
     signature: object(
       {
         password: password('The signer’s own password, typed again (B1)'),
@@ -65,11 +83,31 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
       summary: 'A task, open or done, with its record and the signature completing it asks for',
       description:
         'What the step view shows before the form: the step, its record, and whether completing it is ' +
-        'an electronic signature (its meaning, and whether it may be a rejection). Needs audit access.',
+        'an electronic signature (its meaning, and whether it may be a rejection), and what it reviews ' +
+        'beside its form (attest:reviewOf). For whoever may read audit trails or work the open step.',
       access: 'session',
       params: taskId,
       responses: { 200: json('The task', ref('TaskDetail')) },
+      problems: [409],
       handle: async ({ principal, params }) => ok(await engine.tasks.get(principal, params.id)),
+    }),
+    operation({
+      id: 'taskReview',
+      method: 'get',
+      path: '/api/tasks/{id}/review',
+      tag: 'tasks',
+      summary: 'What a review step shows of its record: the dossier, or the audit trail to review (C6)',
+      description:
+        'For a step whose model names attest:reviewOf. Whoever may read audit trails reads it; whoever ' +
+        'may work the open step reads that one record through it, since they sign what it shows.',
+      access: 'session',
+      params: taskId,
+      responses: { 200: json('The record under review', ref('StepReview')) },
+      problems: [409],
+      handle: async ({ principal, params }) => {
+        const review = await engine.tasks.review(principal, params.id);
+        return ok({ ...review, dossier: withStoredSources(review.dossier) });
+      },
     }),
     operation({
       id: 'claimTask',
@@ -106,6 +144,8 @@ export function taskOperations(engine: Engine, feed: TaskFeed) {
           await engine.tasks.complete(principal, params.id, {
             variables: variablesOf(body),
             ...(body.data !== undefined || body.sources || body.na || body.reason ? submissionOf(body) : {}),
+            ...(body.confirmed && { confirmed: body.confirmed }),
+            ...(body.comments && { comments: body.comments as Record<string, string> }),
             ...(body.signature && { signature: body.signature }),
           }),
         ),

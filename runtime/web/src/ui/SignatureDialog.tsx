@@ -13,6 +13,7 @@ const MEANING_KEYS: Record<Meaning, MessageKey> = {
   Approved: 'meaning.approved',
   Released: 'meaning.released',
   Rejected: 'meaning.rejected',
+  Reopened: 'meaning.reopened',
 };
 /** A signature's meaning in the person's language. */
 export const meaningLabel = (meaning: Meaning) => t(MEANING_KEYS[meaning]);
@@ -74,7 +75,7 @@ export function signatureProblem(error: unknown): boolean {
 
 /**
  * How the dialog speaks: of a step of a record (the operator's completion, where the server alone
- * judges what was typed), or of an administrative act (where a missing password or required
+ * judges what was typed), of a record as a whole (e.g. its reopening), or of an administrative act (where a missing password or required
  * reason is pointed out before anything is sent).
  */
 const WORDING = {
@@ -86,6 +87,18 @@ const WORDING = {
     reasonRequired: 'sign.reason',
     reasonOptional: 'sign.reason',
     reasonHint: 'sign.reasonHint',
+    binding: 'sign.binding',
+    submit: 'sign.submit',
+    checksFirst: false,
+  },
+  record: {
+    title: 'sign.title',
+    meaning: 'sign.meaningRecord',
+    signer: 'sign.signer',
+    password: 'sign.password',
+    reasonRequired: 'sign.reason',
+    reasonOptional: 'admin.sign.reasonOptional',
+    reasonHint: 'admin.sign.reasonHint',
     binding: 'sign.binding',
     submit: 'sign.submit',
     checksFirst: false,
@@ -119,10 +132,12 @@ type SignatureProps = {
   children?: ComponentChildren;
   /** A reason: required (a rejection, B3), optional, or none asked. */
   reason: 'required' | 'optional' | 'none';
+  /** What the reason is asked for, in place of the wording's own hint. */
+  reasonHint?: string;
   /** Sends the signature; a message keeps the dialog open (the password emptied) and shows it, null closes it. */
   sign(input: SignatureInput): Promise<string | null>;
   onClose(done: boolean): void;
-} & ({ wording: 'step'; meaning: Meaning } | { wording: 'admin'; meaning: AdminMeaning });
+} & ({ wording: 'step' | 'record'; meaning: Meaning } | { wording: 'admin'; meaning: AdminMeaning });
 
 /**
  * The electronic signature (B1, B2): its meaning and the signer shown, the password typed again,
@@ -132,7 +147,7 @@ export function SignatureDialog(props: SignatureProps) {
   const { id } = props;
   const fields = props.fields ?? id;
   const words = WORDING[props.wording];
-  const meaning = props.wording === 'step' ? meaningLabel(props.meaning) : adminMeaningLabel(props.meaning);
+  const meaning = props.wording === 'admin' ? adminMeaningLabel(props.meaning) : meaningLabel(props.meaning);
   const [password, setPassword] = useState('');
   const [reason, setReason] = useState('');
   const [errors, setErrors] = useState<{ password?: string; reason?: string }>({});
@@ -192,7 +207,7 @@ export function SignatureDialog(props: SignatureProps) {
         <Field
           id={`${fields}-reason`}
           label={t(props.reason === 'required' ? words.reasonRequired : words.reasonOptional)}
-          hint={t(words.reasonHint)}
+          hint={props.reasonHint ?? t(words.reasonHint)}
           error={errorAt('reason')}
         >
           <textarea

@@ -276,6 +276,26 @@ export const ENTRIES: readonly (EntrySpec & Applied)[] = [
     appliesTo: isUserTask,
   },
   {
+    id: 'attest-reviewOf',
+    kind: 'select',
+    label: 'Shows for review',
+    description:
+      'Beside its form, the step shows the record under review, or its audit trail to review and sign (C6).',
+    appliesTo: isUserTask,
+    options: (bo) =>
+      withCurrent(
+        [
+          { value: '', label: '(nothing)' },
+          { value: 'record', label: 'The record under review' },
+          { value: 'auditTrail', label: 'The record’s audit trail' },
+        ],
+        [text(bo, 'attest:reviewOf')],
+        (v) => `${v} (not known to the engine)`,
+      ),
+    get: (bo) => text(bo, 'attest:reviewOf'),
+    set: (value, _bo, write) => write.element({ 'attest:reviewOf': blankToUndefined(value) }),
+  },
+  {
     ...listAttribute(
       'attest:separateFrom',
       {

@@ -26,6 +26,7 @@ const USER_TASK = [
   'attest-qualifications',
   'attest-signatureMeaning',
   'attest-rejectWhen',
+  'attest-reviewOf',
   'attest-separateFrom',
   'attest-assignee',
   'attest-secondPersonVerification',
@@ -89,6 +90,23 @@ describe('Feature: the "Attest (GMP)" group shows what the engine reads of each 
     assert.equal(meaning.kind === 'select' && meaning.get(report), 'Performed');
     const verification = entry('report', 'attest-secondPersonVerification');
     assert.equal(verification.kind === 'checkbox' && verification.get(report), false);
+  });
+
+  it('Scenario: a user task offers what it shows for review, and writes attest:reviewOf', () => {
+    const review = entry('report', 'attest-reviewOf');
+    assert.ok(review.kind === 'select');
+    assert.deepEqual(
+      review.options(byId['report']!, SOURCES).map((o) => o.value),
+      ['', 'record', 'auditTrail'],
+    );
+    assert.equal(review.get(byId['report']!), '');
+    const { changes, writer } = recorder();
+    review.set('auditTrail', byId['report']!, writer);
+    review.set('', byId['report']!, writer);
+    assert.deepEqual(changes, [
+      ['element', { 'attest:reviewOf': 'auditTrail' }],
+      ['element', { 'attest:reviewOf': undefined }],
+    ]);
   });
 
   it('Scenario: a value the template does not offer is still shown, so nothing is lost by looking', () => {

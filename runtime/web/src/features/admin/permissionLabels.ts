@@ -10,6 +10,7 @@ export const PERMISSION_LABELS: Record<string, MessageKey> = {
   'records.approve': 'admin.permission.records.approve',
   'records.release': 'admin.permission.records.release',
   'records.void': 'admin.permission.records.void',
+  'records.reopen': 'admin.permission.records.reopen',
   'records.migrate': 'admin.permission.records.migrate',
   'records.change': 'admin.permission.records.change',
   'incidents.retry': 'admin.permission.incidents.retry',

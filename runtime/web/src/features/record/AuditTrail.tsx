@@ -117,7 +117,7 @@ export function AuditTrail(props: { recordId: string; number: string; events: Au
 }
 
 /** An event's payload in one line: its fields and values, long ones cut. */
-function summary(payload: Record<string, unknown>): string {
+export function summary(payload: Record<string, unknown>): string {
   return Object.entries(payload)
     .map(([key, value]) => {
       const text = typeof value === 'string' ? value : JSON.stringify(value);

@@ -129,6 +129,9 @@ export function Exceptions(props: {
               {holds(e) ? <span class="badge danger holds">{t('exception.holds')}</span> : null}
               <strong>{e.step ?? ''}</strong>
               {` ${e.message} · ${formatInstant(e.raisedAt)}`}
+              {e.comment ? (
+                <p class="operator-comment">{t('breach.comments', { comment: e.comment })}</p>
+              ) : null}
               {e.dispositions.length > 0 ? (
                 <ol class="dispositions">
                   {e.dispositions.map((d) => (

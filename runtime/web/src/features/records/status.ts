@@ -4,6 +4,7 @@ const STATUS_KEYS: Record<string, MessageKey> = {
   open: 'status.open',
   closed: 'status.closed',
   held: 'status.held',
+  reopened: 'status.reopened',
   cancelled: 'status.cancelled',
   voided: 'status.voided',
 };

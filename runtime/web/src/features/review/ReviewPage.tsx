@@ -11,8 +11,10 @@ export async function loadReviewQueue(): Promise<ReviewItem[]> {
 }
 
 /**
- * The review queue: steps waiting for this person to review, approve or release, records with
- * high exceptions first. A row opens the record as QA reads it; the step is one tap further.
+ * The review queue by exception: steps waiting for this person to review, approve or release, with
+ * the exceptions still open by severity, records with open high exceptions first. A row opens the
+ * record as QA reads it; a record without exceptions is reviewed from that summary; the step is
+ * one tap further.
  */
 export function ReviewPage(props: { items: ReviewItem[] }) {
   const { items } = props;
@@ -48,10 +50,16 @@ function QueueItem({ item }: { item: ReviewItem }) {
         <Badges item={item} />
       </div>
       <div class="task-meta">
+        <span>{t('review.waitingSince', { at: formatInstant(task.createdAt) })}</span>
         <span>{`${t('tasks.due')}: ${formatInstant(task.dueAt)}`}</span>
         {item.exceptions.holding > 0 && record ? (
           <a class="button holding" href={`#/record/${record.number}`}>
             {t('exception.openRecord')}
+          </a>
+        ) : null}
+        {item.exceptions.total === 0 && record ? (
+          <a class="button summary" href={`#/record/${record.number}`}>
+            {t('review.fromSummary')}
           </a>
         ) : null}
         <a class="button" href={`#/task/${task.id}`}>
@@ -62,16 +70,21 @@ function QueueItem({ item }: { item: ReviewItem }) {
   );
 }
 
-/** What QA should look at first: exceptions by severity and values changed after entry. */
+/**
+ * What QA should look at first: the exceptions still open by severity, those decided, and values
+ * changed after entry.
+ */
 function Badges({ item }: { item: ReviewItem }) {
-  const { high, medium, low } = item.exceptions;
-  if (high + medium + low === 0 && item.changedValues === 0)
+  const { high, medium, low } = item.exceptions.open;
+  const decided = item.exceptions.total - item.exceptions.undecided;
+  if (item.exceptions.total === 0 && item.changedValues === 0)
     return <span class="badge ok">{t('review.clean')}</span>;
   return (
     <>
       {high > 0 ? <span class="badge severity-high">{t('review.high', { count: high })}</span> : null}
       {medium > 0 ? <span class="badge severity-medium">{t('review.medium', { count: medium })}</span> : null}
       {low > 0 ? <span class="badge severity-low">{t('review.low', { count: low })}</span> : null}
+      {decided > 0 ? <span class="badge decided">{t('review.decided', { count: decided })}</span> : null}
       {item.exceptions.holding > 0 ? (
         <span class="badge danger holds">
           {t('exception.holdsReview', { count: item.exceptions.holding })}

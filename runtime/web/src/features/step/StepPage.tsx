@@ -23,13 +23,17 @@ import {
   signatureProblem,
   type SignatureInput,
 } from '../../ui/SignatureDialog.tsx';
+import { BreachConfirm, type Breach } from './BreachConfirm.tsx';
 import { ChangedPanel, ExceptionsPanel, VerificationPanel } from './panels.tsx';
 import type { RenderedTaskForm } from './renderer.ts';
 import { TaskFormHost } from './TaskFormHost.tsx';
+import { loadReview, UnderReview, type StepReview } from './UnderReview.tsx';
 
 export interface Step {
   task: TaskDetail;
   contract: TaskForm | null;
+  /** What a review step shows of its record beside its form; null for a step that reviews nothing. */
+  review: StepReview | null;
 }
 
 /**
@@ -38,13 +42,16 @@ export interface Step {
  */
 export async function loadStep(taskId: string): Promise<Step> {
   const task = await api.get('/api/tasks/{id}', { path: { id: taskId } });
-  if (!task.formKey) return { task, contract: null };
-  const [contract] = await Promise.all([
+  // The record under review is read while the step is open; a step done shows it from Records.
+  const review = task.reviewOf && task.status === 'open' ? loadReview(task.id) : Promise.resolve(null);
+  if (!task.formKey) return { task, contract: null, review: await review };
+  const [contract, reviewed] = await Promise.all([
     api.get('/api/tasks/{id}/form', { path: { id: task.id } }),
+    review,
     import('./renderer.ts'),
   ]);
   // The document leaves the Form.io components open; the contract names what the step view reads of them.
-  return { task, contract: contract as TaskForm };
+  return { task, contract: contract as TaskForm, review: reviewed };
 }
 
 /**
@@ -59,7 +66,11 @@ type Problems = {
   toRecord?: boolean;
 };
 
-type Body = Partial<Submission> & { reason?: string };
+type Body = Partial<Submission> & {
+  reason?: string;
+  confirmed?: string[];
+  comments?: Record<string, string>;
+};
 
 /**
  * The operator's step: the step and its record, the form rendered with formio.js from the renderer
@@ -81,6 +92,8 @@ export function StepPage(props: { me: Me; step: Step }) {
   const [reasonAsked, setReasonAsked] = useState(false);
   const [busy, setBusy] = useState(false);
   const [completing, setCompleting] = useState(false);
+  // Values outside their limits that completing would record: confirmed before the signature.
+  const [breaches, setBreaches] = useState<Breach[] | null>(null);
   const form = useRef<RenderedTaskForm | null>(null);
   const problemsBox = useRef<HTMLDivElement>(null);
   // What completing sends, taken when it was asked for, and the refusal it met, if any.
@@ -152,7 +165,28 @@ export function StepPage(props: { me: Me; step: Step }) {
     submission.current = body();
     refused.current = null;
     setBusy(true);
-    setCompleting(true);
+    if (!contract) {
+      setCompleting(true);
+      return;
+    }
+    // What completing would raise, as the server works it out: breaches are confirmed first.
+    const { data, na } = submission.current;
+    api
+      .post('/api/tasks/{id}/check', { path: { id: task.id }, body: { data, ...(na && { na }) } })
+      .then((verdict) => {
+        if (!verdict.ok) {
+          setBusy(false);
+          showProblem(new Problem(422, 'urn:attest:problem:input', t('step.notDone'), verdict.errors));
+          return;
+        }
+        const found = verdict.exceptions.filter((e) => e.type === 'limit_breach');
+        if (found.length > 0) setBreaches(found);
+        else setCompleting(true);
+      })
+      .catch((error: unknown) => {
+        setBusy(false);
+        showProblem(error);
+      });
   };
   const send = async (signature?: SignatureInput): Promise<unknown> => {
     try {
@@ -198,78 +232,109 @@ export function StepPage(props: { me: Me; step: Step }) {
       ) : null}
       {open ? <SignatureNote signature={task.signature} /> : null}
       {open ? null : <p class="note">{t(task.status === 'completed' ? 'step.done' : 'step.withdrawn')}</p>}
-      <Message tone="success" id="step-status">
-        {status}
-      </Message>
-      <div id="step-errors" class="message error" role="alert" hidden={problems === null} ref={problemsBox}>
-        {problems === null ? null : problems.plain ? (
-          problems.headline
-        ) : (
-          <>
-            <strong>{problems.headline}</strong>
-            {problems.items.length > 0 ? (
-              <ul>
-                {problems.items.map((item, i) => (
-                  <li key={i} data-pointer={item.pointer}>
-                    {item.text}
-                  </li>
-                ))}
-              </ul>
-            ) : null}
-            {problems.toRecord && task.record ? (
-              <p>
-                <a id="step-to-record" href={`#/record/${task.record.number}`}>
-                  {t('step.toRecord', { number: task.record.number })}
-                </a>
-              </p>
-            ) : null}
-          </>
-        )}
-      </div>
-      {contract ? <ExceptionsPanel contract={contract} /> : null}
-      {contract ? <ChangedPanel contract={contract} /> : null}
-      {contract && open ? (
-        <VerificationPanel
-          task={task}
-          contract={contract}
-          verified={(next) => redraw(next, t('step.verified'))}
-        />
-      ) : null}
-      {contract ? (
-        <TaskFormHost contract={contract} form={form} />
-      ) : (
-        <p class="note" id="step-no-form">
-          {t('step.noForm')}
-        </p>
-      )}
-      {open && contract ? (
-        <Field
-          id="step-reason"
-          label={t('step.changeReason')}
-          hint={t('step.changeReasonHint')}
-          hidden={!reasonShown}
-          error={reasonError}
-        >
-          <textarea
-            rows={2}
-            maxLength={1000}
-            {...fieldProps('step-reason', reasonError)}
-            value={reason}
-            onInput={(event) => setReason(event.currentTarget.value)}
-          />
-        </Field>
-      ) : null}
-      {open ? (
-        <div class="step-actions">
-          {contract ? (
-            <button type="button" id="step-save" disabled={busy} onClick={save}>
-              {t('step.save')}
-            </button>
+      <div
+        class={
+          props.step.review
+            ? `step-columns${props.step.review.reviewOf === 'auditTrail' ? ' reviewing-trail' : ''}`
+            : undefined
+        }
+      >
+        {props.step.review ? <UnderReview me={me} taskId={task.id} review={props.step.review} /> : null}
+        <div class="step-own">
+          <Message tone="success" id="step-status">
+            {status}
+          </Message>
+          <div
+            id="step-errors"
+            class="message error"
+            role="alert"
+            hidden={problems === null}
+            ref={problemsBox}
+          >
+            {problems === null ? null : problems.plain ? (
+              problems.headline
+            ) : (
+              <>
+                <strong>{problems.headline}</strong>
+                {problems.items.length > 0 ? (
+                  <ul>
+                    {problems.items.map((item, i) => (
+                      <li key={i} data-pointer={item.pointer}>
+                        {item.text}
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
+                {problems.toRecord && task.record ? (
+                  <p>
+                    <a id="step-to-record" href={`#/record/${task.record.number}`}>
+                      {t('step.toRecord', { number: task.record.number })}
+                    </a>
+                  </p>
+                ) : null}
+              </>
+            )}
+          </div>
+          {contract ? <ExceptionsPanel contract={contract} /> : null}
+          {contract ? <ChangedPanel contract={contract} /> : null}
+          {contract && open ? (
+            <VerificationPanel
+              task={task}
+              contract={contract}
+              verified={(next) => redraw(next, t('step.verified'))}
+            />
           ) : null}
-          <button type="button" class="primary" id="step-complete" disabled={busy} onClick={complete}>
-            {task.signature ? t('step.completeSign') : t('step.complete')}
-          </button>
+          {contract ? (
+            <TaskFormHost contract={contract} form={form} />
+          ) : (
+            <p class="note" id="step-no-form">
+              {t('step.noForm')}
+            </p>
+          )}
+          {open && contract ? (
+            <Field
+              id="step-reason"
+              label={t('step.changeReason')}
+              hint={t('step.changeReasonHint')}
+              hidden={!reasonShown}
+              error={reasonError}
+            >
+              <textarea
+                rows={2}
+                maxLength={1000}
+                {...fieldProps('step-reason', reasonError)}
+                value={reason}
+                onInput={(event) => setReason(event.currentTarget.value)}
+              />
+            </Field>
+          ) : null}
+          {open ? (
+            <div class="step-actions">
+              {contract ? (
+                <button type="button" id="step-save" disabled={busy} onClick={save}>
+                  {t('step.save')}
+                </button>
+              ) : null}
+              <button type="button" class="primary" id="step-complete" disabled={busy} onClick={complete}>
+                {task.signature ? t('step.completeSign') : t('step.complete')}
+              </button>
+            </div>
+          ) : null}
         </div>
+      </div>
+      {breaches ? (
+        <BreachConfirm
+          breaches={breaches}
+          onConfirm={(answer) => {
+            submission.current = { ...submission.current, ...answer };
+            setBreaches(null);
+            setCompleting(true);
+          }}
+          onClose={() => {
+            setBreaches(null);
+            setBusy(false);
+          }}
+        />
       ) : null}
       {completing && task.signature ? (
         <SignatureDialog

@@ -43,6 +43,9 @@ export function ExceptionsPanel({ contract }: { contract: TaskForm }) {
             </span>
             {e.blocking ? <span class="badge danger">{t('step.blocking')}</span> : null}
             <span>{e.message}</span>
+            {e.comment ? (
+              <p class="operator-comment">{t('breach.comments', { comment: e.comment })}</p>
+            ) : null}
           </li>
         ))}
       </ul>

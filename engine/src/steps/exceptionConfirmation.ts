@@ -1,0 +1,85 @@
+import { InputError, type FieldError } from '../kernel/errors.ts';
+import type { ExceptionDraft, FormRuntime } from '../forms/pipeline.ts';
+
+/**
+ * What the operator says about the values outside their limits when completing a step (F4): the
+ * pointers of the breaches they have seen and confirm, and their comment on each, which the
+ * template may require (`limits.comment`).
+ */
+export interface Acknowledgement {
+  /** Values outside their limits the operator confirms, by pointer. */
+  confirmed?: string[];
+  /** The operator's comment on a value outside its limits, by pointer. */
+  comments?: Record<string, string>;
+}
+
+const COMMENT_MAX = 1000;
+
+/**
+ * The exceptions a completion raises, with the operator's comments, once every value outside its
+ * limits is confirmed and commented where the template asks: a completion that raises a breach the
+ * operator has not confirmed is refused, so no path (another client, a retry, the API) completes a
+ * step over a breach nobody saw. Nothing is written when this refuses.
+ */
+export function acknowledged(
+  runtime: FormRuntime,
+  raised: ExceptionDraft[],
+  input: Acknowledgement,
+): ExceptionDraft[] {
+  const confirmed = new Set(input.confirmed ?? []);
+  const comments = new Map<string, string>();
+  for (const [pointer, text] of Object.entries(input.comments ?? {})) {
+    const comment = typeof text === 'string' ? text.trim() : '';
+    if (comment) comments.set(pointer, comment);
+  }
+  const errors: FieldError[] = [];
+  const breaches = raised.filter((e) => e.type === 'limit_breach');
+  for (const e of breaches) {
+    if (!confirmed.has(e.pointer)) {
+      errors.push({
+        pointer: e.pointer,
+        keyword: 'confirmation',
+        message: `${e.message}: confirm it before completing the step`,
+      });
+    }
+    if (runtime.commentAsked(e.pointer) && !comments.has(e.pointer)) {
+      errors.push({
+        pointer: `/comments${e.pointer}`,
+        keyword: 'required',
+        message: `${e.message}: the template asks for your comment on it`,
+      });
+    }
+  }
+  for (const [pointer, comment] of comments) {
+    if (!breaches.some((e) => e.pointer === pointer)) {
+      errors.push({
+        pointer: `/comments${pointer}`,
+        keyword: 'comment',
+        message: 'a comment is kept only for a value outside its limits, and this one is not',
+      });
+    } else if (comment.length > COMMENT_MAX) {
+      errors.push({
+        pointer: `/comments${pointer}`,
+        keyword: 'maxLength',
+        message: `must have at most ${COMMENT_MAX} characters`,
+      });
+    }
+  }
+  if (errors.length > 0) {
+    const unconfirmed = errors.filter((e) => e.keyword === 'confirmation').length;
+    throw new InputError(
+      unconfirmed > 0
+        ? `${unconfirmed === 1 ? 'A value is' : `${unconfirmed} values are`} outside the limits and not confirmed: ${errors
+            .filter((e) => e.keyword === 'confirmation')
+            .map((e) => e.message.replace(/: confirm it before completing the step$/, ''))
+            .join('; ')}`
+        : `The comments on values outside their limits are not complete: ${errors.map((e) => e.message).join('; ')}`,
+      errors,
+    );
+  }
+  return raised.map((e) =>
+    comments.has(e.pointer) && e.type === 'limit_breach'
+      ? { ...e, details: { ...e.details, comment: comments.get(e.pointer) } }
+      : e,
+  );
+}
