@@ -111,27 +111,29 @@ describe('Feature: a batch record from its order to ready for release, through t
     for (;;) {
       const task = ((await record(id)).openTasks as Task[]).find((t) => t.elementId === 'dispense');
       if (!task) break;
-      const form = (await ok(call('olivia', 'GET', `/api/tasks/${task.id}/form`))).body;
-      const line = form.variables?.line ?? (await record(id)).variables.recipe.bom[materials.length];
+      // Sequential repeats, in the order of the recipe's lines.
+      const line = (await record(id)).variables.recipe.bom[materials.length];
       materials.push(line.material);
       const lot = `L-${line.material}-01`;
       const weight = WEIGHTS[line.material]!;
       const path = `/api/tasks/${task.id}/values`;
+      const data = { material: line.material, lot, netWeight: weight };
       if (materials.length === 1) {
-        await ok(call('olivia', 'PUT', path, { data: { lot, netWeight: 80.1 } }));
-        await ok(
-          call('olivia', 'PUT', path, { data: { lot, netWeight: weight }, reason: 'Scale re-tared before weighing' }),
+        expectInput(
+          await call('olivia', 'PUT', path, { data: { ...data, material: 'EXC-MCC' } }),
+          '/materialMatches',
         );
-      } else await ok(call('olivia', 'PUT', path, { data: { lot, netWeight: weight } }));
-      const unverified = await complete('olivia', task, { lot, netWeight: weight });
-      expectInput(unverified, '/netWeight', 'verification');
+        await ok(call('olivia', 'PUT', path, { data: { ...data, netWeight: 80.1 } }));
+        await ok(call('olivia', 'PUT', path, { data, reason: 'Scale re-tared before weighing' }));
+      } else await ok(call('olivia', 'PUT', path, { data }));
+      expectInput(await complete('olivia', task, data), '/netWeight', 'verification');
       await ok(
         call('olivia', 'POST', `/api/tasks/${task.id}/verification`, {
           username: 'oscar',
           password: demoPassword('oscar'),
         }),
       );
-      await ok(complete('olivia', task, { lot, netWeight: weight }));
+      await ok(complete('olivia', task, data));
     }
     return materials;
   }
@@ -299,6 +301,8 @@ describe('Feature: a batch record from its order to ready for release, through t
     has('80.020 kg');
     has('12.300 kg');
     has('98.5 %');
+    has('Target weight 12.000 kg');
+    has('Material code EXC-MCC');
     has('Manual');
     has('Calculated');
     has('CHANGED after original entry');
@@ -317,8 +321,10 @@ describe('Feature: a batch record from its order to ready for release, through t
     const task = await openTask(other.id, 'dispense');
     const state = async () => (await ok(call('olivia', 'GET', `/api/tasks/${task.id}/form`))).body;
     await changesNothingTo(state)(async () => {
-      expectInput(await complete('olivia', task, { lot: 'L-1', netWeight: 'eighty' }), '/netWeight');
-      expectInput(await complete('olivia', task, { netWeight: 80 }), '/lot');
+      const data = { material: 'API-PCM', lot: 'L-1' };
+      expectInput(await complete('olivia', task, { ...data, netWeight: 'eighty' }), '/netWeight');
+      expectInput(await complete('olivia', task, { material: 'API-PCM', netWeight: 80 }), '/lot');
+      expectInput(await complete('olivia', task, { ...data, material: 'EXC-MGS', netWeight: 80 }), '/materialMatches');
     });
     const order = await call('olivia', 'POST', '/api/records', {
       template: 'batch-record',
