@@ -122,7 +122,11 @@ async function runBatch(driver: Driver, recipe: Recipe, n: number, times: Latenc
         break;
       case 'dispense': {
         const l = recipe.bom[line++]!;
-        const data = { material: l.material, lot: `L-${l.material}`, netWeight: l.quantityPerUnit * BATCH_SIZE };
+        const data = {
+          material: l.material,
+          lot: `L-${l.material}`,
+          netWeight: l.quantityPerUnit * BATCH_SIZE,
+        };
         await driver.save(task.id, data);
         await driver.verify(task.id);
         await timed(() => driver.complete(task.id, data));
@@ -142,7 +146,11 @@ async function runBatch(driver: Driver, recipe: Recipe, n: number, times: Latenc
         break;
       case 'cleaning':
         await timed(() =>
-          driver.complete(task.id, { equipmentState: 'clean', cleaningMethod: 'SOP-CL-021', roomCleaned: true }),
+          driver.complete(task.id, {
+            equipmentState: 'clean',
+            cleaningMethod: 'SOP-CL-021',
+            roomCleaned: true,
+          }),
         );
         break;
       case 'auditTrailReview':
@@ -245,7 +253,9 @@ export async function runEbrBenchmark(): Promise<Record<string, unknown>> {
   const lines = positiveInteger('EBR_BENCH_LINES', 40);
   const steps = positiveInteger('EBR_BENCH_STEPS', 60);
   return withBenchDatabase(async (url) => {
-    console.log(`PostgreSQL ${await serverVersion(url)}; ${operators} operators, ${lines} lines, ${steps} steps`);
+    console.log(
+      `PostgreSQL ${await serverVersion(url)}; ${operators} operators, ${lines} lines, ${steps} steps`,
+    );
     const database = await openDatabase({ url });
     const engine = createEngine({ database });
     let server: Server | null = null;
@@ -276,7 +286,11 @@ export async function runEbrBenchmark(): Promise<Record<string, unknown>> {
       );
       const recipe = manifest.parameterSets[SET].recipe as Recipe;
 
-      const app = createApp({ engine, jwtSecret: randomBytes(32).toString('hex'), logger: pino({ level: 'silent' }) });
+      const app = createApp({
+        engine,
+        jwtSecret: randomBytes(32).toString('hex'),
+        logger: pino({ level: 'silent' }),
+      });
       server = await new Promise<Server>((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));
       });
@@ -292,7 +306,9 @@ export async function runEbrBenchmark(): Promise<Record<string, unknown>> {
       console.log(`  ${http.steps} steps in ${round(http.seconds, 1)} s: ${round(http.rate, 1)} steps/s`);
       console.log(`Engine API: ${operators} batches, one operator each, at once`);
       const direct = await phase(await Promise.all(ids.map((n) => engineDriver(engine, n))), recipe, 200);
-      console.log(`  ${direct.steps} steps in ${round(direct.seconds, 1)} s: ${round(direct.rate, 1)} steps/s`);
+      console.log(
+        `  ${direct.steps} steps in ${round(direct.seconds, 1)} s: ${round(direct.rate, 1)} steps/s`,
+      );
       const ratio = http.rate / direct.rate;
       return {
         bench: 'ebr',

@@ -42,7 +42,9 @@ describe('Feature: a batch record from its order to ready for release, through t
     api = await startTestApi();
     for (const u of ['olivia', 'oscar', 'quinn', 'petra'] as const) tokens[u] = await api.login(u);
     for (const id of ['deviation', 'batch-record']) {
-      const imported = await call('quinn', 'POST', '/api/templates', { files: await shippedPackage(id, '1.0.0') });
+      const imported = await call('quinn', 'POST', '/api/templates', {
+        files: await shippedPackage(id, '1.0.0'),
+      });
       assert.equal(imported.status, 201, imported.text);
       const base = `/api/templates/${id}/versions/1.0.0`;
       assert.equal((await call('quinn', 'POST', `${base}/submit`)).status, 200);
@@ -148,7 +150,12 @@ describe('Feature: a batch record from its order to ready for release, through t
   async function finished(id: string) {
     await ok(complete('olivia', await openTask(id, 'yield'), { output: 98.5, samples: 0.5, waste: 0.8 }));
     await ok(
-      complete('olivia', await openTask(id, 'packaging'), { issued: 1000, used: 950, destroyed: 30, returned: 20 }),
+      complete('olivia', await openTask(id, 'packaging'), {
+        issued: 1000,
+        used: 950,
+        destroyed: 30,
+        returned: 20,
+      }),
     );
     await ok(
       complete('olivia', await openTask(id, 'cleaning'), {
@@ -164,7 +171,10 @@ describe('Feature: a batch record from its order to ready for release, through t
   let deviationNumber: string;
 
   it('D2: a batch starts from the recipe chosen among the template’s parameter sets, which the starter cannot override', async () => {
-    const refused = await call('olivia', 'POST', '/api/records', { template: 'batch-record', title: 'No recipe' });
+    const refused = await call('olivia', 'POST', '/api/records', {
+      template: 'batch-record',
+      title: 'No recipe',
+    });
     expectInput(refused, '/parameterSet');
     assert.match(refused.body.detail, /PCM-500/);
     expectInput(
@@ -267,7 +277,10 @@ describe('Feature: a batch record from its order to ready for release, through t
       }),
     );
     const done = await record(batch.id);
-    assert.deepEqual([done.status, done.openTasks, done.variables.batchStatus], ['closed', [], 'ready for release']);
+    assert.deepEqual(
+      [done.status, done.openTasks, done.variables.batchStatus],
+      ['closed', [], 'ready for release'],
+    );
   });
 
   it('D5, D6: the printout is the complete batch record: steps, values with units and provenance, exceptions with decisions, signatures, changes, audit trail', async function () {
@@ -324,7 +337,10 @@ describe('Feature: a batch record from its order to ready for release, through t
       const data = { material: 'API-PCM', lot: 'L-1' };
       expectInput(await complete('olivia', task, { ...data, netWeight: 'eighty' }), '/netWeight');
       expectInput(await complete('olivia', task, { material: 'API-PCM', netWeight: 80 }), '/lot');
-      expectInput(await complete('olivia', task, { ...data, material: 'EXC-MGS', netWeight: 80 }), '/materialMatches');
+      expectInput(
+        await complete('olivia', task, { ...data, material: 'EXC-MGS', netWeight: 80 }),
+        '/materialMatches',
+      );
     });
     const order = await call('olivia', 'POST', '/api/records', {
       template: 'batch-record',
