@@ -289,7 +289,7 @@ export async function runEbrBenchmark(): Promise<Record<string, unknown>> {
       const app = createApp({
         engine,
         jwtSecret: randomBytes(32).toString('hex'),
-        logger: pino({ level: 'silent' }),
+        logger: pino({ level: process.env.EBR_BENCH_LOG ?? 'silent' }),
       });
       server = await new Promise<Server>((resolve) => {
         const s = app.listen(0, '127.0.0.1', () => resolve(s));

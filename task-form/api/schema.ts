@@ -1727,6 +1727,8 @@ export interface components {
       parameters: {
         [key: string]: string | number | boolean;
       };
+      /** @description The names of its parameter sets (e.g. product recipes); a record starts from one when there are any */
+      parameterSets: string[];
       /** @description Why this version exists */
       changeReason: string;
       /** @description The keys of its forms */
@@ -1775,6 +1777,8 @@ export interface components {
       parameters: {
         [key: string]: string | number | boolean;
       };
+      /** @description The names of its parameter sets (e.g. product recipes); a record starts from one when there are any */
+      parameterSets: string[];
       /** @description Why this version exists */
       changeReason: string;
       /** @description The keys of its forms */
@@ -1843,6 +1847,8 @@ export interface components {
       parameters: {
         [key: string]: string | number | boolean;
       };
+      /** @description The names of its parameter sets (e.g. product recipes); a record starts from one when there are any */
+      parameterSets: string[];
       /** @description Why this version exists */
       changeReason: string;
       /** @description The keys of its forms */

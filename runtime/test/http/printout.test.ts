@@ -9,6 +9,7 @@ import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { recordPrintout } from '../../src/printout/recordPrintout.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
 import {
+  makeEffective,
   shippedPackage,
   temperatureField,
   testManifest,
@@ -85,15 +86,7 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
         }),
       ],
     ];
-    for (const [id, files] of packages) {
-      const imported = await call('quinn', 'POST', '/api/templates', { files });
-      assert.equal(imported.status, 201, imported.text);
-      const base = `/api/templates/${id}/versions/1.0.0`;
-      assert.equal((await call('quinn', 'POST', `${base}/submit`)).status, 200);
-      const approved = await call('petra', 'POST', `${base}/approve`, { password: demoPassword('petra') });
-      assert.equal(approved.status, 200, approved.text);
-      assert.equal((await call('quinn', 'POST', `${base}/effective`)).status, 200);
-    }
+    for (const [id, files] of packages) await makeEffective(api, tokens, id, files);
   });
   after(() => api?.close());
 
