@@ -21,7 +21,10 @@ const recipeSchema = {
     },
   },
 };
-const withSets = (sets: Record<string, Record<string, unknown>>, schema: object = recipeSchema) => ({
+const withSets = (
+  sets: Record<string, Record<string, unknown>>,
+  schema: Record<string, unknown> = recipeSchema,
+) => ({
   ...manifest(),
   parameterSchema: schema,
   parameterSets: sets,
