@@ -69,7 +69,7 @@ describe('Feature: parameter sets, versioned master data a template’s records 
 
   it('Given sets without a schema, a schema that does not compile, or a bad set name, then the manifest is refused', () => {
     const sets = { A: { product: 'x', lines: [] } };
-    const { parameterSchema: _, ...noSchema } = withSets(sets);
+    const noSchema = { ...manifest(), parameterSets: sets };
     assert.ok(errorsOf(() => validateManifest(noSchema)).some(([p]) => p === '/manifest'));
     assert.deepEqual(
       errorsOf(() => validateManifest(withSets(sets, { type: 'thing' })))[0]![0],

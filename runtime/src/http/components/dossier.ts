@@ -68,7 +68,8 @@ export const DOSSIER_COMPONENTS = {
                   unit: nullableString,
                   decimals: {
                     type: ['integer', 'null'],
-                    description: 'The decimals the field keeps (a number prints with them); null when it has none',
+                    description:
+                      'The decimals the field keeps (a number prints with them); null when it has none',
                   },
                   critical: boolean,
                   type: { type: 'string', description: 'The component type, e.g. datetime, radio, select' },

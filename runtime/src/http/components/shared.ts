@@ -140,7 +140,8 @@ export const TEMPLATE_VERSION = {
   parameterSets: {
     type: 'array',
     items: string,
-    description: 'The names of its parameter sets (e.g. product recipes); a record starts from one when there are any',
+    description:
+      'The names of its parameter sets (e.g. product recipes); a record starts from one when there are any',
   },
   changeReason: { type: 'string', description: 'Why this version exists' },
   forms: { type: 'array', items: string, description: 'The keys of its forms' },
