@@ -405,7 +405,9 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
       assert.match(flat(text), /Exceptions raised in this step: HIGH limit_breach, LOW na/);
       // Each cell's lines stand one under the other, beside the other columns.
       const lines = text.split('\n');
-      const temperature = lines.findIndex((l) => /^\s*Temperature\s+31\.0 °C\s+Device TH-12\s+Olivia/.test(l));
+      const temperature = lines.findIndex((l) =>
+        /^\s*Temperature\s+31\.0 °C\s+Device TH-12\s+Olivia/.test(l),
+      );
       assert.ok(temperature >= 0, 'the device value has its row');
       assert.match(lines[temperature + 1]!, /Raw reading: "T +31\.0 C"\s+Channel T1/);
       const humidity = lines.findIndex((l) => /^\s*Humidity\s+N\/A\s+Manual/.test(l));
