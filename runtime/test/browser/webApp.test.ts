@@ -142,6 +142,7 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
     await page.waitForSelector('#who');
     await page.click('nav a[data-route=new]');
     await page.waitForSelector('#record-title');
+    await page.check('input[name=template][value=deviation]');
     assert.equal(await page.locator('#record-set').count(), 0, 'the deviation has no recipes');
     await page.check('input[name=template][value=batch-record]');
     await page.waitForSelector('#record-set');
