@@ -103,12 +103,18 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
     await close();
   });
 
+  /** Olivia on a tablet-sized page, on New record. */
+  async function newRecordAsOlivia() {
+    const watched = await watchedPage(browser, { width: 1280, height: 800 });
+    await signIn(watched.page, api.url, 'olivia', demoPassword('olivia'));
+    await watched.page.waitForSelector('#who');
+    await watched.page.click('nav a[data-route=new]');
+    await watched.page.waitForSelector('#record-title');
+    return watched;
+  }
+
   it('D2: an operator reports a deviation on a tablet; its first step waits in My tasks with its number', async () => {
-    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 800 });
-    await signIn(page, api.url, 'olivia', demoPassword('olivia'));
-    await page.waitForSelector('#who');
-    await page.click('nav a[data-route=new]');
-    await page.waitForSelector('#record-title');
+    const { page, problems, close } = await newRecordAsOlivia();
     await page.check('input[name=template][value=deviation]');
     await page.fill('#record-title', 'Torn liner on a lactose drum');
     await page.screenshot({ path: `${SCREENSHOTS}new-record.png` });
@@ -137,11 +143,7 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
   });
 
   it('an operator starts a batch record from the product recipe chosen among the template’s', async () => {
-    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 800 });
-    await signIn(page, api.url, 'olivia', demoPassword('olivia'));
-    await page.waitForSelector('#who');
-    await page.click('nav a[data-route=new]');
-    await page.waitForSelector('#record-title');
+    const { page, problems, close } = await newRecordAsOlivia();
     await page.check('input[name=template][value=deviation]');
     assert.equal(await page.locator('#record-set').count(), 0, 'the deviation has no recipes');
     await page.check('input[name=template][value=batch-record]');
