@@ -168,6 +168,18 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
     await close();
   });
 
+  it('QA sees the recipes a batch-record version carries on its version page', async () => {
+    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 800 });
+    await signIn(page, api.url, 'quinn', demoPassword('quinn'));
+    await page.waitForSelector('#who');
+    await page.goto(`${api.url}/#/template/batch-record/1.0.0`);
+    await page.waitForSelector('#version-manifest');
+    assert.match(await page.locator('#version-manifest').innerText(), /Parameter sets \(recipes\)\s+PCM-500/);
+    await page.screenshot({ path: '/tmp/batchrecord-shots/batch-record-version.png', fullPage: true });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   it('speaks Simplified Chinese when the user switches, and keeps it', async () => {
     const { page, problems, close } = await watchedPage(browser);
     await signIn(page, api.url, 'quinn', demoPassword('quinn'));
