@@ -470,7 +470,7 @@ export interface paths {
     put?: never;
     /**
      * Start a record from the effective version of a template (D2)
-     * @description The record gets the next number of its template and year, its process instance starts with the template’s parameters and the variables given, and it stays on this template version for life.
+     * @description The record gets the next number of its template and year, its process instance starts with the template’s parameters, the variables given and the chosen parameter set (which they cannot override), and it stays on this template version for life.
      */
     post: operations['startRecord'];
     delete?: never;
@@ -1890,6 +1890,8 @@ export interface components {
       parameters: {
         [key: string]: string | number | boolean;
       };
+      /** @description The names of its parameter sets (e.g. product recipes); a record starts from one when there are any */
+      parameterSets: string[];
       /** @description Why this version exists */
       changeReason: string;
       /** @description The keys of its forms */
@@ -1938,6 +1940,8 @@ export interface components {
       parameters: {
         [key: string]: string | number | boolean;
       };
+      /** @description The names of its parameter sets (e.g. product recipes); a record starts from one when there are any */
+      parameterSets: string[];
       /** @description Why this version exists */
       changeReason: string;
       /** @description The keys of its forms */
@@ -2006,6 +2010,8 @@ export interface components {
       parameters: {
         [key: string]: string | number | boolean;
       };
+      /** @description The names of its parameter sets (e.g. product recipes); a record starts from one when there are any */
+      parameterSets: string[];
       /** @description Why this version exists */
       changeReason: string;
       /** @description The keys of its forms */
@@ -2324,6 +2330,8 @@ export interface components {
           pointer: string;
           label: string;
           unit: string | null;
+          /** @description The decimals the field keeps (a number prints with them); null when it has none */
+          decimals: number | null;
           critical: boolean;
           /** @description The component type, e.g. datetime, radio, select */
           type: string;
@@ -5429,6 +5437,8 @@ export interface operations {
           variables?: Record<string, unknown>;
           /** @description The record this one is raised from, by id or number */
           raisedFrom?: string | null;
+          /** @description The template’s parameter set the record starts from, e.g. a product’s recipe; required when the template has sets */
+          parameterSet?: string;
         };
       };
     };

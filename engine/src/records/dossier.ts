@@ -30,6 +30,8 @@ export interface DossierValue {
   /** The field's label, with its row in a grid ("Weight in row 2"). */
   label: string;
   unit: string | null;
+  /** The decimals the field keeps, so a value prints as entered (80.020 kg); null when it has none. */
+  decimals: number | null;
   critical: boolean;
   /** The component type, e.g. datetime (an instant to show in the plant's zone), radio, select. */
   type: string;
@@ -268,6 +270,7 @@ export function createDossiers(deps: {
             pointer: v.pointer,
             label: field ? labelOf(runtimes.get(v.form_id)!.runtime, field, v.pointer) : v.pointer,
             unit: field?.unit ?? null,
+            decimals: field?.decimals ?? null,
             critical: Boolean(field?.critical),
             type: field?.type ?? 'unknown',
             value: v.value,

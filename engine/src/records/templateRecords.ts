@@ -9,6 +9,7 @@ import { eventActor, requirePermission, type Principal } from '../kernel/permiss
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { templateRepository } from '../templates/templateRepository.ts';
 import { REOPENED_SQL } from './recordReopenings.ts';
+import { parameterSetFor } from '../templates/parameterSets.ts';
 import { insertTemplateRecord, nextRecordNumber } from './templateRecordHooks.ts';
 
 /** A record as people find and follow it: number, template version, status, owner, due date, links. */
@@ -129,6 +130,8 @@ export interface TemplateRecords {
       title: string;
       variables?: Record<string, unknown>;
       raisedFrom?: string | null;
+      /** The template's parameter set the record starts from, e.g. a product's recipe. */
+      parameterSet?: string | null;
     },
   ): Promise<RecordDetail>;
   list(principal: Principal, filter?: RecordFilter): Promise<{ records: RecordView[]; total: number }>;
@@ -228,12 +231,15 @@ export function createTemplateRecords(deps: {
       title: string;
       variables?: Record<string, unknown>;
       raisedFrom?: string | null;
+      /** The template's parameter set the record starts from, e.g. a product's recipe. */
+      parameterSet?: string | null;
     },
   ): Promise<RecordDetail> {
     requirePermission(principal, 'records.create');
     const templateId = requireText(input.template, '/template', 40);
     const title = requireText(input.title, '/title', 200);
     const raisedFrom = optionalText(input.raisedFrom, '/raisedFrom', 100);
+    const parameterSet = optionalText(input.parameterSet, '/parameterSet', 60);
     if (
       input.variables !== undefined &&
       (typeof input.variables !== 'object' || input.variables === null || Array.isArray(input.variables))
@@ -243,7 +249,7 @@ export function createTemplateRecords(deps: {
       ]);
     }
     const { id } = await knex.transaction((trx) =>
-      startIn(trx, principal, { templateId, title, raisedFrom, variables: input.variables }),
+      startIn(trx, principal, { templateId, title, raisedFrom, parameterSet, variables: input.variables }),
     );
     return get(principal, id);
   }
@@ -256,10 +262,11 @@ export function createTemplateRecords(deps: {
       templateId: string;
       title: string;
       raisedFrom: string | null;
+      parameterSet: string | null;
       variables: Record<string, unknown> | undefined;
     },
   ): Promise<{ id: string; number: string }> {
-    const { templateId, title, raisedFrom } = input;
+    const { templateId, title, raisedFrom, parameterSet } = input;
     const template = await templateRepository.effective(trx, templateId);
     if (!template) {
       const any = await templateRepository.list(trx, { templateId });
@@ -275,12 +282,16 @@ export function createTemplateRecords(deps: {
         { pointer: '/raisedFrom', keyword: 'reference', message: 'names no record' },
       ]);
     }
+    const set = parameterSetFor(template.manifest, parameterSet);
     const at = clock.now();
     const number = await nextRecordNumber(trx, template, at);
+    // The chosen set is approved master data: what the starter sends does not override it.
     const variables = {
       ...(template.manifest.parameters ?? {}),
       title,
       ...(input.variables ?? {}),
+      ...set,
+      ...(parameterSet && { parameterSet }),
       recordNumber: number,
       ...(from && { raisedFrom: from.number }),
     };
@@ -316,6 +327,7 @@ export function createTemplateRecords(deps: {
       templateId: 'deviation',
       title,
       raisedFrom: input.raisedFrom,
+      parameterSet: null,
       variables: undefined,
     });
   }

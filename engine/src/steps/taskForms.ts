@@ -3,6 +3,7 @@ import type { Clock } from '../kernel/clock.ts';
 import { InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import type { IdentityService } from '../identity/identityService.ts';
 import { eventActor, type Principal } from '../kernel/permissions.ts';
+import { refused } from '../bpmn/service/inputs.ts';
 import { processRepository, type InstanceRow, type TaskRow } from '../bpmn/service/processRepository.ts';
 import type { UserTaskSpec } from '../bpmn/model/graph.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
@@ -198,7 +199,9 @@ export function createTaskForms(deps: {
         instance,
         (execution) => {
           // A repeated or added step's values stay on its task: the flow and its variables are unchanged.
-          const changes = token ? execution.complete(token.id, data) : [];
+          const changes = token
+            ? refused('The task cannot be completed with these values', () => execution.complete(token.id, data))
+            : [];
           return [
             ...drafts,
             ...(signature ? [signature.draft] : []),

@@ -8,6 +8,7 @@ import { ConflictError, InputError, type FieldError } from '../kernel/errors.ts'
 import { FORBIDDEN_KEYS, findForbiddenKey } from '../kernel/forbiddenKeys.ts';
 import { readTgz, writeTgz, type TarFile } from './tar.ts';
 import { isObject } from '../kernel/isObject.ts';
+import { parameterSetProblems } from './parameterSets.ts';
 
 /**
  * The template package format: a version folder `templates/<id>/v<version>/` (or a `.tgz` of one)
@@ -40,6 +41,10 @@ export interface TemplateManifest {
   recordDue?: string;
   /** Default process variables. */
   parameters?: Record<string, string | number | boolean>;
+  /** The JSON Schema every parameter set satisfies (see parameterSets.ts). */
+  parameterSchema?: Record<string, unknown>;
+  /** Named sets of process variables a record starts from, e.g. a product's recipe. */
+  parameterSets?: Record<string, Record<string, unknown>>;
   /** Why this version exists. */
   changeReason: string;
 }
@@ -113,6 +118,10 @@ const SHAPES: Readonly<Record<string, string>> = {
   '#/properties/retention': 'an ISO 8601 duration in years, months, weeks or days, like P10Y or P5Y6M',
   '#/properties/recordDue': 'an ISO 8601 duration, like P30D or PT8H',
   '#/properties/parameters/propertyNames':
+    'a variable name: up to 60 letters, digits or _, starting with a letter or _',
+  '#/properties/parameterSets/propertyNames':
+    'a set name: up to 60 letters, digits, _ . or -, starting with a letter or digit, like PARA-500',
+  '#/properties/parameterSets/additionalProperties/propertyNames':
     'a variable name: up to 60 letters, digits or _, starting with a letter or _',
 };
 
@@ -221,6 +230,7 @@ export function validateManifest(value: unknown): TemplateManifest {
       });
     }
   }
+  if (errors.length === 0) errors.push(...parameterSetProblems(value as TemplateManifest));
   if (errors.length > 0) throw new InputError(listed('The manifest is not valid', errors), errors);
   return value as TemplateManifest;
 }

@@ -48,6 +48,8 @@ export interface TemplateVersionView {
   retention: string;
   recordDue: string | null;
   parameters: Record<string, string | number | boolean>;
+  /** The names of its parameter sets (e.g. product recipes); a record starts from one when there are any. */
+  parameterSets: string[];
   changeReason: string;
   forms: string[];
   createdAt: string;
@@ -94,6 +96,7 @@ function toView(row: TemplateVersionRow): TemplateVersionView {
           Object.entries(m.parameters).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)),
         ) as TemplateVersionView['parameters'])
       : {},
+    parameterSets: isObject(m.parameterSets) ? Object.keys(m.parameterSets) : [],
     changeReason: textOf(m.changeReason),
     forms: Object.keys(row.files)
       .filter((p) => p.startsWith('forms/'))

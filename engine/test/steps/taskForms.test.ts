@@ -393,6 +393,40 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
     assert.equal(triaged.status, 'completed');
   });
 
+  it('Scenario: a form step whose output the model cannot work out is refused as input, and nothing changes', async () => {
+    await ctx.engine.forms.save(quinn, {
+      key: 'note',
+      definition: { components: [{ type: 'textfield', key: 'note', label: 'Note', input: true }] },
+    });
+    await ctx.engine.processes.deploy(
+      quinn,
+      `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:attest="http://attest.dev/schema/bpmn/1.0"
+  id="d" targetNamespace="https://attest.example/test">
+  <process id="notes" isExecutable="true">
+    <startEvent id="start" />
+    <sequenceFlow id="f1" sourceRef="start" targetRef="write" />
+    <userTask id="write" attest:formKey="note" attest:candidateRoles="operator">
+      <multiInstanceLoopCharacteristics isSequential="true" attest:collection="[1]" attest:elementVariable="item"
+        attest:outputCollection="counts" attest:outputElement="count(for i in 1..n return i)" />
+    </userTask>
+    <sequenceFlow id="f2" sourceRef="write" targetRef="end" />
+    <endEvent id="end" />
+  </process>
+</definitions>`,
+    );
+    const started = await ctx.engine.processes.start(olivia, 'notes', { variables: { n: 100_000 } });
+    const task = taskOf(started, 'write');
+    const error = await refusal(ctx.engine.tasks.complete(olivia, task, { data: { note: 'x' } }));
+    assert.match(error.message, /^The task cannot be completed with these values: .*FEEL limits/);
+    const after = await ctx.engine.processes.get(olivia, started.id);
+    assert.deepEqual(
+      after.openTasks.map((t) => t.id),
+      [task],
+      'the task is still open',
+    );
+  });
+
   it('Scenario: a process naming a form that does not exist is refused at deployment', async () => {
     const xml = fixture('granulation.bpmn').replace(
       'attest:formKey="granulation"',

@@ -524,11 +524,12 @@ function shown(v: DossierValue, value: unknown, choice: string | null, at: At): 
   }
   if (v.type === 'datetime' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
     return at(value);
-  return withUnit(value, v.unit);
+  return withUnit(value, v.unit, v.decimals);
 }
 
-function withUnit(value: unknown, unit: string | null): string {
-  const text = valueText(value);
+function withUnit(value: unknown, unit: string | null, decimals: number | null): string {
+  // A number prints with the decimals its field keeps: 80.020 kg was weighed to the gram.
+  const text = typeof value === 'number' && decimals !== null ? value.toFixed(decimals) : valueText(value);
   return unit && value !== null && value !== undefined && value !== '' ? `${text} ${unit}` : text;
 }
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import type { TestApi } from '../http/support/api.ts';
@@ -102,12 +103,18 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
     await close();
   });
 
+  /** Olivia on a tablet-sized page, on New record. */
+  async function newRecordAsOlivia() {
+    const watched = await watchedPage(browser, { width: 1280, height: 800 });
+    await signIn(watched.page, api.url, 'olivia', demoPassword('olivia'));
+    await watched.page.waitForSelector('#who');
+    await watched.page.click('nav a[data-route=new]');
+    await watched.page.waitForSelector('#record-title');
+    return watched;
+  }
+
   it('D2: an operator reports a deviation on a tablet; its first step waits in My tasks with its number', async () => {
-    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 800 });
-    await signIn(page, api.url, 'olivia', demoPassword('olivia'));
-    await page.waitForSelector('#who');
-    await page.click('nav a[data-route=new]');
-    await page.waitForSelector('#record-title');
+    const { page, problems, close } = await newRecordAsOlivia();
     await page.check('input[name=template][value=deviation]');
     await page.fill('#record-title', 'Torn liner on a lactose drum');
     await page.screenshot({ path: `${SCREENSHOTS}new-record.png` });
@@ -131,6 +138,44 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
     await page.waitForSelector('table.records');
     assert.match(await page.locator('table.records').innerText(), new RegExp(number));
     await page.screenshot({ path: `${SCREENSHOTS}records.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('an operator starts a batch record from the product recipe chosen among the template’s', async () => {
+    const { page, problems, close } = await newRecordAsOlivia();
+    await page.check('input[name=template][value=deviation]');
+    assert.equal(await page.locator('#record-set').count(), 0, 'the deviation has no recipes');
+    await page.check('input[name=template][value=batch-record]');
+    await page.waitForSelector('#record-set');
+    assert.deepEqual(await page.locator('#record-set option').allInnerTexts(), ['PCM-500']);
+    await page.fill('#record-title', 'Batch B26-0001');
+    await mkdir('/tmp/batchrecord-shots', { recursive: true });
+    await page.screenshot({ path: '/tmp/batchrecord-shots/new-batch-record.png' });
+    await page.click('button[type=submit]');
+    await page.waitForSelector('.message.success');
+    const number = /BR-\d{4}-\d{4}/.exec(await page.locator('.message.success').innerText())?.[0];
+    assert.ok(number, 'the record number is shown');
+    const record = await api.ctx.engine.records.view(
+      await api.ctx.engine.identity.authenticate(
+        (await api.ctx.engine.identity.login({ username: 'quinn', password: demoPassword('quinn') }))
+          .sessionId,
+      ),
+      number,
+    );
+    assert.equal(record.openTasks[0]?.elementId, 'order');
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('QA sees the recipes a batch-record version carries on its version page', async () => {
+    const { page, problems, close } = await watchedPage(browser, { width: 1280, height: 800 });
+    await signIn(page, api.url, 'quinn', demoPassword('quinn'));
+    await page.waitForSelector('#who');
+    await page.goto(`${api.url}/#/template/batch-record/1.0.0`);
+    await page.waitForSelector('#version-manifest');
+    assert.match(await page.locator('#version-manifest').innerText(), /Parameter sets \(recipes\)\s+PCM-500/);
+    await page.screenshot({ path: '/tmp/batchrecord-shots/batch-record-version.png', fullPage: true });
     assert.deepEqual(problems, []);
     await close();
   });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
-import { shippedPackage } from './support/templatePackage.ts';
+import { makeEffective, shippedPackage } from './support/templatePackage.ts';
 import { deviationReport } from './support/deviationReport.ts';
 
 interface Task {
@@ -21,19 +21,8 @@ describe('Feature: the Deviation and CAPA templates, end to end through the API'
     // A CAPA runs for months: passwords do not age out in the middle of this story
     api = await startTestApi({ settings: { passwordPolicy: { maxAgeDays: 0 } } });
     for (const u of ['olivia', 'oscar', 'quinn', 'petra'] as const) tokens[u] = await api.login(u);
-    for (const id of ['capa', 'deviation']) {
-      const imported = await call('quinn', 'POST', '/api/templates', {
-        files: await shippedPackage(id, '1.0.0'),
-      });
-      assert.equal(imported.status, 201, imported.text);
-      const base = `/api/templates/${id}/versions/1.0.0`;
-      assert.equal((await call('quinn', 'POST', `${base}/submit`)).status, 200);
-      const approved = await call('petra', 'POST', `${base}/approve`, { password: demoPassword('petra') });
-      assert.equal(approved.status, 200, approved.text);
-      const effective = await call('quinn', 'POST', `${base}/effective`);
-      assert.equal(effective.status, 200, effective.text);
-      assert.equal(effective.body.status, 'effective');
-    }
+    for (const id of ['capa', 'deviation'])
+      await makeEffective(api, tokens, id, await shippedPackage(id, '1.0.0'));
   });
   after(() => api.close());
 

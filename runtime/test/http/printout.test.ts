@@ -9,6 +9,7 @@ import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { recordPrintout } from '../../src/printout/recordPrintout.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
 import {
+  makeEffective,
   shippedPackage,
   temperatureField,
   testManifest,
@@ -85,15 +86,7 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
         }),
       ],
     ];
-    for (const [id, files] of packages) {
-      const imported = await call('quinn', 'POST', '/api/templates', { files });
-      assert.equal(imported.status, 201, imported.text);
-      const base = `/api/templates/${id}/versions/1.0.0`;
-      assert.equal((await call('quinn', 'POST', `${base}/submit`)).status, 200);
-      const approved = await call('petra', 'POST', `${base}/approve`, { password: demoPassword('petra') });
-      assert.equal(approved.status, 200, approved.text);
-      assert.equal((await call('quinn', 'POST', `${base}/effective`)).status, 200);
-    }
+    for (const [id, files] of packages) await makeEffective(api, tokens, id, files);
   });
   after(() => api?.close());
 
@@ -417,7 +410,9 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
       assert.match(flat(text), /Exceptions raised in this step: HIGH limit_breach, LOW na/);
       // Each cell's lines stand one under the other, beside the other columns.
       const lines = text.split('\n');
-      const temperature = lines.findIndex((l) => /^\s*Temperature\s+31 °C\s+Device TH-12\s+Olivia/.test(l));
+      const temperature = lines.findIndex((l) =>
+        /^\s*Temperature\s+31\.0 °C\s+Device TH-12\s+Olivia/.test(l),
+      );
       assert.ok(temperature >= 0, 'the device value has its row');
       assert.match(lines[temperature + 1]!, /Raw reading: "T +31\.0 C"\s+Channel T1/);
       const humidity = lines.findIndex((l) => /^\s*Humidity\s+N\/A\s+Manual/.test(l));

@@ -132,6 +132,7 @@ export const adminEn = {
   'admin.version.recordDue': 'Records due after',
   'admin.version.forms': 'Forms',
   'admin.version.parameters': 'Parameters',
+  'admin.version.parameterSets': 'Parameter sets (recipes)',
   'admin.version.created': 'Imported',
   'admin.version.approvedAt': 'Approval',
   'admin.version.approvedBy': '{meaning} by {name}, {at}',

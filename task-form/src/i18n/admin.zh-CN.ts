@@ -128,6 +128,7 @@ export const adminZh: Record<keyof typeof adminEn, string> = {
   'admin.version.recordDue': '记录到期期限',
   'admin.version.forms': '表单',
   'admin.version.parameters': '参数',
+  'admin.version.parameterSets': '参数集（配方）',
   'admin.version.created': '导入于',
   'admin.version.approvedAt': '批准',
   'admin.version.approvedBy': '{name} 签署“{meaning}”，{at}',

@@ -60,6 +60,8 @@ const core = {
   'new.template': 'What do you want to start?',
   'new.recordTitle': 'Short title',
   'new.titleHint': 'What happened, in a few words',
+  'new.parameterSet': 'Product recipe',
+  'new.parameterSetHint': 'The approved recipe the record follows; it cannot be changed afterwards',
   'new.submit': 'Start',
   'new.none': 'No template is effective yet. QA makes templates effective.',
   'new.started': '{number} started. Its first step is waiting in My tasks.',

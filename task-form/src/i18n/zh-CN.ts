@@ -57,6 +57,8 @@ const core = {
   'new.template': '您要新建什么？',
   'new.recordTitle': '简短标题',
   'new.titleHint': '用几个词说明发生了什么',
+  'new.parameterSet': '产品配方',
+  'new.parameterSetHint': '记录所依据的已批准配方；开始后不可更改',
   'new.submit': '开始',
   'new.none': '还没有生效的模板。模板由 QA 设为生效。',
   'new.started': '{number} 已创建。第一个步骤在“我的任务”中等待处理。',

@@ -90,6 +90,11 @@ export const DOSSIER_COMPONENTS = {
                   pointer: string,
                   label: string,
                   unit: nullableString,
+                  decimals: {
+                    type: ['integer', 'null'],
+                    description:
+                      'The decimals the field keeps (a number prints with them); null when it has none',
+                  },
                   critical: boolean,
                   type: { type: 'string', description: 'The component type, e.g. datetime, radio, select' },
                   value: {},

@@ -143,6 +143,12 @@ export const TEMPLATE_VERSION = {
     additionalProperties: { type: ['string', 'number', 'boolean'] },
     description: 'Default process variables of its records',
   },
+  parameterSets: {
+    type: 'array',
+    items: string,
+    description:
+      'The names of its parameter sets (e.g. product recipes); a record starts from one when there are any',
+  },
   changeReason: { type: 'string', description: 'Why this version exists' },
   forms: { type: 'array', items: string, description: 'The keys of its forms' },
   createdAt: instant,

@@ -42,6 +42,13 @@ const recordStart = object(
       ...recordRef('The record this one is raised from, by id or number'),
       type: ['string', 'null'],
     },
+    parameterSet: {
+      type: 'string',
+      maxLength: 60,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+      description:
+        'The template’s parameter set the record starts from, e.g. a product’s recipe; required when the template has sets',
+    },
   },
   ['template', 'title'],
 );
@@ -126,7 +133,8 @@ export function recordOperations(engine: Engine) {
       summary: 'Start a record from the effective version of a template (D2)',
       description:
         'The record gets the next number of its template and year, its process instance starts with the ' +
-        'template’s parameters and the variables given, and it stays on this template version for life.',
+        'template’s parameters, the variables given and the chosen parameter set (which they cannot override), ' +
+        'and it stays on this template version for life.',
       access: 'session',
       body: recordStart,
       responses: { 201: json('The record', ref('Record')) },
@@ -137,6 +145,7 @@ export function recordOperations(engine: Engine) {
           title: body.title,
           variables: variablesOf(body),
           raisedFrom: body.raisedFrom,
+          parameterSet: body.parameterSet,
         });
         return created(await recordOf(engine, principal, started.id), `/api/records/${started.id}`);
       },

@@ -1,6 +1,9 @@
+import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoPassword } from '../../../../engine/test/support/testEngine.ts';
+import type { TestApi } from './api.ts';
 
 /**
  * A small template package for the tests: a manifest, a process with the template's id and two
@@ -111,4 +114,27 @@ export async function shippedPackage(id: string, version: string): Promise<Recor
     } else files[name] = await readFile(join(dir, name), 'utf8');
   }
   return files;
+}
+
+/**
+ * Imports a package through the API as Quinn (QA), approves it as Petra (QP) and makes it effective
+ * as Quinn: the lifecycle a template goes through before records start from it (D1, D2).
+ */
+export async function makeEffective(
+  api: TestApi,
+  tokens: { quinn: string; petra: string },
+  id: string,
+  files: Record<string, string>,
+  version = '1.0.0',
+): Promise<void> {
+  const as = (who: 'quinn' | 'petra', path: string, body?: unknown) =>
+    api.request('POST', path, { token: tokens[who], body });
+  const imported = await as('quinn', '/api/templates', { files });
+  assert.equal(imported.status, 201, imported.text);
+  const base = `/api/templates/${id}/versions/${version}`;
+  assert.equal((await as('quinn', `${base}/submit`)).status, 200);
+  const approved = await as('petra', `${base}/approve`, { password: demoPassword('petra') });
+  assert.equal(approved.status, 200, approved.text);
+  const effective = await as('quinn', `${base}/effective`);
+  assert.equal(effective.status, 200, effective.text);
 }

@@ -20,6 +20,7 @@ export function NewRecordPage(props: { templates: TemplateVersion[] }) {
   const { templates } = props;
   const [template, setTemplate] = useState(templates[0]?.templateId ?? '');
   const [title, setTitle] = useState('');
+  const [parameterSet, setParameterSet] = useState('');
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   if (templates.length === 0)
@@ -30,12 +31,21 @@ export function NewRecordPage(props: { templates: TemplateVersion[] }) {
       </>
     );
 
+  const sets = templates.find((tv) => tv.templateId === template)?.parameterSets ?? [];
+  const chosenSet = sets.includes(parameterSet) ? parameterSet : (sets[0] ?? '');
+  const choose = (templateId: string): void => {
+    setTemplate(templateId);
+    setParameterSet('');
+  };
+
   const submit = (event: Event): void => {
     event.preventDefault();
     setBusy(true);
     setOutcome(null);
     api
-      .post('/api/records', { body: { template, title } })
+      .post('/api/records', {
+        body: { template, title, ...(chosenSet && { parameterSet: chosenSet }) },
+      })
       .then((record) => {
         setOutcome({ ok: true, text: t('new.started', { number: record.number }) });
         setTitle('');
@@ -65,7 +75,7 @@ export function NewRecordPage(props: { templates: TemplateVersion[] }) {
                 name="template"
                 value={tv.templateId}
                 checked={tv.templateId === template}
-                onChange={() => setTemplate(tv.templateId)}
+                onChange={() => choose(tv.templateId)}
               />
               <span>
                 <strong>{`${tv.title} · ${t('common.version', { version: tv.version })}`}</strong>
@@ -74,6 +84,21 @@ export function NewRecordPage(props: { templates: TemplateVersion[] }) {
             </label>
           ))}
         </fieldset>
+        {sets.length > 0 && (
+          <Field id="record-set" label={t('new.parameterSet')} hint={t('new.parameterSetHint')}>
+            <select
+              id="record-set"
+              value={chosenSet}
+              onChange={(event) => setParameterSet(event.currentTarget.value)}
+            >
+              {sets.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
         <Field id="record-title" label={t('new.recordTitle')} hint={t('new.titleHint')}>
           <input
             id="record-title"

@@ -286,6 +286,7 @@ export function TemplateVersionPage(props: { me: Me; param: string; initial: Ver
                     .join('; ')
                 : '—',
             ],
+            ['admin.version.parameterSets', tv.parameterSets.join(', ') || '—'],
             ['admin.version.created', formatInstant(tv.createdAt)],
             [
               'admin.version.approvedAt',
