@@ -89,6 +89,7 @@ describe('Feature: backup and restore, verified against the checkpoint of the ba
     const [task] = await engine.tasks.list(olivia, { instanceId: record.instanceId! });
     await engine.tasks.complete(olivia, task!.id, {
       data: { title: 'Cold room at 9 °C', temperature: 9, notes: 'Door left open' },
+      confirmed: ['/temperature'],
       signature: { password: demoPassword('olivia') },
     });
     return record;

@@ -200,7 +200,9 @@ export function createTaskForms(deps: {
         (execution) => {
           // A repeated or added step's values stay on its task: the flow and its variables are unchanged.
           const changes = token
-            ? refused('The task cannot be completed with these values', () => execution.complete(token.id, data))
+            ? refused('The task cannot be completed with these values', () =>
+                execution.complete(token.id, data),
+              )
             : [];
           return [
             ...drafts,

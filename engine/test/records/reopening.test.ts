@@ -191,6 +191,7 @@ describe('Feature: reopening a closed record — privileged, reasoned, e-signed,
     const [step] = await ctx.engine.tasks.list(olivia, { instanceId: held.instanceId! });
     await ctx.engine.tasks.complete(olivia, step!.id, {
       data: { title: 'Batch 9', temperature: 12, notes: '' },
+      confirmed: ['/temperature'],
     });
     await assert.rejects(reopen(quinn, held.id), /is held, not closed/);
     const record = await closedRecord();

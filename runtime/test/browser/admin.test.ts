@@ -15,15 +15,15 @@ import {
 } from './support.ts';
 
 const TEMPLATES = fileURLToPath(new URL('../../../templates/', import.meta.url));
-const SHIPPED = `${TEMPLATES}deviation/v1.0.0/`;
+const SHIPPED = `${TEMPLATES}deviation/v1.1.0/`;
 const NO_DEFAULT = fileURLToPath(
   new URL('../../../engine/test/bpmn/execution/no-default.bpmn', import.meta.url),
 );
 
-/** The shipped deviation template as version 1.1.0: a new title, a renamed step, a longer due time, a relabelled field. */
-async function deviationV110(): Promise<{ name: string; mimeType: string; buffer: Buffer }[]> {
+/** The shipped deviation template as version 1.2.0: a new title, a renamed step, a longer due time, a relabelled field. */
+async function deviationV120(): Promise<{ name: string; mimeType: string; buffer: Buffer }[]> {
   const manifest = JSON.parse(await readFile(`${SHIPPED}manifest.json`, 'utf8'));
-  manifest.version = '1.1.0';
+  manifest.version = '1.2.0';
   manifest.title = 'Deviation report';
   manifest.changeReason = 'Triage names the classification; clearer root-cause wording.';
   const process = (await readFile(`${SHIPPED}process.bpmn`, 'utf8'))
@@ -194,32 +194,32 @@ describe('Feature: administration in the browser — users, template lifecycle, 
     await nina.close();
   });
 
-  it('D1, D3: quinn imports version 1.1.0 of the deviation template from its files and submits it for review', async () => {
+  it('D1, D3: quinn imports version 1.2.0 of the deviation template from its files and submits it for review', async () => {
     const { page, problems, close } = await watchedPage(browser);
     await signIn(page, api.url, 'quinn', demoPassword('quinn'));
     await page.waitForSelector('#who');
     await open(page, 'templates', '#template-list section[data-template=deviation]');
     assert.equal(
-      await page.getAttribute('section[data-template=deviation] tr[data-version="1.0.0"]', 'data-status'),
+      await page.getAttribute('section[data-template=deviation] tr[data-version="1.1.0"]', 'data-status'),
       'effective',
     );
-    await page.setInputFiles('#import-files', await deviationV110());
+    await page.setInputFiles('#import-files', await deviationV120());
     assert.match(await page.locator('#import-chosen').innerText(), /forms\/deviation-investigation\.json/);
     await page.click('#import-submit');
     await page.waitForSelector('#import-message.success');
     assert.match(
       await page.locator('#import-message').innerText(),
-      /deviation 1\.1\.0 was imported as a draft/,
+      /deviation 1\.2\.0 was imported as a draft/,
     );
     await page.waitForSelector(
-      'section[data-template=deviation] tr[data-version="1.1.0"][data-status=draft]',
+      'section[data-template=deviation] tr[data-version="1.2.0"][data-status=draft]',
     );
     await page.screenshot({ path: `${SCREENSHOTS}admin-templates.png`, fullPage: true });
     await checkTouchAndWidth(page);
 
     await page.click('#import-open');
     await page.waitForSelector('#version-manifest');
-    assert.match(await page.locator('#version-title').innerText(), /Deviation report 1\.1\.0/);
+    assert.match(await page.locator('#version-title').innerText(), /Deviation report 1\.2\.0/);
     assert.equal(await page.getAttribute('#version-status .badge', 'data-status'), 'draft');
     await page.click('#version-submit');
     await page.click('#submit-dialog [data-action=confirm]');
@@ -228,7 +228,7 @@ describe('Feature: administration in the browser — users, template lifecycle, 
     // The author may not approve their own version (B5): no approve button, a note instead
     assert.equal(await page.locator('#version-approve').count(), 0);
     assert.equal(await page.locator('#version-author').count(), 1);
-    assert.equal(await versionStatus('1.1.0'), 'in_review');
+    assert.equal(await versionStatus('1.2.0'), 'in_review');
     assert.deepEqual(problems, []);
     await close();
   });
@@ -237,10 +237,10 @@ describe('Feature: administration in the browser — users, template lifecycle, 
     const { page, problems, close } = await watchedPage(browser);
     await signIn(page, api.url, 'petra', demoPassword('petra'));
     await page.waitForSelector('#who');
-    await open(page, 'templates', 'section[data-template=deviation] tr[data-version="1.1.0"]');
-    await page.click('section[data-template=deviation] tr[data-version="1.1.0"] a');
+    await open(page, 'templates', 'section[data-template=deviation] tr[data-version="1.2.0"]');
+    await page.click('section[data-template=deviation] tr[data-version="1.2.0"] a');
     await page.waitForSelector('#diff-result .admin-diff-summary');
-    assert.match(await page.locator('#diff-result').innerText(), /From version 1\.0\.0 to version 1\.1\.0/);
+    assert.match(await page.locator('#diff-result').innerText(), /From version 1\.1\.0 to version 1\.2\.0/);
 
     await page.click('#version-approve');
     await page.waitForSelector('#approve-dialog');
@@ -250,14 +250,14 @@ describe('Feature: administration in the browser — users, template lifecycle, 
     await page.click('#approve-dialog [data-action=confirm]');
     await page.waitForSelector('#approve-dialog [role=alert]:not([hidden])');
     assert.match(await page.locator('#approve-dialog [role=alert]').innerText(), /password is wrong/);
-    assert.equal(await versionStatus('1.1.0'), 'in_review', 'nothing was signed');
+    assert.equal(await versionStatus('1.2.0'), 'in_review', 'nothing was signed');
     await page.screenshot({ path: `${SCREENSHOTS}admin-approve-refused.png` });
 
     await page.fill('#approve-dialog-password', demoPassword('petra'));
     await page.click('#approve-dialog [data-action=confirm]');
     await page.waitForSelector('#version-status .badge[data-status=approved]');
     assert.match(await page.locator('#version-notice').innerText(), /signed: Approved/);
-    assert.equal(await versionStatus('1.1.0'), 'approved');
+    assert.equal(await versionStatus('1.2.0'), 'approved');
     const history = await page.locator('#history').innerText();
     assert.match(history, /Signed as Approved by .+ \(petra\)/);
     assert.match(await page.locator('#version-manifest').innerText(), /Approved by/);
@@ -268,25 +268,25 @@ describe('Feature: administration in the browser — users, template lifecycle, 
     await close();
   });
 
-  it('D1, D2, G1: quinn makes 1.1.0 effective, 1.0.0 is superseded, and the diff shows what changed', async () => {
+  it('D1, D2, G1: quinn makes 1.2.0 effective, 1.1.0 is superseded, and the diff shows what changed', async () => {
     const { page, problems, close } = await watchedPage(browser);
     await signIn(page, api.url, 'quinn', demoPassword('quinn'));
     await page.waitForSelector('#who');
-    await page.goto(`${api.url}/#/template/deviation/1.1.0`);
+    await page.goto(`${api.url}/#/template/deviation/1.2.0`);
     await page.waitForSelector('#version-effective');
     await page.click('#version-effective');
-    assert.match(await page.locator('#effective-dialog').innerText(), /Version 1\.0\.0 is superseded/);
+    assert.match(await page.locator('#effective-dialog').innerText(), /Version 1\.1\.0 is superseded/);
     await page.click('#effective-dialog [data-action=confirm]');
     await page.waitForSelector('#version-status .badge[data-status=effective]');
-    assert.equal(await versionStatus('1.0.0'), 'superseded');
+    assert.equal(await versionStatus('1.1.0'), 'superseded');
     await page.screenshot({ path: `${SCREENSHOTS}admin-template-version.png`, fullPage: true });
 
-    // The diff against 1.0.0 (now superseded, chosen by hand)
-    await page.selectOption('#diff-other', '1.0.0');
+    // The diff against 1.1.0 (now superseded, chosen by hand)
+    await page.selectOption('#diff-other', '1.1.0');
     await page.waitForSelector('#diff-result #diff-manifest');
     const diff = await page.locator('#diff-result').innerText();
     assert.match(diff, /\/title[\s\S]*Deviation[\s\S]*Deviation report/);
-    assert.match(diff, /\/version[\s\S]*1\.0\.0[\s\S]*1\.1\.0/);
+    assert.match(diff, /\/version[\s\S]*1\.1\.0[\s\S]*1\.2\.0/);
     assert.match(diff, /QA triage and classification \(triage/);
     assert.match(diff, /Root-cause analysis method/);
     await checkTouchAndWidth(page);
@@ -296,10 +296,10 @@ describe('Feature: administration in the browser — users, template lifecycle, 
     await open(
       page,
       'templates',
-      'section[data-template=deviation] tr[data-version="1.1.0"][data-status=effective]',
+      'section[data-template=deviation] tr[data-version="1.2.0"][data-status=effective]',
     );
     assert.equal(
-      await page.getAttribute('section[data-template=deviation] tr[data-version="1.0.0"]', 'data-status'),
+      await page.getAttribute('section[data-template=deviation] tr[data-version="1.1.0"]', 'data-status'),
       'superseded',
     );
     assert.deepEqual(problems, []);

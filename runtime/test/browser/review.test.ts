@@ -113,8 +113,10 @@ describe('Feature: QA reviews and approves a deviation in the browser', function
     await openStep(quinn.page, await openTask(number, 'approve'));
     await choose(quinn.page, 'classification', 'major');
     await choose(quinn.page, 'decision', 'approve');
-    await sign(quinn.page, demoPassword('quinn'));
+    // Refused as she asks to complete, before a password is asked for.
+    await quinn.page.click('#step-complete');
     await quinn.page.waitForSelector('#step-errors:not([hidden])');
+    assert.equal(await quinn.page.locator('#sign-dialog').count(), 0);
     assert.match(await quinn.page.locator('#step-errors').innerText(), /second person is required/);
     await quinn.page.screenshot({ path: `${SCREENSHOTS}approve-refused-to-triager.png`, fullPage: true });
     assert.deepEqual(await signatures(started.body.id), [

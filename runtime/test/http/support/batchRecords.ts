@@ -31,9 +31,13 @@ export async function recordedBatch(call: Caller, title: string, temperature: nu
   assert.equal(started.status, 201, started.text);
   const record = started.body as { id: string; number: string; instanceId: string };
   const [step] = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
-  const done = await call('olivia', 'POST', `/api/tasks/${step.id}/complete`, {
-    data: { title, temperature, notes: '' },
-  });
+  const data = { title, temperature, notes: '' };
+  // What the step view asks her to confirm: the values outside their limits.
+  const check = await call('olivia', 'POST', `/api/tasks/${step.id}/check`, { data });
+  const confirmed = (check.body.exceptions as { pointer: string; type: string }[])
+    .filter((e) => e.type === 'limit_breach')
+    .map((e) => e.pointer);
+  const done = await call('olivia', 'POST', `/api/tasks/${step.id}/complete`, { data, confirmed });
   assert.equal(done.status, 200, done.text);
   return record;
 }
