@@ -168,6 +168,7 @@ describe('Feature: dual control of security administration in the browser', func
     assert.match(grantText, /Reason: Oscar moves to QA review/);
     assert.deepEqual((await grant.locator('[data-gmp]').getAttribute('data-gmp'))!.split(' ').sort(), [
       'records.approve',
+      'records.reopen',
       'records.review',
       'templates.approve',
     ]);

@@ -52,6 +52,13 @@ const VALID_BODIES: Record<string, object> = {
   signRecord: { meaning: 'Performed', password: 'a password', reason: 'Done', override: false },
   withdrawSignature: { password: 'a password', reason: 'Wrong step' },
   reopenRecord: { reason: 'Late lab result', password: 'a password' },
+  changeRecord: {
+    kind: 'add',
+    formKey: 'cleaning',
+    name: 'Extra cleaning check',
+    reason: 'Spill next to the balance',
+    password: 'a password',
+  },
   disposeException: { action: 'assess', comment: 'Checked the data logger', password: 'a password' },
   deployProcess: { xml: '<definitions />' },
   correlateMessage: { name: 'Lab result', correlationKey: 'S-1', variables: { result: 'pass' } },
