@@ -27,16 +27,17 @@ function testFiles(dir: string): string[] {
   });
 }
 
-/** Requirement id → test file → number of tests whose title starts with the id. */
+/** Requirement id → test file → number of tests whose title starts with the id (`C3: …`, `C3, F4: …`). */
 export function evidence(): Map<string, Map<string, number>> {
   const found = new Map<string, Map<string, number>>();
   for (const file of TEST_DIRS.flatMap((d) => testFiles(join(ROOT, d)))) {
-    for (const m of readFileSync(file, 'utf8').matchAll(/\bit\(\s*['"`]([A-G]\d+):/g)) {
-      const id = m[1] as string;
-      const perFile = found.get(id) ?? new Map<string, number>();
-      const rel = relative(ROOT, file);
-      perFile.set(rel, (perFile.get(rel) ?? 0) + 1);
-      found.set(id, perFile);
+    for (const m of readFileSync(file, 'utf8').matchAll(/\bit\(\s*['"`]([A-G]\d+(?:, [A-G]\d+)*):/g)) {
+      for (const id of (m[1] as string).split(', ')) {
+        const perFile = found.get(id) ?? new Map<string, number>();
+        const rel = relative(ROOT, file);
+        perFile.set(rel, (perFile.get(rel) ?? 0) + 1);
+        found.set(id, perFile);
+      }
     }
   }
   return found;
