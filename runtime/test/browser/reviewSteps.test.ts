@@ -151,9 +151,11 @@ describe('Feature: QA signs what it sees in the review steps of a deviation', fu
     const changed = upright.page.locator('#trail-review li[data-type="form.values_corrected"]');
     assert.match(
       await changed.innerText(),
-      /What happened\?: Two rolls of labels of another strength were found at the blister line\. → Two rolls of labels of the 10 mg strength were found at the 20 mg line\.[\s\S]*reason: Strengths named after the line check, by .*Olivia.*, at /,
+      /What happened: Two rolls of labels of another strength were found at the blister line\. → Two rolls of labels of the 10 mg strength were found at the 20 mg line\.[\s\S]*reason: Strengths named after the line check, by .*Olivia.*, at /,
     );
     assert.match(await upright.page.locator('#trail-review').innerText(), /Signed Reviewed: “QA triage”/);
+    // A choice reads as its option's label, a label's question mark is not doubled by the colon
+    assert.match(await upright.page.locator('#trail-review').innerText(), /Where did it happen: Packaging/);
     // GMP-relevant changes only, until technical events are asked for; then they come folded
     assert.equal(await upright.page.locator('#trail-review li.technical').count(), 0);
     await upright.page.check('#trail-all');

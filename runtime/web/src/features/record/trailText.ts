@@ -43,12 +43,19 @@ export function trailEntries(dossier: Dossier): TrailEntry[] {
     steps.get(String(payload.taskId)) ?? t('trail.unknownStep');
   const field = (payload: Record<string, unknown>, c: Change) =>
     fields.get(`${String(payload.taskId)}${c.path}`);
-  const name = (payload: Record<string, unknown>, c: Change) => field(payload, c)?.label ?? c.path;
-  /** A value as the field shows it, without its unit: the unit is said once after the change. */
+  /** A field's label as a name before a colon: "What happened?" reads "What happened". */
+  const name = (payload: Record<string, unknown>, c: Change) =>
+    field(payload, c)?.label.replace(/\s*[?:？：]+$/u, '') ?? c.path;
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  /**
+   * A value as the field shows it, without its unit: the unit is said once after the change. A
+   * choice reads as its option's label where the record knows it (the value now, or the original).
+   */
   const plain = (payload: Record<string, unknown>, c: Change, value: unknown) => {
     const f = field(payload, c);
     if (!f) return value === null || value === undefined ? '—' : JSON.stringify(value);
-    return fieldText({ ...f, unit: null }, value, null);
+    const choice = same(value, f.value) ? f.choice : same(value, f.originalValue) ? f.originalChoice : null;
+    return fieldText({ ...f, unit: null }, value, choice);
   };
   const unitOf = (payload: Record<string, unknown>, c: Change) => {
     const unit = field(payload, c)?.unit;
