@@ -2407,6 +2407,13 @@ export interface components {
       status: 'open' | 'assessed' | 'accepted' | 'deviation';
       /** Format: date-time */
       raisedAt: string;
+      /** @description Whose entry or act raised it; they may not decide on it */
+      raisedBy: null | {
+        /** Format: uuid */
+        id: string;
+        username: string;
+        printedName: string;
+      };
       /** @description QA’s signed decisions on it, oldest first (F4, F5) */
       dispositions: components['schemas']['ExceptionDisposition'][];
     };

@@ -72,6 +72,8 @@ export interface DossierException {
   comment: string | null;
   status: ExceptionStatus;
   raisedAt: string;
+  /** Whose entry or act raised it: they may not decide on it (B5). */
+  raisedBy: DossierPerson | null;
   /** QA's signed decisions on it, oldest first (F4, F5). */
   dispositions: ExceptionDisposition[];
 }
@@ -224,6 +226,7 @@ export function createDossiers(deps: {
       comment: typeof e.details.comment === 'string' ? e.details.comment : null,
       status: e.status,
       raisedAt: e.raised_at.toISOString(),
+      raisedBy: person(e.raised_by),
       dispositions: decided.get(e.id) ?? [],
     }));
 

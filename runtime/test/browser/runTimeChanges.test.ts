@@ -83,6 +83,8 @@ describe('Feature: QA skips and adds steps of a running record in the browser, e
       await exceptions.first().innerText(),
       /High[\s\S]*Blocking[\s\S]*Step skipped by a run-time change/,
     );
+    // Quinn made both changes: she is offered no decision on them (another person of QA decides).
+    assert.equal(await exceptions.locator('button[data-decision]').count(), 0);
     await checkTouchAndWidth(page);
     await page.screenshot({ path: `${SCREENSHOTS}change-record-steps.png`, fullPage: true });
     onlyRefusals(quinn.problems, [400, 401]);

@@ -153,6 +153,7 @@ export const DOSSIER_COMPONENTS = {
       comment: { ...nullableString, description: 'The operator’s comment on a value outside its limits' },
       status: enumOf(EXCEPTION_STATUSES, 'Where QA’s decision on it stands'),
       raisedAt: instant,
+      raisedBy: { ...nullablePerson, description: 'Whose entry or act raised it; they may not decide on it' },
       dispositions: {
         type: 'array',
         description: 'QA’s signed decisions on it, oldest first (F4, F5)',

@@ -140,7 +140,9 @@ export function Exceptions(props: {
                 </ol>
               ) : null}
               <DecisionButtons
-                actions={ACTIONS.filter((a) => DECISIONS[a].after === e.status && allowed(a))}
+                actions={ACTIONS.filter(
+                  (a) => DECISIONS[a].after === e.status && allowed(a) && e.raisedBy?.id !== me.user.id,
+                )}
                 decide={(action) => decide(e, action)}
               />
             </li>
