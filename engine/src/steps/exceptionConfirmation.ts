@@ -32,49 +32,44 @@ export function acknowledged(
     const comment = typeof text === 'string' ? text.trim() : '';
     if (comment) comments.set(pointer, comment);
   }
-  const errors: FieldError[] = [];
+  const unconfirmed: FieldError[] = [];
+  const comment: FieldError[] = [];
   const breaches = raised.filter((e) => e.type === 'limit_breach');
   for (const e of breaches) {
-    if (!confirmed.has(e.pointer)) {
-      errors.push({
-        pointer: e.pointer,
-        keyword: 'confirmation',
-        message: `${e.message}: confirm it before completing the step`,
-      });
-    }
+    if (!confirmed.has(e.pointer))
+      unconfirmed.push({ pointer: e.pointer, keyword: 'confirmation', message: e.message });
     if (runtime.commentAsked(e.pointer) && !comments.has(e.pointer)) {
-      errors.push({
+      comment.push({
         pointer: `/comments${e.pointer}`,
         keyword: 'required',
         message: `${e.message}: the template asks for your comment on it`,
       });
     }
   }
-  for (const [pointer, comment] of comments) {
+  for (const [pointer, text] of comments) {
     if (!breaches.some((e) => e.pointer === pointer)) {
-      errors.push({
+      comment.push({
         pointer: `/comments${pointer}`,
         keyword: 'comment',
         message: 'a comment is kept only for a value outside its limits, and this one is not',
       });
-    } else if (comment.length > COMMENT_MAX) {
-      errors.push({
+    } else if (text.length > COMMENT_MAX) {
+      comment.push({
         pointer: `/comments${pointer}`,
         keyword: 'maxLength',
         message: `must have at most ${COMMENT_MAX} characters`,
       });
     }
   }
-  if (errors.length > 0) {
-    const unconfirmed = errors.filter((e) => e.keyword === 'confirmation').length;
+  if (unconfirmed.length > 0 || comment.length > 0) {
     throw new InputError(
-      unconfirmed > 0
-        ? `${unconfirmed === 1 ? 'A value is' : `${unconfirmed} values are`} outside the limits and not confirmed: ${errors
-            .filter((e) => e.keyword === 'confirmation')
-            .map((e) => e.message.replace(/: confirm it before completing the step$/, ''))
-            .join('; ')}`
-        : `The comments on values outside their limits are not complete: ${errors.map((e) => e.message).join('; ')}`,
-      errors,
+      unconfirmed.length > 0
+        ? `${unconfirmed.length === 1 ? 'A value is' : `${unconfirmed.length} values are`} outside the limits and not confirmed: ${unconfirmed.map((e) => e.message).join('; ')}`
+        : `The comments on values outside their limits are not complete: ${comment.map((e) => e.message).join('; ')}`,
+      [
+        ...unconfirmed.map((e) => ({ ...e, message: `${e.message}: confirm it before completing the step` })),
+        ...comment,
+      ],
     );
   }
   return raised.map((e) =>

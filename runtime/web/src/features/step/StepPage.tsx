@@ -176,7 +176,7 @@ export function StepPage(props: { me: Me; step: Step }) {
       .then((verdict) => {
         if (!verdict.ok) {
           setBusy(false);
-          showProblem(new Problem(422, 'urn:attest:problem:input', t('step.notDone'), verdict.errors));
+          showProblem(new Problem(400, 'urn:attest:problem:input', t('step.notDone'), verdict.errors));
           return;
         }
         const found = verdict.exceptions.filter((e) => e.type === 'limit_breach');
