@@ -64,7 +64,18 @@ export function createEngine(options: EngineOptions): Engine {
     forms,
     processes: { deploy: deployTemplate },
   });
-  const templateRecords = createTemplateRecords({ knex, clock, processes: { startIn } });
+  const changes = createRunTimeChanges({
+    knex,
+    clock,
+    reauthenticate: identity.reauthenticate,
+    tasks: access,
+  });
+  const templateRecords = createTemplateRecords({
+    knex,
+    clock,
+    processes: { startIn },
+    stepsAhead: changes.stepsAhead,
+  });
   const signatures = createSignatureService({
     knex,
     clock,
@@ -114,8 +125,7 @@ export function createEngine(options: EngineOptions): Engine {
         view: templateRecords.get,
       }),
       reviewQueue: createReviewQueue({ knex, view: templateRecords.get, tasks }),
-      change: createRunTimeChanges({ knex, clock, reauthenticate: identity.reauthenticate, tasks: access })
-        .apply,
+      change: changes.apply,
       reviewLeadTimes: createReviewLeadTimes({ knex }),
     },
     templates,

@@ -709,8 +709,8 @@ export interface paths {
     get?: never;
     put?: never;
     /**
-     * Skip, repeat or add a step in a running record: an e-signed, reasoned exception (D7)
-     * @description Needs the permission records.change and the signer’s password; the reason is the signature’s. A skipped step is withdrawn without values and the flow goes on from it; a repeated step gets a new task of the same element and form whose values stand beside the first ones; an added step uses one of the template’s forms. Neither a repeat nor an addition moves the flow, and the record holds while one is open. Each is a high, blocking exception that another person of QA dispositions. A record that is not running is refused.
+     * Skip, repeat or add a step in a running record (D7), or do a later step ahead of the flow (F1): an e-signed, reasoned exception
+     * @description Needs the permission records.change and the signer’s password; the reason is the signature’s. A skipped step is withdrawn without values and the flow goes on from it; a repeated step gets a new task of the same element and form whose values stand beside the first ones; an added step uses one of the template’s forms. Neither a repeat nor an addition moves the flow, and the record holds while one is open. Each is a high, blocking exception that another person of QA dispositions. A record that is not running is refused. outOfOrder needs, instead of records.change, the authority to perform the step (one of its roles): the step, which its template marks attest:outOfOrder, gets its task now; when the process reaches it, the values done ahead complete it there. It is signed Performed and recorded as a high, blocking exception out_of_order.
      */
     post: operations['changeRecord'];
     delete?: never;
@@ -1748,6 +1748,12 @@ export interface components {
       }[];
       /** @description Its process variables; empty without a process */
       variables: Record<string, unknown>;
+      /** @description Steps its template allows to be done ahead of the flow (attest:outOfOrder) that may be done ahead now (F1) */
+      stepsAhead: {
+        elementId: string;
+        name: string;
+        candidateRoles: string[];
+      }[];
     };
     /** @description The open deviations affecting a batch */
     BatchDeviations: {
@@ -1801,23 +1807,23 @@ export interface components {
       /** @description A critical deviation is open: the batch may not be released (F5) */
       criticalOpen: boolean;
     };
-    /** @description A run-time change recorded on the record as a high, blocking exception (D7) */
+    /** @description A run-time change (D7) or a step done ahead (F1), recorded on the record as a high, blocking exception */
     RunTimeChange: {
       /**
-       * @description What the change did: skip (the open step was withdrawn; the flow went on without its values), repeat (a completed step is done again beside the first time; the flow is unchanged), add (a step was added with one of the template’s forms; the flow is unchanged)
+       * @description What the change did: skip (the open step was withdrawn; the flow went on without its values), repeat (a completed step is done again beside the first time; the flow is unchanged), add (a step was added with one of the template’s forms; the flow is unchanged), outOfOrder (a later step was done ahead of the flow, as the template allows (F1); its values complete it when the flow gets there)
        * @enum {string}
        */
-      kind: 'skip' | 'repeat' | 'add';
+      kind: 'skip' | 'repeat' | 'add' | 'outOfOrder';
       /** Format: uuid */
       exceptionId: string;
       /**
        * Format: uuid
-       * @description The step skipped, or the task the repeat or addition made
+       * @description The step skipped, or the task the repeat, the addition or the step done ahead made
        */
       taskId: string;
       /**
        * Format: uuid
-       * @description The signature (Approved, with the reason) over the change
+       * @description The signature with the reason over the change: Approved, or Performed for a step done ahead
        */
       signatureId: string;
     };
@@ -2265,6 +2271,12 @@ export interface components {
         }[];
         /** @description Its process variables; empty without a process */
         variables: Record<string, unknown>;
+        /** @description Steps its template allows to be done ahead of the flow (attest:outOfOrder) that may be done ahead now (F1) */
+        stepsAhead: {
+          elementId: string;
+          name: string;
+          candidateRoles: string[];
+        }[];
       };
       /** Format: date-time */
       generatedAt: string;
@@ -2287,16 +2299,16 @@ export interface components {
          */
         status: 'open' | 'completed' | 'cancelled' | 'skipped';
         /**
-         * @description What made the step: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7))
+         * @description What made the step: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7)), early (a later step done ahead of the flow by a signed override the template allows (F1); when the flow reaches it, its values complete the step there)
          * @enum {string}
          */
-        origin: 'flow' | 'repeat' | 'added';
+        origin: 'flow' | 'repeat' | 'added' | 'early';
         change: null | {
           /**
-           * @description What the change did to the step: skip (the open step was withdrawn; the flow went on without its values), repeat (a completed step is done again beside the first time; the flow is unchanged), add (a step was added with one of the template’s forms; the flow is unchanged)
+           * @description What the change did to the step: skip (the open step was withdrawn; the flow went on without its values), repeat (a completed step is done again beside the first time; the flow is unchanged), add (a step was added with one of the template’s forms; the flow is unchanged), outOfOrder (a later step was done ahead of the flow, as the template allows (F1); its values complete it when the flow gets there)
            * @enum {string}
            */
-          kind: 'skip' | 'repeat' | 'add';
+          kind: 'skip' | 'repeat' | 'add' | 'outOfOrder';
           reason: string;
           /** Format: uuid */
           exceptionId: string;
@@ -2892,10 +2904,10 @@ export interface components {
        */
       status: 'open' | 'completed' | 'cancelled' | 'skipped';
       /**
-       * @description What made the task: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7))
+       * @description What made the task: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7)), early (a later step done ahead of the flow by a signed override the template allows (F1); when the flow reaches it, its values complete the step there)
        * @enum {string}
        */
-      origin: 'flow' | 'repeat' | 'added';
+      origin: 'flow' | 'repeat' | 'added' | 'early';
       /** @description Roles that may claim and complete it; empty: anyone who performs */
       candidateRoles: string[];
       /** @description The one person who may work on it, by user name; null: anyone in the roles */
@@ -2967,10 +2979,10 @@ export interface components {
        */
       status: 'open' | 'completed' | 'cancelled' | 'skipped';
       /**
-       * @description What made the task: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7))
+       * @description What made the task: flow (created when the model’s flow reached it), repeat (a completed step done again by a signed run-time change; the flow is unchanged (D7)), added (a step added by a signed run-time change with one of the template’s forms (D7)), early (a later step done ahead of the flow by a signed override the template allows (F1); when the flow reaches it, its values complete the step there)
        * @enum {string}
        */
-      origin: 'flow' | 'repeat' | 'added';
+      origin: 'flow' | 'repeat' | 'added' | 'early';
       /** @description Roles that may claim and complete it; empty: anyone who performs */
       candidateRoles: string[];
       /** @description The one person who may work on it, by user name; null: anyone in the roles */
@@ -6628,10 +6640,10 @@ export interface operations {
       content: {
         'application/json': {
           /**
-           * @description skip an open step, repeat a completed one, or add a step with one of the template’s forms
+           * @description skip an open step, repeat a completed one, add a step with one of the template’s forms, or do a later step ahead of the flow where the template allows it
            * @enum {string}
            */
-          kind: 'skip' | 'repeat' | 'add';
+          kind: 'skip' | 'repeat' | 'add' | 'outOfOrder';
           /**
            * Format: uuid
            * @description For skip: the open step; for repeat: the completed step
@@ -6641,6 +6653,8 @@ export interface operations {
           formKey?: string;
           /** @description For add: the name of the new step */
           name?: string;
+          /** @description For outOfOrder: the id of the model’s step to do ahead of the flow */
+          elementId?: string;
           /** @description Why the procedure is changed for this record */
           reason: string;
           /** @description The signer’s own password, typed again (B1) */

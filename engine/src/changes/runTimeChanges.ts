@@ -8,13 +8,13 @@ import { exceptionSignedContent } from '../exceptions/exceptionService.ts';
 import { treeRootOf } from '../exceptions/gate.ts';
 import { exceptionRaised, formRepository, type ExceptionRow } from '../forms/formRepository.ts';
 import type { Clock } from '../kernel/clock.ts';
-import { ConflictError, InputError, NotFoundError } from '../kernel/errors.ts';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../kernel/errors.ts';
 import { requirePermission, type Principal } from '../kernel/permissions.ts';
 import { requireText } from '../kernel/textInput.ts';
 import type { Reauthenticate } from '../signatures/signatureService.ts';
 import { writeSignature } from '../signatures/signatureWriter.ts';
 
-export type ChangeKind = 'skip' | 'repeat' | 'add';
+export type ChangeKind = 'skip' | 'repeat' | 'add' | 'outOfOrder';
 
 /** A run-time change as it is asked for: what, on which step or with which form, why, and the password. */
 export interface RunTimeChangeInput {
@@ -24,6 +24,8 @@ export interface RunTimeChangeInput {
   /** add: the key of one of the template's forms, and the name of the step. */
   formKey?: string;
   name?: string;
+  /** outOfOrder: the model's step (a user task with `attest:outOfOrder`) to do ahead of the flow. */
+  elementId?: string;
   reason: string;
   password: string;
 }
@@ -47,12 +49,39 @@ export interface RunTimeChanges {
    *   recorded beside the first ones; tokens and variables do not move;
    * - add: a step with one of the template's forms (by key) and a name; it changes no flow, and the
    *   record holds (no closing, review, approval or release) while it is open.
+   * - outOfOrder: a later step of the model that the template allows to be done ahead of the flow
+   *   (`attest:outOfOrder`) gets its task now; when the process reaches the step, the values done
+   *   ahead complete it there (F1). Asked for and signed (Performed) by someone who may perform
+   *   the step, not by `records.change`; recorded as a high, blocking exception `out_of_order`.
    * A record that is not running (closed, held, cancelled, voided, at an incident) is refused.
    */
   apply(principal: Principal, recordId: string, input: RunTimeChangeInput): Promise<RunTimeChange>;
+  /**
+   * The steps of a running process that may be done ahead of the flow now (F1): allowed by the
+   * template, not reached by the flow, not being or done ahead already. Who may do one is theirs
+   * to check (`candidateRoles`).
+   */
+  stepsAhead(instanceId: string | null): Promise<StepAhead[]>;
 }
 
-const KINDS: readonly ChangeKind[] = ['skip', 'repeat', 'add'];
+/** A step the person may do ahead of the flow, where their role is among its candidates. */
+export interface StepAhead {
+  elementId: string;
+  name: string;
+  candidateRoles: string[];
+}
+
+const KINDS: readonly ChangeKind[] = ['skip', 'repeat', 'add', 'outOfOrder'];
+
+/** The model's step done ahead of the flow (F1), and the steps the process waits at meanwhile. */
+interface AheadStep {
+  elementId: string;
+  name: string;
+  formId: string;
+  formKey: string | null;
+  candidateRoles: string[];
+  waitingAt: string[];
+}
 
 /** The element id of an added step: `added:` cannot begin a BPMN id (an NCName has no colon). */
 export const addedElementId = (formKey: string) => `added:${formKey}`;
@@ -70,22 +99,35 @@ export function createRunTimeChanges(deps: {
     recordId: string,
     input: RunTimeChangeInput,
   ): Promise<RunTimeChange> {
-    requirePermission(principal, 'records.change');
     const kind = input.kind;
     if (!KINDS.includes(kind)) {
       throw new InputError(`Unknown run-time change ${JSON.stringify(kind)}`, [
-        { pointer: '/kind', keyword: 'enum', message: 'must be skip, repeat or add' },
+        { pointer: '/kind', keyword: 'enum', message: 'must be skip, repeat, add or outOfOrder' },
       ]);
     }
+    const ahead = kind === 'outOfOrder';
+    requirePermission(principal, ahead ? 'records.perform' : 'records.change');
     const reason = requireText(input.reason, '/reason', 1000);
-    const target = kind === 'add' ? null : requireText(input.taskId, '/taskId', 100);
+    const target = kind === 'add' || ahead ? null : requireText(input.taskId, '/taskId', 100);
     const formKey = kind === 'add' ? requireText(input.formKey, '/formKey', 200) : null;
     const name = kind === 'add' ? requireText(input.name, '/name', 200) : null;
+    const asked = {
+      kind,
+      taskId: target,
+      formKey,
+      elementId: ahead ? requireText(input.elementId, '/elementId', 200) : null,
+    };
     // Everything that can be refused is refused before the password is checked, and again under lock.
-    await knex.transaction(async (trx) => check(trx, recordId, kind, target, formKey));
+    await knex.transaction(async (trx) => check(trx, principal, recordId, asked));
     const signer = await reauthenticate(principal, input.password);
     return knex.transaction(async (trx) => {
-      const { record, instance, task, formId } = await check(trx, recordId, kind, target, formKey, true);
+      const {
+        record,
+        instance,
+        task,
+        formId,
+        step: spec,
+      } = await check(trx, principal, recordId, asked, true);
       const at = clock.now();
       const exceptionId = randomUUID();
       const actor = { userId: signer.id, printedName: signer.printed_name };
@@ -95,14 +137,14 @@ export function createRunTimeChanges(deps: {
           id: randomUUID(),
           instance_id: instance.id,
           token_id: null,
-          element_id: kind === 'add' ? addedElementId(formKey!) : task!.element_id,
-          name: kind === 'add' ? name : task!.name,
+          element_id: spec ? spec.elementId : kind === 'add' ? addedElementId(formKey!) : task!.element_id,
+          name: spec ? spec.name : kind === 'add' ? name : task!.name,
           status: 'open',
-          origin: kind === 'add' ? 'added' : 'repeat',
+          origin: spec ? 'early' : kind === 'add' ? 'added' : 'repeat',
           form_id: formId,
-          candidate_roles: kind === 'add' ? [] : task!.candidate_roles,
-          candidate_user: kind === 'add' ? null : task!.candidate_user,
-          form_key: kind === 'add' ? formKey : task!.form_key,
+          candidate_roles: spec ? spec.candidateRoles : kind === 'add' ? [] : task!.candidate_roles,
+          candidate_user: spec || kind === 'add' ? null : task!.candidate_user,
+          form_key: spec ? spec.formKey : kind === 'add' ? formKey : task!.form_key,
           assignee: null,
           created_at: at,
           due_at: null,
@@ -119,16 +161,17 @@ export function createRunTimeChanges(deps: {
         task_id: step.id,
         element_id: step.element_id,
         pointer: null,
-        type: 'run_time_change',
+        type: spec ? 'out_of_order' : 'run_time_change',
         severity: 'high',
         blocking: true,
-        message: `${MESSAGE[kind]} “${stepName}” in ${record.number}: ${reason}`,
+        message: `${MESSAGE[kind]} “${stepName}” in ${record.number}${spec ? waitedAt(spec.waitingAt) : ''}: ${reason}`,
         details: {
           change: kind,
           reason,
           elementId: step.element_id,
           ...(kind === 'repeat' && { repeatOf: task!.id }),
           ...(kind === 'add' && { formKey, name }),
+          ...(spec && { waitingAt: spec.waitingAt }),
         },
         status: 'open',
         raised_at: at,
@@ -142,7 +185,7 @@ export function createRunTimeChanges(deps: {
         { id: exceptionId, type: 'exception' },
         await exceptionSignedContent(trx, exceptionId),
         { userId: signer.id, username: signer.username, printedName: signer.printed_name },
-        'Approved',
+        spec ? 'Performed' : 'Approved',
         reason,
       );
       const change = { change: kind, exceptionId, signatureId: signature.id };
@@ -196,17 +239,18 @@ export function createRunTimeChanges(deps: {
   /** Whether the change may be made now; with `lock`, the instance is read and held for the move. */
   async function check(
     db: Knex.Transaction,
+    principal: Principal,
     recordId: string,
-    kind: ChangeKind,
-    taskId: string | null,
-    formKey: string | null,
+    asked: { kind: ChangeKind; taskId: string | null; formKey: string | null; elementId: string | null },
     lock = false,
   ): Promise<{
     record: { id: string; number: string; instance_id: string };
     instance: InstanceRow;
     task: TaskRow | null;
     formId: string | null;
+    step: AheadStep | null;
   }> {
+    const { kind, taskId, formKey } = asked;
     const record = (await db('records').where({ id: recordId }).first()) as
       | {
           id: string;
@@ -240,7 +284,11 @@ export function createRunTimeChanges(deps: {
     }
     if (lock && task) task = (await processRepository.findTask(db, task.id))!;
     let formId: string | null = null;
-    if (kind === 'skip') {
+    let step: AheadStep | null = null;
+    if (kind === 'outOfOrder') {
+      step = await aheadStep(db, principal, record.number, instance, asked.elementId!);
+      formId = step.formId;
+    } else if (kind === 'skip') {
       if (task!.status !== 'open')
         throw new ConflictError(`The step is ${task!.status} already: only an open step is skipped`);
     } else if (kind === 'repeat') {
@@ -263,7 +311,63 @@ export function createRunTimeChanges(deps: {
       if (open)
         throw new ConflictError(`A step added with the form ${formKey} is open already (task ${open.id})`);
     }
-    return { record: { ...record, instance_id: record.instance_id }, instance, task, formId };
+    return { record: { ...record, instance_id: record.instance_id }, instance, task, formId, step };
+  }
+
+  /**
+   * The step to do ahead of the flow (F1): a user task of the record's process that its template
+   * allows out of order, with a form, that the person may perform, which the flow has not reached
+   * and which is not done ahead already.
+   */
+  async function aheadStep(
+    db: Knex.Transaction,
+    principal: Principal,
+    number: string,
+    instance: InstanceRow,
+    elementId: string,
+  ): Promise<AheadStep> {
+    const graph = await tasks.graphOf(instance, db);
+    const node = graph.nodes[elementId];
+    const spec = node?.userTask;
+    if (!node || !spec) {
+      throw new InputError(`Record ${number} has no step ${elementId} in its process`, [
+        { pointer: '/elementId', keyword: 'enum', message: 'must be a user task of the record’s process' },
+      ]);
+    }
+    const name = node.name ?? elementId;
+    if (!spec.outOfOrder)
+      throw new ConflictError(`“${name}” may not be done out of order: its template keeps the model’s order`);
+    if (!spec.formId) throw new ConflictError(`“${name}” has no form: there are no values to record ahead`);
+    if (spec.candidateRoles.length > 0 && !spec.candidateRoles.some((r) => principal.roles.includes(r))) {
+      throw new NotAllowedError(`Only ${spec.candidateRoles.join(' or ')} may do “${name}”`);
+    }
+    const waiting = await db('tasks')
+      .where({ instance_id: instance.id, element_id: elementId, status: 'open' })
+      .orderByRaw(`origin = 'flow' DESC`)
+      .first('id', 'origin');
+    if (waiting) {
+      throw new ConflictError(
+        waiting.origin === 'flow'
+          ? `The process has reached “${name}”: do it from its task ${waiting.id}`
+          : `“${name}” is being done ahead already (task ${waiting.id})`,
+      );
+    }
+    const done = await processRepository.aheadDone(db, instance.id, elementId);
+    if (done)
+      throw new ConflictError(
+        `“${name}” was done ahead already (task ${done.id}); the process has not reached it yet`,
+      );
+    const waitingAt = instance.tokens
+      .filter((t) => t.wait === 'task')
+      .map((t) => graph.nodes[t.node]?.name ?? t.node);
+    return {
+      elementId,
+      name,
+      formId: spec.formId,
+      formKey: spec.formKey,
+      candidateRoles: spec.candidateRoles,
+      waitingAt,
+    };
   }
 
   /** The version of a form that the record's template version brought, by its key. */
@@ -291,11 +395,43 @@ export function createRunTimeChanges(deps: {
     return form.id;
   }
 
-  return { apply };
+  async function stepsAhead(instanceId: string | null): Promise<StepAhead[]> {
+    const instance = instanceId ? await processRepository.findInstance(knex, instanceId) : undefined;
+    if (!instance || instance.status !== 'active') return [];
+    const graph = await tasks.graphOf(instance);
+    const allowed = Object.values(graph.nodes).filter((n) => n.userTask?.outOfOrder && n.userTask.formId);
+    if (allowed.length === 0) return [];
+    const open = new Set<string>(
+      await knex('tasks')
+        .where({ instance_id: instance.id, status: 'open' })
+        .whereIn(
+          'element_id',
+          allowed.map((n) => n.id),
+        )
+        .pluck('element_id'),
+    );
+    const offered: StepAhead[] = [];
+    for (const node of allowed) {
+      if (open.has(node.id) || (await processRepository.aheadDone(knex, instance.id, node.id))) continue;
+      offered.push({
+        elementId: node.id,
+        name: node.name ?? node.id,
+        candidateRoles: node.userTask!.candidateRoles,
+      });
+    }
+    return offered;
+  }
+
+  return { apply, stepsAhead };
 }
+
+/** Where the process stood when a step was done ahead of it. */
+const waitedAt = (steps: string[]) =>
+  steps.length === 0 ? '' : `, while the process waited at ${steps.map((s) => `“${s}”`).join(', ')}`;
 
 const MESSAGE: Record<ChangeKind, string> = {
   skip: 'Step skipped by a run-time change:',
   repeat: 'Step repeated by a run-time change:',
   add: 'Step added by a run-time change:',
+  outOfOrder: 'Step done ahead of the flow:',
 };

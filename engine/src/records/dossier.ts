@@ -80,7 +80,7 @@ export interface DossierException {
 
 /** A signed run-time change of a step (D7), as the exception that records it states it. */
 export interface DossierChange {
-  kind: 'skip' | 'repeat' | 'add';
+  kind: 'skip' | 'repeat' | 'add' | 'outOfOrder';
   reason: string;
   exceptionId: string;
   by: DossierPerson | null;
@@ -161,6 +161,8 @@ export function createDossiers(deps: {
     const tasks: TaskRowLite[] = instanceIds.length
       ? await knex('tasks')
           .whereIn('instance_id', instanceIds)
+          // The flow's task at a step done ahead holds no values of its own: the step done ahead is shown (F1).
+          .whereNull('done_ahead')
           .orderBy('created_at')
           .orderBy('id')
           .select(
@@ -231,7 +233,9 @@ export function createDossiers(deps: {
     }));
 
     const changeOf = (taskId: string): DossierChange | null => {
-      const e = exceptionRows.find((x) => x.task_id === taskId && x.type === 'run_time_change');
+      const e = exceptionRows.find(
+        (x) => x.task_id === taskId && (x.type === 'run_time_change' || x.type === 'out_of_order'),
+      );
       if (!e) return null;
       const d = e.details as { change: DossierChange['kind']; reason: string; repeatOf?: string };
       return {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { StepAhead } from '../changes/runTimeChanges.ts';
 import type { StartDeviation } from '../exceptions/exceptionService.ts';
 import { BLOCKING_IN_TREE } from '../exceptions/gate.ts';
 import type { Clock } from '../kernel/clock.ts';
@@ -43,6 +44,8 @@ export interface RecordDetail extends RecordView {
     dueAt: string | null;
   }[];
   variables: Record<string, unknown>;
+  /** Steps its template allows to be done ahead of the flow, which may be done ahead now (F1). */
+  stepsAhead: StepAhead[];
 }
 
 export interface RecordFilter {
@@ -151,8 +154,10 @@ export function createTemplateRecords(deps: {
   knex: Knex;
   clock: Clock;
   processes: Pick<ProcessService, 'startIn'>;
+  /** The steps a record's process may have done ahead of its flow (F1). */
+  stepsAhead: (instanceId: string | null) => Promise<StepAhead[]>;
 }): TemplateRecords {
-  const { knex, clock, processes } = deps;
+  const { knex, clock, processes, stepsAhead } = deps;
 
   const views = (db: Knex | Knex.Transaction) =>
     db
@@ -414,6 +419,7 @@ export function createTemplateRecords(deps: {
         dueAt: (t.due_at as Date | null)?.toISOString() ?? null,
       })),
       variables: (instance?.variables as Record<string, unknown>) ?? {},
+      stepsAhead: await stepsAhead(found.instance_id),
     };
   }
 

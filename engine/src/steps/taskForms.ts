@@ -12,6 +12,9 @@ import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from '../forms/formService.ts';
 import { formRepository, type ValueRow } from '../forms/formRepository.ts';
 import { requireStepReader } from './stepReaders.ts';
+import { aheadPartner } from './stepsAhead.ts';
+import type { Execution } from '../bpmn/execution/execution.ts';
+import type { EventDraft } from '../audit/types.ts';
 import {
   recordSubmission,
   recordVerification,
@@ -183,6 +186,7 @@ export function createTaskForms(deps: {
       const ctx = await contextOf(trx, task, instance);
       if (!ctx) throw noForm();
       const token = task.origin === 'flow' ? process.tokenOf(instance, task) : null;
+      const partner = await aheadPartner(trx, task, instance, await process.graphOf(instance, trx));
       const { data, drafts } = await recordSubmission(trx, ctx, principal, input, 'complete', clock.now());
       // The signature covers the values as completed, after any written just now.
       const signature = signing
@@ -194,6 +198,12 @@ export function createTaskForms(deps: {
             signing.reviewOf,
           )
         : null;
+      const completed = {
+        id: taskId,
+        status: 'completed' as const,
+        completedBy: principal.userId,
+        assignee: null,
+      };
       const moved = await process.move(
         eventActor(principal),
         instance,
@@ -207,15 +217,46 @@ export function createTaskForms(deps: {
           return [
             ...drafts,
             ...(signature ? [signature.draft] : []),
-            { type: 'task.completed', payload: { taskId, elementId: task.element_id, changes } },
+            {
+              type: 'task.completed',
+              // A step done ahead keeps what it gives the flow, for when the process reaches it (F1).
+              payload: {
+                taskId,
+                elementId: task.element_id,
+                changes,
+                ...(task.origin === 'early' && { output: data }),
+              },
+            },
+            ...(partner
+              ? [doneAhead(execution, partner, instance, data, { taskId, by: principal.userId })]
+              : []),
           ];
         },
-        { taskUpdates: [{ id: taskId, status: 'completed', completedBy: principal.userId, assignee: null }] },
+        { taskUpdates: [completed, ...(partner ? [{ ...completed, id: partner.id }] : [])] },
         trx,
       );
+      if (partner) await processRepository.markDoneAhead(trx, partner.id, taskId);
       await signature?.afterMove(trx);
       return moved;
     });
+  }
+
+  /** The flow's task at a step done ahead, completed with the values given there (F1). */
+  function doneAhead(
+    execution: Execution,
+    flowTask: TaskRow,
+    instance: InstanceRow,
+    data: Record<string, unknown>,
+    ahead: { taskId: string; by: string },
+  ): EventDraft {
+    const token = process.tokenOf(instance, flowTask);
+    const changes = refused('The step done ahead cannot complete the flow’s step with its values', () =>
+      execution.complete(token.id, data),
+    );
+    return {
+      type: 'task.completed',
+      payload: { taskId: flowTask.id, elementId: flowTask.element_id, changes, doneAhead: ahead },
+    };
   }
 
   /**

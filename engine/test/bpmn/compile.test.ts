@@ -81,6 +81,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         separateFrom: [],
         rejectWhen: null,
         reviewOf: null,
+        outOfOrder: false,
       });
     });
 
@@ -116,6 +117,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
         separateFrom: [],
         rejectWhen: null,
         reviewOf: null,
+        outOfOrder: false,
       });
     });
 
@@ -879,6 +881,49 @@ describe('Feature: compiling BPMN into the executable graph', () => {
     });
   });
 
+  describe('Scenario: steps done ahead of the flow (attest:outOfOrder, F1)', () => {
+    const model = (body: string) =>
+      bpmn(`<process id="p" isExecutable="true">
+  <startEvent id="s" />
+  ${body}
+  <endEvent id="e" />
+</process>`);
+
+    it('F1: Given a user task of the process marked attest:outOfOrder, when it is compiled, then its spec allows it to be done ahead', async () => {
+      const { processes } = await compileBpmn(
+        model(`<userTask id="clean" attest:outOfOrder="true" />
+  <sequenceFlow id="f1" sourceRef="s" targetRef="clean" />
+  <sequenceFlow id="f2" sourceRef="clean" targetRef="e" />`),
+      );
+      assert.equal(processes[0]!.nodes.clean!.userTask!.outOfOrder, true);
+    });
+
+    it('F1: Given attest:outOfOrder inside a sub-process, on a multi-instance step or with attest:assignee, when it is deployed, then the model is refused', async () => {
+      const error = await refusal(
+        model(`<subProcess id="sub">
+    <startEvent id="ss" />
+    <userTask id="inner" attest:outOfOrder="true" />
+    <endEvent id="se" />
+    <sequenceFlow id="g1" sourceRef="ss" targetRef="inner" />
+    <sequenceFlow id="g2" sourceRef="inner" targetRef="se" />
+  </subProcess>
+  <userTask id="each" attest:outOfOrder="true">
+    <multiInstanceLoopCharacteristics><loopCardinality xsi:type="tFormalExpression">3</loopCardinality></multiInstanceLoopCharacteristics>
+  </userTask>
+  <userTask id="owned" attest:outOfOrder="true" attest:assignee="owner" />
+  <sequenceFlow id="f1" sourceRef="s" targetRef="sub" />
+  <sequenceFlow id="f2" sourceRef="sub" targetRef="each" />
+  <sequenceFlow id="f3" sourceRef="each" targetRef="owned" />
+  <sequenceFlow id="f4" sourceRef="owned" targetRef="e" />`),
+      );
+      assert.deepEqual(problemLines(error), [
+        'inner bpmn:UserTask: attest:outOfOrder is allowed only on a step of the process itself, not inside a sub-process',
+        'each bpmn:UserTask: attest:outOfOrder is not allowed on a multi-instance step: the flow will reach it more than once',
+        'owned bpmn:UserTask: attest:outOfOrder is not allowed with attest:assignee: the flow names that step’s performer only when it gets there',
+      ]);
+    });
+  });
+
   describe('Scenario: parsing a model only interchanged', () => {
     it('Given a model the engine would refuse, when it is parsed, then its definitions and warnings come back without checks', async () => {
       const { definitions, warnings } = await parseBpmn(await fixture('broken-structure.bpmn'));
@@ -916,6 +961,7 @@ describe('Feature: compiling BPMN into the executable graph', () => {
               'separateFrom',
               'rejectWhen',
               'reviewOf',
+              'outOfOrder',
             ],
           ],
           ['ScriptResult', ['bpmn:ScriptTask'], ['resultVariable']],

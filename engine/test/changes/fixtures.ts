@@ -40,8 +40,34 @@ export async function effectiveOrderedBatch(
   petra: Principal,
   id = 'ob',
 ): Promise<void> {
+  await effectivePackage(engine, quinn, petra, orderedBatch(id));
+}
+
+/**
+ * The ordered batch with a cleaning step between mixing and QA review that its template allows to
+ * be done ahead of the flow (`attest:outOfOrder`, F1), signed Performed.
+ */
+export function aheadBatch(id: string): TemplatePackage {
   const pkg = orderedBatch(id);
-  const { version } = pkg.manifest;
+  return {
+    ...pkg,
+    process: pkg.process.replace(
+      '<sequenceFlow id="f3" sourceRef="mix" targetRef="review" />',
+      `<sequenceFlow id="f3" sourceRef="mix" targetRef="clean" />
+    <userTask id="clean" name="Clean the mixer" attest:formKey="report" attest:candidateRoles="operator" attest:signatureMeaning="Performed" attest:outOfOrder="true" />
+    <sequenceFlow id="f6" sourceRef="clean" targetRef="review" />`,
+    ),
+  };
+}
+
+/** Imports, approves and makes effective a template package. */
+export async function effectivePackage(
+  engine: Engine,
+  quinn: Principal,
+  petra: Principal,
+  pkg: TemplatePackage,
+): Promise<void> {
+  const { id, version } = pkg.manifest;
   await engine.templates.import(quinn, { files: packageFiles(pkg) });
   await engine.templates.submit(quinn, id, version);
   await engine.templates.approve(petra, id, version, { password: demoPassword('petra') });

@@ -77,11 +77,24 @@ describe('Feature: records, signatures and audit trails over HTTP', () => {
       children,
       openTasks,
       variables,
+      stepsAhead,
       ...own
     } = response.body;
     assert.deepEqual(own, record);
     assert.deepEqual(
-      { template, instanceId, owner, dueAt, overdue, parent, raisedFrom, children, openTasks, variables },
+      {
+        template,
+        instanceId,
+        owner,
+        dueAt,
+        overdue,
+        parent,
+        raisedFrom,
+        children,
+        openTasks,
+        variables,
+        stepsAhead,
+      },
       {
         template: null,
         instanceId: null,
@@ -93,6 +106,7 @@ describe('Feature: records, signatures and audit trails over HTTP', () => {
         children: [],
         openTasks: [],
         variables: {},
+        stepsAhead: [],
       },
     );
     const byNumber = await api.request('GET', `/api/records/${record.number}`, { token: token('quinn') });

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
-import { effectiveOrderedBatch } from '../../../engine/test/changes/fixtures.ts';
+import {
+  aheadBatch,
+  effectiveOrderedBatch,
+  effectivePackage,
+} from '../../../engine/test/changes/fixtures.ts';
 import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
 import { changesNothingTo, expectInput } from './support/refusals.ts';
 
@@ -12,7 +16,9 @@ describe('Feature: run-time changes and step order over HTTP (D7, F1)', () => {
   before(async () => {
     api = await startTestApi();
     const { engine } = api.ctx;
-    await effectiveOrderedBatch(engine, await loginAs(engine, 'quinn'), await loginAs(engine, 'petra'));
+    const [quinn, petra] = [await loginAs(engine, 'quinn'), await loginAs(engine, 'petra')];
+    await effectiveOrderedBatch(engine, quinn, petra);
+    await effectivePackage(engine, quinn, petra, aheadBatch('ab'));
     for (const who of ['olivia', 'quinn', 'petra'] as const) tokens[who] = await api.login(who);
   });
   after(() => api.close());
@@ -128,7 +134,7 @@ describe('Feature: run-time changes and step order over HTTP (D7, F1)', () => {
     assert.match(again.detail, /The step is skipped already/);
   });
 
-  it('F1: blocked — over HTTP no route acts on a step the flow has not reached, and none names a model element to make one', async () => {
+  it('F1: blocked — over HTTP no route acts on a step the flow has not reached, and the one naming a model element refuses a step its template keeps in order', async () => {
     const { record, dispense } = await started();
     const tasks = (await call('olivia', 'GET', `/api/tasks?instanceId=${record.instanceId}`)).body.tasks;
     assert.deepEqual(
@@ -157,13 +163,76 @@ describe('Feature: run-time changes and step order over HTTP (D7, F1)', () => {
         }
       }
     });
-    // A task is named by the id the engine gave it when the flow reached it; no request names an element.
+    // A task is named by the id the engine gave it when the flow reached it. The one request that names
+    // a model element asks to do that step ahead, which a template without attest:outOfOrder refuses.
     const openapi = (await call('quinn', 'GET', '/api/openapi.json')).body;
-    const bodies = JSON.stringify(
-      Object.values(openapi.paths as Record<string, Record<string, { requestBody?: unknown }>>).flatMap((p) =>
-        Object.values(p).map((o) => o.requestBody ?? null),
-      ),
-    );
-    assert.doesNotMatch(bodies, /"elementId"/);
+    const naming = Object.values(
+      openapi.paths as Record<string, Record<string, { operationId: string; requestBody?: unknown }>>,
+    )
+      .flatMap((p) => Object.values(p))
+      .filter((o) => JSON.stringify(o.requestBody ?? null).includes('"elementId"'))
+      .map((o) => o.operationId);
+    assert.deepEqual(naming, ['changeRecord']);
+    await changesNothingTo(state)(async () => {
+      for (const elementId of ['mix', 'review']) {
+        const refused = assertProblem(
+          await call('olivia', 'POST', `/api/records/${record.id}/changes`, {
+            kind: 'outOfOrder',
+            elementId,
+            reason: 'Ahead',
+            password: demoPassword('olivia'),
+          }),
+          409,
+          'conflict',
+        );
+        assert.match(refused.detail, /may not be done out of order: its template keeps the model’s order/);
+      }
+    });
+  });
+
+  it('F1: override — over HTTP the operator sees the steps the template allows ahead, opens one with a reason and a signature, and fills it in', async () => {
+    const record = (await call('olivia', 'POST', '/api/records', { template: 'ab', title: 'Batch 4' })).body;
+    const view = (await call('olivia', 'GET', `/api/records/${record.id}`)).body;
+    assert.deepEqual(view.stepsAhead, [
+      { elementId: 'clean', name: 'Clean the mixer', candidateRoles: ['operator'] },
+    ]);
+    const path = `/api/records/${record.id}/changes`;
+    const body = {
+      kind: 'outOfOrder',
+      elementId: 'clean',
+      reason: 'Mixer free now',
+      password: demoPassword('olivia'),
+    };
+    const state = async () => (await call('quinn', 'GET', `/api/records/${record.id}/dossier`)).body.steps;
+    await changesNothingTo(state)(async () => {
+      const noElement = { ...body, elementId: undefined };
+      expectInput(await call('olivia', 'POST', path, noElement), '/elementId');
+      expectInput(await call('olivia', 'POST', path, { ...body, elementId: 'nowhere' }), '/elementId');
+      assertProblem(
+        await call('quinn', 'POST', path, { ...body, password: demoPassword('quinn') }),
+        403,
+        'not-allowed',
+      );
+      assertProblem(
+        await call('olivia', 'POST', path, { ...body, password: 'wrong' }),
+        401,
+        'unauthenticated',
+      );
+    });
+    const done = await call('olivia', 'POST', path, body);
+    assert.equal(done.status, 201, done.text);
+    assert.equal(done.body.kind, 'outOfOrder');
+    const step = await call('olivia', 'GET', `/api/tasks/${done.body.taskId}/form`);
+    assert.equal(step.status, 200, step.text);
+    const completed = await call('olivia', 'POST', `/api/tasks/${done.body.taskId}/complete`, {
+      data: { title: 'Batch 4', temperature: 6, notes: '' },
+      signature: { password: demoPassword('olivia') },
+    });
+    assert.equal(completed.status, 200, completed.text);
+    const dossier = (await call('quinn', 'GET', `/api/records/${record.id}/dossier`)).body;
+    const clean = dossier.steps.find((s: { elementId: string }) => s.elementId === 'clean');
+    assert.deepEqual([clean.origin, clean.status, clean.change.kind], ['early', 'completed', 'outOfOrder']);
+    const exception = dossier.exceptions.find((e: { type: string }) => e.type === 'out_of_order');
+    assert.deepEqual([exception.blocking, exception.status], [true, 'open']);
   });
 });

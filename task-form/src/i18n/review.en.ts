@@ -50,6 +50,17 @@ export const reviewEn = {
   'change.done.skip': 'The step was skipped; the change waits for QA’s decision.',
   'change.done.repeat': 'The step is to be done again; the change waits for QA’s decision.',
   'change.done.add': 'The step was added; the change waits for QA’s decision.',
+  'change.aheadDone': 'Done ahead of the flow by {who} on {at}. Reason: {reason}',
+  'change.ahead': 'Do ahead…',
+  'change.aheadTitle': 'Steps that may be done ahead',
+  'change.aheadIntro':
+    'The template allows these later steps to be done before the record reaches them. Each one needs a reason and your signature, and becomes an exception that QA decides on.',
+  'change.titleOutOfOrder': 'Do the step “{step}” ahead of the flow',
+  'change.explainOutOfOrder':
+    'The step opens now, before the record reaches it. When the record gets there, the values you enter now complete it. This is a high, blocking exception that QA decides on before the record is reviewed.',
+  'change.meaningAhead': 'Your signature means: Performed (step done out of order)',
+  'change.done.outOfOrder': 'The step is open to be done ahead; the override waits for QA’s decision.',
+  'review.origin.early': 'Done ahead',
   'review.completedBy': 'Completed by {who} on {at}',
   'review.form': 'Form {key}, version {version}',
   'review.field': 'Field',

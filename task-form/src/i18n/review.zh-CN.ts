@@ -52,6 +52,17 @@ export const reviewZh: Record<keyof typeof reviewEn, string> = {
   'change.done.skip': '该步骤已跳过；此变更等待 QA 决定。',
   'change.done.repeat': '该步骤将重新执行；此变更等待 QA 决定。',
   'change.done.add': '该步骤已添加；此变更等待 QA 决定。',
+  'change.aheadDone': '由 {who} 于 {at} 提前于流程完成。理由：{reason}',
+  'change.ahead': '提前执行…',
+  'change.aheadTitle': '可提前执行的步骤',
+  'change.aheadIntro':
+    '模板允许在记录到达之前执行这些后续步骤。每次提前执行都需要理由和您的签名，并成为由 QA 决定的异常。',
+  'change.titleOutOfOrder': '提前执行步骤“{step}”',
+  'change.explainOutOfOrder':
+    '该步骤现在开放，早于记录到达它。记录到达时，您现在输入的值将完成该步骤。这是一个高级别的阻断性异常，QA 须在记录审核前作出决定。',
+  'change.meaningAhead': '您的签名含义：执行（未按顺序执行的步骤）',
+  'change.done.outOfOrder': '该步骤已开放，可提前执行；此越序操作等待 QA 决定。',
+  'review.origin.early': '提前执行',
   'review.completedBy': '由 {who} 于 {at} 完成',
   'review.form': '表单 {key}，版本 {version}',
   'review.field': '字段',

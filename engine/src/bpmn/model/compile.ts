@@ -266,7 +266,7 @@ export class ProcessCompiler {
           ? idOf(reference(element, 'default'))
           : null,
       event: this.event(element, kind, where, interrupting),
-      userTask: kind === 'userTask' ? this.userTask(element) : null,
+      userTask: kind === 'userTask' ? this.userTask(element, where, multiInstance !== null) : null,
       script: kind === 'scriptTask' ? script(this, element) : null,
       service: null,
       calledElement: null,
@@ -605,7 +605,7 @@ export class ProcessCompiler {
     return idOf(node);
   }
 
-  userTask(element: ModdleElement): UserTaskSpec {
+  userTask(element: ModdleElement, where: Where, multiInstance: boolean): UserTaskSpec {
     const signatureMeaning = trimmed(element, 'signatureMeaning');
     if (signatureMeaning !== null && !SIGNATURE_MEANINGS.includes(signatureMeaning)) {
       this.report(
@@ -641,6 +641,26 @@ export class ProcessCompiler {
       separateFrom: commaList(element, 'separateFrom'),
       rejectWhen,
       reviewOf: reviewOf as ReviewOf | null,
+      outOfOrder: this.outOfOrder(element, where, multiInstance, assignee),
     };
+  }
+
+  /**
+   * `attest:outOfOrder` (F1): only a step of the process itself, done once and open to its roles, can
+   * be done ahead of the flow — in a sub-process or a multi-instance activity there is no one task
+   * the flow will reach, and a step the flow gives to one person is theirs when it gets there.
+   */
+  outOfOrder(element: ModdleElement, where: Where, multiInstance: boolean, assignee: string | null): boolean {
+    if (element.outOfOrder !== true) return false;
+    const refusal =
+      where.kind !== 'process'
+        ? 'is allowed only on a step of the process itself, not inside a sub-process'
+        : multiInstance
+          ? 'is not allowed on a multi-instance step: the flow will reach it more than once'
+          : assignee
+            ? 'is not allowed with attest:assignee: the flow names that step’s performer only when it gets there'
+            : null;
+    if (refusal) this.report(element, 'value', `attest:outOfOrder ${refusal}`);
+    return refusal === null;
   }
 }

@@ -79,6 +79,11 @@ export interface UserTaskSpec {
    * exceptions, signatures) or its audit trail (C6). Absent in graphs compiled before it existed.
    */
   reviewOf?: ReviewOf | null;
+  /**
+   * The step may be done ahead of the flow (F1), as an e-signed, reasoned override recorded as an
+   * exception; its values stand when the process reaches it. Absent in graphs compiled before it.
+   */
+  outOfOrder?: boolean;
 }
 
 /** What a review step shows of its record (`attest:reviewOf`). */

@@ -5,10 +5,10 @@ import { instanceStateDigest } from '../../audit/stateDigest.ts';
 import { eventRepository } from '../../audit/eventRepository.ts';
 import type { AuditEvent, EventActor, EventDraft } from '../../audit/types.ts';
 import { isUniqueViolation } from '../../db/database.ts';
-import { ConflictError, NotAllowedError, NotFoundError } from '../../kernel/errors.ts';
+import { ConflictError, InputError, NotAllowedError, NotFoundError } from '../../kernel/errors.ts';
 import { eventActor, requirePermission, type Principal } from '../../kernel/permissions.ts';
 import { Execution } from '../execution/execution.ts';
-import type { NewJob, Step, Token } from '../execution/types.ts';
+import type { NewJob, NewTask, Step, Token } from '../execution/types.ts';
 import { feelAct } from '../../feel/feelGuard.ts';
 import type { ProcessGraph } from '../model/graph.ts';
 import {
@@ -18,7 +18,7 @@ import {
   type InstanceWrite,
   type Writes,
 } from './processRepository.ts';
-import { checkVariables, RAW_REFUSED } from './inputs.ts';
+import { checkVariables, RAW_REFUSED, refused } from './inputs.ts';
 import type { Db, InstanceView, ProcessContext, StartOptions } from './types.ts';
 
 /**
@@ -321,7 +321,67 @@ export function createInstances(ctx: ProcessContext) {
         'The process instance was changed by someone else at the same time; reload and try again',
       );
     }
-    return view({ ...instance, ...next, version: instance.version + writes.events.length }, graph, version);
+    const arrived = step.newTasks.filter((t) => graph.nodes[t.elementId]?.userTask?.outOfOrder);
+    const taken = arrived.length > 0 ? await takeUpAhead(actor, instance.id, arrived, db) : null;
+    return (
+      taken ??
+      view({ ...instance, ...next, version: instance.version + writes.events.length }, graph, version)
+    );
+  }
+
+  /**
+   * The process reached steps that may be done ahead (F1): where one was done ahead already, the
+   * task the flow made there is completed with its values, in a move of its own (in the caller's
+   * transaction, or one of its own). Values the flow refuses leave the task open for a person.
+   */
+  async function takeUpAhead(
+    actor: EventActor,
+    instanceId: string,
+    arrived: NewTask[],
+    db: Db,
+  ): Promise<InstanceView | null> {
+    let last: InstanceView | null = null;
+    for (const task of arrived) {
+      const takeUp = async (trx: Knex.Transaction): Promise<InstanceView | null> => {
+        const ahead = await processRepository.aheadDone(trx, instanceId, task.elementId);
+        const current = await processRepository.findInstance(trx, instanceId);
+        const waits = current?.tokens.some((t) => t.id === task.tokenId && t.taskId === task.id);
+        if (!ahead || !current || !waits) return null;
+        const output = await processRepository.aheadOutput(trx, instanceId, ahead.id);
+        const doneAhead = { taskId: ahead.id, by: ahead.completed_by };
+        const moved = await move(
+          actor,
+          current,
+          (execution) => [
+            {
+              type: 'task.completed',
+              payload: {
+                taskId: task.id,
+                elementId: task.elementId,
+                changes: refused('The step done ahead cannot complete the step the process reached', () =>
+                  execution.complete(task.tokenId, output),
+                ),
+                doneAhead,
+              },
+            },
+          ],
+          {
+            taskUpdates: [
+              { id: task.id, status: 'completed', completedBy: ahead.completed_by, assignee: null },
+            ],
+          },
+          trx,
+        );
+        await processRepository.markDoneAhead(trx, task.id, ahead.id);
+        return moved;
+      };
+      try {
+        last = (db === knex ? await knex.transaction(takeUp) : await takeUp(db as Knex.Transaction)) ?? last;
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+      }
+    }
+    return last;
   }
 
   /** Starts an instance of one definition inside the caller's transaction (a record's start). */

@@ -53,7 +53,7 @@ export interface TaskRow {
   element_id: string;
   name: string | null;
   status: TaskStatus;
-  /** flow: created by a token of the model; repeat or added: by a run-time change (D7). */
+  /** flow: created by a token of the model; repeat or added: by a run-time change (D7); early: F1. */
   origin: TaskOrigin;
   /** For a repeated or added step: the form version it is filled in with. */
   form_id: string | null;
@@ -107,7 +107,8 @@ export interface IncidentRow {
 
 /** Where a task is; `skipped`: withdrawn by a run-time change, the flow went on without its values (D7). */
 export type TaskStatus = 'open' | 'completed' | 'cancelled' | 'skipped';
-export type TaskOrigin = 'flow' | 'repeat' | 'added';
+/** flow: made by a token; repeat or added: by a run-time change (D7); early: done ahead of the flow (F1). */
+export type TaskOrigin = 'flow' | 'repeat' | 'added' | 'early';
 
 /** What one move writes besides the instance row: all of it lands in the same statement. */
 export interface Writes {
@@ -470,6 +471,41 @@ export const processRepository = {
       .whereNot('origin', 'flow')
       .orderBy('id')
       .pluck('id');
+  },
+
+  /**
+   * The step done ahead of the flow (F1) at an element that no task of the flow has taken up yet:
+   * completed, its values waiting for the process to reach the element.
+   */
+  async aheadDone(
+    db: Db,
+    instanceId: string,
+    elementId: string,
+  ): Promise<{ id: string; completed_by: string } | undefined> {
+    return db('tasks as e')
+      .where({
+        'e.instance_id': instanceId,
+        'e.element_id': elementId,
+        'e.origin': 'early',
+        'e.status': 'completed',
+      })
+      .whereRaw('NOT EXISTS (SELECT 1 FROM tasks f WHERE f.done_ahead = e.id)')
+      .orderBy('e.completed_at')
+      .first('e.id', 'e.completed_by');
+  },
+
+  /** What a step done ahead gives the flow: the values its completion kept for it (F1). */
+  async aheadOutput(db: Db, instanceId: string, taskId: string): Promise<Record<string, unknown>> {
+    const row = (await db('events')
+      .where({ record_id: instanceId, type: 'task.completed' })
+      .whereRaw(`payload->>'taskId' = ?`, [taskId])
+      .first('payload')) as { payload: { output?: Record<string, unknown> } } | undefined;
+    return row?.payload.output ?? {};
+  },
+
+  /** The flow's task at an element took up the values of the step done ahead there (F1). */
+  async markDoneAhead(db: Db, flowTaskId: string, aheadTaskId: string): Promise<void> {
+    await db('tasks').where({ id: flowTaskId }).update({ done_ahead: aheadTaskId });
   },
 
   /** A repeated or added step (D7): a task no token waits on, written by the change that made it. */

@@ -12,6 +12,7 @@ import * as exceptionDispositions from './20261207090000_exception_dispositions.
 import * as recordReopenings from './20261207130000_record_reopenings.ts';
 import * as reviewedTrail from './20261207120000_reviewed_trail.ts';
 import * as runTimeChanges from './20261207140000_run_time_changes.ts';
+import * as stepsAhead from './20261207160000_steps_ahead.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '20261207130000_record_reopenings': recordReopenings,
   '20261207120000_reviewed_trail': reviewedTrail,
   '20261207140000_run_time_changes': runTimeChanges,
+  '20261207160000_steps_ahead': stepsAhead,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -129,6 +129,8 @@ interface ReplayedTask {
   assignee: string | null;
   completed_by: string | null;
   completed_at: string | null;
+  /** For the flow's task at a step done ahead: that step (F1). */
+  done_ahead?: string | null;
 }
 
 /**
@@ -169,7 +171,14 @@ export async function checkTasks(knex: Knex, findings: Findings): Promise<void> 
       } else if (e.type === 'task.claimed' && task) {
         task.assignee = e.actorId;
       } else if (e.type === 'task.completed' && task) {
-        Object.assign(task, { status: 'completed', completed_by: e.actorId, completed_at: e.at });
+        // The flow's task at a step done ahead is completed by whoever did that step (F1).
+        const ahead = e.payload.doneAhead as { taskId: string; by: string } | undefined;
+        Object.assign(task, {
+          status: 'completed',
+          completed_by: ahead?.by ?? e.actorId,
+          completed_at: e.at,
+          done_ahead: ahead?.taskId ?? null,
+        });
       } else if (e.type === 'task.skipped' && task) {
         Object.assign(task, { status: 'skipped', completed_by: e.actorId, completed_at: e.at });
       }
@@ -208,6 +217,7 @@ export async function checkTasks(knex: Knex, findings: Findings): Promise<void> 
       ['due_at', iso(row.due_at), task.due_at],
       ['origin', row.origin, task.origin],
       ['form_id', row.form_id, task.form_id],
+      ['done_ahead', row.done_ahead ?? null, task.done_ahead ?? null],
     ]);
     if (column)
       findings.differs('tasks', row.id, `${row.element_id}: ${column} differs from its audit trail`);

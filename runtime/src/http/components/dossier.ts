@@ -39,6 +39,8 @@ export const CHANGE_KINDS = {
   skip: 'the open step was withdrawn; the flow went on without its values',
   repeat: 'a completed step is done again beside the first time; the flow is unchanged',
   add: 'a step was added with one of the template’s forms; the flow is unchanged',
+  outOfOrder:
+    'a later step was done ahead of the flow, as the template allows (F1); its values complete it when the flow gets there',
 } as const;
 
 /** A record's dossier, its signatures and audit trail. */

@@ -50,10 +50,17 @@ export const RECORD_COMPONENTS = {
     {
       kind: enumOf(CHANGE_KINDS, 'What the change did'),
       exceptionId: id,
-      taskId: { ...id, description: 'The step skipped, or the task the repeat or addition made' },
-      signatureId: { ...id, description: 'The signature (Approved, with the reason) over the change' },
+      taskId: {
+        ...id,
+        description: 'The step skipped, or the task the repeat, the addition or the step done ahead made',
+      },
+      signatureId: {
+        ...id,
+        description:
+          'The signature with the reason over the change: Approved, or Performed for a step done ahead',
+      },
     },
-    'A run-time change recorded on the record as a high, blocking exception (D7)',
+    'A run-time change (D7) or a step done ahead (F1), recorded on the record as a high, blocking exception',
   ),
   ReviewLeadTimes: closed(
     {

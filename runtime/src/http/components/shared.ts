@@ -71,6 +71,8 @@ export const TASK_ORIGINS: Record<TaskView['origin'], string> = {
   flow: 'created when the model’s flow reached it',
   repeat: 'a completed step done again by a signed run-time change; the flow is unchanged (D7)',
   added: 'a step added by a signed run-time change with one of the template’s forms (D7)',
+  early:
+    'a later step done ahead of the flow by a signed override the template allows (F1); when the flow reaches it, its values complete the step there',
 };
 export const WAITS: Record<Wait, string> = {
   task: 'a user task',
@@ -264,6 +266,15 @@ export const RECORD_DETAIL = {
     ),
   },
   variables: { type: 'object', description: 'Its process variables; empty without a process' },
+  stepsAhead: {
+    type: 'array',
+    description:
+      'Steps its template allows to be done ahead of the flow (attest:outOfOrder) that may be done ahead now (F1)',
+    items: closed(
+      { elementId: string, name: string, candidateRoles: { type: 'array', items: string } },
+      'A later step of the process that a person of one of its roles may do ahead, as a signed override',
+    ),
+  },
 } as const;
 
 export const TASK_VIEW = {

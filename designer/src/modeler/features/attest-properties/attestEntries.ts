@@ -332,6 +332,16 @@ export const ENTRIES: readonly (EntrySpec & Applied)[] = [
     set: (value, _bo, write) => write.element({ 'attest:secondPersonVerification': value || undefined }),
   },
   {
+    id: 'attest-outOfOrder',
+    kind: 'checkbox',
+    label: 'May be done ahead of the flow',
+    description:
+      'Someone of its roles may do the step before the process reaches it, with a reason and a signature, recorded as an exception for QA (F1).',
+    appliesTo: isUserTask,
+    get: (bo) => bo.get('attest:outOfOrder') === true,
+    set: (value, _bo, write) => write.element({ 'attest:outOfOrder': value || undefined }),
+  },
+  {
     ...attribute('attest:dueDate', {
       id: 'attest-dueDate',
       label: 'Due (FEEL)',

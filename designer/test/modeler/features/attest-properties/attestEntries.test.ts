@@ -30,6 +30,7 @@ const USER_TASK = [
   'attest-separateFrom',
   'attest-assignee',
   'attest-secondPersonVerification',
+  'attest-outOfOrder',
   'attest-dueDate',
 ];
 
@@ -90,6 +91,19 @@ describe('Feature: the "Attest (GMP)" group shows what the engine reads of each 
     assert.equal(meaning.kind === 'select' && meaning.get(report), 'Performed');
     const verification = entry('report', 'attest-secondPersonVerification');
     assert.equal(verification.kind === 'checkbox' && verification.get(report), false);
+  });
+
+  it('Scenario: a user task may be allowed ahead of the flow, and writes attest:outOfOrder (F1)', () => {
+    const ahead = entry('report', 'attest-outOfOrder');
+    assert.ok(ahead.kind === 'checkbox');
+    assert.equal(ahead.get(byId['report']!), false);
+    const { changes, writer } = recorder();
+    ahead.set(true, byId['report']!, writer);
+    ahead.set(false, byId['report']!, writer);
+    assert.deepEqual(changes, [
+      ['element', { 'attest:outOfOrder': true }],
+      ['element', { 'attest:outOfOrder': undefined }],
+    ]);
   });
 
   it('Scenario: a user task offers what it shows for review, and writes attest:reviewOf', () => {

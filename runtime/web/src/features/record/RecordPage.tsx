@@ -10,7 +10,7 @@ import { statusLabel } from '../records/status.ts';
 import { AuditTrail } from './AuditTrail.tsx';
 import { loadDossier, who, type Dossier } from './dossier.ts';
 import { Exceptions } from './Exceptions.tsx';
-import { ChangeDialog, mayChange, stepChanges } from './RunTimeChanges.tsx';
+import { ChangeDialog, mayChange, mayDoAhead, stepChanges, type StepAhead } from './RunTimeChanges.tsx';
 import { ReopenActions, Reopenings } from './Reopening.tsx';
 import { RecordSteps, Signatures } from './RecordParts.tsx';
 
@@ -21,6 +21,7 @@ const CHANGE_BUTTONS: Record<Kind, MessageKey> = {
   skip: 'change.skip',
   repeat: 'change.repeat',
   add: 'change.add',
+  outOfOrder: 'change.ahead',
 };
 
 const RecordLink = (props: { record: { number: string } }) => (
@@ -72,23 +73,32 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
   if (record.raisedFrom) facts.push(['review.raisedFrom', <RecordLink record={record.raisedFrom} />]);
   const [dialog, openDialog] = useDialog();
   const changing = mayChange(props.me, dossier);
-  const change = (kind: Kind, step: Step | null): void => {
+  const change = (kind: Kind, step: Step | null, ahead?: StepAhead): void => {
     let message = '';
+    let taskId = '';
     openDialog((close) => (
       <ChangeDialog
         me={props.me}
         dossier={dossier}
         kind={kind}
         step={step}
-        done={(text) => (message = text)}
+        {...(ahead && { ahead })}
+        done={(text, task) => {
+          message = text;
+          taskId = task;
+        }}
         onClose={close}
       />
     ))
       .then((done) => {
-        if (done) decided(message);
+        if (!done) return;
+        // A step opened ahead of the flow is done next, by whoever opened it.
+        if (kind === 'outOfOrder') window.location.hash = `#/task/${taskId}`;
+        else decided(message);
       })
       .catch(reportError);
   };
+  const ahead = record.stepsAhead.filter((step) => mayDoAhead(props.me, dossier, step));
 
   return (
     <>
@@ -114,6 +124,22 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
       </dl>
       {record.overdue ? <p class="message error">{t('tasks.overdue')}</p> : null}
       <OpenSteps tasks={record.openTasks} />
+      {ahead.length > 0 ? (
+        <section class="card" id="record-ahead">
+          <h2>{t('change.aheadTitle')}</h2>
+          <p class="hint">{t('change.aheadIntro')}</p>
+          <ul class="plain">
+            {ahead.map((step) => (
+              <li key={step.elementId} data-ahead={step.elementId}>
+                <span>{step.name}</span>{' '}
+                <button type="button" onClick={() => change('outOfOrder', null, step)}>
+                  {t(CHANGE_BUTTONS.outOfOrder)}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
       {record.children.length > 0 ? (
         <section class="card">
           <h2>{t('review.children')}</h2>

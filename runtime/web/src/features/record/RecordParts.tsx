@@ -20,6 +20,7 @@ import { ChangeNote } from './RunTimeChanges.tsx';
 const ORIGIN_KEYS: Partial<Record<Dossier['steps'][number]['origin'], MessageKey>> = {
   repeat: 'review.origin.repeat',
   added: 'review.origin.added',
+  early: 'review.origin.early',
 };
 
 /**

@@ -32,6 +32,7 @@ const CHANGE_LINE: Record<NonNullable<Step['change']>['kind'], MessageKey> = {
   skip: 'change.skipped',
   repeat: 'change.repeated',
   add: 'change.added',
+  outOfOrder: 'change.aheadDone',
 };
 
 /** How a step came to be as it is when a run-time change touched it: who, when, why. */
@@ -52,7 +53,22 @@ const TEXTS: Record<Kind, { title: MessageKey; explain: MessageKey; done: Messag
   skip: { title: 'change.titleSkip', explain: 'change.explainSkip', done: 'change.done.skip' },
   repeat: { title: 'change.titleRepeat', explain: 'change.explainRepeat', done: 'change.done.repeat' },
   add: { title: 'change.titleAdd', explain: 'change.explainAdd', done: 'change.done.add' },
+  outOfOrder: {
+    title: 'change.titleOutOfOrder',
+    explain: 'change.explainOutOfOrder',
+    done: 'change.done.outOfOrder',
+  },
 };
+
+/** A later step the record's template allows to be done ahead of the flow (F1). */
+export type StepAhead = Dossier['record']['stepsAhead'][number];
+
+/** Whether the person may do this step ahead: one of its roles, or anyone who performs steps. */
+export const mayDoAhead = (me: Me, dossier: Dossier, step: StepAhead): boolean =>
+  !NOT_RUNNING.includes(dossier.record.status) &&
+  (step.candidateRoles.length === 0
+    ? me.permissions.includes('records.perform')
+    : step.candidateRoles.some((role) => me.roles.includes(role)));
 
 /**
  * A run-time change, signed: what it does, the step's name and form when one is added, the reason
@@ -63,10 +79,12 @@ export function ChangeDialog(props: {
   dossier: Dossier;
   kind: Kind;
   step: Step | null;
-  done(message: string): void;
+  /** For outOfOrder: the model's step to do ahead. */
+  ahead?: StepAhead;
+  done(message: string, taskId: string): void;
   onClose(done: boolean): void;
 }) {
-  const { kind, step, dossier } = props;
+  const { kind, step, dossier, ahead } = props;
   const [forms, setForms] = useState<string[]>([]);
   const [formKey, setFormKey] = useState('');
   const [name, setName] = useState('');
@@ -100,7 +118,7 @@ export function ChangeDialog(props: {
       return t('admin.required');
     }
     try {
-      await api.post('/api/records/{id}/changes', {
+      const made = await api.post('/api/records/{id}/changes', {
         path: { id: dossier.record.id },
         body: {
           kind,
@@ -108,9 +126,10 @@ export function ChangeDialog(props: {
           password,
           ...(step && { taskId: step.taskId }),
           ...(kind === 'add' && { formKey, name: name.trim() }),
+          ...(ahead && { elementId: ahead.elementId }),
         },
       });
-      props.done(t(TEXTS[kind].done));
+      props.done(t(TEXTS[kind].done), made.taskId);
       return null;
     } catch (error) {
       setPassword('');
@@ -126,14 +145,14 @@ export function ChangeDialog(props: {
   return (
     <ModalForm
       id="change-dialog"
-      title={t(TEXTS[kind].title, { step: step?.name ?? '', number: dossier.record.number })}
+      title={t(TEXTS[kind].title, { step: step?.name ?? ahead?.name ?? '', number: dossier.record.number })}
       confirm={t('sign.submit')}
       submit={submit}
       onClose={props.onClose}
     >
       <p id="change-explain">{t(TEXTS[kind].explain)}</p>
       <p class="meaning" id="change-meaning">
-        {t('change.meaning')}
+        {t(kind === 'outOfOrder' ? 'change.meaningAhead' : 'change.meaning')}
       </p>
       <p id="change-signer">
         {t('sign.signer', { name: props.me.user.printedName, username: props.me.user.username })}
