@@ -10,7 +10,8 @@ import type { TaskAccess } from '../bpmn/service/tasks.ts';
 import type { InstanceView } from '../bpmn/service/types.ts';
 import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from '../forms/formService.ts';
-import { formRepository, type ValueRow } from '../forms/formRepository.ts';
+import { exceptionRaised, formRepository, type ValueRow } from '../forms/formRepository.ts';
+import { lateStep } from './lateSteps.ts';
 import { requireStepReader } from './stepReaders.ts';
 import { aheadPartner } from './stepsAhead.ts';
 import type { Execution } from '../bpmn/execution/execution.ts';
@@ -187,7 +188,13 @@ export function createTaskForms(deps: {
       if (!ctx) throw noForm();
       const token = task.origin === 'flow' ? process.tokenOf(instance, task) : null;
       const partner = await aheadPartner(trx, task, instance, await process.graphOf(instance, trx));
-      const { data, drafts } = await recordSubmission(trx, ctx, principal, input, 'complete', clock.now());
+      const at = clock.now();
+      const { data, drafts } = await recordSubmission(trx, ctx, principal, input, 'complete', at);
+      const late = lateStep(task, principal, at);
+      if (late) {
+        await formRepository.insertExceptions(trx, [late]);
+        drafts.push(exceptionRaised(late));
+      }
       // The signature covers the values as completed, after any written just now.
       const signature = signing
         ? await taskSignature(

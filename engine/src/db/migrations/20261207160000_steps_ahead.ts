@@ -29,7 +29,7 @@ export async function up(knex: Knex): Promise<void> {
     `COMMENT ON COLUMN tasks.origin IS 'flow: a token of the model waits on it; repeat or added: a run-time change made it (D7); early: done ahead of the flow (F1)'`,
   );
   await knex.raw(
-    `COMMENT ON COLUMN exceptions.type IS 'limit_breach, na, manual_entry, signature_withdrawn, run_time_change or out_of_order'`,
+    `COMMENT ON COLUMN exceptions.type IS 'limit_breach, na, manual_entry, signature_withdrawn, run_time_change, out_of_order or late_step'`,
   );
 }
 
