@@ -1,5 +1,6 @@
 import { createAuditService } from './audit/auditService.ts';
 import { createRunTimeChanges } from './changes/runTimeChanges.ts';
+import { createPluginRegistry } from './plugins/pluginRegistry.ts';
 import { createExceptionService } from './exceptions/exceptionService.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
@@ -137,6 +138,7 @@ export function createEngine(options: EngineOptions): Engine {
     exceptions,
     incidents,
     jobs,
+    plugins: createPluginRegistry({ knex, clock, reauthenticate: identity.reauthenticate }),
     checkpoints,
     verify: (opts) => verifyDatabase(knex, { ...opts, checkpoints }),
     close: () => options.database.close(),

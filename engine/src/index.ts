@@ -113,3 +113,5 @@ export type {
   DispositionAction,
 } from './exceptions/exceptionService.ts';
 export { blockingExceptions } from './exceptions/gate.ts';
+export type { LoadablePlugin, PluginRegistry, PluginState, PluginView } from './plugins/pluginRegistry.ts';
+export { packageHash, type PluginRoot } from './plugins/discovery.ts';

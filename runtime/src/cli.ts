@@ -23,7 +23,8 @@ import {
   type RuntimeConfig,
 } from './config.ts';
 import { seedDemoTemplates } from './demoTemplates.ts';
-import { SHIPPED_TEMPLATES } from './paths.ts';
+import { SHIPPED_TEMPLATES, WORKSPACE_PLUGINS } from './paths.ts';
+import { loadPlugins } from './plugins.ts';
 
 const USAGE = `Usage: attest <command> [options]
 
@@ -111,6 +112,14 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     await seedDemoUsers(engine.identity, { demo: true });
     await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
   }
+  await loadPlugins(
+    engine,
+    [
+      { dir: WORKSPACE_PLUGINS, source: 'workspace' },
+      ...(config.pluginDir ? [{ dir: config.pluginDir, source: 'folder' as const }] : []),
+    ],
+    logger,
+  );
   const server = await startServer({
     engine,
     port: config.port,

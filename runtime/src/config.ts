@@ -29,6 +29,8 @@ export interface RuntimeConfig {
   trustProxy: TrustProxy | undefined;
   /** Bearer token Prometheus presents at /api/metrics; unset, the metrics are not served. */
   metricsToken: string | undefined;
+  /** A folder of plugin packages the plant installs, besides the workspace's own (ATTEST_PLUGIN_DIR). */
+  pluginDir: string | undefined;
   checkpoint: CheckpointConfig;
 }
 
@@ -118,6 +120,9 @@ export function loadConfig(
   if (development !== 'true' && development !== 'false')
     throw new ConfigError(`ATTEST_DEVELOPMENT must be true or false, not "${development}"`);
   const checkpoint = checkpointConfig(env, dataDir, databaseUrl);
+  const pluginDir = env.ATTEST_PLUGIN_DIR || undefined;
+  if (pluginDir && !existsSync(pluginDir))
+    throw new ConfigError(`ATTEST_PLUGIN_DIR names a folder that does not exist: ${pluginDir}`);
   const font = env.ATTEST_PRINTOUT_FONT || null;
   if (font && !existsSync(font))
     throw new ConfigError(`ATTEST_PRINTOUT_FONT names a font file that does not exist: ${font}`);
@@ -143,6 +148,7 @@ export function loadConfig(
     logLevel: env.LOG_LEVEL || 'info',
     trustProxy: trustProxy(env.ATTEST_TRUST_PROXY),
     metricsToken,
+    pluginDir,
     checkpoint,
   };
 }

@@ -10,3 +10,6 @@ export const WEB_DIST = fileURLToPath(new URL('../web/dist/', import.meta.url));
 
 /** The shipped template packages, templates/<id>/v<version>/ in the repository. */
 export const SHIPPED_TEMPLATES = new URL('../../templates/', import.meta.url);
+
+/** The workspace's plugin packages, plugins/<name>/ in the repository. */
+export const WORKSPACE_PLUGINS = fileURLToPath(new URL('../../plugins/', import.meta.url));

@@ -719,6 +719,86 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/plugins': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The plugins found, with version, hash and whether they are enabled and loaded (G2)
+     * @description Needs the permission config.manage.
+     */
+    get: operations['listPlugins'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/plugins/{plugin}/enable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Enable a plugin as it is now: an administrator’s e-signed act over its version and hash (G2)
+     * @description Needs config.manage and the password again. Only this version and SHA-256 are loaded; a plugin whose package changes afterwards is refused at start, audited, until it is enabled again. It is loaded at the next start of the runtime.
+     */
+    post: operations['enablePlugin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/plugins/{plugin}/disable': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Disable a plugin: an administrator’s e-signed act with a reason
+     * @description Needs config.manage and the password again; the plugin is not loaded from the next start.
+     */
+    post: operations['disablePlugin'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/plugins/{plugin}/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The audit trail of a plugin: found, changed, refused, enabled, disabled, loaded (C4, G2)
+     * @description Needs config.manage and audit.read.
+     */
+    get: operations['pluginAuditTrail'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/processes': {
     parameters: {
       query?: never;
@@ -2580,7 +2660,7 @@ export interface components {
       /** Format: uuid */
       recordId: string;
       /**
-       * @description What the trail is kept for: record (a GMP record), user (a user account), role (a role), security (the security log), ledger (the ledger of sealed heads), definition (a deployed process definition), instance (a process instance), form (a form version), template (a template version), exception (an exception on a record, with the decisions QA signed on it)
+       * @description What the trail is kept for: record (a GMP record), user (a user account), role (a role), security (the security log), ledger (the ledger of sealed heads), definition (a deployed process definition), instance (a process instance), form (a form version), template (a template version), exception (an exception on a record, with the decisions QA signed on it), plugin (a plugin: found, enabled or disabled by a signed act, refused, loaded)
        * @enum {string}
        */
       recordType:
@@ -2593,7 +2673,8 @@ export interface components {
         | 'instance'
         | 'form'
         | 'template'
-        | 'exception';
+        | 'exception'
+        | 'plugin';
       seq: number;
       type: string;
       actorId: null | string;
@@ -3046,6 +3127,57 @@ export interface components {
       status: 'ready';
       /** @description What was checked, each in order */
       checks: string[];
+    };
+    /** @description A plugin found in the workspace or the plant’s plugin folder */
+    Plugin: {
+      /**
+       * Format: uuid
+       * @description The subject of its audit trail
+       */
+      id: string;
+      /** @description npm package name */
+      name: string;
+      version: string;
+      /** @description SHA-256 of its package contents, node_modules left out */
+      sha256: string;
+      /**
+       * @description null when refused
+       * @enum {string|null}
+       */
+      kind: 'device' | 'handler' | null;
+      /** @description The plugin API it was built for */
+      apiVersion: number | null;
+      entry: string | null;
+      /** @description JSON Schema of the settings its devices or handlers take */
+      settingsSchema: Record<string, unknown> | null;
+      /** @enum {string} */
+      source: 'workspace' | 'folder';
+      /** @description Folder of the package on the server */
+      path: string;
+      /** @description Why its manifest is refused */
+      problems: string[];
+      /**
+       * Format: date-time
+       * @description When it was last found new or changed
+       */
+      discoveredAt: string;
+      /**
+       * @description Whether it is loaded: invalid (its manifest is refused (see problems): it cannot be enabled), disabled (found, not enabled: not loaded), enabled (enabled as it is now, by a signed act: loaded at start), changed (its package changed since it was enabled: not loaded until an administrator enables it again)
+       * @enum {string}
+       */
+      state: 'invalid' | 'disabled' | 'enabled' | 'changed';
+      enabled: null | {
+        version: string;
+        sha256: string;
+        by: null | {
+          username: string;
+          printedName: string;
+        };
+        /** Format: date-time */
+        at: string;
+        /** Format: uuid */
+        signatureId: string;
+      };
     };
   };
   responses: never;
@@ -6737,6 +6869,372 @@ export interface operations {
       };
       /** @description The account is locked; an administrator must reset its password */
       423: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listPlugins: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The plugins by name */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            plugins: components['schemas']['Plugin'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  enablePlugin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The plugin’s npm package name, e.g. @attest/scale-mtsics (a scoped name URL-encoded) */
+        plugin: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The administrator’s own password, typed again (B1) */
+          password: string;
+          /** @description Why, e.g. the validation it passed */
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The plugin as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Plugin'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The account is locked; an administrator must reset its password */
+      423: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  disablePlugin: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The plugin’s npm package name, e.g. @attest/scale-mtsics (a scoped name URL-encoded) */
+        plugin: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The administrator’s own password, typed again (B1) */
+          password: string;
+          /** @description Why it is disabled */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The plugin as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Plugin'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The account is locked; an administrator must reset its password */
+      423: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  pluginAuditTrail: {
+    parameters: {
+      query?: {
+        /** @description Only what this user did (user id) */
+        actor?: string;
+        /** @description From this instant, inclusive */
+        from?: string;
+        /** @description Until this instant, exclusive */
+        to?: string;
+        /** @description Only events that change this field or one below it, e.g. /dispensing/weight */
+        field?: string;
+        /** @description json (the default) or csv, as a download */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path: {
+        /** @description The plugin’s npm package name, e.g. @attest/scale-mtsics (a scoped name URL-encoded) */
+        plugin: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The audit trail, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            events: components['schemas']['AuditEvent'][];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
         headers: {
           [name: string]: unknown;
         };

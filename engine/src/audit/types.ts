@@ -9,7 +9,7 @@ export const SYSTEM_ACTOR: EventActor = { userId: null, printedName: 'Attest (sy
 /**
  * What the audit trail is kept for: a GMP record, a user account, a role, the security log, the
  * ledger, a deployed process definition, a process instance, a form version, a template version,
- * an exception (the decisions QA signs on it).
+ * an exception (the decisions QA signs on it), a plugin (found, enabled, refused, loaded).
  */
 export type SubjectType =
   | 'record'
@@ -21,7 +21,8 @@ export type SubjectType =
   | 'instance'
   | 'form'
   | 'template'
-  | 'exception';
+  | 'exception'
+  | 'plugin';
 
 export interface Subject {
   id: string;

@@ -15,6 +15,7 @@ import { taskSignedContent } from '../steps/taskValues.ts';
 import { templateSignedContent } from '../templates/signedContent.ts';
 import { recordRepository } from './recordRepository.ts';
 import { exceptionSignedContent } from '../exceptions/exceptionService.ts';
+import { pluginSignedContent } from '../plugins/signedContent.ts';
 import { checkNotSignedAlready, checkRecordSignable } from './recordSigning.ts';
 import { recordSignedContent } from './signedContent.ts';
 import { reopeningAfter, reopeningsOf } from './recordReopenings.ts';
@@ -27,6 +28,7 @@ export const signedContentOf: SignedContentReader = (db, subject) => {
     role: roleSignedContent,
     template: templateSignedContent,
     exception: exceptionSignedContent,
+    plugin: pluginSignedContent,
   }[subject.type as string];
   if (!read) throw new NotFoundError(`There is no ${subject.type} ${subject.id} to sign`);
   return read(db, subject.id);

@@ -7,6 +7,7 @@ import { checkRecords, checkTemplateVersions } from './state/recordState.ts';
 import { checkSignatures } from './state/signatureState.ts';
 import { checkDispositions } from './state/exceptionState.ts';
 import { checkReopenings } from './state/reopeningState.ts';
+import { checkPlugins } from './state/pluginState.ts';
 
 export type { StateFinding } from './state/findings.ts';
 
@@ -33,6 +34,7 @@ export async function checkState(
     checkReopenings,
     checkForms,
     checkTemplateVersions,
+    checkPlugins,
   ]) {
     await check(knex, findings);
   }

@@ -18,6 +18,7 @@ import { platformOperations, type PlatformDeps } from './routes/platform.ts';
 import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
 import { changeOperations } from './routes/changes.ts';
+import { pluginOperations } from './routes/plugins.ts';
 import { exceptionOperations } from './routes/exceptions.ts';
 import { roleOperations } from './routes/roles.ts';
 import { taskOperations } from './routes/tasks.ts';
@@ -59,6 +60,7 @@ function apiOperations(engine: Engine, tokens: Tokens, feed: TaskFeed, platform:
     ...recordOperations(engine),
     ...exceptionOperations(engine),
     ...changeOperations(engine),
+    ...pluginOperations(engine),
     ...processOperations(engine),
     ...taskOperations(engine, feed),
     ...formOperations(engine),

@@ -6,6 +6,7 @@ import { DOSSIER_COMPONENTS } from './components/dossier.ts';
 import { PROCESS_COMPONENTS } from './components/processes.ts';
 import { FORM_AND_TASK_COMPONENTS } from './components/forms.ts';
 import { OPERATION_COMPONENTS } from './components/operations.ts';
+import { PLUGIN_COMPONENTS } from './components/plugins.ts';
 import { closed } from './components/shared.ts';
 
 export { TEMPLATE_STATUSES } from './components/shared.ts';
@@ -23,6 +24,7 @@ export const COMPONENTS = {
   ...PROCESS_COMPONENTS,
   ...FORM_AND_TASK_COMPONENTS,
   ...OPERATION_COMPONENTS,
+  ...PLUGIN_COMPONENTS,
 } satisfies Record<string, Schema>;
 
 export type ComponentName = keyof typeof COMPONENTS;

@@ -136,6 +136,11 @@ export function openApiDocument(operations: Operation[], version: string) {
           'What the designer asks before saving: models and forms checked, sample values previewed (D1, G1)',
       },
       { name: 'audit', description: 'Signed checkpoints of the audit trail, kept outside the database (C3)' },
+      {
+        name: 'plugins',
+        description:
+          'Plugins (device connectors, service handlers): registered with version and hash, enabled by signature (G2)',
+      },
       { name: 'platform', description: 'Health and this document' },
     ],
     security: [{ bearer: [] }],

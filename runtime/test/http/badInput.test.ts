@@ -52,6 +52,8 @@ const VALID_BODIES: Record<string, object> = {
   signRecord: { meaning: 'Performed', password: 'a password', reason: 'Done', override: false },
   withdrawSignature: { password: 'a password', reason: 'Wrong step' },
   reopenRecord: { reason: 'Late lab result', password: 'a password' },
+  enablePlugin: { password: 'a password', reason: 'Validated, VAL-0042' },
+  disablePlugin: { password: 'a password', reason: 'Interface retired' },
   changeRecord: {
     kind: 'add',
     formKey: 'cleaning',
@@ -207,6 +209,8 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
         return [`urn:uuid:${ids.record}`, `${ids.record}'--`, "1' OR '1'='1", 'a b', 'R'.repeat(101), '%00'];
       case 'batch':
         return [' ', 'b'.repeat(101), '%00'];
+      case 'plugin':
+        return ['X', "x' OR '1'='1", '.hidden', '@scope', 'p'.repeat(215), '%00'];
       default:
         return [
           'not-a-uuid',

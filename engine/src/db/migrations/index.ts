@@ -13,6 +13,7 @@ import * as recordReopenings from './20261207130000_record_reopenings.ts';
 import * as reviewedTrail from './20261207120000_reviewed_trail.ts';
 import * as runTimeChanges from './20261207140000_run_time_changes.ts';
 import * as stepsAhead from './20261207160000_steps_ahead.ts';
+import * as plugins from './20261207170000_plugins.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '20261207120000_reviewed_trail': reviewedTrail,
   '20261207140000_run_time_changes': runTimeChanges,
   '20261207160000_steps_ahead': stepsAhead,
+  '20261207170000_plugins': plugins,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -10,7 +10,7 @@ import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 export async function checkSignatures(knex: Knex, findings: Findings): Promise<void> {
   const chains = await chainsOf(
     knex,
-    ['record', 'user', 'role', 'template', 'instance', 'definition', 'form', 'exception'],
+    ['record', 'user', 'role', 'template', 'instance', 'definition', 'form', 'exception', 'plugin'],
     (q) => q.whereIn('type', ['signature.applied', 'signature.withdrawn']),
     { table: 'signatures', column: 'record_id' },
   );

@@ -54,6 +54,7 @@ export const SUBJECTS: Record<SubjectType, string> = {
   form: 'a form version',
   template: 'a template version',
   exception: 'an exception on a record, with the decisions QA signed on it',
+  plugin: 'a plugin: found, enabled or disabled by a signed act, refused, loaded',
 };
 export const INSTANCE_STATUSES: Record<InstanceView['status'], string> = {
   active: 'waits for people or is moving',
