@@ -61,7 +61,11 @@ describe('Feature: a batch record from its order to ready for release, as an ope
   const session = (who: DemoUser) => signedInPage({ api, browser }, who, { viewport: TABLET });
   /** The whole page, or what the tablet's screen shows (a dialog, or the part `at` scrolled into view). */
   async function shot(page: Page, name: string, view: 'page' | 'screen' = 'page', at?: string) {
-    if (at) await page.locator(at).first().scrollIntoViewIfNeeded();
+    if (at)
+      await page
+        .locator(at)
+        .first()
+        .evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.screenshot({ path: `${SCREENSHOTS}ebr-${name}.png`, fullPage: view === 'page' });
   }
 
@@ -90,6 +94,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await page.waitForSelector('#step-verification', { state: 'detached' });
   }
   const field = (page: Page, key: string) => page.locator(`.formio-component-${key}`);
+  const box = async (page: Page, selector: string) => (await page.locator(selector).boundingBox())!;
 
   let batch: { id: string; number: string };
   let exceptionId = '';
@@ -273,6 +278,13 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await quinn.page.click('nav a[data-route=review]');
     const item = quinn.page.locator('.review-queue li', { hasText: batch.number });
     await item.waitFor();
+    // QA's menu fits one row at 1280 wide: the page keeps the height of the tablet's screen.
+    const rows = await quinn.page
+      .locator('nav a')
+      .evaluateAll((links) => new Set(links.map((a) => Math.round(a.getBoundingClientRect().top))).size);
+    await shot(quinn.page, 'review-queue', 'screen');
+    assert.equal(rows, 1, 'the menu is on one row');
+    assert.match(await item.innerText(), /1 high open/);
     assert.match(await item.innerText(), /1 exception holds this review/);
     await shot(quinn.page, 'review-queue');
     await item.locator('a.button.holding').click();
@@ -313,6 +325,12 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     assert.doesNotMatch(decided, /Holds the review/);
     assert.match(decided, /blend uniformity to be assessed[\s\S]*Reviewed by Quinn/);
     assert.match(decided, /Deviation raised[\s\S]*Investigate the scale/);
+    // The exception's own bar marks it, no second one beside the list.
+    const [list, card] = [
+      await box(quinn.page, '#record-exceptions ul.exceptions'),
+      await box(quinn.page, '#record-exceptions li.exception'),
+    ];
+    assert.equal(card.x, list.x);
     await shot(quinn.page, 'disposition', 'screen', '#record-exceptions');
     await checkTouchAndWidth(quinn.page);
     onlyRefusals(quinn.problems, []);
@@ -328,11 +346,24 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await quinn.page.waitForSelector('#trail-review ol.trail li');
     await quinn.page.waitForSelector('#step-form .formio-form');
     const trail = await quinn.page.locator('#trail-review').innerText();
-    assert.match(trail, /Net weight: 12\.3/);
+    assert.match(trail, /Entered in “Dispense a material”[\s\S]*Net weight: 12\.300 kg/);
+    assert.match(trail, /Verified by a second person in “Dispense a material”[\s\S]*Net weight: 12\.300 kg/);
+    assert.match(trail, /Exception raised: Net weight \(kg\) 12\.300 is above the action limit 12\.120/);
+    assert.match(trail, /Exception assessed by QA: MCC overweighed by 0\.18 kg/);
+    assert.match(trail, new RegExp(`Deviation ${deviation} raised for an exception: Investigate the scale`));
+    assert.match(trail, /Documents of the previous batch removed: Yes/);
     assert.match(trail, /Signed Verified: “Line clearance check”/);
     assert.equal(await quinn.page.locator('#trail-review li.technical').count(), 0);
     await quinn.page.check('[name="data[auditTrailReviewed]"]');
     await quinn.page.check('.formio-component-findings input[value="none"]');
+    // A radio button sits level with its label.
+    const findings = '.formio-component-findings input[value="none"]';
+    const [radio, label] = [
+      await box(quinn.page, findings),
+      await box(quinn.page, `${findings} + label span`),
+    ];
+    assert.ok(Math.abs(radio.y + radio.height / 2 - (label.y + label.height / 2)) < 3, 'level');
+    assert.ok(label.x >= radio.x + radio.width + 4, 'apart');
     await shot(quinn.page, 'audit-trail-review', 'screen');
     await checkTouchAndWidth(quinn.page);
     await sign(quinn.page, 'quinn');
@@ -371,7 +402,9 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     );
     await quinn.page.goto(`${api.url}/#/record/${batch.number}`);
     await quinn.page.waitForSelector('#record-exceptions li.exception');
-    assert.match(await quinn.page.locator('dl.facts').innerText(), /Closed/);
+    const facts = await quinn.page.locator('dl.facts').innerText();
+    assert.match(facts, /Status\s+Closed/);
+    assert.match(facts, /Product recipe\s+PCM-500/);
     await shot(quinn.page, 'final-record', 'screen');
     onlyRefusals(quinn.problems, []);
     await quinn.close();
