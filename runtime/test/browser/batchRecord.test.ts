@@ -94,6 +94,12 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await page.waitForSelector('#step-verification', { state: 'detached' });
   }
   const field = (page: Page, key: string) => page.locator(`.formio-component-${key}`);
+  /** Waits (a few seconds at most) for the input of field `key` to show `expected`. */
+  async function shows(page: Page, key: string, expected: string) {
+    const input = page.locator(`[name="data[${key}]"]`);
+    for (let i = 0; i < 50 && (await input.inputValue()) !== expected; i++) await page.waitForTimeout(100);
+    assert.equal(await input.inputValue(), expected, key);
+  }
   const box = async (page: Page, selector: string) => (await page.locator(selector).boundingBox())!;
 
   let batch: { id: string; number: string };
@@ -157,7 +163,10 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await openStep(olivia.page, 'dispense');
     assert.equal(await olivia.page.inputValue('[name="data[targetWeight]"]'), '80.000');
     assert.match(await field(olivia.page, 'netWeight').innerText(), /Action limits 79\.600–80\.400 kg/);
+    // Whether the scanned material is the recipe's is worked out as she types it.
+    assert.equal(await olivia.page.inputValue('[name="data[materialMatches]"]'), '0');
     await olivia.page.fill('[name="data[material]"]', 'API-PCM');
+    await shows(olivia.page, 'materialMatches', '1');
     await olivia.page.fill('[name="data[lot]"]', 'L-API-PCM-01');
     await olivia.page.fill('[name="data[netWeight]"]', '80.02');
     assert.equal(await field(olivia.page, 'netWeight').locator('.attest-limit-breach').count(), 0);
@@ -241,16 +250,15 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     for (const value of [60.2, 1.2, 10, 101, 652])
       await completed('olivia', 'process', { equipment: 'EQ-0042', value });
 
-    // The yield: what the system calculates is shown once saved.
+    // The yield.
     await openStep(olivia.page, 'yield');
     await olivia.page.fill('[name="data[output]"]', '98.5');
     await olivia.page.fill('[name="data[samples]"]', '0.5');
     await olivia.page.fill('[name="data[waste]"]', '0.8');
-    await olivia.page.click('#step-save');
-    await olivia.page.waitForSelector('#step-status:not([hidden])');
+    // The yield and the balance are worked out as she types, before anything is saved.
+    await shows(olivia.page, 'yield', '98.5');
+    await shows(olivia.page, 'materialBalance', '99.5');
     assert.equal(await olivia.page.inputValue('[name="data[dispensedTotal]"]'), '100.320');
-    assert.equal(await olivia.page.inputValue('[name="data[yield]"]'), '98.5');
-    assert.equal(await olivia.page.inputValue('[name="data[materialBalance]"]'), '99.5');
     await shot(olivia.page, 'yield');
     await sign(olivia.page, 'olivia');
     onlyRefusals(olivia.problems, []);
