@@ -73,13 +73,13 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await page.goto(`${api.url}/#/task/${(await openTask(elementId)).id}`);
     await page.waitForSelector('#step-form .formio-form');
   }
-  /** Completes the open step with the person's password, and waits for the notice that it is signed. */
-  async function sign(page: Page, who: DemoUser) {
+  /** Completes the open step with the person's password and, unless refused, waits for the notice. */
+  async function sign(page: Page, who: DemoUser, done = true) {
     await page.click('#step-complete');
     await page.waitForSelector('#sign-dialog[open]');
     await page.fill('#sign-password', demoPassword(who));
     await page.click('#sign-dialog [data-action=confirm]');
-    await page.waitForSelector('#notice');
+    if (done) await page.waitForSelector('#notice');
   }
   /** Oscar verifies the weight typed by hand, on Olivia's screen with his own id and password. */
   async function verifiedByOscar(page: Page) {
@@ -106,7 +106,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
   let exceptionId = '';
   let deviation = '';
 
-  it('olivia starts the batch from the recipe PCM-500, gives its order and batch number and clears the line; oscar checks the clearance', async () => {
+  it('B5: olivia starts the batch from the recipe PCM-500, gives its order and batch number and clears the line; oscar, not she, checks the clearance', async () => {
     const olivia = await session('olivia');
     await olivia.page.click('nav a[data-route=new]');
     await olivia.page.check('input[name=template][value=batch-record]');
@@ -142,7 +142,16 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await olivia.page.check('[name="data[documentsRemoved]"]');
     await olivia.page.check('[name="data[labelsRemoved]"]');
     await sign(olivia.page, 'olivia');
-    onlyRefusals(olivia.problems, []);
+
+    // She may not check her own clearance: refused before a password is asked for, nothing signed.
+    await openStep(olivia.page, 'lineClearanceCheck');
+    await olivia.page.check('[name="data[clearanceConfirmed]"]');
+    await olivia.page.click('#step-complete');
+    await olivia.page.waitForSelector('#step-errors:not([hidden])');
+    assert.equal(await olivia.page.locator('#sign-dialog').count(), 0);
+    assert.match(await olivia.page.locator('#step-errors').innerText(), /second person is required/);
+    await shot(olivia.page, 'clearance-check-refused', 'screen');
+    onlyRefusals(olivia.problems, [403]);
     await olivia.close();
 
     // The check is a second person's: Oscar, on his own session.
@@ -157,7 +166,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     assert.equal((await openTask('dispense')).elementId, 'dispense');
   });
 
-  it('olivia dispenses a line within tolerance and one above it: red at the field with its limits, verified by oscar, confirmed with a comment before signing', async () => {
+  it('E5, F4: olivia dispenses a line within tolerance and one above it: red at the field with its limits, verified by oscar, confirmed with a comment before signing', async () => {
     const olivia = await session('olivia');
     // Line 1: paracetamol, 80 kg ± 0.5 %.
     await openStep(olivia.page, 'dispense');
@@ -281,7 +290,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     assert.ok(await openTask('auditTrailReview'));
   });
 
-  it('F5: quinn finds the batch held by its exception in her review queue, assesses it and raises a deviation, each signed', async () => {
+  it('F4, F5: quinn finds the batch held by its exception in her review queue, refused the review until she assesses it and raises a deviation, each signed', async () => {
     const quinn = await session('quinn');
     await quinn.page.click('nav a[data-route=review]');
     const item = quinn.page.locator('.review-queue li', { hasText: batch.number });
@@ -290,12 +299,24 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     const rows = await quinn.page
       .locator('nav a')
       .evaluateAll((links) => new Set(links.map((a) => Math.round(a.getBoundingClientRect().top))).size);
-    await shot(quinn.page, 'review-queue', 'screen');
     assert.equal(rows, 1, 'the menu is on one row');
     assert.match(await item.innerText(), /1 high open/);
     assert.match(await item.innerText(), /1 exception holds this review/);
-    await shot(quinn.page, 'review-queue');
-    await item.locator('a.button.holding').click();
+    await shot(quinn.page, 'review-queue', 'screen');
+    // The audit-trail review is refused while the exception is undecided, naming it; nothing is signed.
+    await item.locator('a.button', { hasText: 'Open the step' }).click();
+    await quinn.page.waitForSelector('#step-form .formio-form');
+    await quinn.page.check('[name="data[auditTrailReviewed]"]');
+    await quinn.page.check('.formio-component-findings input[value="none"]');
+    await sign(quinn.page, 'quinn', false);
+    await quinn.page.waitForSelector('#step-errors:not([hidden])');
+    assert.match(
+      await quinn.page.locator('#step-errors').innerText(),
+      /blocking exception is not dispositioned: “Net weight \(kg\) 12\.300/,
+    );
+    await shot(quinn.page, 'review-refused', 'screen');
+    assert.equal((await openTask('auditTrailReview')).elementId, 'auditTrailReview');
+    await quinn.page.click('#step-to-record');
     const exception = quinn.page.locator(`#record-exceptions li[data-exception="${exceptionId}"]`);
     await exception.waitFor();
     assert.match(
@@ -341,7 +362,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     assert.equal(card.x, list.x);
     await shot(quinn.page, 'disposition', 'screen', '#record-exceptions');
     await checkTouchAndWidth(quinn.page);
-    onlyRefusals(quinn.problems, []);
+    onlyRefusals(quinn.problems, [409]);
     await quinn.close();
 
     const raised = (await ok(call('quinn', 'GET', `/api/records/${deviation}`))).body;
@@ -384,6 +405,9 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await quinn.page.goto(`${api.url}/#/task/${(await openTask('qaReview')).id}`);
     await quinn.page.waitForSelector('#step-review #record-steps');
     await quinn.page.waitForSelector('#step-form .formio-form');
+    // At 1280 wide the record is beside the form.
+    const [beside, own] = [await box(quinn.page, '#step-review'), await box(quinn.page, '.step-own')];
+    assert.ok(beside.x + beside.width <= own.x + 1 && Math.abs(beside.y - own.y) < 5, 'side by side');
     const reviewed = await quinn.page.locator('#step-review').innerText();
     assert.match(reviewed, new RegExp(`Under review: ${batch.number}`));
     // Each value as its field keeps it: weighed to the gram, ticked boxes as yes or no.
