@@ -440,5 +440,33 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await shot(quinn.page, 'final-record', 'screen');
     onlyRefusals(quinn.problems, []);
     await quinn.close();
+
+    // In Simplified Chinese the app's own words are translated; the template's are as it wrote them.
+    assert.equal((await call('quinn', 'PUT', '/api/auth/language', { language: 'zh-CN' })).status, 200);
+    try {
+      const zh = await session('quinn');
+      await zh.page.goto(`${api.url}/#/record/${batch.number}`);
+      await zh.page.waitForSelector('#record-exceptions li.exception');
+      assert.match(await zh.page.locator('dl.facts').innerText(), /产品配方\s+PCM-500/);
+      const steps = await zh.page.locator('#record-steps').innerText();
+      assert.match(steps, /Documents of the previous batch removed\s*是/);
+      assert.match(steps, /Net weight\s*\S*\s*12\.300 kg/);
+      // Each column's heading on one line.
+      const cut = await zh.page.locator('#record-steps table.values th').evaluateAll((headings) =>
+        headings
+          .filter((th) => {
+            const range = th.ownerDocument.createRange();
+            range.selectNodeContents(th);
+            return range.getClientRects().length > 1;
+          })
+          .map((th) => th.textContent),
+      );
+      assert.deepEqual(cut, []);
+      await shot(zh.page, 'final-record-zh-CN', 'screen', '#record-steps');
+      onlyRefusals(zh.problems, []);
+      await zh.close();
+    } finally {
+      await call('quinn', 'PUT', '/api/auth/language', { language: 'en' });
+    }
   });
 });
