@@ -72,6 +72,8 @@ export const reviewEn = {
   'review.na': 'N/A: {reason}',
   'review.manual': 'Typed by hand',
   'review.calculated': 'Calculated by the system',
+  'review.yes': 'Yes',
+  'review.no': 'No',
   'review.fromDevice': 'Device {device}, reading {raw}',
   'review.changed': 'Changed',
   'review.changedDetail': 'after its first entry: was {original}; changed by {who} on {at}. Reason: {reason}',

@@ -74,6 +74,8 @@ export const reviewZh: Record<keyof typeof reviewEn, string> = {
   'review.na': '不适用：{reason}',
   'review.manual': '手工录入',
   'review.calculated': '系统计算',
+  'review.yes': '是',
+  'review.no': '否',
   'review.fromDevice': '设备 {device}，读数 {raw}',
   'review.changed': '已修改',
   'review.changedDetail': '于首次录入后修改：原值 {original}；由 {who} 于 {at} 修改。原因：{reason}',

@@ -65,6 +65,7 @@ export function RecordPage(props: { me: Me; dossier: Dossier }) {
         : '—',
     ],
     ['records.status', statusLabel(record.status)],
+    ...recipe(record.variables),
     ['records.owner', who(record.owner)],
     ['review.created', formatInstant(record.createdAt)],
     ['records.due', formatInstant(record.dueAt)],
@@ -197,4 +198,10 @@ function OpenSteps({ tasks }: { tasks: Dossier['record']['openTasks'] }) {
       </ul>
     </section>
   );
+}
+
+/** The product recipe (parameter set) the record was started from, where its template has them. */
+function recipe(variables: Record<string, unknown>): [MessageKey, ComponentChild][] {
+  const set = variables.parameterSet;
+  return typeof set === 'string' && set ? [['new.parameterSet', set]] : [];
 }

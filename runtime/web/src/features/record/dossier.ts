@@ -36,11 +36,22 @@ export const STEP_KEYS: Record<string, MessageKey> = {
 
 export const who = (p: Person | null) => (p ? `${p.printedName} (${p.username})` : '—');
 
-/** A value as a reader takes it in: numbers with their unit, lists and objects compactly. */
-function valueText(value: unknown, unit: string | null): string {
+/**
+ * A value as a reader takes it in: a number with the decimals its field keeps (80.020 kg was weighed
+ * to the gram) and its unit, a tick box as yes or no, lists and objects compactly.
+ */
+function valueText(value: unknown, unit: string | null, decimals: number | null): string {
   if (value === null || value === undefined || value === '') return '—';
   const text =
-    typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    typeof value === 'string'
+      ? value
+      : typeof value === 'boolean'
+        ? t(value ? 'review.yes' : 'review.no')
+        : typeof value === 'number' && decimals !== null
+          ? value.toFixed(decimals)
+          : typeof value === 'object'
+            ? JSON.stringify(value)
+            : String(value);
   return unit ? `${text} ${unit}` : text;
 }
 
@@ -49,7 +60,7 @@ export function fieldText(v: DossierValue, value: unknown, choice: string | null
   if (choice !== null) return choice;
   if (v.type === 'datetime' && typeof value === 'string' && !Number.isNaN(Date.parse(value)))
     return formatInstant(value);
-  return valueText(value, v.unit);
+  return valueText(value, v.unit, v.decimals);
 }
 
 export function provenanceText(v: DossierValue): string {

@@ -20,6 +20,7 @@ import {
 } from '@attest/task-form/formio';
 import { language, t } from '@attest/task-form/i18n';
 import { formioZhCN } from '@attest/task-form/i18n/formio.zh-CN';
+import { api } from '../../api/client.ts';
 
 /** The formio.js build the step view runs: the form renderer without the builder. */
 const BUILD = { Templates, Utils };
@@ -73,14 +74,23 @@ export async function renderTaskForm(element: HTMLElement, contract: TaskForm): 
   };
   const clearErrors = () => [...shown.keys()].forEach(unmark);
   const markBreaches = watchLimits(form, contract);
+  const current = () => submissionOf(JSON.parse(JSON.stringify(form.data)) as Record<string, unknown>);
+  const recalculate = watchCalculated(form, contract, current);
   // A field changed again is no longer what the server refused.
   form.on('change', (event) => {
     const changed = (event as { changed?: { instance?: FormioComponentInstance } } | undefined)?.changed;
-    if (changed?.instance) unmark(changed.instance);
+    if (changed?.instance) {
+      unmark(changed.instance);
+      recalculate.after(changed.instance);
+    }
     markBreaches();
   });
   return {
-    submission: () => submissionOf(JSON.parse(JSON.stringify(form.data)) as Record<string, unknown>),
+    // The values are sent as they are: a recalculation still waiting is not needed any more.
+    submission: () => {
+      recalculate.cancel();
+      return current();
+    },
     showErrors(errors) {
       clearErrors();
       const byComponent = new Map<FormioComponentInstance, string[]>();
@@ -101,6 +111,7 @@ export async function renderTaskForm(element: HTMLElement, contract: TaskForm): 
     },
     clearErrors,
     destroy() {
+      recalculate.cancel();
       stopStyles();
       form.destroy(true);
     },
@@ -120,10 +131,7 @@ function watchLimits(form: Webform, contract: TaskForm): () => void {
       const path = componentPath(field.pointer, contract.fields);
       const element = path === null ? undefined : form.getComponent(path)?.element;
       if (!element) continue;
-      const value = field.pointer
-        .slice(1)
-        .split('/')
-        .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], form.data);
+      const value = valueAt(form.data, field.pointer);
       const breach = limitBreach(field, value, t);
       let note = notes.get(field.pointer);
       element.classList.toggle('attest-outside', breach !== null);
@@ -144,4 +152,59 @@ function watchLimits(form: Webform, contract: TaskForm): () => void {
   };
   mark();
   return mark;
+}
+
+/** The value at a field's pointer (outside grids) in the form's data. */
+const valueAt = (data: Record<string, unknown>, pointer: string): unknown =>
+  pointer
+    .slice(1)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], data);
+
+/** How long after the last change the calculated values are worked out again. */
+const RECALCULATE_AFTER_MS = 500;
+
+/**
+ * Works out the calculated values again as the operator types (whether the scanned material is the
+ * recipe's, a yield, a balance): shortly after the last change of a field of an open step, the
+ * server runs the values through its pipeline, stores nothing, and the form shows what completing
+ * would record. A value the server cannot work out yet stays as it was.
+ */
+function watchCalculated(form: Webform, contract: TaskForm, current: () => Submission) {
+  const calculated =
+    contract.status === 'open' ? contract.fields.filter((f) => f.calculated && !f.pointer.includes('*')) : [];
+  const component = (pointer: string) => {
+    const path = componentPath(pointer, contract.fields);
+    return path === null ? undefined : form.getComponent(path);
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Each change asks anew; an answer to an older question, or after the values were sent, is dropped.
+  let asked = 0;
+  const cancel = () => {
+    clearTimeout(timer);
+    asked += 1;
+  };
+  const ask = async (question: number) => {
+    const { data, na } = current();
+    const verdict = await api.post('/api/tasks/{id}/check', {
+      path: { id: contract.taskId },
+      body: { data, ...(Object.keys(na).length > 0 && { na }) },
+    });
+    if (question !== asked) return;
+    for (const field of calculated) {
+      const value = valueAt(verdict.data, field.pointer);
+      if (value !== undefined) component(field.pointer)?.setValue?.(value);
+    }
+  };
+  return {
+    /** A field the operator changed: the calculated values follow (their own changes do not count). */
+    after(changed: FormioComponentInstance) {
+      if (calculated.length === 0 || calculated.some((f) => component(f.pointer) === changed)) return;
+      cancel();
+      const question = asked;
+      // A refused or failed check changes nothing: completing shows the server's word.
+      timer = setTimeout(() => void ask(question).catch(() => undefined), RECALCULATE_AFTER_MS);
+    },
+    cancel,
+  };
 }
