@@ -39,9 +39,9 @@ const STATUS_MEANINGS: Readonly<Record<string, string>> = {
   '-': 'lower limit exceeded',
 };
 
-/** The answer's first field for each command: `@` is answered like `I4`. */
+/** The answer's first field for each command: `SI` and `SIR` are answered like `S`, `@` like `I4`. */
 export function answerTo(command: MtsicsCommand): string {
-  return command === '@' ? 'I4' : command === 'SIR' ? 'S' : command;
+  return command === '@' ? 'I4' : command === 'SI' || command === 'SIR' ? 'S' : command;
 }
 
 /** Escapes what is not printable ASCII as `\xNN`, so the device's answer can be stored as text. */

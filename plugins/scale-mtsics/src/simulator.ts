@@ -22,8 +22,6 @@ export interface ScaleState {
   model: string;
 }
 
-/** How long `S` waits for the scale to become stable before it answers `S I`. */
-const STABILITY_WAIT_MS = 3000;
 const STREAM_EVERY_MS = 100;
 
 /** A session on one link: the commands it receives in, the answers it sends out. */
@@ -86,7 +84,7 @@ export class ScaleSession {
           timer: setTimeout(() => {
             this.waiting = null;
             this.answer('S I');
-          }, STABILITY_WAIT_MS),
+          }, this.scale.stabilityWaitMs),
         };
         return;
       case 'SI':
@@ -118,6 +116,8 @@ export class ScaleModel {
   silent = false;
   /** The answer to the next command, whatever it is (`ES`, `ET`, `EL` …), once. */
   nextAnswer: string | null = null;
+  /** How long `S` waits for the scale to become stable before it answers `S I`. */
+  stabilityWaitMs = 3000;
   readonly sessions = new Set<ScaleSession>();
 
   constructor(state: Partial<ScaleState> = {}) {
@@ -188,6 +188,8 @@ export interface SimulatorOptions extends Partial<ScaleState> {
   /** 0 (the default) for a free port. */
   port?: number;
   silent?: boolean;
+  /** How long `S` waits for stability before it answers `S I` (3000 ms unless given). */
+  stabilityWaitMs?: number;
   /** Where `runSimulator` says what it serves (the console unless given). */
   log?: (line: string) => void;
 }
@@ -201,10 +203,11 @@ export class MtsicsSimulator {
   private readonly host: string;
 
   constructor(options: SimulatorOptions = {}) {
-    const { host, port, silent, log, ...state } = options;
+    const { host, port, silent, stabilityWaitMs, log, ...state } = options;
     void log;
     this.scale = new ScaleModel(state);
     this.scale.silent = silent ?? false;
+    this.scale.stabilityWaitMs = stabilityWaitMs ?? this.scale.stabilityWaitMs;
     this.host = host ?? '127.0.0.1';
     this.port = port ?? 0;
   }
