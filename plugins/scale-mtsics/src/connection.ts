@@ -179,7 +179,9 @@ export class MtsicsConnection implements DeviceConnection {
       throw new Error(`the connection to the scale at ${this.where} is closed`);
     }
     this.link = link;
-    this.streaming = false;
+    // A scale may still stream from an earlier SIR (a serial line keeps it): its weight lines are
+    // not taken for an answer, and the first command ends the stream.
+    this.streaming = true;
     // The scale is identified on every (re)connection: each reading names the scale that gave it.
     const serial = await this.identity('I4', link, signal);
     this.deviceId = serial || this.where;

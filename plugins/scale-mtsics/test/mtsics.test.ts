@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { assertReading } from '@attest/plugin-testing';
 import {
   connector,
@@ -278,6 +279,40 @@ describe('MT-SICS scale connector', function () {
       await until(() => seen.readings.at(-1)?.value === 7, 10_000, 'readings again');
       end();
       assert.equal(seen.errors.length, 1, seen.errors.map((e) => e.message).join('; '));
+    });
+  });
+
+  describe('commands in flight', () => {
+    it('aborts a read when asked, and reads on afterwards', async () => {
+      simulator.set({ stable: false });
+      const scale = await open();
+      const abort = new AbortController();
+      const read = scale.read('weight', abort.signal);
+      setTimeout(() => abort.abort(), 50);
+      await assert.rejects(read, /the S command to the scale at .* was aborted/);
+      simulator.set({ stable: true });
+      assert.equal((await scale.read('weight')).value, 100);
+    });
+
+    it('takes no weight a scale still streams from an earlier SIR for the answer to I4', async () => {
+      const streaming = net.createServer((socket) => {
+        const stream = setInterval(() => socket.write('S D      3.00 g\r\n'), 20);
+        socket.on('data', () => {
+          clearInterval(stream);
+          socket.write('S D      3.10 g\r\nI4 A "S0STREAM"\r\n');
+        });
+        socket.on('close', () => clearInterval(stream));
+      });
+      await new Promise<void>((resolve) => streaming.listen(0, '127.0.0.1', resolve));
+      const { port } = streaming.address() as net.AddressInfo;
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        const scale = await open({ ...settings, port, timeoutMs: 300 });
+        assert.equal(scale.deviceId, 'S0STREAM');
+      } finally {
+        await connection?.close();
+        await new Promise((resolve) => streaming.close(resolve));
+      }
     });
   });
 
