@@ -43,6 +43,15 @@ interface Subscriber {
 const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5000;
 
+/** Calls a subscriber: what it throws is its own affair and does not break the link. */
+function guarded(call: () => void): void {
+  try {
+    call();
+  } catch {
+    // a subscriber's failure is not the scale's
+  }
+}
+
 function isChannel(channel: string): channel is MtsicsChannel {
   return Object.hasOwn(CHANNELS, channel);
 }
@@ -249,11 +258,7 @@ export class MtsicsConnection implements DeviceConnection {
           // Any command ends a running SIR; its answer is the last line of the stream.
           if (command !== 'SIR') this.streaming = false;
           if (isErrorCode(answer)) {
-            reject(
-              new Error(
-                `the scale ${this.deviceId} answered ${answer.command} to ${command}: ${refusalMeaning(answer)}`,
-              ),
-            );
+            reject(this.refused(answer, command));
           } else resolve({ answer, line });
         },
         reject: (error) => {
@@ -305,21 +310,18 @@ export class MtsicsConnection implements DeviceConnection {
   }
 
   private refusal(answer: MtsicsAnswer, line: string, command: string): Error {
-    const known =
-      answer.status === 'I' || answer.status === 'L' || answer.status === '+' || answer.status === '-';
-    return known
-      ? new Error(
-          `the scale ${this.deviceId} answered ${answer.command} ${answer.status} to ${command}: ${refusalMeaning(answer)}`,
-        )
-      : new Error(this.unexpected(line, command));
+    const known = ['I', 'L', '+', '-'].includes(answer.status);
+    return known ? this.refused(answer, command) : new Error(this.unexpected(line, command));
+  }
+
+  /** The scale did not carry out `command`: its code and what it means. */
+  private refused(answer: MtsicsAnswer, command: string): Error {
+    const code = answer.status ? `${answer.command} ${answer.status}` : answer.command;
+    return new Error(`the scale ${this.deviceId} answered ${code} to ${command}: ${refusalMeaning(answer)}`);
   }
 
   private expectDone(answer: MtsicsAnswer, command: string, done: string): void {
-    if (answer.status !== done) {
-      throw new Error(
-        `the scale ${this.deviceId} answered ${answer.command} ${answer.status} to ${command}: ${refusalMeaning(answer)}`,
-      );
-    }
+    if (answer.status !== done) throw this.refused(answer, command);
   }
 
   private deliver(answer: MtsicsAnswer, line: string): void {
@@ -331,15 +333,16 @@ export class MtsicsConnection implements DeviceConnection {
       error = cause as Error;
     }
     for (const subscriber of this.subscribers) {
-      if (error) subscriber.onError(error);
+      if (error) guarded(() => subscriber.onError(error));
       else if (reading && (subscriber.channel === 'weightImmediate' || reading.status !== 'unstable')) {
-        subscriber.onReading({ ...reading, channel: subscriber.channel });
+        const delivered = { ...reading, channel: subscriber.channel };
+        guarded(() => subscriber.onReading(delivered));
       }
     }
   }
 
   private notify(error: Error): void {
-    for (const subscriber of this.subscribers) subscriber.onError(error);
+    for (const subscriber of this.subscribers) guarded(() => subscriber.onError(error));
   }
 
   /** Starts SIR now, or once the link can be opened again. */

@@ -351,6 +351,30 @@ describe('MT-SICS scale connector', function () {
     });
   });
 
+  describe('a subscriber that throws', () => {
+    it('breaks neither the link nor the other subscribers', async () => {
+      const scale = await open();
+      const seen = collector();
+      const endThrowing = scale.subscribe(
+        'weight',
+        () => {
+          throw new Error('a bug in a subscriber');
+        },
+        () => undefined,
+      );
+      const end = scale.subscribe(
+        'weight',
+        (r) => seen.readings.push(r),
+        (e) => seen.errors.push(e),
+      );
+      await until(() => seen.readings.length >= 3, 5000, 'readings');
+      endThrowing();
+      end();
+      assert.equal((await scale.read('weight')).value, 100);
+      assert.deepEqual(seen.errors, []);
+    });
+  });
+
   describe('serial line', () => {
     const path = '/dev/ttyMOCK0';
     afterEach(() => MockBinding.reset());
