@@ -75,6 +75,9 @@ export class MtsicsConnection implements DeviceConnection {
   private readonly subscribers = new Set<Subscriber>();
   private retryTimer: NodeJS.Timeout | null = null;
   private retryMs = RETRY_FIRST_MS;
+  private watchdog: NodeJS.Timeout | null = null;
+  /** The closing of the last link dropped. */
+  private closing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: ConnectionOptions) {
     this.where = describeEndpoint(options.endpoint);
@@ -153,6 +156,7 @@ export class MtsicsConnection implements DeviceConnection {
     this.retryTimer = null;
     if (this.streaming) this.link?.write('I4\r\n'); // a serial scale would stream on
     this.drop(new Error(`the connection to the scale at ${this.where} was closed`));
+    await this.closing;
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -169,6 +173,7 @@ export class MtsicsConnection implements DeviceConnection {
 
   private async ensureLink(signal?: AbortSignal): Promise<Link> {
     if (this.link) return this.link;
+    await this.closing; // a serial line is opened again only once it is closed
     const { endpoint, timeoutMs, binding } = this.options;
     const link = await openLink(
       endpoint,
@@ -184,7 +189,7 @@ export class MtsicsConnection implements DeviceConnection {
       binding,
     );
     if (this.closed) {
-      link.destroy();
+      await link.destroy();
       throw new Error(`the connection to the scale at ${this.where} is closed`);
     }
     this.link = link;
@@ -267,6 +272,7 @@ export class MtsicsConnection implements DeviceConnection {
         },
       };
       this.pending = pending;
+      this.unwatch(); // the command ends a running SIR
       signal?.addEventListener('abort', abort, { once: true });
       link.write(`${command}${args ? ` ${args}` : ''}\r\n`);
     });
@@ -277,8 +283,11 @@ export class MtsicsConnection implements DeviceConnection {
     const pending = this.pending;
     if (answer && answer.command === 'S' && this.streaming) this.deliver(answer, line);
     if (!pending) {
-      if (!answer && this.streaming) this.notify(new Error(this.unexpected(line, 'SIR')));
-      return; // a late line of a stream that has ended
+      if (!this.streaming) return; // a late line of a stream that has ended
+      this.watch();
+      if (!answer) this.notify(new Error(this.unexpected(line, 'SIR')));
+      else if (isErrorCode(answer)) this.notify(this.refused(answer, 'SIR'));
+      return;
     }
     if (answer && (isErrorCode(answer) || answer.command === pending.expect)) {
       if (!(pending.stableOnly && answer.status === 'D')) pending.resolve(answer, line);
@@ -358,6 +367,28 @@ export class MtsicsConnection implements DeviceConnection {
     this.streaming = true;
     this.retryMs = RETRY_FIRST_MS;
     this.link.write('SIR\r\n');
+    this.watch();
+  }
+
+  /**
+   * (Re)starts the watch on a running SIR: a scale that streams nothing for `timeoutMs` is taken
+   * for lost (a serial line stays open when the scale is switched off).
+   */
+  private watch(): void {
+    this.unwatch();
+    const { timeoutMs } = this.options;
+    this.watchdog = setTimeout(() => {
+      this.watchdog = null;
+      if (!this.streaming || this.pending) return;
+      const error = new Error(`no weight streamed by the scale at ${this.where} within ${timeoutMs} ms`);
+      this.notify(error);
+      this.drop(error);
+    }, timeoutMs);
+  }
+
+  private unwatch(): void {
+    if (this.watchdog) clearTimeout(this.watchdog);
+    this.watchdog = null;
   }
 
   private retryLater(): void {
@@ -376,6 +407,7 @@ export class MtsicsConnection implements DeviceConnection {
 
   /** The link was lost: the waiting command fails, subscribers hear of it, and the link is opened again. */
   private lost(error: Error): void {
+    this.unwatch();
     this.link = null;
     this.streaming = false;
     this.fail(error);
@@ -388,9 +420,10 @@ export class MtsicsConnection implements DeviceConnection {
   /** Ends the link on purpose (a time-out, an abort, a close). */
   private drop(error: Error): void {
     const link = this.link;
+    this.unwatch();
     this.link = null;
     this.streaming = false;
-    link?.destroy();
+    if (link) this.closing = link.destroy().catch(() => undefined);
     this.fail(error);
     if (this.subscribers.size > 0) this.retryLater();
   }

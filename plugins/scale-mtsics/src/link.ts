@@ -31,8 +31,8 @@ export interface LinkEvents {
 /** A byte stream to the scale, cut into lines. */
 export interface Link {
   write(text: string): void;
-  /** Ends the link at once; `closed` is not reported for it. */
-  destroy(): void;
+  /** Ends the link at once, and resolves once it is closed; `closed` is not reported for it. */
+  destroy(): Promise<void>;
 }
 
 /** Where an endpoint is, as a person reads it: `host:port`, or the serial line's path. */
@@ -87,7 +87,11 @@ function openTcp(host: string, port: number, timeoutMs: number, events: LinkEven
         write: (text) => socket.write(text, 'latin1'),
         destroy: () => {
           destroyed = true;
+          const gone = socket.closed
+            ? Promise.resolve()
+            : new Promise<void>((done) => socket.once('close', () => done()));
           socket.destroy();
+          return gone;
         },
       });
     });
@@ -122,8 +126,11 @@ async function openSerial(
     write: (text) => port.write(Buffer.from(text, 'latin1')),
     destroy: () => {
       destroyed = true;
-      if (port.isOpen) port.close(() => undefined);
-      else port.destroy();
+      if (!port.isOpen) {
+        port.destroy();
+        return Promise.resolve();
+      }
+      return new Promise<void>((done) => port.close(() => done()));
     },
   };
 }

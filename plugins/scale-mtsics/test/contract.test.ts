@@ -1,6 +1,7 @@
 import { connectorContract } from '@attest/plugin-testing';
-import { connector, type Settings } from '../src/index.ts';
-import { MtsicsSimulator } from '../src/simulator.ts';
+import { connector, createConnector, type Settings } from '../src/index.ts';
+import { MtsicsSimulator, ScaleModel } from '../src/simulator.ts';
+import { scalesOnMockLines } from './support.ts';
 
 const timeoutMs = 500;
 
@@ -24,6 +25,36 @@ connectorContract<Settings>('MT-SICS scale (TCP)', () => {
     silent: async () => settings(await silent.start()),
     garble: (on) => scale.garble(on),
     channel: 'weight',
+    unknownChannel: 'humidity',
+    timeoutMs,
+  };
+});
+
+connectorContract<Settings>('MT-SICS scale (serial line)', () => {
+  const scale = new ScaleModel();
+  const silent = new ScaleModel();
+  silent.silent = true;
+  const binding = scalesOnMockLines({ '/dev/ttyCONTRACT0': scale, '/dev/ttyCONTRACT1': silent });
+  const settings = (path: string): Settings => ({
+    transport: 'serial',
+    path,
+    timeoutMs,
+    stableTimeoutMs: timeoutMs,
+  });
+  return {
+    connector: createConnector({ binding }),
+    start: async () => {
+      scale.silent = false;
+      return settings('/dev/ttyCONTRACT0');
+    },
+    // A scale switched off on a serial line: the line stays open, and nothing answers.
+    stop: async () => {
+      scale.silent = true;
+      for (const session of scale.sessions) session.end();
+    },
+    silent: async () => settings('/dev/ttyCONTRACT1'),
+    garble: (on) => (scale.garbled = on),
+    channel: 'weightImmediate',
     unknownChannel: 'humidity',
     timeoutMs,
   };

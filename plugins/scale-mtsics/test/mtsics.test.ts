@@ -9,7 +9,7 @@ import {
   type TcpSettings,
 } from '../src/index.ts';
 import { MtsicsSimulator } from '../src/simulator.ts';
-import { collector, MockBinding, scaleOnMockLine, until } from './support.ts';
+import { collect, MockBinding, scaleOnMockLine, until } from './support.ts';
 
 const timeoutMs = 400;
 
@@ -264,12 +264,8 @@ describe('MT-SICS scale connector', function () {
 
     it('keeps a subscription through a restart of the scale, reporting the loss once', async () => {
       const scale = await open();
-      const seen = collector();
-      const end = scale.subscribe(
-        'weightImmediate',
-        (r) => seen.readings.push(r),
-        (e) => seen.errors.push(e),
-      );
+      const seen = collect(scale, 'weightImmediate');
+      const end = seen.end;
       await until(() => seen.readings.length >= 2, 5000, 'readings');
       await simulator.stop();
       await until(() => seen.errors.length >= 1, 5000, 'the loss is reported');
@@ -279,6 +275,31 @@ describe('MT-SICS scale connector', function () {
       await until(() => seen.readings.at(-1)?.value === 7, 10_000, 'readings again');
       end();
       assert.equal(seen.errors.length, 1, seen.errors.map((e) => e.message).join('; '));
+    });
+  });
+
+  describe('a scale that falls silent', () => {
+    it('E6: a subscription hears of a scale fallen silent, and streams again once it answers', async () => {
+      const scale = await open();
+      const seen = collect(scale, 'weightImmediate');
+      const end = seen.end;
+      await until(() => seen.readings.length >= 2, 5000, 'readings');
+      simulator.scale.silent = true;
+      await until(() => seen.errors.length >= 1, 5000, 'the silence is reported');
+      assert.match(seen.errors[0]?.message ?? '', /no weight streamed by the scale at .* within 400 ms/);
+      simulator.set({ load: 3 });
+      simulator.scale.silent = false;
+      await until(() => seen.readings.at(-1)?.value === 3, 10_000, 'readings again');
+      end();
+    });
+
+    it('E6: reports a scale that refuses SIR to its subscribers', async () => {
+      const scale = await open();
+      simulator.answerNext('ES');
+      const seen = collect(scale, 'weight');
+      await until(() => seen.errors.length >= 1, 5000, 'the refusal is reported');
+      seen.end();
+      assert.match(seen.errors[0]?.message ?? '', /answered ES to SIR: syntax error/);
     });
   });
 
@@ -319,18 +340,8 @@ describe('MT-SICS scale connector', function () {
   describe('subscriptions', () => {
     it('streams immediate weights with SIR, stable ones only on weight, and reads between them', async () => {
       const scale = await open();
-      const immediate = collector();
-      const stable = collector();
-      const endImmediate = scale.subscribe(
-        'weightImmediate',
-        (r) => immediate.readings.push(r),
-        (e) => immediate.errors.push(e),
-      );
-      const endStable = scale.subscribe(
-        'weight',
-        (r) => stable.readings.push(r),
-        (e) => stable.errors.push(e),
-      );
+      const immediate = collect(scale, 'weightImmediate');
+      const stable = collect(scale, 'weight');
       await until(() => stable.readings.length >= 2, 5000, 'stable readings');
       simulator.set({ stable: false, load: 99 });
       await until(() => immediate.readings.some((r) => r.status === 'unstable'), 5000, 'a dynamic reading');
@@ -344,8 +355,8 @@ describe('MT-SICS scale connector', function () {
       const count = immediate.readings.length;
       await until(() => immediate.readings.length > count + 2, 5000, 'the stream resumes after the commands');
       assert.equal(immediate.readings.at(-1)?.value, 0);
-      endImmediate();
-      endStable();
+      immediate.end();
+      stable.end();
       await until(() => simulator.scale.sessions.size === 1, 1000, 'one session');
       assert.deepEqual([...immediate.errors, ...stable.errors], []);
     });
@@ -354,7 +365,6 @@ describe('MT-SICS scale connector', function () {
   describe('a subscriber that throws', () => {
     it('breaks neither the link nor the other subscribers', async () => {
       const scale = await open();
-      const seen = collector();
       const endThrowing = scale.subscribe(
         'weight',
         () => {
@@ -362,14 +372,10 @@ describe('MT-SICS scale connector', function () {
         },
         () => undefined,
       );
-      const end = scale.subscribe(
-        'weight',
-        (r) => seen.readings.push(r),
-        (e) => seen.errors.push(e),
-      );
+      const seen = collect(scale, 'weight');
       await until(() => seen.readings.length >= 3, 5000, 'readings');
       endThrowing();
-      end();
+      seen.end();
       assert.equal((await scale.read('weight')).value, 100);
       assert.deepEqual(seen.errors, []);
     });
@@ -397,12 +403,8 @@ describe('MT-SICS scale connector', function () {
       );
       await serial.write!('tare', true);
       assert.equal((await serial.read('tare')).value, 100);
-      const seen = collector();
-      const end = serial.subscribe!(
-        'weightImmediate',
-        (r) => seen.readings.push(r),
-        (e) => seen.errors.push(e),
-      );
+      const seen = collect(serial, 'weightImmediate');
+      const end = seen.end;
       await until(() => seen.readings.length >= 2, 5000, 'streamed readings');
       end();
       assert.equal(seen.readings.at(-1)?.value, 0);
