@@ -181,7 +181,7 @@ export class MtsicsConnection implements DeviceConnection {
       {
         line: (text) => this.onLine(text),
         overflow: (escaped) =>
-          this.fail(new Error(`unexpected answer from the scale at ${this.where}: "${escaped}…"`)),
+          this.drop(new Error(`unexpected answer from the scale at ${this.where}: "${escaped}…"`)),
         closed: (error) => {
           if (this.link === link) this.lost(error ?? new Error(`the scale at ${this.where} closed the link`));
         },
@@ -230,7 +230,7 @@ export class MtsicsConnection implements DeviceConnection {
     const link = this.link;
     if (!link) return Promise.reject(new Error(`no link to the scale at ${this.where}`));
     if (signal?.aborted)
-      return Promise.reject(new Error(`the read of the scale at ${this.where} was aborted`));
+      return Promise.reject(new Error(`the ${command} command to the scale at ${this.where} was aborted`));
     return new Promise((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer);
@@ -292,7 +292,8 @@ export class MtsicsConnection implements DeviceConnection {
     if (answer && (isErrorCode(answer) || answer.command === pending.expect)) {
       if (!(pending.stableOnly && answer.status === 'D')) pending.resolve(answer, line);
     } else if (!(answer?.command === 'S' && this.streaming)) {
-      pending.reject(new Error(this.unexpected(line, pending.expect)));
+      // What follows on the link cannot be trusted to answer the next command: it starts afresh.
+      this.drop(new Error(this.unexpected(line, pending.expect)));
     }
   }
 

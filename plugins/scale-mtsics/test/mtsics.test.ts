@@ -134,6 +134,7 @@ describe('MT-SICS scale connector', function () {
       const scale = await open();
       simulator.answerNext('hello, world');
       await assert.rejects(scale.read('tare'), /unexpected answer .* to TA: "hello, world"/);
+      assert.equal((await scale.read('tare')).value, 0); // the link is opened afresh
       simulator.answerNext('I4 A "B123456789"');
       await assert.rejects(scale.read('tare'), /unexpected answer .* to TA: "I4 A/);
       simulator.garble(true);
@@ -318,9 +319,11 @@ describe('MT-SICS scale connector', function () {
     it('takes no weight a scale still streams from an earlier SIR for the answer to I4', async () => {
       const streaming = net.createServer((socket) => {
         const stream = setInterval(() => socket.write('S D      3.00 g\r\n'), 20);
-        socket.on('data', () => {
+        socket.on('data', (chunk) => {
           clearInterval(stream);
-          socket.write('S D      3.10 g\r\nI4 A "S0STREAM"\r\n');
+          const command = chunk.toString('latin1').trim();
+          if (command === 'I4') socket.write('S D      3.10 g\r\nI4 A "S0STREAM"\r\n');
+          else socket.write(command === 'I2' ? 'I2 A "Streaming scale"\r\n' : 'ES\r\n');
         });
         socket.on('close', () => clearInterval(stream));
       });
