@@ -333,6 +333,7 @@ describe('MT-SICS scale connector', function () {
         await new Promise((resolve) => setTimeout(resolve, 10));
         const scale = await open({ ...settings, port, timeoutMs: 300 });
         assert.equal(scale.deviceId, 'S0STREAM');
+        assert.equal(scale.model, 'Streaming scale');
       } finally {
         await connection?.close();
         await new Promise((resolve) => streaming.close(resolve));
