@@ -75,10 +75,21 @@ function shortestFloat32(value: number): number {
   return value;
 }
 
-/** raw × scale + offset, without the binary artefacts of the multiplication (0.30000000000000004). */
+/** How many decimals a number's shortest form has (0.01 → 2, 1.5e-7 → 8, 1200 → 0). */
+function decimals(value: number): number {
+  const [mantissa = '', exponent = '0'] = String(Math.abs(value)).split('e');
+  const fraction = mantissa.split('.')[1]?.length ?? 0;
+  return Math.max(0, fraction - Number(exponent));
+}
+
+/**
+ * raw × scale + offset, rounded to the decimals its terms have, so that the binary artefacts of
+ * the arithmetic (29315 × 0.01 − 273.15 = 20.000000000000057) do not reach the record.
+ */
 function scaled(raw: number, channel: ResolvedChannel): number {
   if (channel.scale === 1 && channel.offset === 0) return raw;
-  return Number((raw * channel.scale + channel.offset).toPrecision(15));
+  const places = Math.max(decimals(raw) + decimals(channel.scale), decimals(channel.offset));
+  return Number((raw * channel.scale + channel.offset).toFixed(Math.min(places, 100)));
 }
 
 /** Decodes a channel's register words into its raw number, per type, word order and byte order. */

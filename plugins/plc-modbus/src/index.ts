@@ -192,7 +192,11 @@ class ModbusConnection implements DeviceConnection {
           fail(new Error(`${where}: no answer to ${what} within ${this.settings.timeoutMs} ms`));
           if (this.line === line) this.dropLine();
         }, this.settings.timeoutMs);
-        const onAbort = (): void => fail(aborted(signal as AbortSignal, where));
+        // a late answer must not be taken for the next request's (a serial line has no transaction id)
+        const onAbort = (): void => {
+          fail(aborted(signal as AbortSignal, where));
+          if (this.line === line) this.dropLine();
+        };
         const settle = (): boolean => {
           if (!this.inFlight.delete(fail)) return false;
           clearTimeout(timer);
