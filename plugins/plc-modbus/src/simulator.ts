@@ -146,28 +146,35 @@ export class ModbusSimulator {
         const frame = pending.subarray(0, 6 + length);
         pending = pending.subarray(6 + length);
         const answer = this.answer(frame);
-        if (answer) socket.write(this.garbling ? GARBAGE : answer);
+        socket.write(this.garbling ? GARBAGE : answer);
       }
     });
   }
 
-  /** The answer to one request frame (MBAP + PDU), or null when the unit is not this device. */
-  private answer(frame: Buffer): Buffer | null {
+  /** The answer to one request frame (MBAP header + PDU), with the request's transaction id. */
+  private answer(frame: Buffer): Buffer {
     const unitId = frame[6] as number;
-    const functionCode = frame[7] as number;
-    const pdu = frame.subarray(8);
-    const address = pdu.length >= 2 ? pdu.readUInt16BE(0) : -1;
-    this.requests.push({ unitId, functionCode, address });
-    const mine = this.options.unitId ?? 1;
-    let body: Buffer;
-    if (unitId !== mine && unitId !== 0 && unitId !== 255) body = exception(functionCode, 11);
-    else body = this.handle(functionCode, pdu);
+    const body = this.respond(unitId, frame.subarray(7));
     const out = Buffer.alloc(7 + body.length);
     frame.copy(out, 0, 0, 4);
     out.writeUInt16BE(1 + body.length, 4);
     out[6] = unitId;
     body.copy(out, 7);
     return out;
+  }
+
+  /**
+   * The answer PDU (function code first) to a request PDU addressed to `unitId`: what a Modbus TCP
+   * frame or a Modbus RTU frame carries. Another unit than this one (or 0 or 255) gets exception 11.
+   */
+  respond(unitId: number, request: Buffer): Buffer {
+    const functionCode = request[0] as number;
+    const pdu = request.subarray(1);
+    const address = pdu.length >= 2 ? pdu.readUInt16BE(0) : -1;
+    this.requests.push({ unitId, functionCode, address });
+    const mine = this.options.unitId ?? 1;
+    if (unitId !== mine && unitId !== 0 && unitId !== 255) return exception(functionCode, 11);
+    return this.handle(functionCode, pdu);
   }
 
   private handle(functionCode: number, pdu: Buffer): Buffer {
