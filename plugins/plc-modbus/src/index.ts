@@ -39,11 +39,8 @@ export {
   WriteRefusedError,
 } from './codec.ts';
 
-/** What one request brought back: the channel's value and the device's data as hex. */
-interface Answer {
-  value: number | boolean;
-  raw: string;
-}
+/** What one read brought back: a coil's or discrete input's bit, or the channel's registers. */
+type Answer = { bit: boolean; raw: string } | { words: number[]; raw: string };
 
 function aborted(signal: AbortSignal, where: string): Error {
   return signal.reason instanceof Error ? signal.reason : new Error(`${where}: aborted`);
@@ -73,10 +70,17 @@ class ModbusConnection implements DeviceConnection {
   async read(channel: string, signal?: AbortSignal): Promise<Reading> {
     const c = this.channel(channel);
     const answer = await this.request(`reading ${channel}`, signal, (client) => readChannel(client, c));
+    let value: number | boolean;
+    try {
+      value = 'bit' in answer ? answer.bit : decodeRegisters(answer.words, { ...c, name: channel });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new Error(`${this.settings.deviceId}: ${message} (registers ${answer.raw})`, { cause: error });
+    }
     return {
       deviceId: this.settings.deviceId,
       channel,
-      value: answer.value,
+      value,
       unit: c.unit,
       stable: true,
       status: 'ok',
@@ -90,7 +94,13 @@ class ModbusConnection implements DeviceConnection {
     const c = this.channel(channel);
     if (!c.writable)
       throw new WriteRefusedError(`${this.settings.deviceId}: channel ${channel} is not writable`);
-    const words = encodeRegisters(value, { ...c, name: channel });
+    let words: number[];
+    try {
+      words = encodeRegisters(value, { ...c, name: channel });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new WriteRefusedError(`${this.settings.deviceId}: ${message}`, { cause: error });
+    }
     await this.request(`writing ${channel}`, signal, async (client) => {
       if (c.area === 'coil') await client.writeCoil(c.address, words[0] === 1);
       else if (words.length === 1) await client.writeRegister(c.address, words[0] as number);
@@ -234,14 +244,14 @@ async function readChannel(client: Client, c: ResolvedChannel): Promise<Answer> 
       c.area === 'coil'
         ? await client.readCoils(c.address, 1)
         : await client.readDiscreteInputs(c.address, 1);
-    return { value: result.data[0] === true, raw: bytesToHex(result.buffer) };
+    return { bit: result.data[0] === true, raw: bytesToHex(result.buffer) };
   }
   const count = registerCount(c.type);
   const result =
     c.area === 'holding'
       ? await client.readHoldingRegisters(c.address, count)
       : await client.readInputRegisters(c.address, count);
-  return { value: decodeRegisters(result.data, c), raw: wordsToHex(result.data) };
+  return { words: result.data, raw: wordsToHex(result.data) };
 }
 
 /**

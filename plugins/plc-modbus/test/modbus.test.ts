@@ -121,7 +121,10 @@ describe('plc-modbus over Modbus TCP', function () {
     const c = await open();
     await assert.rejects(c.write!('temperature', 20), /channel temperature is not writable/);
     await assert.rejects(c.write!('alarm', true), /channel alarm is not writable/);
-    await assert.rejects(c.write!('setpoint', 3276.8), /out of range for int16 \(-3276\.8 to 3276\.7\)/);
+    await assert.rejects(
+      c.write!('setpoint', 3276.8),
+      /^WriteRefusedError: modbus-tcp:.*\/1: setpoint: 3276\.8 is out of range for int16 \(-3276\.8 to 3276\.7\)/,
+    );
     await assert.rejects(c.write!('setpoint', 21.55), /whole number of steps of 0\.1/);
     await assert.rejects(c.write!('pump', 'on'), /true or false/);
     await assert.rejects(c.write!('nothing', 1), /no channel "nothing"/);
@@ -152,6 +155,19 @@ describe('plc-modbus over Modbus TCP', function () {
       assert.equal((await c.read('weight')).value, 12.5, 'the connection stays usable');
     });
   }
+
+  it('gives a float that is not a number (NaN, infinity) as an error naming the registers, never a value', async () => {
+    device.setRegisters('input', 10, [0x7fc0, 0x0000]);
+    const c = await open();
+    await assert.rejects(
+      c.read('weight'),
+      /^Error: modbus-tcp:\/\/127\.0\.0\.1:\d+\/1: weight: the device holds NaN, not a number \(registers 7FC0 0000\)$/,
+    );
+    device.setRegisters('input', 10, [0xff80, 0x0000]);
+    await assert.rejects(c.read('weight'), /holds -Infinity, not a number \(registers FF80 0000\)/);
+    device.setWeight(1.25);
+    assert.equal((await c.read('weight')).value, 1.25, 'the connection stays usable');
+  });
 
   it('gives a Modbus exception on a write as an error', async () => {
     device.exceptionAt('holding', 100, 3);
