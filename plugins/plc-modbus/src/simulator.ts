@@ -45,7 +45,7 @@ export class ModbusSimulator {
   readonly input = new Uint16Array(65536);
   readonly coils = new Uint8Array(65536);
   readonly discrete = new Uint8Array(65536);
-  /** Requests received, as function code and address, for tests that check what went on the wire. */
+  /** The last 1000 requests received, as unit, function code and address, for tests that check what went on the wire. */
   readonly requests: { unitId: number; functionCode: number; address: number }[] = [];
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
@@ -172,6 +172,7 @@ export class ModbusSimulator {
     const pdu = request.subarray(1);
     const address = pdu.length >= 2 ? pdu.readUInt16BE(0) : -1;
     this.requests.push({ unitId, functionCode, address });
+    if (this.requests.length > 1000) this.requests.shift();
     const mine = this.options.unitId ?? 1;
     if (unitId !== mine && unitId !== 0 && unitId !== 255) return exception(functionCode, 11);
     return this.handle(functionCode, pdu);
