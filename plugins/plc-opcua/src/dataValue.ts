@@ -6,10 +6,14 @@ export function isGood(status: StatusCode): boolean {
   return status.value >>> 30 === 0;
 }
 
-/** `BadSensorFailure (0x808B0000): Sensor failure` — a status code as a person reads it. */
+/** `BadSensorFailure (0x808C0000)`: a status code's name and value. */
+export function statusName(status: StatusCode): string {
+  return `${status.name} (0x${status.value.toString(16).toUpperCase().padStart(8, '0')})`;
+}
+
+/** `BadSensorFailure (0x808C0000): There has been a failure in the sensor …` — as a person reads it. */
 export function describeStatus(status: StatusCode): string {
-  const hex = `0x${status.value.toString(16).toUpperCase().padStart(8, '0')}`;
-  return status.description ? `${status.name} (${hex}): ${status.description}` : `${status.name} (${hex})`;
+  return status.description ? `${statusName(status)}: ${status.description}` : statusName(status);
 }
 
 /** The Variant's value as a reading carries it: a number, a string, a boolean, or JSON text of anything else. */
@@ -41,7 +45,7 @@ export function dataValueText(dataValue: DataValue): string {
   const value = readingValue(variant);
   return [
     `value=${type} ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`,
-    `status=${describeStatus(dataValue.statusCode)}`,
+    `status=${statusName(dataValue.statusCode)}`,
     `sourceTimestamp=${dataValue.sourceTimestamp?.toISOString() ?? 'none'}`,
     `serverTimestamp=${dataValue.serverTimestamp?.toISOString() ?? 'none'}`,
   ].join('; ');

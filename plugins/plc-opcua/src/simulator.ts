@@ -124,7 +124,12 @@ export class OpcUaSimulator {
     this.publish();
   }
 
-  /** The reactor's temperature now. */
+  /** The reactor's temperature now, as it moves toward the set point. */
+  get temperatureNow(): number {
+    return this.temperature;
+  }
+
+  /** Sets the reactor's temperature; it moves on from there. */
   setTemperature(celsius: number): void {
     this.temperature = celsius;
     this.publish();
@@ -151,6 +156,8 @@ export class OpcUaSimulator {
         dataType: 'Double',
         engineeringUnits: standardUnits.kilogram,
         engineeringUnitsRange: { low: 0, high: 600 },
+        accessLevel: 'CurrentRead',
+        userAccessLevel: 'CurrentRead',
         minimumSamplingInterval: 50,
       }),
     );
@@ -161,6 +168,8 @@ export class OpcUaSimulator {
         browseName: 'Stable',
         nodeId: 's=Scale.Stable',
         dataType: 'Boolean',
+        accessLevel: 'CurrentRead',
+        userAccessLevel: 'CurrentRead',
         minimumSamplingInterval: 50,
       }),
     );
@@ -173,6 +182,8 @@ export class OpcUaSimulator {
         dataType: 'Double',
         engineeringUnits: standardUnits.degree_celsius,
         engineeringUnitsRange: { low: -50, high: 250 },
+        accessLevel: 'CurrentRead',
+        userAccessLevel: 'CurrentRead',
         minimumSamplingInterval: 50,
       }),
     );
@@ -199,6 +210,8 @@ export class OpcUaSimulator {
         browseName: 'Quality',
         nodeId: 's=Reactor.Quality',
         dataType: 'Double',
+        accessLevel: 'CurrentRead',
+        userAccessLevel: 'CurrentRead',
         minimumSamplingInterval: 50,
       }),
     );
