@@ -104,7 +104,11 @@ export class OpcUaConnection implements DeviceConnection {
         this.units.clear();
         this.dataTypes.clear();
         this.link = link;
-        link.onLost(() => this.subscriptions.lost());
+        // A lost link is torn down at once, so that node-opcua does not go on reconnecting it.
+        link.onLost(() => {
+          this.subscriptions.lost();
+          void link.close(this.settings.timeoutMs);
+        });
         return link;
       })
       .finally(() => {
@@ -113,19 +117,20 @@ export class OpcUaConnection implements DeviceConnection {
     return this.opening;
   }
 
-  /** Runs one request on the session within the time-out; a request that times out drops the link. */
+  /**
+   * Runs one request on the session within the time-out (opening the session has its own); a
+   * request that times out drops the link.
+   */
   private async request<T>(
     what: string,
     signal: AbortSignal | undefined,
     work: (link: OpcUaLink) => Promise<T>,
   ): Promise<T> {
-    const deadline = Date.now() + this.settings.timeoutMs;
     const link = await this.session(signal);
-    const left = Math.max(1, deadline - Date.now());
     try {
       return await withDeadline(
         work(link),
-        left,
+        this.settings.timeoutMs,
         () => new OpcUaTimeoutError(this.settings.endpointUrl, what, this.settings.timeoutMs),
         signal,
       );

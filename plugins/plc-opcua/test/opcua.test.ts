@@ -50,7 +50,7 @@ describe('OPC UA connector', function () {
   after(() => simulator.stop());
 
   describe('read', () => {
-    it('E1: reads a value with the unit of its EngineeringUnits, the source time stamp and the DataValue as text', async () => {
+    it('E2, E3: reads a value with the unit of its EngineeringUnits, the server’s identity, the source time stamp and the DataValue as text', async () => {
       simulator.setWeight(12.5);
       connection = await connector.open(settingsFor(endpointUrl));
       const since = Date.now();
@@ -73,7 +73,7 @@ describe('OPC UA connector', function () {
       assert.equal((await connection.read('stable')).unit, null);
     });
 
-    it('E2: refuses a Bad value, naming its status code and what it means, with no value', async () => {
+    it('E6: refuses a Bad value, naming its status code and what it means, with no value', async () => {
       connection = await connector.open(settingsFor(endpointUrl));
       simulator.setQuality('bad');
       await assert.rejects(connection.read('quality'), (e: Error) => {
@@ -82,7 +82,7 @@ describe('OPC UA connector', function () {
       });
     });
 
-    it('E2: refuses an Uncertain value the same way', async () => {
+    it('E6: refuses an Uncertain value the same way', async () => {
       connection = await connector.open(settingsFor(endpointUrl));
       simulator.setQuality('uncertain');
       await assert.rejects(connection.read('quality'), /status UncertainLastUsableValue \(0x40900000\)/);
@@ -95,43 +95,66 @@ describe('OPC UA connector', function () {
   });
 
   describe('subscribe', () => {
-    it('E3: delivers a change only when it passes the absolute dead band', async () => {
-      simulator.setWeight(10);
-      connection = await connector.open(
+    /**
+     * The weights the subscription delivers when the scale shows `first`, then each of `within`
+     * (inside the dead band), then `past` (beyond it), then `after` (inside it again).
+     */
+    async function throughDeadband(
+      deadbandType: 'Absolute' | 'Percent',
+      weights: { first: number; within: number[]; past: number; after: number },
+    ): Promise<Reading['value'][]> {
+      simulator.setWeight(weights.first);
+      const open = await connector.open(
         settingsFor(endpointUrl, {
-          subscription: {
-            samplingIntervalMs: 50,
-            publishingIntervalMs: 100,
-            deadbandType: 'Absolute',
-            deadbandValue: 1,
-          },
+          subscription: { samplingIntervalMs: 50, publishingIntervalMs: 100, deadbandType, deadbandValue: 1 },
         }),
       );
+      connection = open;
       const values: Reading['value'][] = [];
       const errors: Error[] = [];
-      const end = connection.subscribe!(
+      const end = open.subscribe!(
         'weight',
         (r) => values.push(r.value),
         (e) => errors.push(e),
       );
       try {
         await until(() => values.length === 1, 10_000, 'the first value');
-        for (const kg of [10.3, 10.6, 10.9]) {
+        for (const kg of weights.within) {
           simulator.setWeight(kg);
           await sleep(250);
         }
-        simulator.setWeight(11.5);
+        simulator.setWeight(weights.past);
         await until(() => values.length === 2, 10_000, 'the value past the dead band');
-        simulator.setWeight(11.6);
+        simulator.setWeight(weights.after);
         await sleep(600);
       } finally {
         end();
       }
-      assert.deepEqual(values, [10, 11.5]);
       assert.deepEqual(errors, []);
+      return values;
+    }
+
+    it('delivers a change only when it passes the absolute dead band', async () => {
+      const values = await throughDeadband('Absolute', {
+        first: 10,
+        within: [10.3, 10.6, 10.9],
+        past: 11.5,
+        after: 11.6,
+      });
+      assert.deepEqual(values, [10, 11.5]);
     });
 
-    it('E2: gives a Bad value to the error callback, never as a reading', async () => {
+    it('delivers a change only when it passes the percent dead band, a share of the node’s EURange', async () => {
+      const values = await throughDeadband('Percent', {
+        first: 100,
+        within: [103, 105],
+        past: 107,
+        after: 110,
+      });
+      assert.deepEqual(values, [100, 107], '1 % of 0–600 kg is 6 kg');
+    });
+
+    it('E6: gives a Bad value to the error callback, never as a reading', async () => {
       connection = await connector.open(
         settingsFor(endpointUrl, { subscription: { samplingIntervalMs: 50, publishingIntervalMs: 100 } }),
       );
