@@ -8,6 +8,7 @@ import {
   silentServer,
 } from '../src/simulator.ts';
 import { settingsFor, TIMEOUT_MS } from './harness.ts';
+import { FreezingRelay } from './proxy.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -241,6 +242,32 @@ describe('OPC UA connector', function () {
   });
 
   describe('faults', () => {
+    it('E6: gives up on a read the server never answers mid-session, and reads again on a new session', async () => {
+      const relay = new FreezingRelay(Number(new URL(endpointUrl.replace('opc.tcp', 'http')).port));
+      const via = `opc.tcp://127.0.0.1:${await relay.start()}`;
+      try {
+        connection = await connector.open(settingsFor(via));
+        await connection.read('weight');
+        relay.frozen = true;
+        const started = Date.now();
+        await assert.rejects(
+          connection.read('weight'),
+          new RegExp(`server ${via} did not answer a read of "weight" within ${TIMEOUT_MS} ms`),
+        );
+        assert.ok(Date.now() - started < TIMEOUT_MS * 3, 'it gives up in time');
+        const aborting = new AbortController();
+        const aborted = connection.read('weight', aborting.signal);
+        aborting.abort(new Error('the step was cancelled'));
+        await assert.rejects(aborted, /the step was cancelled/);
+        relay.thaw();
+        assert.equal((await eventually(() => connection!.read('weight'), 20_000)).channel, 'weight');
+      } finally {
+        await connection?.close();
+        connection = null;
+        await relay.stop();
+      }
+    });
+
     it('E6: gives up on a server that accepts the connection and never answers, within the time-out', async () => {
       const silent = await silentServer();
       try {
