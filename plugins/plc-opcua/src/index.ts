@@ -7,6 +7,7 @@ import {
   AttributeIds,
   BrowseDirection,
   NodeClass,
+  NodeId,
   ReferenceTypeIds,
   resolveNodeId,
   type BrowseResult,
@@ -53,20 +54,26 @@ export async function browse(
   signal?: AbortSignal,
 ): Promise<BrowsedNode[]> {
   const resolved = resolveSettings({ ...settings, channels: settings.channels ?? {} });
+  let start: NodeId;
+  try {
+    start = resolveNodeId(nodeId);
+  } catch {
+    throw new Error(`OPC UA browse: ${JSON.stringify(nodeId)} is not an OPC UA node id`);
+  }
   const link = await OpcUaLink.open(resolved, signal);
   const timeout = (): Error =>
     new OpcUaTimeoutError(resolved.endpointUrl, `the browse of ${nodeId}`, resolved.timeoutMs);
   try {
-    return await withDeadline(children(link, nodeId), resolved.timeoutMs * 3, timeout, signal);
+    return await withDeadline(children(link, start, nodeId), resolved.timeoutMs * 3, timeout, signal);
   } finally {
     await link.close(resolved.timeoutMs);
   }
 }
 
-async function children(link: OpcUaLink, nodeId: string): Promise<BrowsedNode[]> {
+async function children(link: OpcUaLink, start: NodeId, nodeId: string): Promise<BrowsedNode[]> {
   const { session } = link;
   let result: BrowseResult = await session.browse({
-    nodeId: resolveNodeId(nodeId),
+    nodeId: start,
     browseDirection: BrowseDirection.Forward,
     referenceTypeId: resolveNodeId(ReferenceTypeIds.HierarchicalReferences),
     includeSubtypes: true,
@@ -87,7 +94,7 @@ async function children(link: OpcUaLink, nodeId: string): Promise<BrowsedNode[]>
   const typeNames = typeIds.length
     ? await session.read(
         typeIds.map((t) => ({
-          nodeId: resolveNodeId(String(t.value.value)),
+          nodeId: t.value.value instanceof NodeId ? t.value.value : NodeId.nullNodeId,
           attributeId: AttributeIds.BrowseName,
         })),
       )

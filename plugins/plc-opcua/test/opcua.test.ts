@@ -235,9 +235,10 @@ describe('OPC UA connector', function () {
       assert.equal(properties.find((n) => n.browseName === 'EngineeringUnits')?.dataType, 'EUInformation');
     });
 
-    it('refuses a node id the server does not have', async () => {
+    it('refuses a node id the server does not have, and text that is not a node id', async () => {
       const settings = { endpointUrl, timeoutMs: TIMEOUT_MS, pkiFolder: settingsFor(endpointUrl).pkiFolder! };
       await assert.rejects(browse(settings, 'ns=1;s=Nowhere'), /cannot be browsed: BadNodeIdUnknown/);
+      await assert.rejects(browse(settings, 'Scale'), /"Scale" is not an OPC UA node id/);
     });
   });
 
