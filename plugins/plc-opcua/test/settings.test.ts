@@ -33,6 +33,13 @@ describe('OPC UA settings schema', () => {
     assert.ok(validate(secured), JSON.stringify(validate.errors));
   });
 
+  it('takes the example of the README', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(example, 'the README has a settings example');
+    assert.ok(validate(JSON.parse(example)), JSON.stringify(validate.errors));
+  });
+
   it('refuses an unknown setting, a channel without a node id and a security mode it does not know', () => {
     assert.equal(validate({ ...settingsFor('opc.tcp://h:1'), port: 4840 }), false);
     assert.equal(validate({ endpointUrl: 'opc.tcp://h:1', channels: { t: { unit: '°C' } } }), false);
