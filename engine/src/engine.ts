@@ -1,6 +1,7 @@
 import { createAuditService } from './audit/auditService.ts';
 import { createRunTimeChanges } from './changes/runTimeChanges.ts';
 import { createPluginRegistry } from './plugins/pluginRegistry.ts';
+import { createDeviceRegistry } from './devices/deviceRegistry.ts';
 import { createExceptionService } from './exceptions/exceptionService.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
@@ -139,6 +140,7 @@ export function createEngine(options: EngineOptions): Engine {
     incidents,
     jobs,
     plugins: createPluginRegistry({ knex, clock, reauthenticate: identity.reauthenticate }),
+    devices: createDeviceRegistry({ knex, clock, timeZone: settings.plant.timeZone }),
     checkpoints,
     verify: (opts) => verifyDatabase(knex, { ...opts, checkpoints }),
     close: () => options.database.close(),

@@ -1,5 +1,6 @@
 import type { AuditService } from './audit/auditService.ts';
 import type { PluginRegistry } from './plugins/pluginRegistry.ts';
+import type { DeviceRegistry } from './devices/deviceRegistry.ts';
 import type { CheckpointService } from './audit/checkpoints.ts';
 import type { Processes } from './bpmn/service/processService.ts';
 import type { Incidents } from './bpmn/service/incidents.ts';
@@ -74,6 +75,8 @@ export interface Engine {
   jobs: Jobs;
   /** Plugins found in the workspace and the plant's folder, enabled by a signed act (G2, C4). */
   plugins: PluginRegistry;
+  /** Devices (scales, PLCs): their plugin and settings, room, calibration and status (E6). */
+  devices: DeviceRegistry;
   /** Signed checkpoints of the chain heads outside the database; null without a key and a sink. */
   checkpoints: CheckpointService | null;
   /** `attest verify`: the hash chains, the state that follows from them, and the checkpoints. */

@@ -115,3 +115,11 @@ export type {
 export { blockingExceptions } from './exceptions/gate.ts';
 export type { LoadablePlugin, PluginRegistry, PluginState, PluginView } from './plugins/pluginRegistry.ts';
 export { packageHash, type PluginRoot } from './plugins/discovery.ts';
+export {
+  DEVICE_KINDS,
+  type DeviceInput,
+  type DeviceKind,
+  type DeviceRegistry,
+  type DeviceStatus,
+  type DeviceView,
+} from './devices/deviceRegistry.ts';

@@ -799,6 +799,68 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/devices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The devices, with the state a step may read them in
+     * @description Needs config.manage or audit.read; settings are shown to config.manage only.
+     */
+    get: operations['listDevices'];
+    put?: never;
+    /**
+     * Register a device with its plugin, settings, room and calibration date, with a reason
+     * @description Needs config.manage. The settings are checked against the plugin’s settings schema.
+     */
+    post: operations['registerDevice'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/devices/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One device */
+    get: operations['getDevice'];
+    /**
+     * Change a device (settings, room, calibration date, in or out of service), with a reason
+     * @description Needs config.manage; the whole device is sent with the version it was read at, and a change made meanwhile by someone else is refused. Each changed field is kept in its audit trail, old and new.
+     */
+    put: operations['changeDevice'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/devices/{id}/audit': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The audit trail of a device: registered, each change with its reason (C4) */
+    get: operations['deviceAuditTrail'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/processes': {
     parameters: {
       query?: never;
@@ -2660,7 +2722,7 @@ export interface components {
       /** Format: uuid */
       recordId: string;
       /**
-       * @description What the trail is kept for: record (a GMP record), user (a user account), role (a role), security (the security log), ledger (the ledger of sealed heads), definition (a deployed process definition), instance (a process instance), form (a form version), template (a template version), exception (an exception on a record, with the decisions QA signed on it), plugin (a plugin: found, enabled or disabled by a signed act, refused, loaded)
+       * @description What the trail is kept for: record (a GMP record), user (a user account), role (a role), security (the security log), ledger (the ledger of sealed heads), definition (a deployed process definition), instance (a process instance), form (a form version), template (a template version), exception (an exception on a record, with the decisions QA signed on it), plugin (a plugin: found, enabled or disabled by a signed act, refused, loaded), device (a device: registered and changed, with reasons)
        * @enum {string}
        */
       recordType:
@@ -2674,7 +2736,8 @@ export interface components {
         | 'form'
         | 'template'
         | 'exception'
-        | 'plugin';
+        | 'plugin'
+        | 'device';
       seq: number;
       type: string;
       actorId: null | string;
@@ -3178,6 +3241,40 @@ export interface components {
         /** Format: uuid */
         signatureId: string;
       };
+    };
+    /** @description A scale, PLC or instrument, the plugin and settings that reach it, where it stands, its calibration */
+    Device: {
+      /** Format: uuid */
+      id: string;
+      /** @description The plant’s equipment number, e.g. BAL-0042 */
+      code: string;
+      name: string;
+      /** @enum {string} */
+      kind: 'scale' | 'plc' | 'sensor' | 'instrument';
+      /** @description npm name of the device plugin that reaches it */
+      plugin: string;
+      /** @description Its connection settings; null for whoever may not manage configuration */
+      settings: Record<string, unknown> | null;
+      room: string;
+      line: string | null;
+      /** @description When its calibration falls due */
+      calibrationDue: string | null;
+      /**
+       * @description As a person set it
+       * @enum {string}
+       */
+      status: 'in_service' | 'out_of_service';
+      /**
+       * @description in_service: may be read into a GMP step; calibration_due: its calibration date has passed (in the plant’s time zone): not read until calibrated; out_of_service: set out of service by a person, with a reason: not read
+       * @enum {string}
+       */
+      state: 'in_service' | 'calibration_due' | 'out_of_service';
+      /** @description Sent back with a change, which is refused if another came first */
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
     };
   };
   responses: never;
@@ -7189,6 +7286,456 @@ export interface operations {
       path: {
         /** @description The plugin’s npm package name, e.g. @attest/scale-mtsics (a scoped name URL-encoded) */
         plugin: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The audit trail, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            events: components['schemas']['AuditEvent'][];
+          };
+          'text/csv': string;
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listDevices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The devices by code */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            devices: components['schemas']['Device'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  registerDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The plant’s equipment number, e.g. BAL-0042 */
+          code: string;
+          /** @description What it is, for people */
+          name: string;
+          /**
+           * @description What kind of device
+           * @enum {string}
+           */
+          kind: 'scale' | 'plc' | 'sensor' | 'instrument';
+          /** @description The device plugin that reaches it */
+          plugin: string;
+          /** @description Connection settings, valid against the plugin’s settings schema */
+          settings: Record<string, unknown>;
+          /** @description The room it stands in */
+          room: string;
+          /** @description The line it belongs to */
+          line?: string | null;
+          /** @description When its calibration falls due (YYYY-MM-DD); null for a device that needs none */
+          calibrationDue: string | null;
+          /**
+           * @description Whether it is in service
+           * @enum {string}
+           */
+          status: 'in_service' | 'out_of_service';
+          /** @description Why it is registered or changed (kept in its audit trail) */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The device */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Device'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Device id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The device */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Device'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  changeDevice: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Device id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The plant’s equipment number, e.g. BAL-0042 */
+          code: string;
+          /** @description What it is, for people */
+          name: string;
+          /**
+           * @description What kind of device
+           * @enum {string}
+           */
+          kind: 'scale' | 'plc' | 'sensor' | 'instrument';
+          /** @description The device plugin that reaches it */
+          plugin: string;
+          /** @description Connection settings, valid against the plugin’s settings schema */
+          settings: Record<string, unknown>;
+          /** @description The room it stands in */
+          room: string;
+          /** @description The line it belongs to */
+          line?: string | null;
+          /** @description When its calibration falls due (YYYY-MM-DD); null for a device that needs none */
+          calibrationDue: string | null;
+          /**
+           * @description Whether it is in service
+           * @enum {string}
+           */
+          status: 'in_service' | 'out_of_service';
+          /** @description Why it is registered or changed (kept in its audit trail) */
+          reason: string;
+          /** @description The version it was read at */
+          version: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The device as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Device'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deviceAuditTrail: {
+    parameters: {
+      query?: {
+        /** @description Only what this user did (user id) */
+        actor?: string;
+        /** @description From this instant, inclusive */
+        from?: string;
+        /** @description Until this instant, exclusive */
+        to?: string;
+        /** @description Only events that change this field or one below it, e.g. /dispensing/weight */
+        field?: string;
+        /** @description json (the default) or csv, as a download */
+        format?: 'json' | 'csv';
+      };
+      header?: never;
+      path: {
+        /** @description Device id */
+        id: string;
       };
       cookie?: never;
     };

@@ -9,7 +9,7 @@ export const SYSTEM_ACTOR: EventActor = { userId: null, printedName: 'Attest (sy
 /**
  * What the audit trail is kept for: a GMP record, a user account, a role, the security log, the
  * ledger, a deployed process definition, a process instance, a form version, a template version,
- * an exception (the decisions QA signs on it), a plugin (found, enabled, refused, loaded).
+ * an exception (the decisions QA signs on it), a plugin (found, enabled, refused, loaded), a device (registered, changed).
  */
 export type SubjectType =
   | 'record'
@@ -22,7 +22,8 @@ export type SubjectType =
   | 'form'
   | 'template'
   | 'exception'
-  | 'plugin';
+  | 'plugin'
+  | 'device';
 
 export interface Subject {
   id: string;

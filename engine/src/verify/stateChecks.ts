@@ -8,6 +8,7 @@ import { checkSignatures } from './state/signatureState.ts';
 import { checkDispositions } from './state/exceptionState.ts';
 import { checkReopenings } from './state/reopeningState.ts';
 import { checkPlugins } from './state/pluginState.ts';
+import { checkDevices } from './state/deviceState.ts';
 
 export type { StateFinding } from './state/findings.ts';
 
@@ -35,6 +36,7 @@ export async function checkState(
     checkForms,
     checkTemplateVersions,
     checkPlugins,
+    checkDevices,
   ]) {
     await check(knex, findings);
   }

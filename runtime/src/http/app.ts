@@ -19,6 +19,7 @@ import { processOperations } from './routes/processes.ts';
 import { recordOperations } from './routes/records.ts';
 import { changeOperations } from './routes/changes.ts';
 import { pluginOperations } from './routes/plugins.ts';
+import { deviceOperations } from './routes/devices.ts';
 import { exceptionOperations } from './routes/exceptions.ts';
 import { roleOperations } from './routes/roles.ts';
 import { taskOperations } from './routes/tasks.ts';
@@ -61,6 +62,7 @@ function apiOperations(engine: Engine, tokens: Tokens, feed: TaskFeed, platform:
     ...exceptionOperations(engine),
     ...changeOperations(engine),
     ...pluginOperations(engine),
+    ...deviceOperations(engine),
     ...processOperations(engine),
     ...taskOperations(engine, feed),
     ...formOperations(engine),

@@ -45,14 +45,17 @@ const MOST_EVENTS = 10_000;
 export async function readTrail(
   engine: Engine,
   principal: Principal,
-  subjectId: string,
+  subject: string | (() => Promise<string>),
   query: AuditQuery,
 ): Promise<AuditEvent[]> {
+  // The filters are checked before the subject is looked up: a bad query is a 400 whatever it names.
+  const from = instant(query.from, '/from');
+  const to = instant(query.to, '/to');
   const filter: EventFilter = {
-    recordId: subjectId,
+    recordId: typeof subject === 'string' ? subject : await subject(),
     actorId: query.actor,
-    from: instant(query.from, '/from'),
-    to: instant(query.to, '/to'),
+    from,
+    to,
     field: query.field,
     limit: MOST_EVENTS + 1,
   };

@@ -7,6 +7,7 @@ import { PROCESS_COMPONENTS } from './components/processes.ts';
 import { FORM_AND_TASK_COMPONENTS } from './components/forms.ts';
 import { OPERATION_COMPONENTS } from './components/operations.ts';
 import { PLUGIN_COMPONENTS } from './components/plugins.ts';
+import { DEVICE_COMPONENTS } from './components/devices.ts';
 import { closed } from './components/shared.ts';
 
 export { TEMPLATE_STATUSES } from './components/shared.ts';
@@ -25,6 +26,7 @@ export const COMPONENTS = {
   ...FORM_AND_TASK_COMPONENTS,
   ...OPERATION_COMPONENTS,
   ...PLUGIN_COMPONENTS,
+  ...DEVICE_COMPONENTS,
 } satisfies Record<string, Schema>;
 
 export type ComponentName = keyof typeof COMPONENTS;

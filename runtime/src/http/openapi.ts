@@ -137,6 +137,10 @@ export function openApiDocument(operations: Operation[], version: string) {
       },
       { name: 'audit', description: 'Signed checkpoints of the audit trail, kept outside the database (C3)' },
       {
+        name: 'devices',
+        description: 'Devices (scales, PLCs, instruments): plugin, settings, room, calibration, status (E6)',
+      },
+      {
         name: 'plugins',
         description:
           'Plugins (device connectors, service handlers): registered with version and hash, enabled by signature (G2)',

@@ -52,6 +52,31 @@ const VALID_BODIES: Record<string, object> = {
   signRecord: { meaning: 'Performed', password: 'a password', reason: 'Done', override: false },
   withdrawSignature: { password: 'a password', reason: 'Wrong step' },
   reopenRecord: { reason: 'Late lab result', password: 'a password' },
+  registerDevice: {
+    code: 'BAL-0042',
+    name: 'Floor scale',
+    kind: 'scale',
+    plugin: '@attest/scale-mtsics',
+    settings: { transport: 'tcp', host: '10.0.4.21', port: 4305 },
+    room: 'Dispensing 2',
+    line: null,
+    calibrationDue: '2099-06-30',
+    status: 'in_service',
+    reason: 'Installed',
+  },
+  changeDevice: {
+    code: 'BAL-0042',
+    name: 'Floor scale',
+    kind: 'scale',
+    plugin: '@attest/scale-mtsics',
+    settings: { transport: 'tcp', host: '10.0.4.21', port: 4305 },
+    room: 'Dispensing 3',
+    line: null,
+    calibrationDue: '2099-06-30',
+    status: 'in_service',
+    reason: 'Moved',
+    version: 1,
+  },
   enablePlugin: { password: 'a password', reason: 'Validated, VAL-0042' },
   disablePlugin: { password: 'a password', reason: 'Interface retired' },
   changeRecord: {
@@ -130,7 +155,13 @@ function properties(schema: any, pointer = ''): { pointer: string; schema: any; 
   ]);
 }
 
-const WRONG_TYPE: Record<string, unknown> = { string: 12345, boolean: 'yes', array: 'operator', object: 'x' };
+const WRONG_TYPE: Record<string, unknown> = {
+  string: 12345,
+  boolean: 'yes',
+  array: 'operator',
+  object: 'x',
+  integer: 'one',
+};
 
 /** The type a field takes besides null: `['string', 'null']` is a string that may also be null. */
 const typeOf = (schema: any): string => [schema.type].flat().find((t: string) => t !== 'null');
@@ -416,7 +447,7 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
         expectInput(response, e.id, '/debug', 'additionalProperties');
       }
       const audits = endpoints.filter((e) => e.template.endsWith('/audit'));
-      assert.equal(audits.length, 2);
+      assert.equal(audits.length, 4);
       const cases: [string, string, string][] = [
         ['actor=olivia', '/actor', 'format'],
         [`actor=${ids.user}&actor=${ids.user}`, '/actor', 'type'],

@@ -78,6 +78,9 @@ describe('Feature: the platform around the API', () => {
       'GET /api/audit/checkpoint-key',
       'GET /api/auth/me',
       'GET /api/batches/{batch}/deviations',
+      'GET /api/devices',
+      'GET /api/devices/{id}',
+      'GET /api/devices/{id}/audit',
       'GET /api/exceptions/{id}',
       'GET /api/forms',
       'GET /api/forms/{key}',
@@ -124,6 +127,7 @@ describe('Feature: the platform around the API', () => {
       'POST /api/designer/form-check',
       'POST /api/designer/form-preview',
       'POST /api/designer/process-check',
+      'POST /api/devices',
       'POST /api/exceptions/{id}/dispositions',
       'POST /api/forms',
       'POST /api/incidents/{id}/retry',
@@ -159,6 +163,7 @@ describe('Feature: the platform around the API', () => {
       'POST /api/users/{id}/roles/proposals',
       'POST /api/users/{id}/unlock',
       'PUT /api/auth/language',
+      'PUT /api/devices/{id}',
       'PUT /api/roles/{name}',
       'PUT /api/tasks/{id}/values',
       'PUT /api/templates/{templateId}/versions/{version}/draft',
@@ -183,7 +188,8 @@ describe('Feature: the platform around the API', () => {
       // Form data and Form.io definitions are named by the form's author: bounded, checked by the engine.
       // A template package's files and forms are named by its author too: bounded, checked by the engine.
       // Comments on values outside their limits are keyed by the values' pointers: names and texts bounded.
-      if (schema.type === 'object' && /body\/(variables|data|definition)$/.test(where))
+      // A device's settings are named by its plugin's schema: bounded, checked by the engine against it.
+      if (schema.type === 'object' && /body\/(variables|data|definition|settings)$/.test(where))
         assert.ok(schema.maxProperties > 0, where);
       else if (schema.type === 'object' && /body\/(sources|na|files|forms)$/.test(where)) {
         assert.ok(schema.maxProperties > 0, where);

@@ -14,6 +14,7 @@ import * as reviewedTrail from './20261207120000_reviewed_trail.ts';
 import * as runTimeChanges from './20261207140000_run_time_changes.ts';
 import * as stepsAhead from './20261207160000_steps_ahead.ts';
 import * as plugins from './20261207170000_plugins.ts';
+import * as devices from './20261207180000_devices.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '20261207140000_run_time_changes': runTimeChanges,
   '20261207160000_steps_ahead': stepsAhead,
   '20261207170000_plugins': plugins,
+  '20261207180000_devices': devices,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

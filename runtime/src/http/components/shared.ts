@@ -55,6 +55,7 @@ export const SUBJECTS: Record<SubjectType, string> = {
   template: 'a template version',
   exception: 'an exception on a record, with the decisions QA signed on it',
   plugin: 'a plugin: found, enabled or disabled by a signed act, refused, loaded',
+  device: 'a device: registered and changed, with reasons',
 };
 export const INSTANCE_STATUSES: Record<InstanceView['status'], string> = {
   active: 'waits for people or is moving',

@@ -82,8 +82,8 @@ export function pluginOperations(engine: Engine) {
       query: auditQuery,
       responses: auditResponses,
       handle: async ({ principal, params, query }) => {
-        const plugin = await engine.plugins.get(principal, params.plugin);
-        return auditReply(await readTrail(engine, principal, plugin.id, query), query.format, plugin.name);
+        const subject = async () => (await engine.plugins.get(principal, params.plugin)).id;
+        return auditReply(await readTrail(engine, principal, subject, query), query.format, params.plugin);
       },
     }),
   ];

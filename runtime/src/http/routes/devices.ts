@@ -1,0 +1,133 @@
+import { DEVICE_KINDS, type Engine } from '@attest/engine';
+import { auditQuery, auditReply, auditResponses, readTrail } from '../auditExport.ts';
+import { listOf, ref } from '../components.ts';
+import { created, json, ok, operation } from '../operation.ts';
+import { LIMITS, name, nullableText, object, oneOf, requiredText, uuid } from '../schema.ts';
+
+const facts = {
+  code: name('^[A-Z0-9][A-Z0-9._-]{1,39}$', 40, 'The plant’s equipment number, e.g. BAL-0042'),
+  name: requiredText(LIMITS.name, 'What it is, for people'),
+  kind: oneOf(DEVICE_KINDS, 'What kind of device'),
+  plugin: name(
+    '^(@[a-z0-9-~][a-z0-9-._~]*/)?[a-z0-9-~][a-z0-9-._~]*$',
+    214,
+    'The device plugin that reaches it',
+  ),
+  settings: {
+    type: 'object',
+    maxProperties: 50,
+    propertyNames: { maxLength: 100 },
+    description: 'Connection settings, valid against the plugin’s settings schema',
+  },
+  room: requiredText(100, 'The room it stands in'),
+  line: nullableText(100, 'The line it belongs to'),
+  calibrationDue: {
+    type: ['string', 'null'],
+    pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+    maxLength: 10,
+    description: 'When its calibration falls due (YYYY-MM-DD); null for a device that needs none',
+  },
+  status: oneOf(['in_service', 'out_of_service'] as const, 'Whether it is in service'),
+  reason: requiredText(LIMITS.reason, 'Why it is registered or changed (kept in its audit trail)'),
+} as const;
+const REQUIRED = [
+  'code',
+  'name',
+  'kind',
+  'plugin',
+  'settings',
+  'room',
+  'calibrationDue',
+  'status',
+  'reason',
+] as const;
+const deviceId = object({ id: uuid('Device id') }, ['id']);
+
+/** The device registry: devices, their plugin and settings, room, calibration and status (E6, C4). */
+export function deviceOperations(engine: Engine) {
+  return [
+    operation({
+      id: 'listDevices',
+      method: 'get',
+      path: '/api/devices',
+      tag: 'devices',
+      summary: 'The devices, with the state a step may read them in',
+      description: 'Needs config.manage or audit.read; settings are shown to config.manage only.',
+      access: 'session',
+      responses: { 200: json('The devices by code', listOf('devices', 'Device', 'Devices by code')) },
+      handle: async ({ principal }) => ok({ devices: await engine.devices.list(principal) }),
+    }),
+    operation({
+      id: 'getDevice',
+      method: 'get',
+      path: '/api/devices/{id}',
+      tag: 'devices',
+      summary: 'One device',
+      access: 'session',
+      params: deviceId,
+      responses: { 200: json('The device', ref('Device')) },
+      problems: [404],
+      handle: async ({ principal, params }) => ok(await engine.devices.get(principal, params.id)),
+    }),
+    operation({
+      id: 'registerDevice',
+      method: 'post',
+      path: '/api/devices',
+      tag: 'devices',
+      summary: 'Register a device with its plugin, settings, room and calibration date, with a reason',
+      description: 'Needs config.manage. The settings are checked against the plugin’s settings schema.',
+      access: 'session',
+      body: object(facts, REQUIRED),
+      responses: { 201: json('The device', ref('Device')) },
+      problems: [409],
+      handle: async ({ principal, body }) => {
+        const device = await engine.devices.register(principal, body);
+        return created(device, `/api/devices/${device.id}`);
+      },
+    }),
+    operation({
+      id: 'changeDevice',
+      method: 'put',
+      path: '/api/devices/{id}',
+      tag: 'devices',
+      summary: 'Change a device (settings, room, calibration date, in or out of service), with a reason',
+      description:
+        'Needs config.manage; the whole device is sent with the version it was read at, and a change made ' +
+        'meanwhile by someone else is refused. Each changed field is kept in its audit trail, old and new.',
+      access: 'session',
+      params: deviceId,
+      body: object(
+        { ...facts, version: { type: 'integer', minimum: 1, description: 'The version it was read at' } },
+        [...REQUIRED, 'version'],
+      ),
+      responses: { 200: json('The device as it now is', ref('Device')) },
+      problems: [404, 409],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.devices.change(principal, params.id, body)),
+    }),
+    operation({
+      id: 'deviceAuditTrail',
+      method: 'get',
+      path: '/api/devices/{id}/audit',
+      tag: 'devices',
+      summary: 'The audit trail of a device: registered, each change with its reason (C4)',
+      access: 'session',
+      params: deviceId,
+      query: auditQuery,
+      responses: auditResponses,
+      handle: async ({ principal, params, query }) => {
+        let code = '';
+        const events = await readTrail(
+          engine,
+          principal,
+          async () => {
+            code = (await engine.devices.get(principal, params.id)).code;
+            return params.id;
+          },
+          query,
+        );
+        return auditReply(events, query.format, code);
+      },
+    }),
+  ];
+}
