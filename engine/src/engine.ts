@@ -91,6 +91,7 @@ export function createEngine(options: EngineOptions): Engine {
     startDeviation: templateRecords.startDeviation,
   });
   const audit = createAuditService({ knex, clock });
+  const devices = createDeviceRegistry({ knex, clock, timeZone: settings.plant.timeZone });
   const checkpoints = options.checkpoints
     ? createCheckpointService({ knex, clock, ...options.checkpoints })
     : null;
@@ -104,7 +105,7 @@ export function createEngine(options: EngineOptions): Engine {
   });
   const tasks: EngineTasks = {
     ...taskLists,
-    ...createStepService({ knex, clock, forms, identity, tasks: access }),
+    ...createStepService({ knex, clock, forms, identity, tasks: access, devices }),
     review: createStepReviews({ tasks: access, dossier }),
   };
   return {
@@ -140,7 +141,7 @@ export function createEngine(options: EngineOptions): Engine {
     incidents,
     jobs,
     plugins: createPluginRegistry({ knex, clock, reauthenticate: identity.reauthenticate }),
-    devices: createDeviceRegistry({ knex, clock, timeZone: settings.plant.timeZone }),
+    devices,
     checkpoints,
     verify: (opts) => verifyDatabase(knex, { ...opts, checkpoints }),
     close: () => options.database.close(),

@@ -122,4 +122,10 @@ export {
   type DeviceRegistry,
   type DeviceStatus,
   type DeviceView,
+  type DeviceReader,
+  type DeviceEventType,
+  type UsableDevice,
 } from './devices/deviceRegistry.ts';
+export type { ReadingView } from './devices/deviceReadings.ts';
+export type { DeviceBinding } from './forms/types.ts';
+export type { CaptureInput, DeviceChoice } from './steps/deviceCapture.ts';

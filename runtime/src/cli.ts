@@ -25,6 +25,7 @@ import {
 import { seedDemoTemplates } from './demoTemplates.ts';
 import { SHIPPED_TEMPLATES, WORKSPACE_PLUGINS } from './paths.ts';
 import { loadPlugins } from './plugins.ts';
+import { createDeviceHub } from './devices/hub.ts';
 
 const USAGE = `Usage: attest <command> [options]
 
@@ -112,7 +113,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     await seedDemoUsers(engine.identity, { demo: true });
     await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
   }
-  await loadPlugins(
+  const { connectors } = await loadPlugins(
     engine,
     [
       { dir: WORKSPACE_PLUGINS, source: 'workspace' },
@@ -129,6 +130,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
     checkpointIntervalMs: config.checkpoint.intervalMs,
+    devices: createDeviceHub(engine, connectors, logger),
   });
   console.log(
     `Attest is running at ${server.url}  (health: ${server.url}/api/health, ready: ${server.url}/api/ready)`,

@@ -1,6 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { createDeviceHub, type DeviceHub } from './devices/hub.ts';
 import type { Checkpoint, Engine } from '@attest/engine';
 import { closeStreams, createApp, type TrustProxy } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   drainTimeoutMs?: number;
   /** How often a signed checkpoint of the audit trail is taken, if anything changed (default 5 minutes). */
   checkpointIntervalMs?: number;
+  /** The connections to devices, through the device plugins loaded (default: none loaded). */
+  devices?: DeviceHub;
 }
 
 /** Work done at shutdown once no request or job runs any more, before the engine closes. */
@@ -65,10 +68,11 @@ export async function startServer({
   metricsToken,
   drainTimeoutMs = 10_000,
   checkpointIntervalMs = 5 * 60_000,
+  devices = createDeviceHub(engine, new Map(), logger),
 }: ServerOptions): Promise<RunningServer> {
   const metrics = createMetrics(engine);
   const readiness = createReadiness(engine);
-  const app = createApp({ engine, jwtSecret, logger, trustProxy, metrics, readiness, metricsToken });
+  const app = createApp({ engine, jwtSecret, logger, trustProxy, metrics, readiness, metricsToken, devices });
   const server = createServer(app);
   const inFlight = new Set<ServerResponse>();
   server.on('request', (_req, res: ServerResponse) => {
@@ -143,6 +147,9 @@ export async function startServer({
     stopping.abort();
     closeStreams(app);
     await Promise.all([drainConnections(), drainJobs()]);
+    await devices
+      .close()
+      .catch((error: unknown) => logger.error({ err: error }, 'closing device connections failed'));
     for (const { name, hook, timeoutMs } of hooks) {
       try {
         if ((await within(hook(), timeoutMs)) === 'timeout')
