@@ -4,6 +4,7 @@ import {
   JOB_LEASE_MS,
   openDatabase,
   startJobWorker,
+  type Engine,
   type Principal,
   type ServiceContext,
 } from '../../../src/index.ts';
@@ -38,6 +39,30 @@ function steeredHandler(variables: Record<string, unknown>) {
   };
 }
 
+/**
+ * A job worker that would look for due jobs once an hour: whatever it runs sooner it was woken
+ * for. `ran(n)` resolves once it has run n jobs in all.
+ */
+async function wokenWorker(engine: Engine) {
+  let total = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const failures: unknown[] = [];
+  const worker = await startJobWorker(engine.jobs, {
+    intervalMs: 3_600_000,
+    onRound: (n) => {
+      total += n;
+      for (const w of waiters.filter((w) => total >= w.n)) w.resolve();
+    },
+    onError: (error) => failures.push(error),
+  });
+  return {
+    failures,
+    ran: (n: number) =>
+      new Promise<void>((resolve) => (total >= n ? resolve() : waiters.push({ n, resolve }))),
+    stop: () => worker.stop(),
+  };
+}
+
 describe('Feature: a job’s handler runs outside any transaction, under a lease', () => {
   let ctx: TestContext;
   let olivia: Principal;
@@ -47,7 +72,7 @@ describe('Feature: a job’s handler runs outside any transaction, under a lease
   before(async () => {
     ({ ctx, olivia, quinn } = await scenarioEngine(
       ['olivia', 'quinn'],
-      ['scale-service.bpmn', 'erp-posting.bpmn'],
+      ['scale-service.bpmn', 'erp-posting.bpmn', 'call-label-check.bpmn'],
       (ctx) => {
         ctx.engine.processes.handlers.register('scale.read', scale.handler);
         ctx.engine.processes.handlers.register('erp.post', erp.handler);
@@ -122,32 +147,38 @@ describe('Feature: a job’s handler runs outside any transaction, under a lease
     const first = await ctx.engine.processes.start(olivia, 'scaleWeighing');
     await wakeUp;
     await stopListening();
-    // A worker that would look for due jobs once an hour runs this one on the commit that made it.
-    let ran = 0;
-    let bothRan!: () => void;
-    const done = new Promise<void>((resolve) => (bothRan = resolve));
-    const failures: unknown[] = [];
-    const worker = await startJobWorker(ctx.engine.jobs, {
-      intervalMs: 3_600_000,
-      onRound: (n) => {
-        ran += n;
-        if (ran === 2) bothRan();
-      },
-      onError: (error) => failures.push(error),
-    });
+    const worker = await wokenWorker(ctx.engine);
     try {
       const second = await ctx.engine.processes.start(olivia, 'scaleWeighing');
-      await done;
-      assert.deepEqual(failures, []);
+      await worker.ran(2);
+      assert.deepEqual(worker.failures, []);
       for (const { id } of [first, second])
         assert.equal((await ctx.engine.processes.get(quinn, id)).status, 'completed');
     } finally {
       await worker.stop();
     }
   });
+
+  it('Scenario: a call activity starts its process, and goes on when it ends, each on the commit before', async () => {
+    const worker = await wokenWorker(ctx.engine);
+    try {
+      const parent = await ctx.engine.processes.start(olivia, 'packWithLabelCheck');
+      await worker.ran(1);
+      const started = (await ctx.engine.processes.history(quinn, parent.id)).find(
+        (e) => e.type === 'call.started',
+      );
+      const child = await ctx.engine.processes.get(quinn, started!.payload.childInstanceId as string);
+      await ctx.engine.tasks.complete(olivia, taskAt(child, 'compare'));
+      await worker.ran(2);
+      assert.deepEqual(worker.failures, []);
+      taskAt(await ctx.engine.processes.get(quinn, parent.id), 'pack');
+    } finally {
+      await worker.stop();
+    }
+  });
 });
 
-describe('Feature: service-task jobs shared by two runtime processes', () => {
+describe('Feature: job workers on a PostgreSQL server', () => {
   it('Scenario: each job is run by one of them, once, and a commit in one wakes the other', async function () {
     if (!onServer()) this.skip();
     const scale = steeredHandler({ weight: 10 });
@@ -181,6 +212,37 @@ describe('Feature: service-task jobs shared by two runtime processes', () => {
       assert.equal((await ctx.engine.verify()).ok, true);
     } finally {
       await second.close();
+      await ctx.close();
+    }
+  });
+
+  it('Scenario: a listening connection that is cut is opened again, and the worker looks for what it missed', async function () {
+    if (!onServer()) this.skip();
+    const { ctx, olivia } = await scenarioEngine(['olivia'], ['scale-service.bpmn'], (ctx) =>
+      ctx.engine.processes.handlers.register('scale.read', steeredHandler({ weight: 10 }).handler),
+    );
+    let notified: () => void = () => {};
+    const stopListening = await ctx.engine.jobs.onDue(() => notified());
+    try {
+      const listening = async () =>
+        (
+          await ctx.asOwner((db) =>
+            db.raw(
+              `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN attest_jobs'`,
+            ),
+          )
+        ).rows as { pid: number }[];
+      const [before] = await listening();
+      const reopened = new Promise<void>((resolve) => (notified = resolve));
+      await ctx.asOwner((db) => db.raw('SELECT pg_terminate_backend(?)', [before!.pid]));
+      await reopened;
+      const [after] = await listening();
+      assert.notEqual(after!.pid, before!.pid);
+      const woken = new Promise<void>((resolve) => (notified = resolve));
+      await ctx.engine.processes.start(olivia, 'scaleWeighing');
+      await woken;
+    } finally {
+      await stopListening();
       await ctx.close();
     }
   });
