@@ -5,6 +5,7 @@ import { createDeviceRegistry } from './devices/deviceRegistry.ts';
 import { createExceptionService } from './exceptions/exceptionService.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
+import { JOBS_CHANNEL } from './bpmn/service/jobs.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
 import type { Engine, EngineTasks } from './engineApi.ts';
 import { createFormService } from './forms/formService.ts';
@@ -139,7 +140,7 @@ export function createEngine(options: EngineOptions): Engine {
     tasks,
     exceptions,
     incidents,
-    jobs,
+    jobs: { ...jobs, onDue: (listener) => options.database.listen(JOBS_CHANNEL, listener) },
     plugins: createPluginRegistry({ knex, clock, reauthenticate: identity.reauthenticate }),
     devices,
     checkpoints,

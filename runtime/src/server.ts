@@ -2,7 +2,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createDeviceHub, type DeviceHub } from './devices/hub.ts';
-import type { Checkpoint, Engine } from '@attest/engine';
+import { startJobWorker, type Checkpoint, type Engine } from '@attest/engine';
 import { closeStreams, createApp, type TrustProxy } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createReadiness } from './readiness.ts';
@@ -17,7 +17,7 @@ export interface ServerOptions {
   trustProxy?: TrustProxy;
   /** How often the heads of changed audit trails are sealed into the ledger (default 5 minutes). */
   sealIntervalMs?: number;
-  /** How often due timers are looked for (default every second). */
+  /** How often due jobs are looked for besides the wake-ups on commit: timers (default every second). */
   jobIntervalMs?: number;
   /** Bearer token of `/api/metrics`; unset, the metrics are not served. */
   metricsToken?: string;
@@ -97,18 +97,22 @@ export async function startServer({
     },
     (error) => logger.error({ err: error }, 'sealing the audit ledger failed'),
   );
-  const jobs = periodically(
-    jobIntervalMs,
-    async () => {
-      const ran = await engine.jobs.runDue(undefined, stopping.signal);
+  // Woken by every commit that leaves a job to be taken; the interval finds timers that fell due.
+  const jobs = await startJobWorker(engine.jobs, {
+    intervalMs: jobIntervalMs,
+    onRound: (ran) => {
       metrics.jobsRan(ran);
       if (ran > 0) logger.info({ ran }, 'jobs ran');
     },
-    (error) => {
+    onError: (error, during) => {
+      if (during === 'listen') {
+        logger.warn({ err: error }, 'listening for due jobs failed: they are only looked for every interval');
+        return;
+      }
       metrics.jobRoundFailed();
       logger.error({ err: error }, 'running due jobs failed');
     },
-  );
+  });
   // A round that runs far longer than any should is a worker that hangs.
   const stuckMs = Math.max(60_000, 30 * jobIntervalMs);
   readiness.register('jobs', () => {

@@ -6,12 +6,21 @@ export interface ServiceContext {
   variables: Record<string, unknown>;
   /** 1 on the first attempt, 2 on the first retry ... */
   attempt: number;
+  /**
+   * The same for every call made for one job: its retries after a failure, the run after its
+   * incident is retried, and a repeated call after a worker lost the job (a handler runs at least
+   * once, and now and then twice). Pass it to the system the handler writes to, so that it does
+   * the work once (a request id, an order reference), or remember it to skip work already done.
+   */
+  idempotencyKey: string;
 }
 
 /**
  * A handler for service, send and business-rule tasks with `attest:type`: it returns the variables
  * to set, or a BPMN error for a boundary event to catch. Throwing anything else is a failure: the
- * job is retried with back-off and, when its retries are spent, becomes an incident.
+ * job is retried with back-off and, when its retries are spent, becomes an incident. It is called
+ * with no database transaction open, so it may take its time (a device, a remote system), and
+ * should its result come after the job moved on or was taken by another worker, it is dropped.
  */
 export type ServiceHandler = (
   context: ServiceContext,
