@@ -28,12 +28,27 @@ export type ServiceHandler = (
 export type ServiceResult =
   { variables?: Record<string, unknown> } | { error: { code: string; message?: string } };
 
-/** Thrown by a service handler: a BPMN error with a code, caught in the model. */
+const BPMN_ERROR = Symbol.for('attest.BpmnError');
+
+/**
+ * Thrown by a service handler: a BPMN error with a code, caught in the model. A plugin imported
+ * on its own (its TypeScript entry, say) has its own copy of this class, so `instanceof` checks a
+ * mark every copy sets rather than the class itself.
+ */
 export class BpmnError extends Error {
+  readonly [BPMN_ERROR] = true;
+
   constructor(
     readonly code: string,
     message = `BPMN error ${code}`,
   ) {
     super(message);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass of a plugin's own is checked as classes are.
+    if (Object.getPrototypeOf(this) !== Error)
+      return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && BPMN_ERROR in value;
   }
 }
