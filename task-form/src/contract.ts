@@ -25,6 +25,7 @@ export type ValueState = Pick<
   | 'pointer'
   | 'value'
   | 'source'
+  | 'device'
   | 'naReason'
   | 'changedAfterEntry'
   | 'originalValue'

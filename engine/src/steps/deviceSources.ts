@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { readingRepository } from '../devices/deviceReadings.ts';
+import { formRepository } from '../forms/formRepository.ts';
 import { isObject } from '../kernel/isObject.ts';
 import { InputError, type FieldError } from '../kernel/errors.ts';
 import type { SourceInput, SubmissionInput } from '../forms/pipeline.ts';
@@ -41,6 +42,9 @@ export async function resolveDeviceSources<T extends SubmissionInput>(
   const found = new Map(
     (await readingRepository.byIds(db, [...new Set(wanted.values())])).map((r) => [r.id, r]),
   );
+  const entered = new Map(
+    wanted.size === 0 ? [] : (await formRepository.values(db, taskId)).map((v) => [v.pointer, v] as const),
+  );
   const resolved: Record<string, SourceInput> = {};
   for (const [pointer, s] of Object.entries(sources)) {
     if (!wanted.has(pointer)) {
@@ -58,7 +62,12 @@ export async function resolveDeviceSources<T extends SubmissionInput>(
       continue;
     }
     const given = valueAt(input.data, pointer);
-    if (given !== reading.stored) {
+    // The value as read, or as the step holds it from that reading (rounded to the field's decimals).
+    const held = entered.get(pointer);
+    if (
+      given !== reading.stored &&
+      !(held?.device?.readingId === reading.id && (given === held.value || given === held.entered))
+    ) {
       const field = runtime.fieldAt(pointer);
       errors.push({
         pointer: at,

@@ -78,8 +78,9 @@ describe('Feature: device capture in steps — the server reads the device, chec
         ['/temperature', 21.5, 'manual', false],
       ],
     );
+    // Completed with the value as the step shows it (rounded to the field's decimals), naming the reading
     const done = await ctx.engine.tasks.complete(olivia, task, {
-      data: { netWeight: 12.5034, temperature: 21.5 },
+      data: { netWeight: 12.503, temperature: 21.5 },
       sources: { '/netWeight': { source: 'device', reading: reading!.id } },
     });
     assert.equal(done.status, 'completed');

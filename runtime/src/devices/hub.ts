@@ -8,6 +8,8 @@ import { openEventStream } from '../http/eventStream.ts';
 const GUARD_MS = 30_000;
 /** How often a device whose plugin cannot stream is read for the live view. */
 const POLL_MS = 1000;
+/** How soon a live stream that failed is opened again. */
+const RETRY_MS = 2000;
 
 const withoutDevice = ({ deviceId: _, ...rest }: Reading): Omit<Reading, 'deviceId'> => rest;
 
@@ -152,7 +154,7 @@ export function createDeviceHub(engine: Engine, connectors: Map<string, DeviceCo
    * Live readings of one channel for whoever watches (the step view): the plugin's stream where it
    * has one, else a read every second; stopped when the last watcher leaves.
    */
-  async function watch(usable: UsableDevice, channel: string, listener: (event: LiveEvent) => void) {
+  function watch(usable: UsableDevice, channel: string, listener: (event: LiveEvent) => void): () => void {
     const key = `${usable.device.id}\n${channel}`;
     let entry = live.get(key);
     if (!entry) {
@@ -162,25 +164,47 @@ export function createDeviceHub(engine: Engine, connectors: Map<string, DeviceCo
         else failed(usable.device.id, new Error(event.problem));
         for (const l of listeners) l(event);
       };
-      const problem = (error: unknown) =>
+      let unsubscribe = () => {};
+      let retry: ReturnType<typeof setTimeout> | undefined;
+      let ended = false;
+      /** A stream that failed (the device went, or a read closed the connection) is opened again shortly. */
+      const problem = (error: unknown) => {
         emit({ problem: error instanceof Error ? error.message : String(error) });
-      let stop: () => void;
-      const c = await connection(usable);
-      if (c.subscribe) {
-        stop = c.subscribe(channel, (reading) => emit({ reading }), problem);
-      } else {
-        let busy = false;
-        const timer = setInterval(() => {
-          if (busy) return;
-          busy = true;
-          c.read(channel, AbortSignal.timeout(GUARD_MS))
-            .then((reading) => emit({ reading }), problem)
-            .finally(() => (busy = false));
-        }, POLL_MS);
-        stop = () => clearInterval(timer);
-      }
+        unsubscribe();
+        unsubscribe = () => {};
+        clearTimeout(retry);
+        if (!ended) retry = setTimeout(() => void begin(), RETRY_MS);
+      };
+      const begin = async () => {
+        try {
+          const c = await connection(usable);
+          if (ended) return;
+          if (c.subscribe) {
+            unsubscribe = c.subscribe(channel, (reading) => emit({ reading }), problem);
+            return;
+          }
+          let busy = false;
+          const timer = setInterval(() => {
+            if (busy) return;
+            busy = true;
+            reader
+              .read(usable, channel)
+              .then((reading) => emit({ reading }), problem)
+              .finally(() => (busy = false));
+          }, POLL_MS);
+          unsubscribe = () => clearInterval(timer);
+        } catch (error) {
+          problem(error);
+        }
+      };
+      const stop = () => {
+        ended = true;
+        clearTimeout(retry);
+        unsubscribe();
+      };
       entry = { listeners, stop };
       live.set(key, entry);
+      void begin();
     }
     const { listeners } = entry;
     listeners.add(listener);
@@ -202,9 +226,7 @@ export function createDeviceHub(engine: Engine, connectors: Map<string, DeviceCo
   function attach(res: Response, usable: UsableDevice, channel: string): void {
     streams.add(res);
     let stop: (() => void) | null = null;
-    let gone = false;
     openEventStream(res, () => {
-      gone = true;
       streams.delete(res);
       stop?.();
     });
@@ -213,13 +235,7 @@ export function createDeviceHub(engine: Engine, connectors: Map<string, DeviceCo
         res.write(`event: reading\ndata: ${JSON.stringify(withoutDevice(event.reading))}\n\n`);
       else res.write(`event: problem\ndata: ${JSON.stringify({ message: event.problem })}\n\n`);
     };
-    watch(usable, channel, send).then(
-      (unwatch) => (gone ? unwatch() : (stop = unwatch)),
-      (error: unknown) => {
-        failed(usable.device.id, error);
-        send({ problem: error instanceof Error ? error.message : String(error) });
-      },
-    );
+    stop = watch(usable, channel, send);
   }
 
   return {

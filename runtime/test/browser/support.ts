@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { demoPassword, type TestContext } from '../../../engine/test/support/testEngine.ts';
+import type { DeviceHub } from '../../src/devices/hub.ts';
 import { seedDemoTemplates } from '../../src/demoTemplates.ts';
 import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
 
@@ -140,11 +141,18 @@ export async function openBrowserSuite(
   options: {
     settings?: NonNullable<Parameters<typeof startTestApi>[0]>['settings'];
     templates?: boolean;
+    /** The engine to serve and its connections to devices (default: a fresh engine, no device plugin loaded). */
+    ctx?: TestContext;
+    devices?: DeviceHub;
   } = {},
 ): Promise<BrowserSuite> {
   skipWithoutChromium(suite);
   await buildWebApp();
-  const api = await startTestApi(options.settings ? { settings: options.settings } : {});
+  const api = await startTestApi({
+    ...(options.settings && { settings: options.settings }),
+    ...(options.ctx && { ctx: options.ctx }),
+    ...(options.devices && { devices: options.devices }),
+  });
   if (options.templates !== false)
     await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
   return { api, browser: await launch() };

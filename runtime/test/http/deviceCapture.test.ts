@@ -1,67 +1,33 @@
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { MtsicsSimulator } from '@attest/scale-mtsics/simulator';
-import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
-import { createDeviceHub, type DeviceHub } from '../../src/devices/hub.ts';
-import { WORKSPACE_PLUGINS } from '../../src/paths.ts';
-import { loadPlugins } from '../../src/plugins.ts';
-import { startTestEngine } from '../../../engine/test/support/testEngine.ts';
+import type { MtsicsSimulator } from '@attest/scale-mtsics/simulator';
+import { loginAs } from '../../../engine/test/support/testEngine.ts';
 import { GRANULATE_FORM, GRANULATE_MODEL } from '../../../engine/test/support/devices.ts';
 import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
+import { startScaleEngine } from './support/scale.ts';
 
-const silent = pino({ level: 'silent' });
 describe('Feature: Take reading over HTTP from an MT-SICS scale on the loopback, through the enabled plugin (E2, E3, E6, C4)', () => {
   let api: TestApi;
-  let hub: DeviceHub;
   let scale: MtsicsSimulator;
   let deviceId: string;
   const tokens = { olivia: '', adrian: '' };
 
+  let rig: Awaited<ReturnType<typeof startScaleEngine>>;
+
   before(async () => {
-    scale = new MtsicsSimulator({ load: 12503.4, unit: 'g', decimals: 1, stable: true, stabilityWaitMs: 50 });
-    const port = await scale.start();
-    const ctx = await startTestEngine();
-    const { engine } = ctx;
-    await engine.plugins.sync([{ dir: WORKSPACE_PLUGINS, source: 'workspace' }]);
-    const adrian = await loginAs(engine, 'adrian');
-    await engine.plugins.enable(adrian, '@attest/scale-mtsics', {
-      password: demoPassword('adrian'),
-      reason: 'MT-SICS interface validated, VAL-0101',
-    });
-    const { connectors } = await loadPlugins(
-      engine,
-      [{ dir: WORKSPACE_PLUGINS, source: 'workspace' }],
-      silent,
-    );
-    hub = createDeviceHub(engine, connectors, silent);
-    api = await startTestApi({ ctx, devices: hub });
-    const quinn = await loginAs(engine, 'quinn');
-    await engine.forms.save(quinn, { key: 'granulate-weight', definition: GRANULATE_FORM });
-    await engine.processes.deploy(quinn, GRANULATE_MODEL);
+    rig = await startScaleEngine();
+    ({ scale } = rig);
+    api = await startTestApi({ ctx: rig.ctx, devices: rig.hub });
+    const quinn = await loginAs(rig.ctx.engine, 'quinn');
+    await rig.ctx.engine.forms.save(quinn, { key: 'granulate-weight', definition: GRANULATE_FORM });
+    await rig.ctx.engine.processes.deploy(quinn, GRANULATE_MODEL);
     for (const who of ['olivia', 'adrian'] as const) tokens[who] = await api.login(who);
-    const registered = await api.request('POST', '/api/devices', {
-      token: tokens.adrian,
-      body: {
-        code: 'BAL-0101',
-        name: 'Floor scale, granulation',
-        kind: 'scale',
-        plugin: '@attest/scale-mtsics',
-        settings: { transport: 'tcp', host: '127.0.0.1', port, timeoutMs: 500, stableTimeoutMs: 1000 },
-        room: 'Granulation 1',
-        line: null,
-        calibrationDue: '2099-12-31',
-        status: 'in_service',
-        reason: 'Installed, IQ/OQ-0101',
-      },
-    });
+    const registered = await api.request('POST', '/api/devices', { token: tokens.adrian, body: rig.device });
     assert.equal(registered.status, 201, registered.text);
     deviceId = registered.body.id;
   });
   after(async () => {
-    await hub.close();
     await api.close();
-    await api.ctx.close();
-    await scale.stop();
+    await rig.close();
   });
 
   const start = async () => {

@@ -3,10 +3,14 @@ import { currentSession } from './api.ts';
 
 /**
  * Listens to a server-sent event stream of the API with this session's token (EventSource cannot
- * send one), calling `onEvent` with each event's name. It reconnects when the stream ends — the
+ * send one), calling `onEvent` with each event's name and data. It reconnects when the stream ends — the
  * server ends them every few minutes so a new token is shown — until `signal` aborts.
  */
-export function listen(path: string, onEvent: (name: string) => void, signal: AbortSignal): void {
+export function listen(
+  path: string,
+  onEvent: (name: string, data: string) => void,
+  signal: AbortSignal,
+): void {
   const connect = async (): Promise<void> => {
     const session = currentSession();
     if (!session || signal.aborted) return;
@@ -18,7 +22,7 @@ export function listen(path: string, onEvent: (name: string) => void, signal: Ab
       if (!response.ok || !response.body) throw new Error(`status ${response.status}`);
       const parser = createParser({
         onEvent: (message) => {
-          if (message.event) onEvent(message.event);
+          if (message.event) onEvent(message.event, message.data);
         },
       });
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();

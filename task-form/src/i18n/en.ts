@@ -1,3 +1,4 @@
+import { deviceEn } from './device.en.ts';
 import { adminEn } from './admin.en.ts';
 import { designerEn } from './designer.en.ts';
 import { reviewEn } from './review.en.ts';
@@ -188,6 +189,6 @@ const core = {
 } as const;
 
 /** The catalogue: the app's own strings, then each feature's (one file per feature and language). */
-export const en = { ...core, ...adminEn, ...securityEn, ...reviewEn, ...designerEn } as const;
+export const en = { ...core, ...adminEn, ...securityEn, ...reviewEn, ...designerEn, ...deviceEn } as const;
 
 export type MessageKey = keyof typeof en;

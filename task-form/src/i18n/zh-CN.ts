@@ -1,3 +1,4 @@
+import { deviceZh } from './device.zh-CN.ts';
 import { adminZh } from './admin.zh-CN.ts';
 import { designerZh } from './designer.zh-CN.ts';
 import type { MessageKey } from './en.ts';
@@ -186,4 +187,5 @@ export const zhCN: Record<MessageKey, string> = {
   ...securityZh,
   ...reviewZh,
   ...designerZh,
+  ...deviceZh,
 };

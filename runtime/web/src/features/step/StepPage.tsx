@@ -24,6 +24,7 @@ import {
   type SignatureInput,
 } from '../../ui/SignatureDialog.tsx';
 import { BreachConfirm, type Breach } from './BreachConfirm.tsx';
+import { DeviceCapture, deviceValuesOf, sourcesFor } from './DeviceCapture.tsx';
 import { ChangedPanel, ExceptionsPanel, VerificationPanel } from './panels.tsx';
 import type { RenderedTaskForm } from './renderer.ts';
 import { TaskFormHost } from './TaskFormHost.tsx';
@@ -67,6 +68,7 @@ type Problems = {
 };
 
 type Body = Partial<Submission> & {
+  sources?: Record<string, { source: 'device'; reading: string }>;
   reason?: string;
   confirmed?: string[];
   comments?: Record<string, string>;
@@ -95,6 +97,8 @@ export function StepPage(props: { me: Me; step: Step }) {
   // Values outside their limits that completing would record: confirmed before the signature.
   const [breaches, setBreaches] = useState<Breach[] | null>(null);
   const form = useRef<RenderedTaskForm | null>(null);
+  // Values the server entered from devices, by pointer: a save names their readings.
+  const [taken, setTaken] = useState(() => deviceValuesOf(props.step.contract?.values ?? []));
   const problemsBox = useRef<HTMLDivElement>(null);
   // What completing sends, taken when it was asked for, and the refusal it met, if any.
   const submission = useRef<Body>({});
@@ -108,6 +112,7 @@ export function StepPage(props: { me: Me; step: Step }) {
   /** The contract the server answered with, drawn again with a message at the top. */
   const redraw = (next: TaskForm, message: string): void => {
     setContract(next);
+    setTaken(deviceValuesOf(next.values));
     setStatus(message);
     setReason('');
     setReasonAsked(false);
@@ -148,7 +153,13 @@ export function StepPage(props: { me: Me; step: Step }) {
     if (!form.current) return {};
     const { data, na } = form.current.submission();
     const why = reason.trim();
-    return { data, ...(Object.keys(na).length > 0 && { na }), ...(why && { reason: why }) };
+    const sources = sourcesFor(data, taken);
+    return {
+      data,
+      ...(Object.keys(na).length > 0 && { na }),
+      ...(Object.keys(sources).length > 0 && { sources }),
+      ...(why && { reason: why }),
+    };
   };
 
   const save = (): void => {
@@ -170,9 +181,12 @@ export function StepPage(props: { me: Me; step: Step }) {
       return;
     }
     // What completing would raise, as the server works it out: breaches are confirmed first.
-    const { data, na } = submission.current;
+    const { data, na, sources } = submission.current;
     api
-      .post('/api/tasks/{id}/check', { path: { id: task.id }, body: { data, ...(na && { na }) } })
+      .post('/api/tasks/{id}/check', {
+        path: { id: task.id },
+        body: { data, ...(na && { na }), ...(sources && { sources }) },
+      })
       .then((verdict) => {
         if (!verdict.ok) {
           setBusy(false);
@@ -282,6 +296,28 @@ export function StepPage(props: { me: Me; step: Step }) {
               task={task}
               contract={contract}
               verified={(next) => redraw(next, t('step.verified'))}
+            />
+          ) : null}
+          {contract && open ? (
+            <DeviceCapture
+              taskId={task.id}
+              contract={contract}
+              taken={taken}
+              reason={() => reason}
+              onTaken={(field, _reading, next) => {
+                const entered = next.values.find((v) => v.pointer === field.pointer);
+                form.current?.setValue(field.pointer, entered?.value);
+                setTaken(deviceValuesOf(next.values));
+                setReasonError(null);
+              }}
+              onMessage={(text) => {
+                clearProblems();
+                setStatus(text);
+              }}
+              onReasonNeeded={(message) => {
+                setReasonAsked(true);
+                setReasonError(message);
+              }}
             />
           ) : null}
           {contract ? (

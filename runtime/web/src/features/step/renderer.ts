@@ -34,6 +34,8 @@ const BUILD = { Templates, Utils };
 export interface RenderedTaskForm {
   /** The data as the API takes it, with N/A answers by pointer. */
   submission(): Submission;
+  /** Puts a value the server entered (a device reading) into its field, leaving the others as typed. */
+  setValue(pointer: string, value: unknown): void;
   /** Shows each error under its field, where a field shows it (the step view lists them all). */
   showErrors(errors: FieldError[]): void;
   clearErrors(): void;
@@ -90,6 +92,13 @@ export async function renderTaskForm(element: HTMLElement, contract: TaskForm): 
     submission: () => {
       recalculate.cancel();
       return current();
+    },
+    setValue(pointer, value) {
+      const path = componentPath(pointer, contract.fields);
+      const component = path === null ? undefined : form.getComponent(path);
+      component?.setValue?.(value);
+      if (component) unmark(component);
+      markBreaches();
     },
     showErrors(errors) {
       clearErrors();
