@@ -26,6 +26,7 @@ import { seedDemoTemplates } from './demoTemplates.ts';
 import { SHIPPED_TEMPLATES, WORKSPACE_PLUGINS } from './paths.ts';
 import { loadPlugins } from './plugins.ts';
 import { createDeviceHub } from './devices/hub.ts';
+import { startDemoScale } from './demoScale.ts';
 import { simulate, SIMULATOR_NAMES, type SimulatorName } from './simulate.ts';
 
 const USAGE = `Usage: attest <command> [options]
@@ -117,14 +118,13 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     await seedDemoUsers(engine.identity, { demo: true });
     await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
   }
-  const { connectors } = await loadPlugins(
-    engine,
-    [
-      { dir: WORKSPACE_PLUGINS, source: 'workspace' },
-      ...(config.pluginDir ? [{ dir: config.pluginDir, source: 'folder' as const }] : []),
-    ],
-    logger,
-  );
+  const roots = [
+    { dir: WORKSPACE_PLUGINS, source: 'workspace' as const },
+    ...(config.pluginDir ? [{ dir: config.pluginDir, source: 'folder' as const }] : []),
+  ];
+  // The demo's scale is enabled and registered before the plugins load, so it is read at once.
+  const scale = demo ? await startDemoScale(engine, roots, logger) : null;
+  const { connectors } = await loadPlugins(engine, roots, logger);
   const server = await startServer({
     engine,
     port: config.port,
@@ -150,6 +150,11 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     console.log('DEVELOPMENT MODE: processes may be deployed and started outside the template lifecycle.');
   }
   if (demo) printLogins(true);
+  if (scale)
+    console.log(
+      `Demo scale ${scale.code}: a simulated MT-SICS scale on 127.0.0.1:${scale.port} with 80.020 kg on its pan; ` +
+        'take its weight with "Take reading" in a batch record’s dispensing step.',
+    );
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -157,6 +162,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     logger.info({ signal }, 'shutting down: no new requests or jobs, finishing the ones in flight');
     try {
       await server.close();
+      await scale?.stop();
       await engine.close();
       logger.info('shut down');
       process.exit(0);
@@ -480,7 +486,7 @@ export async function main(argv: string[]): Promise<number> {
 
 /** Serves a simulator until SIGINT or SIGTERM, then stops it and exits. */
 async function runSimulator(which: SimulatorName, port: number | undefined): Promise<void> {
-  const simulator = await simulate(which, port, (line) => console.log(line));
+  const { simulator } = await simulate(which, port, (line) => console.log(line));
   const stop = () =>
     void simulator.stop().then(
       () => process.exit(0),

@@ -16,7 +16,12 @@ interface Simulator {
   kind: 'scale' | 'plc';
   name: string;
   /** Runs the plugin's simulator on the loopback; gives it and the settings of a device that reaches it. */
-  run(module: never, port: number | undefined, log: Log): Promise<{ simulator: Running; settings: object }>;
+  run(
+    module: never,
+    port: number | undefined,
+    log: Log,
+    state: object,
+  ): Promise<{ simulator: Running; settings: Record<string, unknown> }>;
 }
 
 const HOST = '127.0.0.1';
@@ -31,8 +36,9 @@ const SIMULATORS = {
       module: { runSimulator(o: object): Promise<Running & { start(): Promise<number> }> },
       port,
       log,
+      state,
     ) => {
-      const simulator = await module.runSimulator({ port: port ?? 0, log });
+      const simulator = await module.runSimulator({ ...state, port: port ?? 0, log });
       // `start` on a listening simulator gives the port it listens on.
       return { simulator, settings: { transport: 'tcp', host: HOST, port: await simulator.start() } };
     },
@@ -92,7 +98,12 @@ export const SIMULATOR_NAMES = Object.keys(SIMULATORS) as SimulatorName[];
  * device that reads it. The simulator module is imported only now, so that the command does not load
  * a protocol stack (node-opcua) at every start.
  */
-export async function simulate(which: SimulatorName, port: number | undefined, log: Log): Promise<Running> {
+export async function simulate(
+  which: SimulatorName,
+  port: number | undefined,
+  log: Log,
+  options: { load?: object } = {},
+): Promise<{ simulator: Running; device: SimulatedDevice }> {
   const spec: Simulator = SIMULATORS[which];
   const folder = join(WORKSPACE_PLUGINS, spec.folder);
   const pkg = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8')) as {
@@ -100,8 +111,8 @@ export async function simulate(which: SimulatorName, port: number | undefined, l
     exports: Record<string, string>;
   };
   const module = await importPluginModule(join(folder, pkg.exports['./simulator']!));
-  const { simulator, settings } = await spec.run(module as never, port, log);
-  const device = {
+  const { simulator, settings } = await spec.run(module as never, port, log, options.load ?? {});
+  const device: SimulatedDevice = {
     code: `SIM-${which.toUpperCase()}`,
     name: spec.name,
     kind: spec.kind,
@@ -120,5 +131,19 @@ export async function simulate(which: SimulatorName, port: number | undefined, l
   );
   log(JSON.stringify(device, null, 2));
   log('Stop the simulator with Ctrl-C.');
-  return simulator;
+  return { simulator, device };
+}
+
+/** The registration of a device that reads a simulator. */
+export interface SimulatedDevice {
+  code: string;
+  name: string;
+  kind: 'scale' | 'plc';
+  plugin: string;
+  settings: Record<string, unknown>;
+  room: string;
+  line: null;
+  calibrationDue: null;
+  status: 'in_service';
+  reason: string;
 }

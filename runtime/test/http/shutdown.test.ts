@@ -68,10 +68,32 @@ describe('Feature: graceful shutdown of `attest start`', () => {
     const reader = stream.body!.getReader();
     assert.match(new TextDecoder().decode((await reader.read()).value), /event: ready/);
 
+    // The demo's scale: simulated, its plugin enabled, registered and read live (npm start)
+    assert.match(output.text, /Demo scale DEMO-BAL-01: a simulated MT-SICS scale on 127\.0\.0\.1:\d+/);
+    const admin = (await (
+      await fetch(`${url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'adrian', password: demoPassword('adrian') }),
+      })
+    ).json()) as { token: string };
+    const devices = (await (
+      await fetch(`${url}/api/devices`, { headers: { authorization: `Bearer ${admin.token}` } })
+    ).json()) as { devices: { id: string; code: string }[] };
+    const scale = devices.devices.find((d) => d.code === 'DEMO-BAL-01')!;
+    const live = await fetch(`${url}/api/devices/${scale.id}/live?channel=weight`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+    });
+    const liveReader = live.body!.getReader();
+    let seen = '';
+    while (!/event: reading/.test(seen)) seen += new TextDecoder().decode((await liveReader.read()).value);
+    assert.match(seen, /"raw":"S S {5}80\.020 kg"/);
+
     const signalled = performance.now();
     child.kill('SIGTERM');
-    // The stream ends from the server's side: the reader sees its end rather than hanging.
+    // The streams end from the server's side: the readers see their end rather than hanging.
     for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read());
+    for (let chunk = await liveReader.read(); !chunk.done; chunk = await liveReader.read());
     assert.equal(await exited, 0, output.text);
     const seconds = (performance.now() - signalled) / 1000;
     assert.ok(seconds < 5, `shut down in ${seconds.toFixed(1)} s`);
