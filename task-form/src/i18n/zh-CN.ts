@@ -1,5 +1,6 @@
 import { adminZh } from './admin.zh-CN.ts';
 import { designerZh } from './designer.zh-CN.ts';
+import { equipmentZh } from './equipment.zh-CN.ts';
 import type { MessageKey } from './en.ts';
 import { reviewZh } from './review.zh-CN.ts';
 import { securityZh } from './security.zh-CN.ts';
@@ -184,6 +185,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...core,
   ...adminZh,
   ...securityZh,
+  ...equipmentZh,
   ...reviewZh,
   ...designerZh,
 };
