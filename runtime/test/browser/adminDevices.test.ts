@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { PluginRoot } from '@attest/engine';
 import type { Page } from 'playwright-core';
+import { pino } from 'pino';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { loadPlugins } from '../../src/plugins.ts';
 import {
   checkTouchAndWidth,
   closeBrowserSuite,
@@ -41,17 +44,36 @@ async function writeScalePlugin(dir: string): Promise<void> {
       },
     }),
   );
+  // Its entry exports no working connector: loading it fails, and the page tells why.
   await writeFile(join(dir, 'scale', 'index.js'), 'export const connector = {};\n');
+}
+
+/** A service handler plugin; `handlers` is what its entry exports (changing it changes its hash). */
+async function writeHandlerPlugin(dir: string, handlers: string): Promise<void> {
+  await mkdir(join(dir, 'erp'), { recursive: true });
+  await writeFile(
+    join(dir, 'erp', 'package.json'),
+    JSON.stringify({
+      name: '@plant/erp',
+      version: '2.0.0',
+      type: 'module',
+      attest: { apiVersion: 1, kind: 'handler', entry: './index.js' },
+    }),
+  );
+  await writeFile(join(dir, 'erp', 'index.js'), `export const handlers = ${handlers};\n`);
 }
 
 describe('Feature: plugins and devices administered in the browser (G2, E6, C4)', function () {
   let suite: BrowserSuite;
   let dir: string;
+  let roots: PluginRoot[];
   before(async function () {
     suite = await openBrowserSuite(this, { templates: false });
     dir = await mkdtemp(join(tmpdir(), 'attest-admin-devices-'));
+    roots = [{ dir, source: 'folder' }];
     await writeScalePlugin(dir);
-    await suite.api.ctx.engine.plugins.sync([{ dir, source: 'folder' }]);
+    await writeHandlerPlugin(dir, '{}');
+    await suite.api.ctx.engine.plugins.sync(roots);
   });
   after(async () => {
     await closeBrowserSuite(suite);
@@ -68,13 +90,16 @@ describe('Feature: plugins and devices administered in the browser (G2, E6, C4)'
       ...(body === undefined ? {} : { body }),
     });
 
-  it('G2: an administrator enables a found plugin with an e-signature over its version and hash, and reads its trail', async () => {
+  it('G2: an administrator enables a found plugin with an e-signature over its version and hash and reads its trail; a failed load and a changed package are shown; a plugin is disabled with a reason', async () => {
     const { page, problems, close } = await signedInPage(suite, 'adrian');
     await open(page, 'plugins', '#plugins');
     const row = page.locator('#plugins tr[data-plugin=plant-scale]');
     assert.equal(await row.getAttribute('data-state'), 'disabled');
-    const { body } = await call('GET', '/api/plugins');
-    const sha256 = body.plugins[0].sha256 as string;
+    const scale = async () =>
+      ((await call('GET', '/api/plugins')).body.plugins as { name: string; state: string }[]).find(
+        (p) => p.name === 'plant-scale',
+      ) as { state: string; sha256: string; enabled: { sha256: string } };
+    const sha256 = (await scale()).sha256;
     // The hash is shortened, and shown in full on request
     assert.equal(await row.locator('code.admin-hash').innerText(), `${sha256.slice(0, 12)}…`);
     await row.locator('[data-action=hash]').click();
@@ -91,7 +116,7 @@ describe('Feature: plugins and devices administered in the browser (G2, E6, C4)'
     await page.fill('#enable-dialog-password', 'not-the-password');
     await page.click('#enable-dialog [data-action=confirm]');
     await page.waitForSelector('#enable-dialog .message.error:not([hidden])');
-    assert.equal((await call('GET', '/api/plugins')).body.plugins[0].state, 'disabled');
+    assert.equal((await scale()).state, 'disabled');
     await page.fill('#enable-dialog-password', demoPassword('adrian'));
     await page.fill('#enable-dialog-reason', 'Validated, VAL-0042');
     await page.click('#enable-dialog [data-action=confirm]');
@@ -100,7 +125,7 @@ describe('Feature: plugins and devices administered in the browser (G2, E6, C4)'
     assert.equal(await row.getAttribute('data-state'), 'enabled');
     assert.match(await row.innerText(), /Enabled 1\.2\.0 by Adrian .*\(adrian\)/);
     assert.equal(await row.locator('[data-load]').getAttribute('data-load'), 'pending');
-    const plugin = (await call('GET', '/api/plugins')).body.plugins[0];
+    const plugin = await scale();
     assert.equal(plugin.state, 'enabled');
     assert.equal(plugin.enabled.sha256, sha256);
 
@@ -111,8 +136,39 @@ describe('Feature: plugins and devices administered in the browser (G2, E6, C4)'
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')));
     assert.ok(types.includes('plugin.discovered') && types.includes('plugin.enabled'), types.join(', '));
     assert.match(await page.locator('#plugin-trail').innerText(), /Validated, VAL-0042/);
+
+    // At the next start it fails to load: the page says so, with the error
+    const silent = pino({ level: 'silent' });
+    assert.equal((await loadPlugins(suite.api.ctx.engine, roots, silent)).connectors.size, 0);
+    // A handler enabled and then changed on disk is refused until it is enabled again
+    const erp = encodeURIComponent('@plant/erp');
+    const enabled = await call('POST', `/api/plugins/${erp}/enable`, { password: demoPassword('adrian') });
+    assert.equal(enabled.status, 200, enabled.text);
+    await writeHandlerPlugin(dir, "{ 'erp.reserve': () => ({}) }");
+    await suite.api.ctx.engine.plugins.sync(roots);
+    await page.reload();
+    await page.waitForSelector('#plugins');
+    assert.match(
+      await row.locator('[data-load=failed]').innerText(),
+      /Failed to load .*: its entry exports no connector/,
+    );
+    const changed = page.locator('#plugins tr[data-plugin="@plant/erp"]');
+    assert.equal(await changed.getAttribute('data-state'), 'changed');
+    assert.match(await changed.innerText(), /Changed since enabled — refused[\s\S]*Enabled was 2\.0\.0/);
+    assert.match(await changed.locator('[data-action=enable]').innerText(), /Enable again/);
     await checkTouchAndWidth(page);
     await page.screenshot({ path: `${SCREENSHOTS}admin-plugins.png`, fullPage: true });
+
+    // Disabled with a reason the dialog asks for before it sends
+    await changed.locator('[data-action=disable]').click();
+    await page.waitForSelector('#disable-dialog');
+    await page.fill('#disable-dialog-password', demoPassword('adrian'));
+    await page.click('#disable-dialog [data-action=confirm]');
+    await page.waitForSelector('#disable-dialog-reason-error:not([hidden])');
+    await page.fill('#disable-dialog-reason', 'Replaced by the new ERP interface');
+    await page.click('#disable-dialog [data-action=confirm]');
+    await page.waitForSelector('#plugins tr[data-plugin="@plant/erp"][data-state=disabled]');
+    assert.match(await page.locator('#plugin-notice').innerText(), /@plant\/erp is disabled/);
     onlyRefusals(problems, [401]);
     await close();
   });
