@@ -95,10 +95,9 @@ describe('Feature: plugins and devices administered in the browser (G2, E6, C4)'
     await open(page, 'plugins', '#plugins');
     const row = page.locator('#plugins tr[data-plugin=plant-scale]');
     assert.equal(await row.getAttribute('data-state'), 'disabled');
+    type Listed = { name: string; state: string; sha256: string; enabled: { sha256: string } };
     const scale = async () =>
-      ((await call('GET', '/api/plugins')).body.plugins as { name: string; state: string }[]).find(
-        (p) => p.name === 'plant-scale',
-      ) as { state: string; sha256: string; enabled: { sha256: string } };
+      ((await call('GET', '/api/plugins')).body.plugins as Listed[]).find((p) => p.name === 'plant-scale')!;
     const sha256 = (await scale()).sha256;
     // The hash is shortened, and shown in full on request
     assert.equal(await row.locator('code.admin-hash').innerText(), `${sha256.slice(0, 12)}…`);
@@ -318,6 +317,9 @@ describe('Feature: plugins and devices administered in the browser (G2, E6, C4)'
     await open(tablet.page, 'devices', '#devices');
     await checkTouchAndWidth(tablet.page);
     await tablet.page.screenshot({ path: `${SCREENSHOTS}admin-devices-tablet.png`, fullPage: true });
+    await tablet.page.click('#device-new');
+    await tablet.page.waitForSelector('#device-dialog');
+    await tablet.page.screenshot({ path: `${SCREENSHOTS}admin-device-register-tablet.png` });
     onlyRefusals(tablet.problems, [400, 404]);
     await tablet.close();
   });

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { request } from '../../../api.ts';
+import { Problem, request } from '../../../api.ts';
 import { problemText } from '../../../ui/problem.ts';
 
 /** What a device's connector last told: connected or not, its last reading and its last error. */
@@ -31,23 +31,33 @@ export function useDeviceStates(): { states: Map<string, DeviceState>; failure: 
   const [failure, setFailure] = useState<string | null>(null);
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let live = true;
+    /** Ended: the page is gone, or the server refused in a way asking again will not change. */
+    let ended = false;
     let reading = false;
     const read = async () => {
       timer = undefined;
-      if (reading || document.visibilityState !== 'visible') return;
+      if (ended || reading || document.visibilityState !== 'visible') return;
       reading = true;
       try {
         const { items } = await request<{ items: DeviceState[] }>('GET', '/api/devices/state');
-        if (!live) return;
+        if (ended) return;
         setStates(new Map(items.map((s) => [s.id, s])));
         setFailure(null);
       } catch (error) {
-        if (live) setFailure(problemText(error));
+        if (!ended) setFailure(problemText(error));
+        // A refusal that asking again will not change ends the reading (a lost session or
+        // connection, or a busy server, is asked again).
+        if (
+          error instanceof Problem &&
+          error.status >= 400 &&
+          error.status < 500 &&
+          ![401, 408, 429].includes(error.status)
+        )
+          ended = true;
       } finally {
         reading = false;
       }
-      if (live) timer = setTimeout(() => void read(), POLL_MS);
+      if (!ended) timer = setTimeout(() => void read(), POLL_MS);
     };
     const visibility = () => {
       if (document.visibilityState === 'visible' && timer === undefined) void read();
@@ -55,7 +65,7 @@ export function useDeviceStates(): { states: Map<string, DeviceState>; failure: 
     document.addEventListener('visibilitychange', visibility);
     void read();
     return () => {
-      live = false;
+      ended = true;
       clearTimeout(timer);
       document.removeEventListener('visibilitychange', visibility);
     };
