@@ -5,14 +5,8 @@ import { api, type Schemas } from '../../../api/client.ts';
 import { errorsAtFields, Field, fieldProps } from '../../../ui/Field.tsx';
 import { ModalForm } from '../../../ui/ModalForm.tsx';
 import { problemText } from '../../../ui/problem.ts';
-import {
-  initialValues,
-  settingAt,
-  settingFields,
-  settingsOf,
-  SettingsFields,
-  type SettingValues,
-} from './settingsForm.tsx';
+import { SettingsFields } from './settingsForm.tsx';
+import { initialValues, settingAt, settingFields, settingsOf, type SettingValues } from './settingsSchema.ts';
 
 export type Device = Schemas['Device'];
 export type Plugin = Schemas['Plugin'];
