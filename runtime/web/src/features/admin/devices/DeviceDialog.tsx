@@ -139,7 +139,10 @@ export function DeviceDialog(props: {
     };
     if ('errors' in settings || Object.keys(missing).length > 0) {
       setErrors(missing);
-      if ('errors' in settings) setSettingErrors(settings.errors);
+      if ('errors' in settings)
+        setSettingErrors(
+          Object.fromEntries(Object.entries(settings.errors).map(([key, message]) => [key, t(message)])),
+        );
       return t('admin.devices.notSaved');
     }
     const line = facts.line?.trim() ? facts.line.trim() : null;

@@ -1,4 +1,4 @@
-import { t } from '@attest/task-form/i18n';
+import type { MessageKey } from '@attest/task-form/i18n/en';
 
 /** The part of a plugin's JSON Schema for its settings the form is drawn from. */
 interface PropertySchema {
@@ -85,27 +85,28 @@ export function initialValues(
 }
 
 /**
- * The settings object the values make, or what is wrong by setting (`''` for the whole object):
- * only what cannot be sent is checked here; the server checks them against the schema.
+ * The settings object the values make, or what is wrong by setting (`''` for the whole object), as
+ * the key of its message: only what cannot be sent is checked here; the server checks the rest
+ * against the schema.
  */
 export function settingsOf(
   fields: SettingField[] | null,
   values: SettingValues,
-): { settings: Record<string, unknown> } | { errors: Record<string, string> } {
-  const errors: Record<string, string> = {};
+): { settings: Record<string, unknown> } | { errors: Record<string, MessageKey> } {
+  const errors: Record<string, MessageKey> = {};
   const settings: Record<string, unknown> = {};
   const parse = (key: string, text: string): unknown => {
     try {
       return JSON.parse(text);
     } catch {
-      errors[key] = t('admin.devices.notJson');
+      errors[key] = 'admin.devices.notJson';
       return undefined;
     }
   };
   if (!fields) {
     const whole = parse('', String(values[''] ?? ''));
     if (errors[''] === undefined && (whole === null || typeof whole !== 'object' || Array.isArray(whole)))
-      errors[''] = t('admin.devices.notObject');
+      errors[''] = 'admin.devices.notObject';
     return Object.keys(errors).length > 0 ? { errors } : { settings: whole as Record<string, unknown> };
   }
   for (const f of fields) {
@@ -116,12 +117,12 @@ export function settingsOf(
     }
     const text = typeof value === 'string' ? value.trim() : '';
     if (text === '') {
-      if (f.required) errors[f.key] = t('admin.required');
+      if (f.required) errors[f.key] = 'admin.required';
       continue;
     }
     if (f.control === 'number') {
       const n = Number(text);
-      if (Number.isNaN(n)) errors[f.key] = t('admin.devices.notNumber');
+      if (Number.isNaN(n)) errors[f.key] = 'admin.devices.notNumber';
       else settings[f.key] = n;
     } else if (f.control === 'json') settings[f.key] = parse(f.key, text);
     else if (f.control === 'choice') settings[f.key] = f.choices.find((c) => String(c) === text) ?? text;
