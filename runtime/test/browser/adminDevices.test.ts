@@ -73,6 +73,16 @@ describe('Feature: plugins and devices administered in the browser (G2, E6, C4)'
     roots = [{ dir, source: 'folder' }];
     await writeScalePlugin(dir);
     await writeHandlerPlugin(dir, '{}');
+    // Built for a plugin API this Attest does not speak: refused
+    await mkdir(join(dir, 'future'));
+    await writeFile(
+      join(dir, 'future', 'package.json'),
+      JSON.stringify({
+        name: 'plant-future',
+        version: '9.0.0',
+        attest: { apiVersion: 99, kind: 'device', entry: './index.js' },
+      }),
+    );
     await suite.api.ctx.engine.plugins.sync(roots);
   });
   after(async () => {
@@ -95,6 +105,10 @@ describe('Feature: plugins and devices administered in the browser (G2, E6, C4)'
     await open(page, 'plugins', '#plugins');
     const row = page.locator('#plugins tr[data-plugin=plant-scale]');
     assert.equal(await row.getAttribute('data-state'), 'disabled');
+    const refused = page.locator('#plugins tr[data-plugin=plant-future]');
+    assert.equal(await refused.getAttribute('data-state'), 'invalid');
+    assert.match(await refused.locator('[data-problem]').innerText(), /built for plugin API 99/);
+    assert.equal(await refused.locator('[data-action=enable]').count(), 0);
     type Listed = { name: string; state: string; sha256: string; enabled: { sha256: string } };
     const scale = async () =>
       ((await call('GET', '/api/plugins')).body.plugins as Listed[]).find((p) => p.name === 'plant-scale')!;
