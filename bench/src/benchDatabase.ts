@@ -50,3 +50,19 @@ export async function withBenchDatabase<T>(fn: (url: string) => Promise<T>): Pro
     await drop();
   }
 }
+
+/** The database must hold exactly the instances driven, all completed. */
+export async function checkCompleted(url: string, key: string, driven: number): Promise<void> {
+  const { rows } = await execute(
+    url,
+    'SELECT status, count(*)::int AS n FROM process_instances WHERE key = $1 GROUP BY status',
+    [key],
+  );
+  const byStatus = Object.fromEntries(rows.map((r) => [String(r.status), Number(r.n)]));
+  if (byStatus.completed !== driven || rows.length !== 1) {
+    throw new Error(
+      `Drove ${driven} instances to completion; the database holds ${JSON.stringify(byStatus)}`,
+    );
+  }
+  console.log(`  the database holds ${driven} completed instances, as driven`);
+}

@@ -5,6 +5,7 @@ import { createDeviceRegistry } from './devices/deviceRegistry.ts';
 import { createExceptionService } from './exceptions/exceptionService.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
+import { JOBS_CHANNEL } from './bpmn/service/jobs.ts';
 import { openDatabase, type Database, type DatabaseOptions } from './db/database.ts';
 import type { Engine, EngineTasks } from './engineApi.ts';
 import { createFormService } from './forms/formService.ts';
@@ -91,6 +92,7 @@ export function createEngine(options: EngineOptions): Engine {
     startDeviation: templateRecords.startDeviation,
   });
   const audit = createAuditService({ knex, clock });
+  const devices = createDeviceRegistry({ knex, clock, timeZone: settings.plant.timeZone });
   const checkpoints = options.checkpoints
     ? createCheckpointService({ knex, clock, ...options.checkpoints })
     : null;
@@ -104,7 +106,7 @@ export function createEngine(options: EngineOptions): Engine {
   });
   const tasks: EngineTasks = {
     ...taskLists,
-    ...createStepService({ knex, clock, forms, identity, tasks: access }),
+    ...createStepService({ knex, clock, forms, identity, tasks: access, devices }),
     review: createStepReviews({ tasks: access, dossier }),
   };
   return {
@@ -138,9 +140,9 @@ export function createEngine(options: EngineOptions): Engine {
     tasks,
     exceptions,
     incidents,
-    jobs,
+    jobs: { ...jobs, onDue: (listener) => options.database.listen(JOBS_CHANNEL, listener) },
     plugins: createPluginRegistry({ knex, clock, reauthenticate: identity.reauthenticate }),
-    devices: createDeviceRegistry({ knex, clock, timeZone: settings.plant.timeZone }),
+    devices,
     checkpoints,
     verify: (opts) => verifyDatabase(knex, { ...opts, checkpoints }),
     close: () => options.database.close(),

@@ -96,7 +96,8 @@ export type { TemplateRecords, BatchDeviations } from './records/templateRecords
 export type { ReviewQueue, ReviewItem } from './records/dossier.ts';
 export type { Tasks } from './bpmn/service/tasks.ts';
 export type { Incidents } from './bpmn/service/incidents.ts';
-export type { Jobs, FailedJob } from './bpmn/service/jobs.ts';
+export { JOB_LEASE_MS, type Jobs, type FailedJob } from './bpmn/service/jobs.ts';
+export { startJobWorker, type JobWorker, type JobWorkerOptions } from './bpmn/service/jobWorker.ts';
 export { DEMO_USERS, seedDemoUsers } from './demo.ts';
 export { appendEvents } from './audit/auditTrail.ts';
 export { compileForm, FormError } from './forms/compiler.ts';
@@ -122,4 +123,10 @@ export {
   type DeviceRegistry,
   type DeviceStatus,
   type DeviceView,
+  type DeviceReader,
+  type DeviceEventType,
+  type UsableDevice,
 } from './devices/deviceRegistry.ts';
+export type { ReadingView } from './devices/deviceReadings.ts';
+export type { DeviceBinding } from './forms/types.ts';
+export type { CaptureInput, DeviceChoice } from './steps/deviceCapture.ts';

@@ -25,6 +25,8 @@ import {
 import { seedDemoTemplates } from './demoTemplates.ts';
 import { SHIPPED_TEMPLATES, WORKSPACE_PLUGINS } from './paths.ts';
 import { loadPlugins } from './plugins.ts';
+import { createDeviceHub } from './devices/hub.ts';
+import { simulate, SIMULATOR_NAMES, type SimulatorName } from './simulate.ts';
 
 const USAGE = `Usage: attest <command> [options]
 
@@ -47,6 +49,9 @@ Commands:
                               into <file>.checkpoints/
   restore <file> [--force]    restore a backup into an empty database (--force: replace this one), then
                               verify it against the checkpoint of the backup
+  simulate <scale|opcua|modbus> [--port N]
+                              serve a connector's simulated device on the loopback (a free port with
+                              --port 0) and print how to register it, until Ctrl-C
 
 The database is the PostgreSQL server at DATABASE_URL, or the embedded one in ATTEST_DATA_DIR (./data).
 Checkpoints are signed with the Ed25519 key ATTEST_CHECKPOINT_KEY and written to the directory
@@ -112,7 +117,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     await seedDemoUsers(engine.identity, { demo: true });
     await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
   }
-  await loadPlugins(
+  const { connectors } = await loadPlugins(
     engine,
     [
       { dir: WORKSPACE_PLUGINS, source: 'workspace' },
@@ -129,6 +134,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     trustProxy: config.trustProxy,
     metricsToken: config.metricsToken,
     checkpointIntervalMs: config.checkpoint.intervalMs,
+    devices: createDeviceHub(engine, connectors, logger),
   });
   console.log(
     `Attest is running at ${server.url}  (health: ${server.url}/api/health, ready: ${server.url}/api/ready)`,
@@ -304,7 +310,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  const positional = ['import', 'backup', 'restore'].includes(command) ? 1 : 0;
+  const positional = ['import', 'backup', 'restore', 'simulate'].includes(command) ? 1 : 0;
   if (rest.length > positional) throw new UsageError(`unexpected argument "${rest[positional]}"`);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
@@ -458,9 +464,30 @@ export async function main(argv: string[]): Promise<number> {
         await engine.close();
       }
     }
+    case 'simulate': {
+      const [which] = rest;
+      if (!which || !SIMULATOR_NAMES.includes(which as SimulatorName))
+        throw new UsageError(
+          `simulate needs one of ${SIMULATOR_NAMES.join(', ')}${which ? `, not "${which}"` : ''}`,
+        );
+      await runSimulator(which as SimulatorName, port);
+      return -1;
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** Serves a simulator until SIGINT or SIGTERM, then stops it and exits. */
+async function runSimulator(which: SimulatorName, port: number | undefined): Promise<void> {
+  const simulator = await simulate(which, port, (line) => console.log(line));
+  const stop = () =>
+    void simulator.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 function backupTarget(config: RuntimeConfig) {

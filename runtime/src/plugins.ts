@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Engine, PluginRoot } from '@attest/engine';
 import type { DeviceConnector, ServiceHandler } from '@attest/plugin-api';
 import type { Logger } from 'pino';
+import { importPluginModule } from './pluginModule.ts';
 
 /** What the enabled plugins brought: the device connectors by plugin name (handlers are registered). */
 export interface LoadedPlugins {
@@ -24,7 +24,7 @@ export async function loadPlugins(
   const connectors = new Map<string, DeviceConnector>();
   for (const plugin of await engine.plugins.loadable()) {
     try {
-      const module = (await import(pathToFileURL(join(plugin.path, plugin.entry)).href)) as {
+      const module = (await importPluginModule(join(plugin.path, plugin.entry))) as {
         handlers?: Record<string, ServiceHandler>;
         connector?: DeviceConnector;
       };

@@ -1,7 +1,8 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import type { Checkpoint, Engine } from '@attest/engine';
+import { createDeviceHub, type DeviceHub } from './devices/hub.ts';
+import { startJobWorker, type Checkpoint, type Engine } from '@attest/engine';
 import { closeStreams, createApp, type TrustProxy } from './http/app.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createReadiness } from './readiness.ts';
@@ -16,7 +17,7 @@ export interface ServerOptions {
   trustProxy?: TrustProxy;
   /** How often the heads of changed audit trails are sealed into the ledger (default 5 minutes). */
   sealIntervalMs?: number;
-  /** How often due timers are looked for (default every second). */
+  /** How often due jobs are looked for besides the wake-ups on commit: timers (default every second). */
   jobIntervalMs?: number;
   /** Bearer token of `/api/metrics`; unset, the metrics are not served. */
   metricsToken?: string;
@@ -27,6 +28,8 @@ export interface ServerOptions {
   drainTimeoutMs?: number;
   /** How often a signed checkpoint of the audit trail is taken, if anything changed (default 5 minutes). */
   checkpointIntervalMs?: number;
+  /** The connections to devices, through the device plugins loaded (default: none loaded). */
+  devices?: DeviceHub;
 }
 
 /** Work done at shutdown once no request or job runs any more, before the engine closes. */
@@ -65,10 +68,11 @@ export async function startServer({
   metricsToken,
   drainTimeoutMs = 10_000,
   checkpointIntervalMs = 5 * 60_000,
+  devices = createDeviceHub(engine, new Map(), logger),
 }: ServerOptions): Promise<RunningServer> {
   const metrics = createMetrics(engine);
   const readiness = createReadiness(engine);
-  const app = createApp({ engine, jwtSecret, logger, trustProxy, metrics, readiness, metricsToken });
+  const app = createApp({ engine, jwtSecret, logger, trustProxy, metrics, readiness, metricsToken, devices });
   const server = createServer(app);
   const inFlight = new Set<ServerResponse>();
   server.on('request', (_req, res: ServerResponse) => {
@@ -93,18 +97,22 @@ export async function startServer({
     },
     (error) => logger.error({ err: error }, 'sealing the audit ledger failed'),
   );
-  const jobs = periodically(
-    jobIntervalMs,
-    async () => {
-      const ran = await engine.jobs.runDue(undefined, stopping.signal);
+  // Woken by every commit that leaves a job to be taken; the interval finds timers that fell due.
+  const jobs = await startJobWorker(engine.jobs, {
+    intervalMs: jobIntervalMs,
+    onRound: (ran) => {
       metrics.jobsRan(ran);
       if (ran > 0) logger.info({ ran }, 'jobs ran');
     },
-    (error) => {
+    onError: (error, during) => {
+      if (during === 'listen') {
+        logger.warn({ err: error }, 'listening for due jobs failed: they are only looked for every interval');
+        return;
+      }
       metrics.jobRoundFailed();
       logger.error({ err: error }, 'running due jobs failed');
     },
-  );
+  });
   // A round that runs far longer than any should is a worker that hangs.
   const stuckMs = Math.max(60_000, 30 * jobIntervalMs);
   readiness.register('jobs', () => {
@@ -143,6 +151,9 @@ export async function startServer({
     stopping.abort();
     closeStreams(app);
     await Promise.all([drainConnections(), drainJobs()]);
+    await devices
+      .close()
+      .catch((error: unknown) => logger.error({ err: error }, 'closing device connections failed'));
     for (const { name, hook, timeoutMs } of hooks) {
       try {
         if ((await within(hook(), timeoutMs)) === 'timeout')

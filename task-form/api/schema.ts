@@ -799,6 +799,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/devices/state': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Each device’s connection as this server holds it: connected, last reading, last error
+     * @description Needs config.manage or audit.read. A device this server has not reached since it started is not connected and has no reading yet.
+     */
+    get: operations['deviceStates'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/devices/{id}/live': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Server-sent events: the live readings of a device’s channel, as a step view shows them
+     * @description For whoever may enter values in steps or manage configuration, and only for a device that may be read now (E6). Events: `reading` (a reading as the device gave it) and `problem` (why none came). A live reading is shown, never entered: Take reading has the server read the device again.
+     */
+    get: operations['deviceLiveReadings'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/devices': {
     parameters: {
       query?: never;
@@ -1199,6 +1239,43 @@ export interface paths {
      * @description The values run through the submission pipeline exactly as at completion: the errors that would refuse it, and the exceptions it would raise, each with whether the template asks for the operator’s comment on it. Completing over a value outside its limits needs the value confirmed (and commented where asked) in the completion; this is what the step view shows for that.
      */
     post: operations['checkTaskValues'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tasks/{id}/readings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Take reading: the server reads the device into a field of the step (E2, E3, E6), or tares or zeroes it
+     * @description The server reads the device now, checks the reading (stable, status good, a number, a unit it can convert to the field’s), keeps it with the device’s raw answer, and enters the value as the caller’s, from that device. A device out of service, past its calibration date or whose plugin is not enabled as it is is refused with 409; a device that does not answer, or a reading that is refused, with 502 and an audit event on the device; nothing is entered then. Replacing a value entered before needs a reason (B3).
+     */
+    post: operations['takeTaskReading'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/tasks/{id}/devices': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The devices the step’s fields may be read from, each with whether it may be read now */
+    get: operations['taskDeviceChoices'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -2498,6 +2575,8 @@ export interface components {
             deviceId: string;
             channel: string | null;
             raw: string;
+            /** Format: uuid */
+            readingId?: string;
           };
           naReason: string | null;
           enteredBy: null | {
@@ -2962,6 +3041,8 @@ export interface components {
           deviceId: string;
           channel: string | null;
           raw: string;
+          /** Format: uuid */
+          readingId?: string;
         };
         naReason: string | null;
         /** @description The number as entered, when rounding changed it */
@@ -2996,6 +3077,13 @@ export interface components {
         naAllowed: boolean;
         /** @enum {string} */
         capture: 'manual' | 'device' | 'either';
+        device: null | {
+          /** @enum {string|null} */
+          kind: 'scale' | 'plc' | 'sensor' | 'instrument' | null;
+          channel: string;
+          tare: boolean;
+          zero: boolean;
+        };
         calculated: boolean;
         limits: null | {
           alert: null | {
@@ -3275,6 +3363,98 @@ export interface components {
       createdAt: string;
       /** Format: date-time */
       updatedAt: string;
+    };
+    /** @description A device’s connection as the server holds it: connected, its last reading and its last error */
+    DeviceState: {
+      /** Format: uuid */
+      id: string;
+      /** @description The server holds an open connection to it now */
+      connected: boolean;
+      lastReading: null | {
+        channel: string;
+        /** @description The value as the device gave it */
+        value: number | string | boolean | null;
+        unit: string | null;
+        stable: boolean;
+        /**
+         * @description ok, or why the value may not be used
+         * @enum {string}
+         */
+        status: 'ok' | 'unstable' | 'overload' | 'underload' | 'error';
+        /** @description The device’s own time stamp, if it sent one */
+        deviceTime: string | null;
+        /** Format: date-time */
+        serverTime: string;
+        /** @description The device’s answer as received (E3) */
+        raw: string;
+      };
+      lastError: null | {
+        message: string;
+        /** Format: date-time */
+        at: string;
+      };
+    };
+    /** @description A device a step’s field may be read from, and whether it may be read now */
+    DeviceChoice: {
+      /** Format: uuid */
+      id: string;
+      code: string;
+      name: string;
+      /** @enum {string} */
+      kind: 'scale' | 'plc' | 'sensor' | 'instrument';
+      room: string;
+      line: string | null;
+      calibrationDue: string | null;
+      /** @enum {string} */
+      state: 'in_service' | 'calibration_due' | 'out_of_service';
+    };
+    /** @description A reading the server took for a step, as the device gave it and as it was entered */
+    DeviceReading: {
+      /** Format: uuid */
+      id: string;
+      /** Format: uuid */
+      deviceId: string;
+      deviceCode: string;
+      channel: string;
+      /** @enum {string} */
+      action: 'read' | 'tare' | 'zero';
+      /** @description The value as the device gave it */
+      value: number | string | boolean | null;
+      unit: string | null;
+      /** @description The value in the field’s unit, as entered */
+      stored: number | null;
+      stable: boolean;
+      /**
+       * @description ok, or why the value may not be used
+       * @enum {string}
+       */
+      status: 'ok' | 'unstable' | 'overload' | 'underload' | 'error';
+      /** @description The device’s answer as received (E3) */
+      raw: string;
+      deviceTime: string | null;
+      /** Format: date-time */
+      serverTime: string;
+      accepted: boolean;
+      refusal: string | null;
+    };
+    /** @description A reading as the device gave it */
+    LiveReading: {
+      channel: string;
+      /** @description The value as the device gave it */
+      value: number | string | boolean | null;
+      unit: string | null;
+      stable: boolean;
+      /**
+       * @description ok, or why the value may not be used
+       * @enum {string}
+       */
+      status: 'ok' | 'unstable' | 'overload' | 'underload' | 'error';
+      /** @description The device’s own time stamp, if it sent one */
+      deviceTime: string | null;
+      /** Format: date-time */
+      serverTime: string;
+      /** @description The device’s answer as received (E3) */
+      raw: string;
     };
   };
   responses: never;
@@ -7350,6 +7530,144 @@ export interface operations {
       };
     };
   };
+  deviceStates: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The devices’ states */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['DeviceState'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  deviceLiveReadings: {
+    parameters: {
+      query: {
+        /** @description The channel, e.g. weight */
+        channel: string;
+      };
+      header?: never;
+      path: {
+        /** @description Device id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description An event stream (text/event-stream): `reading` and `problem` events */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
   listDevices: {
     parameters: {
       query?: never;
@@ -8699,17 +9017,16 @@ export interface operations {
           variables?: Record<string, unknown>;
           /** @description The form data, as formio.js submits it */
           data?: Record<string, unknown>;
-          /** @description Provenance by value pointer; a value without one was entered by hand (E2) */
+          /** @description Provenance by value pointer; a value without one was entered by hand (E2). A device value names the reading the server took; its value must be the one read. */
           sources?: {
             [key: string]: {
               /** @enum {string} */
               source: 'manual' | 'device';
-              /** @description Device that gave the value */
-              deviceId?: string;
-              /** @description Channel of the device */
-              channel?: string;
-              /** @description The raw reading, e.g. "S S     100.00 g" (E3) */
-              raw?: string;
+              /**
+               * Format: uuid
+               * @description For a value from a device: the reading the server took for it (POST /api/tasks/{id}/readings); the device and its answer come from that reading and cannot be stated
+               */
+              reading?: string;
             };
           };
           /** @description Values answered N/A, by pointer, with the reason (E7) */
@@ -9315,17 +9632,16 @@ export interface operations {
         'application/json': {
           /** @description The form data, as formio.js submits it */
           data?: Record<string, unknown>;
-          /** @description Provenance by value pointer; a value without one was entered by hand (E2) */
+          /** @description Provenance by value pointer; a value without one was entered by hand (E2). A device value names the reading the server took; its value must be the one read. */
           sources?: {
             [key: string]: {
               /** @enum {string} */
               source: 'manual' | 'device';
-              /** @description Device that gave the value */
-              deviceId?: string;
-              /** @description Channel of the device */
-              channel?: string;
-              /** @description The raw reading, e.g. "S S     100.00 g" (E3) */
-              raw?: string;
+              /**
+               * Format: uuid
+               * @description For a value from a device: the reading the server took for it (POST /api/tasks/{id}/readings); the device and its answer come from that reading and cannot be stated
+               */
+              reading?: string;
             };
           };
           /** @description Values answered N/A, by pointer, with the reason (E7) */
@@ -9436,17 +9752,16 @@ export interface operations {
         'application/json': {
           /** @description The form data, as formio.js submits it */
           data?: Record<string, unknown>;
-          /** @description Provenance by value pointer; a value without one was entered by hand (E2) */
+          /** @description Provenance by value pointer; a value without one was entered by hand (E2). A device value names the reading the server took; its value must be the one read. */
           sources?: {
             [key: string]: {
               /** @enum {string} */
               source: 'manual' | 'device';
-              /** @description Device that gave the value */
-              deviceId?: string;
-              /** @description Channel of the device */
-              channel?: string;
-              /** @description The raw reading, e.g. "S S     100.00 g" (E3) */
-              raw?: string;
+              /**
+               * Format: uuid
+               * @description For a value from a device: the reading the server took for it (POST /api/tasks/{id}/readings); the device and its answer come from that reading and cannot be stated
+               */
+              reading?: string;
             };
           };
           /** @description Values answered N/A, by pointer, with the reason (E7) */
@@ -9522,6 +9837,211 @@ export interface operations {
       };
       /** @description The request body is not application/json */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  takeTaskReading: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The field, e.g. /netWeight */
+          pointer: string;
+          /**
+           * Format: uuid
+           * @description The device to read
+           */
+          deviceId: string;
+          /**
+           * @description read (default), tare or zero
+           * @enum {string}
+           */
+          action?: 'read' | 'tare' | 'zero';
+          /** @description Why a value entered before is replaced (B3) */
+          reason?: string | null;
+        };
+      };
+    };
+    responses: {
+      /** @description The reading (null for tare and zero) and the task’s form as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            reading: null | components['schemas']['DeviceReading'];
+            form: components['schemas']['TaskForm'];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Internal server error */
+      502: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  taskDeviceChoices: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Task id */
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The devices */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            devices: components['schemas']['DeviceChoice'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
         headers: {
           [name: string]: unknown;
         };

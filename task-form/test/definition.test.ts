@@ -18,6 +18,7 @@ const field = (pointer: string, more: Partial<FieldState> = {}): FieldState => (
   critical: false,
   naAllowed: false,
   capture: 'either',
+  device: null,
   calculated: false,
   limits: null,
   locked: false,

@@ -62,6 +62,8 @@ function field(c: FormComponent, type: string, path: string[]): FieldState {
     critical: a.critical === true,
     naAllowed: a.naAllowed === true,
     capture: a.capture === 'manual' || a.capture === 'device' ? a.capture : 'either',
+    // A preview reads no device: values are typed in.
+    device: null,
     calculated: type === 'calculatedValue',
     limits: limits && (limits.alert || limits.action) ? limits : null,
     locked: false,

@@ -29,6 +29,13 @@ export interface Database {
   readonly knex: Knex;
   /** Answers whether the database takes queries now. */
   ping(): Promise<boolean>;
+  /**
+   * Calls `onNotify` for every notification on `channel` (NOTIFY, sent when the transaction that
+   * sent it commits, from any process on a server); resolves, once listening, to what stops it.
+   * On a server a lost listening connection is opened again, and `onNotify` is called once it is,
+   * since what was sent meanwhile is lost. Closing the database stops every listener.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -60,7 +67,91 @@ async function openServer(url: string, options: DatabaseOptions): Promise<Databa
       },
     },
   });
-  return { kind: 'postgres', knex, ping: () => ping(knex), close: () => knex.destroy() };
+  const listeners = new Set<() => Promise<void>>();
+  return {
+    kind: 'postgres',
+    knex,
+    ping: () => ping(knex),
+    listen: async (channel, onNotify) => {
+      const stop = await listenOnServer(url, checkedChannel(channel), onNotify);
+      const remove = async () => {
+        listeners.delete(remove);
+        await stop();
+      };
+      listeners.add(remove);
+      return remove;
+    },
+    close: async () => {
+      await Promise.all([...listeners].map((stop) => stop()));
+      await knex.destroy();
+    },
+  };
+}
+
+/** How long a lost listening connection waits before it is opened again. */
+const RELISTEN_MS = 1000;
+
+/**
+ * A connection of its own that listens on `channel` (a pooled one would be handed to others).
+ * The first connection must succeed; one lost later is opened again every second until it is.
+ */
+async function listenOnServer(
+  url: string,
+  channel: string,
+  onNotify: () => void,
+): Promise<() => Promise<void>> {
+  let client: pg.Client | null = null;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    c.on('notification', (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    // A broken connection ends too: 'end' opens it again.
+    c.on('error', () => undefined);
+    c.on('end', () => {
+      if (client !== c || stopped) return;
+      client = null;
+      again();
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+    } catch (error) {
+      await c.end().catch(() => undefined);
+      throw error;
+    }
+    if (stopped) await c.end();
+    else client = c;
+  };
+  const again = () => {
+    retry = setTimeout(() => {
+      connect().then(
+        () => {
+          if (!stopped) onNotify();
+        },
+        () => {
+          if (!stopped) again();
+        },
+      );
+    }, RELISTEN_MS);
+    retry.unref();
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const c = client;
+    client = null;
+    await c?.end();
+  };
+}
+
+/** Channels are the engine's own names; anything else is a programming error, never SQL. */
+function checkedChannel(channel: string): string {
+  if (!/^[a-z_]+$/.test(channel)) throw new Error(`Not a channel name: ${channel}`);
+  return channel;
 }
 
 async function openEmbedded(options: DatabaseOptions): Promise<Database> {
@@ -82,6 +173,14 @@ async function openEmbedded(options: DatabaseOptions): Promise<Database> {
     kind: 'embedded',
     knex,
     ping: () => ping(knex),
+    listen: async (channel, onNotify) => {
+      // Through knex, so that it waits for the transaction in flight rather than joining it.
+      await knex.raw(`LISTEN ${checkedChannel(channel)}`);
+      const stop = pglite.onNotification((name) => {
+        if (name === channel) onNotify();
+      });
+      return async () => stop();
+    },
     close: async () => {
       // Destroying knex-pglite's pool closes the PGlite instance too.
       await knex.destroy();

@@ -14,9 +14,11 @@ import {
 import { eventActor, requirePermission, type Principal } from '../kernel/permissions.ts';
 import { optionalText, requireText } from '../kernel/textInput.ts';
 import { stateOf } from '../plugins/pluginRegistry.ts';
+import type { Reading } from '@attest/plugin-api';
+import { SYSTEM_ACTOR } from '../audit/types.ts';
 
-export const DEVICE_KINDS = ['scale', 'plc', 'sensor', 'instrument'] as const;
-export type DeviceKind = (typeof DEVICE_KINDS)[number];
+import { DEVICE_KINDS, type DeviceKind } from './kinds.ts';
+export { DEVICE_KINDS, type DeviceKind };
 export type DeviceStatus = 'in_service' | 'out_of_service';
 
 /** A device as it is asked for: registered, or changed (every field, with the version it was read at). */
@@ -65,7 +67,50 @@ export interface DeviceRegistry {
    * The device with its plugin, when it may be read into a GMP step now: in service, its calibration
    * not overdue, its plugin enabled as it is; otherwise refused with the reason (E6).
    */
-  usable(id: string): Promise<{ device: DeviceView; plugin: string; settings: Record<string, unknown> }>;
+  usable(id: string): Promise<UsableDevice>;
+  /** Every device as a step view lists them to choose from (no settings); the caller has checked access. */
+  forSteps(): Promise<DeviceView[]>;
+  /**
+   * Records what happened to a device outside its registry (C4): connected, disconnected, a read that
+   * failed, a reading refused, a tare or zero from a step. `actor` is the person who asked, or null
+   * for the server's own connection handling.
+   */
+  event(
+    id: string,
+    actor: Principal | null,
+    type: DeviceEventType,
+    payload: Record<string, unknown>,
+    db?: Knex.Transaction,
+  ): Promise<void>;
+  /** The runtime's connections to devices, through which steps read them; none until it attaches one. */
+  useReader(reader: DeviceReader): void;
+  reader(): DeviceReader | null;
+}
+
+/** A device a step may read now, with what its plugin needs to reach it. */
+export interface UsableDevice {
+  device: DeviceView;
+  plugin: string;
+  settings: Record<string, unknown>;
+  /** The plugin's version as enabled. */
+  pluginVersion: string;
+}
+
+export type DeviceEventType =
+  | 'device.connected'
+  | 'device.disconnected'
+  | 'device.read_failed'
+  | 'device.reading_refused'
+  | 'device.tared'
+  | 'device.zeroed';
+
+/**
+ * Reads and writes devices through their plugins (the runtime's connections). A read that does not
+ * answer in time, or answers what the plugin cannot parse, rejects with the plugin's message.
+ */
+export interface DeviceReader {
+  read(device: UsableDevice, channel: string): Promise<Reading>;
+  write(device: UsableDevice, channel: string, value: number | string | boolean): Promise<void>;
 }
 
 interface DeviceRow {
@@ -89,6 +134,17 @@ const CODE = /^[A-Z0-9][A-Z0-9._-]{1,39}$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const subject = (id: string): Subject => ({ id, type: 'device' });
 const ajv = new Ajv2020({ allErrors: true, strict: false });
+/** Settings validators by the schema's text: a plugin's schema is compiled once, not per device. */
+const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+function validatorOf(schema: object) {
+  const key = JSON.stringify(schema);
+  let valid = validators.get(key);
+  if (!valid) {
+    valid = ajv.compile(schema);
+    validators.set(key, valid);
+  }
+  return valid;
+}
 
 /** The facts of a device an event states and a row holds, by their names in the trail. */
 const FACTS = [
@@ -136,7 +192,11 @@ export function createDeviceRegistry(deps: { knex: Knex; clock: Clock; timeZone:
   };
 
   const rows = (db: Knex | Knex.Transaction) =>
-    db('devices').select('*', db.raw(`to_char(calibration_due, 'YYYY-MM-DD') AS calibration_due`));
+    db('devices').select(
+      ...['id', 'code', 'name', 'kind', 'plugin', 'settings', 'room', 'line', 'status', 'version'],
+      ...['created_at', 'created_by', 'updated_at'],
+      db.raw(`to_char(calibration_due, 'YYYY-MM-DD') AS calibration_due`),
+    );
 
   function mayRead(principal: Principal) {
     if (!principal.permissions.has('config.manage') && !principal.permissions.has('audit.read'))
@@ -226,7 +286,7 @@ export function createDeviceRegistry(deps: { knex: Knex; clock: Clock; timeZone:
     ) {
       errors.push({ pointer: '/settings', keyword: 'type', message: 'must be an object' });
     } else if (plugin.settings_schema) {
-      const valid = ajv.compile(plugin.settings_schema as object);
+      const valid = validatorOf(plugin.settings_schema as object);
       if (!valid(input.settings)) {
         for (const e of valid.errors ?? [])
           errors.push({
@@ -342,8 +402,33 @@ export function createDeviceRegistry(deps: { knex: Knex; clock: Clock; timeZone:
     const plugin = await knex('plugins').where({ name: row.plugin }).first();
     if (!plugin || stateOf(plugin) !== 'enabled')
       throw new ConflictError(`The plugin ${row.plugin} of device ${row.code} is not enabled as it is now`);
-    return { device, plugin: row.plugin, settings: row.settings };
+    return { device, plugin: row.plugin, settings: row.settings, pluginVersion: String(plugin.version) };
   }
 
-  return { list, get, register, change, usable };
+  async function event(
+    id: string,
+    actor: Principal | null,
+    type: DeviceEventType,
+    payload: Record<string, unknown>,
+    db?: Knex.Transaction,
+  ): Promise<void> {
+    await appendEvents(db ?? knex, clock, subject(id), actor ? eventActor(actor) : SYSTEM_ACTOR, [
+      { type, payload },
+    ]);
+  }
+
+  let attached: DeviceReader | null = null;
+  return {
+    list,
+    get,
+    register,
+    change,
+    usable,
+    forSteps: async () => ((await rows(knex).orderBy('code')) as DeviceRow[]).map((r) => view(r, null)),
+    event,
+    useReader: (reader) => {
+      attached = reader;
+    },
+    reader: () => attached,
+  };
 }

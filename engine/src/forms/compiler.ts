@@ -284,6 +284,7 @@ class Compiler {
       limits: null,
       calculate: null,
       capture: (a.capture as Capture | undefined) ?? 'either',
+      device: null,
       critical: a.critical === true,
       naAllowed: a.naAllowed === true,
       reasonForChange: a.reasonForChange === true && path.length === 1,

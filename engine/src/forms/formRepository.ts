@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { EventDraft } from '../audit/types.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import { ConflictError } from '../kernel/errors.ts';
+import type { DeviceProvenance } from './pipeline.ts';
 
 type Db = Knex | Knex.Transaction;
 
@@ -25,7 +26,7 @@ export interface ValueRow {
   form_id: string;
   value: unknown;
   source: 'manual' | 'device' | 'calculated';
-  device: { deviceId: string; channel: string | null; raw: string } | null;
+  device: DeviceProvenance | null;
   na_reason: string | null;
   entered: number | null;
   original_value: unknown;

@@ -1,6 +1,8 @@
 import { isObject } from '../kernel/isObject.ts';
 import { feelText } from '../feel/feelCheck.ts';
-import type { FieldSpec, FormioComponent, LimitBand, Limits } from './types.ts';
+import { isMassUnit } from '../devices/units.ts';
+import { DEVICE_KINDS, type DeviceKind } from '../devices/kinds.ts';
+import type { DeviceBinding, FieldSpec, FormioComponent, LimitBand, Limits } from './types.ts';
 
 /**
  * The GMP options of a form field (its `attest` block: unit, precision, limits, capture,
@@ -26,7 +28,10 @@ const ATTEST_OPTIONS = new Set([
   'critical',
   'naAllowed',
   'reasonForChange',
+  'device',
 ]);
+
+const DEVICE_OPTIONS = new Set(['kind', 'channel', 'tare', 'zero']);
 
 /** The `attest` block: GMP options, checked against the component they are on. */
 export function readAttestOptions(
@@ -98,6 +103,7 @@ export function readAttestOptions(
     r.refuse(where, name, 'only a calculated value component has a calculation', 'attest');
   }
   if (o.limits !== undefined) field.limits = readLimits(r, o.limits, `${where}/limits`, name);
+  field.device = readDevice(r, o, `${where}/device`, name, numeric, type, field);
   // formio.js renders the Attest types as the plain inputs they are built on.
   if (type === 'measuredValue' || type === 'calculatedValue') {
     copy.type = 'number';
@@ -111,6 +117,59 @@ export function readAttestOptions(
     copy.type = 'textfield';
   }
   if (type !== copy.type) copy.attestType = type;
+}
+
+/**
+ * The device a numeric field is read from: `attest.device` (kind, channel, tare, zero), or, for a
+ * measured mass that may come from a device, the scale's weight. A text or a hand-only field has none.
+ */
+function readDevice(
+  r: Checks,
+  o: Record<string, unknown>,
+  where: string,
+  name: string,
+  numeric: boolean,
+  type: string,
+  field: FieldSpec,
+): DeviceBinding | null {
+  const d = o.device;
+  if (d === undefined) {
+    const byDefault =
+      numeric && type !== 'calculatedValue' && field.capture !== 'manual' && isMassUnit(field.unit);
+    return byDefault ? { kind: 'scale', channel: 'weight', tare: false, zero: false } : null;
+  }
+  if (!isObject(d)) {
+    r.refuse(where, name, 'device must be an object (kind, channel, tare, zero)', 'attest');
+    return null;
+  }
+  for (const k of Object.keys(d))
+    if (!DEVICE_OPTIONS.has(k)) r.refuse(where, name, `the device option "${k}" is unknown`, 'attest');
+  if (!numeric || type === 'calculatedValue')
+    r.refuse(where, name, 'only a number entered in the step may be read from a device', 'attest');
+  if (field.capture === 'manual')
+    r.refuse(where, name, 'a field captured by hand only is not read from a device', 'attest');
+  if (d.kind !== undefined && !(DEVICE_KINDS as readonly unknown[]).includes(d.kind))
+    r.refuse(where, name, `the device kind must be one of ${DEVICE_KINDS.join(', ')}`, 'attest');
+  const kind = (DEVICE_KINDS as readonly unknown[]).includes(d.kind) ? (d.kind as DeviceKind) : null;
+  const channel =
+    typeof d.channel === 'string' && /^[A-Za-z0-9_.:;=/-]{1,200}$/.test(d.channel)
+      ? d.channel
+      : d.channel === undefined && (kind === 'scale' || (kind === null && isMassUnit(field.unit)))
+        ? 'weight'
+        : null;
+  if (channel === null)
+    r.refuse(where, name, 'the device channel must be named (letters, digits and _.:;=/-)', 'attest');
+  for (const flag of ['tare', 'zero'])
+    if (d[flag] !== undefined && typeof d[flag] !== 'boolean')
+      r.refuse(where, name, `device ${flag} must be true or false`, 'attest');
+  return channel === null
+    ? null
+    : {
+        kind: kind ?? (channel === 'weight' ? 'scale' : null),
+        channel,
+        tare: d.tare === true,
+        zero: d.zero === true,
+      };
 }
 
 function readLimits(r: Checks, raw: unknown, where: string, name: string): Limits | null {

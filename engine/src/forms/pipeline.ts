@@ -4,7 +4,8 @@ import { evaluateFeel, ExpressionError } from '../feel/feel.ts';
 import { feelAct } from '../feel/feelGuard.ts';
 import type { FieldError } from '../kernel/errors.ts';
 import { decimalPlaces, decimalsForSignificant, formatNumber, roundTo } from './numbers.ts';
-import type { CompiledForm, Condition, FieldSpec, LimitBand, ValueSource, Visibility } from './types.ts';
+import type { CompiledForm, Condition, DeviceProvenance, FieldSpec, LimitBand } from './types.ts';
+import type { SourceInput, ValueSource, Visibility } from './types.ts';
 
 type Data = Record<string, unknown>;
 
@@ -12,14 +13,7 @@ const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, 
 (addFormats as unknown as (a: Ajv2020) => void)(ajv);
 ajv.addKeyword({ keyword: 'x-attest', schemaType: 'object' });
 
-/** Where a value came from, as the client reports it; the server decides for calculated ones (E2, E3). */
-export interface SourceInput {
-  source: 'manual' | 'device';
-  deviceId?: string;
-  channel?: string;
-  /** The instrument's raw output, kept beside the parsed number (E3). */
-  raw?: string;
-}
+export type { DeviceProvenance, SourceInput } from './types.ts';
 
 export interface SubmissionInput {
   data?: unknown;
@@ -35,7 +29,7 @@ export interface ProcessedValue {
   /** The value kept; null for N/A. */
   value: unknown;
   source: ValueSource;
-  device: { deviceId: string; channel: string | null; raw: string } | null;
+  device: DeviceProvenance | null;
   naReason: string | null;
   /** The number as entered, when rounding changed it. */
   entered: number | null;
@@ -230,7 +224,12 @@ export class FormRuntime {
           source: src,
           device:
             given?.source === 'device'
-              ? { deviceId: given.deviceId!, channel: given.channel ?? null, raw: given.raw! }
+              ? {
+                  deviceId: given.deviceId!,
+                  channel: given.channel ?? null,
+                  raw: given.raw!,
+                  ...(given.reading && { readingId: given.reading }),
+                }
               : null,
           naReason,
           entered: entered.get(pointer) ?? null,

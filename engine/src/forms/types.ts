@@ -1,3 +1,4 @@
+import type { DeviceKind } from '../devices/kinds.ts';
 /** A Form.io component as QA's builder writes it; only what the compiler reads is typed. */
 export interface FormioComponent {
   type?: unknown;
@@ -44,6 +45,34 @@ export type Rounding = 'halfUp' | 'halfEven' | 'refuse';
 export type ValueSource = 'manual' | 'device' | 'calculated';
 
 export type Capture = 'manual' | 'device' | 'either';
+
+/** Where a value came from, as a submission states it; the server decides for calculated ones (E2, E3). */
+export interface SourceInput {
+  source: 'manual' | 'device';
+  deviceId?: string;
+  channel?: string;
+  /** The instrument's raw output, kept beside the parsed number (E3). */
+  raw?: string;
+  /** The reading the server took, which the device, channel and raw answer come from. */
+  reading?: string;
+}
+
+/** Where a device value came from, as a value keeps it: device, channel, raw answer and the reading. */
+export interface DeviceProvenance {
+  deviceId: string;
+  channel: string | null;
+  raw: string;
+  readingId?: string;
+}
+
+/** How a field is bound to a device (`attest.device`), or the scale a mass is read from by default. */
+export interface DeviceBinding {
+  /** scale, plc, sensor or instrument; null: any kind. */
+  kind: DeviceKind | null;
+  channel: string;
+  tare: boolean;
+  zero: boolean;
+}
 
 /** One condition of a simple conditional: the field it looks at, how, and the value compared. */
 export interface Condition {
@@ -94,6 +123,11 @@ export interface FieldSpec {
   /** FEEL computing the value on the server; a client value is ignored. */
   calculate: string | null;
   capture: Capture;
+  /**
+   * The device the server reads the value from (Take reading): what kind of device, which channel,
+   * and whether the step may tare or zero it; null for a value that is not read from a device.
+   */
+  device: DeviceBinding | null;
   /** Needs second-person verification when entered by hand (E5). */
   critical: boolean;
   /** May be answered N/A with a reason (E7). */

@@ -17,7 +17,8 @@ export type ErrorKind =
   | 'conflict'
   | 'locked'
   | 'too-many-requests'
-  | 'password-change-required';
+  | 'password-change-required'
+  | 'device';
 
 export class AttestError extends Error {
   readonly kind: ErrorKind;
@@ -78,5 +79,12 @@ export class TooManyAttemptsError extends AttestError {
 export class PasswordChangeRequiredError extends AttestError {
   constructor(message = 'The password must be changed before anything else can be done') {
     super('password-change-required', message);
+  }
+}
+
+/** A device did not answer, answered what cannot be used, or cannot be reached now (E6). */
+export class DeviceError extends AttestError {
+  constructor(message: string) {
+    super('device', message);
   }
 }

@@ -16,6 +16,9 @@ import { createTaskForms, stepSignature, type StepSignature, type TaskForm } fro
 import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 import type { TaskSigning } from '../signatures/taskSigning.ts';
 import { requireStepReader } from './stepReaders.ts';
+import type { CaptureInput, DeviceChoice } from './deviceCapture.ts';
+import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
+import type { ReadingView } from '../devices/deviceReadings.ts';
 import { taskSignature, type PendingSigning, type Submission } from './taskValues.ts';
 
 /** One task as the step view opens it: the task, and how completing it is signed. */
@@ -51,6 +54,17 @@ export interface StepService {
     taskId: string,
     input: { username?: unknown; password?: unknown; pointers?: unknown },
   ): Promise<TaskForm & { signatureId: string }>;
+  /**
+   * The server reads the device a field is bound to and enters the value from it (E2, E3, E6), or
+   * tares or zeroes the device where the form allows it; the reading, and the form as it now is.
+   */
+  takeReading(
+    principal: Principal,
+    taskId: string,
+    input: CaptureInput,
+  ): Promise<{ reading: ReadingView | null; form: TaskForm }>;
+  /** The devices the step's fields may be read from, each with whether it may be read now. */
+  deviceChoices(principal: Principal, taskId: string): Promise<DeviceChoice[]>;
 }
 
 /**
@@ -64,6 +78,7 @@ export function createStepService(deps: {
   forms: FormService;
   identity: IdentityService;
   tasks: TaskAccess;
+  devices: DeviceRegistry;
 }): StepService {
   const { knex, identity, tasks } = deps;
   const taskForms = createTaskForms({ ...deps, process: tasks });
@@ -211,5 +226,7 @@ export function createStepService(deps: {
     saveValues: taskForms.save,
     check: taskForms.check,
     verify: taskForms.verify,
+    takeReading: taskForms.takeReading,
+    deviceChoices: taskForms.deviceChoices,
   };
 }

@@ -25,6 +25,10 @@ import {
   type TaskContext,
 } from './taskValues.ts';
 import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
+import { resolveDeviceSources, setAt } from './deviceSources.ts';
+import { createDeviceCapture, type CaptureInput } from './deviceCapture.ts';
+import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
+import type { DeviceBinding } from '../forms/types.ts';
 
 export interface FieldState {
   pointer: string;
@@ -37,6 +41,8 @@ export interface FieldState {
   critical: boolean;
   naAllowed: boolean;
   capture: string;
+  /** The device the server reads it from (Take reading); null: typed in. */
+  device: DeviceBinding | null;
   calculated: boolean;
   /** Limits as they apply now (FEEL worked out over the current values); null where the field has none. */
   limits: {
@@ -127,6 +133,7 @@ export function createTaskForms(deps: {
   forms: FormService;
   identity: IdentityService;
   process: TaskAccess;
+  devices: DeviceRegistry;
 }) {
   const { knex, clock, forms, identity, process } = deps;
 
@@ -275,10 +282,11 @@ export function createTaskForms(deps: {
     const { task, instance } = await process.openTask(principal, taskId);
     const ctx = await contextOf(knex, task, instance);
     if (!ctx) throw noForm();
+    const { sources } = await resolveDeviceSources(knex, taskId, ctx.runtime, input);
     const processed = ctx.runtime.process(
       {
         data: input.data,
-        ...(input.sources && { sources: input.sources }),
+        ...(sources && { sources }),
         ...(input.na && { na: input.na }),
       },
       ctx.variables,
@@ -417,6 +425,7 @@ export function createTaskForms(deps: {
         critical: f.critical,
         naAllowed: f.naAllowed,
         capture: f.capture,
+        device: f.device,
         calculated: f.calculate !== null,
         limits: runtime.limitsNow(f, data, variables),
         locked: !open || f.calculate !== null,
@@ -434,23 +443,20 @@ export function createTaskForms(deps: {
     };
   }
 
-  return { hasForm, complete, save, check, verify, form };
-}
-
-function setAt(data: Record<string, unknown>, pointer: string, value: unknown): void {
-  const segments = pointer.slice(1).split('/');
-  let node: Record<string, unknown> | unknown[] = data;
-  segments.forEach((s, i) => {
-    const last = i === segments.length - 1;
-    const key = Array.isArray(node) ? Number(s) : s;
-    if (last) {
-      (node as Record<string | number, unknown>)[key] = value;
-      return;
-    }
-    const nextIsIndex = /^\d+$/.test(segments[i + 1]!);
-    const existing = (node as Record<string | number, unknown>)[key];
-    if (existing === undefined || existing === null || typeof existing !== 'object')
-      (node as Record<string | number, unknown>)[key] = nextIsIndex ? [] : {};
-    node = (node as Record<string | number, Record<string, unknown> | unknown[]>)[key]!;
+  const { capture, choices } = createDeviceCapture({
+    knex,
+    clock,
+    devices: deps.devices,
+    process,
+    contextOf,
+    noForm,
   });
+
+  /** Takes a reading into a field (or tares or zeroes the device) and gives the form as it now is. */
+  async function takeReading(principal: Principal, taskId: string, input: CaptureInput) {
+    const reading = await capture(principal, taskId, input);
+    return { reading, form: await form(principal, taskId) };
+  }
+
+  return { hasForm, complete, save, check, verify, form, takeReading, deviceChoices: choices };
 }

@@ -19,6 +19,7 @@ import {
 } from '../forms/formRepository.ts';
 import type { FormRuntime, ProcessedValue, SubmissionInput } from '../forms/pipeline.ts';
 import { acknowledged, type Acknowledgement } from './exceptionConfirmation.ts';
+import { resolveDeviceSources } from './deviceSources.ts';
 
 /** The task a submission or verification is for, as the process service hands it over. */
 export interface TaskContext {
@@ -65,6 +66,7 @@ export async function recordSubmission(
   mode: 'save' | 'complete',
   at: Date,
 ): Promise<{ data: Record<string, unknown>; drafts: EventDraft[] }> {
+  input = await resolveDeviceSources(trx, task.taskId, task.runtime, input);
   const processed = task.runtime.process(input, task.variables, { partial: mode === 'save' });
   if (processed.errors.length > 0) {
     throw new InputError(

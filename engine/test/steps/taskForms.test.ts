@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import {
-  AuthenticationError,
-  InputError,
-  NotAllowedError,
-  type AttestError,
-  type Principal,
-} from '../../src/index.ts';
+import { AuthenticationError, NotAllowedError, type Principal } from '../../src/index.ts';
+import { attachTestDevice } from '../support/devices.ts';
+import { refusal } from '../support/refusal.ts';
 import { demoPassword, loginAs, startTestEngine, type TestContext } from '../support/testEngine.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
@@ -19,33 +15,36 @@ const form = (name: string) =>
 const taskOf = (instance: { openTasks: { id: string; elementId: string }[] }, elementId: string) =>
   instance.openTasks.find((t) => t.elementId === elementId)!.id;
 
-/** The errors of a refusal, as `pointer keyword` pairs and messages. */
-async function refusal(promise: Promise<unknown>, kind: new (...a: never[]) => AttestError = InputError) {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
-    return error as AttestError;
-  }
-  assert.fail('expected a refusal');
-}
-
-const scale = (raw: string) => ({ source: 'device' as const, deviceId: 'SC-01', raw });
-
 describe('Feature: forms of user tasks, from entry to completion', () => {
   let ctx: TestContext;
   let olivia: Principal;
   let quinn: Principal;
+  let scale: Awaited<ReturnType<typeof attachTestDevice>>;
   before(async () => {
     ctx = await startTestEngine();
     [olivia, quinn] = [await loginAs(ctx.engine, 'olivia'), await loginAs(ctx.engine, 'quinn')];
+    scale = await attachTestDevice(ctx.engine);
     await ctx.engine.forms.save(quinn, { key: 'dispensing', definition: form('dispensing.json') });
     await ctx.engine.forms.save(quinn, { key: 'deviation-report', definition: form('deviationReport.json') });
     await ctx.engine.forms.save(quinn, { key: 'granulation', definition: form('granulation.json') });
     for (const model of ['dispensing.bpmn', 'deviation.bpmn', 'granulation.bpmn'])
       await ctx.engine.processes.deploy(quinn, fixture(model));
   });
-  after(() => ctx.close());
+  after(async () => {
+    await scale.close();
+    await ctx.close();
+  });
+
+  /** The scale answers `raw`; the server reads it into the weight: the source the save names. */
+  const weigh = async (task: string, raw: string, reason?: string) => {
+    scale.answer(raw);
+    const { reading } = await ctx.engine.tasks.takeReading(olivia, task, {
+      pointer: '/weight',
+      deviceId: scale.device.id,
+      ...(reason && { reason }),
+    });
+    return { '/weight': { source: 'device' as const, reading: reading!.id } };
+  };
 
   const startDispensing = async () => {
     const started = await ctx.engine.processes.start(olivia, 'dispensing', {
@@ -134,10 +133,8 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
   it('E5: a critical value entered by hand needs a second person; B5: not the one who entered it', async () => {
     const { task } = await startDispensing();
     // Given the operator saves the values, the weight from the scale and the lot typed in
-    const saved = await ctx.engine.tasks.saveValues(olivia, task, {
-      data: dispensed,
-      sources: { '/weight': scale('S S     101.96 g') },
-    });
+    const weighed = await weigh(task, 'S S     101.96 g');
+    const saved = await ctx.engine.tasks.saveValues(olivia, task, { data: dispensed, sources: weighed });
     const lot = saved.values.find((v) => v.pointer === '/lot')!;
     assert.equal(lot.needsVerification, true);
     assert.equal(
@@ -150,7 +147,7 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
     const unverified = await refusal(
       ctx.engine.tasks.complete(olivia, task, {
         data: dispensed,
-        sources: { '/weight': scale('S S     101.96 g') },
+        sources: weighed,
       }),
     );
     assert.deepEqual(
@@ -186,7 +183,7 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
     // Then she completes
     const done = await ctx.engine.tasks.complete(olivia, task, {
       data: dispensed,
-      sources: { '/weight': scale('S S     101.96 g') },
+      sources: weighed,
     });
     assert.equal(done.status, 'completed');
     assert.equal(done.variables.weight, 102, 'rounded half up to 1 decimal');
@@ -195,18 +192,18 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
 
   it('B3: changing a value after its first entry needs a reason; the trail keeps old and new (C1, D5)', async () => {
     const { instance, task } = await startDispensing();
-    await ctx.engine.tasks.saveValues(olivia, task, {
-      data: { ...dispensed, lot: undefined, weight: 98.2 },
-      sources: { '/weight': scale('S S      98.20 g') },
-    });
+    await weigh(task, 'S S      98.20 g');
     // When the weight is taken again without a reason, then it is refused and nothing changes
-    const again = { data: dispensed, sources: { '/weight': scale('S S     101.96 g') } };
-    const noReason = await refusal(ctx.engine.tasks.saveValues(olivia, task, again));
+    const noReason = await refusal(weigh(task, 'S S     101.96 g'));
     assert.equal(noReason.errors[0]!.pointer, '/reason');
     assert.match(noReason.message, /reason is required to change Weight \(g\)/);
     assert.equal((await ctx.engine.tasks.form(olivia, task)).data.weight, 98.2);
     // With a reason, it is corrected; the value is marked as changed after its original entry
-    await ctx.engine.tasks.saveValues(olivia, task, { ...again, reason: 'Container not fully emptied' });
+    const again = {
+      data: dispensed,
+      sources: await weigh(task, 'S S     101.96 g', 'Container not fully emptied'),
+    };
+    await ctx.engine.tasks.saveValues(olivia, task, again);
     await ctx.engine.tasks.verify(olivia, task, { username: 'oscar', password: demoPassword('oscar') });
     const contract = await ctx.engine.tasks.form(olivia, task);
     const weight = contract.values.find((v) => v.pointer === '/weight')!;
@@ -263,7 +260,6 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
     const error = await refusal(
       ctx.engine.tasks.complete(olivia, task, {
         data: { ...dispensed, weight: 106.04, material: 'api-1', containerIntact: 'no' },
-        sources: { '/weight': scale('S S     106.04 g') },
       }),
     );
     assert.deepEqual(

@@ -266,7 +266,7 @@ function readWords(functionCode: number, words: Uint16Array, address: number, co
 }
 
 /**
- * Runs a simulator for demos (`npx attest simulate modbus`): logs where it listens and the register
+ * Runs a simulator for demos (`attest simulate modbus`): logs where it listens and the register
  * map a device's settings need to read it, and stops on SIGINT or SIGTERM.
  */
 export async function runSimulator(options: SimulatorOptions = {}): Promise<ModbusSimulator> {

@@ -282,7 +282,7 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Runs the simulator for a demo (`npx attest simulate opcua`): logs the endpoint and the nodes it
+ * Runs the simulator for a demo (`attest simulate opcua`): logs the endpoint and the nodes it
  * serves, and stops on SIGINT or SIGTERM.
  */
 export async function runSimulator(

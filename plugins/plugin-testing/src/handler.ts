@@ -7,7 +7,8 @@ export type HandlerOutcome =
 
 /**
  * Runs a service handler once, as the engine's job worker would, without a server or a database:
- * the context is completed with defaults, and the result is checked as the engine checks it.
+ * the context is completed with defaults (attempt 1, a fixed idempotency key: pass the same key with
+ * a later attempt to try a retry), and the result is checked as the engine checks it.
  * Anything other than variables or a BPMN error — a failure the engine would retry — is thrown.
  */
 export async function runHandler(
@@ -19,6 +20,7 @@ export async function runHandler(
     businessKey: null,
     elementId: 'task',
     attempt: 1,
+    idempotencyKey: '00000000-0000-4000-8000-000000000001',
     ...context,
   };
   let result;

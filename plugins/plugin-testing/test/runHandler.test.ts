@@ -47,7 +47,7 @@ describe('Feature: running a service handler as the engine would, without a serv
     );
   });
 
-  it('hands the handler a whole context: its variables, the first attempt and where it runs', async () => {
+  it('hands the handler a whole context: its variables, the first attempt, its idempotency key and where it runs', async () => {
     let seen: unknown;
     await runHandler(
       (context) => {
@@ -60,7 +60,21 @@ describe('Feature: running a service handler as the engine would, without a serv
       businessKey: null,
       elementId: 'reserve',
       attempt: 1,
+      idempotencyKey: '00000000-0000-4000-8000-000000000001',
       variables: { a: 1 },
     });
+  });
+
+  it('passes a retry on as the engine does: a later attempt with the same idempotency key', async () => {
+    const seen: [number, string][] = [];
+    const handler = ({ attempt, idempotencyKey }: { attempt: number; idempotencyKey: string }) => {
+      seen.push([attempt, idempotencyKey]);
+    };
+    await runHandler(handler, { variables: {}, idempotencyKey: 'job-7' });
+    await runHandler(handler, { variables: {}, idempotencyKey: 'job-7', attempt: 2 });
+    assert.deepEqual(seen, [
+      [1, 'job-7'],
+      [2, 'job-7'],
+    ]);
   });
 });

@@ -272,7 +272,7 @@ export class MtsicsSimulator {
 }
 
 /**
- * Serves a simulated scale until the process ends (`npx attest simulate mtsics`); says where, and
+ * Serves a simulated scale until the process ends (`attest simulate scale`); says where, and
  * what it answers, on `options.log`.
  */
 export async function runSimulator(options: SimulatorOptions = {}): Promise<MtsicsSimulator> {

@@ -30,6 +30,7 @@ import { securityHeaders } from './securityHeaders.ts';
 import { webApp } from './webApp.ts';
 import { createTokens, type Tokens } from './tokens.ts';
 import { createTaskFeed, type TaskFeed } from './taskFeed.ts';
+import { createDeviceHub, type DeviceHub } from '../devices/hub.ts';
 
 export interface AppOptions {
   engine: Engine;
@@ -49,10 +50,21 @@ export interface AppOptions {
   readiness?: Readiness;
   /** Bearer token of `/api/metrics`; unset, the metrics are not served. */
   metricsToken?: string;
+  /**
+   * The server's connections to devices, through which steps read them (default: one with no device
+   * plugin loaded, so every read is refused with the reason).
+   */
+  devices?: DeviceHub;
 }
 
 /** Every operation of the API, in the order the router mounts them and the document lists them. */
-function apiOperations(engine: Engine, tokens: Tokens, feed: TaskFeed, platform: PlatformDeps): Operation[] {
+function apiOperations(
+  engine: Engine,
+  tokens: Tokens,
+  feed: TaskFeed,
+  platform: PlatformDeps,
+  hub: DeviceHub,
+): Operation[] {
   return [
     ...platformOperations(engine, platform),
     ...authOperations(engine, tokens),
@@ -62,7 +74,7 @@ function apiOperations(engine: Engine, tokens: Tokens, feed: TaskFeed, platform:
     ...exceptionOperations(engine),
     ...changeOperations(engine),
     ...pluginOperations(engine),
-    ...deviceOperations(engine),
+    ...deviceOperations(engine, hub),
     ...processOperations(engine),
     ...taskOperations(engine, feed),
     ...formOperations(engine),
@@ -81,19 +93,26 @@ export function apiDocument(): ReturnType<typeof openApiDocument> {
   // Declaring an operation reads nothing of what it is given; only its handler would, and no
   // handler runs here. So every collaborator is a stand-in that has nothing.
   const absent = new Proxy({}, { get: () => undefined });
-  const operations = apiOperations(absent as Engine, absent as Tokens, absent as TaskFeed, {
-    version: runtimePackage.version,
-    document: () => ({}),
-    readiness: absent as Readiness,
-    metrics: absent as Metrics,
-    metricsToken: undefined,
-  });
+  const operations = apiOperations(
+    absent as Engine,
+    absent as Tokens,
+    absent as TaskFeed,
+    {
+      version: runtimePackage.version,
+      document: () => ({}),
+      readiness: absent as Readiness,
+      metrics: absent as Metrics,
+      metricsToken: undefined,
+    },
+    absent as DeviceHub,
+  );
   return openApiDocument(operations, runtimePackage.version);
 }
 
 /** Ends the app's open event streams: a server waits for every connection before it closes. */
 export function closeStreams(app: Express): void {
   (app.locals.feed as TaskFeed | undefined)?.close();
+  (app.locals.devices as DeviceHub | undefined)?.endStreams();
 }
 
 export type TrustProxy = boolean | number | string;
@@ -108,21 +127,30 @@ export function createApp({
   metrics = createMetrics(engine),
   readiness = createReadiness(engine),
   metricsToken,
+  devices = createDeviceHub(engine, new Map(), logger),
 }: AppOptions): Express {
   const tokens = createTokens(jwtSecret, engine.clock);
+  engine.devices.useReader(devices.reader);
   const feed = createTaskFeed(engine, { onAttach: () => metrics.streamOpened() });
-  const operations = apiOperations(engine, tokens, feed, {
-    version: runtimePackage.version,
-    document: () => document,
-    readiness,
-    metrics,
-    metricsToken,
-  });
+  const operations = apiOperations(
+    engine,
+    tokens,
+    feed,
+    {
+      version: runtimePackage.version,
+      document: () => document,
+      readiness,
+      metrics,
+      metricsToken,
+    },
+    devices,
+  );
   const document = openApiDocument(operations, runtimePackage.version);
 
   const app = express();
   // Open event streams end when the server closes (see closeStreams).
   app.locals.feed = feed;
+  app.locals.devices = devices;
   if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   app.use(metrics.middleware);
   app.use(requestLogger(logger));

@@ -35,6 +35,7 @@ export const PROBLEMS: Record<ProblemKind, { status: number; title: string }> = 
   locked: { status: 423, title: 'Account locked' },
   'too-many-requests': { status: 429, title: 'Too many attempts' },
   internal: { status: 500, title: 'Internal server error' },
+  device: { status: 502, title: 'The device could not be read' },
   unavailable: { status: 503, title: 'Service unavailable' },
 };
 

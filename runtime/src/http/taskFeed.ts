@@ -1,15 +1,9 @@
 import type { Response } from 'express';
 import type { Engine } from '@attest/engine';
+import { openEventStream } from './eventStream.ts';
 
 /** How often the feed looks for new task events while someone listens. */
 const POLL_MS = 1000;
-/** A comment line keeps proxies from closing a quiet stream. */
-const KEEPALIVE_MS = 25_000;
-/**
- * A stream ends after this long and the browser opens a new one with its current token, so a
- * session that ended (logout, inactivity lock, deactivation) stops receiving within minutes.
- */
-const STREAM_MS = 5 * 60_000;
 /** Events that end open tasks without a task event of their own: their instance or scope ended. */
 const WITHDRAWING = ['process.cancelled', 'process.terminated', 'scope.terminated', 'boundary.triggered'];
 
@@ -69,29 +63,15 @@ export function createTaskFeed(engine: Engine, options: { onAttach?: () => () =>
   return {
     /** Holds a response open as an event stream until the client leaves, the stream ages or the feed closes. */
     attach(res: Response): void {
-      res.status(200);
-      res.set({
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        'X-Accel-Buffering': 'no',
-      });
-      res.flushHeaders();
-      res.write(`retry: 3000\nevent: ready\ndata: {}\n\n`);
       listeners.add(res);
       const detached = options.onAttach?.();
-      start();
-      if (lastId === null && !polling) polling = poll().finally(() => (polling = null));
-      const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-      const ageOut = setTimeout(() => res.end(), STREAM_MS);
-      keepalive.unref();
-      ageOut.unref();
-      res.once('close', () => {
-        clearInterval(keepalive);
-        clearTimeout(ageOut);
+      openEventStream(res, () => {
         listeners.delete(res);
         detached?.();
         if (listeners.size === 0) stop();
       });
+      start();
+      if (lastId === null && !polling) polling = poll().finally(() => (polling = null));
     },
     /** Ends every stream, so the server can close. */
     close(): void {

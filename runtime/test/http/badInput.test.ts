@@ -92,6 +92,12 @@ const VALID_BODIES: Record<string, object> = {
   broadcastSignal: { name: 'Line stop', variables: { line: 3 } },
   importForm: { key: 'dispensing', definition: { components: [] } },
   verifyTaskValues: { username: 'oscar', password: 'a password', pointers: ['/lot'] },
+  takeTaskReading: {
+    pointer: '/netWeight',
+    deviceId: '00000000-0000-4000-8000-00000000beef',
+    action: 'read',
+    reason: 'Container was not fully emptied',
+  },
   migrateInstance: {
     targetDefinitionId: '00000000-0000-4000-8000-00000000beef',
     mapping: { review: 'qaReview' },

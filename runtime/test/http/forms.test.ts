@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { attachTestDevice } from '../../../engine/test/support/devices.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
 
 /** A fixture of the engine's tests: forms are the forms folder's, the process models the steps'. */
@@ -12,11 +13,17 @@ describe('Feature: forms and task values over HTTP', () => {
   const tokens: Partial<Record<DemoUser, string>> = {};
   const as = (who: DemoUser) => ({ token: tokens[who]! });
 
+  let scale: Awaited<ReturnType<typeof attachTestDevice>>;
+
   before(async () => {
     api = await startTestApi();
     for (const who of ['olivia', 'oscar', 'quinn'] as const) tokens[who] = await api.login(who);
+    scale = await attachTestDevice(api.ctx.engine);
   });
-  after(() => api.close());
+  after(async () => {
+    await scale.close();
+    await api.close();
+  });
 
   it('imports a form, deploys a process using it and runs the dispensing step to completion', async () => {
     const imported = await api.request('POST', '/api/forms', {
@@ -68,17 +75,23 @@ describe('Feature: forms and task values over HTTP', () => {
     });
 
     const data = { material: 'API-0001', lot: 'L-7', scale: 'SC-01', weight: 110, containerIntact: 'yes' };
-    const sources = { '/weight': { source: 'device', deviceId: 'SC-01', raw: 'S S     110.00 g' } };
-    const invalid = await api.request('POST', `/api/tasks/${task}/complete`, {
-      ...as('olivia'),
-      body: { data, sources },
-    });
+    const weigh = (raw: string) => {
+      scale.answer(raw);
+      return api.request('POST', `/api/tasks/${task}/readings`, {
+        ...as('olivia'),
+        body: { pointer: '/weight', deviceId: scale.device.id },
+      });
+    };
+    // A reading beyond the rejecting limit is refused as the value would be: nothing is entered
+    const invalid = await weigh('S S     110.00 g');
     const problem = assertProblem(invalid, 400, 'input');
     assert.deepEqual(problem.errors, [
       { pointer: '/weight', keyword: 'maximum', message: 'Weight (g) must be at most 105.0' },
     ]);
 
-    const reweighed = { '/weight': { source: 'device', deviceId: 'SC-01', raw: 'S S     100.02 g' } };
+    const taken = await weigh('S S     100.02 g');
+    assert.equal(taken.status, 200, taken.text);
+    const reweighed = { '/weight': { source: 'device', reading: taken.body.reading.id } };
     const saved = await api.request('PUT', `/api/tasks/${task}/values`, {
       ...as('olivia'),
       body: { data: { ...data, weight: 100.02 }, sources: reweighed },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveSettings, type Dossier } from '@attest/engine';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { attachTestDevice } from '../../../engine/test/support/devices.ts';
 import { recordPrintout } from '../../src/printout/recordPrintout.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
 import {
@@ -50,7 +51,10 @@ const measuredForm = () => ({
   display: 'form',
   components: [
     { type: 'textfield', key: 'what', label: 'Observation', input: true, validate: { required: true } },
-    temperatureField('either'),
+    {
+      ...temperatureField('either'),
+      attest: { ...temperatureField('either').attest, device: { kind: 'sensor', channel: 'T1' } },
+    },
     {
       type: 'number',
       key: 'humidity',
@@ -352,15 +356,22 @@ describe('Feature: the record printout, a PDF for people (D5, D6)', () => {
       const started = await call('olivia', 'POST', '/api/records', { template: 'tst', title: 'Warm room' });
       assert.equal(started.status, 201, started.text);
       number = started.body.number;
+      // The room's thermometer, read by the server into the step
+      const thermometer = await attachTestDevice(api.ctx.engine, { code: 'TH-12', kind: 'sensor' });
+      thermometer.answer('T  31.0 C', { value: 31, unit: '°C', stable: true, status: 'ok' });
+      const read = await call('olivia', 'POST', `/api/tasks/${await openTask(number, 'report')}/readings`, {
+        pointer: '/temperature',
+        deviceId: thermometer.device.id,
+      });
+      assert.equal(read.status, 200, read.text);
+      await thermometer.close();
       await complete(
         'olivia',
         number,
         'report',
         {
           data: { what: 'Lot 批号 Ω', temperature: 31 },
-          sources: {
-            '/temperature': { source: 'device', deviceId: 'TH-12', channel: 'T1', raw: 'T  31.0 C' },
-          },
+          sources: { '/temperature': { source: 'device', reading: read.body.reading.id } },
           na: { '/humidity': 'Hygrometer out for calibration' },
           confirmed: ['/temperature'],
           comments: { '/temperature': 'Sensor by the open door; product probe read 24 °C' },

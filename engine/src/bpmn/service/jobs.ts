@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { BpmnError, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
+import { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from '@attest/plugin-api';
 import { SYSTEM_ACTOR } from '../../audit/types.ts';
 import { ConflictError } from '../../kernel/errors.ts';
 import { requirePermission, type Principal } from '../../kernel/permissions.ts';
@@ -15,6 +15,30 @@ import type { ProcessContext } from './types.ts';
 /** Back-off after a failed attempt: 10 s, 40 s, 90 s ...; then the job gives up. */
 const DEFAULT_ATTEMPTS = 5;
 const retryDelayMs = (attempt: number) => 10_000 * attempt * attempt;
+/**
+ * How long a worker holds a service-task job while its handler runs. After it the job is taken
+ * again (by any worker) and the first holder's result is refused: a handler runs at least once.
+ */
+export const JOB_LEASE_MS = 5 * 60_000;
+/** A completion that meets a concurrent move of its instance is tried again, up to this often. */
+const COMPLETION_TRIES = 3;
+/** The channel every commit that leaves a job to be taken notifies (the job_leases migration). */
+export const JOBS_CHANNEL = 'attest_jobs';
+
+/** What became of one job taken: ran (or was found stale), met a concurrent move, or failed. */
+type Outcome = 'ran' | 'conflict' | 'failed';
+
+/** What a handler did: its result (variables or a BPMN error), or the failure it threw. */
+type HandlerOutcome = { result: ServiceResult } | { failure: string };
+
+/** A service-task job taken with a committed lease: its handler is called outside any transaction. */
+interface Leased {
+  job: JobRow;
+  owner: string;
+  type: string;
+  handler: ServiceHandler;
+  context: ServiceContext;
+}
 
 /**
  * Jobs: timers, service tasks, call activities, thrown messages and signals, run when due by the
@@ -36,13 +60,18 @@ export interface Jobs {
   /** Runs the jobs that are due, at most `limit`; how many ran. */
   runDue(limit?: number, signal?: AbortSignal): Promise<number>;
   failed(principal: Principal, instanceId?: string): Promise<FailedJob[]>;
+  /**
+   * Calls `listener` after every commit that leaves a job to be taken, made by this process or
+   * (on a server) any other; resolves, once listening, to what stops it.
+   */
+  onDue(listener: () => void): Promise<() => Promise<void>>;
 }
 
 export function createJobs(
   ctx: ProcessContext,
   instances: Instances,
   correlation: Correlation,
-): Jobs & { register(type: string, handler: ServiceHandler): void } {
+): Omit<Jobs, 'onDue'> & { register(type: string, handler: ServiceHandler): void } {
   const { knex, clock, hooks } = ctx;
   const { startsDirectly, startOn, visibleVariables, move } = instances;
   const { correlate, broadcast } = correlation;
@@ -66,8 +95,11 @@ export function createJobs(
     return token.jobId === job.id ? token : undefined;
   }
 
-  /** Runs one job inside its transaction: whatever it does to instances lands with the job closed, or not at all. */
-  async function runJob(trx: Knex.Transaction, job: JobRow): Promise<void> {
+  /**
+   * Runs one job inside its transaction: whatever it does to instances lands with the job closed,
+   * or not at all. A service task's job is only leased here: its handler runs after the commit.
+   */
+  async function runJob(trx: Knex.Transaction, job: JobRow): Promise<Leased | void> {
     const done = { jobUpdates: [{ id: job.id, status: 'done' as const }] };
     const close = () => processRepository.closeJob(trx, job.id, 'done', clock.now());
     if (job.kind === 'start') {
@@ -176,8 +208,7 @@ export function createJobs(
         );
         return;
       case 'service':
-        await runService(trx, job, instance, token);
-        return;
+        return lease(trx, job, instance, token);
       case 'call': {
         const { processKey } = job.payload as { processKey: string };
         // What the caller sees now, not when the call was scheduled: a retry passes corrections on.
@@ -269,32 +300,86 @@ export function createJobs(
     }
   }
 
-  async function runService(
+  /** Holds a service-task job for this worker, with what its handler is to be given. */
+  async function lease(
     trx: Knex.Transaction,
     job: JobRow,
     instance: InstanceRow,
     token: Token,
-  ): Promise<void> {
+  ): Promise<Leased> {
     const { type } = job.payload as { type: string };
     const handler = handlers.get(type);
     if (!handler) throw new Error(`No handler is registered for attest:type "${type}"`);
     const variables = await visibleVariables(trx, instance, token);
-    let result: ServiceResult | void;
+    const owner = randomUUID();
+    await processRepository.leaseJob(trx, job.id, owner, new Date(clock.now().getTime() + JOB_LEASE_MS));
+    const context: ServiceContext = {
+      instanceId: instance.id,
+      businessKey: instance.business_key,
+      elementId: token.node,
+      variables,
+      attempt: job.attempts + 1,
+      idempotencyKey: job.id,
+    };
+    return { job, owner, type, handler, context };
+  }
+
+  /** Calls the handler of a leased job, outside any transaction: its result, or why it failed. */
+  async function callHandler({ handler, context }: Leased): Promise<HandlerOutcome> {
     try {
-      result = await handler({
-        instanceId: instance.id,
-        businessKey: instance.business_key,
-        elementId: token.node,
-        variables,
-        attempt: job.attempts + 1,
-      });
+      return { result: (await handler(context)) ?? {} };
     } catch (error) {
-      if (!(error instanceof BpmnError)) throw error;
-      result = { error: { code: error.code, message: error.message } };
+      if (error instanceof BpmnError)
+        return { result: { error: { code: error.code, message: error.message } } };
+      return { failure: messageOf(error) };
     }
-    const outcome = result ?? {};
-    if ('error' in outcome) {
-      const { code, message } = outcome.error;
+  }
+
+  /**
+   * Lands a handler's result in a transaction of its own, only while the lease is still this
+   * worker's: a lease that ran out or was taken over is refused (the job ran, or runs, elsewhere).
+   * A job whose token moved on meanwhile is stale: closed, its result dropped. A concurrent move
+   * of the instance is met by trying again; should it keep happening, the lease is given up so
+   * that the job is taken again at once.
+   */
+  async function complete(leased: Leased, handled: HandlerOutcome): Promise<Outcome | 'lost'> {
+    const { owner, type } = leased;
+    for (let tries = 1; ; tries++) {
+      const outcome = await knex.transaction(async (trx): Promise<Outcome | 'lost'> => {
+        const job = await processRepository.lockLeasedJob(trx, leased.job.id, owner, clock.now());
+        if (!job) return 'lost';
+        if ('failure' in handled) {
+          await recordFailure(trx, job, handled.failure);
+          return 'failed';
+        }
+        const instance = (await processRepository.findInstance(trx, job.instance_id!))!;
+        const token = waitingToken(instance, job);
+        if (!token) {
+          await processRepository.closeJob(trx, job.id, 'cancelled', clock.now());
+          return 'ran';
+        }
+        return guarded(trx, job, async () => {
+          await landResult(trx, job, instance, token, type, handled.result);
+        });
+      });
+      if (outcome !== 'conflict') return outcome;
+      if (tries === COMPLETION_TRIES) {
+        await processRepository.releaseJob(knex, leased.job.id, owner);
+        return outcome;
+      }
+    }
+  }
+
+  async function landResult(
+    trx: Knex.Transaction,
+    job: JobRow,
+    instance: InstanceRow,
+    token: Token,
+    type: string,
+    result: ServiceResult,
+  ): Promise<void> {
+    if ('error' in result) {
+      const { code, message } = result.error;
       await move(
         SYSTEM_ACTOR,
         instance,
@@ -307,7 +392,7 @@ export function createJobs(
       );
       return;
     }
-    const output = checkVariables(outcome.variables, '/variables');
+    const output = checkVariables(result.variables, '/variables');
     await move(
       SYSTEM_ACTOR,
       instance,
@@ -370,32 +455,49 @@ export function createJobs(
   }
 
   /**
-   * Runs the jobs that are due, one transaction each: the job row is locked (SKIP LOCKED, so
-   * other runtime processes take other jobs), its token moves on as a system act, and the job is
-   * closed in the same write. A conflict (someone moved the instance meanwhile) leaves the job due
-   * for the next round; any other failure is undone and recorded in the same transaction (see
-   * recordFailure). Returns how many jobs ran. Handlers run while the job is locked: they should be
-   * quick, and must not call the engine themselves. Once `signal` aborts (the server shuts down), no
-   * further job is taken; the one running finishes.
+   * Runs `work` for a locked job behind a savepoint: a conflict (someone moved the instance
+   * meanwhile) undoes it and leaves the job as it was; any other failure is undone and recorded in
+   * the same transaction (see recordFailure).
+   */
+  async function guarded(trx: Knex.Transaction, job: JobRow, work: () => Promise<void>): Promise<Outcome> {
+    await trx.raw('SAVEPOINT attest_job');
+    try {
+      await work();
+      return 'ran';
+    } catch (error) {
+      await trx.raw('ROLLBACK TO SAVEPOINT attest_job');
+      if (error instanceof ConflictError) return 'conflict';
+      await recordFailure(trx, job, messageOf(error));
+      return 'failed';
+    }
+  }
+
+  /**
+   * Runs the jobs that are due, one at a time. Each is taken in a transaction of its own: the job
+   * row is locked (SKIP LOCKED, so other runtime processes take other jobs) and, for a timer, a
+   * message, a call activity and the like, its token moves on as a system act and the job is
+   * closed in the same write. A service task's job is instead leased in that transaction, its
+   * handler called after the commit with no transaction open and no connection held, and its
+   * result landed in a new transaction guarded by the lease (see complete): handlers may be slow,
+   * and run at least once (the idempotency key tells a repetition). A conflict leaves the job due
+   * for the next round; any other failure is recorded (see recordFailure). Returns how many jobs
+   * ran. Once `signal` aborts (the server shuts down), no further job is taken; the one running
+   * finishes.
    */
   async function runDueJobs(limit = 50, signal?: AbortSignal): Promise<number> {
     let ran = 0;
     for (let i = 0; i < limit && !signal?.aborted; i++) {
-      const outcome = await knex.transaction(async (trx): Promise<'none' | 'ran' | 'conflict' | 'failed'> => {
+      const taken = await knex.transaction(async (trx): Promise<Outcome | Leased | 'none'> => {
         const job = await processRepository.lockDueJob(trx, clock.now());
         if (!job) return 'none';
-        await trx.raw('SAVEPOINT attest_job');
-        try {
-          await runJob(trx, job);
-          return 'ran';
-        } catch (error) {
-          await trx.raw('ROLLBACK TO SAVEPOINT attest_job');
-          if (error instanceof ConflictError) return 'conflict';
-          await recordFailure(trx, job, (error as Error).message);
-          return 'failed';
-        }
+        let leased: Leased | void = undefined;
+        const outcome = await guarded(trx, job, async () => {
+          leased = await runJob(trx, job);
+        });
+        return leased ?? outcome;
       });
-      if (outcome === 'none') break;
+      if (taken === 'none') break;
+      const outcome = typeof taken === 'string' ? taken : await complete(taken, await callHandler(taken));
       if (outcome === 'ran') ran += 1;
     }
     return ran;
@@ -416,4 +518,8 @@ export function createJobs(
   }
 
   return { register: registerHandler, runDue: runDueJobs, failed: failedJobs };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

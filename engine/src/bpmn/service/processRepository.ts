@@ -84,6 +84,18 @@ export interface JobRow {
   due_at: Date;
 }
 
+const JOB_COLUMNS = [
+  'id',
+  'instance_id',
+  'definition_id',
+  'token_id',
+  'element_id',
+  'kind',
+  'payload',
+  'attempts',
+  'due_at',
+] as const;
+
 export interface SubscriptionRow {
   instance_id: string;
   token_id: string;
@@ -558,30 +570,61 @@ export const processRepository = {
   },
 
   /**
-   * Takes the next due timer, locked for this transaction; other workers skip it rather than wait
-   * (SKIP LOCKED), so any number of runtime processes share the work without doing it twice.
+   * Takes the next due job that nobody holds a lease on, locked for this transaction; other workers
+   * skip it rather than wait (SKIP LOCKED), so any number of runtime processes share the work
+   * without doing it twice. A lease that ran out no longer holds its job.
    */
   async lockDueJob(trx: Knex.Transaction, now: Date): Promise<JobRow | undefined> {
     const rows = await preparedQuery<JobRow>(
       trx,
-      'attest_lock_due_job',
+      'attest_lock_due_leased_job',
       `SELECT id, instance_id, definition_id, token_id, element_id, kind, payload, attempts, due_at FROM jobs
-        WHERE status = 'scheduled' AND due_at <= $1 ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        WHERE status = 'scheduled' AND due_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
+        ORDER BY due_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
       [now],
     );
     return rows[0];
   },
 
-  /** A failed attempt: tried again after `retryAt`, or given up for good. */
+  /** Holds a locked job for `owner` until `until`: committed, it keeps other workers off it. */
+  async leaseJob(trx: Knex.Transaction, id: string, owner: string, until: Date): Promise<void> {
+    await trx('jobs').where({ id }).update({ lease_owner: owner, lease_until: until });
+  },
+
+  /**
+   * The job, locked, if `owner`'s lease on it still holds at `now`: still scheduled, not taken by
+   * another worker, not run out. Undefined otherwise: whatever the holder did is refused.
+   */
+  async lockLeasedJob(
+    trx: Knex.Transaction,
+    id: string,
+    owner: string,
+    now: Date,
+  ): Promise<JobRow | undefined> {
+    return (await trx('jobs')
+      .where({ id, status: 'scheduled', lease_owner: owner })
+      .where('lease_until', '>', now)
+      .forUpdate()
+      .first(...JOB_COLUMNS)) as JobRow | undefined;
+  },
+
+  /** Gives up `owner`'s lease, so that the job is taken again at once. */
+  async releaseJob(db: Db, id: string, owner: string): Promise<void> {
+    await db('jobs').where({ id, lease_owner: owner }).update({ lease_owner: null, lease_until: null });
+  },
+
+  /** A failed attempt: tried again after `retryAt`, or given up for good; its lease ends with it. */
   async failJob(db: Db, id: string, error: string, retryAt: Date | null, now: Date): Promise<void> {
     await db('jobs')
       .where({ id })
       .increment('attempts', 1)
-      .update(
-        retryAt
+      .update({
+        lease_owner: null,
+        lease_until: null,
+        ...(retryAt
           ? { last_error: error, due_at: retryAt }
-          : { last_error: error, status: 'failed', done_at: now },
-      );
+          : { last_error: error, status: 'failed', done_at: now }),
+      });
   },
 
   /** Open subscriptions for a message or signal, oldest first; a message needs its correlation key to match. */
@@ -659,19 +702,7 @@ export const processRepository = {
     const q = db('jobs')
       .where({ status: 'failed' })
       .orderBy('done_at')
-      .select(
-        'id',
-        'instance_id',
-        'definition_id',
-        'token_id',
-        'element_id',
-        'kind',
-        'payload',
-        'attempts',
-        'due_at',
-        'last_error',
-        'done_at',
-      );
+      .select(...JOB_COLUMNS, 'last_error', 'done_at');
     if (instanceId) q.where({ instance_id: instanceId });
     return q;
   },

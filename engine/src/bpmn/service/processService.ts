@@ -59,7 +59,7 @@ export interface Processes {
 export interface ProcessService extends Processes {
   tasks: Tasks & { access: TaskAccess };
   incidents: Incidents;
-  jobs: Jobs;
+  jobs: Omit<Jobs, 'onDue'>;
   /** Starts an instance inside the caller's transaction (a record starting with its process). */
   startIn(
     trx: Knex.Transaction,

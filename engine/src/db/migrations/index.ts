@@ -15,6 +15,8 @@ import * as runTimeChanges from './20261207140000_run_time_changes.ts';
 import * as stepsAhead from './20261207160000_steps_ahead.ts';
 import * as plugins from './20261207170000_plugins.ts';
 import * as devices from './20261207180000_devices.ts';
+import * as jobLeases from './20261207190000_job_leases.ts';
+import * as deviceReadings from './20261207200000_device_readings.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -39,6 +41,8 @@ const migrations: Record<string, Migration> = {
   '20261207160000_steps_ahead': stepsAhead,
   '20261207170000_plugins': plugins,
   '20261207180000_devices': devices,
+  '20261207190000_job_leases': jobLeases,
+  '20261207200000_device_readings': deviceReadings,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

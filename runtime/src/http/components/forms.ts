@@ -107,6 +107,20 @@ export const FORM_AND_TASK_COMPONENTS = {
             critical: boolean,
             naAllowed: boolean,
             capture: { type: 'string', enum: ['manual', 'device', 'either'] },
+            device: {
+              oneOf: [
+                { type: 'null' },
+                closed(
+                  {
+                    kind: { type: ['string', 'null'], enum: ['scale', 'plc', 'sensor', 'instrument', null] },
+                    channel: string,
+                    tare: boolean,
+                    zero: boolean,
+                  },
+                  'The device the server reads it from: its kind (null: any), channel, and whether the step may tare or zero it',
+                ),
+              ],
+            },
             calculated: boolean,
             limits: {
               oneOf: [

@@ -236,8 +236,9 @@ export const deviceReading = {
   oneOf: [
     { type: 'null' },
     closed(
-      { deviceId: string, channel: nullableString, raw: string },
-      'Device, channel and raw reading (E3)',
+      { deviceId: string, channel: nullableString, raw: string, readingId: id },
+      'Device, channel and raw reading (E3), and the reading the server took',
+      ['readingId'],
     ),
   ],
 } as const satisfies Schema;

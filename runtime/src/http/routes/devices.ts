@@ -1,7 +1,8 @@
-import { DEVICE_KINDS, type Engine } from '@attest/engine';
+import { DEVICE_KINDS, NotAllowedError, type Engine } from '@attest/engine';
+import type { DeviceHub } from '../../devices/hub.ts';
 import { auditQuery, auditReply, auditResponses, readTrail } from '../auditExport.ts';
 import { listOf, ref } from '../components.ts';
-import { created, json, ok, operation } from '../operation.ts';
+import { created, json, ok, operation, stream } from '../operation.ts';
 import { LIMITS, name, nullableText, object, oneOf, requiredText, uuid } from '../schema.ts';
 
 const facts = {
@@ -44,8 +45,53 @@ const REQUIRED = [
 const deviceId = object({ id: uuid('Device id') }, ['id']);
 
 /** The device registry: devices, their plugin and settings, room, calibration and status (E6, C4). */
-export function deviceOperations(engine: Engine) {
+export function deviceOperations(engine: Engine, hub: DeviceHub) {
   return [
+    operation({
+      id: 'deviceStates',
+      method: 'get',
+      path: '/api/devices/state',
+      tag: 'devices',
+      summary: 'Each device’s connection as this server holds it: connected, last reading, last error',
+      description:
+        'Needs config.manage or audit.read. A device this server has not reached since it started is ' +
+        'not connected and has no reading yet.',
+      access: 'session',
+      responses: { 200: json('The devices’ states', listOf('items', 'DeviceState', 'By device code')) },
+      handle: async ({ principal }) => {
+        const devices = await engine.devices.list(principal);
+        return ok({ items: devices.map((d) => hub.state(d.id)) });
+      },
+    }),
+    operation({
+      id: 'deviceLiveReadings',
+      method: 'get',
+      path: '/api/devices/{id}/live',
+      tag: 'devices',
+      summary: 'Server-sent events: the live readings of a device’s channel, as a step view shows them',
+      description:
+        'For whoever may enter values in steps or manage configuration, and only for a device that may ' +
+        'be read now (E6). Events: `reading` (a reading as the device gave it) and `problem` (why none ' +
+        'came). A live reading is shown, never entered: Take reading has the server read the device again.',
+      access: 'session',
+      params: object({ id: uuid('Device id') }, ['id']),
+      query: object({ channel: name('^[A-Za-z0-9_.:;=/-]{1,200}$', 200, 'The channel, e.g. weight') }, [
+        'channel',
+      ]),
+      responses: {
+        200: {
+          description: 'An event stream (text/event-stream): `reading` and `problem` events',
+          content: { 'text/event-stream': { type: 'string' } },
+        },
+      },
+      problems: [404, 409],
+      handle: async ({ principal, params, query }) => {
+        if (!principal.permissions.has('records.edit') && !principal.permissions.has('config.manage'))
+          throw new NotAllowedError('Live readings need the permission records.edit or config.manage');
+        const usable = await engine.devices.usable(params.id);
+        return stream((res) => hub.attach(res, usable, query.channel));
+      },
+    }),
     operation({
       id: 'listDevices',
       method: 'get',

@@ -81,13 +81,16 @@ export const submission = {
     additionalProperties: object(
       {
         source: { type: 'string', enum: ['manual', 'device'] },
-        deviceId: requiredText(100, 'Device that gave the value'),
-        channel: requiredText(100, 'Channel of the device'),
-        raw: requiredText(2000, 'The raw reading, e.g. "S S     100.00 g" (E3)'),
+        reading: uuid(
+          'For a value from a device: the reading the server took for it (POST /api/tasks/{id}/readings); ' +
+            'the device and its answer come from that reading and cannot be stated',
+        ),
       },
       ['source'],
     ),
-    description: 'Provenance by value pointer; a value without one was entered by hand (E2)',
+    description:
+      'Provenance by value pointer; a value without one was entered by hand (E2). A device value names ' +
+      'the reading the server took; its value must be the one read.',
   },
   na: {
     type: 'object',
@@ -103,7 +106,7 @@ type SubmissionBody = { data?: unknown; sources?: unknown; na?: unknown; reason?
 /** The submission of a body, for the engine; the schema has admitted only these shapes. */
 export const submissionOf = (body: SubmissionBody) => ({
   data: body.data,
-  sources: body.sources as Record<string, { source: 'manual' | 'device' }> | undefined,
+  sources: body.sources as Record<string, { source: 'manual' | 'device'; reading?: string }> | undefined,
   na: body.na as Record<string, string> | undefined,
   reason: body.reason,
 });
@@ -212,6 +215,63 @@ export function formOperations(engine: Engine) {
       problems: [409],
       handle: async ({ principal, params, body }) =>
         ok(await engine.tasks.check(principal, params.id, submissionOf(body))),
+    }),
+    operation({
+      id: 'takeTaskReading',
+      method: 'post',
+      path: '/api/tasks/{id}/readings',
+      tag: 'tasks',
+      summary:
+        'Take reading: the server reads the device into a field of the step (E2, E3, E6), or tares or zeroes it',
+      description:
+        'The server reads the device now, checks the reading (stable, status good, a number, a unit it can ' +
+        'convert to the field’s), keeps it with the device’s raw answer, and enters the value as the caller’s, ' +
+        'from that device. A device out of service, past its calibration date or whose plugin is not enabled ' +
+        'as it is is refused with 409; a device that does not answer, or a reading that is refused, with 502 ' +
+        'and an audit event on the device; nothing is entered then. Replacing a value entered before needs a ' +
+        'reason (B3).',
+      access: 'session',
+      params: taskId,
+      body: object(
+        {
+          pointer: { ...pointerKey, description: 'The field, e.g. /netWeight' },
+          deviceId: uuid('The device to read'),
+          action: {
+            type: 'string',
+            enum: ['read', 'tare', 'zero'],
+            description: 'read (default), tare or zero',
+          },
+          reason: nullableText(LIMITS.reason, 'Why a value entered before is replaced (B3)'),
+        },
+        ['pointer', 'deviceId'],
+      ),
+      responses: {
+        200: json(
+          'The reading (null for tare and zero) and the task’s form as it now is',
+          object({ reading: { oneOf: [{ type: 'null' }, ref('DeviceReading')] }, form: ref('TaskForm') }, [
+            'reading',
+            'form',
+          ]),
+        ),
+      },
+      problems: [404, 409, 502],
+      handle: async ({ principal, params, body }) => {
+        const { reading, form } = await engine.tasks.takeReading(principal, params.id, body);
+        return ok({ reading, form: withStoredWords(form) });
+      },
+    }),
+    operation({
+      id: 'taskDeviceChoices',
+      method: 'get',
+      path: '/api/tasks/{id}/devices',
+      tag: 'tasks',
+      summary: 'The devices the step’s fields may be read from, each with whether it may be read now',
+      access: 'session',
+      params: taskId,
+      responses: { 200: json('The devices', listOf('devices', 'DeviceChoice', 'By code')) },
+      problems: [409],
+      handle: async ({ principal, params }) =>
+        ok({ devices: await engine.tasks.deviceChoices(principal, params.id) }),
     }),
     operation({
       id: 'verifyTaskValues',

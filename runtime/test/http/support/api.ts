@@ -10,6 +10,7 @@ import {
   type TestContext,
 } from '../../../../engine/test/support/testEngine.ts';
 import { closeStreams, createApp } from '../../../src/http/app.ts';
+import type { DeviceHub } from '../../../src/devices/hub.ts';
 import { contractChecker, type OpenApi } from './contract.ts';
 
 export type DemoUser = Parameters<typeof demoPassword>[0];
@@ -54,6 +55,8 @@ export async function startTestApi(
     logger?: Logger;
     ctx?: TestContext;
     metricsToken?: string;
+    /** The connections to devices (default: none loaded). */
+    devices?: DeviceHub;
   } = {},
 ): Promise<TestApi> {
   const ctx = options.ctx ?? (await startTestEngine(options.settings));
@@ -63,6 +66,7 @@ export async function startTestApi(
     jwtSecret,
     logger: options.logger ?? pino({ level: 'silent' }),
     ...(options.metricsToken !== undefined && { metricsToken: options.metricsToken }),
+    ...(options.devices && { devices: options.devices }),
   });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
