@@ -55,7 +55,7 @@ function Calibration(props: { device: Device }) {
   const past = days < 0 || props.device.state === 'calibration_due';
   return (
     <>
-      <span class="admin-name">{due}</span>
+      <span class="admin-name admin-date">{due}</span>
       {past ? (
         <span class="badge danger" data-due="past">
           {t('admin.devices.overdue')}
@@ -80,6 +80,15 @@ const STATE_TONES: Record<Device['state'], string> = {
   out_of_service: 'admin-muted',
 };
 
+const READING_STATUS_KEYS: Record<Exclude<DeviceState['lastReading'] & object, null>['status'], MessageKey> =
+  {
+    ok: 'admin.devices.status.ok',
+    unstable: 'admin.devices.status.unstable',
+    overload: 'admin.devices.status.overload',
+    underload: 'admin.devices.status.underload',
+    error: 'admin.devices.status.error',
+  };
+
 function Live(props: { state: DeviceState | undefined }) {
   const s = props.state;
   if (!s) return <span class="note">—</span>;
@@ -92,16 +101,19 @@ function Live(props: { state: DeviceState | undefined }) {
       {r ? (
         <span class="admin-sub admin-reading" data-reading>
           <strong>{t('admin.devices.reading', { value: valueText(r.value), unit: r.unit ?? '' })}</strong>
-          {r.stable === null ? null : ` · ${t(r.stable ? 'admin.devices.stable' : 'admin.devices.unstable')}`}
+          {` · ${t(r.stable ? 'admin.devices.stable' : 'admin.devices.unstable')}`}
+          {r.status === 'ok' || r.status === 'unstable' ? null : ` · ${t(READING_STATUS_KEYS[r.status])}`}
           {` · ${t('admin.devices.readAt', { at: formatInstant(r.serverTime) })}`}
         </span>
       ) : (
         <span class="admin-sub">{t('admin.devices.noReading')}</span>
       )}
-      {r && r.raw !== undefined && r.raw !== null ? (
+      {r ? (
         <details class="admin-raw">
           <summary>{t('admin.devices.raw')}</summary>
-          <code class="admin-id">{typeof r.raw === 'string' ? r.raw : JSON.stringify(r.raw)}</code>
+          <code class="admin-id" data-raw>
+            {r.raw}
+          </code>
         </details>
       ) : null}
       {s.lastError ? (
@@ -222,7 +234,6 @@ export function DevicesPage(props: { me: Me; initial: DevicesData }) {
             { heading: t('admin.devices.kind'), cell: (d) => t(DEVICE_KINDS[d.kind]) },
             {
               heading: t('admin.devices.plugin'),
-              class: 'admin-details',
               cell: (d) => <code>{d.plugin}</code>,
             },
             {

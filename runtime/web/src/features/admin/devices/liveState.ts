@@ -1,23 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
-import { Problem, request } from '../../../api.ts';
+import { Problem } from '../../../api.ts';
+import { api, type Schemas } from '../../../api/client.ts';
 import { problemText } from '../../../ui/problem.ts';
 
-/** What a device's connector last told: connected or not, its last reading and its last error. */
-export interface DeviceState {
-  id: string;
-  connected: boolean;
-  lastReading: {
-    channel: string;
-    value: number | string | boolean | null;
-    unit: string | null;
-    stable: boolean | null;
-    status: string;
-    raw: unknown;
-    deviceTime: string | null;
-    serverTime: string;
-  } | null;
-  lastError: { message: string; at: string } | null;
-}
+/** What a device's connection on the server last told: connected or not, its last reading and error. */
+export type DeviceState = Schemas['DeviceState'];
 
 /** How often the live state is read while the page is in view. */
 const POLL_MS = 2000;
@@ -39,7 +26,7 @@ export function useDeviceStates(): { states: Map<string, DeviceState>; failure: 
       if (ended || reading || document.visibilityState !== 'visible') return;
       reading = true;
       try {
-        const { items } = await request<{ items: DeviceState[] }>('GET', '/api/devices/state');
+        const { items } = await api.get('/api/devices/state');
         if (ended) return;
         setStates(new Map(items.map((s) => [s.id, s])));
         setFailure(null);
