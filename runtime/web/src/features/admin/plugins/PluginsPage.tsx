@@ -168,6 +168,8 @@ export function PluginsPage(props: { me: Me; initial: PluginsData }) {
   const [data, setData] = useState(props.initial);
   const [notice, setNotice] = useState<NoticeState | null>(null);
   const [trail, setTrail] = useState<string | null>(null);
+  // Each act reads the open trail again.
+  const [acts, setActs] = useState(0);
   const [dialog, open] = useDialog();
 
   const sign = async (p: Plugin, act: 'enable' | 'disable') => {
@@ -205,6 +207,7 @@ export function PluginsPage(props: { me: Me; initial: PluginsData }) {
     const refused = sent.refused();
     if (refused) return setNotice({ kind: 'error', content: problemText(refused) });
     setData(await loadPluginsPage());
+    setActs((n) => n + 1);
     setNotice({
       kind: 'success',
       content: t(enabling ? 'admin.plugins.enabled' : 'admin.plugins.disabled', {
@@ -289,7 +292,7 @@ export function PluginsPage(props: { me: Me; initial: PluginsData }) {
       )}
       {trail ? (
         <SubjectTrail
-          key={trail}
+          key={`${trail}-${acts}`}
           id="plugin-trail"
           name={trail}
           load={() => trailOf(trail)}
