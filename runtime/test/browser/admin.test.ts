@@ -69,7 +69,7 @@ describe('Feature: administration in the browser — users, template lifecycle, 
 
   it('A2: each person sees the administration pages their authority allows', async () => {
     const menus = {
-      adrian: ['Users', 'Roles', 'Security changes', 'Incidents'],
+      adrian: ['Users', 'Roles', 'Security changes', 'Incidents', 'Plugins', 'Devices'],
       quinn: ['Templates', 'Incidents'],
       petra: ['Templates'],
       olivia: [],
@@ -80,7 +80,9 @@ describe('Feature: administration in the browser — users, template lifecycle, 
       await page.waitForSelector('#who');
       const menu = await page.locator('nav a').allInnerTexts();
       assert.deepEqual(
-        menu.filter((m) => ['Users', 'Roles', 'Security changes', 'Templates', 'Incidents'].includes(m)),
+        menu.filter((m) =>
+          ['Users', 'Roles', 'Security changes', 'Templates', 'Incidents', 'Plugins', 'Devices'].includes(m),
+        ),
         [...expected],
         `${user}: ${menu.join(', ')}`,
       );

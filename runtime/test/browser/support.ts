@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { demoPassword, type TestContext } from '../../../engine/test/support/testEngine.ts';
+import type { Engine } from '@attest/engine';
+import { demoPassword, startTestEngine, type TestContext } from '../../../engine/test/support/testEngine.ts';
 import type { DeviceHub } from '../../src/devices/hub.ts';
 import { seedDemoTemplates } from '../../src/demoTemplates.ts';
 import { startTestApi, type DemoUser, type TestApi } from '../http/support/api.ts';
@@ -141,21 +142,42 @@ export async function openBrowserSuite(
   options: {
     settings?: NonNullable<Parameters<typeof startTestApi>[0]>['settings'];
     templates?: boolean;
-    /** The engine to serve and its connections to devices (default: a fresh engine, no device plugin loaded). */
+    /** The engine to serve (default: a fresh one). */
     ctx?: TestContext;
-    devices?: DeviceHub;
+    /** The server's connections to devices, or a maker of them for its engine (default: none loaded). */
+    devices?: DeviceHub | ((engine: Engine) => DeviceHub);
   } = {},
 ): Promise<BrowserSuite> {
   skipWithoutChromium(suite);
   await buildWebApp();
-  const api = await startTestApi({
-    ...(options.settings && { settings: options.settings }),
-    ...(options.ctx && { ctx: options.ctx }),
-    ...(options.devices && { devices: options.devices }),
-  });
+  const api =
+    typeof options.devices === 'function'
+      ? await startWithDevices(options.settings, options.devices)
+      : await startTestApi({
+          ...(options.settings && { settings: options.settings }),
+          ...(options.ctx && { ctx: options.ctx }),
+          ...(options.devices && { devices: options.devices }),
+        });
   if (options.templates !== false)
     await seedDemoTemplates(api.ctx.engine, TEMPLATES, { log: () => undefined });
   return { api, browser: await launch() };
+}
+
+/** A runtime with connections to devices: the hub is made for the engine, and ends with the runtime. */
+async function startWithDevices(
+  settings: NonNullable<Parameters<typeof startTestApi>[0]>['settings'],
+  devices: (engine: Engine) => DeviceHub,
+): Promise<TestApi> {
+  const ctx = await startTestEngine(settings);
+  const hub = devices(ctx.engine);
+  const api = await startTestApi({ ctx, devices: hub });
+  const close = api.close;
+  api.close = async () => {
+    await hub.close();
+    await close();
+    await ctx.close();
+  };
+  return api;
 }
 
 export async function closeBrowserSuite(suite: Partial<BrowserSuite>): Promise<void> {

@@ -136,6 +136,18 @@ const PAGES: Page[] = [
     permissions: ['config.manage', 'templates.manage'],
     render: async (c, me) => (await import('./features/admin/incidents/IncidentsPage.tsx')).default(c, me),
   },
+  {
+    route: 'plugins',
+    label: 'admin.nav.plugins',
+    permissions: ['config.manage'],
+    render: async (c, me) => (await import('./features/admin/plugins/PluginsPage.tsx')).default(c, me),
+  },
+  {
+    route: 'devices',
+    label: 'admin.nav.devices',
+    permissions: ['config.manage'],
+    render: async (c, me) => (await import('./features/admin/devices/DevicesPage.tsx')).default(c, me),
+  },
 ];
 
 const root = document.getElementById('app')!;

@@ -1,6 +1,7 @@
 import { deviceEn } from './device.en.ts';
 import { adminEn } from './admin.en.ts';
 import { designerEn } from './designer.en.ts';
+import { equipmentEn } from './equipment.en.ts';
 import { reviewEn } from './review.en.ts';
 import { securityEn } from './security.en.ts';
 /**
@@ -189,6 +190,14 @@ const core = {
 } as const;
 
 /** The catalogue: the app's own strings, then each feature's (one file per feature and language). */
-export const en = { ...core, ...adminEn, ...securityEn, ...reviewEn, ...designerEn, ...deviceEn } as const;
+export const en = {
+  ...core,
+  ...adminEn,
+  ...securityEn,
+  ...equipmentEn,
+  ...reviewEn,
+  ...designerEn,
+  ...deviceEn,
+} as const;
 
 export type MessageKey = keyof typeof en;

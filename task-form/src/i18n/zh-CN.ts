@@ -1,6 +1,7 @@
 import { deviceZh } from './device.zh-CN.ts';
 import { adminZh } from './admin.zh-CN.ts';
 import { designerZh } from './designer.zh-CN.ts';
+import { equipmentZh } from './equipment.zh-CN.ts';
 import type { MessageKey } from './en.ts';
 import { reviewZh } from './review.zh-CN.ts';
 import { securityZh } from './security.zh-CN.ts';
@@ -185,6 +186,7 @@ export const zhCN: Record<MessageKey, string> = {
   ...core,
   ...adminZh,
   ...securityZh,
+  ...equipmentZh,
   ...reviewZh,
   ...designerZh,
   ...deviceZh,
