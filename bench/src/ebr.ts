@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { createEngine, openDatabase, seedDemoUsers, type Engine, type Principal } from '@attest/engine';
 import { createApp } from '@attest/runtime';
+import { apiClient, apiLogin } from './apiClient.ts';
 import { serverVersion, withBenchDatabase } from './benchDatabase.ts';
 import { positiveInteger, round } from './figures.ts';
 import { Latencies } from './latency.ts';
@@ -192,29 +193,13 @@ async function engineDriver(engine: Engine, n: number): Promise<Driver> {
 
 /** The HTTP API, as the web app calls it. */
 async function httpDriver(base: string, n: number): Promise<Driver> {
-  const call = async (token: string, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${base}${path}`, {
+  const call = (token: string, method: string, path: string, body?: unknown) =>
+    apiClient(base, token)<{ openTasks: { id: string; elementId: string }[]; id: string }>(
       method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`${method} ${path} → ${response.status} ${text.slice(0, 400)}`);
-    return text ? JSON.parse(text) : {};
-  };
-  const login = async (username: string, password: string): Promise<string> => {
-    const response = await fetch(`${base}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password }),
-    });
-    const body = (await response.json()) as { token?: string };
-    if (!response.ok || !body.token) throw new Error(`login ${username} → ${response.status}`);
-    return body.token;
-  };
+      path,
+      body,
+    );
+  const login = (username: string, password: string) => apiLogin(base, username, password);
   const operator = await login(operatorName(n), operatorPassword(n));
   const checker = await login(VERIFIER.username, VERIFIER.password);
   const qa = await login(QA.username, QA.password);

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { seedDemoTemplates } from '@attest/runtime';
 import { serverVersion, withBenchDatabase } from './benchDatabase.ts';
 import { positiveInteger, round } from './figures.ts';
 import { Latencies } from './latency.ts';
+import { startProcess } from './processes.ts';
 
 /**
  * The HTTP benchmark: one Attest runtime on PostgreSQL under simulated operators, each working
@@ -23,7 +24,6 @@ import { Latencies } from './latency.ts';
  * doing them as plain SQL on the same database, at the same concurrency.
  */
 
-const REPOSITORY = fileURLToPath(new URL('../../', import.meta.url));
 const ATTEST_BIN = fileURLToPath(new URL('../../runtime/bin/attest.js', import.meta.url));
 /** Builds runtime/dist/attest.js, which ATTEST_BIN runs, as `npm run build` does. */
 const BUILD_SERVER = fileURLToPath(new URL('../../runtime/scripts/buildServer.js', import.meta.url));
@@ -99,41 +99,6 @@ function client(base: string, errors: Errors) {
     }
     return (text ? JSON.parse(text) : {}) as T;
   };
-}
-
-/** Starts a process and resolves with the first match of `pattern` in its output. */
-async function startProcess(
-  args: string[],
-  env: Record<string, string>,
-  pattern: RegExp,
-): Promise<{ child: ChildProcessWithoutNullStreams; match: RegExpMatchArray; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, args, { cwd: REPOSITORY, env: { ...process.env, ...env } });
-  let output = '';
-  const match = await new Promise<RegExpMatchArray>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      // Only the start is kept: the request log of a runtime under load is not.
-      if (output.length < 20_000) output += chunk.toString();
-      const found = pattern.exec(output);
-      if (found) {
-        child.stdout.off('data', onData);
-        child.stdout.resume();
-        resolve(found);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (output.length < 20_000) output += chunk.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)));
-  });
-  child.stderr.resume();
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  };
-  return { child, match, stop };
 }
 
 /** Runs `workers` loops until `seconds` have passed; each loop's errors are counted, not thrown. */

@@ -6,6 +6,7 @@ type Benchmark = () => Promise<Record<string, unknown>>;
 
 const benchmarks = new Map<string, () => Promise<Benchmark>>([
   ['audit', async () => (await import('./audit.ts')).runAuditBenchmark],
+  ['devices', async () => (await import('./devices.ts')).runDevicesBenchmark],
   ['ebr', async () => (await import('./ebr.ts')).runEbrBenchmark],
   ['engine', async () => (await import('./engine.ts')).runEngineBenchmark],
   ['forms', async () => (await import('./forms.ts')).runFormsBenchmark],

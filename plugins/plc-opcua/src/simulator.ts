@@ -25,6 +25,11 @@ export const SIMULATED_NODES = {
   quality: 'ns=1;s=Reactor.Quality',
 } as const;
 
+/** The node id of variable `index` (0-based) of the simulator's bank: `ns=1;s=Bank.V0000` and on. */
+export function bankNodeId(index: number): string {
+  return `ns=1;s=Bank.V${String(index).padStart(4, '0')}`;
+}
+
 /** The application URI the simulator gives as its identity. */
 export const SIMULATOR_APPLICATION_URI = 'urn:attest:simulator:opcua';
 
@@ -38,6 +43,12 @@ export interface OpcUaSimulatorOptions {
    * temporary directory, kept between runs so the key pair is made once).
    */
   pkiFolder?: string;
+  /**
+   * A bank of `size` UInt32 variables (`bankNodeId(0)` …) that all change together every
+   * `intervalMs` (default 100), each to the number of the change: a load of many changing items
+   * for subscriptions, whose every change a client can count. None unless given.
+   */
+  bank?: { size: number; intervalMs?: number };
 }
 
 /**
@@ -60,10 +71,20 @@ export class OpcUaSimulator {
   private temperature = 20;
   private setPoint = 20;
   private quality: SimulatedQuality = 'good';
+  private readonly bank: { size: number; intervalMs: number };
+  private readonly bankVariables: UAVariable[] = [];
+  private bankTimer: NodeJS.Timeout | null = null;
+  private bankChange = 0;
 
   constructor(options: OpcUaSimulatorOptions = {}) {
     this.port = options.port ?? 0;
     this.tickMs = options.tickMs ?? 200;
+    const size = options.bank?.size ?? 0;
+    const intervalMs = options.bank?.intervalMs ?? 100;
+    if (!Number.isInteger(size) || size < 0)
+      throw new Error(`bank.size must be a whole number ≥ 0, not ${size}`);
+    if (!(intervalMs > 0)) throw new Error(`bank.intervalMs must be above 0, not ${intervalMs}`);
+    this.bank = { size, intervalMs };
     this.pkiFolder = options.pkiFolder ?? join(tmpdir(), 'attest-opcua-simulator-pki');
   }
 
@@ -88,16 +109,28 @@ export class OpcUaSimulator {
     await server.start();
     this.server = server;
     this.timer = setInterval(() => this.tick(), this.tickMs);
+    if (this.bank.size > 0) this.bankTimer = setInterval(() => this.changeBank(), this.bank.intervalMs);
     return this.endpointUrl;
+  }
+
+  /**
+   * How many times the bank has changed: each change sets every bank variable to this number, so
+   * `size × (after − before)` values were sent between two looks.
+   */
+  get bankChanges(): number {
+    return this.bankChange;
   }
 
   /** Stops the server at once, its connections and all (a device switched off). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.bankTimer) clearInterval(this.bankTimer);
     this.timer = null;
+    this.bankTimer = null;
     const server = this.server;
     this.server = null;
     this.variables.clear();
+    this.bankVariables.length = 0;
     if (server) await server.shutdown(0);
   }
 
@@ -215,7 +248,33 @@ export class OpcUaSimulator {
         minimumSamplingInterval: 50,
       }),
     );
+    const bank =
+      this.bank.size > 0
+        ? namespace.addObject({ organizedBy: objects, browseName: 'Bank', nodeId: 's=Bank' })
+        : null;
+    for (let i = 0; bank && i < this.bank.size; i++) {
+      const variable = namespace.addVariable({
+        componentOf: bank,
+        browseName: `V${String(i).padStart(4, '0')}`,
+        nodeId: bankNodeId(i).slice('ns=1;'.length),
+        dataType: 'UInt32',
+        accessLevel: 'CurrentRead',
+        userAccessLevel: 'CurrentRead',
+        // Exception-based: a subscriber is told of each change as it is made, not when sampled.
+        minimumSamplingInterval: 0,
+      });
+      variable.setValueFromSource(new Variant({ dataType: DataType.UInt32, value: this.bankChange }));
+      this.bankVariables.push(variable);
+    }
     this.publish();
+  }
+
+  /** Every bank variable takes the number of this change. */
+  private changeBank(): void {
+    this.bankChange += 1;
+    const variant = new Variant({ dataType: DataType.UInt32, value: this.bankChange });
+    const now = new Date();
+    for (const variable of this.bankVariables) variable.setValueFromSource(variant, StatusCodes.Good, now);
   }
 
   /** The temperature moves a tenth of the way toward the set point, with a little noise. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { DeviceConnection, Reading } from '@attest/plugin-api';
 import { browse, connector } from '../src/index.ts';
 import {
+  bankNodeId,
   OpcUaSimulator,
   SIMULATED_NODES,
   SIMULATOR_APPLICATION_URI,
@@ -336,5 +337,60 @@ describe('OPC UA connector', function () {
         /channel "t" has the nodeId "not a node", which is not an OPC UA node id/,
       );
     });
+  });
+});
+
+describe('OPC UA simulator bank', function () {
+  this.timeout(60_000);
+
+  it('serves a bank of variables that change together, each to the number of the change, every one sent to a subscriber', async () => {
+    const banked = new OpcUaSimulator({ bank: { size: 3, intervalMs: 200 } });
+    const endpointUrl = await banked.start();
+    const channels = Object.fromEntries([0, 1, 2].map((i) => [`v${i}`, { nodeId: bankNodeId(i) }]));
+    const connection = await connector.open({
+      ...settingsFor(endpointUrl),
+      channels,
+      subscription: { samplingIntervalMs: 0, publishingIntervalMs: 100 },
+    });
+    const received: number[][] = [[], [], []];
+    const ends = [0, 1, 2].map((i) =>
+      connection.subscribe!(
+        `v${i}`,
+        (reading) => received[i]!.push(Number(reading.value)),
+        (error) => assert.fail(error),
+      ),
+    );
+    try {
+      await until(() => received.every((values) => values.length >= 4), 20_000, 'four values of each');
+      const reading = await connection.read('v1');
+      assert.equal(typeof reading.value, 'number');
+      assert.ok((reading.value as number) <= banked.bankChanges);
+      for (const values of received) {
+        // After the value at subscription, each change in turn: none skipped, none twice
+        const first = values[0]!;
+        assert.deepEqual(values.slice(0, 4), [first, first + 1, first + 2, first + 3]);
+      }
+    } finally {
+      for (const end of ends) end();
+      await connection.close();
+      await banked.stop();
+    }
+  });
+
+  it('has no bank unless asked, and refuses a bank of a negative size', async () => {
+    const plain = new OpcUaSimulator();
+    const endpointUrl = await plain.start();
+    const connection = await connector.open({
+      ...settingsFor(endpointUrl),
+      channels: { v0: { nodeId: bankNodeId(0) } },
+    });
+    try {
+      await assert.rejects(connection.read('v0'), /BadNodeIdUnknown/);
+      assert.equal(plain.bankChanges, 0);
+    } finally {
+      await connection.close();
+      await plain.stop();
+    }
+    assert.throws(() => new OpcUaSimulator({ bank: { size: -1 } }), /bank.size must be a whole number/);
   });
 });
