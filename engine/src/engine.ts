@@ -92,7 +92,12 @@ export function createEngine(options: EngineOptions): Engine {
     startDeviation: templateRecords.startDeviation,
   });
   const audit = createAuditService({ knex, clock });
-  const devices = createDeviceRegistry({ knex, clock, timeZone: settings.plant.timeZone });
+  const devices = createDeviceRegistry({
+    knex,
+    clock,
+    timeZone: settings.plant.timeZone,
+    reauthenticate: identity.reauthenticate,
+  });
   const checkpoints = options.checkpoints
     ? createCheckpointService({ knex, clock, ...options.checkpoints })
     : null;

@@ -4,8 +4,10 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { appendEvents } from '../audit/auditTrail.ts';
 import type { FieldChange, Subject } from '../audit/types.ts';
 import type { Clock } from '../kernel/clock.ts';
+import type { Reauthenticate } from '../signatures/signatureService.ts';
 import {
   ConflictError,
+  DeviceError,
   InputError,
   NotAllowedError,
   NotFoundError,
@@ -82,6 +84,16 @@ export interface DeviceRegistry {
     payload: Record<string, unknown>,
     db?: Knex.Transaction,
   ): Promise<void>;
+  /**
+   * Writes a value to a device's channel (a PLC set point): only by someone holding the authority to
+   * write to devices (A2), with the password again and a reason, to a device that may be used now;
+   * the write, or its failure, is audited on the device with the reason (C4).
+   */
+  write(
+    principal: Principal,
+    id: string,
+    input: DeviceWrite,
+  ): Promise<{ channel: string; value: WriteValue; at: string }>;
   /** The runtime's connections to devices, through which steps read them; none until it attaches one. */
   useReader(reader: DeviceReader): void;
   reader(): DeviceReader | null;
@@ -96,7 +108,19 @@ export interface UsableDevice {
   pluginVersion: string;
 }
 
+type WriteValue = number | string | boolean;
+
+/** A write to a device as it is asked for. */
+export interface DeviceWrite {
+  channel: unknown;
+  value: unknown;
+  reason: unknown;
+  password: unknown;
+}
+
 export type DeviceEventType =
+  | 'device.written'
+  | 'device.write_failed'
   | 'device.connected'
   | 'device.disconnected'
   | 'device.read_failed'
@@ -160,8 +184,13 @@ const FACTS = [
 ] as const;
 type Facts = Pick<DeviceInput, (typeof FACTS)[number]>;
 
-export function createDeviceRegistry(deps: { knex: Knex; clock: Clock; timeZone: string }): DeviceRegistry {
-  const { knex, clock, timeZone } = deps;
+export function createDeviceRegistry(deps: {
+  knex: Knex;
+  clock: Clock;
+  timeZone: string;
+  reauthenticate: Reauthenticate;
+}): DeviceRegistry {
+  const { knex, clock, timeZone, reauthenticate } = deps;
 
   /** Today in the plant's time zone, as YYYY-MM-DD. */
   const today = () => new Intl.DateTimeFormat('en-CA', { timeZone }).format(clock.now());
@@ -417,8 +446,48 @@ export function createDeviceRegistry(deps: { knex: Knex; clock: Clock; timeZone:
     ]);
   }
 
+  async function write(principal: Principal, id: string, input: DeviceWrite) {
+    requirePermission(principal, 'devices.write');
+    const errors: FieldError[] = [];
+    const channel = input.channel;
+    if (typeof channel !== 'string' || !/^[A-Za-z0-9_.:;=/-]{1,200}$/.test(channel))
+      errors.push({ pointer: '/channel', keyword: 'pattern', message: 'must be a channel of the device' });
+    const value = input.value;
+    if (
+      !(typeof value === 'number' && Number.isFinite(value)) &&
+      typeof value !== 'boolean' &&
+      !(typeof value === 'string' && value.length <= 200)
+    )
+      errors.push({
+        pointer: '/value',
+        keyword: 'type',
+        message: 'must be a number, true or false, or text',
+      });
+    if (errors.length > 0) throw new InputError('The write is not valid', errors);
+    const reason = requireText(input.reason, '/reason', 1000);
+    await reauthenticate(principal, input.password);
+    const target = await usable(id);
+    const device = attached;
+    if (!device) throw new DeviceError('This server does not connect to devices');
+    const what = { channel: channel as string, value: value as WriteValue };
+    try {
+      await device.write(target, what.channel, what.value);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await appendEvents(knex, clock, subject(id), eventActor(principal), [
+        { type: 'device.write_failed', payload: { ...what, message }, reason },
+      ]);
+      throw new DeviceError(`${target.device.code} could not be written: ${message}. Nothing was changed.`);
+    }
+    const [event] = await appendEvents(knex, clock, subject(id), eventActor(principal), [
+      { type: 'device.written', payload: what, reason },
+    ]);
+    return { ...what, at: event!.at };
+  }
+
   let attached: DeviceReader | null = null;
   return {
+    write,
     list,
     get,
     register,

@@ -92,6 +92,12 @@ const VALID_BODIES: Record<string, object> = {
   broadcastSignal: { name: 'Line stop', variables: { line: 3 } },
   importForm: { key: 'dispensing', definition: { components: [] } },
   verifyTaskValues: { username: 'oscar', password: 'a password', pointers: ['/lot'] },
+  writeDevice: {
+    channel: 'setPoint',
+    value: 42.5,
+    reason: 'Inlet air temperature per batch instruction',
+    password: 'a password',
+  },
   takeTaskReading: {
     pointer: '/netWeight',
     deviceId: '00000000-0000-4000-8000-00000000beef',
@@ -167,10 +173,13 @@ const WRONG_TYPE: Record<string, unknown> = {
   array: 'operator',
   object: 'x',
   integer: 'one',
+  // A value of one of several types (a device write: a number, true or false, or text).
+  oneOf: { a: 1 },
 };
 
 /** The type a field takes besides null: `['string', 'null']` is a string that may also be null. */
-const typeOf = (schema: any): string => [schema.type].flat().find((t: string) => t !== 'null');
+const typeOf = (schema: any): string =>
+  schema.oneOf && !schema.type ? 'oneOf' : [schema.type].flat().find((t: string) => t !== 'null');
 const nullable = (schema: any) => [schema.type].flat().includes('null');
 
 describe('Feature: bad input gets a clear problem and changes nothing', () => {
@@ -355,7 +364,8 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
         for (const field of properties(e.body)) {
           const send = (body: unknown) => api.request(e.method, pathOf(e), { token: tokenFor(e), body });
           const wrong = setAt(base, field.pointer, WRONG_TYPE[typeOf(field.schema)]);
-          expectInput(await send(wrong), `${e.id} ${field.pointer}`, field.pointer, 'type');
+          const keyword = typeOf(field.schema) === 'oneOf' ? 'oneOf' : 'type';
+          expectInput(await send(wrong), `${e.id} ${field.pointer}`, field.pointer, keyword);
           if (!nullable(field.schema)) {
             expectInput(
               await send(setAt(base, field.pointer, null)),

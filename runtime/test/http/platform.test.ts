@@ -131,6 +131,7 @@ describe('Feature: the platform around the API', () => {
       'POST /api/designer/form-preview',
       'POST /api/designer/process-check',
       'POST /api/devices',
+      'POST /api/devices/{id}/writes',
       'POST /api/exceptions/{id}/dispositions',
       'POST /api/forms',
       'POST /api/incidents/{id}/retry',

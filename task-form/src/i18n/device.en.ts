@@ -21,7 +21,6 @@ export const deviceEn = {
   'device.tared': '{device} was tared.',
   'device.zeroed': '{device} was zeroed.',
   'device.entered': 'Entered from {device}: {value} · the device answered “{raw}”',
-  'device.typed': 'Typed over the reading: recorded as entered by hand.',
   'device.reasonFirst':
     'A value is entered already. Give the reason in “{label}” below, then take the reading again.',
 } as const;

@@ -21,6 +21,5 @@ export const deviceZh: Record<keyof typeof deviceEn, string> = {
   'device.tared': '{device} 已去皮。',
   'device.zeroed': '{device} 已置零。',
   'device.entered': '已由 {device} 录入：{value} · 设备应答“{raw}”',
-  'device.typed': '已手工改写读数：记为手工录入。',
   'device.reasonFirst': '该项已录入数值。请先在下方“{label}”中填写理由，再重新读取。',
 } as const;

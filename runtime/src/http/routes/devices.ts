@@ -3,7 +3,7 @@ import type { DeviceHub } from '../../devices/hub.ts';
 import { auditQuery, auditReply, auditResponses, readTrail } from '../auditExport.ts';
 import { listOf, ref } from '../components.ts';
 import { created, json, ok, operation, stream } from '../operation.ts';
-import { LIMITS, name, nullableText, object, oneOf, requiredText, uuid } from '../schema.ts';
+import { LIMITS, name, nullableText, object, oneOf, password, requiredText, uuid } from '../schema.ts';
 
 const facts = {
   code: name('^[A-Z0-9][A-Z0-9._-]{1,39}$', 40, 'The plant’s equipment number, e.g. BAL-0042'),
@@ -150,6 +150,48 @@ export function deviceOperations(engine: Engine, hub: DeviceHub) {
       problems: [404, 409],
       handle: async ({ principal, params, body }) =>
         ok(await engine.devices.change(principal, params.id, body)),
+    }),
+    operation({
+      id: 'writeDevice',
+      method: 'post',
+      path: '/api/devices/{id}/writes',
+      tag: 'devices',
+      summary:
+        'Write a value to a device’s channel (a PLC set point), with the password again and a reason (A2)',
+      description:
+        'Needs devices.write. Only a device that may be used now (in service, calibrated, its plugin enabled ' +
+        'as it is) is written, and only a channel its plugin lets be written. The write, or its failure, is ' +
+        'audited on the device with the reason; a failure is answered with 502 and changes nothing.',
+      access: 'session',
+      params: deviceId,
+      body: object(
+        {
+          channel: name('^[A-Za-z0-9_.:;=/-]{1,200}$', 200, 'The channel, e.g. setPoint'),
+          value: {
+            oneOf: [{ type: 'number' }, { type: 'boolean' }, { type: 'string', maxLength: 200 }],
+            description: 'The value to write: a number, true or false, or text',
+          },
+          reason: requiredText(LIMITS.reason, 'Why it is written (kept in the device’s audit trail)'),
+          password: password('The writer’s password, again'),
+        },
+        ['channel', 'value', 'reason', 'password'],
+      ),
+      responses: {
+        200: json(
+          'What was written, and when',
+          object(
+            {
+              channel: { type: 'string' },
+              value: { oneOf: [{ type: 'number' }, { type: 'boolean' }, { type: 'string' }] },
+              at: { type: 'string', format: 'date-time' },
+            },
+            ['channel', 'value', 'at'],
+          ),
+        ),
+      },
+      problems: [404, 409, 502],
+      handle: async ({ principal, params, body }) =>
+        ok(await engine.devices.write(principal, params.id, body)),
     }),
     operation({
       id: 'deviceAuditTrail',
