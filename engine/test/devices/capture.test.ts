@@ -163,7 +163,7 @@ describe('Feature: device capture in steps — the server reads the device, chec
     assert.deepEqual(await values(task), []);
   });
 
-  it('E2: a client cannot state that a value came from a device, nor reuse another value’s reading, nor change the value read', async () => {
+  it('E2, C4: a client cannot state that a value came from a device, nor reuse another value’s reading, nor change the value read; typed in its place, the manual entry is audited', async () => {
     const task = await start();
     const claim = await refusal(
       ctx.engine.tasks.saveValues(olivia, task, {
@@ -204,6 +204,16 @@ describe('Feature: device capture in steps — the server reads the device, chec
       reason: 'Scale display misread',
     });
     assert.deepEqual(await values(task), [['/netWeight', 12.6, 'manual']]);
+    // Critical and typed by hand, it needs a second person (E5); completed, the manual entry is audited (C4)
+    await ctx.engine.tasks.verify(olivia, task, { username: 'oscar', password: demoPassword('oscar') });
+    const done = await ctx.engine.tasks.complete(olivia, task, { data: { netWeight: 12.6 } });
+    const raised = (await ctx.engine.processes.history(adrian, done.id)).filter(
+      (e) => e.type === 'exception.raised',
+    );
+    assert.deepEqual(
+      raised.map((e) => [e.payload.exceptionType, e.payload.message]),
+      [['manual_entry', 'Net weight (kg) was entered by hand in place of the device']],
+    );
   });
 
   it('E6: tare and zero from the step only where the form allows them, each audited on the device', async () => {

@@ -11,7 +11,7 @@ const ROLE = 'attest_runtime';
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('device_readings', (t) => {
-    t.uuid('id').primary();
+    t.uuid('id').primary().comment('The reading, named by the value it was entered into');
     t.uuid('device_id').notNullable().references('devices.id').comment('The device read');
     t.text('device_code').notNullable().comment('Its equipment number when it was read');
     t.integer('device_version').notNullable().comment('The device’s version (settings, calibration) then');
@@ -24,7 +24,7 @@ export async function up(knex: Knex): Promise<void> {
     t.jsonb('value').nullable().comment('The value as the device gave it');
     t.text('unit').nullable().comment('The unit as the device gave it');
     t.jsonb('stored').nullable().comment('The value as stored in the step, in the field’s unit');
-    t.boolean('stable').notNullable();
+    t.boolean('stable').notNullable().comment('The device’s stable flag');
     t.text('status').notNullable().comment('ok, unstable, overload, underload or error');
     t.text('device_time').nullable().comment('The device’s own time stamp, if it sent one');
     t.timestamp('server_time', { useTz: true }).notNullable().comment('When the server received it');
