@@ -39,7 +39,7 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
     olivia: ['My tasks', 'New record', 'Records'],
     quinn: ['My tasks', 'New record', 'Review queue', 'Records', 'Designer', 'Templates', 'Incidents'],
     petra: ['My tasks', 'Review queue', 'Records', 'Templates'],
-    adrian: ['Records', 'Users', 'Roles', 'Security changes', 'Incidents'],
+    adrian: ['Records', 'Users', 'Roles', 'Security changes', 'Incidents', 'Plugins', 'Devices'],
   } as const;
   for (const [user, menu] of Object.entries(menus) as [keyof typeof menus, readonly string[]][]) {
     it(`A2: ${user} signs in and sees the menu of what they may do, without a console error or CSP violation`, async () => {
