@@ -57,6 +57,8 @@ class ModbusConnection implements DeviceConnection {
   private line: Line | null = null;
   private tail: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Settles once every line this connection dropped has let go of its port or socket. */
+  private released: Promise<void> = Promise.resolve();
   private readonly inFlight = new Set<(error: Error) => void>();
   private readonly subscriptions = new Set<() => void>();
 
@@ -152,6 +154,7 @@ class ModbusConnection implements DeviceConnection {
       fail(new Error(`${this.settings.deviceId}: the connection was closed`));
     this.dropLine();
     await this.tail.catch(() => undefined);
+    await this.released;
   }
 
   private channel(name: string): ResolvedChannel {
@@ -168,20 +171,26 @@ class ModbusConnection implements DeviceConnection {
   private dropLine(): void {
     const line = this.line;
     this.line = null;
-    line?.destroy();
+    if (line) this.release(line);
+  }
+
+  /** Closes a line; the next one opens only once this one has let go of its port. */
+  private release(line: Line): void {
+    this.released = Promise.all([this.released, line.destroy().catch(() => undefined)]).then(() => undefined);
   }
 
   private async ensureLine(signal?: AbortSignal): Promise<Line> {
     if (this.closed) throw new Error(`${this.settings.deviceId}: the connection is closed`);
     if (this.line) return this.line;
+    await this.released;
     const line = await openLine(this.settings, signal);
     if (this.closed) {
-      line.destroy();
+      this.release(line);
       throw new Error(`${this.settings.deviceId}: the connection is closed`);
     }
     this.line = line;
     line.onFailure((error) => {
-      if (this.line === line) this.line = null;
+      if (this.line === line) this.dropLine();
       for (const fail of [...this.inFlight]) fail(error);
     });
     return line;

@@ -14,8 +14,8 @@ export interface Line {
   client: Client;
   /** Called once when the line breaks or carries bytes that are not the protocol; the line is dead after. */
   onFailure(listener: (error: Error) => void): void;
-  /** Closes the line at once; no event follows. */
-  destroy(): void;
+  /** Closes the line at once; no event follows. Settles when the port or socket is released. */
+  destroy(): Promise<void>;
 }
 
 /** Whether the bytes received so far can still be Modbus TCP frames (MBAP: protocol id 0, a sane length). */
@@ -103,7 +103,7 @@ async function openTcp(
   return {
     client,
     onFailure: (listener) => failure.listen(listener),
-    destroy: () => {
+    destroy: async () => {
       failure.emit(new Error(`${where}: the connection is closed`));
       socket.destroy();
     },
@@ -141,7 +141,11 @@ async function openRtu(settings: ResolvedSettings & { transport: 'rtu' }): Promi
     onFailure: (listener) => failure.listen(listener),
     destroy: () => {
       failure.emit(new Error(`${where}: the serial line is closed`));
-      client.close(() => undefined);
+      // the port keeps its lock until it is closed: opening it again before then is refused
+      return new Promise<void>((resolve) => {
+        if (!client.isOpen) resolve();
+        else client.close(() => resolve());
+      });
     },
   };
 }
