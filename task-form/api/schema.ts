@@ -1773,6 +1773,10 @@ export interface components {
         | 'templates.approve'
         | 'config.manage'
         | 'devices.write'
+        | 'materials.manage'
+        | 'materials.receive'
+        | 'materials.release'
+        | 'equipment.manage'
       )[];
       version: number;
     };
@@ -1838,6 +1842,10 @@ export interface components {
         | 'templates.approve'
         | 'config.manage'
         | 'devices.write'
+        | 'materials.manage'
+        | 'materials.receive'
+        | 'materials.release'
+        | 'equipment.manage'
       )[];
       mustChangePassword: boolean;
       /** @description The plant’s settings every screen needs */
@@ -1868,6 +1876,10 @@ export interface components {
           | 'templates.approve'
           | 'config.manage'
           | 'devices.write'
+          | 'materials.manage'
+          | 'materials.receive'
+          | 'materials.release'
+          | 'equipment.manage'
         )[];
       };
     };
@@ -2821,7 +2833,7 @@ export interface components {
       /** Format: uuid */
       recordId: string;
       /**
-       * @description What the trail is kept for: record (a GMP record), user (a user account), role (a role), security (the security log), ledger (the ledger of sealed heads), definition (a deployed process definition), instance (a process instance), form (a form version), template (a template version), exception (an exception on a record, with the decisions QA signed on it), plugin (a plugin: found, enabled or disabled by a signed act, refused, loaded), device (a device: registered and changed, with reasons)
+       * @description What the trail is kept for: record (a GMP record), user (a user account), role (a role), security (the security log), ledger (the ledger of sealed heads), definition (a deployed process definition), instance (a process instance), form (a form version), template (a template version), exception (an exception on a record, with the decisions QA signed on it), plugin (a plugin: found, enabled or disabled by a signed act, refused, loaded), device (a device: registered and changed, with reasons), material (a material: its master data, specification and approved suppliers), lot (a material lot: received, its status, its containers and every quantity moved), room (a room: its class and status), equipment (a piece of equipment: its status and logbook (use, cleaning, maintenance, calibration))
        * @enum {string}
        */
       recordType:
@@ -2836,7 +2848,11 @@ export interface components {
         | 'template'
         | 'exception'
         | 'plugin'
-        | 'device';
+        | 'device'
+        | 'material'
+        | 'lot'
+        | 'room'
+        | 'equipment';
       seq: number;
       type: string;
       actorId: null | string;
@@ -5244,6 +5260,10 @@ export interface operations {
             | 'templates.approve'
             | 'config.manage'
             | 'devices.write'
+            | 'materials.manage'
+            | 'materials.receive'
+            | 'materials.release'
+            | 'equipment.manage'
           )[];
           /** @description The electronic signature of the act */
           signature: {
@@ -5387,6 +5407,10 @@ export interface operations {
             | 'templates.approve'
             | 'config.manage'
             | 'devices.write'
+            | 'materials.manage'
+            | 'materials.receive'
+            | 'materials.release'
+            | 'equipment.manage'
           )[];
           /** @description The electronic signature of the act */
           signature: {

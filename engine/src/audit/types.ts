@@ -9,7 +9,9 @@ export const SYSTEM_ACTOR: EventActor = { userId: null, printedName: 'Attest (sy
 /**
  * What the audit trail is kept for: a GMP record, a user account, a role, the security log, the
  * ledger, a deployed process definition, a process instance, a form version, a template version,
- * an exception (the decisions QA signs on it), a plugin (found, enabled, refused, loaded), a device (registered, changed).
+ * an exception (the decisions QA signs on it), a plugin (found, enabled, refused, loaded), a device (registered, changed),
+ * master data (a material with its approved suppliers, a material lot with its containers and
+ * transactions, a room, a piece of equipment with its logbook).
  */
 export type SubjectType =
   | 'record'
@@ -23,7 +25,11 @@ export type SubjectType =
   | 'template'
   | 'exception'
   | 'plugin'
-  | 'device';
+  | 'device'
+  | 'material'
+  | 'lot'
+  | 'room'
+  | 'equipment';
 
 export interface Subject {
   id: string;

@@ -17,7 +17,14 @@ export const BUILT_IN_ROLES: RoleDefinition[] = [
     name: 'operator',
     title: 'Operator',
     description: 'Executes SOP steps on the shop floor',
-    permissions: ['records.create', 'records.edit', 'records.perform', 'records.verify', 'audit.read'],
+    permissions: [
+      'records.create',
+      'records.edit',
+      'records.perform',
+      'records.verify',
+      'audit.read',
+      'materials.receive',
+    ],
   },
   {
     name: 'qa',
@@ -39,6 +46,10 @@ export const BUILT_IN_ROLES: RoleDefinition[] = [
       'audit.read',
       'templates.manage',
       'templates.approve',
+      'materials.manage',
+      'materials.receive',
+      'materials.release',
+      'equipment.manage',
     ],
   },
   {

@@ -11,6 +11,7 @@ export const GMP_APPROVAL: Permission[] = [
   'records.review',
   'records.approve',
   'records.release',
+  'materials.release',
   'records.reopen',
   'templates.approve',
 ];

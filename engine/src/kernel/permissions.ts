@@ -22,6 +22,11 @@ export const PERMISSIONS = {
   'templates.approve': 'Approve or reject template versions',
   'config.manage': 'Configure plugins and settings',
   'devices.write': 'Write to devices',
+  'materials.manage':
+    'Keep materials, their specifications and suppliers (specifications and approvals e-signed)',
+  'materials.receive': 'Receive material lots, label, sample and move them',
+  'materials.release': 'Release or reject material lots (QA, e-signed)',
+  'equipment.manage': 'Keep rooms and equipment, and record cleaning, maintenance and calibration',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;

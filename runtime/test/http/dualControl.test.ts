@@ -52,6 +52,7 @@ describe('Feature: dual control of security administration', () => {
       'records.review',
       'records.approve',
       'records.release',
+      'materials.release',
       'records.reopen',
       'templates.approve',
     ]);

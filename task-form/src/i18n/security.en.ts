@@ -25,6 +25,10 @@ export const securityEn = {
   'admin.permission.templates.approve': 'Approve or reject template versions',
   'admin.permission.config.manage': 'Configure plugins and settings',
   'admin.permission.devices.write': 'Write to devices',
+  'admin.permission.materials.manage': 'Keep materials, specifications and suppliers',
+  'admin.permission.materials.receive': 'Receive, label, sample and move material lots',
+  'admin.permission.materials.release': 'Release or reject material lots',
+  'admin.permission.equipment.manage': 'Keep rooms and equipment; record cleaning, maintenance, calibration',
   'admin.permission.gmp': 'GMP approval',
 
   'admin.dual.pending': 'Change pending approval',

@@ -27,6 +27,10 @@ export const securityZh: Record<keyof typeof securityEn, string> = {
   'admin.permission.templates.approve': '批准或拒绝模板版本',
   'admin.permission.config.manage': '配置插件和设置',
   'admin.permission.devices.write': '向设备写入',
+  'admin.permission.materials.manage': '维护物料、质量标准和供应商',
+  'admin.permission.materials.receive': '物料批次的接收、贴签、取样和移动',
+  'admin.permission.materials.release': '放行或拒收物料批次',
+  'admin.permission.equipment.manage': '维护房间和设备；记录清洁、维护和校准',
   'admin.permission.gmp': 'GMP 批准',
 
   'admin.dual.pending': '变更待批准',

@@ -56,6 +56,10 @@ export const SUBJECTS: Record<SubjectType, string> = {
   exception: 'an exception on a record, with the decisions QA signed on it',
   plugin: 'a plugin: found, enabled or disabled by a signed act, refused, loaded',
   device: 'a device: registered and changed, with reasons',
+  material: 'a material: its master data, specification and approved suppliers',
+  lot: 'a material lot: received, its status, its containers and every quantity moved',
+  room: 'a room: its class and status',
+  equipment: 'a piece of equipment: its status and logbook (use, cleaning, maintenance, calibration)',
 };
 export const INSTANCE_STATUSES: Record<InstanceView['status'], string> = {
   active: 'waits for people or is moving',

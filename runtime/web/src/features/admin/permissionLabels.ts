@@ -22,4 +22,8 @@ export const PERMISSION_LABELS: Record<string, MessageKey> = {
   'templates.approve': 'admin.permission.templates.approve',
   'config.manage': 'admin.permission.config.manage',
   'devices.write': 'admin.permission.devices.write',
+  'materials.manage': 'admin.permission.materials.manage',
+  'materials.receive': 'admin.permission.materials.receive',
+  'materials.release': 'admin.permission.materials.release',
+  'equipment.manage': 'admin.permission.equipment.manage',
 };
