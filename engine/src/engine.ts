@@ -22,6 +22,7 @@ import { createTemplateRecords } from './records/templateRecords.ts';
 import { resolveSettings, type DeepPartial, type Settings } from './kernel/settings.ts';
 import { createSignatureService } from './signatures/signatureService.ts';
 import { createStepService } from './steps/stepService.ts';
+import type { StepGates } from './steps/gates.ts';
 import { designerChecks } from './templates/designerChecks.ts';
 import { createTemplateService } from './templates/templateService.ts';
 import { verifyDatabase } from './verify/verifyDatabase.ts';
@@ -109,9 +110,11 @@ export function createEngine(options: EngineOptions): Engine {
     signatures: signatures.list,
     trail: audit.trail,
   });
+  // The material and equipment gates steps pass their codes through (F3, F2).
+  const gates: StepGates = { materials: null, equipment: null };
   const tasks: EngineTasks = {
     ...taskLists,
-    ...createStepService({ knex, clock, forms, identity, tasks: access, devices }),
+    ...createStepService({ knex, clock, forms, identity, tasks: access, devices, gates }),
     review: createStepReviews({ tasks: access, dossier }),
   };
   return {

@@ -2368,13 +2368,13 @@ export interface components {
       exceptions: {
         pointer: string;
         /** @enum {string} */
-        type: 'limit_breach' | 'na' | 'manual_entry';
+        type: 'limit_breach' | 'na' | 'manual_entry' | 'fefo_override';
         /** @enum {string} */
         severity: 'low' | 'medium' | 'high';
         /** @description Would block release until resolved */
         blocking: boolean;
         message: string;
-        /** @description The operator must comment on it before completing (the field’s limits.comment) */
+        /** @description The operator must comment on it before completing (the field’s limits.comment; always the reason for a FEFO override) */
         commentRequired: boolean;
       }[];
       /** @description The data as it would be kept: normalized, calculated values worked out */
@@ -3136,6 +3136,25 @@ export interface components {
         };
         /** @description Not editable here: calculated, or the task is closed */
         locked: boolean;
+        gate:
+          | null
+          | {
+              /** @enum {string} */
+              kind: 'lot';
+              material: string | null;
+              proposal: null | {
+                lotNumber: string;
+                expiryDate: string;
+                available: number;
+                unit: string;
+              };
+            }
+          | {
+              /** @enum {string} */
+              kind: 'equipment';
+              /** @enum {string} */
+              action: 'use' | 'release' | 'clean' | 'check';
+            };
       }[];
       exceptions: {
         /** Format: uuid */

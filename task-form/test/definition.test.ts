@@ -22,6 +22,7 @@ const field = (pointer: string, more: Partial<FieldState> = {}): FieldState => (
   calculated: false,
   limits: null,
   locked: false,
+  gate: null,
   ...more,
 });
 

@@ -67,6 +67,8 @@ function field(c: FormComponent, type: string, path: string[]): FieldState {
     calculated: type === 'calculatedValue',
     limits: limits && (limits.alert || limits.action) ? limits : null,
     locked: false,
+    // A preview checks no lot or equipment: the gates are the server's, at the step.
+    gate: null,
   };
 }
 

@@ -15,6 +15,7 @@ import type {
   ValueType,
   Visibility,
 } from './types.ts';
+import { checkIssues } from './gateOptions.ts';
 import { isObject } from '../kernel/isObject.ts';
 import { NUMERIC, readAttestOptions } from './gmpOptions.ts';
 
@@ -289,6 +290,10 @@ class Compiler {
       naAllowed: a.naAllowed === true,
       reasonForChange: a.reasonForChange === true && path.length === 1,
       identifies: type === 'materialLot' ? 'materialLot' : type === 'equipmentId' ? 'equipment' : null,
+      material: null,
+      issues: null,
+      equipmentAction: type === 'equipmentId' ? 'use' : null,
+      passed: null,
       choices: null,
       items: false,
     };
@@ -464,6 +469,10 @@ class Compiler {
     if (field.critical) x.critical = true;
     if (field.naAllowed) x.naAllowed = true;
     if (field.identifies) x.identifies = field.identifies;
+    if (field.material) x.material = field.material;
+    if (field.issues) x.issues = field.issues;
+    if (field.equipmentAction) x.equipment = field.equipmentAction;
+    if (field.passed) x.passed = field.passed;
     return x;
   }
 
@@ -563,6 +572,7 @@ class Compiler {
 
   /** Turns the raw conditionals into rules over data paths and `if/then` required-ness. */
   resolve(): void {
+    checkIssues(this.fields, this.byPath, (at, key, problem) => this.refuse(at, key, problem, 'attest'));
     for (const p of this.pending) {
       const rules: Visibility[] = [];
       for (const r of p.rules) {

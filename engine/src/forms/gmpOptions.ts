@@ -2,6 +2,7 @@ import { isObject } from '../kernel/isObject.ts';
 import { feelText } from '../feel/feelCheck.ts';
 import { isMassUnit } from '../devices/units.ts';
 import { DEVICE_KINDS, type DeviceKind } from '../devices/kinds.ts';
+import { GATE_OPTIONS, readGateOptions } from './gateOptions.ts';
 import type { DeviceBinding, FieldSpec, FormioComponent, LimitBand, Limits } from './types.ts';
 
 /**
@@ -29,6 +30,7 @@ const ATTEST_OPTIONS = new Set([
   'naAllowed',
   'reasonForChange',
   'device',
+  ...GATE_OPTIONS,
 ]);
 
 const DEVICE_OPTIONS = new Set(['kind', 'channel', 'tare', 'zero']);
@@ -104,6 +106,7 @@ export function readAttestOptions(
   }
   if (o.limits !== undefined) field.limits = readLimits(r, o.limits, `${where}/limits`, name);
   field.device = readDevice(r, o, `${where}/device`, name, numeric, type, field);
+  readGateOptions(r, o, type, where, name, field);
   // formio.js renders the Attest types as the plain inputs they are built on.
   if (type === 'measuredValue' || type === 'calculatedValue') {
     copy.type = 'number';

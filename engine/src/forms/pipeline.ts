@@ -35,7 +35,7 @@ export interface ProcessedValue {
   entered: number | null;
 }
 
-export type ExceptionType = 'limit_breach' | 'na' | 'manual_entry';
+export type ExceptionType = 'limit_breach' | 'na' | 'manual_entry' | 'fefo_override';
 export type Severity = 'low' | 'medium' | 'high';
 
 export interface ExceptionDraft {
@@ -163,7 +163,7 @@ export class FormRuntime {
         severity,
         blocking,
         message,
-        commentRequired: type === 'limit_breach' && this.commentAsked(pointer),
+        commentRequired: type === 'fefo_override' || (type === 'limit_breach' && this.commentAsked(pointer)),
       })),
       data: processed.data,
     };
@@ -632,7 +632,8 @@ export class FormRuntime {
     }
   }
 
-  private rowAt(data: Data, pointer: string, grid: string[]): Data | null {
+  /** The grid row a pointer is in. */
+  rowAt(data: Data, pointer: string, grid: string[]): Data | null {
     const index = Number(pointer.slice(`/${grid.join('/')}/`.length).split('/')[0]);
     const rows = this.expandRows(grid, data);
     return rows.find(([p]) => p === `/${grid.join('/')}/${index}`)?.[1] ?? null;

@@ -1,4 +1,5 @@
 import type { DeviceKind } from '../devices/kinds.ts';
+import type { EquipmentAction } from '../steps/gates.ts';
 /** A Form.io component as QA's builder writes it; only what the compiler reads is typed. */
 export interface FormioComponent {
   type?: unknown;
@@ -139,6 +140,17 @@ export interface FieldSpec {
   reasonForChange: boolean;
   /** What the value identifies, for the material and equipment gates of later steps. */
   identifies: 'materialLot' | 'equipment' | null;
+  /** For a material lot: FEEL naming the material code the lot must be of (F3); null: any material. */
+  material: string | null;
+  /**
+   * For a material lot: the key of the quantity field beside it (same form level or grid row) whose
+   * value is issued from the lot to the batch when the step completes; null: nothing is issued.
+   */
+  issues: string | null;
+  /** For equipment: what the step does with it (F2): use, release (dirty), clean, or its daily check. */
+  equipmentAction: EquipmentAction | null;
+  /** For an equipment daily check: FEEL saying whether the check passed. */
+  passed: string | null;
   /** Static choices, for plain-language messages. */
   choices: { label: string; value: unknown }[] | null;
   /** A grid or file list: rows/items. */

@@ -2,9 +2,10 @@ import { InputError, type FieldError } from '../kernel/errors.ts';
 import type { ExceptionDraft, FormRuntime } from '../forms/pipeline.ts';
 
 /**
- * What the operator says about the values outside their limits when completing a step (F4): the
- * pointers of the breaches they have seen and confirm, and their comment on each, which the
- * template may require (`limits.comment`).
+ * What the operator says about the values outside their limits when completing a step (F4), and
+ * about a lot used other than the one first-expiry-first-out proposes (F3): the pointers of the
+ * exceptions they have seen and confirm, and their comment on each — which the template may
+ * require for a breach (`limits.comment`), and which is always the reason for a FEFO override.
  */
 export interface Acknowledgement {
   /** Values outside their limits the operator confirms, by pointer. */
@@ -34,15 +35,18 @@ export function acknowledged(
   }
   const unconfirmed: FieldError[] = [];
   const comment: FieldError[] = [];
-  const breaches = raised.filter((e) => e.type === 'limit_breach');
+  const breaches = raised.filter((e) => e.type === 'limit_breach' || e.type === 'fefo_override');
   for (const e of breaches) {
     if (!confirmed.has(e.pointer))
       unconfirmed.push({ pointer: e.pointer, keyword: 'confirmation', message: e.message });
-    if (runtime.commentAsked(e.pointer) && !comments.has(e.pointer)) {
+    const fefo = e.type === 'fefo_override';
+    if ((fefo || runtime.commentAsked(e.pointer)) && !comments.has(e.pointer)) {
       comment.push({
         pointer: `/comments${e.pointer}`,
         keyword: 'required',
-        message: `${e.message}: the template asks for your comment on it`,
+        message: fefo
+          ? `${e.message}: give the reason for not using the lot that expires first`
+          : `${e.message}: the template asks for your comment on it`,
       });
     }
   }
@@ -51,7 +55,8 @@ export function acknowledged(
       comment.push({
         pointer: `/comments${pointer}`,
         keyword: 'comment',
-        message: 'a comment is kept only for a value outside its limits, and this one is not',
+        message:
+          'a comment is kept only for a value outside its limits or a lot used out of FEFO order, and this is neither',
       });
     } else if (text.length > COMMENT_MAX) {
       comment.push({
@@ -64,7 +69,7 @@ export function acknowledged(
   if (unconfirmed.length > 0 || comment.length > 0) {
     throw new InputError(
       unconfirmed.length > 0
-        ? `${unconfirmed.length === 1 ? 'A value is' : `${unconfirmed.length} values are`} outside the limits and not confirmed: ${unconfirmed.map((e) => e.message).join('; ')}`
+        ? `${unconfirmed.length === 1 ? 'A value is' : `${unconfirmed.length} values are`} ${raised.some((e) => e.type === 'fefo_override') ? 'out of limits or of FEFO order' : 'outside the limits'} and not confirmed: ${unconfirmed.map((e) => e.message).join('; ')}`
         : `The comments on values outside their limits are not complete: ${comment.map((e) => e.message).join('; ')}`,
       [
         ...unconfirmed.map((e) => ({ ...e, message: `${e.message}: confirm it before completing the step` })),
@@ -73,7 +78,7 @@ export function acknowledged(
     );
   }
   return raised.map((e) =>
-    comments.has(e.pointer) && e.type === 'limit_breach'
+    comments.has(e.pointer) && (e.type === 'limit_breach' || e.type === 'fefo_override')
       ? { ...e, details: { ...e.details, comment: comments.get(e.pointer) } }
       : e,
   );

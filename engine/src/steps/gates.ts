@@ -73,7 +73,8 @@ export interface MaterialGate {
 }
 
 /** What a step does with a piece of equipment it names. */
-export type EquipmentAction = 'use' | 'release' | 'clean' | 'check';
+export const EQUIPMENT_ACTIONS = ['use', 'release', 'clean', 'check'] as const;
+export type EquipmentAction = (typeof EQUIPMENT_ACTIONS)[number];
 
 export interface EquipmentQuestion {
   code: string;
@@ -107,4 +108,10 @@ export interface EquipmentGate {
     question: EquipmentQuestion,
     actor: { userId: string; printedName: string },
   ): Promise<void>;
+}
+
+/** The gates a step passes its scanned codes through; each is there once its service is. */
+export interface StepGates {
+  materials: MaterialGate | null;
+  equipment: EquipmentGate | null;
 }

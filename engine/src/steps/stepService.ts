@@ -18,6 +18,7 @@ import type { TaskSigning } from '../signatures/taskSigning.ts';
 import { requireStepReader } from './stepReaders.ts';
 import type { CaptureInput, DeviceChoice } from './deviceCapture.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
+import type { StepGates } from './gates.ts';
 import type { ReadingView } from '../devices/deviceReadings.ts';
 import { taskSignature, type PendingSigning, type Submission } from './taskValues.ts';
 
@@ -79,6 +80,7 @@ export function createStepService(deps: {
   identity: IdentityService;
   tasks: TaskAccess;
   devices: DeviceRegistry;
+  gates: StepGates;
 }): StepService {
   const { knex, identity, tasks } = deps;
   const taskForms = createTaskForms({ ...deps, process: tasks });

@@ -28,7 +28,10 @@ import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 import { resolveDeviceSources, setAt } from './deviceSources.ts';
 import { createDeviceCapture, type CaptureInput } from './deviceCapture.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
-import type { DeviceBinding } from '../forms/types.ts';
+import type { DeviceBinding, FieldSpec } from '../forms/types.ts';
+import type { EquipmentAction, MaterialGate, StepGates } from './gates.ts';
+import { materialNamed } from '../forms/gatedValues.ts';
+import { passGates } from './stepGates.ts';
 
 export interface FieldState {
   pointer: string;
@@ -54,7 +57,17 @@ export interface FieldState {
   } | null;
   /** The operator cannot change it here: computed by the server, or the task is no longer open. */
   locked: boolean;
+  /**
+   * What the field's gate asks (F3, F2): for a lot, the material the step names and the lot
+   * first-expiry-first-out proposes; for equipment, what the step does with it. Null for others.
+   */
+  gate:
+    | { kind: 'lot'; material: string | null; proposal: Proposal | null }
+    | { kind: 'equipment'; action: EquipmentAction }
+    | null;
 }
+
+type Proposal = Awaited<ReturnType<MaterialGate['propose']>>;
 
 export interface ValueState {
   pointer: string;
@@ -134,6 +147,7 @@ export function createTaskForms(deps: {
   identity: IdentityService;
   process: TaskAccess;
   devices: DeviceRegistry;
+  gates: StepGates;
 }) {
   const { knex, clock, forms, identity, process } = deps;
 
@@ -158,6 +172,7 @@ export function createTaskForms(deps: {
       formId,
       runtime,
       variables,
+      gates: deps.gates,
     };
   }
 
@@ -291,7 +306,13 @@ export function createTaskForms(deps: {
       },
       ctx.variables,
     );
-    return ctx.runtime.verdict(processed);
+    // The gates as completion would meet them: a refused lot or equipment, a lot out of FEFO order.
+    const gate = await passGates(knex, ctx, processed.data, 'report', clock.now());
+    return ctx.runtime.verdict({
+      ...processed,
+      errors: [...processed.errors, ...gate.errors],
+      exceptions: [...processed.exceptions, ...gate.exceptions],
+    });
   }
 
   /** Saves values before completion: each is entered (time, person, source) when saved (E1, E2). */
@@ -378,6 +399,18 @@ export function createTaskForms(deps: {
       task.status === 'open' ? runtime.process({ data: saved }, variables, { partial: true }).data : saved;
     const open = task.status === 'open';
     const exceptions = await formRepository.exceptions(knex, { taskId });
+    const gateOf = async (f: FieldSpec): Promise<FieldState['gate']> => {
+      if (f.identifies === 'equipment') return { kind: 'equipment', action: f.equipmentAction ?? 'use' };
+      if (f.identifies !== 'materialLot') return null;
+      const material = materialNamed(f, data, variables);
+      const proposal =
+        open && material && deps.gates.materials
+          ? await deps.gates.materials.propose(knex, material, clock.now())
+          : null;
+      return { kind: 'lot', material, proposal };
+    };
+    const gated = new Map<string, FieldState['gate']>();
+    for (const f of runtime.compiled.fields) if (f.identifies) gated.set(f.pointer, await gateOf(f));
     return {
       taskId,
       status: task.status,
@@ -429,6 +462,7 @@ export function createTaskForms(deps: {
         calculated: f.calculate !== null,
         limits: runtime.limitsNow(f, data, variables),
         locked: !open || f.calculate !== null,
+        gate: gated.get(f.pointer) ?? null,
       })),
       exceptions: exceptions.map((e) => ({
         id: e.id,

@@ -20,6 +20,8 @@ import {
 import type { FormRuntime, ProcessedValue, SubmissionInput } from '../forms/pipeline.ts';
 import { acknowledged, type Acknowledgement } from './exceptionConfirmation.ts';
 import { resolveDeviceSources } from './deviceSources.ts';
+import type { StepGates } from './gates.ts';
+import { passGates } from './stepGates.ts';
 
 /** The task a submission or verification is for, as the process service hands it over. */
 export interface TaskContext {
@@ -32,6 +34,8 @@ export interface TaskContext {
   runtime: FormRuntime;
   /** Variables the task sees, for calculations and limits. */
   variables: Record<string, unknown>;
+  /** The material and equipment gates its lot and equipment codes pass (F3, F2). */
+  gates: StepGates;
 }
 
 export interface Submission extends SubmissionInput, Acknowledgement {
@@ -61,7 +65,7 @@ function provenance(v: ValueRow) {
 export async function recordSubmission(
   trx: Knex.Transaction,
   task: TaskContext,
-  performer: { userId: string },
+  performer: { userId: string; printedName: string },
   input: Submission,
   mode: 'save' | 'complete',
   at: Date,
@@ -77,6 +81,7 @@ export async function recordSubmission(
       processed.errors,
     );
   }
+  const gate = await passGates(trx, task, processed.data, mode, at);
   const reason = typeof input.reason === 'string' && input.reason.trim() ? input.reason.trim() : null;
   if (reason && reason.length > 1000) {
     throw new InputError('The reason is too long', [
@@ -197,7 +202,7 @@ export async function recordSubmission(
         unverified,
       );
     }
-    for (const e of acknowledged(task.runtime, processed.exceptions, input)) {
+    for (const e of acknowledged(task.runtime, [...processed.exceptions, ...gate.exceptions], input)) {
       exceptions.push({
         id: randomUUID(),
         instance_id: task.instanceId,
@@ -219,6 +224,7 @@ export async function recordSubmission(
   await formRepository.insertValues(trx, fresh);
   for (const c of changed) await formRepository.updateValue(trx, c.row);
   await formRepository.insertExceptions(trx, exceptions);
+  if (mode === 'complete') await gate.apply(trx, performer);
 
   const drafts: EventDraft[] = [];
   if (fresh.length > 0) {

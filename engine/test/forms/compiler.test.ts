@@ -663,6 +663,7 @@ describe('Feature: compiling Form.io forms into JSON Schema', () => {
         type: 'equipmentId',
         capture: 'device',
         identifies: 'equipment',
+        equipment: 'use',
       });
       assert.deepEqual(
         fields.map((f) => f.identifies),
@@ -674,6 +675,53 @@ describe('Feature: compiling Form.io forms into JSON Schema', () => {
           ['textfield', 'materialLot'],
           ['textfield', 'equipmentId'],
         ],
+      );
+    });
+
+    it('F3, F2: a lot names its material in FEEL and the quantity it issues; equipment what the step does with it', () => {
+      const { schema, fields } = compile(
+        { type: 'materialLot', key: 'lot', attest: { material: '= line.material', issues: 'netWeight' } },
+        { type: 'measuredValue', key: 'netWeight', attest: { unit: 'kg', decimals: 3 } },
+        { type: 'equipmentId', key: 'balance', attest: { equipment: 'check', passed: 'deviation <= 0.1' } },
+      );
+      assert.deepEqual(prop(schema, 'lot')['x-attest'], {
+        type: 'materialLot',
+        identifies: 'materialLot',
+        material: 'line.material',
+        issues: 'netWeight',
+      });
+      const [lot, , balance] = fields;
+      assert.equal(lot!.material, 'line.material');
+      assert.equal(balance!.equipmentAction, 'check');
+      assert.equal(balance!.passed, 'deviation <= 0.1');
+    });
+
+    it('F3, F2: gate options that cannot be kept are refused at import, each at its component', () => {
+      const refused = (...components: FormioComponent[]) =>
+        refusal({ components }).errors.map((e) => e.message);
+      assert.match(
+        refused({ type: 'textfield', key: 't', attest: { material: '"X"' } }).join(),
+        /material is only for a material lot field/,
+      );
+      assert.match(
+        refused({ type: 'materialLot', key: 'lot', attest: { material: 'line.' } }).join(),
+        /material/,
+      );
+      assert.match(
+        refused({ type: 'materialLot', key: 'lot', attest: { issues: 'nothing' } }).join(),
+        /issues must name a number with a unit entered beside the lot/,
+      );
+      assert.match(
+        refused({ type: 'equipmentId', key: 'e', attest: { equipment: 'borrow' } }).join(),
+        /equipment must be one of use, release, clean, check/,
+      );
+      assert.match(
+        refused({ type: 'equipmentId', key: 'e', attest: { equipment: 'check' } }).join(),
+        /a daily check needs passed/,
+      );
+      assert.match(
+        refused({ type: 'equipmentId', key: 'e', attest: { passed: 'true' } }).join(),
+        /passed is only for a daily check/,
       );
     });
 

@@ -156,6 +156,39 @@ export const FORM_AND_TASK_COMPONENTS = {
               ],
             },
             locked: { type: 'boolean', description: 'Not editable here: calculated, or the task is closed' },
+            gate: {
+              oneOf: [
+                { type: 'null' },
+                closed(
+                  {
+                    kind: { type: 'string', enum: ['lot'] },
+                    material: nullableString,
+                    proposal: {
+                      oneOf: [
+                        { type: 'null' },
+                        closed(
+                          {
+                            lotNumber: string,
+                            expiryDate: string,
+                            available: { type: 'number' },
+                            unit: string,
+                          },
+                          'The lot first-expiry-first-out proposes: released, unexpired, with stock, expiring first',
+                        ),
+                      ],
+                    },
+                  },
+                  'A material lot field: the material the step names (null: none) and the lot FEFO proposes',
+                ),
+                closed(
+                  {
+                    kind: { type: 'string', enum: ['equipment'] },
+                    action: { type: 'string', enum: ['use', 'release', 'clean', 'check'] },
+                  },
+                  'An equipment field: what the step does with it',
+                ),
+              ],
+            },
           },
           'A field of the form with its GMP properties',
         ),

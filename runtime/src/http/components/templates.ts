@@ -129,13 +129,14 @@ export const TEMPLATE_COMPONENTS = {
         items: closed(
           {
             pointer: string,
-            type: { type: 'string', enum: ['limit_breach', 'na', 'manual_entry'] },
+            type: { type: 'string', enum: ['limit_breach', 'na', 'manual_entry', 'fefo_override'] },
             severity: { type: 'string', enum: ['low', 'medium', 'high'] },
             blocking: { type: 'boolean', description: 'Would block release until resolved' },
             message: string,
             commentRequired: {
               type: 'boolean',
-              description: 'The operator must comment on it before completing (the field’s limits.comment)',
+              description:
+                'The operator must comment on it before completing (the field’s limits.comment; always the reason for a FEFO override)',
             },
           },
           'An exception the values would raise (E7, F4)',
