@@ -1,4 +1,5 @@
 import { deviceEn } from './device.en.ts';
+import { materialsEn } from './materials.en.ts';
 import { adminEn } from './admin.en.ts';
 import { designerEn } from './designer.en.ts';
 import { equipmentEn } from './equipment.en.ts';
@@ -198,6 +199,7 @@ export const en = {
   ...reviewEn,
   ...designerEn,
   ...deviceEn,
+  ...materialsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,5 @@
 import { deviceZh } from './device.zh-CN.ts';
+import { materialsZh } from './materials.zh-CN.ts';
 import { adminZh } from './admin.zh-CN.ts';
 import { designerZh } from './designer.zh-CN.ts';
 import { equipmentZh } from './equipment.zh-CN.ts';
@@ -190,4 +191,5 @@ export const zhCN: Record<MessageKey, string> = {
   ...reviewZh,
   ...designerZh,
   ...deviceZh,
+  ...materialsZh,
 };

@@ -54,18 +54,25 @@ export function BreachConfirm(props: {
   return (
     <ModalForm
       id="breach-dialog"
-      title={t('breach.title')}
+      title={t(props.breaches.some((b) => b.type === 'fefo_override') ? 'breach.titleMixed' : 'breach.title')}
       confirm={t('breach.confirm')}
       submit={submit}
       onClose={(done) => {
         if (!done) props.onClose();
       }}
     >
-      <p>{t('breach.text', { count: props.breaches.length })}</p>
+      <p>
+        {t(props.breaches.some((b) => b.type === 'fefo_override') ? 'breach.textMixed' : 'breach.text', {
+          count: props.breaches.length,
+        })}
+      </p>
       <ul class="breaches">
         {props.breaches.map((b, i) => {
           const id = `breach-comment-${i}`;
-          const error = missing.has(b.pointer) ? t('breach.commentRequired') : null;
+          const fefo = b.type === 'fefo_override';
+          const error = missing.has(b.pointer)
+            ? t(fefo ? 'breach.fefoReasonRequired' : 'breach.commentRequired')
+            : null;
           return (
             <li key={b.pointer} class={`exception ${b.severity}`} data-pointer={b.pointer}>
               <p>
@@ -77,7 +84,13 @@ export function BreachConfirm(props: {
               </p>
               <Field
                 id={id}
-                label={b.commentRequired ? t('breach.comment') : t('breach.commentOptional')}
+                label={
+                  fefo
+                    ? t('breach.fefoReason')
+                    : b.commentRequired
+                      ? t('breach.comment')
+                      : t('breach.commentOptional')
+                }
                 {...(b.blocking && { hint: t('breach.blockingHint') })}
                 error={error}
               >

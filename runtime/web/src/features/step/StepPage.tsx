@@ -25,6 +25,7 @@ import {
 } from '../../ui/SignatureDialog.tsx';
 import { BreachConfirm, type Breach } from './BreachConfirm.tsx';
 import { DeviceCapture, deviceValuesOf, sourcesFor } from './DeviceCapture.tsx';
+import { LotProposals } from './LotProposals.tsx';
 import { ChangedPanel, ExceptionsPanel, VerificationPanel } from './panels.tsx';
 import type { RenderedTaskForm } from './renderer.ts';
 import { TaskFormHost } from './TaskFormHost.tsx';
@@ -193,7 +194,9 @@ export function StepPage(props: { me: Me; step: Step }) {
           showProblem(new Problem(400, 'urn:attest:problem:input', t('step.notDone'), verdict.errors));
           return;
         }
-        const found = verdict.exceptions.filter((e) => e.type === 'limit_breach');
+        const found = verdict.exceptions.filter(
+          (e) => e.type === 'limit_breach' || e.type === 'fefo_override',
+        );
         if (found.length > 0) setBreaches(found);
         else setCompleting(true);
       })
@@ -318,6 +321,12 @@ export function StepPage(props: { me: Me; step: Step }) {
                 setReasonAsked(true);
                 setReasonError(message);
               }}
+            />
+          ) : null}
+          {contract && open ? (
+            <LotProposals
+              contract={contract}
+              onUse={(pointer, lot) => form.current?.setValue(pointer, lot)}
             />
           ) : null}
           {contract ? (
