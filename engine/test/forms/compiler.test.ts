@@ -678,7 +678,7 @@ describe('Feature: compiling Form.io forms into JSON Schema', () => {
       );
     });
 
-    it('F3, F2: a lot names its material in FEEL and the quantity it issues; equipment what the step does with it', () => {
+    it('a lot names its material in FEEL and the quantity it issues; equipment what the step does with it', () => {
       const { schema, fields } = compile(
         { type: 'materialLot', key: 'lot', attest: { material: '= line.material', issues: 'netWeight' } },
         { type: 'measuredValue', key: 'netWeight', attest: { unit: 'kg', decimals: 3 } },
@@ -696,7 +696,7 @@ describe('Feature: compiling Form.io forms into JSON Schema', () => {
       assert.equal(balance!.passed, 'deviation <= 0.1');
     });
 
-    it('F3, F2: gate options that cannot be kept are refused at import, each at its component', () => {
+    it('gate options that cannot be kept are refused at import, each at its component', () => {
       const refused = (...components: FormioComponent[]) =>
         refusal({ components }).errors.map((e) => e.message);
       assert.match(
