@@ -301,6 +301,20 @@ describe('Feature: printable GMP status labels', () => {
       }
       await assert.rejects(() => labelsPdf([], printing('A6')), /\/labels must hold at least one label/);
     });
+
+    it('refuses a label whose text would not fit its size even in the smallest letters, rather than cut it', async () => {
+      const long = {
+        kind: 'room',
+        code: 'R-104',
+        name: 'Granulation room '.repeat(60),
+        status: 'cleared',
+      } as const;
+      await assert.rejects(
+        () => labelsPdf([roomLabels()[0]!, long], printing('printer')),
+        /The label \/labels\/1 does not fit its size; print it on a larger one/,
+      );
+      await labelsPdf([long], printing('A6'));
+    });
   });
 });
 
