@@ -197,7 +197,10 @@ export function labelFace(label: Label, printing: LabelPrinting): LabelFace {
     { caption: texts.expiry, value: lot.expiryDate ?? texts.none, strong: true },
     { caption: texts.retest, value: lot.retestDate ?? texts.none },
     ...(lot.status === 'released' && lot.released
-      ? [{ caption: texts.releasedBy, value: `${person(lot.released.by)}, ${at(lot.released.at)}` }]
+      ? [
+          { caption: texts.releasedBy, value: person(lot.released.by) },
+          { caption: texts.releasedAt, value: at(lot.released.at) },
+        ]
       : []),
   ];
   const face = (

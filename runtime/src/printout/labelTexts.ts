@@ -31,6 +31,7 @@ export interface LabelTexts {
   expiry: string;
   retest: string;
   releasedBy: string;
+  releasedAt: string;
   container: string;
   containerOf: (n: number, of: number) => string;
   sample: string;
@@ -91,6 +92,7 @@ const EN: LabelTexts = {
   expiry: 'Expiry date',
   retest: 'Retest date',
   releasedBy: 'Released by',
+  releasedAt: 'Released',
   container: 'Container',
   containerOf: (n, of) => `${n} of ${of}`,
   sample: 'Sample',
@@ -151,6 +153,7 @@ const ZH_CN: LabelTexts = {
   expiry: '有效期至',
   retest: '复验日期',
   releasedBy: '放行人',
+  releasedAt: '放行时间',
   container: '容器',
   containerOf: (n, of) => `第 ${n} 件，共 ${of} 件`,
   sample: '样品',

@@ -60,8 +60,8 @@ function geometry(size: LabelSize): Geometry {
     return {
       margin: mm(2.5),
       gap: mm(1.2),
-      band: mm(11),
-      word: 20,
+      band: mm(9.5),
+      word: 19,
       note: 6.5,
       title: 8.5,
       field: 6.5,

@@ -11,7 +11,9 @@ const DOTS = { width: 800, height: 400, margin: 16 };
  */
 export function labelsZpl(labels: Label[], printing: LabelPrinting): string {
   checkLabels(labels, printing);
-  return labels.map((label) => format(labelFace(label, { ...printing, language: 'en' }))).join('\n');
+  return labels
+    .map((label, i) => format(labelFace(label, { ...printing, language: 'en' }), `/labels/${i}`))
+    .join('\n');
 }
 
 /**
@@ -32,13 +34,33 @@ export function code128Data(code: string): string {
 
 const STOP = new Set(['#c8102e']);
 
-function format(face: LabelFace): string {
+/** The smallest letters, in dots, a ZPL label prints: 1.5 mm. */
+const SMALLEST = 12;
+
+/**
+ * The letter height at which `text` fits one line of `width` dots: the height asked for, or
+ * smaller. The printer does not say how wide its letters are; these widths are generous estimates
+ * for its font 0 (a condensed face), so text that fits here fits on paper. A line that would not
+ * fit even in the smallest letters is refused, since the printer would print it over itself.
+ */
+function fitted(text: string, height: number, width: number, pointer: string): number {
+  const ems = [...text].reduce((sum, c) => sum + (c.codePointAt(0)! >= 0x2e80 ? 1 : 0.6), 0);
+  let size = height;
+  while (ems * size > width && size > SMALLEST) size -= 1;
+  if (ems * size > width)
+    throw new RangeError(`The label ${pointer} does not fit its size; print it on a larger one`);
+  return size;
+}
+
+function format(face: LabelFace, pointer: string): string {
   const m = DOTS.margin;
   const inner = DOTS.width - 2 * m;
   const reversed = STOP.has(face.band.fill);
   const lines = ['^XA', '^CI28', `^PW${DOTS.width}`, `^LL${DOTS.height}`, '^LH0,0'];
-  const text = (x: number, y: number, size: number, width: number, value: string, align = 'L') =>
-    `^FO${x},${y}^A0N,${size},${size}^FB${width},1,0,${align}^FH^FD${zplText(value)}^FS`;
+  const text = (x: number, y: number, size: number, width: number, value: string, align = 'L') => {
+    const height = fitted(value, size, width, pointer);
+    return `^FO${x},${y}^A0N,${height},${height}^FB${width},1,0,${align}^FH^FD${zplText(value)}^FS`;
+  };
 
   // The status band: the word in 48-dot letters, its note under it.
   const invert = (command: string) => (reversed ? command.replace('^FD', '^FR^FD') : command);
@@ -49,9 +71,11 @@ function format(face: LabelFace): string {
   // Title and fields on the left, the QR code right of them, the barcode across under them.
   const column = 584;
   lines.push(text(m, 96, 22, column, face.title));
+  // The rows close up when there are many (a released lot's container label has ten).
+  const pitch = Math.min(20, Math.floor(180 / face.fields.length));
   face.fields.forEach((field, i) => {
-    lines.push(text(m, 120 + 20 * i, 18, 150, field.caption));
-    lines.push(text(m + 154, 120 + 20 * i, 18, column - 154, field.value));
+    lines.push(text(m, 120 + pitch * i, pitch - 2, 150, field.caption));
+    lines.push(text(m + 154, 120 + pitch * i, pitch - 2, column - 154, field.value));
   });
   lines.push(`^FO${m + column + 24},96^BQN,2,4^FH^FDMA,${zplText(face.code)}^FS`);
   lines.push(`^FO${m},304^BY2^BCN,40,N,N,N^FD${code128Data(face.code)}^FS`);

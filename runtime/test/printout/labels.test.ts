@@ -5,7 +5,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '@attest/engine';
-import { code128 } from '../../src/printout/barcodes.ts';
+import { code128, drawQrCode, qrCode, QR_QUIET_ZONE } from '../../src/printout/barcodes.ts';
+import type { PdfCanvas, Rectangle } from '../../src/printout/pdfWriter.ts';
 import { labelsPdf, type Label, type LabelOptions, type LabelSize } from '../../src/printout/labels.ts';
 import { code128Data, labelsZpl, zplText } from '../../src/printout/zpl.ts';
 import {
@@ -117,7 +118,8 @@ describe('Feature: printable GMP status labels', () => {
           // Received at 08:30 UTC: printed in the plant's zone.
           assert.ok(page.includes('2026-11-24 16:30 UTC+08:00'), page);
         }
-        assert.ok(pages[2]!.includes('Quinn Avery (quinn), 2026-12-01 10:15 UTC+08:00'), pages[2]);
+        assert.ok(pages[2]!.includes('Released by Quinn Avery (quinn)'), pages[2]);
+        assert.ok(pages[2]!.includes('Released 2026-12-01 10:15 UTC+08:00'), pages[2]);
         assert.ok(!pages[0]!.includes('Released by'), pages[0]);
       });
 
@@ -200,6 +202,33 @@ describe('Feature: printable GMP status labels', () => {
         pattern,
       );
     });
+
+    it('draws exactly the dark modules of the QR code, inside its quiet zone', () => {
+      const drawn: Rectangle[] = [];
+      const canvas = { rectangles: (r: Rectangle[]) => drawn.push(...r) } as unknown as PdfCanvas;
+      const matrix = qrCode('L-2026-0042');
+      assert.equal(matrix.length, 21);
+      const module = 1;
+      drawQrCode(canvas, 'L-2026-0042', { x: 0, y: 0, size: (21 + 2 * QR_QUIET_ZONE) * module });
+      const seen = matrix.map((row) => row.map(() => false));
+      for (const [x, y, w, h] of drawn) {
+        assert.equal(h, module);
+        for (let c = x; c < x + w; c++) seen[y - QR_QUIET_ZONE]![c - QR_QUIET_ZONE] = true;
+      }
+      assert.deepEqual(seen, matrix);
+      // The three finder patterns: a dark 7 x 7 ring in each corner but the bottom right.
+      for (const [r, c] of [
+        [0, 0],
+        [0, 14],
+        [14, 0],
+      ])
+        assert.ok(
+          matrix[r! + 0]![c! + 6] &&
+            matrix[r! + 6]![c! + 0] &&
+            !matrix[r! + 1]![c! + 1] &&
+            matrix[r! + 3]![c! + 3],
+        );
+    });
   });
 
   describe('Scenario: ZPL for Zebra printers', () => {
@@ -234,7 +263,7 @@ describe('Feature: printable GMP status labels', () => {
           '^FO624,96^BQN,2,4^FH^FDMA,L-2026-0042^FS',
           '^FO16,304^BY2^BCN,40,N,N,N^FDL-2026-0042^FS',
           '^FO16,352^A0N,15,15^FB768,1,0,L^FH^FDPrinted 2026-12-08 09:00 UTC+08:00 by Quinn Avery (quinn).^FS',
-          '^FO16,370^A0N,15,15^FB768,1,0,L^FH^FDThe status Attest holds now is the one that counts: this label may be out of date; check the screen.^FS',
+          '^FO16,370^A0N,12,12^FB768,1,0,L^FH^FDThe status Attest holds now is the one that counts: this label may be out of date; check the screen.^FS',
           '^XZ',
         ].join('\n'),
       );
@@ -252,6 +281,27 @@ describe('Feature: printable GMP status labels', () => {
       assert.match(zpl, /\^FH\^FDMA,R_5E1\^FS/);
       assert.equal(zpl.match(/\^XA/g)!.length, 1);
       assert.ok(zpl.endsWith('^XZ'));
+    });
+
+    it('closes up the rows of a label with many fields, and refuses a line too long for the label', () => {
+      const zpl = labelsZpl([containerLabels('released')[0]!], printing('printer'));
+      const rows = [...zpl.matchAll(/\^FO170,(\d+)\^A0N,(\d+),/g)].map((m) => [Number(m[1]), Number(m[2])]);
+      assert.equal(rows.length, 10);
+      assert.ok(
+        rows.every(([y, size]) => y! + size! <= 304),
+        JSON.stringify(rows),
+      );
+      assert.match(zpl, /\^FDQuinn Avery \(quinn\)\^FS/);
+      const long: Label = {
+        kind: 'room',
+        code: 'R-104',
+        name: 'Granulation room '.repeat(6),
+        status: 'cleared',
+      };
+      assert.throws(
+        () => labelsZpl([roomLabels()[0]!, long], printing('printer')),
+        /The label \/labels\/1 does not fit its size; print it on a larger one/,
+      );
     });
 
     it('writes one format for each label of a sheet', () => {
