@@ -8,6 +8,7 @@ import { InputError } from '@attest/engine';
 import { code128, drawQrCode, qrCode, QR_QUIET_ZONE } from '../../src/printout/barcodes.ts';
 import type { PdfCanvas, Rectangle } from '../../src/printout/pdfWriter.ts';
 import { labelsPdf, type Label, type LabelOptions, type LabelSize } from '../../src/printout/labels.ts';
+import { BANDS } from '../../src/printout/labelFaces.ts';
 import { code128Data, labelsZpl, zplText } from '../../src/printout/zpl.ts';
 import {
   containerLabels,
@@ -151,6 +152,22 @@ describe('Feature: printable GMP status labels', () => {
       });
     });
   }
+
+  it('puts each status word on its band with a contrast that black-and-white printing keeps', () => {
+    // WCAG's relative luminance: what is left of a colour once printed in grey.
+    const luminance = (hex: string) => {
+      const [r, g, b] = [1, 3, 5].map((i) => {
+        const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+        return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+    };
+    for (const [word, band] of Object.entries(BANDS)) {
+      const [light, dark] = [luminance(band.fill), luminance(band.ink)].sort((a, b) => b - a);
+      const contrast = (light! + 0.05) / (dark! + 0.05);
+      assert.ok(contrast >= 4.5, `${word}: ${contrast.toFixed(1)}`);
+    }
+  });
 
   describe('Scenario: labels in Simplified Chinese', () => {
     it('prints the Chinese texts, with the status word in English too, with a font that holds Chinese', async function () {
