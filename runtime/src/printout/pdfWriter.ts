@@ -56,6 +56,16 @@ export interface WriterOptions {
   info: { title: string; author: string; subject: string; creationDate: Date };
 }
 
+function documentInfo(info: WriterOptions['info']): PDFKit.DocumentInfo {
+  return {
+    Title: info.title,
+    Author: info.author,
+    Subject: info.subject,
+    Creator: 'Attest',
+    CreationDate: info.creationDate,
+  };
+}
+
 export interface RunningText {
   /** Top line, left and right. */
   header: [string, string];
@@ -94,60 +104,88 @@ interface Line {
   color: string;
 }
 
-/**
- * A document that lays itself out: paragraphs, key-value blocks and tables that wrap and run onto
- * new pages, with a running header and footer on every page. It wraps lines itself, so every
- * character goes through one check: what the font cannot show is printed as its code point.
- */
-export async function createPdfWriter(options: WriterOptions) {
-  const doc = new PDFDocument({
-    size: 'A4',
-    margins: MARGIN,
-    bufferPages: true,
-    autoFirstPage: true,
-    info: {
-      Title: options.info.title,
-      Author: options.info.author,
-      Subject: options.info.subject,
-      Creator: 'Attest',
-      CreationDate: options.info.creationDate,
-    },
-  });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const ended = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+/** The fonts a document prints with, and whether they can show a character. */
+interface Fonts {
+  regular: string;
+  bold: string;
+  covers: (cp: number) => boolean;
+}
 
-  let regular = 'Helvetica';
-  let bold = 'Helvetica-Bold';
-  let covers = inWinAnsi;
-  if (options.fontPath) {
-    let face: Face | null;
-    try {
-      doc.registerFont('body', await readFile(options.fontPath));
-      doc.font('body');
-      face = currentFace(doc);
-    } catch (error) {
-      throw new Error(`The printout font ${options.fontPath} cannot be used: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
+/**
+ * Embeds the configured font, or keeps the standard Helvetica without one. A font collection
+ * (`.ttc`, as CJK fonts usually come) gives its Simplified Chinese face, or its first.
+ */
+async function embedFont(doc: PDFKit.PDFDocument, fontPath: string | null | undefined): Promise<Fonts> {
+  if (!fontPath) return { regular: 'Helvetica', bold: 'Helvetica-Bold', covers: inWinAnsi };
+  let face: Face | null;
+  try {
+    const file = await readFile(fontPath);
+    const faces = collectionFaces(file);
+    const chosen = faces && (faces.find((name) => /(?:sc|SC)(?:-|$)/.test(name)) ?? faces[0]);
+    if (chosen) doc.registerFont('body', file, chosen);
+    else doc.registerFont('body', file);
+    doc.font('body');
+    face = currentFace(doc);
+  } catch (error) {
+    throw new Error(`The printout font ${fontPath} cannot be used: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  const known = new Map<number, boolean>();
+  return {
     // One face serves both weights: a font file holds one; headings stand out by size.
-    regular = bold = 'body';
-    const known = new Map<number, boolean>();
-    covers = (cp) => {
+    regular: 'body',
+    bold: 'body',
+    covers: (cp) => {
       let has = known.get(cp);
       if (has === undefined) {
         has = cp >= 0x20 && !(cp >= 0x7f && cp <= 0x9f) && (face ? face.hasGlyphForCodePoint(cp) : true);
         known.set(cp, has);
       }
       return has;
-    };
-  }
+    },
+  };
+}
 
-  let y = BODY.top;
+/**
+ * The PostScript names of the faces of a TrueType/OpenType collection, read from each face's name
+ * table (name id 6); null for a single font. pdfkit opens a face of a collection only by its name.
+ */
+function collectionFaces(file: Buffer): string[] | null {
+  if (file.length < 12 || file.toString('latin1', 0, 4) !== 'ttcf') return null;
+  const names: string[] = [];
+  const count = file.readUInt32BE(8);
+  for (let i = 0; i < count; i++) {
+    const face = file.readUInt32BE(12 + 4 * i);
+    const tables = file.readUInt16BE(face + 4);
+    for (let t = 0; t < tables; t++) {
+      const entry = face + 12 + 16 * t;
+      if (file.toString('latin1', entry, entry + 4) !== 'name') continue;
+      const table = file.readUInt32BE(entry + 8);
+      const records = file.readUInt16BE(table + 2);
+      const strings = table + file.readUInt16BE(table + 4);
+      for (let r = 0; r < records; r++) {
+        const record = table + 6 + 12 * r;
+        if (file.readUInt16BE(record + 6) !== 6) continue;
+        const platform = file.readUInt16BE(record);
+        const at = strings + file.readUInt16BE(record + 10);
+        const bytes = file.subarray(at, at + file.readUInt16BE(record + 8));
+        // Windows names are UTF-16BE; Macintosh ones single bytes.
+        names.push(
+          platform === 3 ? Buffer.from(bytes).swap16().toString('utf16le') : bytes.toString('latin1'),
+        );
+        break;
+      }
+    }
+  }
+  return names;
+}
+
+/**
+ * Sets text in the document's fonts: every character goes through one check, and what the font
+ * cannot show is printed as its code point.
+ */
+function textSetter(doc: PDFKit.PDFDocument, fonts: Fonts) {
   let substituted = false;
 
   /** The text as printable pieces: a character, or the code point of one the font cannot show. */
@@ -155,7 +193,7 @@ export async function createPdfWriter(options: WriterOptions) {
     const out: string[] = [];
     for (const char of text.replace(/\r\n?/g, '\n')) {
       if (char === '\t') out.push(' ');
-      else if (char === '\n' || covers(char.codePointAt(0)!)) out.push(char);
+      else if (char === '\n' || fonts.covers(char.codePointAt(0)!)) out.push(char);
       else {
         out.push(codePoint(char.codePointAt(0)!));
         substituted = true;
@@ -164,22 +202,13 @@ export async function createPdfWriter(options: WriterOptions) {
     return out;
   }
 
-  const lineHeight = (size: number) => size * LEADING;
-
-  function use(run: { bold: boolean; color: string }, size: number) {
-    doc
-      .font(run.bold ? bold : regular)
-      .fontSize(size)
-      .fillColor(run.color);
-  }
-
   /**
    * Breaks text into lines no wider than `width`: at spaces where it can, inside a word where it
    * must (and so between the characters of scripts written without spaces). Spaces inside a line,
    * such as those of a raw instrument reading, are kept as they are.
    */
   function wrap(text: string, width: number, style: { bold: boolean }, size: number): string[] {
-    doc.font(style.bold ? bold : regular).fontSize(size);
+    doc.font(style.bold ? fonts.bold : fonts.regular).fontSize(size);
     const fits = (s: string) => doc.widthOfString(s) <= width;
     const lines: string[] = [];
     for (const paragraph of splitParagraphs(units(text))) {
@@ -221,6 +250,54 @@ export async function createPdfWriter(options: WriterOptions) {
     }
     return lines;
   }
+
+  function use(run: { bold: boolean; color: string }, size: number) {
+    doc
+      .font(run.bold ? fonts.bold : fonts.regular)
+      .fontSize(size)
+      .fillColor(run.color);
+  }
+
+  return {
+    units,
+    wrap,
+    use,
+    get substituted() {
+      return substituted;
+    },
+  };
+}
+
+/** Collects the bytes pdfkit writes, until the document ends. */
+function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+}
+
+/**
+ * A document that lays itself out: paragraphs, key-value blocks and tables that wrap and run onto
+ * new pages, with a running header and footer on every page. It wraps lines itself, so every
+ * character goes through one check: what the font cannot show is printed as its code point.
+ */
+export async function createPdfWriter(options: WriterOptions) {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: MARGIN,
+    bufferPages: true,
+    autoFirstPage: true,
+    info: documentInfo(options.info),
+  });
+  const ended = collect(doc);
+  const setter = textSetter(doc, await embedFont(doc, options.fontPath));
+  const { units, wrap, use } = setter;
+
+  let y = BODY.top;
+
+  const lineHeight = (size: number) => size * LEADING;
 
   function newPage() {
     doc.addPage();
@@ -420,12 +497,120 @@ export async function createPdfWriter(options: WriterOptions) {
     newPage,
     /** Whether some character was printed as its code point. */
     get substituted() {
-      return substituted;
+      return setter.substituted;
     },
   };
 }
 
 export type PdfWriter = Awaited<ReturnType<typeof createPdfWriter>>;
+
+/** A page's size in points. */
+export interface PageSize {
+  width: number;
+  height: number;
+}
+
+/** A length in millimetres, in points. */
+export const mm = (millimetres: number) => (millimetres * 72) / 25.4;
+
+export interface CanvasOptions {
+  /** A TrueType or OpenType font (or collection) to print with; the standard Helvetica without one. */
+  fontPath?: string | null;
+  info: WriterOptions['info'];
+  size: PageSize;
+}
+
+export interface TextStyle {
+  size: number;
+  bold?: boolean;
+  color?: string;
+  align?: 'left' | 'center' | 'right';
+}
+
+/** A rectangle as x, y (its top left corner, from the top of the page), width and height. */
+export type Rectangle = [number, number, number, number];
+
+/**
+ * Pages of one size on which everything is placed where it goes, as on a label: filled and outlined
+ * boxes, text wrapped within a width, and shapes made of many rectangles (the bars and modules of
+ * barcodes, drawn as vectors so that they print sharp at any size). Text goes through the same
+ * check as the record printout's: what the font cannot show prints as its code point.
+ */
+export async function createPdfCanvas(options: CanvasOptions) {
+  const doc = new PDFDocument({
+    size: [options.size.width, options.size.height],
+    margin: 0,
+    autoFirstPage: true,
+    info: documentInfo(options.info),
+  });
+  const ended = collect(doc);
+  const fonts = await embedFont(doc, options.fontPath);
+  const setter = textSetter(doc, fonts);
+
+  const style = (s: TextStyle) => ({ bold: s.bold ?? false, color: s.color ?? COLORS.text });
+
+  /** The lines `text` takes within `width`. */
+  function lines(text: string, width: number, s: TextStyle): string[] {
+    return setter.wrap(text, width, style(s), s.size);
+  }
+
+  function widthOf(text: string, s: TextStyle): number {
+    setter.use(style(s), s.size);
+    return doc.widthOfString(setter.units(text).join(''));
+  }
+
+  /** Draws lines laid out by `lines` from `y` down; returns the height they took. */
+  function drawLines(laid: string[], x: number, y: number, width: number, s: TextStyle): number {
+    const height = s.size * LEADING;
+    laid.forEach((line, n) => {
+      if (line === '') return;
+      setter.use(style(s), s.size);
+      const offset = doc.widthOfString(line);
+      const at = s.align === 'center' ? (width - offset) / 2 : s.align === 'right' ? width - offset : 0;
+      // A font file holds one weight; bold is then drawn by outlining the letters too.
+      const outlined = s.bold === true && fonts.bold === fonts.regular;
+      if (outlined) doc.lineWidth(s.size * 0.04).strokeColor(s.color ?? COLORS.text);
+      doc.text(line, x + at, y + n * height, { lineBreak: false, stroke: outlined, fill: true });
+    });
+    return laid.length * height;
+  }
+
+  return {
+    size: options.size,
+    lines,
+    widthOf,
+    drawLines,
+    lineHeight: (size: number) => size * LEADING,
+    /** Whether the font shows every character of `text`. */
+    shows: (text: string) => [...text].every((char) => char === '\n' || fonts.covers(char.codePointAt(0)!)),
+    box(rectangle: Rectangle, paint: { fill?: string; stroke?: string; lineWidth?: number }) {
+      doc.rect(...rectangle);
+      if (paint.fill && paint.stroke)
+        doc.lineWidth(paint.lineWidth ?? 1).fillAndStroke(paint.fill, paint.stroke);
+      else if (paint.fill) doc.fill(paint.fill);
+      else doc.lineWidth(paint.lineWidth ?? 1).stroke(paint.stroke ?? COLORS.text);
+    },
+    /** Fills many rectangles as one path: the bars of a barcode, the dark modules of a QR code. */
+    rectangles(rectangles: Rectangle[], color: string) {
+      if (rectangles.length === 0) return;
+      for (const rectangle of rectangles) doc.rect(...rectangle);
+      doc.fill(color);
+    },
+    newPage() {
+      doc.addPage({ size: [options.size.width, options.size.height], margin: 0 });
+    },
+    finish(): Promise<Buffer> {
+      doc.end();
+      return ended;
+    },
+    /** Whether some character was printed as its code point. */
+    get substituted() {
+      return setter.substituted;
+    },
+  };
+}
+
+export type PdfCanvas = Awaited<ReturnType<typeof createPdfCanvas>>;
 
 /** Where a long word such as an event type, a path or an id breaks best: after one of these. */
 const BREAK_AFTER = new Set(['.', '_', '/', '-', ',', ';', ':']);
