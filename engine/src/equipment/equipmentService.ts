@@ -265,7 +265,7 @@ export function createEquipmentService(deps: {
   ): Promise<EquipmentView[]> {
     requirePermission(principal, 'equipment.manage');
     const top = new InputCheck();
-    const text = top.text(input?.csv, '/csv', 1_000_000);
+    const text = top.text(input?.csv, '/csv', 2_000_000);
     const reason = top.text(input?.reason, '/reason', 1000);
     top.done('The import');
     const [header, ...lines] = parseCsv(text!);
