@@ -5,7 +5,7 @@ import { GateRefusal } from '../../src/steps/gates.ts';
 import { demoPassword, loginAs, startTestEngine, type TestContext } from '../support/testEngine.ts';
 import { asked, granulationRoom, mixer, stepDoes } from './support.ts';
 
-describe('Feature: the equipment gate — only clean, qualified, calibrated, checked equipment that no other batch holds may be used', () => {
+describe('Feature: the equipment gate (F2) — only clean, qualified, calibrated, checked equipment that no other batch holds may be used', () => {
   let ctx: TestContext;
   let quinn: Principal;
   let olivia: Principal;
@@ -33,7 +33,7 @@ describe('Feature: the equipment gate — only clean, qualified, calibrated, che
     }
   }
 
-  it('F2: refuses dirty, maintained, out-of-service, calibration-due, qualification-due and unchecked equipment, each in words', async () => {
+  it('refuses dirty, maintained, out-of-service, calibration-due, qualification-due and unchecked equipment, each in words', async () => {
     const dirty = await refusalOf({ status: 'dirty', name: 'Mixer' });
     assert.equal(dirty?.refusal, 'dirty');
     assert.match(dirty!.message, /^Mixer EQ-\w+ is dirty: it must be cleaned before use$/);
@@ -47,7 +47,7 @@ describe('Feature: the equipment gate — only clean, qualified, calibrated, che
     assert.equal(await refusalOf({ calibrationDue: null, qualificationDue: null }), null);
   });
 
-  it('F2: refuses equipment whose clean-hold time has passed, and a code nobody registered', async () => {
+  it('refuses equipment whose clean-hold time has passed, and a code nobody registered', async () => {
     await ctx.engine.equipment.register(quinn, mixer({ code: 'MX-HOLD', cleanHoldHours: 1 }));
     const question = asked(ctx, 'MX-HOLD', 'use', batch);
     await ctx.engine.equipment.check(ctx.engine.database.knex, question);
@@ -66,7 +66,7 @@ describe('Feature: the equipment gate — only clean, qualified, calibrated, che
       );
   });
 
-  it('F2: a daily check passed today lets it be used; a failed one takes it out of service', async () => {
+  it('a daily check passed today lets it be used; a failed one takes it out of service', async () => {
     await ctx.engine.equipment.register(quinn, mixer({ code: 'BAL-07', dailyCheckRequired: true }));
     await stepDoes(ctx, olivia, asked(ctx, 'BAL-07', 'check', batch, true));
     await ctx.engine.equipment.check(ctx.engine.database.knex, asked(ctx, 'BAL-07', 'use', batch));
@@ -75,7 +75,7 @@ describe('Feature: the equipment gate — only clean, qualified, calibrated, che
     assert.deepEqual([scale.status, scale.usable?.refusal], ['out_of_service', 'out_of_service']);
   });
 
-  it('F2: use, release, clean: in use for one batch, refused to another, dirty after release, clean again with its clean-hold time', async () => {
+  it('use, release, clean: in use for one batch, refused to another, dirty after release, clean again with its clean-hold time', async () => {
     await ctx.engine.equipment.register(quinn, mixer({ code: 'MX-01' }));
     await stepDoes(ctx, olivia, asked(ctx, 'MX-01', 'use', batch));
     await stepDoes(ctx, olivia, asked(ctx, 'MX-01', 'use', batch));
@@ -97,7 +97,7 @@ describe('Feature: the equipment gate — only clean, qualified, calibrated, che
     assert.ok(Math.abs(held - 72 * 3_600_000) < 1000, `clean for 72 hours from its cleaning, not ${held} ms`);
   });
 
-  it('F2: two batches taking the same equipment at once: exactly one gets it', async () => {
+  it('two batches taking the same equipment at once: exactly one gets it', async () => {
     await ctx.engine.equipment.register(quinn, mixer({ code: 'MX-02' }));
     const batches = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     const results = await Promise.allSettled(
