@@ -140,7 +140,7 @@ export {
   type EquipmentService,
   type EquipmentView,
 } from './equipment/equipmentService.ts';
-export { EQUIPMENT_STATUSES, type EquipmentStatus } from './equipment/equipmentState.ts';
+export { EQUIPMENT_STATUSES, type EquipmentStatus } from './equipment/equipmentFacts.ts';
 export type { LogbookEntry, LogbookPrintout, LogbookPrintoutRow } from './equipment/logbook.ts';
 export {
   ROOM_CLASSES,

@@ -23,7 +23,7 @@ import {
   type EquipmentFacts,
   type EquipmentRow,
   type EquipmentStatus,
-} from './equipmentState.ts';
+} from './equipmentFacts.ts';
 import { equipmentContent } from './signedContent.ts';
 import { createLogbook, recordNumberOf, type Logbook } from './logbook.ts';
 import { registerRow, requireVersion, writeRowEvent } from './masterRecords.ts';

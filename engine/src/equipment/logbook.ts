@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { eventRepository } from '../audit/eventRepository.ts';
 import type { FieldChange } from '../audit/types.ts';
 import type { Principal } from '../kernel/permissions.ts';
-import type { EquipmentRow } from './equipmentState.ts';
+import type { EquipmentRow } from './equipmentFacts.ts';
 
 /** The record number of the batch a process instance runs, or null for an instance without a record. */
 export async function recordNumberOf(

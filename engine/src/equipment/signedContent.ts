@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { NotFoundError } from '../kernel/errors.ts';
 import type { SignedContent } from '../signatures/subjectContent.ts';
-import { equipmentRows, type EquipmentFacts } from './equipmentState.ts';
+import { equipmentRows, type EquipmentFacts } from './equipmentFacts.ts';
 
 /**
  * What a signature on a piece of equipment covers: what it is and its calibration and

@@ -129,7 +129,7 @@ describe('Feature: rooms and equipment as master records, and the equipment logb
     assert.ok(bad.errors.every((e) => e.pointer === '/csv'));
     assert.equal(await count(), 1, 'nothing of it written');
     const loaded = await ctx.engine.equipment.import(quinn, {
-      csv: `${header}\nGR-01,Granulator,granulator,R-104,clean,2099-01-31,,24,no\nBAL-01,"Balance ""A""",scale,R-104,dirty,,,,yes\n`,
+      csv: `\uFEFF${header}\nGR-01,Granulator,granulator,R-104,clean,2099-01-31,,24,no\nBAL-01,"Balance ""A""",scale,R-104,dirty,,,,yes\n`,
       reason: 'First load from the equipment list',
     });
     assert.deepEqual(

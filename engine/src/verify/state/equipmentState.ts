@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { columnOf, type MasterTable } from '../../equipment/masterRecords.ts';
-import { EQUIPMENT, equipmentRows } from '../../equipment/equipmentState.ts';
+import { EQUIPMENT, equipmentRows } from '../../equipment/equipmentFacts.ts';
 import { ROOMS } from '../../equipment/rooms.ts';
 import { chainsOf, changesOf, firstDifference, iso, type Findings } from './findings.ts';
 
