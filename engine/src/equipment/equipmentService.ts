@@ -180,7 +180,7 @@ export function createEquipmentService(deps: {
     return view(knex, await find(knex, code));
   }
 
-  /** The facts of a registration, every field checked; the room must be registered. */
+  /** The facts of a registration, every field checked (whether the room is registered is asked apart). */
   function checked(input: EquipmentInput, check: InputCheck) {
     const body = (input ?? {}) as Partial<EquipmentInput>;
     return {
