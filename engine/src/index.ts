@@ -130,3 +130,25 @@ export {
 export type { ReadingView } from './devices/deviceReadings.ts';
 export type { DeviceBinding } from './forms/types.ts';
 export type { CaptureInput, DeviceChoice } from './steps/deviceCapture.ts';
+export {
+  EQUIPMENT_ACTS,
+  IMPORT_COLUMNS,
+  type EquipmentAct,
+  type EquipmentActType,
+  type EquipmentChange,
+  type EquipmentInput,
+  type EquipmentService,
+  type EquipmentView,
+} from './equipment/equipmentService.ts';
+export { EQUIPMENT_STATUSES, type EquipmentStatus } from './equipment/equipmentFacts.ts';
+export type { LogbookEntry, LogbookPrintout, LogbookPrintoutRow } from './equipment/logbook.ts';
+export {
+  ROOM_CLASSES,
+  type RoomAction,
+  type RoomChange,
+  type RoomClass,
+  type RoomInput,
+  type RoomQuestion,
+  type RoomStatus,
+  type RoomView,
+} from './equipment/rooms.ts';

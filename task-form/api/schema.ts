@@ -921,6 +921,156 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/rooms': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The rooms, with their class and line-clearance status
+     * @description Needs equipment.manage or audit.read.
+     */
+    get: operations['listRooms'];
+    put?: never;
+    /**
+     * Register a room, with a reason
+     * @description Needs equipment.manage. A room number is registered once and never changes.
+     */
+    post: operations['registerRoom'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/rooms/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One room */
+    get: operations['getRoom'];
+    /**
+     * Change a room (name, class, status), with a reason
+     * @description Needs equipment.manage; sent with the version it was read at, and a change made meanwhile is refused. Setting the status of a room in use ends that batch’s use of it.
+     */
+    put: operations['changeRoom'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/equipment': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The equipment, with its status and whether a batch may use it now
+     * @description Needs equipment.manage or audit.read.
+     */
+    get: operations['listEquipment'];
+    put?: never;
+    /**
+     * Register a piece of equipment, with a reason
+     * @description Needs equipment.manage. Its status, calibration and qualification due dates change afterwards only through its logbook (cleaning, maintenance, a signed calibration or qualification).
+     */
+    post: operations['registerEquipment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/equipment/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * The first load of equipment from a spreadsheet (CSV), all or nothing
+     * @description Needs equipment.manage. The header line is code,name,type,room,status,calibrationDue,qualificationDue,cleanHoldHours,dailyCheckRequired. Every line is checked before any is written; the problems are named by line at `/csv`.
+     */
+    post: operations['importEquipment'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/equipment/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One piece of equipment */
+    get: operations['getEquipment'];
+    /**
+     * Change what a piece of equipment is and where it stands, with a reason
+     * @description Needs equipment.manage; the whole of it is sent with the version it was read at (a clean-hold time left out means none), and a change made meanwhile is refused.
+     */
+    put: operations['changeEquipment'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/equipment/{code}/events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Record a logbook event: cleaned, maintenance, calibrated, qualified, daily check, status set
+     * @description Needs equipment.manage, and a reason. `calibrated` (with `calibrationDue` and `certificate`) and `qualified` (with `qualificationDue` and `report`) are signed: the password again. `daily_check` takes `passed` (a failed check takes it out of service); `status_set` takes `status` (dirty or out_of_service). An event its status forbids (cleaning under maintenance) is a 409.
+     */
+    post: operations['recordEquipmentEvent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/equipment/{code}/logbook': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The logbook of a piece of equipment: every event in order, who, when, which batch
+     * @description Needs equipment.manage or audit.read (21 CFR 211.182).
+     */
+    get: operations['equipmentLogbook'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/processes': {
     parameters: {
       query?: never;
@@ -3510,6 +3660,113 @@ export interface components {
       serverTime: string;
       /** @description The device’s answer as received (E3) */
       raw: string;
+    };
+    /** @description A room, its cleanroom class and its line-clearance status */
+    Room: {
+      /** Format: uuid */
+      id: string;
+      /** @description The plant’s room number, e.g. R-104 */
+      code: string;
+      name: string;
+      /**
+       * @description Grade A–D, or CNC (controlled, not classified)
+       * @enum {string}
+       */
+      class: 'A' | 'B' | 'C' | 'D' | 'CNC';
+      /** @enum {string} */
+      status: 'cleared' | 'in_use' | 'to_clean' | 'out_of_service';
+      /** Format: uuid */
+      inUseInstanceId: string | null;
+      inUse: null | {
+        /** Format: uuid */
+        instanceId: string;
+        recordNumber: string | null;
+      };
+      /** @description Sent back with a change, which is refused if another came first */
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: uuid */
+      createdBy: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description A piece of equipment: where it stands, its status, cleaning, calibration, qualification and daily check */
+    Equipment: {
+      /** Format: uuid */
+      id: string;
+      /** @description The plant’s equipment number, e.g. MX-01 */
+      code: string;
+      name: string;
+      type: string;
+      /** @description The code of the room it stands in */
+      room: string;
+      /** @enum {string} */
+      status: 'clean' | 'dirty' | 'in_use' | 'maintenance' | 'out_of_service';
+      /** @description A plant-zone date, YYYY-MM-DD; null when none is needed */
+      calibrationDue: string | null;
+      /** @description A plant-zone date, YYYY-MM-DD; null when none is needed */
+      qualificationDue: string | null;
+      /** @description Hours it stays clean; null: no limit */
+      cleanHoldHours: number | null;
+      /**
+       * Format: date-time
+       * @description When its cleaning expires
+       */
+      cleanUntil: string | null;
+      dailyCheckRequired: boolean;
+      /**
+       * Format: date-time
+       * @description When its daily check last passed
+       */
+      lastDailyCheckAt: string | null;
+      /** Format: uuid */
+      inUseInstanceId: string | null;
+      inUse: null | {
+        /** Format: uuid */
+        instanceId: string;
+        recordNumber: string | null;
+      };
+      usable: null | {
+        refusal: string;
+        message: string;
+      };
+      /** @description Sent back with a change, which is refused if another came first */
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: uuid */
+      createdBy: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description One line of an equipment logbook: what happened, when, by whom, for which batch */
+    LogbookEntry: {
+      seq: number;
+      /** Format: date-time */
+      at: string;
+      /** @description equipment.used, equipment.cleaned, equipment.calibrated, … */
+      type: string;
+      /** @description Who */
+      by: {
+        /** Format: uuid */
+        userId: string | null;
+        printedName: string;
+      };
+      batch: null | {
+        /** Format: uuid */
+        instanceId: string;
+        taskId: string | null;
+        recordNumber: string | null;
+      };
+      changes: {
+        path: string;
+        old: unknown;
+        new: unknown;
+      }[];
+      /** @description What else it states: certificate, report, result, signature */
+      details: Record<string, unknown>;
+      reason: string | null;
     };
   };
   responses: never;
@@ -8254,6 +8511,1007 @@ export interface operations {
             events: components['schemas']['AuditEvent'][];
           };
           'text/csv': string;
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listRooms: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The rooms by code */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            rooms: components['schemas']['Room'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  registerRoom: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The room’s number, e.g. R-104 */
+          code: string;
+          /** @description What the room is, for people */
+          name: string;
+          /**
+           * @description Cleanroom grade A–D, or CNC (controlled, not classified)
+           * @enum {string}
+           */
+          class: 'A' | 'B' | 'C' | 'D' | 'CNC';
+          /**
+           * @description Its line-clearance status
+           * @enum {string}
+           */
+          status: 'cleared' | 'to_clean' | 'out_of_service';
+          /** @description Why (kept in the audit trail) */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The room */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Room'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getRoom: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The room’s number, e.g. R-104 */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The room */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Room'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  changeRoom: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The room’s number, e.g. R-104 */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description What the room is, for people */
+          name: string;
+          /**
+           * @description Cleanroom grade A–D, or CNC (controlled, not classified)
+           * @enum {string}
+           */
+          class: 'A' | 'B' | 'C' | 'D' | 'CNC';
+          /**
+           * @description Its line-clearance status
+           * @enum {string}
+           */
+          status: 'cleared' | 'to_clean' | 'out_of_service';
+          /** @description Why (kept in the audit trail) */
+          reason: string;
+          /** @description The version it was read at */
+          version: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The room as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Room'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listEquipment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The equipment by code */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            equipment: components['schemas']['Equipment'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  registerEquipment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The equipment number, e.g. MX-01 */
+          code: string;
+          /** @description What it is, for people */
+          name: string;
+          /** @description Kind of equipment, e.g. high-shear mixer */
+          type: string;
+          /** @description The code of the registered room it stands in */
+          room: string;
+          /** @description Hours it stays clean after cleaning; left out: clean until used */
+          cleanHoldHours?: number;
+          /** @description Whether it needs a passed check each plant day before use */
+          dailyCheckRequired: boolean;
+          /** @description Why (kept in the audit trail) */
+          reason: string;
+          /**
+           * @description Where it stands when it is first recorded
+           * @enum {string}
+           */
+          status: 'clean' | 'dirty' | 'maintenance' | 'out_of_service';
+          /** @description When its calibration falls due; left out: it needs none */
+          calibrationDue?: string;
+          /** @description When its requalification falls due; left out: it needs none */
+          qualificationDue?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The equipment */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Equipment'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  importEquipment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description RFC 4180 CSV with the header line */
+          csv: string;
+          /** @description Why (kept in the audit trail) */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The equipment loaded */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            equipment: components['schemas']['Equipment'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 2048 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getEquipment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The equipment number, e.g. MX-01 */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The equipment */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Equipment'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  changeEquipment: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The equipment number, e.g. MX-01 */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description What it is, for people */
+          name: string;
+          /** @description Kind of equipment, e.g. high-shear mixer */
+          type: string;
+          /** @description The code of the registered room it stands in */
+          room: string;
+          /** @description Hours it stays clean after cleaning; left out: clean until used */
+          cleanHoldHours?: number;
+          /** @description Whether it needs a passed check each plant day before use */
+          dailyCheckRequired: boolean;
+          /** @description Why (kept in the audit trail) */
+          reason: string;
+          /** @description The version it was read at */
+          version: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The equipment as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Equipment'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  recordEquipmentEvent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The equipment number, e.g. MX-01 */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description What happened
+           * @enum {string}
+           */
+          type:
+            | 'cleaned'
+            | 'maintenance_started'
+            | 'maintenance_ended'
+            | 'calibrated'
+            | 'qualified'
+            | 'daily_check'
+            | 'status_set';
+          /** @description Why (kept in the audit trail) */
+          reason: string;
+          /** @description The password again, for a calibration or qualification */
+          password?: string;
+          /** @description For calibrated: when the next calibration falls due */
+          calibrationDue?: string;
+          /** @description For calibrated: the calibration certificate */
+          certificate?: string;
+          /** @description For qualified: when the next requalification falls due */
+          qualificationDue?: string;
+          /** @description For qualified: the qualification report */
+          report?: string;
+          /** @description For daily_check: whether it passed */
+          passed?: boolean;
+          /**
+           * @description For status_set: the status it is set to
+           * @enum {string}
+           */
+          status?: 'dirty' | 'out_of_service';
+        };
+      };
+    };
+    responses: {
+      /** @description The equipment as the event leaves it */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Equipment'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The account is locked; an administrator must reset its password */
+      423: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  equipmentLogbook: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The equipment number, e.g. MX-01 */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Its logbook */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            entries: components['schemas']['LogbookEntry'][];
+          };
         };
       };
       /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */

@@ -16,6 +16,7 @@ import { templateSignedContent } from '../templates/signedContent.ts';
 import { recordRepository } from './recordRepository.ts';
 import { exceptionSignedContent } from '../exceptions/exceptionService.ts';
 import { pluginSignedContent } from '../plugins/signedContent.ts';
+import { equipmentSignedContent } from '../equipment/signedContent.ts';
 import { checkNotSignedAlready, checkRecordSignable } from './recordSigning.ts';
 import { recordSignedContent } from './signedContent.ts';
 import { reopeningAfter, reopeningsOf } from './recordReopenings.ts';
@@ -29,6 +30,7 @@ export const signedContentOf: SignedContentReader = (db, subject) => {
     template: templateSignedContent,
     exception: exceptionSignedContent,
     plugin: pluginSignedContent,
+    equipment: equipmentSignedContent,
   }[subject.type as string];
   if (!read) throw new NotFoundError(`There is no ${subject.type} ${subject.id} to sign`);
   return read(db, subject.id);

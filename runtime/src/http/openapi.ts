@@ -141,6 +141,10 @@ export function openApiDocument(operations: Operation[], version: string) {
         description: 'Devices (scales, PLCs, instruments): plugin, settings, room, calibration, status (E6)',
       },
       {
+        name: 'equipment',
+        description: 'Rooms and equipment: status, cleaning, calibration, qualification, logbook (F2)',
+      },
+      {
         name: 'plugins',
         description:
           'Plugins (device connectors, service handlers): registered with version and hash, enabled by signature (G2)',

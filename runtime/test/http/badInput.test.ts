@@ -116,6 +116,44 @@ const VALID_BODIES: Record<string, object> = {
   checkProcess: { xml: '<definitions />', forms: { report: { components: [] } } },
   checkForm: { definition: { components: [] } },
   previewForm: { definition: { components: [] }, data: {}, variables: { batch: 'B-1' } },
+  registerRoom: { code: 'R-104', name: 'Granulation 1', class: 'D', status: 'cleared', reason: 'Qualified' },
+  changeRoom: { name: 'Granulation 1', class: 'C', status: 'cleared', reason: 'Reclassified', version: 1 },
+  registerEquipment: {
+    code: 'MX-01',
+    name: 'Mixer',
+    type: 'high-shear mixer',
+    room: 'R-104',
+    status: 'clean',
+    calibrationDue: '2099-06-30',
+    qualificationDue: '2099-12-31',
+    cleanHoldHours: 72,
+    dailyCheckRequired: false,
+    reason: 'Installed and qualified',
+  },
+  changeEquipment: {
+    name: 'Mixer',
+    type: 'high-shear mixer',
+    room: 'R-105',
+    cleanHoldHours: 48,
+    dailyCheckRequired: true,
+    reason: 'Moved',
+    version: 1,
+  },
+  importEquipment: {
+    csv: 'code,name,type,room,status,calibrationDue,qualificationDue,cleanHoldHours,dailyCheckRequired\n',
+    reason: 'First load',
+  },
+  recordEquipmentEvent: {
+    type: 'calibrated',
+    reason: 'Annual calibration',
+    password: 'a password',
+    calibrationDue: '2099-06-30',
+    certificate: 'CAL-2026-118',
+    qualificationDue: '2099-12-31',
+    report: 'PQ-2026-07',
+    passed: true,
+    status: 'dirty',
+  },
   startRecord: {
     template: 'deviation',
     title: 'Spill in room 4',
@@ -136,6 +174,7 @@ const BODY_LIMITS_KB: Record<string, number> = {
   checkProcess: 8192,
   checkForm: 4096,
   previewForm: 5120,
+  importEquipment: 2048,
 };
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -232,6 +271,8 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
         return ids.record;
       case 'batch':
         return 'B-1';
+      case 'code':
+        return 'MX-01';
       default:
         return template.startsWith('/api/users')
           ? ids.user
@@ -255,6 +296,8 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
         return [`urn:uuid:${ids.record}`, `${ids.record}'--`, "1' OR '1'='1", 'a b', 'R'.repeat(101), '%00'];
       case 'batch':
         return [' ', 'b'.repeat(101), '%00'];
+      case 'code':
+        return ['mx-01', 'M', "MX' OR '1'='1", 'M'.repeat(41), '%00'];
       case 'plugin':
         return ['X', "x' OR '1'='1", '.hidden', '@scope', 'p'.repeat(215), '%00'];
       default:

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuditEvent } from '../../audit/types.ts';
+import type { AuditEvent, SubjectType } from '../../audit/types.ts';
 import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 
 /**
@@ -10,7 +10,10 @@ import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 export async function checkSignatures(knex: Knex, findings: Findings): Promise<void> {
   const chains = await chainsOf(
     knex,
-    ['record', 'user', 'role', 'template', 'instance', 'definition', 'form', 'exception', 'plugin'],
+    [
+      ...['record', 'user', 'role', 'template', 'instance', 'definition', 'form', 'exception', 'plugin'],
+      'equipment',
+    ] as SubjectType[],
     (q) => q.whereIn('type', ['signature.applied', 'signature.withdrawn']),
     { table: 'signatures', column: 'record_id' },
   );
