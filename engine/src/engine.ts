@@ -118,7 +118,7 @@ export function createEngine(options: EngineOptions): Engine {
     trail: audit.trail,
   });
   // The material and equipment gates steps pass their codes through (F3, F2).
-  const gates: StepGates = { materials: null, equipment: null };
+  const gates: StepGates = { materials: null, equipment };
   const tasks: EngineTasks = {
     ...taskLists,
     ...createStepService({ knex, clock, forms, identity, tasks: access, devices, gates }),

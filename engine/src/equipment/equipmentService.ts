@@ -25,7 +25,7 @@ import {
   type EquipmentStatus,
 } from './equipmentFacts.ts';
 import { equipmentContent } from './signedContent.ts';
-import { createLogbook, recordNumberOf, type Logbook } from './logbook.ts';
+import { batchEnded, createLogbook, recordNumberOf, type Logbook } from './logbook.ts';
 import { registerRow, requireVersion, writeRowEvent } from './masterRecords.ts';
 import { createRooms, type Rooms } from './rooms.ts';
 
@@ -351,7 +351,15 @@ export function createEquipmentService(deps: {
     const ofBatch = async () =>
       batch && { ...batch, recordNumber: await recordNumberOf(db, batch.instanceId) };
     const otherBatch = row.status === 'in_use' && row.inUseInstanceId !== batch?.instanceId;
+    // A batch that has ended holds its equipment no longer: it stays dirty until it is cleaned.
+    const endedBatch =
+      otherBatch && row.inUseInstanceId !== null ? await batchEnded(db, row.inUseInstanceId) : null;
     if (action === 'use') {
+      if (endedBatch !== null)
+        throw new GateRefusal(
+          `${what} was used by batch ${endedBatch}, which has ended: it must be cleaned before use`,
+          'dirty',
+        );
       const refusal = useRefusal(row, batch!.instanceId, at, timeZone);
       if (refusal) throw refusal;
       return {
@@ -373,7 +381,7 @@ export function createEquipmentService(deps: {
       };
     }
     if (action === 'clean') {
-      if (otherBatch)
+      if (otherBatch && endedBatch === null)
         throw new GateRefusal(`${what} is in use by another batch: it cannot be cleaned now`, 'in_use');
       if (row.status === 'maintenance' || row.status === 'out_of_service')
         throw new GateRefusal(
@@ -412,7 +420,8 @@ export function createEquipmentService(deps: {
 
   async function check(db: Knex | Knex.Transaction, question: EquipmentQuestion): Promise<EquipmentAnswer> {
     const row = await asked(db, question);
-    await transition(db, row, question.action, question, question.at, question.passed);
+    // Before completion a daily check may not have its result yet: only applying it needs one.
+    await transition(db, row, question.action, question, question.at, question.passed ?? true);
     return { equipmentId: row.id, code: row.code };
   }
 

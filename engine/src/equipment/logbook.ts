@@ -14,6 +14,18 @@ export async function recordNumberOf(
   return row?.number ?? null;
 }
 
+/**
+ * The record number (or the instance id) of a batch whose process has ended, or null while it runs:
+ * equipment it still names as in use is free to be cleaned, and dirty until it is.
+ */
+export async function batchEnded(db: Knex | Knex.Transaction, instanceId: string): Promise<string | null> {
+  const row = (await db('process_instances').where({ id: instanceId }).first('status')) as
+    | { status: string }
+    | undefined;
+  if (!row || (row.status !== 'completed' && row.status !== 'terminated')) return null;
+  return (await recordNumberOf(db, instanceId)) ?? instanceId;
+}
+
 /** One line of an equipment logbook (21 CFR 211.182): what happened, when, by whom, for which batch. */
 export interface LogbookEntry {
   seq: number;

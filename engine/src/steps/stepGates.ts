@@ -90,6 +90,7 @@ export async function passGates(
           instanceId: step.instanceId,
           taskId: step.taskId,
           at,
+          ...(value.passed !== null && { passed: value.passed }),
         });
         if (mode === 'complete' && value.action === 'check' && value.passed === null)
           errors.push({
