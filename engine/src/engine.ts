@@ -2,6 +2,7 @@ import { createAuditService } from './audit/auditService.ts';
 import { createRunTimeChanges } from './changes/runTimeChanges.ts';
 import { createPluginRegistry } from './plugins/pluginRegistry.ts';
 import { createDeviceRegistry } from './devices/deviceRegistry.ts';
+import { createMaterialService } from './materials/materialService.ts';
 import { createExceptionService } from './exceptions/exceptionService.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
@@ -148,6 +149,12 @@ export function createEngine(options: EngineOptions): Engine {
     jobs: { ...jobs, onDue: (listener) => options.database.listen(JOBS_CHANNEL, listener) },
     plugins: createPluginRegistry({ knex, clock, reauthenticate: identity.reauthenticate }),
     devices,
+    materials: createMaterialService({
+      knex,
+      clock,
+      timeZone: settings.plant.timeZone,
+      reauthenticate: identity.reauthenticate,
+    }),
     checkpoints,
     verify: (opts) => verifyDatabase(knex, { ...opts, checkpoints }),
     close: () => options.database.close(),

@@ -1,6 +1,7 @@
 import type { AuditService } from './audit/auditService.ts';
 import type { PluginRegistry } from './plugins/pluginRegistry.ts';
 import type { DeviceRegistry } from './devices/deviceRegistry.ts';
+import type { MaterialService } from './materials/materialService.ts';
 import type { CheckpointService } from './audit/checkpoints.ts';
 import type { Processes } from './bpmn/service/processService.ts';
 import type { Incidents } from './bpmn/service/incidents.ts';
@@ -77,6 +78,8 @@ export interface Engine {
   plugins: PluginRegistry;
   /** Devices (scales, PLCs): their plugin and settings, room, calibration and status (E6). */
   devices: DeviceRegistry;
+  /** Materials, suppliers, lots, containers and stock; the material gate of steps (F3). */
+  materials: MaterialService;
   /** Signed checkpoints of the chain heads outside the database; null without a key and a sink. */
   checkpoints: CheckpointService | null;
   /** `attest verify`: the hash chains, the state that follows from them, and the checkpoints. */

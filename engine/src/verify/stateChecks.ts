@@ -9,6 +9,7 @@ import { checkDispositions } from './state/exceptionState.ts';
 import { checkReopenings } from './state/reopeningState.ts';
 import { checkPlugins } from './state/pluginState.ts';
 import { checkDevices } from './state/deviceState.ts';
+import { checkMaterials } from './state/materialState.ts';
 
 export type { StateFinding } from './state/findings.ts';
 
@@ -37,6 +38,7 @@ export async function checkState(
     checkTemplateVersions,
     checkPlugins,
     checkDevices,
+    checkMaterials,
   ]) {
     await check(knex, findings);
   }

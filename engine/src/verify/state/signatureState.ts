@@ -10,7 +10,19 @@ import { chainsOf, firstDifference, iso, type Findings } from './findings.ts';
 export async function checkSignatures(knex: Knex, findings: Findings): Promise<void> {
   const chains = await chainsOf(
     knex,
-    ['record', 'user', 'role', 'template', 'instance', 'definition', 'form', 'exception', 'plugin'],
+    [
+      'record',
+      'user',
+      'role',
+      'template',
+      'instance',
+      'definition',
+      'form',
+      'exception',
+      'plugin',
+      'material',
+      'lot',
+    ],
     (q) => q.whereIn('type', ['signature.applied', 'signature.withdrawn']),
     { table: 'signatures', column: 'record_id' },
   );
