@@ -23,7 +23,9 @@ import {
   oneOf,
   plantDate,
   quantityOf,
+  reasonOf,
   type LotStatus,
+  type TransactionKind,
 } from './materialFacts.ts';
 import { findLot, lotRows, type LotRow } from './lotRows.ts';
 import { STATUS_WORDS, usabilityRefusal } from './lotUsability.ts';
@@ -70,7 +72,7 @@ export interface LotView {
 export interface TransactionView {
   id: string;
   containerCode: string | null;
-  kind: string;
+  kind: TransactionKind;
   quantity: number;
   location: string;
   instanceId: string | null;
@@ -392,12 +394,11 @@ export function createLotService(deps: {
     problems.check('The status change');
     const meaning = SIGNED[to!] ?? null;
     requirePermission(principal, meaning ? 'materials.release' : 'materials.receive');
-    const reason =
-      to === 'released'
-        ? (problems.field(() => optionalText(input.reason, '/reason', 1000)) ?? null)
-        : meaning
-          ? (problems.field(() => requireText(input.reason, '/reason', 1000)) ?? null)
-          : null;
+    const reason = reasonOf(
+      problems,
+      input.reason,
+      meaning && to !== 'released' ? `to set a lot ${to!}` : null,
+    );
     const sample =
       to === 'sampled'
         ? quantityOf(problems, input.sampleQuantity, '/sampleQuantity', 'positive')
@@ -500,10 +501,11 @@ export function createLotService(deps: {
       '/quantity',
       kind === 'adjustment' ? 'nonzero' : 'positive',
     );
-    const reason =
-      kind === 'adjustment' || kind === 'destruction'
-        ? problems.field(() => requireText(input.reason, '/reason', 1000))
-        : problems.field(() => optionalText(input.reason, '/reason', 1000));
+    const reason = reasonOf(
+      problems,
+      input.reason,
+      kind === 'adjustment' ? 'for an adjustment' : kind === 'destruction' ? 'for a destruction' : null,
+    );
     const container = problems.field(() => optionalText(input.container, '/container', 60)) ?? null;
     const instanceId = input.instanceId ?? null;
     if (instanceId !== null && (typeof instanceId !== 'string' || !UUID.test(instanceId)))

@@ -189,7 +189,13 @@ function checkedFacts(input: MaterialInput, at = ''): Facts & { reason?: string 
   const shelfLifeMonths = monthsOf(problems, input.shelfLifeMonths, `${at}/shelfLifeMonths`);
   const samplingPlan = oneOf(problems, input.samplingPlan, `${at}/samplingPlan`, SAMPLING_PLANS);
   const pattern = problems.field(() => requireText(input.lotNumberPattern, `${at}/lotNumberPattern`, 60));
-  if (pattern !== undefined && code !== undefined) {
+  if (pattern?.includes('/'))
+    problems.fail(
+      `${at}/lotNumberPattern`,
+      'pattern',
+      'must not hold a /: lot numbers go into addresses and scans',
+    );
+  else if (pattern !== undefined && code !== undefined) {
     try {
       parseNumbering(pattern.replaceAll('{material}', code));
     } catch (error) {

@@ -1,4 +1,5 @@
 import { InputError, type FieldError } from '../kernel/errors.ts';
+import { optionalText, requireText } from '../kernel/textInput.ts';
 import type { Subject } from '../audit/types.ts';
 
 export const MATERIAL_TYPES = [
@@ -149,3 +150,16 @@ export function codeOf(problems: Problems, value: unknown, pointer: string): str
 
 /** Sums a numeric column as PostgreSQL returns it (text), to a number of six decimals at most. */
 export const amount = (value: unknown): number => Number(Number(value ?? 0).toFixed(6));
+
+/** A reason: required for some acts (with what it is needed for), free for the others. */
+export function reasonOf(problems: Problems, value: unknown, neededFor: string | null): string | null {
+  if (neededFor !== null && (value === undefined || value === null || value === '')) {
+    problems.fail('/reason', 'required', `is needed ${neededFor}`);
+    return null;
+  }
+  return (
+    problems.field(() =>
+      neededFor ? requireText(value, '/reason', 1000) : optionalText(value, '/reason', 1000),
+    ) ?? null
+  );
+}
