@@ -20,6 +20,7 @@ import { recordOperations } from './routes/records.ts';
 import { changeOperations } from './routes/changes.ts';
 import { pluginOperations } from './routes/plugins.ts';
 import { deviceOperations } from './routes/devices.ts';
+import { materialOperations } from './routes/materials.ts';
 import { exceptionOperations } from './routes/exceptions.ts';
 import { roleOperations } from './routes/roles.ts';
 import { taskOperations } from './routes/tasks.ts';
@@ -75,6 +76,7 @@ function apiOperations(
     ...changeOperations(engine),
     ...pluginOperations(engine),
     ...deviceOperations(engine, hub),
+    ...materialOperations(engine),
     ...processOperations(engine),
     ...taskOperations(engine, feed),
     ...formOperations(engine),

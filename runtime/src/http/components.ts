@@ -8,6 +8,7 @@ import { FORM_AND_TASK_COMPONENTS } from './components/forms.ts';
 import { OPERATION_COMPONENTS } from './components/operations.ts';
 import { PLUGIN_COMPONENTS } from './components/plugins.ts';
 import { DEVICE_COMPONENTS } from './components/devices.ts';
+import { MATERIAL_COMPONENTS } from './components/materials.ts';
 import { closed } from './components/shared.ts';
 
 export { TEMPLATE_STATUSES } from './components/shared.ts';
@@ -27,6 +28,7 @@ export const COMPONENTS = {
   ...OPERATION_COMPONENTS,
   ...PLUGIN_COMPONENTS,
   ...DEVICE_COMPONENTS,
+  ...MATERIAL_COMPONENTS,
 } satisfies Record<string, Schema>;
 
 export type ComponentName = keyof typeof COMPONENTS;

@@ -141,6 +141,11 @@ export function openApiDocument(operations: Operation[], version: string) {
         description: 'Devices (scales, PLCs, instruments): plugin, settings, room, calibration, status (E6)',
       },
       {
+        name: 'materials',
+        description:
+          'Materials, approved suppliers and specifications (signed); lots, their status, containers and stock (F3)',
+      },
+      {
         name: 'plugins',
         description:
           'Plugins (device connectors, service handlers): registered with version and hash, enabled by signature (G2)',
