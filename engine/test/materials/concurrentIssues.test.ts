@@ -4,7 +4,7 @@ import { GateRefusal } from '../../src/steps/gates.ts';
 import { materialWithSupplier, releasedLot } from '../support/materials.ts';
 import { loginAs, onServer, startTestEngine, type TestContext } from '../support/testEngine.ts';
 
-describe('Feature: stock stays exact when many steps issue one lot at once (PostgreSQL server)', function () {
+describe('Feature: stock and lot numbers stay exact when many people work one material at once (PostgreSQL server)', function () {
   let ctx: TestContext;
   let quinn: Principal;
   let olivia: Principal;
@@ -60,5 +60,28 @@ describe('Feature: stock stays exact when many steps issue one lot at once (Post
       [0, [0, 0], 20],
     );
     assert.deepEqual((await ctx.engine.verify()).mismatches, []);
+  });
+
+  it('16 concurrent receipts of one material get lot numbers 1 to 16, none twice, none skipped', async () => {
+    await materialWithSupplier(ctx, quinn, {
+      code: 'LAC',
+      name: 'Lactose',
+      lotNumberPattern: '{material}{seq:3}',
+    });
+    const lots = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        ctx.engine.materials.lots.receive(olivia, {
+          material: 'LAC',
+          supplier: 'SUP-A',
+          supplierLot: `ACME-${i}`,
+          containers: [{ quantity: 5 }],
+          location: 'WH-A-02',
+        }),
+      ),
+    );
+    assert.deepEqual(
+      lots.map((l) => l.lotNumber).sort(),
+      Array.from({ length: 16 }, (_, i) => `LAC${String(i + 1).padStart(3, '0')}`),
+    );
   });
 });

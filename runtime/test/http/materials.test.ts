@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import type { Principal } from '@attest/engine';
+import { startServer } from '../../src/server.ts';
 import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
 import { assertProblem, startTestApi, type TestApi } from './support/api.ts';
 import { changesNothingTo, expectInput } from './support/refusals.ts';
@@ -316,5 +320,33 @@ describe('Feature: materials and lots over HTTP — every bad input refused with
       ['lot.received', 'lot.sampled', 'signature.applied', 'lot.released', 'lot.issue'],
     );
     assert.deepEqual((await api.ctx.engine.verify()).mismatches, []);
+  });
+
+  it('marks a lot expired by the server’s own sweep once its expiry date has passed in the plant zone', async () => {
+    const lot = await as(operator).post('/api/lots', receipt({ expiryDate: inDays(1) }));
+    assert.equal(lot.body.status, 'quarantine');
+    api.ctx.clock.advance(3 * 24 * 60);
+    const reader = await api.login('quinn');
+    const server = await startServer({
+      engine: api.ctx.engine,
+      port: 0,
+      host: '127.0.0.1',
+      jwtSecret: randomBytes(32).toString('hex'),
+      logger: pino({ level: 'silent' }),
+      lotExpiryIntervalMs: 50,
+    });
+    const status = async () =>
+      (await as(reader).get(`/api/lots/${lot.body.lotNumber}`)).body.status as string;
+    try {
+      for (let i = 0; i < 100 && (await status()) !== 'expired'; i++) await sleep(20);
+    } finally {
+      await server.close();
+    }
+    assert.equal(await status(), 'expired');
+    const detail = await as(reader).get(`/api/lots/${lot.body.lotNumber}`);
+    assert.deepEqual(
+      [detail.body.trail.at(-1).type, detail.body.trail.at(-1).actorName],
+      ['lot.expired', 'Attest (system)'],
+    );
   });
 });
