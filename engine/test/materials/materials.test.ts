@@ -461,6 +461,13 @@ describe('Feature: lots — receipt, status lifecycle, transactions and the mate
     assert.deepEqual((await ctx.engine.verify()).mismatches, []);
   });
 
+  it('the runtime’s database role cannot edit stock: no UPDATE or DELETE of a transaction', async () => {
+    const knex = ctx.engine.database.knex;
+    await assert.rejects(knex('lot_transactions').update({ quantity: 1000 }), /permission denied/);
+    await assert.rejects(knex('lot_transactions').delete(), /permission denied/);
+    await assert.rejects(knex('lot_containers').update({ number: 9 }), /permission denied/);
+  });
+
   it('attest verify finds a lot row, a transaction or a supplier changed around the engine', async () => {
     const clean = await ctx.engine.verify();
     assert.deepEqual(clean.mismatches, []);

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 const ROLE = 'attest_runtime';
-const TABLES = ['materials', 'material_suppliers', 'lots', 'lot_containers', 'lot_counters'];
+const TABLES = ['materials', 'material_suppliers', 'lots', 'lot_counters'];
 
 /**
  * Materials, their approved suppliers, the lots received of them with their containers, and the
@@ -133,7 +133,7 @@ export async function up(knex: Knex): Promise<void> {
   );
 
   await knex.raw(`GRANT SELECT, INSERT, UPDATE ON ${TABLES.join(', ')} TO ${ROLE}`);
-  await knex.raw(`GRANT SELECT, INSERT ON lot_transactions TO ${ROLE}`);
+  await knex.raw(`GRANT SELECT, INSERT ON lot_containers, lot_transactions TO ${ROLE}`);
   await knex.raw(`GRANT SELECT ON lot_stock TO ${ROLE}`);
 }
 
