@@ -3,6 +3,7 @@ import { createRunTimeChanges } from './changes/runTimeChanges.ts';
 import { createPluginRegistry } from './plugins/pluginRegistry.ts';
 import { createDeviceRegistry } from './devices/deviceRegistry.ts';
 import { createEquipmentService } from './equipment/equipmentService.ts';
+import { createMaterialService } from './materials/materialService.ts';
 import { createExceptionService } from './exceptions/exceptionService.ts';
 import { createCheckpointService, type CheckpointOptions } from './audit/checkpoints.ts';
 import { createProcessService } from './bpmn/service/processService.ts';
@@ -117,8 +118,14 @@ export function createEngine(options: EngineOptions): Engine {
     signatures: signatures.list,
     trail: audit.trail,
   });
+  const materials = createMaterialService({
+    knex,
+    clock,
+    timeZone: settings.plant.timeZone,
+    reauthenticate: identity.reauthenticate,
+  });
   // The material and equipment gates steps pass their codes through (F3, F2).
-  const gates: StepGates = { materials: null, equipment };
+  const gates: StepGates = { materials, equipment };
   const tasks: EngineTasks = {
     ...taskLists,
     ...createStepService({ knex, clock, forms, identity, tasks: access, devices, gates }),
@@ -159,6 +166,7 @@ export function createEngine(options: EngineOptions): Engine {
     plugins: createPluginRegistry({ knex, clock, reauthenticate: identity.reauthenticate }),
     devices,
     equipment,
+    materials,
     checkpoints,
     verify: (opts) => verifyDatabase(knex, { ...opts, checkpoints }),
     close: () => options.database.close(),

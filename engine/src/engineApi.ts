@@ -2,6 +2,7 @@ import type { AuditService } from './audit/auditService.ts';
 import type { PluginRegistry } from './plugins/pluginRegistry.ts';
 import type { DeviceRegistry } from './devices/deviceRegistry.ts';
 import type { EquipmentService } from './equipment/equipmentService.ts';
+import type { MaterialService } from './materials/materialService.ts';
 import type { CheckpointService } from './audit/checkpoints.ts';
 import type { Processes } from './bpmn/service/processService.ts';
 import type { Incidents } from './bpmn/service/incidents.ts';
@@ -80,6 +81,8 @@ export interface Engine {
   devices: DeviceRegistry;
   /** Rooms and equipment: status, logbook (21 CFR 211.182) and the gates a step asks (F2). */
   equipment: EquipmentService;
+  /** Materials, suppliers, lots, containers and stock; the material gate of steps (F3). */
+  materials: MaterialService;
   /** Signed checkpoints of the chain heads outside the database; null without a key and a sink. */
   checkpoints: CheckpointService | null;
   /** `attest verify`: the hash chains, the state that follows from them, and the checkpoints. */

@@ -152,3 +152,26 @@ export {
   type RoomStatus,
   type RoomView,
 } from './equipment/rooms.ts';
+export type { MaterialService } from './materials/materialService.ts';
+export type {
+  MaterialInput,
+  MaterialView,
+  SpecificationTest,
+  SupplierView,
+} from './materials/materialCatalogue.ts';
+export type {
+  ContainerView,
+  LotDetail,
+  LotView,
+  MoveInput,
+  ReceiptInput,
+  StatusInput,
+  TransactionView,
+} from './materials/lotService.ts';
+export {
+  BASE_UNITS,
+  LOT_STATUSES,
+  MATERIAL_TYPES,
+  SAMPLING_PLANS,
+  SUPPLIER_STATUSES,
+} from './materials/materialFacts.ts';

@@ -28,6 +28,8 @@ export interface ServerOptions {
   drainTimeoutMs?: number;
   /** How often a signed checkpoint of the audit trail is taken, if anything changed (default 5 minutes). */
   checkpointIntervalMs?: number;
+  /** How often lots past their expiry date are marked expired (default 15 minutes). */
+  lotExpiryIntervalMs?: number;
   /** The connections to devices, through the device plugins loaded (default: none loaded). */
   devices?: DeviceHub;
 }
@@ -68,6 +70,7 @@ export async function startServer({
   metricsToken,
   drainTimeoutMs = 10_000,
   checkpointIntervalMs = 5 * 60_000,
+  lotExpiryIntervalMs = 15 * 60_000,
   devices = createDeviceHub(engine, new Map(), logger),
 }: ServerOptions): Promise<RunningServer> {
   const metrics = createMetrics(engine);
@@ -96,6 +99,15 @@ export async function startServer({
       if (event) logger.info({ seq: event.seq }, 'audit ledger sealed');
     },
     (error) => logger.error({ err: error }, 'sealing the audit ledger failed'),
+  );
+  // The gate refuses a lot past its expiry date at once; the sweep makes its status say so too.
+  const expiring = periodically(
+    lotExpiryIntervalMs,
+    async () => {
+      const expired = await engine.materials.lots.expireDue(engine.clock.now());
+      if (expired.length > 0) logger.info({ lots: expired }, 'lots past their expiry date marked expired');
+    },
+    (error) => logger.error({ err: error }, 'marking expired lots failed'),
   );
   // Woken by every commit that leaves a job to be taken; the interval finds timers that fell due.
   const jobs = await startJobWorker(engine.jobs, {
@@ -141,7 +153,7 @@ export async function startServer({
   }
 
   async function drainJobs(): Promise<void> {
-    const stopped = Promise.all([sealing.stop(), jobs.stop(), checkpointing.stop()]);
+    const stopped = Promise.all([sealing.stop(), jobs.stop(), checkpointing.stop(), expiring.stop()]);
     if ((await within(stopped, drainTimeoutMs)) === 'timeout')
       logger.warn('a job still runs at shutdown: it is rolled back when the database connection closes');
   }

@@ -1071,6 +1071,206 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/materials': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The materials, with their specifications and approved suppliers
+     * @description Needs a materials permission or audit.read.
+     */
+    get: operations['listMaterials'];
+    put?: never;
+    /**
+     * Create a material, with a reason
+     * @description Needs materials.manage. Its specification and suppliers are set afterwards, each by a signed act.
+     */
+    post: operations['createMaterial'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/materials/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create materials from CSV, for the first load: all of them or none
+     * @description Needs materials.manage. The header names the columns (code, name, type, baseUnit, samplingPlan, lotNumberPattern required; storageConditions, retestMonths, shelfLifeMonths optional). Every row is checked before any is written; problems point at `/csv/lines/{line}/{column}`.
+     */
+    post: operations['importMaterials'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/materials/{code}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One material */
+    get: operations['getMaterial'];
+    /**
+     * Change a material, with a reason
+     * @description Needs materials.manage; the whole material is sent with the version it was read at, and a change made meanwhile is refused. Each changed field is kept in its audit trail, old and new.
+     */
+    put: operations['changeMaterial'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/materials/{code}/suppliers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve, approve on conditions or block a supplier of the material: a signed act (Approved)
+     * @description Needs materials.manage and the password again. A receipt from a blocked supplier, or one not listed, is refused.
+     */
+    post: operations['setMaterialSupplier'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/materials/{code}/specification': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Approve the material’s specification: a signed act (Approved) by QA
+     * @description Needs materials.release and the password again. Each test has limits or allowed results.
+     */
+    post: operations['approveSpecification'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/materials/{code}/fefo': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The lot first-expiry-first-out proposes now: released, unexpired, not retest-due, with stock */
+    get: operations['materialFefo'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/lots': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The lots, by material and status */
+    get: operations['listLots'];
+    put?: never;
+    /**
+     * Receive a lot into quarantine: its containers and their quantities, expiry, location
+     * @description Needs materials.receive. The supplier must be approved (or approved on conditions) for the material. The lot number comes from the material’s pattern; the expiry date, when left out, from its shelf life; the retest date from its retest period. A receipt transaction is written per container.
+     */
+    post: operations['receiveLot'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/lots/{number}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A lot with its containers, stock, transactions and audit trail */
+    get: operations['getLot'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/lots/{number}/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Move a lot along its lifecycle: sampled; released, rejected, recalled or returned (signed)
+     * @description quarantine → sampled (materials.receive; a sample of `sampleQuantity` from each container the sampling plan picks); quarantine or sampled → released | rejected, released → recalled, any → returned: QA’s signed acts (materials.release, the password again; a reason for all but release). A change the lifecycle does not allow is refused with 409 naming what is allowed; expiry is the system’s.
+     */
+    post: operations['changeLotStatus'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/lots/{number}/transactions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Issue, return, adjust (with a reason) or destroy (with a reason) a quantity of a lot
+     * @description Needs materials.receive. Quantities never go beyond the stock there is; only a released, unexpired, not retest-due lot is issued. An adjustment is signed (+ in, − out); the others are positive.
+     */
+    post: operations['moveLot'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/processes': {
     parameters: {
       query?: never;
@@ -3767,6 +3967,169 @@ export interface components {
       /** @description What else it states: certificate, report, result, signature */
       details: Record<string, unknown>;
       reason: string | null;
+    };
+    /** @description A test a lot is released against: numeric limits (with a unit) or the results allowed */
+    SpecificationTest: {
+      name: string;
+      method: string;
+      unit: string | null;
+      limits: null | {
+        min: number | null;
+        max: number | null;
+      };
+      allowedResults: null | string[];
+    };
+    /** @description A material with its specification and approved suppliers */
+    Material: {
+      /** Format: uuid */
+      id: string;
+      /** @description The plant’s material code */
+      code: string;
+      name: string;
+      /** @enum {string} */
+      type:
+        'api' | 'excipient' | 'primary_packaging' | 'printed_packaging' | 'intermediate' | 'finished_product';
+      /**
+       * @description Unit stock is kept in
+       * @enum {string}
+       */
+      baseUnit: 'kg' | 'g' | 'mg' | 'L' | 'mL' | 'pcs';
+      storageConditions: string | null;
+      /** @description Months, or none */
+      retestMonths: number | null;
+      /** @description Months, or none */
+      shelfLifeMonths: number | null;
+      /** @enum {string} */
+      samplingPlan: 'sqrt_n_plus_1' | 'all' | 'first';
+      lotNumberPattern: string;
+      specification: components['schemas']['SpecificationTest'][];
+      /** @description 0 until a specification is approved */
+      specificationVersion: number;
+      specificationSignatureId: null | string;
+      suppliers: {
+        code: string;
+        name: string;
+        /** @enum {string} */
+        status: 'approved' | 'conditional' | 'blocked';
+        /** Format: uuid */
+        signatureId: string;
+        /** Format: date-time */
+        updatedAt: string;
+      }[];
+      /** @description Sent back with a change or a signed act */
+      version: number;
+      /** Format: date-time */
+      createdAt: string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description A material lot: its status, dates, containers and stock */
+    Lot: {
+      /** Format: uuid */
+      id: string;
+      lotNumber: string;
+      material: string;
+      materialName: string;
+      supplierCode: string;
+      supplierLot: string;
+      /**
+       * @description quarantine → sampled → released | rejected; expired, recalled, returned
+       * @enum {string}
+       */
+      status: 'quarantine' | 'sampled' | 'released' | 'rejected' | 'expired' | 'returned' | 'recalled';
+      unit: string;
+      /** Format: date-time */
+      receivedAt: string;
+      /** @description A plant date */
+      expiryDate: string;
+      /** @description A plant date, or none */
+      retestDate: string | null;
+      location: string;
+      /** @description The sum of its transactions, in its unit */
+      stock: number;
+      containers: {
+        /** Format: uuid */
+        id: string;
+        code: string;
+        number: number;
+        stock: number;
+      }[];
+      /** @description Sent back with a status change */
+      version: number;
+      signatureId: null | string;
+      /** Format: date-time */
+      updatedAt: string;
+    };
+    /** @description A lot with its stock per container and location, its transactions and its audit trail */
+    LotDetail: {
+      /** Format: uuid */
+      id: string;
+      lotNumber: string;
+      material: string;
+      materialName: string;
+      supplierCode: string;
+      supplierLot: string;
+      /**
+       * @description quarantine → sampled → released | rejected; expired, recalled, returned
+       * @enum {string}
+       */
+      status: 'quarantine' | 'sampled' | 'released' | 'rejected' | 'expired' | 'returned' | 'recalled';
+      unit: string;
+      /** Format: date-time */
+      receivedAt: string;
+      /** @description A plant date */
+      expiryDate: string;
+      /** @description A plant date, or none */
+      retestDate: string | null;
+      location: string;
+      /** @description The sum of its transactions, in its unit */
+      stock: number;
+      containers: {
+        /** Format: uuid */
+        id: string;
+        code: string;
+        number: number;
+        stock: number;
+      }[];
+      /** @description Sent back with a status change */
+      version: number;
+      signatureId: null | string;
+      /** Format: date-time */
+      updatedAt: string;
+      holdings: {
+        containerId: null | string;
+        number: number | null;
+        location: string;
+        quantity: number;
+      }[];
+      transactions: {
+        /** Format: uuid */
+        id: string;
+        containerCode: string | null;
+        /** @enum {string} */
+        kind: 'receipt' | 'issue' | 'return' | 'adjustment' | 'destruction' | 'sample';
+        /** @description Positive in, negative out */
+        quantity: number;
+        location: string;
+        instanceId: null | string;
+        taskId: string | null;
+        reason: string | null;
+        /** Format: date-time */
+        at: string;
+        /** @description Printed name of who moved it */
+        by: string;
+      }[];
+      trail: components['schemas']['AuditEvent'][];
+    };
+    /** @description The released, unexpired lot with stock that expires first; null when there is none */
+    FefoProposal: {
+      lot: null | {
+        lotNumber: string;
+        /** @description A plant date */
+        expiryDate: string;
+        available: number;
+        unit: string;
+      };
     };
   };
   responses: never;
@@ -9543,6 +9906,1258 @@ export interface operations {
       };
       /** @description Nothing exists under this id */
       404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listMaterials: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The materials by code */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            materials: components['schemas']['Material'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  createMaterial: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The plant’s material code, e.g. PCM */
+          code: string;
+          /** @description What it is, for people */
+          name: string;
+          /**
+           * @description What kind of material
+           * @enum {string}
+           */
+          type:
+            | 'api'
+            | 'excipient'
+            | 'primary_packaging'
+            | 'printed_packaging'
+            | 'intermediate'
+            | 'finished_product';
+          /**
+           * @description Unit its stock is kept in
+           * @enum {string}
+           */
+          baseUnit: 'kg' | 'g' | 'mg' | 'L' | 'mL' | 'pcs';
+          /** @description How it is stored, as the label states it */
+          storageConditions?: string;
+          /** @description Months from receipt to retest; left out when none */
+          retestMonths?: number;
+          /** @description Months from receipt to expiry when the supplier states none; left out when none */
+          shelfLifeMonths?: number;
+          /**
+           * @description Containers sampled: √n + 1, all, or the first
+           * @enum {string}
+           */
+          samplingPlan: 'sqrt_n_plus_1' | 'all' | 'first';
+          /** @description Internal lot number, e.g. {material}-{YY}-{seq:4} */
+          lotNumberPattern: string;
+          /** @description Why it is created or changed (kept in its audit trail) */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The material */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Material'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  importMaterials: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The CSV text, RFC 4180, with a header row */
+          csv: string;
+          /** @description Why they are created (kept in each material’s audit trail) */
+          reason: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The materials created */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            materials: components['schemas']['Material'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 1024 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getMaterial: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Material code */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The material */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Material'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  changeMaterial: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Material code */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The plant’s material code, e.g. PCM */
+          code: string;
+          /** @description What it is, for people */
+          name: string;
+          /**
+           * @description What kind of material
+           * @enum {string}
+           */
+          type:
+            | 'api'
+            | 'excipient'
+            | 'primary_packaging'
+            | 'printed_packaging'
+            | 'intermediate'
+            | 'finished_product';
+          /**
+           * @description Unit its stock is kept in
+           * @enum {string}
+           */
+          baseUnit: 'kg' | 'g' | 'mg' | 'L' | 'mL' | 'pcs';
+          /** @description How it is stored, as the label states it */
+          storageConditions?: string;
+          /** @description Months from receipt to retest; left out when none */
+          retestMonths?: number;
+          /** @description Months from receipt to expiry when the supplier states none; left out when none */
+          shelfLifeMonths?: number;
+          /**
+           * @description Containers sampled: √n + 1, all, or the first
+           * @enum {string}
+           */
+          samplingPlan: 'sqrt_n_plus_1' | 'all' | 'first';
+          /** @description Internal lot number, e.g. {material}-{YY}-{seq:4} */
+          lotNumberPattern: string;
+          /** @description Why it is created or changed (kept in its audit trail) */
+          reason: string;
+          /** @description The version it was read at */
+          version: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The material as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Material'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  setMaterialSupplier: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Material code */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The plant’s supplier code */
+          supplierCode: string;
+          /** @description The supplier’s name */
+          supplierName: string;
+          /**
+           * @description The approval
+           * @enum {string}
+           */
+          status: 'approved' | 'conditional' | 'blocked';
+          /** @description The signer’s password, again */
+          password: string;
+          /** @description Why (kept with the signature) */
+          reason: string;
+          /** @description The version it was read at */
+          version: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The material with its suppliers */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Material'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  approveSpecification: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Material code */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The tests */
+          specification: {
+            /** @description The test, e.g. Assay */
+            name: string;
+            /** @description The method, e.g. HPLC, USP <621> */
+            method: string;
+            /** @description The unit of its result */
+            unit?: string;
+            /** @description Numeric limits */
+            limits?: {
+              /** @description Lowest result allowed */
+              min?: number;
+              /** @description Highest result allowed */
+              max?: number;
+            };
+            /** @description The results allowed, in words */
+            allowedResults?: string[];
+          }[];
+          /** @description The signer’s password, again */
+          password: string;
+          /** @description Why (kept with the signature) */
+          reason: string;
+          /** @description The version it was read at */
+          version: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The material with its specification */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Material'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  materialFefo: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Material code */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lot proposed */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FefoProposal'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  listLots: {
+    parameters: {
+      query?: {
+        /** @description Only lots of this material */
+        material?: string;
+        /** @description Only lots in this status */
+        status?: 'quarantine' | 'sampled' | 'released' | 'rejected' | 'expired' | 'returned' | 'recalled';
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lots by number */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            lots: components['schemas']['Lot'][];
+          };
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  receiveLot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The material received */
+          material: string;
+          /** @description The supplier it came from */
+          supplier: string;
+          /** @description The supplier’s lot number */
+          supplierLot: string;
+          /** @description The containers delivered */
+          containers: {
+            /** @description What it holds, in the material’s base unit */
+            quantity: number;
+          }[];
+          /** @description As the supplier states it (YYYY-MM-DD); left out: from the shelf life */
+          expiryDate?: string;
+          /** @description Where it is stored */
+          location: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The lot received */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LotDetail'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  getLot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Lot number */
+        number: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The lot */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LotDetail'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  changeLotStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Lot number */
+        number: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description The status wanted
+           * @enum {string}
+           */
+          status: 'quarantine' | 'sampled' | 'released' | 'rejected' | 'expired' | 'returned' | 'recalled';
+          /** @description The version it was read at */
+          version: number;
+          /** @description The signer’s password, again (signed changes) */
+          password?: string;
+          /** @description Why (needed for rejection, recall and return) */
+          reason?: string;
+          /** @description The sample taken from each container the plan picks (sampling) */
+          sampleQuantity?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The lot as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LotDetail'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  moveLot: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Lot number */
+        number: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /**
+           * @description What is done
+           * @enum {string}
+           */
+          kind: 'issue' | 'return' | 'adjustment' | 'destruction';
+          /** @description How much, in the lot’s unit */
+          quantity: number;
+          /** @description The container, when one */
+          container?: string;
+          /** @description Why (needed for adjustments and destructions) */
+          reason?: string;
+          /**
+           * Format: uuid
+           * @description The batch (process instance) issued to or returned from
+           */
+          instanceId?: string;
+          /** @description The step */
+          taskId?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The lot as it now is */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LotDetail'];
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Changed by someone else at the same time, or taken already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is larger than 100 kB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description The request body is not application/json */
+      415: {
         headers: {
           [name: string]: unknown;
         };

@@ -10,6 +10,7 @@ import { checkReopenings } from './state/reopeningState.ts';
 import { checkPlugins } from './state/pluginState.ts';
 import { checkDevices } from './state/deviceState.ts';
 import { checkEquipment } from './state/equipmentState.ts';
+import { checkMaterials } from './state/materialState.ts';
 
 export type { StateFinding } from './state/findings.ts';
 
@@ -39,6 +40,7 @@ export async function checkState(
     checkPlugins,
     checkDevices,
     checkEquipment,
+    checkMaterials,
   ]) {
     await check(knex, findings);
   }

@@ -21,6 +21,7 @@ import { changeOperations } from './routes/changes.ts';
 import { pluginOperations } from './routes/plugins.ts';
 import { deviceOperations } from './routes/devices.ts';
 import { equipmentOperations } from './routes/equipment.ts';
+import { materialOperations } from './routes/materials.ts';
 import { exceptionOperations } from './routes/exceptions.ts';
 import { roleOperations } from './routes/roles.ts';
 import { taskOperations } from './routes/tasks.ts';
@@ -77,6 +78,7 @@ function apiOperations(
     ...pluginOperations(engine),
     ...deviceOperations(engine, hub),
     ...equipmentOperations(engine),
+    ...materialOperations(engine),
     ...processOperations(engine),
     ...taskOperations(engine, feed),
     ...formOperations(engine),

@@ -9,6 +9,7 @@ import { OPERATION_COMPONENTS } from './components/operations.ts';
 import { PLUGIN_COMPONENTS } from './components/plugins.ts';
 import { DEVICE_COMPONENTS } from './components/devices.ts';
 import { EQUIPMENT_COMPONENTS } from './components/equipment.ts';
+import { MATERIAL_COMPONENTS } from './components/materials.ts';
 import { closed } from './components/shared.ts';
 
 export { TEMPLATE_STATUSES } from './components/shared.ts';
@@ -29,6 +30,7 @@ export const COMPONENTS = {
   ...PLUGIN_COMPONENTS,
   ...DEVICE_COMPONENTS,
   ...EQUIPMENT_COMPONENTS,
+  ...MATERIAL_COMPONENTS,
 } satisfies Record<string, Schema>;
 
 export type ComponentName = keyof typeof COMPONENTS;

@@ -145,6 +145,11 @@ export function openApiDocument(operations: Operation[], version: string) {
         description: 'Rooms and equipment: status, cleaning, calibration, qualification, logbook (F2)',
       },
       {
+        name: 'materials',
+        description:
+          'Materials, approved suppliers and specifications (signed); lots, their status, containers and stock (F3)',
+      },
+      {
         name: 'plugins',
         description:
           'Plugins (device connectors, service handlers): registered with version and hash, enabled by signature (G2)',

@@ -160,6 +160,77 @@ const VALID_BODIES: Record<string, object> = {
     variables: { affectedBatches: ['B-7'] },
     raisedFrom: 'DEV-2026-0001',
   },
+  createMaterial: {
+    code: 'PCM',
+    name: 'Paracetamol',
+    type: 'api',
+    baseUnit: 'kg',
+    storageConditions: 'Below 25 °C',
+    retestMonths: 24,
+    shelfLifeMonths: 36,
+    samplingPlan: 'sqrt_n_plus_1',
+    lotNumberPattern: '{material}-{YY}-{seq:4}',
+    reason: 'First listing',
+  },
+  changeMaterial: {
+    code: 'PCM',
+    name: 'Paracetamol',
+    type: 'api',
+    baseUnit: 'kg',
+    storageConditions: 'Below 30 °C',
+    retestMonths: 24,
+    shelfLifeMonths: 36,
+    samplingPlan: 'sqrt_n_plus_1',
+    lotNumberPattern: '{material}-{YY}-{seq:4}',
+    reason: 'Stability data',
+    version: 1,
+  },
+  importMaterials: { csv: 'code,name,type,baseUnit,samplingPlan,lotNumberPattern\n', reason: 'First load' },
+  setMaterialSupplier: {
+    supplierCode: 'SUP-A',
+    supplierName: 'Acme',
+    status: 'approved',
+    password: 'a password',
+    reason: 'Audit passed',
+    version: 1,
+  },
+  approveSpecification: {
+    specification: [
+      {
+        name: 'Assay',
+        method: 'HPLC',
+        unit: '%',
+        limits: { min: 98, max: 102 },
+        allowedResults: ['conforms'],
+      },
+    ],
+    password: 'a password',
+    reason: 'Monograph',
+    version: 1,
+  },
+  receiveLot: {
+    material: 'PCM',
+    supplier: 'SUP-A',
+    supplierLot: 'ACME-1',
+    containers: [{ quantity: 25 }],
+    expiryDate: '2099-01-01',
+    location: 'WH-A-01',
+  },
+  changeLotStatus: {
+    status: 'released',
+    version: 1,
+    password: 'a password',
+    reason: 'Conforms',
+    sampleQuantity: 0.1,
+  },
+  moveLot: {
+    kind: 'adjustment',
+    quantity: -1,
+    container: 'PCM-26-0001-C01',
+    reason: 'Stocktake',
+    instanceId: '00000000-0000-4000-8000-00000000beef',
+    taskId: 'dispense',
+  },
 };
 
 /** Request bodies larger than the default are allowed where a whole file is sent. */
@@ -175,6 +246,7 @@ const BODY_LIMITS_KB: Record<string, number> = {
   checkForm: 4096,
   previewForm: 5120,
   importEquipment: 2048,
+  importMaterials: 1024,
 };
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -214,6 +286,7 @@ const WRONG_TYPE: Record<string, unknown> = {
   integer: 'one',
   // A value of one of several types (a device write: a number, true or false, or text).
   oneOf: { a: 1 },
+  number: 'ten',
 };
 
 /** The type a field takes besides null: `['string', 'null']` is a string that may also be null. */
@@ -272,7 +345,9 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
       case 'batch':
         return 'B-1';
       case 'code':
-        return 'MX-01';
+        return template.startsWith('/api/materials') ? 'PCM' : 'MX-01';
+      case 'number':
+        return 'PCM-26-0001';
       default:
         return template.startsWith('/api/users')
           ? ids.user
@@ -297,7 +372,9 @@ describe('Feature: bad input gets a clear problem and changes nothing', () => {
       case 'batch':
         return [' ', 'b'.repeat(101), '%00'];
       case 'code':
-        return ['mx-01', 'M', "MX' OR '1'='1", 'M'.repeat(41), '%00'];
+        return ['mx-01', "MX' OR '1'='1", 'A B', 'M'.repeat(41), 'M/1', '%00'];
+      case 'number':
+        return ['pcm', 'P', "X' OR '1'='1", 'A B', 'P'.repeat(61), 'PCM/1', '%00'];
       case 'plugin':
         return ['X', "x' OR '1'='1", '.hidden', '@scope', 'p'.repeat(215), '%00'];
       default:

@@ -18,6 +18,7 @@ import * as devices from './20261207180000_devices.ts';
 import * as jobLeases from './20261207190000_job_leases.ts';
 import * as deviceReadings from './20261207200000_device_readings.ts';
 import * as equipment from './20261208020000_equipment.ts';
+import * as materials from './20261208010000_materials.ts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '20261207190000_job_leases': jobLeases,
   '20261207200000_device_readings': deviceReadings,
   '20261208020000_equipment': equipment,
+  '20261208010000_materials': materials,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

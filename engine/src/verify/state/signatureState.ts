@@ -12,7 +12,7 @@ export async function checkSignatures(knex: Knex, findings: Findings): Promise<v
     knex,
     [
       ...['record', 'user', 'role', 'template', 'instance', 'definition', 'form', 'exception', 'plugin'],
-      'equipment',
+      ...['equipment', 'material', 'lot'],
     ] as SubjectType[],
     (q) => q.whereIn('type', ['signature.applied', 'signature.withdrawn']),
     { table: 'signatures', column: 'record_id' },
