@@ -3503,7 +3503,7 @@ export interface components {
               /** @enum {string} */
               kind: 'equipment';
               /** @enum {string} */
-              action: 'use' | 'release' | 'clean' | 'check';
+              action: 'use' | 'measure' | 'release' | 'clean' | 'check';
             };
       }[];
       exceptions: {

@@ -127,6 +127,8 @@ export function useRefusal(
   instanceId: string,
   at: Date,
   timeZone: string,
+  /** A measuring instrument (a balance) measures for many batches: it is not held, nor dirtied. */
+  measure = false,
 ): GateRefusal | null {
   const what = `${row.name} ${row.code}`;
   const today = plantDate(at, timeZone);
@@ -137,14 +139,14 @@ export function useRefusal(
       `${what} is under maintenance: it may not be used until it is ended`,
       'maintenance',
     );
-  if (row.status === 'in_use' && row.inUseInstanceId !== instanceId)
+  if (!measure && row.status === 'in_use' && row.inUseInstanceId !== instanceId)
     return new GateRefusal(
       `${what} is in use by another batch: it must be released and cleaned first`,
       'in_use',
     );
-  if (row.status === 'dirty')
+  if (!measure && row.status === 'dirty')
     return new GateRefusal(`${what} is dirty: it must be cleaned before use`, 'dirty');
-  if (row.status === 'clean' && row.cleanUntil !== null && row.cleanUntil < at.toISOString())
+  if (!measure && row.status === 'clean' && row.cleanUntil !== null && row.cleanUntil < at.toISOString())
     return new GateRefusal(
       `${what} was clean until ${row.cleanUntil.slice(0, 16).replace('T', ' ')} UTC: its clean-hold time has passed, it must be cleaned again`,
       'clean_expired',

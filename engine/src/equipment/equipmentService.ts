@@ -368,6 +368,11 @@ export function createEquipmentService(deps: {
         details: (await ofBatch())!,
       };
     }
+    if (action === 'measure') {
+      const refusal = useRefusal(row, batch!.instanceId, at, timeZone, true);
+      if (refusal) throw refusal;
+      return { type: 'equipment.measured', next: {}, details: (await ofBatch())! };
+    }
     if (action === 'release') {
       if (row.status !== 'in_use' || otherBatch)
         throw new GateRefusal(

@@ -73,7 +73,7 @@ export interface MaterialGate {
 }
 
 /** What a step does with a piece of equipment it names. */
-export const EQUIPMENT_ACTIONS = ['use', 'release', 'clean', 'check'] as const;
+export const EQUIPMENT_ACTIONS = ['use', 'measure', 'release', 'clean', 'check'] as const;
 export type EquipmentAction = (typeof EQUIPMENT_ACTIONS)[number];
 
 export interface EquipmentQuestion {
@@ -94,12 +94,14 @@ export interface EquipmentAnswer {
 export interface EquipmentGate {
   /**
    * `use`: clean (within its clean-hold time), qualified, calibrated, within its daily check, not
-   * in use by another batch. `release`: in use by this batch. `clean`: not in use by another batch.
-   * `check`: not out of service. Refuses with a GateRefusal otherwise.
+   * in use by another batch. `measure` (an instrument such as a balance, which measures for many
+   * batches and is neither held nor dirtied): qualified, calibrated, within its daily check, in
+   * service. `release`: in use by this batch. `clean`: not in use by another batch. `check`: not
+   * out of service. Refuses with a GateRefusal otherwise.
    */
   check(db: Knex | Knex.Transaction, question: EquipmentQuestion): Promise<EquipmentAnswer>;
   /**
-   * At completion: `use` sets it in use for this batch, `release` sets it dirty, `clean` sets it
+   * At completion: `use` sets it in use for this batch, `measure` logs the use, `release` sets it dirty, `clean` sets it
    * clean until its clean-hold time, `check` records the daily check; each a logbook event on the
    * equipment's trail with who, when and which batch, written in the step's transaction.
    */

@@ -183,7 +183,7 @@ export const FORM_AND_TASK_COMPONENTS = {
                 closed(
                   {
                     kind: { type: 'string', enum: ['equipment'] },
-                    action: { type: 'string', enum: ['use', 'release', 'clean', 'check'] },
+                    action: { type: 'string', enum: ['use', 'measure', 'release', 'clean', 'check'] },
                   },
                   'An equipment field: what the step does with it',
                 ),
