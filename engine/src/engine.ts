@@ -22,6 +22,8 @@ import { createTemplateRecords } from './records/templateRecords.ts';
 import { resolveSettings, type DeepPartial, type Settings } from './kernel/settings.ts';
 import { createSignatureService } from './signatures/signatureService.ts';
 import { createStepService } from './steps/stepService.ts';
+import { createDeviceCapture } from './steps/deviceCapture.ts';
+import { createTaskContexts } from './steps/taskContexts.ts';
 import { designerChecks } from './templates/designerChecks.ts';
 import { createTemplateService } from './templates/templateService.ts';
 import { verifyDatabase } from './verify/verifyDatabase.ts';
@@ -113,6 +115,13 @@ export function createEngine(options: EngineOptions): Engine {
     ...taskLists,
     ...createStepService({ knex, clock, forms, identity, tasks: access, devices }),
     review: createStepReviews({ tasks: access, dossier }),
+    takeReading: createDeviceCapture({
+      knex,
+      clock,
+      devices,
+      process: access,
+      contexts: createTaskContexts({ forms, process: access }),
+    }).capture,
   };
   return {
     database: options.database,

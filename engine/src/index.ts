@@ -129,4 +129,4 @@ export {
 } from './devices/deviceRegistry.ts';
 export type { ReadingView } from './devices/deviceReadings.ts';
 export type { DeviceBinding } from './forms/types.ts';
-export type { CaptureInput, DeviceChoice } from './steps/deviceCapture.ts';
+export type { CaptureInput, DeviceChoice, TakenReading } from './steps/deviceCapture.ts';

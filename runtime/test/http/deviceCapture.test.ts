@@ -59,7 +59,9 @@ describe('Feature: Take reading over HTTP from an MT-SICS scale on the loopback,
     assert.equal(taken.status, 200, taken.text);
     assert.match(taken.body.reading.raw, /^S S\s+12503\.4 g$/);
     assert.equal(taken.body.reading.stored, 12.5034);
-    const value = taken.body.form.values[0];
+    assert.deepEqual(Object.keys(taken.body).sort(), ['reading', 'value'], 'not the whole form');
+    const value = taken.body.value;
+    assert.equal(value.pointer, '/netWeight');
     assert.deepEqual(
       [value.value, value.source, value.device.deviceId, value.device.channel],
       [12.503, 'device', 'BAL-0101', 'weight'],
@@ -154,7 +156,7 @@ describe('Feature: Take reading over HTTP from an MT-SICS scale on the loopback,
     await scale.start();
     const back = await take(task);
     assert.equal(back.status, 200, back.text);
-    assert.equal(back.body.form.values[0].source, 'device');
+    assert.equal(back.body.value.source, 'device');
   });
 
   it('E6: tare from the step is sent to the scale and audited; a device out of service is not read (409)', async () => {
