@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Reading } from '@attest/plugin-api';
+import { DeviceRefusal, type Reading } from '@attest/plugin-api';
 import type { Clock } from '../kernel/clock.ts';
 import { ConflictError, DeviceError, InputError } from '../kernel/errors.ts';
 import { eventActor, type Principal } from '../kernel/permissions.ts';
@@ -130,7 +130,9 @@ export function createDeviceCapture(deps: {
     error: unknown,
   ) {
     const message = error instanceof Error ? error.message : String(error);
-    await devices.event(usable.device.id, principal, 'device.read_failed', { ...details, message });
+    // A device that answered it has no value keeps its answer with the failure (E3).
+    const raw = error instanceof DeviceRefusal && error.raw !== null ? { raw: error.raw } : {};
+    await devices.event(usable.device.id, principal, 'device.read_failed', { ...details, message, ...raw });
     return new DeviceError(`${usable.device.code} could not be read: ${message}. Nothing was entered.`);
   }
 
