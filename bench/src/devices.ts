@@ -181,7 +181,7 @@ async function seed(engine: Engine, ports: Simulators['ports']): Promise<Record<
 
 interface TakeAnswer {
   reading: { id: string; stored: number };
-  form: { values: { pointer: string; value: unknown; source: string }[] };
+  value: { pointer: string; value: unknown; source: string };
 }
 
 interface Run {
@@ -219,8 +219,12 @@ async function readings(
       const t1 = performance.now();
       await bare[protocol].read();
       const t2 = performance.now();
-      const value = taken.form.values.find((v) => v.pointer === pointer);
-      if (value?.source !== 'device' || Math.abs(taken.reading.stored - WEIGHT_KG) > 0.001)
+      const value = taken.value;
+      if (
+        value.pointer !== pointer ||
+        value.source !== 'device' ||
+        Math.abs(taken.reading.stored - WEIGHT_KG) > 0.001
+      )
         throw new Error(`Take reading of ${protocol} did not store the weight: ${JSON.stringify(taken)}`);
       runs?.[protocol].attest.record(t1 - t0);
       runs?.[protocol].bare.record(t2 - t1);

@@ -129,7 +129,7 @@ export {
 } from './devices/deviceRegistry.ts';
 export type { ReadingView } from './devices/deviceReadings.ts';
 export type { DeviceBinding } from './forms/types.ts';
-export type { CaptureInput, DeviceChoice } from './steps/deviceCapture.ts';
+export type { CaptureInput, DeviceChoice, TakenReading } from './steps/deviceCapture.ts';
 export {
   EQUIPMENT_ACTS,
   IMPORT_COLUMNS,

@@ -1626,7 +1626,7 @@ export interface paths {
     put?: never;
     /**
      * Take reading: the server reads the device into a field of the step (E2, E3, E6), or tares or zeroes it
-     * @description The server reads the device now, checks the reading (stable, status good, a number, a unit it can convert to the field’s), keeps it with the device’s raw answer, and enters the value as the caller’s, from that device. A device out of service, past its calibration date or whose plugin is not enabled as it is is refused with 409; a device that does not answer, or a reading that is refused, with 502 and an audit event on the device; nothing is entered then. Replacing a value entered before needs a reason (B3).
+     * @description The server reads the device now, checks the reading (stable, status good, a number, a unit it can convert to the field’s), keeps it with the device’s raw answer, and enters the value as the caller’s, from that device. A device out of service, past its calibration date or whose plugin is not enabled as it is is refused with 409; a device that does not answer, or a reading that is refused, with 502 and an audit event on the device; nothing is entered then. Replacing a value entered before needs a reason (B3). The answer is the reading and the field’s value with its provenance; the rest of the form is as it was (GET /api/tasks/{id}/form gives it).
      */
     post: operations['takeTaskReading'];
     delete?: never;
@@ -3392,6 +3392,40 @@ export interface components {
       /** @description The definition for formio.js: instructions sanitized, GMP types as inputs */
       render: Record<string, unknown>;
     };
+    /** @description A value with its provenance and history */
+    TaskValue: {
+      pointer: string;
+      value: unknown;
+      /** @enum {string} */
+      source: 'manual' | 'device' | 'calculated';
+      device: null | {
+        deviceId: string;
+        channel: string | null;
+        raw: string;
+        /** Format: uuid */
+        readingId?: string;
+      };
+      naReason: string | null;
+      /** @description The number as entered, when rounding changed it */
+      entered: number | null;
+      /** Format: uuid */
+      enteredBy: string;
+      /** Format: date-time */
+      enteredAt: string;
+      /** @description Changed after its original entry (D5) */
+      changedAfterEntry: boolean;
+      originalValue: unknown;
+      changedBy: null | string;
+      /** Format: date-time */
+      changedAt: string | null;
+      changeReason: string | null;
+      verifiedBy: null | string;
+      /** Format: date-time */
+      verifiedAt: string | null;
+      verificationId: null | string;
+      /** @description Needs a second person before completion (E5) */
+      needsVerification: boolean;
+    };
     /** @description The renderer contract: a task’s form with its values, limits, locks and exceptions */
     TaskForm: {
       /** Format: uuid */
@@ -3418,39 +3452,7 @@ export interface components {
       };
       /** @description Current values as form data, calculated values worked out */
       data: Record<string, unknown>;
-      values: {
-        pointer: string;
-        value: unknown;
-        /** @enum {string} */
-        source: 'manual' | 'device' | 'calculated';
-        device: null | {
-          deviceId: string;
-          channel: string | null;
-          raw: string;
-          /** Format: uuid */
-          readingId?: string;
-        };
-        naReason: string | null;
-        /** @description The number as entered, when rounding changed it */
-        entered: number | null;
-        /** Format: uuid */
-        enteredBy: string;
-        /** Format: date-time */
-        enteredAt: string;
-        /** @description Changed after its original entry (D5) */
-        changedAfterEntry: boolean;
-        originalValue: unknown;
-        changedBy: null | string;
-        /** Format: date-time */
-        changedAt: string | null;
-        changeReason: string | null;
-        verifiedBy: null | string;
-        /** Format: date-time */
-        verifiedAt: string | null;
-        verificationId: null | string;
-        /** @description Needs a second person before completion (E5) */
-        needsVerification: boolean;
-      }[];
+      values: components['schemas']['TaskValue'][];
       fields: {
         pointer: string;
         key: string;
@@ -12944,7 +12946,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The reading (null for tare and zero) and the task’s form as it now is */
+      /** @description The reading and the field’s value as the step now holds it, with its provenance (both null for tare and zero) */
       200: {
         headers: {
           [name: string]: unknown;
@@ -12952,7 +12954,7 @@ export interface operations {
         content: {
           'application/json': {
             reading: null | components['schemas']['DeviceReading'];
-            form: components['schemas']['TaskForm'];
+            value: null | components['schemas']['TaskValue'];
           };
         };
       };

@@ -420,7 +420,18 @@ export function createDeviceRegistry(deps: {
   }
 
   async function usable(id: string) {
-    const row = await find(knex, id);
+    // The device with its plugin as it is now, in one read: Take reading waits for it.
+    const row = (await rows(knex)
+      .select(
+        knex.raw(
+          `(SELECT jsonb_build_object('problems', p.problems, 'enabled_sha256', p.enabled_sha256,
+                   'enabled_version', p.enabled_version, 'sha256', p.sha256, 'version', p.version)
+              FROM plugins p WHERE p.name = devices.plugin) AS plugin_now`,
+        ),
+      )
+      .where({ id })
+      .first()) as (DeviceRow & { plugin_now: Parameters<typeof stateOf>[0] | null }) | undefined;
+    if (!row) throw new NotFoundError(`There is no device ${id}`);
     const device = view(row, null);
     if (device.state === 'out_of_service')
       throw new ConflictError(`Device ${row.code} is out of service: it may not be read into a GMP step`);
@@ -428,7 +439,7 @@ export function createDeviceRegistry(deps: {
       throw new ConflictError(
         `The calibration of device ${row.code} fell due on ${row.calibration_due}: it may not be read into a GMP step until it is calibrated`,
       );
-    const plugin = await knex('plugins').where({ name: row.plugin }).first();
+    const plugin = row.plugin_now;
     if (!plugin || stateOf(plugin) !== 'enabled')
       throw new ConflictError(`The plugin ${row.plugin} of device ${row.code} is not enabled as it is now`);
     return { device, plugin: row.plugin, settings: row.settings, pluginVersion: String(plugin.version) };

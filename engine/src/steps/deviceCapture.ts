@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Reading } from '@attest/plugin-api';
+import { DeviceRefusal, type Reading } from '@attest/plugin-api';
 import type { Clock } from '../kernel/clock.ts';
 import { ConflictError, DeviceError, InputError } from '../kernel/errors.ts';
 import { eventActor, type Principal } from '../kernel/permissions.ts';
@@ -15,12 +15,13 @@ import {
 import { convertUnit } from '../devices/units.ts';
 import { formRepository } from '../forms/formRepository.ts';
 import type { FieldSpec } from '../forms/types.ts';
-import type { InstanceRow, TaskRow } from '../bpmn/service/processRepository.ts';
 import { processRepository } from '../bpmn/service/processRepository.ts';
 import type { TaskAccess } from '../bpmn/service/tasks.ts';
-import { recordSubmission, type TaskContext } from './taskValues.ts';
+import { recordSubmission } from './taskValues.ts';
 import { setAt } from './deviceSources.ts';
 import type { SourceInput } from '../forms/pipeline.ts';
+import type { TaskContexts } from './taskContexts.ts';
+import { valueState, type ValueState } from './valueStates.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const POINTER = /^(\/[A-Za-z0-9_-]+)+$/;
@@ -33,6 +34,12 @@ export interface CaptureInput {
   action?: unknown;
   /** Why a value entered before is replaced by a new reading (B3). */
   reason?: unknown;
+}
+
+/** What Take reading gives back: the reading, and the field's value as the step now holds it (null for tare and zero). */
+export interface TakenReading {
+  reading: ReadingView | null;
+  value: ValueState | null;
 }
 
 /**
@@ -48,14 +55,10 @@ export function createDeviceCapture(deps: {
   clock: Clock;
   devices: DeviceRegistry;
   process: TaskAccess;
-  contextOf: (
-    db: Knex | Knex.Transaction,
-    task: TaskRow,
-    instance: InstanceRow,
-  ) => Promise<TaskContext | null>;
-  noForm: () => Error;
+  contexts: Pick<TaskContexts, 'contextOf' | 'noForm'>;
 }) {
-  const { knex, clock, devices, process, contextOf, noForm } = deps;
+  const { knex, clock, devices, process } = deps;
+  const { contextOf, noForm } = deps.contexts;
 
   function checkedInput(input: CaptureInput) {
     const errors = [];
@@ -80,11 +83,24 @@ export function createDeviceCapture(deps: {
     };
   }
 
-  /** The field a reading is for, and the device it may be read from. */
-  async function target(principal: Principal, taskId: string, pointer: string, deviceId: string) {
+  /** The task as it is opened to be worked on, with the context its values are checked in. */
+  async function opened(principal: Principal, taskId: string) {
     const { task, instance } = await process.openTask(principal, taskId);
     const ctx = await contextOf(knex, task, instance);
     if (!ctx) throw noForm();
+    return { task, instance, ctx };
+  }
+
+  /**
+   * The field a reading is for, and the device it may be read from. The device is looked up while
+   * the task is opened, but its refusal comes only after the task's and the field's, as they are
+   * checked one after the other.
+   */
+  async function target(principal: Principal, taskId: string, pointer: string, deviceId: string) {
+    const device = devices.usable(deviceId);
+    device.catch(() => undefined);
+    const step = await opened(principal, taskId);
+    const { ctx } = step;
     const field = ctx.runtime.fieldAt(pointer);
     if (!field)
       throw new InputError(`${pointer} is not a field of this step`, [
@@ -96,7 +112,7 @@ export function createDeviceCapture(deps: {
       throw new InputError(`${name} is not read from a device`, [
         { pointer: '/pointer', keyword: 'device', message: 'is not read from a device' },
       ]);
-    const usable = await devices.usable(deviceId);
+    const usable = await device;
     if (binding.kind && usable.device.kind !== binding.kind)
       throw new InputError(
         `${usable.device.code} is a ${usable.device.kind}; ${name} is read from a ${binding.kind}`,
@@ -104,7 +120,7 @@ export function createDeviceCapture(deps: {
       );
     const reader = devices.reader();
     if (!reader) throw new DeviceError('This server does not connect to devices');
-    return { field, name, binding, usable, reader };
+    return { step, field, name, binding, usable, reader };
   }
 
   async function failed(
@@ -114,17 +130,15 @@ export function createDeviceCapture(deps: {
     error: unknown,
   ) {
     const message = error instanceof Error ? error.message : String(error);
-    await devices.event(usable.device.id, principal, 'device.read_failed', { ...details, message });
+    // A device that answered it has no value keeps its answer with the failure (E3).
+    const raw = error instanceof DeviceRefusal && error.raw !== null ? { raw: error.raw } : {};
+    await devices.event(usable.device.id, principal, 'device.read_failed', { ...details, message, ...raw });
     return new DeviceError(`${usable.device.code} could not be read: ${message}. Nothing was entered.`);
   }
 
-  async function capture(
-    principal: Principal,
-    taskId: string,
-    raw: CaptureInput,
-  ): Promise<ReadingView | null> {
+  async function capture(principal: Principal, taskId: string, raw: CaptureInput): Promise<TakenReading> {
     const { pointer, deviceId, action, reason } = checkedInput(raw);
-    const { field, name, binding, usable, reader } = await target(principal, taskId, pointer, deviceId);
+    const { step, field, name, binding, usable, reader } = await target(principal, taskId, pointer, deviceId);
     const where = { taskId, pointer, channel: action === 'read' ? binding.channel : action };
 
     if (action !== 'read') {
@@ -143,7 +157,7 @@ export function createDeviceCapture(deps: {
         action === 'tare' ? 'device.tared' : 'device.zeroed',
         where,
       );
-      return null;
+      return { reading: null, value: null };
     }
 
     let reading: Reading;
@@ -197,12 +211,7 @@ export function createDeviceCapture(deps: {
       );
     }
 
-    // The instance as it is now: the read may have taken a while, and others may have moved it.
-    const { task, instance } = await process.openTask(principal, taskId);
-    await knex.transaction(async (trx) => {
-      await processRepository.lockInstanceAt(trx, instance.id, instance.version);
-      const ctx = await contextOf(trx, task, instance);
-      if (!ctx) throw noForm();
+    const enter = async (trx: Knex.Transaction, { instance, ctx }: typeof step) => {
       await readingRepository.insert(trx, row);
       const { data, sources, na } = await current(trx, taskId);
       setAt(data, pointer, stored);
@@ -218,8 +227,28 @@ export function createDeviceCapture(deps: {
       );
       if (drafts.length === 0) throw new ConflictError(`${name} holds this reading already`);
       await process.move(eventActor(principal), instance, () => drafts, {}, trx);
+      const entered = (await formRepository.values(trx, taskId)).find((v) => v.pointer === pointer)!;
+      return valueState(entered, field);
+    };
+    // Entered at the instance version the task was opened at; should the instance have moved while
+    // the device was read, the task is opened again (still open, still the operator's) and the
+    // value entered at the version it is now.
+    const atOpened = await knex.transaction(async (trx) => {
+      try {
+        await processRepository.lockInstanceAt(trx, step.instance.id, step.instance.version);
+      } catch (error) {
+        if (error instanceof ConflictError) return null;
+        throw error;
+      }
+      return enter(trx, step);
     });
-    return readingView(row);
+    if (atOpened) return { reading: readingView(row), value: atOpened };
+    const now = await opened(principal, taskId);
+    const value = await knex.transaction(async (trx) => {
+      await processRepository.lockInstanceAt(trx, now.instance.id, now.instance.version);
+      return enter(trx, now);
+    });
+    return { reading: readingView(row), value };
   }
 
   /**

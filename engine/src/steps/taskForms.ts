@@ -10,7 +10,7 @@ import type { TaskAccess } from '../bpmn/service/tasks.ts';
 import type { InstanceView } from '../bpmn/service/types.ts';
 import type { Meaning } from '../signatures/types.ts';
 import type { FormService } from '../forms/formService.ts';
-import { exceptionRaised, formRepository, type ValueRow } from '../forms/formRepository.ts';
+import { exceptionRaised, formRepository } from '../forms/formRepository.ts';
 import { lateStep } from './lateSteps.ts';
 import { requireStepReader } from './stepReaders.ts';
 import { aheadPartner } from './stepsAhead.ts';
@@ -22,7 +22,6 @@ import {
   taskSignature,
   type PendingSigning,
   type Submission,
-  type TaskContext,
 } from './taskValues.ts';
 import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 import { resolveDeviceSources, setAt } from './deviceSources.ts';
@@ -32,6 +31,10 @@ import type { DeviceBinding, FieldSpec } from '../forms/types.ts';
 import type { EquipmentAction, MaterialGate, StepGates } from './gates.ts';
 import { materialNamed } from '../forms/gatedValues.ts';
 import { passGates } from './stepGates.ts';
+import { createTaskContexts } from './taskContexts.ts';
+import { valueState, type ValueState } from './valueStates.ts';
+
+export type { ValueState } from './valueStates.ts';
 
 export interface FieldState {
   pointer: string;
@@ -68,28 +71,6 @@ export interface FieldState {
 }
 
 type Proposal = Awaited<ReturnType<MaterialGate['propose']>>;
-
-export interface ValueState {
-  pointer: string;
-  value: unknown;
-  source: string;
-  device: ValueRow['device'];
-  naReason: string | null;
-  entered: number | null;
-  enteredBy: string;
-  enteredAt: string;
-  /** Changed after its first entry (D5): the original, who changed it last, when and why. */
-  changedAfterEntry: boolean;
-  originalValue: unknown;
-  changedBy: string | null;
-  changedAt: string | null;
-  changeReason: string | null;
-  verifiedBy: string | null;
-  verifiedAt: string | null;
-  verificationId: string | null;
-  /** Critical, entered by hand, not verified: needs a second person before completion (E5). */
-  needsVerification: boolean;
-}
 
 /** How completing a step is signed: the model's meaning, and whether the completion may be a rejection. */
 export interface StepSignature {
@@ -151,42 +132,7 @@ export function createTaskForms(deps: {
 }) {
   const { knex, clock, forms, identity, process } = deps;
 
-  async function contextOf(
-    db: Knex | Knex.Transaction,
-    task: TaskRow,
-    instance: InstanceRow,
-  ): Promise<TaskContext | null> {
-    const formId = await formOf(db, task, instance);
-    if (!formId) return null;
-    const { runtime } = await forms.runtime(db, formId);
-    // A repeated or added step has no token: it sees the record's variables and gives none back.
-    const variables =
-      task.origin === 'flow'
-        ? await process.visibleVariables(db, instance, process.tokenOf(instance, task))
-        : instance.variables;
-    return {
-      taskId: task.id,
-      elementId: task.element_id,
-      instanceId: instance.id,
-      instanceVersion: instance.version,
-      formId,
-      runtime,
-      variables,
-      gates: deps.gates,
-    };
-  }
-
-  const noForm = () =>
-    new InputError('This task has no form; complete it with variables', [
-      { pointer: '/data', keyword: 'form', message: 'the task has no form' },
-    ]);
-
-  /** The form version of a task: pinned on a repeated or added step's row, else by its element. */
-  async function formOf(db: Knex | Knex.Transaction, task: TaskRow, instance: InstanceRow) {
-    if (task.form_id) return task.form_id;
-    const graph = await process.graphOf(instance, db);
-    return graph.nodes[task.element_id]?.userTask?.formId ?? null;
-  }
+  const { formOf, contextOf, noForm } = createTaskContexts({ forms, process, gates: deps.gates });
 
   /** Whether a task has a form: completion then goes through the pipeline. */
   async function hasForm(task: TaskRow, instance: InstanceRow): Promise<boolean> {
@@ -423,30 +369,7 @@ export function createTaskForms(deps: {
         components: runtime.compiled.render.components,
       },
       data,
-      values: values.map((v) => {
-        const field = runtime.fieldAt(v.pointer);
-        return {
-          pointer: v.pointer,
-          value: v.value,
-          source: v.source,
-          device: v.device,
-          naReason: v.na_reason,
-          entered: v.entered,
-          enteredBy: v.entered_by,
-          enteredAt: v.entered_at.toISOString(),
-          changedAfterEntry: v.corrections > 0,
-          originalValue: v.original_value,
-          changedBy: v.changed_by,
-          changedAt: v.changed_at?.toISOString() ?? null,
-          changeReason: v.change_reason,
-          verifiedBy: v.verified_by,
-          verifiedAt: v.verified_at?.toISOString() ?? null,
-          verificationId: v.verification_id,
-          needsVerification: Boolean(
-            field?.critical && v.source === 'manual' && v.value !== null && !v.verified_by,
-          ),
-        };
-      }),
+      values: values.map((v) => valueState(v, runtime.fieldAt(v.pointer))),
       fields: runtime.compiled.fields.map((f) => ({
         pointer: f.pointer,
         key: f.key,
@@ -482,13 +405,12 @@ export function createTaskForms(deps: {
     clock,
     devices: deps.devices,
     process,
-    contextOf,
-    noForm,
+    contexts: { contextOf, noForm },
   });
 
   /** Takes a reading into a field (or tares or zeroes the device) and gives the form as it now is. */
   async function takeReading(principal: Principal, taskId: string, input: CaptureInput) {
-    const reading = await capture(principal, taskId, input);
+    const { reading } = await capture(principal, taskId, input);
     return { reading, form: await form(principal, taskId) };
   }
 

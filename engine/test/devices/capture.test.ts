@@ -38,22 +38,30 @@ describe('Feature: device capture in steps — the server reads the device, chec
   it('E2, E3: Take reading enters the value from the device, converted to the field’s unit, with device, channel and raw answer', async () => {
     const task = await start();
     scale.answer('S S    12503.40 g');
-    const { reading, form } = await take(task);
+    const { reading, value: weight } = await take(task);
     assert.equal(reading!.deviceCode, 'SC-01');
     assert.deepEqual([reading!.value, reading!.unit, reading!.stored], [12503.4, 'g', 12.5034]);
-    const weight = form.values.find((v) => v.pointer === '/netWeight')!;
-    assert.deepEqual([weight.value, weight.source], [12.503, 'device'], 'rounded to the field’s 3 decimals');
-    assert.deepEqual(weight.device, {
+    assert.deepEqual(
+      [weight!.value, weight!.source],
+      [12.503, 'device'],
+      'rounded to the field’s 3 decimals',
+    );
+    assert.deepEqual(weight!.device, {
       deviceId: 'SC-01',
       channel: 'weight',
       raw: 'S S    12503.40 g',
       readingId: reading!.id,
     });
-    assert.equal(weight.needsVerification, false, 'a value from a device needs no second person (E5)');
+    assert.equal(weight!.needsVerification, false, 'a value from a device needs no second person (E5)');
+    assert.deepEqual(
+      (await ctx.engine.tasks.form(olivia, task)).values.find((v) => v.pointer === '/netWeight'),
+      weight,
+      'the value answered is the value the step holds',
+    );
     assert.deepEqual(scale.asked.at(-1)!.channel, 'weight');
     const history = await ctx.engine.processes.history(
       olivia,
-      form.values.length ? (await ctx.engine.tasks.get(olivia, task)).instanceId : '',
+      (await ctx.engine.tasks.get(olivia, task)).instanceId,
     );
     const entered = history.find((e) => e.type === 'form.values_entered')!;
     assert.deepEqual(entered.payload.changes, [
@@ -214,6 +222,30 @@ describe('Feature: device capture in steps — the server reads the device, chec
       raised.map((e) => [e.payload.exceptionType, e.payload.message]),
       [['manual_entry', 'Net weight (kg) was entered by hand in place of the device']],
     );
+  });
+
+  it('a value saved while the device is read: the reading is entered into the step as it is now, the other value kept', async () => {
+    const task = await start();
+    const reader = ctx.engine.devices.reader()!;
+    ctx.engine.devices.useReader({
+      ...reader,
+      async read(usable, channel) {
+        await ctx.engine.tasks.saveValues(olivia, task, { data: { temperature: 21.5 } });
+        return reader.read(usable, channel);
+      },
+    });
+    try {
+      scale.answer('S S    12503.40 g');
+      const { value } = await take(task);
+      assert.deepEqual([value!.value, value!.source], [12.503, 'device']);
+    } finally {
+      ctx.engine.devices.useReader(reader);
+    }
+    assert.deepEqual(await values(task), [
+      ['/temperature', 21.5, 'manual'],
+      ['/netWeight', 12.503, 'device'],
+    ]);
+    assert.ok((await ctx.engine.verify()).ok);
   });
 
   it('E6: tare and zero from the step only where the form allows them, each audited on the device', async () => {

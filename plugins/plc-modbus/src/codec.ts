@@ -1,3 +1,4 @@
+import { DeviceRefusal } from '@attest/plugin-api';
 import { registerCount, type ResolvedChannel } from './settings.ts';
 
 /** The Modbus exception codes and what each means (Modbus Application Protocol v1.1b3, 7). */
@@ -13,8 +14,11 @@ export const MODBUS_EXCEPTIONS: Readonly<Record<number, string>> = {
   11: 'gateway target device failed to respond: no answer from the unit behind the gateway',
 };
 
-/** A Modbus exception answer from the device: the code and its meaning. */
-export class ModbusException extends Error {
+/**
+ * A Modbus exception answer from the device: the code and its meaning. The device answered as the
+ * protocol says, so the line stays open (a device refusal).
+ */
+export class ModbusException extends DeviceRefusal {
   override name = 'ModbusException';
   constructor(
     readonly code: number,

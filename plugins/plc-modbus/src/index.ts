@@ -3,7 +3,7 @@
  * word and byte order, scale, offset and unit; a read decodes exactly that, a write encodes its
  * inverse and only where the map allows it, and a Modbus exception is an error that names its code.
  */
-import type { DeviceConnection, DeviceConnector, Reading } from '@attest/plugin-api';
+import { DeviceRefusal, type DeviceConnection, type DeviceConnector, type Reading } from '@attest/plugin-api';
 import {
   bytesToHex,
   decodeRegisters,
@@ -76,8 +76,11 @@ class ModbusConnection implements DeviceConnection {
     try {
       value = 'bit' in answer ? answer.bit : decodeRegisters(answer.words, { ...c, name: channel });
     } catch (error) {
+      // The device answered, with registers that are no value (a float that is NaN): the line is sound.
       const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`${this.settings.deviceId}: ${message} (registers ${answer.raw})`, { cause: error });
+      throw new DeviceRefusal(`${this.settings.deviceId}: ${message} (registers ${answer.raw})`, answer.raw, {
+        cause: error,
+      });
     }
     return {
       deviceId: this.settings.deviceId,

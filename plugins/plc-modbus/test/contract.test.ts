@@ -27,6 +27,7 @@ connectorContract<Settings>('plc-modbus (Modbus TCP)', () => ({
   },
   silent: async () => settings(await hung.start()),
   garble: (on) => device.garble(on),
+  refuse: (on) => device.exceptionAt('input', SIMULATED_CHANNELS.weight!.address, on ? 6 : null),
   channel: 'weight',
   unknownChannel: 'no-such-channel',
   timeoutMs,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DeviceConnection } from '@attest/plugin-api';
+import { DeviceRefusal, type DeviceConnection } from '@attest/plugin-api';
 import { connector, ModbusException, SettingsError, type Channel, type Settings } from '../src/index.ts';
 import { ModbusSimulator, SIMULATED_CHANNELS } from '../src/simulator.ts';
 
@@ -147,6 +147,7 @@ describe('plc-modbus over Modbus TCP', function () {
         c.read('weight'),
         (e: Error) =>
           e instanceof ModbusException &&
+          e instanceof DeviceRefusal &&
           e.code === code &&
           /Modbus exception/.test(e.message) &&
           meaning.test(e.message),
@@ -156,13 +157,18 @@ describe('plc-modbus over Modbus TCP', function () {
     });
   }
 
-  it('gives a float that is not a number (NaN, infinity) as an error naming the registers, never a value', async () => {
+  it('gives a float that is not a number (NaN, infinity) as a device refusal naming the registers, never a value', async () => {
     device.setRegisters('input', 10, [0x7fc0, 0x0000]);
     const c = await open();
-    await assert.rejects(
-      c.read('weight'),
-      /^Error: modbus-tcp:\/\/127\.0\.0\.1:\d+\/1: weight: the device holds NaN, not a number \(registers 7FC0 0000\)$/,
-    );
+    await assert.rejects(c.read('weight'), (e: Error) => {
+      assert.ok(e instanceof DeviceRefusal, 'the device answered: its line is sound');
+      assert.equal((e as DeviceRefusal).raw, '7FC0 0000');
+      assert.match(
+        String(e),
+        /^DeviceRefusal: modbus-tcp:\/\/127\.0\.0\.1:\d+\/1: weight: the device holds NaN, not a number \(registers 7FC0 0000\)$/,
+      );
+      return true;
+    });
     device.setRegisters('input', 10, [0xff80, 0x0000]);
     await assert.rejects(c.read('weight'), /holds -Infinity, not a number \(registers FF80 0000\)/);
     device.setWeight(1.25);

@@ -6,8 +6,8 @@ import {
   resolveNodeId,
   type ClientSession,
 } from 'node-opcua';
-import type { DeviceConnection, Reading } from '@attest/plugin-api';
-import { describeStatus, isGood, toReading } from './dataValue.ts';
+import { DeviceRefusal, type DeviceConnection, type Reading } from '@attest/plugin-api';
+import { dataValueText, describeStatus, isGood, statusName, toReading } from './dataValue.ts';
 import { OpcUaTimeoutError, withDeadline } from './deadline.ts';
 import { OpcUaLink } from './link.ts';
 import type { ChannelSettings, ResolvedSettings } from './settings.ts';
@@ -72,7 +72,10 @@ export class OpcUaConnection implements DeviceConnection {
         value: { value: { dataType, value: coerce(channel, dataType, value) } },
       });
       if (!isGood(status)) {
-        throw new Error(`OPC UA server refused the write of "${channel}": ${describeStatus(status)}`);
+        throw new DeviceRefusal(
+          `OPC UA server refused the write of "${channel}": ${describeStatus(status)}`,
+          statusName(status),
+        );
       }
     });
   }
@@ -168,7 +171,10 @@ export class OpcUaConnection implements DeviceConnection {
     if (known !== undefined) return known;
     const dataValue = await session.read({ nodeId, attributeId: AttributeIds.DataType });
     if (!isGood(dataValue.statusCode)) {
-      throw new Error(`OPC UA node ${nodeId} has no data type: ${describeStatus(dataValue.statusCode)}`);
+      throw new DeviceRefusal(
+        `OPC UA node ${nodeId} has no data type: ${describeStatus(dataValue.statusCode)}`,
+        dataValueText(dataValue),
+      );
     }
     const typeId: unknown = dataValue.value.value;
     const builtIn = builtInType(typeId);

@@ -1,5 +1,5 @@
 import { DataType, type DataValue, type StatusCode, type Variant } from 'node-opcua';
-import type { Reading } from '@attest/plugin-api';
+import { DeviceRefusal, type Reading } from '@attest/plugin-api';
 
 /** A status code's severity is its top two bits: 00 Good, 01 Uncertain, 10 and 11 Bad. */
 export function isGood(status: StatusCode): boolean {
@@ -51,15 +51,18 @@ export function dataValueText(dataValue: DataValue): string {
   ].join('; ');
 }
 
-/** A value whose status is not Good: refused with its status code, never used as a value. */
-export class OpcUaStatusError extends Error {
+/**
+ * A value whose status is not Good: refused with its status code, never used as a value. The server
+ * answered, so the session stays open (a device refusal).
+ */
+export class OpcUaStatusError extends DeviceRefusal {
+  override name = 'OpcUaStatusError';
   constructor(
     readonly channel: string,
     readonly statusCode: StatusCode,
-    readonly raw: string,
+    raw: string,
   ) {
-    super(`OPC UA channel "${channel}" has status ${describeStatus(statusCode)}; its value is not used`);
-    this.name = 'OpcUaStatusError';
+    super(`OPC UA channel "${channel}" has status ${describeStatus(statusCode)}; its value is not used`, raw);
   }
 }
 

@@ -50,6 +50,10 @@ export function opcUaHarness(
     garble(on) {
       simulator.garble(on);
     },
+    // Every value Bad (BadDeviceFailure): the server answers, with no value to use.
+    refuse(on) {
+      simulator.garble(on);
+    },
     channel: 'temperature',
     unknownChannel: 'viscosity',
     timeoutMs: TIMEOUT_MS,

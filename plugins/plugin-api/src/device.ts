@@ -40,3 +40,35 @@ export interface Reading {
   /** The device's answer as received, as text, for the record of where the value came from. */
   raw: string;
 }
+
+const DEVICE_REFUSAL = Symbol.for('attest.DeviceRefusal');
+
+/**
+ * Thrown by a connector's `read` or `write` when the device answered as its protocol says, but gave
+ * no reading or did not do what was asked: a scale busy (MT-SICS `S I`), a Modbus exception, an OPC
+ * UA `Bad` or `Uncertain` status. The line to the device is sound, so Attest keeps the connection
+ * open. Anything else a read throws (a time-out, a lost connection, an answer that is not the
+ * protocol) says the connection cannot be trusted: Attest closes it and opens a new one for the next
+ * read. A plugin imported on its own has its own copy of this class, so `instanceof` checks a mark
+ * every copy sets rather than the class itself.
+ */
+export class DeviceRefusal extends Error {
+  readonly [DEVICE_REFUSAL] = true;
+  override name = 'DeviceRefusal';
+
+  constructor(
+    message: string,
+    /** The device's answer as received, as text, when there is one to keep (E3). */
+    readonly raw: string | null = null,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass of a plugin's own is checked as classes are.
+    if (Object.getPrototypeOf(this) !== Error)
+      return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && DEVICE_REFUSAL in value;
+  }
+}

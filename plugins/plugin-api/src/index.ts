@@ -3,5 +3,5 @@
  * plugin provides; a plugin depends on this package and on nothing of the engine.
  */
 export { BpmnError, type ServiceContext, type ServiceHandler, type ServiceResult } from './serviceHandler.ts';
-export type { DeviceConnection, DeviceConnector, Reading } from './device.ts';
+export { DeviceRefusal, type DeviceConnection, type DeviceConnector, type Reading } from './device.ts';
 export { PLUGIN_API_VERSION, type PluginManifest } from './manifest.ts';

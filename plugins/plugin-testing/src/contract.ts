@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DeviceConnection, DeviceConnector, Reading } from '@attest/plugin-api';
+import { DeviceRefusal, type DeviceConnection, type DeviceConnector, type Reading } from '@attest/plugin-api';
 
 /** What the contract suite needs of a connector and the simulator it is tested against. */
 export interface ConnectorHarness<Settings> {
@@ -12,6 +12,12 @@ export interface ConnectorHarness<Settings> {
   silent(): Promise<Settings>;
   /** From now on the simulator answers with bytes that are not the protocol (`false`: normal again). */
   garble(on: boolean): void;
+  /**
+   * From now on the device answers reads of `channel` as its protocol says, but with no value: a busy
+   * scale (`S I`), a Modbus exception, an OPC UA `Bad` status (`false`: normal again). Optional: a
+   * connector whose device cannot say "no" has none.
+   */
+  refuse?(on: boolean): void;
   /** A channel that reads a good value. */
   channel: string;
   /** A channel the device does not have. */
@@ -54,7 +60,8 @@ async function eventually(read: () => Promise<Reading>, ms: number): Promise<Rea
 /**
  * The contract every device connector passes against its simulator: good readings carry their
  * source; an unknown channel, a device that does not answer, one that answers garbage and one
- * switched off mid-session are clear errors and never a value; the connection comes back by itself;
+ * switched off mid-session are clear errors and never a value; a device's "no" is a DeviceRefusal
+ * and a failure of the line is not; the connection comes back by itself;
  * a subscription delivers and stops; a closed connection reads nothing.
  */
 export function connectorContract<Settings>(name: string, harness: () => ConnectorHarness<Settings>): void {
@@ -69,6 +76,7 @@ export function connectorContract<Settings>(name: string, harness: () => Connect
     });
     afterEach(async () => {
       h.garble(false);
+      h.refuse?.(false);
       await connection?.close();
       connection = null;
     });
@@ -96,7 +104,7 @@ export function connectorContract<Settings>(name: string, harness: () => Connect
           connection = await h.connector.open(await h.silent());
           return connection.read(h.channel);
         })(),
-        (e: Error) => /time|answer|respond/i.test(e.message),
+        (e: Error) => /time|answer|respond/i.test(e.message) && !(e instanceof DeviceRefusal),
       );
       assert.ok(Date.now() - started < h.timeoutMs * 4 + 2000, 'it gives up in time');
     });
@@ -111,11 +119,25 @@ export function connectorContract<Settings>(name: string, harness: () => Connect
       connection = await h.connector.open(settings);
       await connection.read(h.channel);
       await h.stop();
-      await assert.rejects(connection.read(h.channel));
+      await assert.rejects(connection.read(h.channel), (e: Error) => !(e instanceof DeviceRefusal));
       settings = await h.start();
       const since = Date.now();
       const open = connection;
       assertReading(await eventually(() => open.read(h.channel), h.timeoutMs * 10 + 5000), h.channel, since);
+    });
+
+    it('says a device’s “no” as a DeviceRefusal, and reads on over the same connection once the device gives values again', async function () {
+      if (!h.refuse) this.skip();
+      connection = await h.connector.open(settings);
+      await connection.read(h.channel);
+      h.refuse(true);
+      await assert.rejects(
+        connection.read(h.channel),
+        (e: Error) => e instanceof DeviceRefusal && e.message.length > 0,
+      );
+      h.refuse(false);
+      const since = Date.now();
+      assertReading(await connection.read(h.channel), h.channel, since);
     });
 
     it('delivers readings to a subscription until it is ended, where the connector subscribes', async function () {

@@ -1,4 +1,4 @@
-import type { DeviceConnection, Reading } from '@attest/plugin-api';
+import { DeviceRefusal, type DeviceConnection, type Reading } from '@attest/plugin-api';
 import { describeEndpoint, openLink, type Endpoint, type Link, type SerialBinding } from './link.ts';
 import {
   answerTo,
@@ -100,21 +100,15 @@ export class MtsicsConnection implements DeviceConnection {
 
   async write(channel: string, value: number | string | boolean, signal?: AbortSignal): Promise<void> {
     if (channel === 'zero' && value === true) {
-      await this.enqueue(() =>
-        this.command('Z', '', signal).then((a) => this.expectDone(a.answer, 'Z', 'A')),
-      );
+      await this.enqueue(() => this.command('Z', '', signal).then((a) => this.expectDone(a, 'Z', 'A')));
     } else if (channel === 'tare' && value === true) {
-      await this.enqueue(() =>
-        this.command('T', '', signal).then((a) => this.expectDone(a.answer, 'T', 'S')),
-      );
+      await this.enqueue(() => this.command('T', '', signal).then((a) => this.expectDone(a, 'T', 'S')));
     } else if (channel === 'tare' && typeof value === 'string') {
       const preset = parseValue(value);
       if (!preset?.unit)
         throw new Error(`a preset tare is a number and a unit, such as "12.5 g", not "${value}"`);
       const args = formatValue(preset.value, preset.unit);
-      await this.enqueue(() =>
-        this.command('TA', args, signal).then((a) => this.expectDone(a.answer, 'TA', 'A')),
-      );
+      await this.enqueue(() => this.command('TA', args, signal).then((a) => this.expectDone(a, 'TA', 'A')));
     } else if (channel === 'zero' || channel === 'tare') {
       throw new Error(
         `cannot write ${JSON.stringify(value)} to "${channel}": write true to zero or tare the scale` +
@@ -263,7 +257,7 @@ export class MtsicsConnection implements DeviceConnection {
           // Any command ends a running SIR; its answer is the last line of the stream.
           if (command !== 'SIR') this.streaming = false;
           if (isErrorCode(answer)) {
-            reject(this.refused(answer, command));
+            reject(this.refused(answer, line, command));
           } else resolve({ answer, line });
         },
         reject: (error) => {
@@ -286,7 +280,7 @@ export class MtsicsConnection implements DeviceConnection {
       if (!this.streaming) return; // a late line of a stream that has ended
       this.watch();
       if (!answer) this.notify(new Error(this.unexpected(line, 'SIR')));
-      else if (isErrorCode(answer)) this.notify(this.refused(answer, 'SIR'));
+      else if (isErrorCode(answer)) this.notify(this.refused(answer, line, 'SIR'));
       return;
     }
     if (answer && (isErrorCode(answer) || answer.command === pending.expect)) {
@@ -321,17 +315,26 @@ export class MtsicsConnection implements DeviceConnection {
 
   private refusal(answer: MtsicsAnswer, line: string, command: string): Error {
     const known = ['I', 'L', '+', '-'].includes(answer.status);
-    return known ? this.refused(answer, command) : new Error(this.unexpected(line, command));
+    return known ? this.refused(answer, line, command) : new Error(this.unexpected(line, command));
   }
 
-  /** The scale did not carry out `command`: its code and what it means. */
-  private refused(answer: MtsicsAnswer, command: string): Error {
+  /**
+   * The scale did not carry out `command`: its code and what it means. The scale answered as
+   * MT-SICS says, so the link is sound (a device refusal), except after `ET`: the scale received
+   * damaged bytes, and the line is no more trusted than after garbage.
+   */
+  private refused(answer: MtsicsAnswer, line: string, command: string): Error {
     const code = answer.status ? `${answer.command} ${answer.status}` : answer.command;
-    return new Error(`the scale ${this.deviceId} answered ${code} to ${command}: ${refusalMeaning(answer)}`);
+    const message = `the scale ${this.deviceId} answered ${code} to ${command}: ${refusalMeaning(answer)}`;
+    return answer.command === 'ET' ? new Error(message) : new DeviceRefusal(message, escapeRaw(line));
   }
 
-  private expectDone(answer: MtsicsAnswer, command: string, done: string): void {
-    if (answer.status !== done) throw this.refused(answer, command);
+  private expectDone(
+    { answer, line }: { answer: MtsicsAnswer; line: string },
+    command: string,
+    done: string,
+  ): void {
+    if (answer.status !== done) throw this.refused(answer, line, command);
   }
 
   private deliver(answer: MtsicsAnswer, line: string): void {

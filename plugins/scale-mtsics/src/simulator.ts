@@ -76,6 +76,7 @@ export class ScaleSession {
     }
     const [name = '', ...args] = line.trim().split(/ +/);
     const state = this.scale.state;
+    if (this.scale.busy && (name === 'S' || name === 'SI' || name === 'SIR')) return this.answer('S I');
     switch (name) {
       case 'S':
         if (state.stable || state.range !== 'ok') return this.answer(this.scale.weightLine());
@@ -114,6 +115,8 @@ export class ScaleModel {
   state: ScaleState;
   garbled = false;
   silent = false;
+  /** Busy (an adjustment running, say): `S`, `SI` and `SIR` are answered `S I`, and nothing is weighed. */
+  busy = false;
   /** The answer to the next command, whatever it is (`ES`, `ET`, `EL` …), once. */
   nextAnswer: string | null = null;
   /** How long `S` waits for the scale to become stable before it answers `S I`. */
@@ -237,6 +240,11 @@ export class MtsicsSimulator {
   /** Answers garbage from now on (`false`: MT-SICS again). */
   garble(on: boolean): void {
     this.scale.garbled = on;
+  }
+
+  /** Answers every weighing command `S I` from now on, as a busy scale does (`false`: weighs again). */
+  busy(on: boolean): void {
+    this.scale.busy = on;
   }
 
   /** Changes what is on the pan and how the scale reports it. */

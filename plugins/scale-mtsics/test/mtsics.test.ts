@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { DeviceRefusal } from '@attest/plugin-api';
 import { assertReading } from '@attest/plugin-testing';
 import {
   connector,
@@ -92,7 +93,12 @@ describe('MT-SICS scale connector', function () {
     it('E6: fails a stable weight the scale cannot give (S I), naming the code and its meaning', async () => {
       simulator.set({ stable: false });
       const scale = await open();
-      await assert.rejects(scale.read('weight'), /answered S I to S: command not executable/);
+      await assert.rejects(scale.read('weight'), (error: Error) => {
+        assert.match(error.message, /answered S I to S: command not executable/);
+        assert.ok(error instanceof DeviceRefusal, 'the scale answered: a refusal, not a broken link');
+        assert.equal(error.raw, 'S I');
+        return true;
+      });
       simulator.set({ stable: true });
       assert.equal((await scale.read('weight')).status, 'ok');
     });
@@ -113,10 +119,11 @@ describe('MT-SICS scale connector', function () {
   });
 
   describe('errors', () => {
-    for (const [code, meaning] of [
-      ['ES', /syntax error/],
-      ['ET', /transmission error/],
-      ['EL', /logical error/],
+    // ET says the scale received damaged bytes: the line is not trusted, so it is no device refusal.
+    for (const [code, meaning, refusal] of [
+      ['ES', /syntax error/, true],
+      ['ET', /transmission error/, false],
+      ['EL', /logical error/, true],
     ] as const) {
       it(`E6: fails on ${code}, naming the code and its meaning, and reads on afterwards`, async () => {
         const scale = await open();
@@ -124,6 +131,7 @@ describe('MT-SICS scale connector', function () {
         await assert.rejects(scale.read('weight'), (error: Error) => {
           assert.match(error.message, new RegExp(`answered ${code} to S`));
           assert.match(error.message, meaning);
+          assert.equal(error instanceof DeviceRefusal, refusal);
           return true;
         });
         assert.equal((await scale.read('weight')).value, 100);
@@ -133,7 +141,12 @@ describe('MT-SICS scale connector', function () {
     it('E6: fails on an answer that is not MT-SICS, quoting it', async () => {
       const scale = await open();
       simulator.answerNext('hello, world');
-      await assert.rejects(scale.read('tare'), /unexpected answer .* to TA: "hello, world"/);
+      await assert.rejects(
+        scale.read('tare'),
+        (error: Error) =>
+          /unexpected answer .* to TA: "hello, world"/.test(error.message) &&
+          !(error instanceof DeviceRefusal),
+      );
       assert.equal((await scale.read('tare')).value, 0); // the link is opened afresh
       simulator.answerNext('I4 A "B123456789"');
       await assert.rejects(scale.read('tare'), /unexpected answer .* to TA: "I4 A/);

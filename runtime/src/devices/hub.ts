@@ -1,5 +1,5 @@
 import type { DeviceReader, Engine, UsableDevice } from '@attest/engine';
-import type { DeviceConnection, DeviceConnector, Reading } from '@attest/plugin-api';
+import { DeviceRefusal, type DeviceConnection, type DeviceConnector, type Reading } from '@attest/plugin-api';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
 import { openEventStream } from '../http/eventStream.ts';
@@ -37,7 +37,7 @@ export type LiveEvent = { reading: Reading } | { problem: string };
 /**
  * The server's connections to devices, through their plugins: one per device, opened when a step
  * first reads it, opened again when the device's settings or its plugin change, closed after a
- * read that fails (and opened again by the next). Opening and closing are audited on the device
+ * read that fails (and opened again by the next) — not after a device's refusal, which is an answer. Opening and closing are audited on the device
  * (C4); failed reads and refused readings are audited by the step that asked. Live readings for
  * the step view are shared by everyone watching the same channel.
  */
@@ -117,7 +117,11 @@ export function createDeviceHub(engine: Engine, connectors: Map<string, DeviceCo
     }
   }
 
-  /** A read or write that fails closes the connection: the next one opens it again. */
+  /**
+   * A read or write that fails closes the connection, and the next one opens it again; but a device
+   * that answered it cannot give a value now (busy, a Modbus exception, a Bad status) keeps its
+   * connection: the line is sound, and the next read goes over it.
+   */
   async function using<T>(
     usable: UsableDevice,
     what: string,
@@ -128,6 +132,7 @@ export function createDeviceHub(engine: Engine, connectors: Map<string, DeviceCo
       return await guard(act(c, AbortSignal.timeout(GUARD_MS)), what);
     } catch (error) {
       failed(usable.device.id, error);
+      if (error instanceof DeviceRefusal) throw error;
       await close(
         usable.device.id,
         `${what} failed: ${error instanceof Error ? error.message : String(error)}`,

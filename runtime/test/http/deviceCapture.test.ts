@@ -59,7 +59,9 @@ describe('Feature: Take reading over HTTP from an MT-SICS scale on the loopback,
     assert.equal(taken.status, 200, taken.text);
     assert.match(taken.body.reading.raw, /^S S\s+12503\.4 g$/);
     assert.equal(taken.body.reading.stored, 12.5034);
-    const value = taken.body.form.values[0];
+    assert.deepEqual(Object.keys(taken.body).sort(), ['reading', 'value'], 'not the whole form');
+    const value = taken.body.value;
+    assert.equal(value.pointer, '/netWeight');
     assert.deepEqual(
       [value.value, value.source, value.device.deviceId, value.device.channel],
       [12.503, 'device', 'BAL-0101', 'weight'],
@@ -154,7 +156,49 @@ describe('Feature: Take reading over HTTP from an MT-SICS scale on the loopback,
     await scale.start();
     const back = await take(task);
     assert.equal(back.status, 200, back.text);
-    assert.equal(back.body.form.values[0].source, 'device');
+    assert.equal(back.body.value.source, 'device');
+  });
+
+  it('E6, C4: a busy scale’s “no” is refused and audited with its answer, and the connection stays open; garbage closes it', async () => {
+    const task = await start();
+    assert.equal((await take(task)).status, 200);
+    const trail = async () =>
+      (await api.request('GET', `/api/devices/${deviceId}/audit`, { token: tokens.adrian })).body.events as {
+        type: string;
+        payload: Record<string, unknown>;
+      }[];
+    const before = (await trail()).length;
+    scale.busy(true);
+    const busy = await take(task, { reason: 'Weighed again' });
+    assertProblem(busy, 502, 'device');
+    assert.match(
+      busy.body.detail,
+      /^BAL-0101 could not be read: .*answered S I to S.*\. Nothing was entered\.$/,
+    );
+    scale.busy(false);
+    const again = await take(task, { reason: 'Weighed again' });
+    assert.equal(again.status, 200, again.text);
+    const since = (await trail()).slice(before);
+    assert.deepEqual(
+      since.map((e) => e.type),
+      ['device.read_failed'],
+      'neither disconnected nor connected again: the scale answered, the line is sound',
+    );
+    assert.equal(since[0]!.payload.raw, 'S I', 'the scale’s answer is kept (E3)');
+    const state = await api.request('GET', '/api/devices/state', { token: tokens.adrian });
+    const mine = state.body.items.find((s: { id: string }) => s.id === deviceId);
+    assert.deepEqual(
+      [mine.connected, mine.lastError.message],
+      [true, busy.body.detail.match(/read: (.*)\. Nothing/)[1]],
+    );
+    scale.garble(true);
+    assertProblem(await take(task, { reason: 'Weighed again' }), 502, 'device');
+    scale.garble(false);
+    assert.deepEqual(
+      (await trail()).slice(before + 1).map((e) => e.type),
+      ['device.disconnected', 'device.read_failed'],
+      'garbage on the line closes the connection',
+    );
   });
 
   it('E6: tare from the step is sent to the scale and audited; a device out of service is not read (409)', async () => {

@@ -26,6 +26,36 @@ const reviewOf = enumOf(
   'What a review step shows of its record',
 );
 
+/** A value of a step with its provenance and history, as the step view shows it. */
+const taskValue = closed(
+  {
+    pointer: string,
+    value: {},
+    source: valueSource,
+    device: deviceReading,
+    naReason: nullableString,
+    entered: {
+      type: ['number', 'null'],
+      description: 'The number as entered, when rounding changed it',
+    },
+    enteredBy: id,
+    enteredAt: instant,
+    changedAfterEntry: { type: 'boolean', description: 'Changed after its original entry (D5)' },
+    originalValue: {},
+    changedBy: { oneOf: [{ type: 'null' }, id] },
+    changedAt: nullableInstant,
+    changeReason: nullableString,
+    verifiedBy: { oneOf: [{ type: 'null' }, id] },
+    verifiedAt: nullableInstant,
+    verificationId: { oneOf: [{ type: 'null' }, id] },
+    needsVerification: {
+      type: 'boolean',
+      description: 'Needs a second person before completion (E5)',
+    },
+  },
+  'A value with its provenance and history',
+);
+
 /** Forms, task forms, tasks and the review list. */
 export const FORM_AND_TASK_COMPONENTS = {
   FormVersion: closed(FORM_VERSION, 'A version of a form'),
@@ -52,6 +82,7 @@ export const FORM_AND_TASK_COMPONENTS = {
     },
     'A form version with its definition and the schema it compiles to',
   ),
+  TaskValue: taskValue,
   TaskForm: closed(
     {
       taskId: id,
@@ -64,34 +95,7 @@ export const FORM_AND_TASK_COMPONENTS = {
       data: { type: 'object', description: 'Current values as form data, calculated values worked out' },
       values: {
         type: 'array',
-        items: closed(
-          {
-            pointer: string,
-            value: {},
-            source: valueSource,
-            device: deviceReading,
-            naReason: nullableString,
-            entered: {
-              type: ['number', 'null'],
-              description: 'The number as entered, when rounding changed it',
-            },
-            enteredBy: id,
-            enteredAt: instant,
-            changedAfterEntry: { type: 'boolean', description: 'Changed after its original entry (D5)' },
-            originalValue: {},
-            changedBy: { oneOf: [{ type: 'null' }, id] },
-            changedAt: nullableInstant,
-            changeReason: nullableString,
-            verifiedBy: { oneOf: [{ type: 'null' }, id] },
-            verifiedAt: nullableInstant,
-            verificationId: { oneOf: [{ type: 'null' }, id] },
-            needsVerification: {
-              type: 'boolean',
-              description: 'Needs a second person before completion (E5)',
-            },
-          },
-          'A value with its provenance and history',
-        ),
+        items: { $ref: '#/components/schemas/TaskValue' },
       },
       fields: {
         type: 'array',

@@ -14,6 +14,9 @@ import {
   type Schema,
 } from '../schema.ts';
 
+/** A value whose source holds only the words the schema lists. */
+type StoredValue = TaskForm['values'][number] & { source: Wire<typeof valueSource> };
+
 /**
  * The engine hands a field's capture, a value's source and an exception's severity over as plain
  * text; they only ever hold the words the schema lists, so the form is read as carrying those words.
@@ -21,7 +24,7 @@ import {
 const withStoredWords = <F extends TaskForm>(form: F) =>
   form as F & {
     fields: (TaskForm['fields'][number] & { capture: 'manual' | 'device' | 'either' })[];
-    values: (TaskForm['values'][number] & { source: Wire<typeof valueSource> })[];
+    values: StoredValue[];
     exceptions: (TaskForm['exceptions'][number] & { severity: 'low' | 'medium' | 'high' })[];
   };
 
@@ -229,7 +232,8 @@ export function formOperations(engine: Engine) {
         'from that device. A device out of service, past its calibration date or whose plugin is not enabled ' +
         'as it is is refused with 409; a device that does not answer, or a reading that is refused, with 502 ' +
         'and an audit event on the device; nothing is entered then. Replacing a value entered before needs a ' +
-        'reason (B3).',
+        'reason (B3). The answer is the reading and the field’s value with its provenance; the rest of the ' +
+        'form is as it was (GET /api/tasks/{id}/form gives it).',
       access: 'session',
       params: taskId,
       body: object(
@@ -247,17 +251,20 @@ export function formOperations(engine: Engine) {
       ),
       responses: {
         200: json(
-          'The reading (null for tare and zero) and the task’s form as it now is',
-          object({ reading: { oneOf: [{ type: 'null' }, ref('DeviceReading')] }, form: ref('TaskForm') }, [
-            'reading',
-            'form',
-          ]),
+          'The reading and the field’s value as the step now holds it, with its provenance (both null for tare and zero)',
+          object(
+            {
+              reading: { oneOf: [{ type: 'null' }, ref('DeviceReading')] },
+              value: { oneOf: [{ type: 'null' }, ref('TaskValue')] },
+            },
+            ['reading', 'value'],
+          ),
         ),
       },
       problems: [404, 409, 502],
       handle: async ({ principal, params, body }) => {
-        const { reading, form } = await engine.tasks.takeReading(principal, params.id, body);
-        return ok({ reading, form: withStoredWords(form) });
+        const { reading, value } = await engine.tasks.takeReading(principal, params.id, body);
+        return ok({ reading, value: value as StoredValue | null });
       },
     }),
     operation({

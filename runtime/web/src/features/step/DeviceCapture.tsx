@@ -8,6 +8,7 @@ import { listen } from '../../live.ts';
 type Choice = Schemas['DeviceChoice'];
 type Live = Schemas['LiveReading'];
 type Reading = Schemas['DeviceReading'];
+type Value = Schemas['TaskValue'];
 
 /** A value the server entered from a device: the reading it names, and the value as entered. */
 export interface DeviceValue {
@@ -17,17 +18,20 @@ export interface DeviceValue {
   raw: string;
 }
 
+/** A value the server entered from a device, as a save names it; null for any other value. */
+export function deviceValueOf(v: ValueState): DeviceValue | null {
+  return v.source === 'device' && v.device?.readingId
+    ? { reading: v.device.readingId, value: v.value, deviceCode: v.device.deviceId, raw: v.device.raw }
+    : null;
+}
+
 /** The device values a step's contract holds, by pointer: what a save names as read from a device. */
 export function deviceValuesOf(values: ValueState[]): Map<string, DeviceValue> {
   const out = new Map<string, DeviceValue>();
-  for (const v of values)
-    if (v.source === 'device' && v.device?.readingId)
-      out.set(v.pointer, {
-        reading: v.device.readingId,
-        value: v.value,
-        deviceCode: v.device.deviceId,
-        raw: v.device.raw,
-      });
+  for (const v of values) {
+    const taken = deviceValueOf(v);
+    if (taken) out.set(v.pointer, taken);
+  }
   return out;
 }
 
@@ -59,8 +63,8 @@ const STATE_KEYS: Record<string, MessageKey> = {
  * Take reading, as the operator meets it beside the form: for each field read from a device, the
  * devices of its kind (one that may not be read now shown with why, and not chosen), the live value
  * on the device, and the buttons to read it into the field, tare or zero it where the form allows.
- * The server reads the device; the value it entered is put into the form without drawing it again,
- * so what the operator typed meanwhile stays.
+ * The server reads the device and answers with the value it entered, which is put into the form
+ * without drawing it again, so what the operator typed meanwhile stays.
  */
 export function DeviceCapture(props: {
   taskId: string;
@@ -68,7 +72,7 @@ export function DeviceCapture(props: {
   /** The values read so far, by pointer; a save names their readings. */
   taken: Map<string, DeviceValue>;
   reason: () => string;
-  onTaken: (field: FieldState, reading: Reading, form: TaskForm) => void;
+  onTaken: (field: FieldState, reading: Reading, value: Value) => void;
   onMessage: (text: string) => void;
   onReasonNeeded: (message: string) => void;
 }) {
@@ -108,7 +112,7 @@ function DeviceField(props: {
   choices: Choice[];
   taken: Map<string, DeviceValue>;
   reason: () => string;
-  onTaken: (field: FieldState, reading: Reading, form: TaskForm) => void;
+  onTaken: (field: FieldState, reading: Reading, value: Value) => void;
   onMessage: (text: string) => void;
   onReasonNeeded: (message: string) => void;
 }) {
@@ -151,9 +155,9 @@ function DeviceField(props: {
         path: { id: props.taskId },
         body: { pointer: field.pointer, deviceId: device.id, action, ...(why && { reason: why }) },
       })
-      .then(({ reading, form }) => {
-        if (reading) {
-          props.onTaken(field, reading, form as TaskForm);
+      .then(({ reading, value }) => {
+        if (reading && value) {
+          props.onTaken(field, reading, value);
           props.onMessage(
             t('device.taken', {
               field: field.label,

@@ -24,7 +24,7 @@ import {
   type SignatureInput,
 } from '../../ui/SignatureDialog.tsx';
 import { BreachConfirm, type Breach } from './BreachConfirm.tsx';
-import { DeviceCapture, deviceValuesOf, sourcesFor } from './DeviceCapture.tsx';
+import { DeviceCapture, deviceValueOf, deviceValuesOf, sourcesFor } from './DeviceCapture.tsx';
 import { LotProposals } from './LotProposals.tsx';
 import { ChangedPanel, ExceptionsPanel, VerificationPanel } from './panels.tsx';
 import type { RenderedTaskForm } from './renderer.ts';
@@ -307,10 +307,15 @@ export function StepPage(props: { me: Me; step: Step }) {
               contract={contract}
               taken={taken}
               reason={() => reason}
-              onTaken={(field, _reading, next) => {
-                const entered = next.values.find((v) => v.pointer === field.pointer);
-                form.current?.setValue(field.pointer, entered?.value);
-                setTaken(deviceValuesOf(next.values));
+              onTaken={(field, _reading, entered) => {
+                form.current?.setValue(field.pointer, entered.value);
+                setTaken((before) => {
+                  const after = new Map(before);
+                  const taken = deviceValueOf(entered);
+                  if (taken) after.set(field.pointer, taken);
+                  else after.delete(field.pointer);
+                  return after;
+                });
                 setReasonError(null);
               }}
               onMessage={(text) => {
