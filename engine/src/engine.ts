@@ -25,8 +25,6 @@ import { resolveSettings, type DeepPartial, type Settings } from './kernel/setti
 import { createSignatureService } from './signatures/signatureService.ts';
 import { createStepService } from './steps/stepService.ts';
 import type { StepGates } from './steps/gates.ts';
-import { createDeviceCapture } from './steps/deviceCapture.ts';
-import { createTaskContexts } from './steps/taskContexts.ts';
 import { designerChecks } from './templates/designerChecks.ts';
 import { createTemplateService } from './templates/templateService.ts';
 import { verifyDatabase } from './verify/verifyDatabase.ts';
@@ -132,13 +130,6 @@ export function createEngine(options: EngineOptions): Engine {
     ...taskLists,
     ...createStepService({ knex, clock, forms, identity, tasks: access, devices, gates }),
     review: createStepReviews({ tasks: access, dossier }),
-    takeReading: createDeviceCapture({
-      knex,
-      clock,
-      devices,
-      process: access,
-      contexts: createTaskContexts({ forms, process: access, gates }),
-    }).capture,
   };
   return {
     database: options.database,

@@ -24,7 +24,6 @@ import type { TemplateRecords } from './records/templateRecords.ts';
 import type { Settings } from './kernel/settings.ts';
 import type { SignatureService } from './signatures/signatureService.ts';
 import type { StepService } from './steps/stepService.ts';
-import type { CaptureInput, TakenReading } from './steps/deviceCapture.ts';
 import type { DesignerChecks } from './templates/designerChecks.ts';
 import type { TemplateService } from './templates/templateService.ts';
 import type { VerifyReport } from './verify/verifyDatabase.ts';
@@ -51,15 +50,9 @@ export interface Records extends RecordService {
 
 /** User tasks: the lists and claiming, and the steps they are (form, values, signature). */
 export type EngineTasks = Tasks &
-  Omit<StepService, 'takeReading'> & {
+  StepService & {
     /** What a review step (`attest:reviewOf`) shows of its record, for whoever may work it. */
     review(principal: Principal, taskId: string): Promise<StepReview>;
-    /**
-     * The server reads the device a field is bound to and enters the value from it (E2, E3, E6), or
-     * tares or zeroes the device where the form allows it; the reading, and the field's value as
-     * the step now holds it — not the whole form, which Take reading leaves as it was.
-     */
-    takeReading(principal: Principal, taskId: string, input: CaptureInput): Promise<TakenReading>;
   };
 
 /** The engine as the runtime, the CLI and the benchmarks use it: one service per concept. */

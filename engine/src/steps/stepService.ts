@@ -16,10 +16,9 @@ import { createTaskForms, stepSignature, type StepSignature, type TaskForm } fro
 import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 import type { TaskSigning } from '../signatures/taskSigning.ts';
 import { requireStepReader } from './stepReaders.ts';
-import type { CaptureInput, DeviceChoice } from './deviceCapture.ts';
+import type { CaptureInput, DeviceChoice, TakenReading } from './deviceCapture.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { StepGates } from './gates.ts';
-import type { ReadingView } from '../devices/deviceReadings.ts';
 import { taskSignature, type PendingSigning, type Submission } from './taskValues.ts';
 
 /** One task as the step view opens it: the task, and how completing it is signed. */
@@ -57,13 +56,10 @@ export interface StepService {
   ): Promise<TaskForm & { signatureId: string }>;
   /**
    * The server reads the device a field is bound to and enters the value from it (E2, E3, E6), or
-   * tares or zeroes the device where the form allows it; the reading, and the form as it now is.
+   * tares or zeroes the device where the form allows it; the reading, and the field's value as
+   * the step now holds it — not the whole form, which Take reading leaves as it was.
    */
-  takeReading(
-    principal: Principal,
-    taskId: string,
-    input: CaptureInput,
-  ): Promise<{ reading: ReadingView | null; form: TaskForm }>;
+  takeReading(principal: Principal, taskId: string, input: CaptureInput): Promise<TakenReading>;
   /** The devices the step's fields may be read from, each with whether it may be read now. */
   deviceChoices(principal: Principal, taskId: string): Promise<DeviceChoice[]>;
 }

@@ -25,7 +25,7 @@ import {
 } from './taskValues.ts';
 import type { SubmissionInput, Verdict } from '../forms/pipeline.ts';
 import { resolveDeviceSources, setAt } from './deviceSources.ts';
-import { createDeviceCapture, type CaptureInput } from './deviceCapture.ts';
+import { createDeviceCapture } from './deviceCapture.ts';
 import type { DeviceRegistry } from '../devices/deviceRegistry.ts';
 import type { DeviceBinding, FieldSpec } from '../forms/types.ts';
 import type { EquipmentAction, MaterialGate, StepGates } from './gates.ts';
@@ -408,11 +408,5 @@ export function createTaskForms(deps: {
     contexts: { contextOf, noForm },
   });
 
-  /** Takes a reading into a field (or tares or zeroes the device) and gives the form as it now is. */
-  async function takeReading(principal: Principal, taskId: string, input: CaptureInput) {
-    const { reading } = await capture(principal, taskId, input);
-    return { reading, form: await form(principal, taskId) };
-  }
-
-  return { hasForm, complete, save, check, verify, form, takeReading, deviceChoices: choices };
+  return { hasForm, complete, save, check, verify, form, takeReading: capture, deviceChoices: choices };
 }
