@@ -3505,7 +3505,7 @@ export interface components {
               /** @enum {string} */
               kind: 'equipment';
               /** @enum {string} */
-              action: 'use' | 'measure' | 'release' | 'clean' | 'check';
+              action: 'use' | 'measure' | 'release' | 'clean' | 'check' | 'identify';
             };
       }[];
       exceptions: {

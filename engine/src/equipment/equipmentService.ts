@@ -425,6 +425,7 @@ export function createEquipmentService(deps: {
 
   async function check(db: Knex | Knex.Transaction, question: EquipmentQuestion): Promise<EquipmentAnswer> {
     const row = await asked(db, question);
+    if (question.action === 'identify') return { equipmentId: row.id, code: row.code };
     // Before completion a daily check may not have its result yet: only applying it needs one.
     await transition(db, row, question.action, question, question.at, question.passed ?? true);
     return { equipmentId: row.id, code: row.code };
@@ -435,6 +436,7 @@ export function createEquipmentService(deps: {
     question: EquipmentQuestion,
     actor: { userId: string; printedName: string },
   ): Promise<void> {
+    if (question.action === 'identify') return;
     const row = await asked(trx, question);
     const step = await transition(trx, row, question.action, question, question.at, question.passed);
     await writeRowEvent(trx, clock, EQUIPMENT, row, actor, step);

@@ -73,7 +73,7 @@ export interface MaterialGate {
 }
 
 /** What a step does with a piece of equipment it names. */
-export const EQUIPMENT_ACTIONS = ['use', 'measure', 'release', 'clean', 'check'] as const;
+export const EQUIPMENT_ACTIONS = ['use', 'measure', 'release', 'clean', 'check', 'identify'] as const;
 export type EquipmentAction = (typeof EQUIPMENT_ACTIONS)[number];
 
 export interface EquipmentQuestion {
@@ -97,7 +97,8 @@ export interface EquipmentGate {
    * in use by another batch. `measure` (an instrument such as a balance, which measures for many
    * batches and is neither held nor dirtied): qualified, calibrated, within its daily check, in
    * service. `release`: in use by this batch. `clean`: not in use by another batch. `check`: not
-   * out of service. Refuses with a GateRefusal otherwise.
+   * out of service. `identify` (a deviation naming the equipment it is about): registered, whatever
+   * its state, and nothing is logged. Refuses with a GateRefusal otherwise.
    */
   check(db: Knex | Knex.Transaction, question: EquipmentQuestion): Promise<EquipmentAnswer>;
   /**

@@ -713,7 +713,7 @@ describe('Feature: compiling Form.io forms into JSON Schema', () => {
       );
       assert.match(
         refused({ type: 'equipmentId', key: 'e', attest: { equipment: 'borrow' } }).join(),
-        /equipment must be one of use, measure, release, clean, check/,
+        /equipment must be one of use, measure, release, clean, check, identify/,
       );
       assert.match(
         refused({ type: 'equipmentId', key: 'e', attest: { equipment: 'check' } }).join(),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { AuthenticationError, NotAllowedError, type Principal } from '../../src/index.ts';
+import { cleanEquipment, releasedLot } from '../support/gates.ts';
 import { attachTestDevice } from '../support/devices.ts';
 import { refusal } from '../support/refusal.ts';
 import { demoPassword, loginAs, startTestEngine, type TestContext } from '../support/testEngine.ts';
@@ -20,10 +21,15 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
   let olivia: Principal;
   let quinn: Principal;
   let scale: Awaited<ReturnType<typeof attachTestDevice>>;
+  let otherLot: string;
   before(async () => {
     ctx = await startTestEngine();
     [olivia, quinn] = [await loginAs(ctx.engine, 'olivia'), await loginAs(ctx.engine, 'quinn')];
     scale = await attachTestDevice(ctx.engine);
+    // The lot and the balance pass the material and equipment gates (F3, F2).
+    dispensed.lot = await releasedLot(ctx.engine, 'API-0001');
+    otherLot = await releasedLot(ctx.engine, 'API-0001');
+    await cleanEquipment(ctx.engine, 'SC-01', 'Balance');
     await ctx.engine.forms.save(quinn, { key: 'dispensing', definition: form('dispensing.json') });
     await ctx.engine.forms.save(quinn, { key: 'deviation-report', definition: form('deviationReport.json') });
     await ctx.engine.forms.save(quinn, { key: 'granulation', definition: form('granulation.json') });
@@ -54,7 +60,7 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
   };
   const dispensed = {
     material: 'API-0001',
-    lot: 'L-2026-117',
+    lot: '',
     scale: 'SC-01',
     weight: 101.96,
     containerIntact: 'yes',
@@ -219,7 +225,7 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
     // When the verified lot is changed, then its verification no longer holds
     await ctx.engine.tasks.saveValues(olivia, task, {
       ...again,
-      data: { ...dispensed, lot: 'L-2026-118' },
+      data: { ...dispensed, lot: otherLot },
       reason: 'Wrong lot scanned',
     });
     const relot = await ctx.engine.tasks.form(olivia, task);
@@ -249,7 +255,7 @@ describe('Feature: forms of user tasks, from entry to completion', () => {
             ['/deviationPercent', -1.8, 2],
           ],
         ],
-        ['Wrong lot scanned', [['/lot', 'L-2026-117', 'L-2026-118']]],
+        ['Wrong lot scanned', [['/lot', dispensed.lot, otherLot]]],
       ],
     );
     assert.ok((await ctx.engine.verify()).ok);

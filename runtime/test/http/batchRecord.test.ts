@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
+import { cleanEquipment, releasedLot } from '../../../engine/test/support/gates.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
 import { makeEffective, shippedPackage } from './support/templatePackage.ts';
 import { changesNothingTo, expectInput } from './support/refusals.ts';
@@ -38,11 +39,16 @@ const PROCESS_VALUES = [5.1, 60.2, 1.2, 10, 101, 652];
 describe('Feature: a batch record from its order to ready for release, through the API', () => {
   let api: TestApi;
   const tokens = {} as Record<DemoUser, string>;
+  const lots: Record<string, string> = {};
   before(async () => {
     api = await startTestApi();
     for (const u of ['olivia', 'oscar', 'quinn', 'petra'] as const) tokens[u] = await api.login(u);
     for (const id of ['deviation', 'batch-record'])
       await makeEffective(api, tokens, id, await shippedPackage(id, '1.0.0'));
+    // Released lots of the recipe's materials and clean equipment: what the gates let through (F3, F2).
+    for (const material of ['API-PCM', 'EXC-MCC', 'EXC-PVP', 'EXC-CCS', 'EXC-MGS'])
+      lots[material] = await releasedLot(api.ctx.engine, material, [100, 100]);
+    await cleanEquipment(api.ctx.engine, 'EQ-0042', 'High-shear granulator');
   });
   after(() => api.close());
 
@@ -107,7 +113,7 @@ describe('Feature: a batch record from its order to ready for release, through t
       // Sequential repeats, in the order of the recipe's lines.
       const line = (await record(id)).variables.recipe.bom[materials.length];
       materials.push(line.material);
-      const lot = `L-${line.material}-01`;
+      const lot = lots[line.material]!;
       const weight = WEIGHTS[line.material]!;
       const path = `/api/tasks/${task.id}/values`;
       const data = { material: line.material, lot, netWeight: weight };
@@ -351,7 +357,7 @@ describe('Feature: a batch record from its order to ready for release, through t
     const task = await openTask(other.id, 'dispense');
     const state = async () => (await ok(call('olivia', 'GET', `/api/tasks/${task.id}/form`))).body;
     await changesNothingTo(state)(async () => {
-      const wrong = { material: 'EXC-MGS', lot: 'L-EXC-MGS-01', netWeight: 80 };
+      const wrong = { material: 'EXC-MGS', lot: lots['EXC-MGS'], netWeight: 80 };
       const saved = await call('olivia', 'PUT', `/api/tasks/${task.id}/values`, { data: wrong });
       expectInput(saved, '/materialMatches', 'minimum');
       expectInput(await complete('olivia', task, wrong), '/materialMatches', 'minimum');
@@ -364,7 +370,7 @@ describe('Feature: a batch record from its order to ready for release, through t
     const task = await openTask(other.id, 'dispense');
     const state = async () => (await ok(call('olivia', 'GET', `/api/tasks/${task.id}/form`))).body;
     await changesNothingTo(state)(async () => {
-      const data = { material: 'API-PCM', lot: 'L-1' };
+      const data = { material: 'API-PCM', lot: lots['API-PCM'] };
       expectInput(await complete('olivia', task, { ...data, netWeight: 'eighty' }), '/netWeight');
       expectInput(await complete('olivia', task, { material: 'API-PCM', netWeight: 80 }), '/lot');
     });

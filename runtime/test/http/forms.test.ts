@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { attachTestDevice } from '../../../engine/test/support/devices.ts';
+import { cleanEquipment, releasedLot } from '../../../engine/test/support/gates.ts';
 import { assertProblem, startTestApi, type DemoUser, type TestApi } from './support/api.ts';
 
 /** A fixture of the engine's tests: forms are the forms folder's, the process models the steps'. */
@@ -14,11 +15,14 @@ describe('Feature: forms and task values over HTTP', () => {
   const as = (who: DemoUser) => ({ token: tokens[who]! });
 
   let scale: Awaited<ReturnType<typeof attachTestDevice>>;
+  let lot: string;
 
   before(async () => {
     api = await startTestApi();
     for (const who of ['olivia', 'oscar', 'quinn'] as const) tokens[who] = await api.login(who);
     scale = await attachTestDevice(api.ctx.engine);
+    lot = await releasedLot(api.ctx.engine, 'API-0001');
+    await cleanEquipment(api.ctx.engine, 'SC-01', 'Balance');
   });
   after(async () => {
     await scale.close();
@@ -74,7 +78,7 @@ describe('Feature: forms and task values over HTTP', () => {
       max: 105,
     });
 
-    const data = { material: 'API-0001', lot: 'L-7', scale: 'SC-01', weight: 110, containerIntact: 'yes' };
+    const data = { material: 'API-0001', lot, scale: 'SC-01', weight: 110, containerIntact: 'yes' };
     const weigh = (raw: string) => {
       scale.answer(raw);
       return api.request('POST', `/api/tasks/${task}/readings`, {

@@ -187,7 +187,10 @@ export const FORM_AND_TASK_COMPONENTS = {
                 closed(
                   {
                     kind: { type: 'string', enum: ['equipment'] },
-                    action: { type: 'string', enum: ['use', 'measure', 'release', 'clean', 'check'] },
+                    action: {
+                      type: 'string',
+                      enum: ['use', 'measure', 'release', 'clean', 'check', 'identify'],
+                    },
                   },
                   'An equipment field: what the step does with it',
                 ),
