@@ -33,7 +33,7 @@ describe('Feature: the equipment gate (F2) — only clean, qualified, calibrated
     }
   }
 
-  it('refuses dirty, maintained, out-of-service, calibration-due, qualification-due and unchecked equipment, each in words', async () => {
+  it('F2: refuses dirty, maintained, out-of-service, calibration-due, qualification-due and unchecked equipment, each in words', async () => {
     const dirty = await refusalOf({ status: 'dirty', name: 'Mixer' });
     assert.equal(dirty?.refusal, 'dirty');
     assert.match(dirty!.message, /^Mixer EQ-\w+ is dirty: it must be cleaned before use$/);

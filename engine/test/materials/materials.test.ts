@@ -328,7 +328,7 @@ describe('Feature: lots — receipt, status lifecycle, transactions and the mate
     assert.deepEqual(types, ['lot.received', 'lot.sampled', 'signature.applied', 'lot.released']);
   });
 
-  it('F3 refuses a quarantined lot, another material, an unknown code, a lot past expiry or retest, with words a person understands', async () => {
+  it('F3: refuses a quarantined lot, another material, an unknown code, a lot past expiry or retest, with words a person understands', async () => {
     const q = await gateRefusal(`PCM-${YY}-0002`);
     assert.equal(q.refusal, 'status');
     assert.equal(q.message, `Lot PCM-${YY}-0002 is in quarantine: only a released lot may be used`);
@@ -363,7 +363,7 @@ describe('Feature: lots — receipt, status lifecycle, transactions and the mate
     );
   });
 
-  it('F3 proposes the released lot that expires first (FEFO) and names it when another is scanned', async () => {
+  it('F3: proposes the released lot that expires first (FEFO) and names it when another is scanned', async () => {
     const late = await releasedLot(ctx, olivia, quinn, {
       material: 'PCM',
       containers: [10],

@@ -385,4 +385,34 @@ describe('Feature: a batch record from its order to ready for release, through t
       '/batchSize',
     );
   });
+  it('F3: from version 1.1 the dispensed lot must be of the recipe line’s material, and its net weight is issued from it', async () => {
+    await makeEffective(api, tokens, 'batch-record', await shippedPackage('batch-record', '1.1.0'), '1.1.0');
+    const next = await started('B26-0011');
+    const task = await openTask(next.id, 'dispense');
+    const state = async () => (await ok(call('olivia', 'GET', `/api/tasks/${task.id}/form`))).body.values;
+    // The first line is paracetamol: a released lot of cellulose is refused at the lot, even typed as paracetamol.
+    await changesNothingTo(state)(async () => {
+      const wrong = { material: 'API-PCM', lot: lots['EXC-MCC'], netWeight: 80.02 };
+      expectInput(
+        await call('olivia', 'PUT', `/api/tasks/${task.id}/values`, { data: wrong }),
+        '/lot',
+        'gate',
+      );
+    });
+    const form = (await ok(call('olivia', 'GET', `/api/tasks/${task.id}/form`))).body;
+    assert.equal(form.fields.find((f: { key: string }) => f.key === 'lot').gate.material, 'API-PCM');
+    const lot = lots['API-PCM']!;
+    const stock = async () => (await ok(call('quinn', 'GET', `/api/lots/${lot}`))).body.stock as number;
+    const before = await stock();
+    const data = { material: 'API-PCM', lot, netWeight: 80.02 };
+    await ok(call('olivia', 'PUT', `/api/tasks/${task.id}/values`, { data }));
+    await ok(
+      call('olivia', 'POST', `/api/tasks/${task.id}/verification`, {
+        username: 'oscar',
+        password: demoPassword('oscar'),
+      }),
+    );
+    await ok(complete('olivia', task, data));
+    assert.equal(Math.round((before - (await stock())) * 1000) / 1000, 80.02, 'the net weight left the lot');
+  });
 });
