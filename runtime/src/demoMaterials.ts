@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_USERS, type Engine, type Principal } from '@attest/engine';
-
-type DemoUser = (typeof DEMO_USERS)[number]['username'];
+import type { Engine, Principal } from '@attest/engine';
+import { demoSignIn, passwordOf, type DemoUser } from './demoTemplates.ts';
 
 /** QA keeps the master data and releases; an operator receives the goods (as in the plant). */
 const QA: DemoUser = 'quinn';
@@ -47,8 +46,6 @@ export interface DemoPlant {
   balance: string;
 }
 
-const passwordOf = (username: DemoUser) => DEMO_USERS.find((u) => u.username === username)!.password;
-
 /** An equipment number from its class, as a label would carry it: High-shear granulator → HSG-01. */
 const equipmentCode = (equipmentClass: string) =>
   `${equipmentClass
@@ -86,12 +83,7 @@ export async function seedDemoMaterials(engine: Engine, templatesDir: string | U
   );
   const sessions: Principal[] = [];
   const signIn = async (username: DemoUser) => {
-    const { sessionId } = await engine.identity.login({
-      username,
-      password: passwordOf(username),
-      client: 'attest start --demo',
-    });
-    const principal = await engine.identity.authenticate(sessionId);
+    const principal = await demoSignIn(engine, username);
     sessions.push(principal);
     return principal;
   };
