@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { type DemoUser, type TestApi } from '../http/support/api.ts';
+import { seedDemoMaterials, type DemoPlant } from '../../src/demoMaterials.ts';
+import { SHIPPED_TEMPLATES } from '../../src/paths.ts';
 import {
   checkTouchAndWidth,
   closeBrowserSuite,
@@ -23,14 +25,17 @@ interface Task {
  * Feature: the shipped batch-record template end to end in the browser, as the HTTP scenario of
  * runtime/test/http/batchRecord.test.ts: Olivia (operator) runs a batch of PCM-500 at 100 kg, Oscar
  * (operator) is the second person, Quinn (QA) dispositions the exception, reviews the audit trail
- * and reviews the batch.
+ * and reviews the batch. The plant is the demo's (`npm start`): its released lots and clean equipment
+ * are what the material and equipment gates let through (F3, F2).
  */
 describe('Feature: a batch record from its order to ready for release, as an operator and QA on a 1280×800 tablet', function () {
   let api: TestApi;
   let browser: Browser;
   const tokens: Partial<Record<DemoUser, string>> = {};
+  let plant: DemoPlant;
   before(async function () {
     ({ api, browser } = await openBrowserSuite(this));
+    plant = await seedDemoMaterials(api.ctx.engine, SHIPPED_TEMPLATES);
     for (const who of ['olivia', 'oscar', 'quinn'] as const) tokens[who] = await api.login(who);
   });
   after(() => closeBrowserSuite({ api, browser }));
@@ -176,7 +181,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     assert.equal(await olivia.page.inputValue('[name="data[materialMatches]"]'), '0');
     await olivia.page.fill('[name="data[material]"]', 'API-PCM');
     await shows(olivia.page, 'materialMatches', '1');
-    await olivia.page.fill('[name="data[lot]"]', 'L-API-PCM-01');
+    await olivia.page.fill('[name="data[lot]"]', plant.lots['API-PCM']!);
     await olivia.page.fill('[name="data[netWeight]"]', '80.02');
     assert.equal(await field(olivia.page, 'netWeight').locator('.attest-limit-breach').count(), 0);
     await verifiedByOscar(olivia.page);
@@ -186,7 +191,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await openStep(olivia.page, 'dispense');
     assert.equal(await olivia.page.inputValue('[name="data[targetWeight]"]'), '12.000');
     await olivia.page.fill('[name="data[material]"]', 'EXC-MCC');
-    await olivia.page.fill('[name="data[lot]"]', 'L-EXC-MCC-01');
+    await olivia.page.fill('[name="data[lot]"]', plant.lots['EXC-MCC']!);
     await olivia.page.fill('[name="data[netWeight]"]', '12.3');
     const breach = field(olivia.page, 'netWeight').locator('.attest-limit-breach');
     await breach.waitFor();
@@ -228,7 +233,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
       ['EXC-MGS', 1.0],
     ] as const) {
       const task = await openTask('dispense');
-      const data = { material, lot: `L-${material}-01`, netWeight };
+      const data = { material, lot: plant.lots[material], netWeight };
       await ok(call('olivia', 'PUT', `/api/tasks/${task.id}/values`, { data }));
       await ok(
         call('olivia', 'POST', `/api/tasks/${task.id}/verification`, {
@@ -250,14 +255,21 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await openStep(olivia.page, 'process');
     assert.equal(await olivia.page.inputValue('[name="data[lowerLimit]"]'), '4.00');
     assert.equal(await olivia.page.inputValue('[name="data[upperLimit]"]'), '6.00');
-    await olivia.page.fill('[name="data[equipment]"]', 'EQ-0042');
+    const equipment = plant.equipment;
+    await olivia.page.fill('[name="data[equipment]"]', equipment['High-shear granulator']!);
     await olivia.page.fill('[name="data[value]"]', '5.1');
     assert.equal(await field(olivia.page, 'value').locator('.attest-limit-breach').count(), 0);
     await shot(olivia.page, 'process-step');
     await sign(olivia.page, 'olivia');
-    // The other five processing steps through the API, within their limits.
-    for (const value of [60.2, 1.2, 10, 101, 652])
-      await completed('olivia', 'process', { equipment: 'EQ-0042', value });
+    // The other five processing steps through the API, within their limits, each on its equipment.
+    for (const [equipmentClass, value] of [
+      ['Fluid-bed dryer', 60.2],
+      ['Fluid-bed dryer', 1.2],
+      ['Bin blender', 10],
+      ['Rotary tablet press', 101],
+      ['Rotary tablet press', 652],
+    ] as const)
+      await completed('olivia', 'process', { equipment: equipment[equipmentClass], value });
 
     // The yield.
     await openStep(olivia.page, 'yield');
