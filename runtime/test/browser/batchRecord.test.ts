@@ -11,6 +11,7 @@ import {
   openBrowserSuite,
   SCREENSHOTS,
   signedInPage,
+  verifiedBySecondPerson,
 } from './support.ts';
 
 /** The tablet on the production floor and at QA's desk, held landscape. */
@@ -85,18 +86,6 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await page.fill('#sign-password', demoPassword(who));
     await page.click('#sign-dialog [data-action=confirm]');
     if (done) await page.waitForSelector('#notice');
-  }
-  /** Oscar verifies the weight typed by hand, on Olivia's screen with his own id and password. */
-  async function verifiedByOscar(page: Page) {
-    await page.click('#step-save');
-    await page.waitForSelector('#step-verification');
-    await page.click('#step-verify');
-    await page.waitForSelector('#verify-dialog[open]');
-    await page.fill('#verify-username', 'oscar');
-    await page.fill('#verify-password', demoPassword('oscar'));
-    await page.click('#verify-dialog [data-action=confirm]');
-    await page.waitForSelector('#verify-dialog', { state: 'detached' });
-    await page.waitForSelector('#step-verification', { state: 'detached' });
   }
   const field = (page: Page, key: string) => page.locator(`.formio-component-${key}`);
   /** Waits (a few seconds at most) for the input of field `key` to show `expected`. */
@@ -184,7 +173,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await olivia.page.fill('[name="data[lot]"]', plant.lots['API-PCM']!);
     await olivia.page.fill('[name="data[netWeight]"]', '80.02');
     assert.equal(await field(olivia.page, 'netWeight').locator('.attest-limit-breach').count(), 0);
-    await verifiedByOscar(olivia.page);
+    await verifiedBySecondPerson(olivia.page, 'oscar');
     await sign(olivia.page, 'olivia');
 
     // Line 2: microcrystalline cellulose, 12 kg ± 1 %: 12.3 kg is above the action limit.
@@ -198,7 +187,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     assert.match(await breach.innerText(), /Outside the action limits \(11\.880–12\.120 kg\)/);
     assert.ok(await field(olivia.page, 'netWeight').evaluate((e) => e.classList.contains('attest-outside')));
     await shot(olivia.page, 'breach-at-field');
-    await verifiedByOscar(olivia.page);
+    await verifiedBySecondPerson(olivia.page, 'oscar');
     await olivia.page.click('#step-complete');
     await olivia.page.waitForSelector('#breach-dialog[open]');
     assert.match(
