@@ -179,5 +179,7 @@ describe('Feature: demo mode stocks the plant the shipped batch record needs', (
 
     assert.deepEqual(await seedDemoMaterials(ctx.engine, SHIPPED_TEMPLATES), plant);
     assert.deepEqual(await plantState(), state);
+    // Every act of the seeding is in the trails the tables are checked against.
+    assert.deepEqual((await ctx.engine.verify()).mismatches, []);
   });
 });
