@@ -5,7 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { createEngine, openDatabase, seedDemoUsers, type Engine, type Principal } from '@attest/engine';
+import {
+  createEngine,
+  DEMO_USERS,
+  openDatabase,
+  seedDemoUsers,
+  type Engine,
+  type Principal,
+} from '@attest/engine';
 import { createApp } from '@attest/runtime';
 import { apiClient, apiLogin } from './apiClient.ts';
 import { serverVersion, withBenchDatabase } from './benchDatabase.ts';
@@ -73,6 +80,89 @@ async function benchPackage(lines: number, steps: number) {
   return files;
 }
 
+/** What the gates let a batch use (F3, F2): a released lot of each material, and equipment per batch. */
+interface Plant {
+  lots: Record<string, string>;
+  /** Equipment a batch holds from its first processing step on: each batch has its own. */
+  equipment(n: number): string;
+}
+
+const benchEquipment = (n: number) => `EQ-${String(n).padStart(4, '0')}`;
+
+/**
+ * The plant the batches run in: every material of the recipe with an approved supplier and one
+ * released lot (received by olivia, released by quinn), a cleared room, and clean, calibrated,
+ * qualified equipment for each batch the benchmark runs (a batch holds its equipment until it is
+ * cleaned, so batches running at once cannot share it).
+ */
+async function seedPlant(engine: Engine, recipe: Recipe, batches: number[]): Promise<Plant> {
+  const passwordOf = (username: string) => DEMO_USERS.find((u) => u.username === username)!.password;
+  const login = async (username: string) =>
+    engine.identity.authenticate(
+      (await engine.identity.login({ username, password: passwordOf(username) })).sessionId,
+    );
+  const quinn = await login('quinn');
+  const olivia = await login('olivia');
+  const lots: Record<string, string> = {};
+  for (const { material } of recipe.bom) {
+    const created = await engine.materials.create(quinn, {
+      code: material,
+      name: `Bench material ${material}`,
+      type: 'excipient',
+      baseUnit: 'kg',
+      retestMonths: null,
+      shelfLifeMonths: 36,
+      samplingPlan: 'first',
+      lotNumberPattern: '{material}-{YY}-{seq:4}',
+      reason: 'Bench recipe',
+    });
+    await engine.materials.setSupplier(quinn, material, {
+      supplierCode: 'SUP-BENCH',
+      supplierName: 'Bench supplier',
+      status: 'approved',
+      password: passwordOf('quinn'),
+      reason: 'Bench supplier',
+      version: created.version,
+    });
+    const lot = await engine.materials.lots.receive(olivia, {
+      material,
+      supplier: 'SUP-BENCH',
+      supplierLot: `BENCH-${material}`,
+      containers: [{ quantity: 100 }],
+      location: 'WH-A-01',
+    });
+    await engine.materials.lots.changeStatus(quinn, lot.lotNumber, {
+      status: 'released',
+      version: lot.version,
+      password: passwordOf('quinn'),
+    });
+    lots[material] = lot.lotNumber;
+  }
+  await engine.equipment.rooms.register(quinn, {
+    code: 'PR-104',
+    name: 'Bench production room',
+    class: 'D',
+    status: 'cleared',
+    reason: 'Bench room',
+  });
+  for (const n of batches)
+    await engine.equipment.register(quinn, {
+      code: benchEquipment(n),
+      name: `Bench granulator ${n}`,
+      type: 'high-shear granulator',
+      room: 'PR-104',
+      status: 'clean',
+      calibrationDue: '2099-12-31',
+      qualificationDue: '2099-12-31',
+      cleanHoldHours: null,
+      dailyCheckRequired: false,
+      reason: 'Bench equipment',
+    });
+  await engine.identity.logout(quinn);
+  await engine.identity.logout(olivia);
+  return { lots, equipment: benchEquipment };
+}
+
 /** What a scripted operator does at a step, whichever API carries it. */
 interface Driver {
   start(title: string): Promise<{ id: string }>;
@@ -84,7 +174,13 @@ interface Driver {
 }
 
 /** Runs one batch to ready for release; returns the steps completed, each completion timed. */
-async function runBatch(driver: Driver, recipe: Recipe, n: number, times: Latencies): Promise<number> {
+async function runBatch(
+  driver: Driver,
+  recipe: Recipe,
+  plant: Plant,
+  n: number,
+  times: Latencies,
+): Promise<number> {
   const { id } = await driver.start(`Bench batch ${n}`);
   let line = 0;
   let step = 0;
@@ -125,7 +221,7 @@ async function runBatch(driver: Driver, recipe: Recipe, n: number, times: Latenc
         const l = recipe.bom[line++]!;
         const data = {
           material: l.material,
-          lot: `L-${l.material}`,
+          lot: plant.lots[l.material],
           netWeight: l.quantityPerUnit * BATCH_SIZE,
         };
         await driver.save(task.id, data);
@@ -136,7 +232,7 @@ async function runBatch(driver: Driver, recipe: Recipe, n: number, times: Latenc
       case 'process': {
         const s = recipe.processSteps[step++]!;
         const value = round((s.actionMin + s.actionMax) / 2, 2);
-        await timed(() => driver.complete(task.id, { equipment: 'EQ-0042', value }));
+        await timed(() => driver.complete(task.id, { equipment: plant.equipment(n), value }));
         break;
       }
       case 'yield':
@@ -224,10 +320,10 @@ async function httpDriver(base: string, n: number): Promise<Driver> {
 }
 
 /** Runs one batch per operator, all at once; steps per second and the completion latencies. */
-async function phase(drivers: Driver[], recipe: Recipe, first: number) {
+async function phase(drivers: Driver[], recipe: Recipe, plant: Plant, first: number) {
   const times = new Latencies();
   const started = performance.now();
-  const steps = await Promise.all(drivers.map((d, i) => runBatch(d, recipe, first + i, times)));
+  const steps = await Promise.all(drivers.map((d, i) => runBatch(d, recipe, plant, first + i, times)));
   const seconds = (performance.now() - started) / 1000;
   const total = steps.reduce((a, b) => a + b, 0);
   return { steps: total, seconds, rate: total / seconds, times };
@@ -270,6 +366,14 @@ export async function runEbrBenchmark(): Promise<Record<string, unknown>> {
         (await benchPackage(lines, steps)).find((f) => f.path === 'manifest.json')!.content.toString(),
       );
       const recipe = manifest.parameterSets[SET].recipe as Recipe;
+      const ids = Array.from({ length: operators }, (_, i) => i + 1);
+      // The batch numbers below: the two warm-up batches, then the HTTP and the engine phases.
+      const plant = await seedPlant(engine, recipe, [
+        900,
+        901,
+        ...ids.map((n) => 100 + n - 1),
+        ...ids.map((n) => 200 + n - 1),
+      ]);
 
       const app = createApp({
         engine,
@@ -282,15 +386,19 @@ export async function runEbrBenchmark(): Promise<Record<string, unknown>> {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
       console.log('Warm-up: one batch through each API');
-      await phase([await engineDriver(engine, 1)], recipe, 900);
-      await phase([await httpDriver(base, 1)], recipe, 901);
+      await phase([await engineDriver(engine, 1)], recipe, plant, 900);
+      await phase([await httpDriver(base, 1)], recipe, plant, 901);
 
-      const ids = Array.from({ length: operators }, (_, i) => i + 1);
       console.log(`HTTP: ${operators} batches, one operator each, at once`);
-      const http = await phase(await Promise.all(ids.map((n) => httpDriver(base, n))), recipe, 100);
+      const http = await phase(await Promise.all(ids.map((n) => httpDriver(base, n))), recipe, plant, 100);
       console.log(`  ${http.steps} steps in ${round(http.seconds, 1)} s: ${round(http.rate, 1)} steps/s`);
       console.log(`Engine API: ${operators} batches, one operator each, at once`);
-      const direct = await phase(await Promise.all(ids.map((n) => engineDriver(engine, n))), recipe, 200);
+      const direct = await phase(
+        await Promise.all(ids.map((n) => engineDriver(engine, n))),
+        recipe,
+        plant,
+        200,
+      );
       console.log(
         `  ${direct.steps} steps in ${round(direct.seconds, 1)} s: ${round(direct.rate, 1)} steps/s`,
       );

@@ -22,6 +22,7 @@ import {
   openCheckpointSink,
   type RuntimeConfig,
 } from './config.ts';
+import { describeDemoPlant, seedDemoMaterials, type DemoPlant } from './demoMaterials.ts';
 import { seedDemoTemplates } from './demoTemplates.ts';
 import { SHIPPED_TEMPLATES, WORKSPACE_PLUGINS } from './paths.ts';
 import { loadPlugins } from './plugins.ts';
@@ -114,9 +115,11 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
       'ATTEST_CHECKPOINT_KEY is not set: generated a checkpoint key here; set ATTEST_CHECKPOINT_KEY and the sink so that every runtime shares one key and one sink, kept away from the database',
     );
   }
+  let plant: DemoPlant | null = null;
   if (demo) {
     await seedDemoUsers(engine.identity, { demo: true });
     await seedDemoTemplates(engine, SHIPPED_TEMPLATES);
+    plant = await seedDemoMaterials(engine, SHIPPED_TEMPLATES);
   }
   const roots = [
     { dir: WORKSPACE_PLUGINS, source: 'workspace' as const },
@@ -150,6 +153,7 @@ async function start(config: RuntimeConfig, demo: boolean): Promise<void> {
     console.log('DEVELOPMENT MODE: processes may be deployed and started outside the template lifecycle.');
   }
   if (demo) printLogins(true);
+  if (plant) console.log(describeDemoPlant(plant));
   if (scale)
     console.log(
       `Demo scale ${scale.code}: a simulated MT-SICS scale on 127.0.0.1:${scale.port} with 80.020 kg on its pan; ` +

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_USERS, PasswordChangeRequiredError, type Engine, type Principal } from '@attest/engine';
 
-type DemoUser = (typeof DEMO_USERS)[number]['username'];
+export type DemoUser = (typeof DEMO_USERS)[number]['username'];
 
 /** The author who imports, submits and releases the shipped templates, and the approver (B5: not the same). */
 const AUTHOR: DemoUser = 'quinn';
@@ -24,7 +24,17 @@ export interface SeedOutput {
   warn?: (line: string) => void;
 }
 
-const passwordOf = (username: DemoUser) => DEMO_USERS.find((u) => u.username === username)!.password;
+export const passwordOf = (username: DemoUser) => DEMO_USERS.find((u) => u.username === username)!.password;
+
+/** A demo user signed in with the printed password, as `attest start --demo` does. */
+export async function demoSignIn(engine: Engine, username: DemoUser): Promise<Principal> {
+  const { sessionId } = await engine.identity.login({
+    username,
+    password: passwordOf(username),
+    client: 'attest start --demo',
+  });
+  return engine.identity.authenticate(sessionId, { allowPasswordChange: true });
+}
 
 const label = (status: string) => status.replace('_', ' ');
 
@@ -74,12 +84,7 @@ export async function seedDemoTemplates(
 
   const sessions: Principal[] = [];
   const signIn = async (username: DemoUser) => {
-    const { sessionId } = await engine.identity.login({
-      username,
-      password: passwordOf(username),
-      client: 'attest start --demo',
-    });
-    const principal = await engine.identity.authenticate(sessionId, { allowPasswordChange: true });
+    const principal = await demoSignIn(engine, username);
     sessions.push(principal);
     if (principal.mustChangePassword) throw new PasswordChangeRequiredError();
     return principal;

@@ -3,7 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loginAs, startTestEngine, type TestContext } from '../../engine/test/support/testEngine.ts';
+import { describeDemoPlant, seedDemoMaterials } from '../src/demoMaterials.ts';
 import { seedDemoTemplates } from '../src/demoTemplates.ts';
+import { SHIPPED_TEMPLATES } from '../src/paths.ts';
 import {
   TEMPLATE_ID,
   testForm,
@@ -101,5 +103,83 @@ describe('Feature: demo mode makes the shipped templates effective', () => {
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Feature: demo mode stocks the plant the shipped batch record needs', () => {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await startTestEngine();
+  });
+  after(() => ctx.close());
+
+  /** Everything the seeding could change: the master data and its lots. */
+  async function plantState() {
+    const quinn = await loginAs(ctx.engine, 'quinn');
+    const state = {
+      materials: await ctx.engine.materials.list(quinn),
+      lots: await ctx.engine.materials.lots.list(quinn),
+      rooms: await ctx.engine.equipment.rooms.list(quinn),
+      equipment: await ctx.engine.equipment.list(quinn),
+    };
+    await ctx.engine.identity.logout(quinn);
+    return state;
+  }
+
+  it('lists the recipe’s materials with released lots, FEFO’s first and a later one, one in quarantine, and clean equipment; again, nothing changes', async () => {
+    const plant = await seedDemoMaterials(ctx.engine, SHIPPED_TEMPLATES);
+    assert.deepEqual(plant.materials, ['API-PCM', 'EXC-MCC', 'EXC-PVP', 'EXC-CCS', 'EXC-MGS']);
+    assert.deepEqual(plant.equipment, {
+      'High-shear granulator': 'HSG-01',
+      'Fluid-bed dryer': 'FBD-01',
+      'Bin blender': 'BB-01',
+      'Rotary tablet press': 'RTP-01',
+    });
+    const state = await plantState();
+    assert.deepEqual(
+      state.materials.map((m) => [m.code, m.name, m.suppliers.map((s) => s.status)]),
+      [
+        ['API-PCM', 'Paracetamol', ['approved']],
+        ['EXC-CCS', 'Croscarmellose sodium', ['approved']],
+        ['EXC-MCC', 'Microcrystalline cellulose', ['approved']],
+        ['EXC-MGS', 'Magnesium stearate', ['approved']],
+        ['EXC-PVP', 'Povidone K30', ['approved']],
+      ].sort(),
+    );
+    const lot = (n: string) => state.lots.find((l) => l.lotNumber === n)!;
+    const { first, later, quarantined } = plant.paracetamol;
+    assert.equal(plant.lots['API-PCM'], first);
+    assert.deepEqual(
+      [lot(first).status, lot(later).status, lot(quarantined).status],
+      ['released', 'released', 'quarantine'],
+    );
+    assert.ok(lot(first).expiryDate < lot(later).expiryDate, 'FEFO proposes the first');
+    // Enough of each material for a batch of the largest size, 200 kg.
+    for (const [material, needed] of Object.entries({
+      'API-PCM': 160,
+      'EXC-MCC': 24,
+      'EXC-PVP': 6,
+      'EXC-CCS': 8,
+      'EXC-MGS': 2,
+    })) {
+      assert.equal(lot(plant.lots[material]!).status, 'released');
+      assert.ok(lot(plant.lots[material]!).stock >= needed * 1.05, material);
+    }
+    assert.deepEqual(state.equipment.map((e) => [e.code, e.status, e.room]).sort(), [
+      ['BB-01', 'clean', 'PR-104'],
+      ['DEMO-BAL-01', 'clean', 'DSP-01'],
+      ['FBD-01', 'clean', 'PR-104'],
+      ['HSG-01', 'clean', 'PR-104'],
+      ['RTP-01', 'clean', 'PR-104'],
+    ]);
+    assert.match(
+      describeDemoPlant(plant),
+      new RegExp(`FEFO proposes ${first}.*${quarantined} is in quarantine`),
+    );
+
+    assert.deepEqual(await seedDemoMaterials(ctx.engine, SHIPPED_TEMPLATES), plant);
+    assert.deepEqual(await plantState(), state);
+    // Every act of the seeding is in the trails the tables are checked against.
+    assert.deepEqual((await ctx.engine.verify()).mismatches, []);
   });
 });

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { type DemoUser, type TestApi } from '../http/support/api.ts';
+import { seedDemoMaterials, type DemoPlant } from '../../src/demoMaterials.ts';
+import { SHIPPED_TEMPLATES } from '../../src/paths.ts';
 import {
   checkTouchAndWidth,
   closeBrowserSuite,
@@ -9,6 +11,7 @@ import {
   openBrowserSuite,
   SCREENSHOTS,
   signedInPage,
+  verifiedBySecondPerson,
 } from './support.ts';
 
 /** The tablet on the production floor and at QA's desk, held landscape. */
@@ -23,14 +26,17 @@ interface Task {
  * Feature: the shipped batch-record template end to end in the browser, as the HTTP scenario of
  * runtime/test/http/batchRecord.test.ts: Olivia (operator) runs a batch of PCM-500 at 100 kg, Oscar
  * (operator) is the second person, Quinn (QA) dispositions the exception, reviews the audit trail
- * and reviews the batch.
+ * and reviews the batch. The plant is the demo's (`npm start`): its released lots and clean equipment
+ * are what the material and equipment gates let through (F3, F2).
  */
 describe('Feature: a batch record from its order to ready for release, as an operator and QA on a 1280×800 tablet', function () {
   let api: TestApi;
   let browser: Browser;
   const tokens: Partial<Record<DemoUser, string>> = {};
+  let plant: DemoPlant;
   before(async function () {
     ({ api, browser } = await openBrowserSuite(this));
+    plant = await seedDemoMaterials(api.ctx.engine, SHIPPED_TEMPLATES);
     for (const who of ['olivia', 'oscar', 'quinn'] as const) tokens[who] = await api.login(who);
   });
   after(() => closeBrowserSuite({ api, browser }));
@@ -80,18 +86,6 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await page.fill('#sign-password', demoPassword(who));
     await page.click('#sign-dialog [data-action=confirm]');
     if (done) await page.waitForSelector('#notice');
-  }
-  /** Oscar verifies the weight typed by hand, on Olivia's screen with his own id and password. */
-  async function verifiedByOscar(page: Page) {
-    await page.click('#step-save');
-    await page.waitForSelector('#step-verification');
-    await page.click('#step-verify');
-    await page.waitForSelector('#verify-dialog[open]');
-    await page.fill('#verify-username', 'oscar');
-    await page.fill('#verify-password', demoPassword('oscar'));
-    await page.click('#verify-dialog [data-action=confirm]');
-    await page.waitForSelector('#verify-dialog', { state: 'detached' });
-    await page.waitForSelector('#step-verification', { state: 'detached' });
   }
   const field = (page: Page, key: string) => page.locator(`.formio-component-${key}`);
   /** Waits (a few seconds at most) for the input of field `key` to show `expected`. */
@@ -176,24 +170,24 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     assert.equal(await olivia.page.inputValue('[name="data[materialMatches]"]'), '0');
     await olivia.page.fill('[name="data[material]"]', 'API-PCM');
     await shows(olivia.page, 'materialMatches', '1');
-    await olivia.page.fill('[name="data[lot]"]', 'L-API-PCM-01');
+    await olivia.page.fill('[name="data[lot]"]', plant.lots['API-PCM']!);
     await olivia.page.fill('[name="data[netWeight]"]', '80.02');
     assert.equal(await field(olivia.page, 'netWeight').locator('.attest-limit-breach').count(), 0);
-    await verifiedByOscar(olivia.page);
+    await verifiedBySecondPerson(olivia.page, 'oscar');
     await sign(olivia.page, 'olivia');
 
     // Line 2: microcrystalline cellulose, 12 kg ± 1 %: 12.3 kg is above the action limit.
     await openStep(olivia.page, 'dispense');
     assert.equal(await olivia.page.inputValue('[name="data[targetWeight]"]'), '12.000');
     await olivia.page.fill('[name="data[material]"]', 'EXC-MCC');
-    await olivia.page.fill('[name="data[lot]"]', 'L-EXC-MCC-01');
+    await olivia.page.fill('[name="data[lot]"]', plant.lots['EXC-MCC']!);
     await olivia.page.fill('[name="data[netWeight]"]', '12.3');
     const breach = field(olivia.page, 'netWeight').locator('.attest-limit-breach');
     await breach.waitFor();
     assert.match(await breach.innerText(), /Outside the action limits \(11\.880–12\.120 kg\)/);
     assert.ok(await field(olivia.page, 'netWeight').evaluate((e) => e.classList.contains('attest-outside')));
     await shot(olivia.page, 'breach-at-field');
-    await verifiedByOscar(olivia.page);
+    await verifiedBySecondPerson(olivia.page, 'oscar');
     await olivia.page.click('#step-complete');
     await olivia.page.waitForSelector('#breach-dialog[open]');
     assert.match(
@@ -228,7 +222,7 @@ describe('Feature: a batch record from its order to ready for release, as an ope
       ['EXC-MGS', 1.0],
     ] as const) {
       const task = await openTask('dispense');
-      const data = { material, lot: `L-${material}-01`, netWeight };
+      const data = { material, lot: plant.lots[material], netWeight };
       await ok(call('olivia', 'PUT', `/api/tasks/${task.id}/values`, { data }));
       await ok(
         call('olivia', 'POST', `/api/tasks/${task.id}/verification`, {
@@ -250,14 +244,21 @@ describe('Feature: a batch record from its order to ready for release, as an ope
     await openStep(olivia.page, 'process');
     assert.equal(await olivia.page.inputValue('[name="data[lowerLimit]"]'), '4.00');
     assert.equal(await olivia.page.inputValue('[name="data[upperLimit]"]'), '6.00');
-    await olivia.page.fill('[name="data[equipment]"]', 'EQ-0042');
+    const equipment = plant.equipment;
+    await olivia.page.fill('[name="data[equipment]"]', equipment['High-shear granulator']!);
     await olivia.page.fill('[name="data[value]"]', '5.1');
     assert.equal(await field(olivia.page, 'value').locator('.attest-limit-breach').count(), 0);
     await shot(olivia.page, 'process-step');
     await sign(olivia.page, 'olivia');
-    // The other five processing steps through the API, within their limits.
-    for (const value of [60.2, 1.2, 10, 101, 652])
-      await completed('olivia', 'process', { equipment: 'EQ-0042', value });
+    // The other five processing steps through the API, within their limits, each on its equipment.
+    for (const [equipmentClass, value] of [
+      ['Fluid-bed dryer', 60.2],
+      ['Fluid-bed dryer', 1.2],
+      ['Bin blender', 10],
+      ['Rotary tablet press', 101],
+      ['Rotary tablet press', 652],
+    ] as const)
+      await completed('olivia', 'process', { equipment: equipment[equipmentClass], value });
 
     // The yield.
     await openStep(olivia.page, 'yield');

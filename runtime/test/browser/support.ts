@@ -199,3 +199,16 @@ export async function signedInPage(
   await watched.page.waitForSelector('#who');
   return watched;
 }
+
+/** The value typed by hand saved, then verified on the same screen by a second person with their own id and password. */
+export async function verifiedBySecondPerson(page: Page, who: DemoUser): Promise<void> {
+  await page.click('#step-save');
+  await page.waitForSelector('#step-verification');
+  await page.click('#step-verify');
+  await page.waitForSelector('#verify-dialog[open]');
+  await page.fill('#verify-username', who);
+  await page.fill('#verify-password', demoPassword(who));
+  await page.click('#verify-dialog [data-action=confirm]');
+  await page.waitForSelector('#verify-dialog', { state: 'detached' });
+  await page.waitForSelector('#step-verification', { state: 'detached' });
+}

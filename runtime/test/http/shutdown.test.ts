@@ -70,6 +70,11 @@ describe('Feature: graceful shutdown of `attest start`', () => {
 
     // The demo's scale: simulated, its plugin enabled, registered and read live (npm start)
     assert.match(output.text, /Demo scale DEMO-BAL-01: a simulated MT-SICS scale on 127\.0\.0\.1:\d+/);
+    // The demo's plant: released lots and clean equipment the batch record's gates let through
+    assert.match(
+      output.text,
+      /Demo plant: released lots API-PCM-\d{2}-0001, .*API-PCM-\d{2}-0003 is in quarantine/,
+    );
     const admin = (await (
       await fetch(`${url}/api/auth/login`, {
         method: 'POST',
