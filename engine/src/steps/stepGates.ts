@@ -73,7 +73,7 @@ export async function passGates(
             type: 'fefo_override',
             severity: 'low',
             blocking: false,
-            message: `${name}: lot ${answer.lotNumber} (expires ${answer.expiryDate}) is used although lot ${answer.fefo.lotNumber} expires first (${answer.fefo.expiryDate})`,
+            message: `${name} ${answer.lotNumber} (expires ${answer.expiryDate}) is used although lot ${answer.fefo.lotNumber} expires first (${answer.fefo.expiryDate})`,
             details: {
               chosen: answer.lotNumber,
               chosenExpiry: answer.expiryDate,
@@ -102,7 +102,8 @@ export async function passGates(
       }
     } catch (error) {
       if (!(error instanceof GateRefusal)) throw error;
-      errors.push({ pointer: value.pointer, keyword: 'gate', message: `${name}: ${error.message}` });
+      // The gate's sentence names the lot or equipment itself: at the field it needs no other name.
+      errors.push({ pointer: value.pointer, keyword: 'gate', message: error.message });
     }
   }
   if (errors.length > 0 && mode !== 'report')

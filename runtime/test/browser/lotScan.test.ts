@@ -4,7 +4,6 @@ import { demoPassword } from '../../../engine/test/support/testEngine.ts';
 import { seedDemoMaterials, type DemoPlant } from '../../src/demoMaterials.ts';
 import { SHIPPED_TEMPLATES } from '../../src/paths.ts';
 import { type DemoUser, type TestApi } from '../http/support/api.ts';
-import { makeEffective, shippedPackage } from '../http/support/templatePackage.ts';
 import {
   closeBrowserSuite,
   onlyRefusals,
@@ -16,32 +15,6 @@ import {
 
 /** The tablet on the dispensing booth's wall, held upright. */
 const TABLET = { width: 800, height: 1280 };
-
-/**
- * The shipped batch record with its lot field naming the material of the bill-of-materials line
- * (`attest.material`), so that the gate checks the lot is the line's material and the step shows
- * the lot FEFO proposes for it.
- */
-async function batchRecordNamingTheMaterial(): Promise<Record<string, string>> {
-  const files = await shippedPackage('batch-record', '1.0.0');
-  const manifest = JSON.parse(files['manifest.json']!);
-  files['manifest.json'] = JSON.stringify({
-    ...manifest,
-    version: '1.1.0',
-    changeReason: 'The lot must be of the material of the line; FEFO proposes one',
-  });
-  const form = JSON.parse(files['forms/batch-dispensing.json']!);
-  const named = (components: Record<string, unknown>[]): Record<string, unknown>[] =>
-    components.map((c) =>
-      c.type === 'materialLot'
-        ? { ...c, attest: { ...(c.attest as object), material: 'line.material' } }
-        : Array.isArray(c.components)
-          ? { ...c, components: named(c.components as Record<string, unknown>[]) }
-          : c,
-    );
-  files['forms/batch-dispensing.json'] = JSON.stringify({ ...form, components: named(form.components) });
-  return files;
-}
 
 /**
  * Feature: an operator scans material lots into a dispensing step on a tablet, as a wedge scanner
@@ -58,13 +31,6 @@ describe('Feature: scanning material lots into a dispensing step, on an 800×128
     ({ api, browser } = await openBrowserSuite(this));
     plant = await seedDemoMaterials(api.ctx.engine, SHIPPED_TEMPLATES);
     for (const who of ['olivia', 'oscar', 'quinn', 'petra'] as const) tokens[who] = await api.login(who);
-    await makeEffective(
-      api,
-      tokens as { quinn: string; petra: string },
-      'batch-record',
-      await batchRecordNamingTheMaterial(),
-      '1.1.0',
-    );
   });
   after(() => closeBrowserSuite({ api, browser }));
 
@@ -187,7 +153,7 @@ describe('Feature: scanning material lots into a dispensing step, on an 800×128
     assert.match(
       await asked.innerText(),
       new RegExp(
-        `lot ${later} \\(expires \\d{4}-\\d{2}-\\d{2}\\) is used although lot ${first} expires first`,
+        `Lot ${later} \\(expires \\d{4}-\\d{2}-\\d{2}\\) is used although lot ${first} expires first`,
       ),
     );
     assert.match(
@@ -223,7 +189,7 @@ describe('Feature: scanning material lots into a dispensing step, on an 800×128
     assert.equal(dossier.exceptions.length, 1);
     const [fefo] = dossier.exceptions;
     assert.deepEqual([fefo.type, fefo.blocking, fefo.comment], ['fefo_override', false, reason]);
-    assert.match(fefo.message, new RegExp(`lot ${later} .* is used although lot ${first} expires first`));
+    assert.match(fefo.message, new RegExp(`Lot ${later} .* is used although lot ${first} expires first`));
   });
 
   it('in Chinese, the panel and the confirmation speak Chinese; the lots and the server’s reasons are as written', async () => {

@@ -223,7 +223,9 @@ describe('Feature: the material and equipment gates of steps, over HTTP', () => 
     assert.equal(override.commentRequired, true);
     assert.match(
       override.message,
-      new RegExp(`lot ${later} .* is used although lot ${fefo.lotNumber} expires first`),
+      new RegExp(
+        `^Lot ${later} \\(expires 2099-12-31\\) is used although lot ${fefo.lotNumber} expires first`,
+      ),
     );
     await changesNothingTo(taskState(task))(async () => {
       expectInput(await complete(task, data), '/lot', 'confirmation');

@@ -40,7 +40,12 @@ export function BreachConfirm(props: {
     );
     setMissing(lacking);
     setUnchecked(!checked);
-    if (lacking.size > 0) return t('breach.commentMissing');
+    if (lacking.size > 0)
+      return t(
+        props.breaches.every((b) => !lacking.has(b.pointer) || b.type === 'fefo_override')
+          ? 'breach.fefoReasonRequired'
+          : 'breach.commentMissing',
+      );
     if (!checked) return t('breach.confirmMissing');
     const given: Record<string, string> = {};
     for (const b of props.breaches) {
@@ -102,6 +107,9 @@ export function BreachConfirm(props: {
                   onInput={(event) => {
                     const value = event.currentTarget.value;
                     setComments((now) => ({ ...now, [b.pointer]: value }));
+                    // What is typed answers the field's complaint at once, not at the next confirm.
+                    if (value.trim() && missing.has(b.pointer))
+                      setMissing((now) => new Set([...now].filter((p) => p !== b.pointer)));
                   }}
                 />
               </Field>
