@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { cleanEquipment, listedMaterial } from '../../../engine/test/support/gates.ts';
+import { cleanEquipment, listedMaterial, receivedLot } from '../../../engine/test/support/gates.ts';
 import { demoPassword, loginAs } from '../../../engine/test/support/testEngine.ts';
 import {
   checkTouchAndWidth,
@@ -113,7 +113,7 @@ describe('Feature: materials, lots and equipment in the web app', function () {
     await close();
   });
 
-  it('F2: the equipment page shows each status with its badge and a piece of equipment’s logbook in order; a daily check is recorded in it', async () => {
+  it('F2: the equipment page shows each status with its badge and a piece of equipment’s logbook in order; a cleaning is recorded in it', async () => {
     const { page, problems, close } = await signedInPage(suite, 'quinn');
     await open(page, 'equipment', '#equipment');
     const row = page.locator('#equipment tr[data-equipment=MX-01]');
@@ -143,6 +143,49 @@ describe('Feature: materials, lots and equipment in the web app', function () {
     assert.equal(await row.getAttribute('data-status'), 'clean');
     await checkTouchAndWidth(page);
     await page.screenshot({ path: `${SCREENSHOTS}equipment.png`, fullPage: true });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  it('B3: a lot is sampled, and QA rejects it only with a reason; the page speaks Chinese too', async () => {
+    const { lotNumber } = await receivedLot(suite.api.ctx.engine, 'PCM', [10, 10]);
+    const { page, problems, close } = await signedInPage(suite, 'quinn');
+    await page.goto(`${suite.api.url}/#/lot/${lotNumber}`);
+    await page.waitForSelector('#lot-facts');
+    await page.click('#lot-sample');
+    await page.waitForSelector('#sample-dialog');
+    await page.fill('#sample-quantity', '0.5');
+    await page.click('#sample-dialog [data-action=confirm]');
+    await page.waitForSelector('#lot-notice:not([hidden])');
+    assert.equal(await page.locator('.admin-head .lot-status').getAttribute('data-status'), 'sampled');
+    assert.equal(await page.locator('#lot-transactions tr[data-kind=sample]').count(), 1);
+
+    await page.click('#lot-reject');
+    await page.waitForSelector('#reject-dialog');
+    assert.match(await page.locator('#reject-dialog-meaning').innerText(), /Rejected/);
+    await page.fill('#reject-dialog-password', demoPassword('quinn'));
+    await page.click('#reject-dialog [data-action=confirm]');
+    await page.waitForSelector('#reject-dialog .message.error:not([hidden])');
+    assert.match(await page.locator('#reject-dialog .message.error').innerText(), /Give a reason/);
+    const unchanged = await suite.api.request('GET', `/api/lots/${lotNumber}`, {
+      token: await suite.api.login('quinn'),
+    });
+    assert.equal(unchanged.body.status, 'sampled');
+    await page.fill('#reject-dialog-password', demoPassword('quinn'));
+    await page.fill('#reject-dialog-reason', 'Assay 96.1 %, below the 98 % limit');
+    await page.click('#reject-dialog [data-action=confirm]');
+    await page.waitForSelector('#lot-notice:not([hidden])');
+    assert.equal(await page.locator('.admin-head .lot-status').getAttribute('data-status'), 'rejected');
+    assert.equal(await page.locator('#lot-release').count(), 0);
+
+    await page.selectOption('#language', 'zh-CN');
+    await page.waitForFunction(
+      () => document.querySelector('.admin-head .lot-status')?.textContent === '不合格',
+    );
+    await page.screenshot({ path: `${SCREENSHOTS}materials-lot-zh-CN.png`, fullPage: true });
+    await open(page, 'equipment', '#equipment');
+    await page.screenshot({ path: `${SCREENSHOTS}equipment-zh-CN.png`, fullPage: true });
+    await page.selectOption('#language', 'en');
     assert.deepEqual(problems, []);
     await close();
   });

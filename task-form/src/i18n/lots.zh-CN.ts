@@ -85,7 +85,7 @@ export const lotsZh: Record<keyof typeof lotsEn, string> = {
   'lots.release': '放行',
   'lots.releaseAct': '您放行批次 {lot}：自此批生产可以使用它。',
   'lots.released': '批次 {lot} 已放行。',
-  'lots.reject': '拒收',
+  'lots.reject': '判定不合格',
   'lots.rejectAct': '您判定批次 {lot} 不合格：任何批生产都不得使用它。',
   'lots.rejectHint': '不合格的原因，例如含量超出标准；与签名一起保存。',
   'lots.rejected': '批次 {lot} 已判定不合格。',
