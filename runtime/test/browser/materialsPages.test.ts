@@ -9,6 +9,7 @@ import {
   SCREENSHOTS,
   signedInPage,
   type BrowserSuite,
+  type InPage,
 } from './support.ts';
 
 describe('Feature: materials, lots and equipment in the web app', function () {
@@ -134,11 +135,7 @@ describe('Feature: materials, lots and equipment in the web app', function () {
     await page.fill('#equipment-reason', 'Cleaned to SOP-CLN-004');
     await page.click('#equipment-act-dialog [data-action=confirm]');
     await page.waitForSelector('#equipment-notice:not([hidden])');
-    await page.waitForFunction(
-      () => document.querySelectorAll('#logbook tr[data-type]').length === 3,
-      undefined,
-      { timeout: 10_000 },
-    );
+    await page.waitForSelector('#logbook tr[data-type="equipment.cleaned"]');
     assert.deepEqual(await types(), ['equipment.registered', 'equipment.status_set', 'equipment.cleaned']);
     assert.equal(await row.getAttribute('data-status'), 'clean');
     await checkTouchAndWidth(page);
@@ -180,7 +177,9 @@ describe('Feature: materials, lots and equipment in the web app', function () {
 
     await page.selectOption('#language', 'zh-CN');
     await page.waitForFunction(
-      () => document.querySelector('.admin-head .lot-status')?.textContent === '不合格',
+      () =>
+        (globalThis as unknown as InPage).document.querySelector('.admin-head .lot-status')?.textContent ===
+        '不合格',
     );
     await page.screenshot({ path: `${SCREENSHOTS}materials-lot-zh-CN.png`, fullPage: true });
     await open(page, 'equipment', '#equipment');
