@@ -114,7 +114,7 @@ describe('Feature: materials, lots and equipment in the web app', function () {
     await close();
   });
 
-  it('F2: the equipment page shows each status with its badge and a piece of equipment’s logbook in order; a cleaning is recorded in it', async () => {
+  it('F2: the equipment page shows each status with its badge and a piece of equipment’s logbook in order; a cleaning and a signed calibration are recorded in it', async () => {
     const { page, problems, close } = await signedInPage(suite, 'quinn');
     await open(page, 'equipment', '#equipment');
     const row = page.locator('#equipment tr[data-equipment=MX-01]');
@@ -138,6 +138,18 @@ describe('Feature: materials, lots and equipment in the web app', function () {
     await page.waitForSelector('#logbook tr[data-type="equipment.cleaned"]');
     assert.deepEqual(await types(), ['equipment.registered', 'equipment.status_set', 'equipment.cleaned']);
     assert.equal(await row.getAttribute('data-status'), 'clean');
+
+    // A calibration is signed: its meaning and signer shown, the password again and a reason
+    await row.locator('[data-action=calibrated]').click();
+    await page.waitForSelector('#equipment-signed-dialog');
+    assert.match(await page.locator('#equipment-signed-dialog-meaning').innerText(), /Approved/);
+    await page.fill('#equipment-due', '2099-09-30');
+    await page.fill('#equipment-document', 'CAL-2026-117');
+    await page.fill('#equipment-signed-dialog-password', demoPassword('quinn'));
+    await page.fill('#equipment-signed-dialog-reason', 'Annual calibration');
+    await page.click('#equipment-signed-dialog [data-action=confirm]');
+    await page.waitForSelector('#logbook tr[data-type="equipment.calibrated"]');
+    assert.match(await row.innerText(), /2099-09-30/);
     await checkTouchAndWidth(page);
     await page.screenshot({ path: `${SCREENSHOTS}equipment.png`, fullPage: true });
     assert.deepEqual(problems, []);

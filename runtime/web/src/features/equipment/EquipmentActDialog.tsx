@@ -1,62 +1,28 @@
-import type { paths } from '@attest/task-form/api';
 import { t, type MessageKey } from '@attest/task-form/i18n';
-import { useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, type Schemas } from '../../api/client.ts';
 import { Field, fieldProps } from '../../ui/Field.tsx';
 import { ModalForm } from '../../ui/ModalForm.tsx';
 import { attempt } from '../../ui/problem.ts';
-import { SignerPassword } from '../../ui/SignatureDialog.tsx';
+import { SignatureDialog } from '../../ui/SignatureDialog.tsx';
 
 export type Equipment = Schemas['Equipment'];
 
 /** What a person records from the page: a cleaning, a daily check, or a status. */
 export type ActKind = 'cleaned' | 'daily_check' | 'status';
 
-/** The statuses a person records, as the logbook's acts; calibration and qualification are signed. */
-type StatusAct =
-  'dirty' | 'out_of_service' | 'maintenance_started' | 'maintenance_ended' | 'calibrated' | 'qualified';
-const STATUS_ACTS: StatusAct[] = [
-  'dirty',
-  'out_of_service',
-  'maintenance_started',
-  'maintenance_ended',
-  'calibrated',
-  'qualified',
-];
+/** The statuses a person records, as the logbook's acts; calibration and qualification are signed apart. */
+type StatusAct = 'dirty' | 'out_of_service' | 'maintenance_started' | 'maintenance_ended';
 const STATUS_ACT_KEYS: Record<StatusAct, MessageKey> = {
   dirty: 'equipment.act.dirty',
   out_of_service: 'equipment.act.out_of_service',
   maintenance_started: 'equipment.act.maintenance_started',
   maintenance_ended: 'equipment.act.maintenance_ended',
-  calibrated: 'equipment.act.calibrated',
-  qualified: 'equipment.act.qualified',
 };
-
-type EventBody = paths['/api/equipment/{code}/events']['post']['requestBody']['content']['application/json'];
-
-/** The logbook event a status act records, with what a calibration or qualification states. */
-function statusEvent(
-  act: StatusAct,
-  due: string,
-  document: string,
-  password: string,
-): Omit<EventBody, 'reason'> {
-  switch (act) {
-    case 'dirty':
-    case 'out_of_service':
-      return { type: 'status_set', status: act };
-    case 'calibrated':
-      return { type: act, calibrationDue: due, certificate: document, password };
-    case 'qualified':
-      return { type: act, qualificationDue: due, report: document, password };
-    default:
-      return { type: act };
-  }
-}
 
 /**
  * Records a logbook event of a piece of equipment, with a reason (F2): that it was cleaned, its
- * daily check, or a status. A calibration or qualification is signed: the password again (B1).
+ * daily check, or a status.
  */
 export function EquipmentActDialog(props: {
   equipment: Equipment;
@@ -66,13 +32,8 @@ export function EquipmentActDialog(props: {
   const { equipment, kind } = props;
   const [passed, setPassed] = useState(true);
   const [act, setAct] = useState<StatusAct>('dirty');
-  const [due, setDue] = useState('');
-  const [document, setDocument] = useState('');
-  const [password, setPassword] = useState('');
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<string | null>(null);
-  const passwordInput = useRef<HTMLInputElement>(null);
-  const signed = kind === 'status' && (act === 'calibrated' || act === 'qualified');
 
   const submit = async (): Promise<string | null> => {
     const why = reason.trim();
@@ -83,18 +44,15 @@ export function EquipmentActDialog(props: {
         ? { type: 'cleaned' as const }
         : kind === 'daily_check'
           ? { type: 'daily_check' as const, passed }
-          : statusEvent(act, due, document.trim(), password);
-    const refused = await attempt(() =>
+          : act === 'dirty' || act === 'out_of_service'
+            ? { type: 'status_set' as const, status: act }
+            : { type: act };
+    return attempt(() =>
       api.post('/api/equipment/{code}/events', {
         path: { code: equipment.code },
         body: { ...event, reason: why },
       }),
     );
-    if (refused !== null && signed) {
-      setPassword('');
-      passwordInput.current?.focus();
-    }
-    return refused;
   };
 
   const titles: Record<ActKind, MessageKey> = {
@@ -134,36 +92,13 @@ export function EquipmentActDialog(props: {
             value={act}
             onChange={(event) => setAct(event.currentTarget.value as StatusAct)}
           >
-            {STATUS_ACTS.map((a) => (
+            {(Object.keys(STATUS_ACT_KEYS) as StatusAct[]).map((a) => (
               <option key={a} value={a}>
                 {t(STATUS_ACT_KEYS[a])}
               </option>
             ))}
           </select>
         </Field>
-      ) : null}
-      {signed ? (
-        <>
-          <Field id="equipment-due" label={t('equipment.nextDue')}>
-            <input
-              type="date"
-              {...fieldProps('equipment-due', undefined)}
-              value={due}
-              onInput={(event) => setDue(event.currentTarget.value)}
-            />
-          </Field>
-          <Field
-            id="equipment-document"
-            label={t(act === 'calibrated' ? 'equipment.certificate' : 'equipment.report')}
-          >
-            <input
-              type="text"
-              {...fieldProps('equipment-document', undefined)}
-              value={document}
-              onInput={(event) => setDocument(event.currentTarget.value)}
-            />
-          </Field>
-        </>
       ) : null}
       <Field id="equipment-reason" label={t('admin.reason')} hint={t('admin.reasonHint')} error={reasonError}>
         <textarea
@@ -174,14 +109,68 @@ export function EquipmentActDialog(props: {
           onInput={(event) => setReason(event.currentTarget.value)}
         />
       </Field>
-      {signed ? (
-        <SignerPassword
-          id="equipment-password"
-          value={password}
-          onInput={setPassword}
-          inputRef={passwordInput}
-        />
-      ) : null}
     </ModalForm>
+  );
+}
+
+/** A signed logbook act: a calibration with its certificate, or a qualification with its report. */
+export type SignedAct = 'calibrated' | 'qualified';
+
+/**
+ * A calibration or qualification (F2): the next due date and the certificate or report it rests
+ * on, signed as Approved with the password again and a reason (B1, B3). Whatever is refused keeps
+ * the dialog open with what to correct.
+ */
+export function SignedActDialog(props: {
+  equipment: Equipment;
+  act: SignedAct;
+  signer: { printedName: string; username: string };
+  onClose(done: boolean): void;
+}) {
+  const { equipment, act } = props;
+  const calibration = act === 'calibrated';
+  const [due, setDue] = useState('');
+  const [document, setDocument] = useState('');
+  const facts = () =>
+    calibration
+      ? { type: act, calibrationDue: due, certificate: document.trim() }
+      : { type: act, qualificationDue: due, report: document.trim() };
+  return (
+    <SignatureDialog
+      id="equipment-signed-dialog"
+      title={t(calibration ? 'equipment.calibratedTitle' : 'equipment.qualifiedTitle', {
+        code: equipment.code,
+      })}
+      meaning="Approved"
+      wording="admin"
+      signer={props.signer}
+      reason="required"
+      sign={(signature) =>
+        attempt(() =>
+          api.post('/api/equipment/{code}/events', {
+            path: { code: equipment.code },
+            body: { ...facts(), password: signature.password, reason: signature.reason ?? '' },
+          }),
+        )
+      }
+      onClose={props.onClose}
+    >
+      <Field id="equipment-due" label={t('equipment.nextDue')}>
+        <input
+          type="date"
+          {...fieldProps('equipment-due', undefined)}
+          value={due}
+          onInput={(event) => setDue(event.currentTarget.value)}
+        />
+      </Field>
+      <Field id="equipment-document" label={t(calibration ? 'equipment.certificate' : 'equipment.report')}>
+        <input
+          type="text"
+          {...fieldProps('equipment-document', undefined)}
+          value={document}
+          onInput={(event) => setDocument(event.currentTarget.value)}
+        />
+      </Field>
+    </SignatureDialog>
   );
 }

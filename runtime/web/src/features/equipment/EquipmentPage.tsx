@@ -10,7 +10,13 @@ import { useDialog } from '../../ui/ModalForm.tsx';
 import { problemText } from '../../ui/problem.ts';
 import { Table } from '../../ui/Table.tsx';
 import { PageHead, valueText } from '../admin/common.tsx';
-import { EquipmentActDialog, type ActKind, type Equipment } from './EquipmentActDialog.tsx';
+import {
+  EquipmentActDialog,
+  SignedActDialog,
+  type ActKind,
+  type Equipment,
+  type SignedAct,
+} from './EquipmentActDialog.tsx';
 
 type LogbookEntry = Schemas['LogbookEntry'];
 
@@ -177,6 +183,16 @@ export function EquipmentPage(props: { me: Me; initial: Equipment[] }) {
     setNotice({ kind: 'success', content: t('equipment.recorded', { code: e.code }) });
   };
 
+  const sign = async (e: Equipment, act: SignedAct) => {
+    setNotice(null);
+    const done = await open((close) => (
+      <SignedActDialog equipment={e} act={act} signer={props.me.user} onClose={close} />
+    ));
+    if (!done) return;
+    setEquipment(await loadEquipment());
+    setNotice({ kind: 'success', content: t('equipment.recorded', { code: e.code }) });
+  };
+
   const printLabel = (e: Equipment) => {
     setNotice(null);
     openFile(`/api/equipment/${encodeURIComponent(e.code)}/label?size=A6&format=pdf`).catch(
@@ -233,6 +249,24 @@ export function EquipmentPage(props: { me: Me; initial: Equipment[] }) {
                         </button>
                       ))
                     : null}
+                  {mayKeep && e.calibrationDue ? (
+                    <button
+                      type="button"
+                      data-action="calibrated"
+                      onClick={() => void sign(e, 'calibrated').catch(reportError)}
+                    >
+                      {t('equipment.calibrated')}
+                    </button>
+                  ) : null}
+                  {mayKeep && e.qualificationDue ? (
+                    <button
+                      type="button"
+                      data-action="qualified"
+                      onClick={() => void sign(e, 'qualified').catch(reportError)}
+                    >
+                      {t('equipment.qualified')}
+                    </button>
+                  ) : null}
                   <button type="button" data-action="label" onClick={() => printLabel(e)}>
                     {t('equipment.label')}
                   </button>
