@@ -1271,6 +1271,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/lots/{number}/labels': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The status label of a lot, or one for each of its containers, as the lot stands now (F3)
+     * @description Anyone who may read the lot. The status band (QUARANTINE, RELEASED, …) is the one the database holds at this moment; a released lot’s labels name who released it and when.
+     */
+    get: operations['lotLabels'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/equipment/{code}/label': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The status label of a piece of equipment as it stands now: clean until, dirty, in use (F2)
+     * @description Needs equipment.manage or audit.read; a dirty one’s label names the batch it was last used for.
+     */
+    get: operations['equipmentLabel'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/processes': {
     parameters: {
       query?: never;
@@ -11160,6 +11200,156 @@ export interface operations {
       };
       /** @description The request body is not application/json */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  lotLabels: {
+    parameters: {
+      query?: {
+        /** @description One label for the lot, or one a container */
+        kind?: 'lot' | 'containers';
+        /** @description A6 or A7 sheets, or the 100 × 50 mm roll of a label printer; A6 when left out */
+        size?: 'A6' | 'A7' | 'printer';
+        /** @description PDF, or ZPL for a Zebra printer (100 × 50 mm, English); PDF when left out */
+        format?: 'pdf' | 'zpl';
+      };
+      header?: never;
+      path: {
+        /** @description Lot number */
+        number: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The labels, to open and print */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/pdf': string;
+          'text/plain': string;
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Unexpected error; the request id identifies it in the log */
+      500: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+    };
+  };
+  equipmentLabel: {
+    parameters: {
+      query?: {
+        /** @description A6 or A7 sheets, or the 100 × 50 mm roll of a label printer; A6 when left out */
+        size?: 'A6' | 'A7' | 'printer';
+        /** @description PDF, or ZPL for a Zebra printer (100 × 50 mm, English); PDF when left out */
+        format?: 'pdf' | 'zpl';
+      };
+      header?: never;
+      path: {
+        /** @description The equipment number, e.g. MX-01 */
+        code: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The labels, to open and print */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/pdf': string;
+          'text/plain': string;
+        };
+      };
+      /** @description The input is not valid: malformed JSON, or `errors` lists each field that is wrong */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description No valid token or session, or a password typed to sign is wrong */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Not allowed, or the password must be changed first */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/problem+json': components['schemas']['Problem'];
+        };
+      };
+      /** @description Nothing exists under this id */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -22,6 +22,7 @@ import { pluginOperations } from './routes/plugins.ts';
 import { deviceOperations } from './routes/devices.ts';
 import { equipmentOperations } from './routes/equipment.ts';
 import { materialOperations } from './routes/materials.ts';
+import { labelOperations } from './routes/labels.ts';
 import { exceptionOperations } from './routes/exceptions.ts';
 import { roleOperations } from './routes/roles.ts';
 import { taskOperations } from './routes/tasks.ts';
@@ -79,6 +80,7 @@ function apiOperations(
     ...deviceOperations(engine, hub),
     ...equipmentOperations(engine),
     ...materialOperations(engine),
+    ...labelOperations(engine),
     ...processOperations(engine),
     ...taskOperations(engine, feed),
     ...formOperations(engine),

@@ -1,4 +1,5 @@
-import bwipjs from 'bwip-js';
+// The Node build by its own path: it resolves under any module resolution, the browser's bundler's too.
+import bwipjs from 'bwip-js/node';
 import type { PdfCanvas, Rectangle } from './pdfWriter.ts';
 
 /** Light modules left clear on each side of a Code 128 symbol, as ISO/IEC 15417 asks. */

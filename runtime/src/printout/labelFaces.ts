@@ -57,7 +57,8 @@ export interface SampleLabel {
 }
 
 export type EquipmentStatus =
-  | { status: 'clean'; cleanUntil: string }
+  /** Clean until a moment (UTC), or null: clean until it is next used. */
+  | { status: 'clean'; cleanUntil: string | null }
   | { status: 'dirty'; lastBatch: string | null }
   | { status: 'in use'; batch: string }
   | { status: 'out of service' }
@@ -254,7 +255,7 @@ export function labelFace(label: Label, printing: LabelPrinting): LabelFace {
     case 'equipment':
       return face(EQUIPMENT_WORDS[label.status], {
         note:
-          label.status === 'clean'
+          label.status === 'clean' && label.cleanUntil !== null
             ? texts.cleanUntil(at(label.cleanUntil))
             : label.status === 'dirty' && label.lastBatch
               ? texts.usedFor(label.lastBatch)
@@ -339,7 +340,8 @@ export function checkLabels(labels: Label[], printing: LabelPrinting): void {
         break;
       case 'equipment':
         code(`${at}/code`, label.code);
-        if (label.status === 'clean') instant(`${at}/cleanUntil`, label.cleanUntil);
+        if (label.status === 'clean' && label.cleanUntil !== null)
+          instant(`${at}/cleanUntil`, label.cleanUntil);
         break;
       case 'room':
         code(`${at}/code`, label.code);

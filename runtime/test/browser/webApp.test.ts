@@ -36,10 +36,30 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
   });
 
   const menus = {
-    olivia: ['My tasks', 'New record', 'Records'],
-    quinn: ['My tasks', 'New record', 'Review queue', 'Records', 'Designer', 'Templates', 'Incidents'],
-    petra: ['My tasks', 'Review queue', 'Records', 'Templates'],
-    adrian: ['Records', 'Users', 'Roles', 'Security changes', 'Incidents', 'Plugins', 'Devices'],
+    olivia: ['My tasks', 'New record', 'Records', 'Materials', 'Equipment'],
+    quinn: [
+      'My tasks',
+      'New record',
+      'Review queue',
+      'Records',
+      'Designer',
+      'Materials',
+      'Equipment',
+      'Templates',
+      'Incidents',
+    ],
+    petra: ['My tasks', 'Review queue', 'Records', 'Materials', 'Equipment', 'Templates'],
+    adrian: [
+      'Records',
+      'Materials',
+      'Equipment',
+      'Users',
+      'Roles',
+      'Security changes',
+      'Incidents',
+      'Plugins',
+      'Devices',
+    ],
   } as const;
   for (const [user, menu] of Object.entries(menus) as [keyof typeof menus, readonly string[]][]) {
     it(`A2: ${user} signs in and sees the menu of what they may do, without a console error or CSP violation`, async () => {
@@ -194,6 +214,8 @@ describe('Feature: the web app in a real browser — sign-in, role-aware menus, 
       '审核队列',
       '记录',
       '设计器',
+      '物料',
+      '设备',
       '模板',
       '流程事件',
     ]);

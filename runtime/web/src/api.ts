@@ -95,11 +95,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return parsed as T;
 }
 
-/**
- * Fetches a file the API makes (a printout, an export) with this session's credentials and hands it
- * to the browser as a download, under the name given or else the one the server sends.
- */
-export async function download(path: string, name?: string): Promise<void> {
+/** A file the API makes, fetched with this session's credentials; a refusal is thrown as a Problem. */
+async function fetchFile(path: string): Promise<Response> {
   const headers: Record<string, string> = {};
   if (session) headers.authorization = `Bearer ${session.token}`;
   const response = await fetch(path, { headers });
@@ -111,6 +108,15 @@ export async function download(path: string, name?: string): Promise<void> {
       String(parsed.detail ?? response.statusText),
     );
   }
+  return response;
+}
+
+/**
+ * Fetches a file the API makes (a printout, an export) with this session's credentials and hands it
+ * to the browser as a download, under the name given or else the one the server sends.
+ */
+export async function download(path: string, name?: string): Promise<void> {
+  const response = await fetchFile(path);
   const sent = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
   const url = URL.createObjectURL(await response.blob());
   const link = document.createElement('a');
@@ -120,4 +126,24 @@ export async function download(path: string, name?: string): Promise<void> {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/**
+ * Opens a file the API makes (a label sheet) in a new tab, fetched with this session's
+ * credentials. The tab is opened at once, while the click still counts as the person's, so the
+ * browser does not block it; the file is shown in it once it has arrived.
+ */
+export async function openFile(path: string): Promise<void> {
+  const tab = window.open('', '_blank');
+  let response: Response;
+  try {
+    response = await fetchFile(path);
+  } catch (error) {
+    tab?.close();
+    throw error;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  if (tab) tab.location.href = url;
+  else window.location.assign(url);
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

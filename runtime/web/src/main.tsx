@@ -98,6 +98,26 @@ const PAGES: Page[] = [
     },
   },
   {
+    route: 'materials',
+    label: 'nav.materials',
+    permissions: ['materials.manage', 'materials.receive', 'audit.read'],
+    render: async (c, me) => (await import('./features/materials/MaterialsPage.tsx')).default(c, me),
+  },
+  {
+    route: 'lot',
+    label: 'nav.materials',
+    permissions: ['materials.manage', 'materials.receive', 'audit.read'],
+    within: 'materials',
+    render: async (c, me, number) =>
+      (await import('./features/materials/LotPage.tsx')).default(c, me, number ?? ''),
+  },
+  {
+    route: 'equipment',
+    label: 'nav.equipment',
+    permissions: ['equipment.manage', 'audit.read'],
+    render: async (c, me) => (await import('./features/equipment/EquipmentPage.tsx')).default(c, me),
+  },
+  {
     route: 'users',
     label: 'admin.nav.users',
     permissions: ['users.manage'],

@@ -1,5 +1,7 @@
 import { deviceEn } from './device.en.ts';
 import { materialsEn } from './materials.en.ts';
+import { logbookEn } from './logbook.en.ts';
+import { lotsEn } from './lots.en.ts';
 import { adminEn } from './admin.en.ts';
 import { designerEn } from './designer.en.ts';
 import { equipmentEn } from './equipment.en.ts';
@@ -200,6 +202,8 @@ export const en = {
   ...designerEn,
   ...deviceEn,
   ...materialsEn,
+  ...lotsEn,
+  ...logbookEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,7 @@
 import { deviceZh } from './device.zh-CN.ts';
 import { materialsZh } from './materials.zh-CN.ts';
+import { logbookZh } from './logbook.zh-CN.ts';
+import { lotsZh } from './lots.zh-CN.ts';
 import { adminZh } from './admin.zh-CN.ts';
 import { designerZh } from './designer.zh-CN.ts';
 import { equipmentZh } from './equipment.zh-CN.ts';
@@ -192,4 +194,6 @@ export const zhCN: Record<MessageKey, string> = {
   ...designerZh,
   ...deviceZh,
   ...materialsZh,
+  ...lotsZh,
+  ...logbookZh,
 };
