@@ -20,8 +20,7 @@ export async function recordNumberOf(
  */
 export async function batchEnded(db: Knex | Knex.Transaction, instanceId: string): Promise<string | null> {
   const row = (await db('process_instances').where({ id: instanceId }).first('status')) as
-    | { status: string }
-    | undefined;
+    { status: string } | undefined;
   if (!row || (row.status !== 'completed' && row.status !== 'terminated')) return null;
   return (await recordNumberOf(db, instanceId)) ?? instanceId;
 }

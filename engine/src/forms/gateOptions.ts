@@ -1,7 +1,10 @@
 import { feelText } from '../feel/feelCheck.ts';
-import { EQUIPMENT_ACTIONS, type EquipmentAction } from '../steps/gates.ts';
 import type { Checks } from './gmpOptions.ts';
 import type { FieldSpec } from './types.ts';
+
+/** What a step does with a piece of equipment it names (the steps' equipment gate does it, F2). */
+export const EQUIPMENT_ACTIONS = ['use', 'measure', 'release', 'clean', 'check', 'identify'] as const;
+export type EquipmentAction = (typeof EQUIPMENT_ACTIONS)[number];
 
 /** The options of the fields the material and equipment gates read (F3, F2). */
 export const GATE_OPTIONS = ['material', 'issues', 'equipment', 'passed'] as const;

@@ -1,6 +1,6 @@
 import { evaluateFeel, ExpressionError } from '../feel/feel.ts';
 import type { FieldError } from '../kernel/errors.ts';
-import type { EquipmentAction } from '../steps/gates.ts';
+import type { EquipmentAction } from './gateOptions.ts';
 import type { FormRuntime } from './pipeline.ts';
 import type { FieldSpec } from './types.ts';
 

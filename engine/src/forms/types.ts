@@ -1,5 +1,5 @@
 import type { DeviceKind } from '../devices/kinds.ts';
-import type { EquipmentAction } from '../steps/gates.ts';
+import type { EquipmentAction } from './gateOptions.ts';
 /** A Form.io component as QA's builder writes it; only what the compiler reads is typed. */
 export interface FormioComponent {
   type?: unknown;

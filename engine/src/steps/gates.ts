@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { EquipmentAction } from '../forms/gateOptions.ts';
+export { EQUIPMENT_ACTIONS, type EquipmentAction } from '../forms/gateOptions.ts';
 
 /**
  * The material and equipment gates (F3, F2) as the step service asks them, at save and at
@@ -72,9 +74,6 @@ export interface MaterialGate {
   ): Promise<void>;
 }
 
-/** What a step does with a piece of equipment it names. */
-export const EQUIPMENT_ACTIONS = ['use', 'measure', 'release', 'clean', 'check', 'identify'] as const;
-export type EquipmentAction = (typeof EQUIPMENT_ACTIONS)[number];
 
 export interface EquipmentQuestion {
   code: string;
