@@ -74,7 +74,6 @@ export interface MaterialGate {
   ): Promise<void>;
 }
 
-
 export interface EquipmentQuestion {
   code: string;
   action: EquipmentAction;
