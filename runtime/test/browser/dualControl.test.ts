@@ -167,6 +167,7 @@ describe('Feature: dual control of security administration in the browser', func
     assert.match(grantText, /Proposed by Adrian Alder \(adrian\)/);
     assert.match(grantText, /Reason: Oscar moves to QA review/);
     assert.deepEqual((await grant.locator('[data-gmp]').getAttribute('data-gmp'))!.split(' ').sort(), [
+      'materials.release',
       'records.approve',
       'records.reopen',
       'records.review',
