@@ -6,6 +6,9 @@ import { api } from '../api/client.ts';
 import { zone } from '../time.ts';
 import type { Me, Permission } from './me.ts';
 
+/** More menu entries than fit beside the name and the language at 1280 px wide. */
+const LONG_MENU = 7;
+
 /** A page of the app: its route, its label, who may see it, and what draws it. */
 export interface Page {
   route: string;
@@ -114,7 +117,8 @@ function Shell(props: ShellProps) {
     <>
       <header class="bar">
         <span class="brand">{t('app.name')}</span>
-        <nav aria-label={t('nav.main')}>
+        {/* A long menu (QA's, the administrator's) takes a row of its own, so it stays one row. */}
+        <nav aria-label={t('nav.main')} class={allowed.length > LONG_MENU ? 'long' : undefined}>
           {allowed.map((p) => (
             <a
               key={p.route}
