@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { appendEvents } from '../audit/auditTrail.ts';
 import type { FieldChange, Subject } from '../audit/types.ts';
-import type { Clock } from '../kernel/clock.ts';
+import { plantDate, type Clock } from '../kernel/clock.ts';
 import type { Reauthenticate } from '../signatures/signatureService.ts';
 import {
   ConflictError,
@@ -193,7 +193,7 @@ export function createDeviceRegistry(deps: {
   const { knex, clock, timeZone, reauthenticate } = deps;
 
   /** Today in the plant's time zone, as YYYY-MM-DD. */
-  const today = () => new Intl.DateTimeFormat('en-CA', { timeZone }).format(clock.now());
+  const today = () => plantDate(clock.now(), timeZone);
 
   const view = (row: DeviceRow, principal: Principal | null): DeviceView => {
     const due = row.calibration_due;

@@ -1,3 +1,4 @@
+import { plantDate } from '../kernel/clock.ts';
 import type { Knex } from 'knex';
 import { GateRefusal } from '../steps/gates.ts';
 import type { MasterTable } from './masterRecords.ts';
@@ -112,10 +113,6 @@ export async function equipmentRows(
     updatedAt: iso(r.updated_at)!,
   }));
 }
-
-/** The plant-zone date of an instant, YYYY-MM-DD. */
-export const plantDate = (at: Date, timeZone: string): string =>
-  new Intl.DateTimeFormat('en-CA', { timeZone }).format(at);
 
 /**
  * Why a batch may not use the equipment now (F2), or null when it may: the first cause a person

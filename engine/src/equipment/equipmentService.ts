@@ -1,3 +1,4 @@
+import { plantDate } from '../kernel/clock.ts';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { EventActor } from '../audit/types.ts';
@@ -13,12 +14,11 @@ import {
   type EquipmentGate,
   type EquipmentQuestion,
 } from '../steps/gates.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '../kernel/csv.ts';
 import { CODE, InputCheck } from './equipmentInput.ts';
 import {
   EQUIPMENT,
   equipmentRows,
-  plantDate,
   useRefusal,
   type EquipmentFacts,
   type EquipmentRow,

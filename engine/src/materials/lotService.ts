@@ -1,3 +1,4 @@
+import { plantDate } from '../kernel/clock.ts';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendEvents } from '../audit/auditTrail.ts';
@@ -21,7 +22,6 @@ import {
   isDate,
   lotSubject,
   oneOf,
-  plantDate,
   quantityOf,
   reasonOf,
   type LotStatus,

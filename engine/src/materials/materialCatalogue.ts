@@ -24,7 +24,7 @@ import {
   type SamplingPlan,
   type SupplierStatus,
 } from './materialFacts.ts';
-import { parseCsv } from './csv.ts';
+import { parseCsv } from '../kernel/csv.ts';
 
 /** A material as it is created or changed (every field, with the reason for it). */
 export interface MaterialInput {
@@ -400,8 +400,8 @@ export function createMaterialCatalogue(deps: {
       throw new InputError('csv must be the text of a CSV file', [
         { pointer: '/csv', keyword: 'type', message: 'must be the text of a CSV file' },
       ]);
-    const rows = parseCsv(input.csv);
-    const header = rows[0]!.map((h) => h.trim());
+    const [head, ...lines] = parseCsv(input.csv);
+    const header = (head?.cells ?? []).map((h) => h.trim());
     const problems = new Problems();
     for (const required of ['code', 'name', 'type', 'baseUnit', 'samplingPlan', 'lotNumberPattern'])
       if (!header.includes(required))
@@ -412,9 +412,7 @@ export function createMaterialCatalogue(deps: {
     problems.check('The CSV header');
     const all: Facts[] = [];
     const seen = new Map<string, number>();
-    rows.slice(1).forEach((cells, i) => {
-      const line = i + 2;
-      if (cells.length === 1 && cells[0]!.trim() === '') return;
+    lines.forEach(({ line, cells }) => {
       const at = `/csv/lines/${line}`;
       if (cells.length !== header.length) {
         problems.fail(at, 'columns', `has ${cells.length} columns, the header ${header.length}`);

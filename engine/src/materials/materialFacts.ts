@@ -45,10 +45,6 @@ export const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const materialSubject = (id: string): Subject => ({ id, type: 'material' });
 export const lotSubject = (id: string): Subject => ({ id, type: 'lot' });
 
-/** A day in a time zone, as YYYY-MM-DD. */
-export const plantDate = (at: Date, timeZone: string): string =>
-  new Intl.DateTimeFormat('en-CA', { timeZone }).format(at);
-
 /** A plant date some months later; the 31st of a shorter month becomes its last day. */
 export function addMonths(date: string, months: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];

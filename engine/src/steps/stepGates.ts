@@ -45,7 +45,7 @@ export async function passGates(
   const seen = new Map<string, string>();
   for (const value of values) {
     const name = step.runtime.nameOf(value.field, value.pointer);
-    const key = `${value.kind}:${value.code.toUpperCase()}`;
+    const key = `${value.kind}:${value.code}`;
     const first = seen.get(key);
     if (first) {
       errors.push({

@@ -1,4 +1,4 @@
-import { InputError } from '../kernel/errors.ts';
+import { InputError } from './errors.ts';
 
 /**
  * Reads CSV text as a spreadsheet writes it (RFC 4180: commas, quoted fields with doubled quotes
